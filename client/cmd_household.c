@@ -1,0 +1,766 @@
+/*
+ * cmd_household.c - households (农户) and their renovation: add, list,
+ * show, set, assign, delete.
+ *
+ * `add` and `set` share one path: each FIELD=VALUE (the option values of
+ * `add` are turned into the same pairs) is resolved into wire fields by
+ * set_field(), then the household is checked as a whole (group inside
+ * its village, team only for contracted builds, the first-toilet gate)
+ * and written with its outbox row in one transaction.
+ */
+#include "client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "huce_checklist.h"
+#include "huce_crypto.h"
+#include "huce_id.h"
+#include "huce_idnum.h"
+#include "huce_record.h"
+#include "huce_util.h"
+
+#define HH_SELECT \
+	"SELECT h.id, v.name, g.name, h.head, h.approach, h.build, h.type, " \
+	"t.name, cd.name, h.status, h.version, h.planned_week, h.water, " \
+	"h.village_id, h.group_id, h.team_id, h.cadre_id " \
+	"FROM household h " \
+	"LEFT JOIN village v ON v.id = h.village_id " \
+	"LEFT JOIN village_group g ON g.id = h.group_id " \
+	"LEFT JOIN team t ON t.id = h.team_id " \
+	"LEFT JOIN cadre cd ON cd.id = h.cadre_id "
+
+static const char *str_or(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
+static void add_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	(void)c;
+	if (!o)
+		return NULL;
+	add_text(o, "id", st, 0);
+	add_text(o, "village", st, 1);
+	add_text(o, "group", st, 2);
+	add_text(o, "head", st, 3);
+	add_text(o, "approach", st, 4);
+	add_text(o, "build", st, 5);
+	add_text(o, "type", st, 6);
+	add_text(o, "team", st, 7);
+	add_text(o, "cadre", st, 8);
+	add_text(o, "status", st, 9);
+	cJSON_AddNumberToObject(o, "version", (double)sqlite3_column_int64(st, 10));
+	add_text(o, "planned_week", st, 11);
+	add_text(o, "water", st, 12);
+	return o;
+}
+
+/*
+ * First-toilet gate (首厕过关): a team whose first toilet is not yet
+ * accepted may hold one household only.  hh_id is the household being
+ * given to the team (excluded from the count).
+ */
+static int check_gate(struct cli *c, const char *team_id, const char *hh_id)
+{
+	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
+		"SELECT "
+		" (SELECT count(*) FROM household WHERE team_id = ?1 AND deleted = 0 AND status = 'accepted'),"
+		" (SELECT count(*) FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2),"
+		" (SELECT id FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2 ORDER BY id LIMIT 1),"
+		" (SELECT name FROM team WHERE id = ?1)",
+		"ss", team_id, hh_id ? hh_id : "");
+	int64_t accepted, others;
+	char first[HUCE_ID_STRLEN + 1] = "", name[256] = "";
+	int r = 0;
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		if (st)
+			sqlite3_reset(st);
+		return cli_error(HUCE_EDB, "cannot check the first-toilet gate");
+	}
+	accepted = sqlite3_column_int64(st, 0);
+	others = sqlite3_column_int64(st, 1);
+	if (sqlite3_column_text(st, 2))
+		snprintf(first, sizeof(first), "%s", sqlite3_column_text(st, 2));
+	if (sqlite3_column_text(st, 3))
+		snprintf(name, sizeof(name), "%s", sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	if (accepted == 0 && others > 0)
+		r = cli_error(HUCE_EGATE,
+			      "team '%s' has not passed its first toilet (首厕过关): "
+			      "household %s must be accepted before the team is given another",
+			      name, first);
+	return r;
+}
+
+static int mask_id_number(struct cli *c, cJSON *f, const char *num)
+{
+	char masked[HUCE_IDNUM_LEN + 1], hash[65];
+	char *keyhex;
+	unsigned char key[64];
+	int keylen = -1;
+
+	if (!*num) {
+		cJSON_AddNullToObject(f, "id_masked");
+		cJSON_AddNullToObject(f, "id_hash");
+		return 0;
+	}
+	if (huce_idnum_check(num, &c->err))
+		return cli_error(HUCE_EINVAL, "id_number: %s", c->err.msg);
+	huce_idnum_mask(num, masked);
+	cJSON_AddStringToObject(f, "id_masked", masked);
+	/*
+	 * The keyed hash needs the town's key, which arrives at enrolment.
+	 * Before that only the masked form is kept (DESIGN.md section 7).
+	 */
+	keyhex = huce_db_meta_get(c->l->db, "town_key");
+	if (keyhex)
+		keylen = huce_hex_decode(keyhex, key, sizeof(key));
+	free(keyhex);
+	if (keylen > 0 && huce_idnum_hash(num, key, (size_t)keylen, hash) == HUCE_OK)
+		cJSON_AddStringToObject(f, "id_hash", hash);
+	else
+		cJSON_AddNullToObject(f, "id_hash");
+	return 0;
+}
+
+/* Resolution context: the village named in the same command, if any. */
+struct hh_ctx {
+	char village_id[HUCE_ID_STRLEN + 1];
+	const char *group;	/* group name given, resolved after village */
+};
+
+/* Turn one KEY=VALUE into wire fields in f.  Returns an exit code. */
+static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
+		     const char *key, const char *val)
+{
+	char id[HUCE_ID_STRLEN + 1];
+	const char *code;
+	int r;
+
+	if (strcmp(key, "village") == 0) {
+		r = cli_resolve(c, "village", NULL, val, x->village_id);
+		if (r)
+			return r;
+		cJSON_AddStringToObject(f, "village_id", x->village_id);
+		return 0;
+	}
+	if (strcmp(key, "group") == 0) {
+		x->group = val;	/* needs the village; resolved by finish */
+		return 0;
+	}
+	if (strcmp(key, "team") == 0 || strcmp(key, "cadre") == 0) {
+		char wire[16];
+
+		snprintf(wire, sizeof(wire), "%s_id", key);
+		if (!*val) {
+			cJSON_AddNullToObject(f, wire);
+			return 0;
+		}
+		r = cli_resolve(c, key, NULL, val, id);
+		if (r)
+			return r;
+		cJSON_AddStringToObject(f, wire, id);
+		return 0;
+	}
+	if (strcmp(key, "approach") == 0) {
+		code = huce_approach_code(val);
+		if (!code)
+			return cli_error(HUCE_EINVAL,
+					 "approach '%s' is not biogas-retrofit (原有沼气池改造) or new-build (整厕新建)",
+					 val);
+		cJSON_AddStringToObject(f, "approach", code);
+		return 0;
+	}
+	if (strcmp(key, "build") == 0) {
+		code = huce_build_code(val);
+		if (!code)
+			return cli_error(HUCE_EINVAL,
+					 "build '%s' is not self (自建) or contracted (统建)", val);
+		cJSON_AddStringToObject(f, "build", code);
+		return 0;
+	}
+	if (strcmp(key, "type") == 0) {
+		code = huce_toilet_type_label(val) ? val : huce_toilet_type_from_label(val);
+		if (!code)
+			return cli_error(HUCE_EINVAL,
+					 "type '%s' is not one of: three-grid, double-urn, biogas, "
+					 "urine-diversion, double-pit, sewer", val);
+		cJSON_AddStringToObject(f, "type", code);
+		return 0;
+	}
+	if (strcmp(key, "water") == 0) {
+		if (strcmp(val, "宜水") == 0)
+			val = "wet";
+		else if (strcmp(val, "宜旱") == 0)
+			val = "dry";
+	}
+	if (strcmp(key, "id_number") == 0 || strcmp(key, "id-number") == 0)
+		return mask_id_number(c, f, val);
+	if (strcmp(key, "planned-week") == 0)
+		key = "planned_week";
+	if (strcmp(key, "house-no") == 0)
+		key = "house_no";
+	if (strcmp(key, "id") == 0 || strcmp(key, "version") == 0 ||
+	    strcmp(key, "merged_into") == 0 || strcmp(key, "id_masked") == 0 ||
+	    strcmp(key, "id_hash") == 0 || strcmp(key, "head_norm") == 0 ||
+	    strcmp(key, "village_id") == 0 || strcmp(key, "group_id") == 0 ||
+	    strcmp(key, "team_id") == 0 || strcmp(key, "cadre_id") == 0 ||
+	    !huce_field_find(huce_kind_find("household"), key))
+		return cli_error(HUCE_EINVAL,
+				 "household field '%s' cannot be set (fields: village, group, head, "
+				 "approach, build, type, team, cadre, status, id_number, phone, "
+				 "house_no, gps, water, current_toilet, agreement, planned_week)", key);
+	if (!*val && !huce_field_find(huce_kind_find("household"), key)->required)
+		cJSON_AddNullToObject(f, key);
+	else
+		cJSON_AddStringToObject(f, key, val);
+	return 0;
+}
+
+/*
+ * Whole-record checks after the pairs are in: group belongs to the
+ * village, a team only for contracted builds, and the gate.
+ */
+static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
+			    const cJSON *cur, const char *hh_id)
+{
+	char gid[HUCE_ID_STRLEN + 1];
+	const char *vid = x->village_id[0] ? x->village_id :
+		cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id"));
+	const cJSON *team, *build;
+	int r;
+
+	if (x->group) {
+		if (!vid)
+			return cli_error(HUCE_EINVAL, "group needs a village");
+		r = cli_resolve(c, "group", vid, x->group, gid);
+		if (r)
+			return r;
+		cJSON_AddStringToObject(f, "group_id", gid);
+	} else if (x->village_id[0] && cur &&
+		   strcmp(x->village_id, cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id")) ?
+			  cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id")) : "") != 0) {
+		return cli_error(HUCE_EINVAL, "moving a household to another village needs its group too");
+	}
+	team = cJSON_GetObjectItem(f, "team_id");
+	if (!team && cur)
+		team = cJSON_GetObjectItem(cur, "team_id");
+	build = cJSON_GetObjectItem(f, "build");
+	if (!build && cur)
+		build = cJSON_GetObjectItem(cur, "build");
+	if (cJSON_IsString(team) && cJSON_IsString(build) &&
+	    strcmp(build->valuestring, "contracted") != 0)
+		return cli_error(HUCE_EINVAL,
+				 "a self-built toilet (自建) has no construction team: "
+				 "set build=contracted or leave the team out");
+	/* The gate applies when the household is newly given to a team. */
+	if (cJSON_IsString(cJSON_GetObjectItem(f, "team_id"))) {
+		const char *old = cur ? cJSON_GetStringValue(cJSON_GetObjectItem(cur, "team_id")) : NULL;
+		const char *nw = cJSON_GetStringValue(cJSON_GetObjectItem(f, "team_id"));
+
+		if (!old || strcmp(old, nw) != 0) {
+			r = check_gate(c, nw, hh_id);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static const char add_usage[] =
+"usage: huce household add --village V --group G --head NAME\n"
+"         --approach biogas-retrofit|new-build --build self|contracted [--team T]\n"
+"         --type three-grid|double-urn|biogas|urine-diversion|double-pit|sewer\n"
+"         [--id-number N] [--phone P] [--cadre C] [--planned-week YYYY-Www]\n"
+"         [--house-no N] [--water wet|dry] [--gps LAT,LON] [--current-toilet TEXT]\n"
+"         [--agreement TEXT]\n"
+"Register a household for renovation.  Chinese values are accepted too\n"
+"(原有沼气池改造, 整厕新建, 自建, 统建, 三格化粪池式, ...).  Only the masked ID\n"
+"number and a keyed hash are stored.  Prints the new household id last.\n";
+
+static int hh_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "village", required_argument, NULL, 1000 },
+		{ "group", required_argument, NULL, 1001 },
+		{ "head", required_argument, NULL, 1002 },
+		{ "approach", required_argument, NULL, 1003 },
+		{ "build", required_argument, NULL, 1004 },
+		{ "team", required_argument, NULL, 1005 },
+		{ "type", required_argument, NULL, 1006 },
+		{ "id-number", required_argument, NULL, 1007 },
+		{ "phone", required_argument, NULL, 1008 },
+		{ "cadre", required_argument, NULL, 1009 },
+		{ "planned-week", required_argument, NULL, 1010 },
+		{ "house-no", required_argument, NULL, 1011 },
+		{ "water", required_argument, NULL, 1012 },
+		{ "gps", required_argument, NULL, 1013 },
+		{ "current-toilet", required_argument, NULL, 1014 },
+		{ "agreement", required_argument, NULL, 1015 },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keys[] = {
+		"village", "group", "head", "approach", "build", "team", "type",
+		"id_number", "phone", "cadre", "planned_week", "house_no", "water",
+		"gps", "current_toilet", "agreement",
+	};
+	const char *vals[16] = { 0 };
+	struct hh_ctx x = { 0 };
+	char id[HUCE_ID_STRLEN + 1];
+	cJSON *f = NULL;
+	enum huce_err rc;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, add_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch >= 1000 && ch < 1016)
+			vals[ch - 1000] = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(add_usage, "unexpected argument '%s'", argv[optind]);
+	for (int i = 0; i < 7; i++)
+		if (i != 5 && !vals[i])
+			return cli_usage(add_usage, "--%s is required", keys[i]);
+	r = cli_open(c);
+	if (r)
+		return r;
+	f = cJSON_CreateObject();
+	if (!f)
+		return cli_error(HUCE_ENOMEM, "out of memory");
+	for (int i = 0; i < 16; i++) {
+		if (!vals[i])
+			continue;
+		r = set_field(c, f, &x, keys[i], vals[i]);
+		if (r)
+			goto out;
+	}
+	cJSON_AddStringToObject(f, "status", "planned");
+	rc = huce_local_begin(c->l, &c->err);
+	if (rc) {
+		r = cli_fail(c, rc);
+		goto out;
+	}
+	r = finish_household(c, f, &x, NULL, NULL);
+	if (r) {
+		huce_local_rollback(c->l);
+		goto out;
+	}
+	rc = huce_local_new_id(c->l, id);
+	if (!rc)
+		rc = huce_local_put(c->l, "household", id, f, 1, NULL, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	if (rc) {
+		huce_local_rollback(c->l);
+		r = cli_fail(c, rc);
+		goto out;
+	}
+	printf("added household %s\n%s\n", vals[2], id);
+out:
+	cJSON_Delete(f);
+	return r;
+}
+
+static const char list_usage[] =
+"usage: huce household list [--village V] [--status S] [--json]\n"
+"JSON: an array of objects with id, village, group, head, approach, build,\n"
+"type, team, cadre, status, version, planned_week, water.\n";
+
+static int hh_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "village", required_argument, NULL, 'v' },
+		{ "status", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *village = NULL, *status = NULL;
+	char vid[HUCE_ID_STRLEN + 1] = "";
+	sqlite3_stmt *st;
+	cJSON *arr;
+	int json = 0, ch, r, s;
+
+	while ((ch = cli_getopt(argc, argv, opts, &json, list_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 'v')
+			village = optarg;
+		else if (ch == 's')
+			status = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(list_usage, "unexpected argument '%s'", argv[optind]);
+	if (status && huce_enum_index(huce_statuses, status) < 0)
+		return cli_error(HUCE_EINVAL,
+				 "status '%s' is not one of: planned, building, built, accepted, failed, rectifying",
+				 status);
+	r = cli_open(c);
+	if (r)
+		return r;
+	if (village) {
+		r = cli_resolve(c, "village", NULL, village, vid);
+		if (r)
+			return r;
+	}
+	st = huce_db_query(c->l->db, &c->err,
+		HH_SELECT "WHERE h.deleted = 0 AND (?1 IS NULL OR h.village_id = ?1) "
+		"AND (?2 IS NULL OR h.status = ?2) "
+		"ORDER BY v.name, g.name, h.head, h.id",
+		"ss", village ? vid : NULL, status);
+	if (!st)
+		return cli_fail(c, c->err.code);
+	arr = cJSON_CreateArray();
+	if (!json)
+		printf("id\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = cli_household_json(c, st);
+
+		if (!json) {
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
+			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "village")), "-"),
+			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "group")), "-"),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "head")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "type")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "build")),
+			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "team")), "-"),
+			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "cadre")), "-"),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")));
+			cJSON_Delete(o);
+		} else {
+			cJSON_AddItemToArray(arr, o);
+		}
+	}
+	sqlite3_reset(st);
+	if (json)
+		cli_print_json(arr);
+	cJSON_Delete(arr);
+	if (s != SQLITE_DONE)
+		return cli_error(HUCE_EDB, "cannot list households");
+	return 0;
+}
+
+/* Rows of a related table as a JSON array of generic records. */
+static cJSON *related(struct cli *c, const char *kind, const char *sql,
+		      const char *id)
+{
+	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err, sql, "s", id);
+	cJSON *arr = cJSON_CreateArray();
+	int s;
+
+	if (!st)
+		return arr;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		char rid[HUCE_ID_STRLEN + 1];
+		cJSON *o;
+
+		snprintf(rid, sizeof(rid), "%s", sqlite3_column_text(st, 0));
+		o = huce_local_get(c->l, kind, rid, NULL);
+		if (o && sqlite3_column_count(st) > 1)
+			cJSON_AddBoolToObject(o, "uploaded", sqlite3_column_int(st, 1));
+		if (o)
+			cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_reset(st);
+	return arr;
+}
+
+static const char show_usage[] =
+"usage: huce household show ID [--json]\n"
+"The household with its inspections, rectifications and photos.\n";
+
+static int hh_show(struct cli *c, int argc, char **argv)
+{
+	char id[HUCE_ID_STRLEN + 1];
+	sqlite3_stmt *st;
+	cJSON *o, *full;
+	int json = 0, ch, r;
+
+	while ((ch = cli_getopt(argc, argv, NULL, &json, show_usage)) != -1)
+		if (ch == '?')
+			return 2;
+	if (optind + 1 != argc)
+		return cli_usage(show_usage, "household show takes one ID");
+	r = cli_open(c);
+	if (r)
+		return r;
+	r = cli_resolve_id(c, "household", argv[optind], id);
+	if (r)
+		return r;
+	st = huce_db_query(c->l->db, &c->err, HH_SELECT "WHERE h.id = ?1", "s", id);
+	if (!st || sqlite3_step(st) != SQLITE_ROW) {
+		if (st)
+			sqlite3_reset(st);
+		return cli_error(HUCE_ENOTFOUND, "household %s not found", id);
+	}
+	o = cli_household_json(c, st);
+	sqlite3_reset(st);
+	full = huce_local_get(c->l, "household", id, NULL);
+	{
+		static const char *const extra[] = {
+			"id_masked", "phone", "house_no", "gps", "current_toilet",
+			"agreement", "village_id", "group_id", "team_id", "cadre_id",
+			"merged_into", NULL
+		};
+
+		for (int i = 0; extra[i]; i++) {
+			cJSON *v = cJSON_GetObjectItem(full, extra[i]);
+
+			cJSON_AddItemToObject(o, extra[i], v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+		}
+	}
+	cJSON_Delete(full);
+	cJSON_AddItemToObject(o, "inspections", related(c, "inspection",
+		"SELECT id FROM inspection WHERE household_id = ?1 AND deleted = 0 ORDER BY date, id", id));
+	cJSON_AddItemToObject(o, "rectifications", related(c, "rectification",
+		"SELECT id FROM rectification WHERE household_id = ?1 AND deleted = 0 ORDER BY id", id));
+	cJSON_AddItemToObject(o, "photos", related(c, "photo",
+		"SELECT p.id, coalesce(f.uploaded, 0) FROM photo p LEFT JOIN photo_file f ON f.sha256 = p.sha256 "
+		"WHERE p.deleted = 0 AND (p.owner_id = ?1 OR p.owner_id IN "
+		"(SELECT id FROM inspection WHERE household_id = ?1)) ORDER BY p.id", id));
+	if (json) {
+		cli_print_json(o);
+	} else {
+		static const char *const keys[] = {
+			"id", "village", "group", "head", "id_masked", "phone", "house_no",
+			"approach", "build", "type", "team", "cadre", "status",
+			"planned_week", "water", "version", NULL
+		};
+		cJSON *v;
+
+		for (int i = 0; keys[i]; i++) {
+			char *s;
+
+			v = cJSON_GetObjectItem(o, keys[i]);
+			if (!v || cJSON_IsNull(v))
+				continue;
+			s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+			printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
+			free(s);
+		}
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
+			printf("inspection    %s %s %s %s%s%s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
+			       cJSON_GetArraySize(cJSON_GetObjectItem(v, "veto")) ? " veto: " : "",
+			       cJSON_GetArraySize(cJSON_GetObjectItem(v, "veto")) ?
+				       cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(v, "veto"), 0)) : "");
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications"))
+			printf("rectification %s %s deadline %s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
+			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
+		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos"))
+			printf("photo         %s %.12s %s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
+			       cJSON_IsTrue(cJSON_GetObjectItem(v, "uploaded")) ?
+				       "at central" : "not yet uploaded");
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+static const char set_usage[] =
+"usage: huce household set ID FIELD=VALUE...\n"
+"FIELD: village, group, head, approach, build, type, team, cadre, status,\n"
+"id_number, phone, house_no, gps, water, current_toilet, agreement,\n"
+"planned_week.  An empty VALUE clears an optional field.\n";
+
+static int hh_set(struct cli *c, int argc, char **argv)
+{
+	char id[HUCE_ID_STRLEN + 1];
+	struct hh_ctx x = { 0 };
+	cJSON *f = NULL, *cur = NULL;
+	enum huce_err rc;
+	int ch, r, changed = 0;
+
+	while ((ch = cli_getopt(argc, argv, NULL, NULL, set_usage)) != -1)
+		if (ch == '?')
+			return 2;
+	if (argc - optind < 2)
+		return cli_usage(set_usage, "household set takes an ID and at least one FIELD=VALUE");
+	for (int i = optind + 1; i < argc; i++)
+		if (!strchr(argv[i], '=') || argv[i][0] == '=')
+			return cli_usage(set_usage, "'%s' is not FIELD=VALUE", argv[i]);
+	r = cli_open(c);
+	if (r)
+		return r;
+	r = cli_resolve_id(c, "household", argv[optind], id);
+	if (r)
+		return r;
+	f = cJSON_CreateObject();
+	for (int i = optind + 1; i < argc && !r; i++) {
+		char key[64];
+		const char *eq = strchr(argv[i], '=');
+		size_t kl = (size_t)(eq - argv[i]);
+
+		if (kl >= sizeof(key)) {
+			r = cli_error(HUCE_EINVAL, "field name too long");
+			break;
+		}
+		memcpy(key, argv[i], kl);
+		key[kl] = '\0';
+		r = set_field(c, f, &x, key, eq + 1);
+	}
+	if (r)
+		goto out;
+	rc = huce_local_begin(c->l, &c->err);
+	if (rc) {
+		r = cli_fail(c, rc);
+		goto out;
+	}
+	cur = huce_local_get(c->l, "household", id, NULL);
+	r = finish_household(c, f, &x, cur, id);
+	if (r) {
+		huce_local_rollback(c->l);
+		goto out;
+	}
+	rc = huce_local_put(c->l, "household", id, f, 0, &changed, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	if (rc) {
+		huce_local_rollback(c->l);
+		r = cli_fail(c, rc);
+		goto out;
+	}
+	printf("household %s: %d field%s changed\n", id, changed, changed == 1 ? "" : "s");
+out:
+	cJSON_Delete(cur);
+	cJSON_Delete(f);
+	return r;
+}
+
+static const char assign_usage[] =
+"usage: huce household assign ID --cadre C\n"
+"Make cadre C responsible for the household (挂包).\n";
+
+static int hh_assign(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cadre", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cadre = NULL;
+	char id[HUCE_ID_STRLEN + 1], cid[HUCE_ID_STRLEN + 1];
+	cJSON *f;
+	enum huce_err rc;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, assign_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 'c')
+			cadre = optarg;
+	}
+	if (optind + 1 != argc || !cadre)
+		return cli_usage(assign_usage, "household assign takes an ID and --cadre C");
+	r = cli_open(c);
+	if (r)
+		return r;
+	r = cli_resolve_id(c, "household", argv[optind], id);
+	if (!r)
+		r = cli_resolve(c, "cadre", NULL, cadre, cid);
+	if (r)
+		return r;
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "cadre_id", cid);
+	rc = huce_local_begin(c->l, &c->err);
+	if (!rc)
+		rc = huce_local_put(c->l, "household", id, f, 0, NULL, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	cJSON_Delete(f);
+	if (rc) {
+		huce_local_rollback(c->l);
+		return cli_fail(c, rc);
+	}
+	printf("household %s assigned to %s\n", id, cadre);
+	return 0;
+}
+
+static const char delete_usage[] =
+"usage: huce household delete ID\n"
+"Remove a household registered by mistake (kept as a tombstone so the\n"
+"deletion reaches the central and every laptop).\n";
+
+static int hh_delete(struct cli *c, int argc, char **argv)
+{
+	char id[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, NULL, NULL, delete_usage)) != -1)
+		if (ch == '?')
+			return 2;
+	if (optind + 1 != argc)
+		return cli_usage(delete_usage, "household delete takes one ID");
+	r = cli_open(c);
+	if (r)
+		return r;
+	r = cli_resolve_id(c, "household", argv[optind], id);
+	if (r)
+		return r;
+	rc = huce_local_begin(c->l, &c->err);
+	if (!rc)
+		rc = huce_local_delete(c->l, "household", id, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	if (rc) {
+		huce_local_rollback(c->l);
+		return cli_fail(c, rc);
+	}
+	printf("household %s deleted\n", id);
+	return 0;
+}
+
+static const char household_usage[] =
+"usage: huce household add|list|show|set|assign|delete ...\n"
+"  add --village V --group G --head NAME --approach A --build B --type T ...\n"
+"  list [--village V] [--status S] [--json]\n"
+"  show ID [--json]\n"
+"  set ID FIELD=VALUE...\n"
+"  assign ID --cadre C\n"
+"  delete ID\n"
+"`huce household SUBCOMMAND --help` for details.\n";
+
+int cmd_household(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *c, int argc, char **argv);
+	} subs[] = {
+		{ "add", hh_add }, { "list", hh_list }, { "show", hh_show },
+		{ "set", hh_set }, { "assign", hh_assign }, { "delete", hh_delete },
+	};
+
+	if (argc < 2)
+		return cli_usage(household_usage, "missing subcommand");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(household_usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) == 0) {
+			optind = 0;
+			return subs[i].fn(c, argc - 1, argv + 1);
+		}
+	}
+	return cli_usage(household_usage, "unknown subcommand 'household %s'", argv[1]);
+}

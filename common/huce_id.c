@@ -1,0 +1,81 @@
+/*
+ * huce_id.c - UUIDv7 and name-derived UUIDv8 strings.
+ */
+#include "huce_id.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "huce_crypto.h"
+#include "huce_hlc.h"
+
+static void format_uuid(const unsigned char b[16], char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	int j = 0;
+
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[j++] = '-';
+		out[j++] = hex[b[i] >> 4];
+		out[j++] = hex[b[i] & 15];
+	}
+	out[j] = '\0';
+}
+
+enum huce_err huce_id_v7(uint64_t hlc, char *out)
+{
+	unsigned char b[16];
+	uint64_t ms = huce_hlc_ms(hlc);
+	unsigned counter = (unsigned)(hlc & 0xfff);
+	enum huce_err rc;
+
+	rc = huce_random_bytes(b + 8, 8);
+	if (rc)
+		return rc;
+	for (int i = 0; i < 6; i++)
+		b[i] = (unsigned char)(ms >> (40 - 8 * i));
+	b[6] = (unsigned char)(0x70 | (counter >> 8));
+	b[7] = (unsigned char)(counter & 0xff);
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	format_uuid(b, out);
+	return HUCE_OK;
+}
+
+void huce_id_named(const char *kind, const char *parent, const char *name,
+		   char *out)
+{
+	char hexd[65];
+	unsigned char b[32];
+	char input[1024];
+	int n;
+
+	n = snprintf(input, sizeof(input), "%s\x1f%s\x1f%s", kind,
+		     parent ? parent : "", name);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(input))
+		n = (int)sizeof(input) - 1;
+	huce_sha256_hex(input, (size_t)n, hexd);
+	huce_hex_decode(hexd, b, sizeof(b));
+	b[6] = (unsigned char)(0x80 | (b[6] & 0x0f));
+	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	format_uuid(b, out);
+}
+
+int huce_id_valid(const char *s)
+{
+	if (!s || strlen(s) != HUCE_ID_STRLEN)
+		return 0;
+	for (int i = 0; i < HUCE_ID_STRLEN; i++) {
+		char c = s[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (c != '-')
+				return 0;
+		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			return 0;
+		}
+	}
+	return 1;
+}

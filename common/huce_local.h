@@ -1,0 +1,85 @@
+/*
+ * huce_local.h - the laptop's store: typed tables + outbox, one write path.
+ *
+ * Every change a cadre makes goes through huce_local_put() or
+ * huce_local_delete() inside a transaction opened by huce_local_begin():
+ * the typed row is written and an outbox row (device seq, record id,
+ * kind, changed fields only, base version, HLC) is appended in the same
+ * SQLite transaction, so there is no write without its outbox row and no
+ * outbox row without its write (DESIGN.md section 3).
+ *
+ * Pulled state enters through huce_local_apply(), which keeps fields the
+ * device has changed and not yet had acknowledged on top.
+ *
+ *   huce_local_open(&l, path, &err);
+ *   huce_local_begin(l, &err);
+ *   huce_local_put(l, "village", id, fields, 1, &err);
+ *   huce_local_commit(l, &err);   (or huce_local_rollback(l))
+ *   huce_local_close(l);
+ */
+#ifndef HUCE_LOCAL_H
+#define HUCE_LOCAL_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "huce_db.h"
+#include "huce_err.h"
+#include "huce_id.h"
+
+struct huce_local {
+	struct huce_db *db;
+	uint64_t hlc;		/* last HLC issued or seen, loaded at begin */
+	int in_tx;
+};
+
+/* Open or create path, migrate it.  Caller frees with huce_local_close. */
+enum huce_err huce_local_open(struct huce_local **out, const char *path,
+			      struct huce_error *err);
+void huce_local_close(struct huce_local *l);
+
+enum huce_err huce_local_begin(struct huce_local *l, struct huce_error *err);
+/* Persists the HLC and commits. */
+enum huce_err huce_local_commit(struct huce_local *l, struct huce_error *err);
+void huce_local_rollback(struct huce_local *l);
+
+/* Next HLC timestamp of this device (inside a transaction). */
+uint64_t huce_local_tick(struct huce_local *l);
+/* A new UUIDv7 for a record made now (inside a transaction). */
+enum huce_err huce_local_new_id(struct huce_local *l, char *out);
+
+/*
+ * Write fields (an object of wire field names; the caller keeps
+ * ownership) to record id of kind.  creating: the record must not exist
+ * yet (or exists with the same values: name-derived ids) and required
+ * fields must be present.  Only fields whose value differs from the
+ * stored row are written and put in the outbox; *changed (may be NULL)
+ * tells how many.  Must be inside huce_local_begin/commit.
+ */
+enum huce_err huce_local_put(struct huce_local *l, const char *kind,
+			     const char *id, const cJSON *fields, int creating,
+			     int *changed, struct huce_error *err);
+/* Tombstone a record and queue the delete. */
+enum huce_err huce_local_delete(struct huce_local *l, const char *kind,
+				const char *id, struct huce_error *err);
+
+/*
+ * The stored row of id as a JSON object of its fields plus "id",
+ * "version" and "deleted"; NULL when absent.  Caller frees (cJSON_Delete).
+ */
+cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
+		      struct huce_error *err);
+
+/*
+ * Apply a record's state pulled from the central at version, keeping
+ * fields that have pending outbox entries.  Must be inside a transaction.
+ */
+enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
+			       const char *id, int64_t version, int deleted,
+			       const cJSON *fields, struct huce_error *err);
+
+/* Counts for status. */
+int64_t huce_local_count(struct huce_local *l, const char *sql);
+
+#endif

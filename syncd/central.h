@@ -1,0 +1,65 @@
+/*
+ * central.h - what the HTTP server and the admin CLI call on the central.
+ *
+ * The central state lives behind struct store (store.h: SQLite now,
+ * PostgreSQL later).  merge.c applies batches against it exactly as
+ * docs/MERGE.md says; http_server.c and admin.c only parse requests and
+ * format answers.  No SQL outside store_*.c.
+ *
+ * Wire shapes (docs/PROTOCOL.md):
+ *   batch payload  {"entries":[{"seq":1,"id":"<uuid>","kind":"household",
+ *                   "op":"put"|"delete","base":0,"hlc":"<16 hex>",
+ *                   "fields":{...}}]}
+ *   apply result   {"device":"laptop-1","acked":12,"hwm":12,"applied":10,
+ *                   "skipped":1,"rejected":[{"seq":7,"error":"invalid",
+ *                   "message":"..."}],"version":345}
+ *   changes page   {"changes":[{"version":9,"id":"..","kind":"..",
+ *                   "deleted":false,"fields":{...}}],"next":9,
+ *                   "more":true,"head":345}
+ */
+#ifndef HUCE_CENTRAL_H
+#define HUCE_CENTRAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "huce_err.h"
+
+struct store;
+struct huce_checklists;
+
+struct central {
+	struct store *store;
+	struct huce_checklists *checklists;
+	size_t max_raw;		/* decompressed batch limit */
+};
+
+/*
+ * Decode and apply one batch (bytes as POSTed or as exported to a file)
+ * from device auth_device (the device the token or the office vouches
+ * for).  The whole batch is applied in one store transaction together
+ * with the device's high-water mark.  Outcomes:
+ *   HUCE_OK        *result set (caller frees): see "apply result" above
+ *   HUCE_EINVAL / HUCE_ETOOBIG / HUCE_ECHECKSUM / HUCE_EVERSION:
+ *                  the batch itself is bad; nothing stored
+ *   HUCE_EFORBIDDEN header names another device than auth_device
+ *   HUCE_EGAP      first seq > hwm + 1; *expected = hwm + 1
+ *   HUCE_EDB       store failure; nothing stored
+ * A bad single entry is not an error of the batch: it is listed in
+ * "rejected" and the rest lands.
+ */
+enum huce_err central_apply_batch(struct central *c, const char *auth_device,
+				  const void *batch, size_t len,
+				  cJSON **result, uint64_t *expected,
+				  struct huce_error *err);
+
+/*
+ * One page of changes after version `after`, at most limit records, as
+ * the "changes page" JSON text (malloc'd, caller frees).
+ */
+enum huce_err central_changes(struct central *c, int64_t after, int limit,
+			      char **json, size_t *len, struct huce_error *err);
+
+#endif

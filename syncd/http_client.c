@@ -1,0 +1,122 @@
+/*
+ * http_client.c - libcurl easy-handle wrapper with bounded bodies.
+ */
+#include "http_client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+struct sink {
+	struct huce_buf *buf;
+	int overflow;
+};
+
+static size_t write_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct sink *s = ud;
+
+	if (huce_buf_add(s->buf, p, size * n)) {
+		s->overflow = 1;
+		return 0;	/* makes curl abort the transfer */
+	}
+	return size * n;
+}
+
+enum huce_err huce_http_init(struct huce_http *h, struct huce_error *err)
+{
+	memset(h, 0, sizeof(*h));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	h->curl = curl_easy_init();
+	if (!h->curl)
+		return huce_fail(err, HUCE_ENOMEM, "cannot create http handle");
+	h->timeout_s = 300;
+	h->max_body = 64u << 20;
+	h->low_speed_time = 30;
+	return HUCE_OK;
+}
+
+void huce_http_release(struct huce_http *h)
+{
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	h->curl = NULL;
+}
+
+void huce_http_resp_release(struct huce_http_resp *r)
+{
+	huce_buf_release(&r->body);
+	r->status = 0;
+}
+
+enum huce_err huce_http_request(struct huce_http *h, const char *url,
+				const char *content_type, const void *body,
+				size_t len, struct huce_http_resp *resp,
+				struct huce_error *err)
+{
+	CURL *c = h->curl;
+	struct curl_slist *hdrs = NULL;
+	char auth[512], ctype[128];
+	struct sink sink;
+	CURLcode cc;
+	curl_off_t up = 0, down = 0;
+
+	resp->status = 0;
+	huce_buf_init(&resp->body, h->max_body);
+	sink.buf = &resp->body;
+	sink.overflow = 0;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "deflate");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "huce/0.1.0");
+	if (h->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	if (h->pin)
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, h->pin);
+	if (h->token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
+		hdrs = curl_slist_append(hdrs, auth);
+	}
+	if (body) {
+		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, ctype);
+		hdrs = curl_slist_append(hdrs, "Expect:");
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	cc = curl_easy_perform(c);
+	curl_slist_free_all(hdrs);
+	h->requests++;
+	curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up);
+	curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	{
+		long reqhdr = 0, resphdr = 0;
+
+		/* Count headers too: the figure is what crossed the link. */
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &reqhdr);
+		curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &resphdr);
+		h->bytes_up += up + reqhdr;
+		h->bytes_down += down + resphdr;
+	}
+	if (cc != CURLE_OK) {
+		if (sink.overflow)
+			return huce_fail(err, HUCE_ETOOBIG, "response from %s is larger than %zu bytes",
+					 url, h->max_body);
+		return huce_fail(err, HUCE_ENET, "cannot reach %s: %s", url,
+				 curl_easy_strerror(cc));
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	return HUCE_OK;
+}

@@ -1,0 +1,1613 @@
+/*
+ * http_server.c - `huce-syncd central`: the town office's HTTP server.
+ *
+ * This file only speaks HTTP: it authenticates the device, bounds and
+ * collects the request, hands the bytes to merge.c (central.h) and turns
+ * the outcome into a status and a JSON body.  The endpoints, statuses and
+ * error codes are listed in http_server.h and docs/PROTOCOL.md.
+ *
+ * Everything a client sends is hostile until proven otherwise, and one
+ * client must never stop the server from serving the others (DESIGN.md
+ * sections 5 and 8).  Hence:
+ *   - libmicrohttpd runs its own thread pool (epoll where available)
+ *     with an inactivity timeout (no slowloris), a connection limit and
+ *     a per-address connection limit;
+ *   - a request is refused on its headers whenever possible: route,
+ *     token, rate, media type and declared length are all checked before
+ *     a byte of body is read, and a refusal at that point makes
+ *     libmicrohttpd close the connection instead of reading the body;
+ *   - a body is collected into a buffer with a hard maximum, and the
+ *     bytes of all bodies in flight count against one budget, so a crowd
+ *     of large uploads cannot exhaust memory;
+ *   - each device has a token bucket (429 when empty);
+ *   - per-request state lives in one struct request, created on the
+ *     first callback and freed in the completion callback, which
+ *     libmicrohttpd calls however the request ends.
+ *
+ * SQLite takes one writer at a time, so the central (its store and
+ * merge) sits behind one mutex.  Health checks never take it.
+ *
+ * One line per request goes to the log at "info": method, path, device,
+ * status, what was in the batch (seqs and counts), bytes in and out and
+ * the time taken.  Never a name, an ID number or a token.
+ */
+#include "http_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "central.h"
+#include "huce_batch.h"
+#include "huce_buf.h"
+#include "huce_checklist.h"
+#include "huce_crypto.h"
+#include "huce_err.h"
+#include "huce_log.h"
+#include "huce_util.h"
+#include "store.h"
+#include "syncd.h"
+
+/* Compressed batch limit: the raw limit plus room for a header and zlib. */
+#define DEFAULT_MAX_BODY	(HUCE_BATCH_MAX_RAW + (size_t)64 * 1024)
+/* All request bodies held in memory at once. */
+#define DEFAULT_MAX_INFLIGHT	((size_t)256 * 1024 * 1024)
+#define DEFAULT_THREADS		4u
+#define DEFAULT_TIMEOUT		30u	/* seconds of inactivity */
+#define DEFAULT_MAX_CONN	256u
+#define DEFAULT_PER_IP		64u
+#define DEFAULT_RATE		50.0	/* requests per second per device */
+#define DEFAULT_BURST		200.0
+/* A PEM certificate chain or key larger than this is not one. */
+#define TLS_FILE_MAX		((size_t)1 << 20)
+/* Buckets kept; the least recently used goes when a new device comes. */
+#define MAX_BUCKETS		4096
+/* Body bytes we swallow after refusing a request before we hang up. */
+#define DISCARD_MAX		((size_t)1 << 20)
+#define TOKEN_MAX		512
+
+struct options {
+	const char *store;
+	const char *listen;
+	const char *port_file;
+	const char *tls_cert;
+	const char *tls_key;
+	const char *checklists;
+	size_t max_body;
+	size_t max_inflight;
+	unsigned threads;
+	unsigned timeout;
+	unsigned max_conn;
+	unsigned per_ip;
+	double rate;
+	double burst;
+};
+
+/* A token bucket for one device (refilled at rate, holds at most burst). */
+struct bucket {
+	char *device;
+	double tokens;
+	double last;	/* monotonic seconds of the last refill */
+};
+
+struct limiter {
+	pthread_mutex_t lock;
+	double rate;	/* 0: unlimited */
+	double burst;
+	struct bucket *v;
+	size_t n, alloc;
+};
+
+struct server {
+	pthread_mutex_t lock;		/* guards central and its store */
+	struct central central;
+	struct limiter limiter;
+	size_t max_body;
+	size_t max_inflight;
+	atomic_size_t inflight;		/* body bytes held by all requests */
+};
+
+enum route {
+	ROUTE_NONE,
+	ROUTE_HEALTH,
+	ROUTE_ENROLL,
+	ROUTE_BATCHES,
+	ROUTE_CHANGES,
+};
+
+/* Per-request state: MHD's con_cls.  Freed in request_completed(). */
+struct request {
+	enum route route;
+	double start;
+	char method[12];	/* sanitised copies for the log */
+	char path[72];
+	char *device;		/* authenticated device; owned */
+	struct huce_buf body;	/* POST /v1/batches only */
+	size_t reserved;	/* bytes counted in server->inflight */
+	uint64_t bytes_in;
+	size_t bytes_out;
+	unsigned status;	/* 0 until a response is queued */
+	char note[192];		/* what the log line should add */
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers */
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Copy untrusted text (a URL, a method) for the log: printable ASCII
+ * only, anything else becomes '?', cut to fit.
+ */
+static void log_copy(char *dst, size_t size, const char *src)
+{
+	size_t i = 0;
+
+	if (src) {
+		for (; src[i] && i + 1 < size; i++) {
+			unsigned char ch = (unsigned char)src[i];
+
+			dst[i] = (ch > 0x20 && ch < 0x7f && ch != '"') ?
+				(char)ch : '?';
+		}
+	}
+	dst[i] = '\0';
+}
+
+static void note_add(struct request *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_add(struct request *req, const char *fmt, ...)
+{
+	size_t used = strlen(req->note);
+	va_list ap;
+
+	if (used + 1 >= sizeof(req->note))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(req->note + used, sizeof(req->note) - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Parse a decimal in [lo, hi] without sign games; 0 on success. */
+static int parse_u64_range(const char *s, uint64_t lo, uint64_t hi,
+			   uint64_t *out)
+{
+	int64_t v;
+
+	if (!s || !*s || *s == '+' || *s == '-' || *s == ' ')
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -1;
+	if (huce_parse_i64(s, &v) || v < 0 || (uint64_t)v < lo ||
+	    (uint64_t)v > hi)
+		return -1;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int parse_size(const char *s, size_t lo, size_t hi, size_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64_range(s, lo, hi, &v))
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	uint64_t v;
+
+	if (parse_u64_range(s, lo, hi, &v))
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_rate(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Case-insensitive match of a header value's first token (before ';'). */
+static int media_type_is(const char *value, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (!value)
+		return 0;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (strncasecmp(value, want, n) != 0)
+		return 0;
+	value += n;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return *value == '\0' || *value == ';';
+}
+
+/*
+ * Does an Accept-Encoding value allow "deflate"?  A list of
+ * "coding[;q=x]" items; "deflate" or "*" with q other than 0 counts.
+ */
+static int accepts_deflate(const char *value)
+{
+	const char *p = value;
+
+	if (!value)
+		return 0;
+	while (*p) {
+		const char *tok, *end, *q;
+		size_t n;
+		int ok = 1;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		tok = p;
+		while (*p && *p != ',' && *p != ';' && *p != ' ' && *p != '\t')
+			p++;
+		n = (size_t)(p - tok);
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		q = strchr(p, ';');
+		if (q && q < end) {
+			q++;
+			while (*q == ' ' || *q == '\t')
+				q++;
+			if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+				char *qe;
+				double qv;
+
+				errno = 0;
+				qv = strtod(q + 2, &qe);
+				if (errno || qe == q + 2 || qv <= 0.0)
+					ok = 0;
+			}
+		}
+		if (ok && ((n == 7 && strncasecmp(tok, "deflate", 7) == 0) ||
+			   (n == 1 && *tok == '*')))
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/*
+ * Find the token in "Bearer TOKEN".  The token is b64token (RFC 6750):
+ * letters, digits and -._~+/ then any '='.  Returns 0 and points *tok
+ * at it, or -1 for anything else.
+ */
+static int bearer_token(const char *h, const char **tok, size_t *len)
+{
+	const char *p, *start;
+
+	if (!h)
+		return -1;
+	while (*h == ' ' || *h == '\t')
+		h++;
+	if (strncasecmp(h, "Bearer", 6) != 0 || (h[6] != ' ' && h[6] != '\t'))
+		return -1;
+	p = h + 6;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	start = p;
+	while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+	       (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
+	       *p == '_' || *p == '~' || *p == '+' || *p == '/')
+		p++;
+	while (*p == '=')
+		p++;
+	*len = (size_t)(p - start);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p || *len == 0 || *len > TOKEN_MAX)
+		return -1;
+	*tok = start;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* rate limiting */
+
+static int limiter_init(struct limiter *l, double rate, double burst)
+{
+	memset(l, 0, sizeof(*l));
+	l->rate = rate;
+	l->burst = burst;
+	return pthread_mutex_init(&l->lock, NULL) ? -1 : 0;
+}
+
+static void limiter_release(struct limiter *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].device);
+	free(l->v);
+	pthread_mutex_destroy(&l->lock);
+	memset(l, 0, sizeof(*l));
+}
+
+static struct bucket *limiter_slot(struct limiter *l, const char *device,
+				   double t)
+{
+	struct bucket *b;
+	size_t oldest = 0;
+	char *copy;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].device, device) == 0)
+			return &l->v[i];
+		if (l->v[i].last < l->v[oldest].last)
+			oldest = i;
+	}
+	copy = strdup(device);
+	if (!copy)
+		return NULL;
+	if (l->n == MAX_BUCKETS) {
+		b = &l->v[oldest];
+		free(b->device);
+	} else {
+		if (l->n == l->alloc) {
+			size_t na = l->alloc ? l->alloc * 2 : 16;
+			struct bucket *nv = realloc(l->v, na * sizeof(*nv));
+
+			if (!nv) {
+				free(copy);
+				return NULL;
+			}
+			l->v = nv;
+			l->alloc = na;
+		}
+		b = &l->v[l->n++];
+	}
+	b->device = copy;
+	b->tokens = l->burst;
+	b->last = t;
+	return b;
+}
+
+/*
+ * Take one token for device.  Returns 1 when the request may go on,
+ * else 0 with *retry set to the whole seconds until a token is back.
+ * Out of memory lets the request through: refusing a device because the
+ * limiter cannot remember it would be a worse failure.
+ */
+static int limiter_take(struct limiter *l, const char *device,
+			unsigned *retry)
+{
+	struct bucket *b;
+	double t;
+	int ok = 1;
+
+	if (l->rate <= 0.0)
+		return 1;
+	t = now_mono();
+	pthread_mutex_lock(&l->lock);
+	b = limiter_slot(l, device, t);
+	if (b) {
+		b->tokens += (t - b->last) * l->rate;
+		if (b->tokens > l->burst)
+			b->tokens = l->burst;
+		b->last = t;
+		if (b->tokens >= 1.0) {
+			b->tokens -= 1.0;
+		} else {
+			ok = 0;
+			double wait = (1.0 - b->tokens) / l->rate;
+
+			/* Rounded up, without libm; at least one second. */
+			*retry = wait < 86400.0 ? (unsigned)wait : 86400u;
+			if ((double)*retry < wait || *retry == 0)
+				(*retry)++;
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* body budget */
+
+static int inflight_reserve(struct server *s, struct request *req,
+			    size_t total)
+{
+	size_t delta, before;
+
+	if (total <= req->reserved)
+		return 0;
+	delta = total - req->reserved;
+	before = atomic_fetch_add(&s->inflight, delta);
+	if (before + delta < before || before + delta > s->max_inflight) {
+		atomic_fetch_sub(&s->inflight, delta);
+		return -1;
+	}
+	req->reserved = total;
+	return 0;
+}
+
+static void inflight_release(struct server *s, struct request *req)
+{
+	if (req->reserved)
+		atomic_fetch_sub(&s->inflight, req->reserved);
+	req->reserved = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* responses */
+
+static const char oom_body[] =
+	"{\"error\":\"internal\",\"message\":\"out of memory\"}";
+
+/*
+ * Queue text (len bytes, malloc'd; ownership passes here whatever
+ * happens) as the answer with status.  hname/hval add one more header,
+ * encoding sets Content-Encoding; both may be NULL.  Falls back to a
+ * static 500 when memory runs out.
+ */
+static enum MHD_Result send_text(struct MHD_Connection *conn,
+				 struct request *req, unsigned status,
+				 char *text, size_t len, const char *encoding,
+				 const char *hname, const char *hval)
+{
+	struct MHD_Response *resp = NULL;
+	enum MHD_Result ret;
+
+	if (text)
+		resp = MHD_create_response_from_buffer_with_free_callback(
+			len, text, free);
+	if (!resp) {
+		free(text);
+		goto fallback;
+	}
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				    "application/json") != MHD_YES ||
+	    (encoding && MHD_add_response_header(
+			resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
+			encoding) != MHD_YES) ||
+	    (hname && MHD_add_response_header(resp, hname, hval) != MHD_YES)) {
+		MHD_destroy_response(resp);
+		goto fallback;
+	}
+	if (req->route == ROUTE_CHANGES &&
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+				    "Accept-Encoding") != MHD_YES) {
+		MHD_destroy_response(resp);
+		goto fallback;
+	}
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	req->status = status;
+	req->bytes_out = len;
+	return ret;
+
+fallback:
+	resp = MHD_create_response_from_buffer(sizeof(oom_body) - 1,
+					       (void *)oom_body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json");
+	ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
+	MHD_destroy_response(resp);
+	req->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	req->bytes_out = sizeof(oom_body) - 1;
+	return ret;
+}
+
+/* Queue obj (freed here) as JSON. */
+static enum MHD_Result send_json(struct MHD_Connection *conn,
+				 struct request *req, unsigned status,
+				 cJSON *obj, const char *hname,
+				 const char *hval)
+{
+	char *text = obj ? cJSON_PrintUnformatted(obj) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	char *copy = NULL;
+
+	cJSON_Delete(obj);
+	/* cJSON may have its own allocator; MHD frees with free(). */
+	if (text) {
+		copy = malloc(len + 1);
+		if (copy)
+			memcpy(copy, text, len + 1);
+		cJSON_free(text);
+	}
+	return send_text(conn, req, status, copy, len, NULL, hname, hval);
+}
+
+/*
+ * Queue {"error": code, "message": message} (plus "expected" when
+ * expected is not NULL).
+ */
+static enum MHD_Result send_error(struct MHD_Connection *conn,
+				  struct request *req, unsigned status,
+				  const char *code, const char *message,
+				  const uint64_t *expected, const char *hname,
+				  const char *hval)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	if (obj && (!cJSON_AddStringToObject(obj, "error", code) ||
+		    !cJSON_AddStringToObject(obj, "message", message) ||
+		    (expected && !cJSON_AddNumberToObject(
+				obj, "expected", (double)*expected)))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	if (!strstr(req->note, "error="))
+		note_add(req, " error=%s", code);
+	return send_json(conn, req, status, obj, hname, hval);
+}
+
+/* ------------------------------------------------------------------ */
+/* endpoints */
+
+static enum MHD_Result do_health(struct MHD_Connection *conn,
+				 struct request *req)
+{
+	cJSON *obj = cJSON_CreateObject();
+
+	if (obj && (!cJSON_AddStringToObject(obj, "status", "ok") ||
+		    !cJSON_AddStringToObject(obj, "version", HUCE_VERSION))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	return send_json(conn, req, MHD_HTTP_OK, obj, NULL, NULL);
+}
+
+static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
+				 struct request *req)
+{
+	struct huce_error err = { 0 };
+	char *town = NULL, *key = NULL;
+	cJSON *obj = NULL;
+	enum huce_err rc;
+	enum MHD_Result ret;
+
+	/* Audit first: the town key is only revealed once it is recorded. */
+	pthread_mutex_lock(&s->lock);
+	rc = store_audit(s->central.store, req->device, "enroll",
+			 "town key sent over http", &err);
+	if (rc == HUCE_OK) {
+		key = store_meta_get(s->central.store, "town_key");
+		town = store_meta_get(s->central.store, "town");
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc != HUCE_OK) {
+		huce_err_log("enroll of %s: cannot write the audit log: %s",
+			     req->device, err.msg);
+		ret = send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 "internal", "cannot write the audit log",
+				 NULL, NULL, NULL);
+		goto out;
+	}
+	if (!key) {
+		huce_err_log("enroll of %s: the store has no town key",
+			     req->device);
+		ret = send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				 "internal", "the central has no town key",
+				 NULL, NULL, NULL);
+		goto out;
+	}
+	obj = cJSON_CreateObject();
+	if (obj && (!cJSON_AddStringToObject(obj, "device", req->device) ||
+		    !(town ? cJSON_AddStringToObject(obj, "town", town) :
+			     cJSON_AddNullToObject(obj, "town")) ||
+		    !cJSON_AddStringToObject(obj, "town_key", key))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	ret = send_json(conn, req, MHD_HTTP_OK, obj, NULL, NULL);
+out:
+	if (key) {
+		/* The key is a secret: do not leave it in freed memory. */
+		memset(key, 0, strlen(key));
+		free(key);
+	}
+	free(town);
+	return ret;
+}
+
+static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
+				  struct request *req)
+{
+	const char *a = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						    "after");
+	const char *l = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						    "limit");
+	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	struct huce_error err = { 0 };
+	struct huce_buf z = HUCE_BUF_INIT(0);
+	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
+	char *json = NULL;
+	size_t len = 0;
+	enum huce_err rc;
+
+	if (a && parse_u64_range(a, 0, INT64_MAX, &after))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "after must be a non-negative integer",
+				  NULL, NULL, NULL);
+	if (l) {
+		if (parse_u64_range(l, 1, UINT64_MAX >> 1, &limit))
+			return send_error(conn, req, MHD_HTTP_BAD_REQUEST,
+					  "malformed",
+					  "limit must be a positive integer",
+					  NULL, NULL, NULL);
+		if (limit > HUCE_CHANGES_LIMIT_MAX)
+			limit = HUCE_CHANGES_LIMIT_MAX;
+	}
+	note_add(req, " after=%" PRIu64 " limit=%" PRIu64, after, limit);
+
+	pthread_mutex_lock(&s->lock);
+	rc = central_changes(&s->central, (int64_t)after, (int)limit, &json,
+			     &len, &err);
+	pthread_mutex_unlock(&s->lock);
+	if (rc != HUCE_OK) {
+		huce_err_log("changes for %s: %s", req->device,
+			     err.msg[0] ? err.msg : huce_err_text(rc));
+		free(json);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "internal", "cannot read the change log",
+				  NULL, NULL, NULL);
+	}
+	if (accepts_deflate(ae)) {
+		huce_buf_init(&z, len + len / 8 + 1024);
+		if (huce_deflate(json, len, 6, &z) == HUCE_OK) {
+			size_t zlen;
+			char *zdata = huce_buf_detach(&z, &zlen);
+
+			if (zdata) {
+				note_add(req, " raw=%zu", len);
+				free(json);
+				return send_text(conn, req, MHD_HTTP_OK, zdata,
+						 zlen, "deflate", NULL, NULL);
+			}
+		}
+		/* Compression is a courtesy: send it plain. */
+		huce_buf_release(&z);
+	}
+	return send_text(conn, req, MHD_HTTP_OK, json, len, NULL, NULL, NULL);
+}
+
+static void note_result(struct request *req, const cJSON *result)
+{
+	static const char *const keys[] = { "applied", "skipped", "hwm" };
+	const cJSON *rej = cJSON_GetObjectItemCaseSensitive(result, "rejected");
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(result, keys[i]);
+
+		if (cJSON_IsNumber(v))
+			note_add(req, " %s=%.0f", keys[i], v->valuedouble);
+	}
+	if (cJSON_IsArray(rej))
+		note_add(req, " rejected=%d", cJSON_GetArraySize(rej));
+}
+
+static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
+				  struct request *req)
+{
+	struct huce_batch_header h;
+	struct huce_error err = { 0 }, herr = { 0 };
+	cJSON *result = NULL;
+	uint64_t expected = 0;
+	enum huce_err rc;
+	unsigned status;
+	const char *code;
+
+	/* The header alone, for the log; merge.c does the real checks. */
+	if (huce_batch_decode_header(req->body.data, req->body.len, &h, NULL,
+				     &herr) == HUCE_OK)
+		note_add(req, " batch=%" PRIu64 "-%" PRIu64 " count=%" PRIu32,
+			 h.first_seq, h.last_seq, h.count);
+
+	pthread_mutex_lock(&s->lock);
+	rc = central_apply_batch(&s->central, req->device, req->body.data,
+				 req->body.len, &result, &expected, &err);
+	pthread_mutex_unlock(&s->lock);
+	huce_buf_release(&req->body);
+	inflight_release(s, req);
+
+	if (rc == HUCE_OK) {
+		if (!result)
+			return send_error(conn, req,
+					  MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "internal", "no result from merge",
+					  NULL, NULL, NULL);
+		note_result(req, result);
+		return send_json(conn, req, MHD_HTTP_OK, result, NULL, NULL);
+	}
+	cJSON_Delete(result);
+	if (!err.msg[0])
+		snprintf(err.msg, sizeof(err.msg), "%s", huce_err_text(rc));
+	switch (rc) {
+	case HUCE_EINVAL:
+	case HUCE_EENCODING:
+		status = MHD_HTTP_BAD_REQUEST;
+		code = "malformed";
+		break;
+	case HUCE_ECHECKSUM:
+		status = MHD_HTTP_BAD_REQUEST;
+		code = "checksum";
+		break;
+	case HUCE_EVERSION:
+		status = MHD_HTTP_BAD_REQUEST;
+		code = "version";
+		break;
+	case HUCE_ETOOBIG:
+		status = MHD_HTTP_CONTENT_TOO_LARGE;
+		code = "too_large";
+		break;
+	case HUCE_EFORBIDDEN:
+		status = MHD_HTTP_FORBIDDEN;
+		code = "wrong_device";
+		break;
+	case HUCE_EGAP:
+		note_add(req, " expected=%" PRIu64, expected);
+		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
+				  &expected, NULL, NULL);
+	case HUCE_EBUSY:
+		huce_warn("batch from %s: %s", req->device, err.msg);
+		return send_error(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "busy", "the central is busy, try again",
+				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	default:
+		/* The detail may name tables and paths: log it, do not send it. */
+		huce_err_log("batch from %s: %s: %s", req->device,
+			     huce_err_name(rc), err.msg);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "internal", "the central could not store the batch",
+				  NULL, NULL, NULL);
+	}
+	return send_error(conn, req, status, code, err.msg, NULL, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* the MHD callbacks */
+
+/* Which endpoint, and is the method right?  0, or an HTTP status. */
+static unsigned route_of(const char *url, const char *method,
+			 enum route *route, const char **allow)
+{
+	static const struct {
+		const char *path, *method;
+		enum route route;
+	} table[] = {
+		{ "/v1/health", "GET", ROUTE_HEALTH },
+		{ "/v1/enroll", "GET", ROUTE_ENROLL },
+		{ "/v1/batches", "POST", ROUTE_BATCHES },
+		{ "/v1/changes", "GET", ROUTE_CHANGES },
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(url, table[i].path) != 0)
+			continue;
+		*allow = table[i].method;
+		if (strcmp(method, table[i].method) == 0 ||
+		    (table[i].route == ROUTE_HEALTH &&
+		     strcmp(method, "HEAD") == 0)) {
+			*route = table[i].route;
+			return 0;
+		}
+		return MHD_HTTP_METHOD_NOT_ALLOWED;
+	}
+	return MHD_HTTP_NOT_FOUND;
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn,
+				    struct request *req, const char *why)
+{
+	note_add(req, " auth=%s", why);
+	return send_error(conn, req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+			  "a valid device token is required", NULL,
+			  MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+}
+
+/*
+ * Authenticate the request; on success req->device is set and 0 is
+ * returned, else a response has been queued and *ret says what to tell
+ * MHD.
+ */
+static int authenticate(struct server *s, struct MHD_Connection *conn,
+			struct request *req, enum MHD_Result *ret)
+{
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	struct huce_error err = { 0 };
+	char hex[HUCE_SHA256_HEX_LEN + 1];
+	const char *tok;
+	size_t len;
+	enum huce_err rc;
+
+	if (!h) {
+		*ret = unauthorized(conn, req, "missing");
+		return -1;
+	}
+	if (bearer_token(h, &tok, &len)) {
+		*ret = unauthorized(conn, req, "malformed");
+		return -1;
+	}
+	huce_sha256_hex(tok, len, hex);
+	pthread_mutex_lock(&s->lock);
+	rc = store_device_auth(s->central.store, hex, &req->device, &err);
+	pthread_mutex_unlock(&s->lock);
+	if (rc == HUCE_EAUTH || (rc == HUCE_OK && !req->device)) {
+		*ret = unauthorized(conn, req, "unknown");
+		return -1;
+	}
+	if (rc != HUCE_OK) {
+		huce_err_log("cannot check a device token: %s",
+			     err.msg[0] ? err.msg : huce_err_text(rc));
+		*ret = send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "internal", "cannot check the token", NULL,
+				  NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The first call for a request: only the headers are known.  Refuse
+ * here whatever can be refused, so that no body is read for it.
+ */
+static enum MHD_Result begin_request(struct server *s,
+				     struct MHD_Connection *conn,
+				     struct request *req, const char *url,
+				     const char *method)
+{
+	const char *allow = NULL, *clen, *te;
+	enum MHD_Result ret;
+	unsigned status, retry = 0;
+	char retry_s[16];
+	uint64_t declared = 0;
+
+	status = route_of(url, method, &req->route, &allow);
+	if (status == MHD_HTTP_NOT_FOUND)
+		return send_error(conn, req, status, "not_found",
+				  "no such endpoint", NULL, NULL, NULL);
+	if (status)
+		return send_error(conn, req, status, "method_not_allowed",
+				  "method not allowed here", NULL,
+				  MHD_HTTP_HEADER_ALLOW, allow);
+
+	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (clen && parse_u64_range(clen, 0, UINT64_MAX >> 1, &declared))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "bad Content-Length", NULL, NULL, NULL);
+	if (req->route != ROUTE_BATCHES && (declared > 0 || te))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "this request takes no body", NULL, NULL,
+				  NULL);
+	if (req->route == ROUTE_HEALTH)
+		return MHD_YES;
+
+	if (authenticate(s, conn, req, &ret))
+		return ret;
+	note_add(req, " device=%s", req->device);
+	if (!limiter_take(&s->limiter, req->device, &retry)) {
+		snprintf(retry_s, sizeof(retry_s), "%u", retry);
+		return send_error(conn, req, MHD_HTTP_TOO_MANY_REQUESTS,
+				  "too_many_requests",
+				  "too many requests from this device", NULL,
+				  MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
+	}
+	if (req->route != ROUTE_BATCHES)
+		return MHD_YES;
+
+	if (!media_type_is(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_CONTENT_TYPE), HUCE_BATCH_CONTENT_TYPE))
+		return send_error(conn, req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				  "encoding",
+				  "Content-Type must be " HUCE_BATCH_CONTENT_TYPE,
+				  NULL, NULL, NULL);
+	{
+		const char *ce = MHD_lookup_connection_value(conn,
+				MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_CONTENT_ENCODING);
+
+		if (ce && !media_type_is(ce, "identity"))
+			return send_error(conn, req,
+					  MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+					  "encoding",
+					  "a batch is already compressed: "
+					  "send it with no Content-Encoding",
+					  NULL, NULL, NULL);
+	}
+	if (declared > s->max_body) {
+		note_add(req, " declared=%" PRIu64, declared);
+		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "too_large", "the batch is larger than the "
+				  "central accepts", NULL, NULL, NULL);
+	}
+	/* Reserve what was declared, or grow with a chunked body. */
+	if (inflight_reserve(s, req, clen ? (size_t)declared : 0) ||
+	    (clen && declared &&
+	     huce_buf_reserve(&req->body, (size_t)declared) != HUCE_OK)) {
+		huce_warn("refusing a batch from %s: too many bytes in flight",
+			  req->device);
+		return send_error(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "busy", "the central is busy, try again",
+				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	}
+	return MHD_YES;
+}
+
+/* A piece of a batch body. */
+static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
+				 struct request *req, const char *data,
+				 size_t n)
+{
+	enum MHD_Result ret;
+
+	if (n > s->max_body - req->body.len) {
+		/*
+		 * Only a chunked upload gets here (a declared length was
+		 * checked up front).  libmicrohttpd will not queue a response
+		 * in the middle of a body, so try, and hang up if it refuses.
+		 */
+		note_add(req, " received>%zu", s->max_body);
+		ret = send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
+				 "too_large", "the batch is larger than the "
+				 "central accepts", NULL, NULL, NULL);
+		huce_buf_release(&req->body);
+		inflight_release(s, req);
+		return ret == MHD_YES ? MHD_YES : MHD_NO;
+	}
+	if (inflight_reserve(s, req, req->body.len + n)) {
+		note_add(req, " error=busy");
+		req->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return MHD_NO;
+	}
+	if (huce_buf_add(&req->body, data, n) != HUCE_OK) {
+		note_add(req, " error=nomem");
+		req->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct server *s = cls;
+	struct request *req = *con_cls;
+	size_t n;
+
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		*con_cls = req;
+		req->start = now_mono();
+		huce_buf_init(&req->body, s->max_body);
+		log_copy(req->method, sizeof(req->method), method);
+		log_copy(req->path, sizeof(req->path), url);
+		if (!url || !method)
+			return send_error(conn, req, MHD_HTTP_BAD_REQUEST,
+					  "malformed", "bad request line",
+					  NULL, NULL, NULL);
+		return begin_request(s, conn, req, url, method);
+	}
+	n = *upload_size;
+	*upload_size = 0;
+	req->bytes_in += n;
+	if (req->status) {
+		/* Refused already; libmicrohttpd drains what is left. */
+		return req->bytes_in > DISCARD_MAX && n ? MHD_NO : MHD_YES;
+	}
+	if (n)
+		return take_body(s, conn, req, upload, n);
+
+	switch (req->route) {
+	case ROUTE_HEALTH:
+		return do_health(conn, req);
+	case ROUTE_ENROLL:
+		return do_enroll(s, conn, req);
+	case ROUTE_CHANGES:
+		return do_changes(s, conn, req);
+	case ROUTE_BATCHES:
+		return do_batches(s, conn, req);
+	case ROUTE_NONE:
+		break;
+	}
+	return MHD_NO;
+}
+
+static const char *termination_name(enum MHD_RequestTerminationCode toe)
+{
+	switch (toe) {
+	case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+		return NULL;
+	case MHD_REQUEST_TERMINATED_WITH_ERROR:
+		return "error";
+	case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+		return "timeout";
+	case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+		return "shutdown";
+	case MHD_REQUEST_TERMINATED_READ_ERROR:
+		return "read-error";
+	case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+		return "client-abort";
+	}
+	return "unknown";
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn,
+			      void **con_cls,
+			      enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request *req = *con_cls;
+	const char *why = termination_name(toe);
+
+	if (!req)
+		return;
+	*con_cls = NULL;
+	huce_info("http %s %s status=%u%s in=%" PRIu64 " out=%zu ms=%.0f%s%s",
+		  req->method, req->path, req->status, req->note,
+		  req->bytes_in, req->bytes_out,
+		  (now_mono() - req->start) * 1000.0,
+		  why ? " ended=" : "", why ? why : "");
+	huce_buf_release(&req->body);
+	inflight_release(s, req);
+	free(req->device);
+	free(req);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	huce_debug("libmicrohttpd: %s", line);
+}
+
+/* ------------------------------------------------------------------ */
+/* setup */
+
+static const char central_usage[] =
+"usage: huce-syncd central --store SQLITE_PATH --listen HOST:PORT\n"
+"       [--port-file F] [--tls-cert F --tls-key F] [--checklists DIR]\n"
+"       [--max-body BYTES] [--max-inflight BYTES] [--threads N]\n"
+"       [--timeout S] [--max-connections N] [--per-ip N]\n"
+"       [--rate R] [--burst N]\n"
+"\n"
+"Serve the town office's HTTP API (v1) until SIGTERM or SIGINT.\n"
+"  --listen HOST:PORT   address to bind; port 0 picks a free port,\n"
+"                       [::1]:PORT for IPv6\n"
+"  --port-file F        write the bound port to F once listening\n"
+"  --tls-cert/--tls-key PEM files; serve HTTPS\n"
+"  --max-body BYTES     largest batch accepted (default 16 MiB + 64 KiB)\n"
+"  --max-inflight BYTES all bodies held at once (default 256 MiB)\n"
+"  --threads N          worker threads (default 4)\n"
+"  --timeout S          close idle connections after S seconds (default 30)\n"
+"  --max-connections N  open connections (default 256), --per-ip N (64)\n"
+"  --rate R --burst N   requests per second per device (default 50, burst\n"
+"                       200; --rate 0 turns the limit off)\n";
+
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("huce-syncd central: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(central_usage, stderr);
+	return 2;
+}
+
+/* 0, 1 (--help shown) or 2 (usage error, message shown). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum {
+		O_STORE = 256, O_LISTEN, O_PORT_FILE, O_CERT, O_KEY,
+		O_CHECKLISTS, O_MAX_BODY, O_MAX_INFLIGHT, O_THREADS,
+		O_TIMEOUT, O_MAX_CONN, O_PER_IP, O_RATE, O_BURST, O_HELP,
+	};
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, O_STORE },
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "port-file", required_argument, NULL, O_PORT_FILE },
+		{ "tls-cert", required_argument, NULL, O_CERT },
+		{ "tls-key", required_argument, NULL, O_KEY },
+		{ "checklists", required_argument, NULL, O_CHECKLISTS },
+		{ "max-body", required_argument, NULL, O_MAX_BODY },
+		{ "max-inflight", required_argument, NULL, O_MAX_INFLIGHT },
+		{ "threads", required_argument, NULL, O_THREADS },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "max-connections", required_argument, NULL, O_MAX_CONN },
+		{ "per-ip", required_argument, NULL, O_PER_IP },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "burst", required_argument, NULL, O_BURST },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*o = (struct options){
+		.max_body = DEFAULT_MAX_BODY,
+		.max_inflight = DEFAULT_MAX_INFLIGHT,
+		.threads = DEFAULT_THREADS,
+		.timeout = DEFAULT_TIMEOUT,
+		.max_conn = DEFAULT_MAX_CONN,
+		.per_ip = DEFAULT_PER_IP,
+		.rate = DEFAULT_RATE,
+		.burst = DEFAULT_BURST,
+	};
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_STORE:
+			o->store = optarg;
+			break;
+		case O_LISTEN:
+			o->listen = optarg;
+			break;
+		case O_PORT_FILE:
+			o->port_file = optarg;
+			break;
+		case O_CERT:
+			o->tls_cert = optarg;
+			break;
+		case O_KEY:
+			o->tls_key = optarg;
+			break;
+		case O_CHECKLISTS:
+			o->checklists = optarg;
+			break;
+		case O_MAX_BODY:
+			if (parse_size(optarg, 64, (size_t)1 << 30, &o->max_body))
+				return usage_error("--max-body must be 64..%zu bytes",
+						   (size_t)1 << 30);
+			break;
+		case O_MAX_INFLIGHT:
+			if (parse_size(optarg, 64, SIZE_MAX >> 2,
+				       &o->max_inflight))
+				return usage_error("--max-inflight must be a size in bytes");
+			break;
+		case O_THREADS:
+			if (parse_uint(optarg, 1, 256, &o->threads))
+				return usage_error("--threads must be 1..256");
+			break;
+		case O_TIMEOUT:
+			if (parse_uint(optarg, 1, 3600, &o->timeout))
+				return usage_error("--timeout must be 1..3600 seconds");
+			break;
+		case O_MAX_CONN:
+			if (parse_uint(optarg, 1, 65536, &o->max_conn))
+				return usage_error("--max-connections must be 1..65536");
+			break;
+		case O_PER_IP:
+			if (parse_uint(optarg, 1, 65536, &o->per_ip))
+				return usage_error("--per-ip must be 1..65536");
+			break;
+		case O_RATE:
+			if (parse_rate(optarg, 0.0, 1e6, &o->rate))
+				return usage_error("--rate must be 0..1000000 per second");
+			break;
+		case O_BURST:
+			if (parse_rate(optarg, 1.0, 1e6, &o->burst))
+				return usage_error("--burst must be 1..1000000");
+			break;
+		case O_HELP:
+			fputs(central_usage, stdout);
+			return 1;
+		case ':':
+			return usage_error("option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->store || !*o->store)
+		return usage_error("--store is required");
+	if (!o->listen)
+		return usage_error("--listen is required");
+	if (!o->tls_cert != !o->tls_key)
+		return usage_error("--tls-cert and --tls-key go together");
+	return 0;
+}
+
+/*
+ * Split "HOST:PORT" ("[v6]:PORT" for IPv6) into host and port.  host
+ * is empty for ":PORT" (every address).  0, or -1 when malformed.
+ */
+static int split_listen(const char *spec, char *host, size_t hsize,
+			char *port, size_t psize)
+{
+	const char *colon, *h = spec;
+	size_t hlen;
+	unsigned p;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		h = spec + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			return -1;
+		hlen = (size_t)(colon - spec);
+	}
+	if (hlen >= hsize || parse_uint(colon + 1, 0, 65535, &p) ||
+	    strlen(colon + 1) >= psize)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	snprintf(port, psize, "%s", colon + 1);
+	return 0;
+}
+
+/*
+ * Bind and listen on spec; returns the socket (non-blocking, close on
+ * exec) or -1 after printing why.
+ */
+static int open_listener(const char *spec, int *family)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	char host[256], port[8];
+	int fd = -1, rc, one = 1, saved = 0;
+
+	if (split_listen(spec, host, sizeof(host), port, sizeof(port))) {
+		fprintf(stderr, "huce-syncd central: bad --listen '%s': "
+			"expected HOST:PORT\n", spec);
+		return -1;
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "huce-syncd central: cannot resolve '%s': %s\n",
+			host, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+			    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0) {
+			saved = errno;
+			continue;
+		}
+		/* A restarted central must get its port back at once. */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 128) == 0) {
+			*family = ai->ai_family;
+			break;
+		}
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "huce-syncd central: cannot listen on %s: %s\n",
+			spec, strerror(saved));
+	return fd;
+}
+
+static int bound_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+/* Write "PORT\n" to path through a temporary file and rename(2). */
+static int write_port_file(const char *path, int port)
+{
+	char tmp[4096], line[16];
+	int fd, n, ret = -1;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	n = snprintf(line, sizeof(line), "%d\n", port);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, line, (size_t)n) == n && fsync(fd) == 0)
+		ret = 0;
+	if (close(fd) && ret == 0)
+		ret = -1;
+	if (ret == 0 && rename(tmp, path))
+		ret = -1;
+	if (ret) {
+		int saved = errno;
+
+		unlink(tmp);
+		errno = saved;
+	}
+	return ret;
+}
+
+/* Read a whole small file (PEM) as a NUL-terminated string; malloc'd. */
+static char *read_small_file(const char *path)
+{
+	struct huce_buf b = HUCE_BUF_INIT(TLS_FILE_MAX);
+	char chunk[4096];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+	int bad = 0;
+
+	if (!f) {
+		fprintf(stderr, "huce-syncd central: cannot open '%s': %s\n",
+			path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (huce_buf_add(&b, chunk, n) != HUCE_OK) {
+			bad = 1;
+			break;
+		}
+	}
+	if (ferror(f))
+		bad = 1;
+	fclose(f);
+	if (bad || b.len == 0 || memchr(b.data, '\0', b.len)) {
+		fprintf(stderr, "huce-syncd central: '%s' is not a PEM file "
+			"(empty, unreadable or over %zu bytes)\n", path,
+			TLS_FILE_MAX);
+		huce_buf_release(&b);
+		return NULL;
+	}
+	return huce_buf_detach(&b, NULL);
+}
+
+static void free_secret(char *p)
+{
+	if (p) {
+		memset(p, 0, strlen(p));
+		free(p);
+	}
+}
+
+/*
+ * Wait for SIGINT or SIGTERM; they are blocked in every thread, so
+ * they arrive here.  SIGHUP is taken and ignored (a closed terminal
+ * must not stop the office's server).
+ */
+static int wait_for_stop(const sigset_t *set)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig))
+			return -1;
+		if (sig == SIGHUP) {
+			huce_info("SIGHUP ignored");
+			continue;
+		}
+		return sig;
+	}
+}
+
+int central_main(int argc, char **argv)
+{
+	struct options o;
+	struct server s;
+	struct huce_error err = { 0 };
+	struct MHD_Daemon *d = NULL;
+	struct MHD_OptionItem ops[16];
+	char *cert = NULL, *key = NULL;
+	unsigned flags;
+	sigset_t set;
+	int ret, fd = -1, family = AF_INET, port, sig, nops = 0;
+	int lock_ok = 0, limiter_ok = 0;
+	enum huce_err rc;
+
+	ret = parse_options(argc, argv, &o);
+	if (ret)
+		return ret == 1 ? 0 : 2;
+
+	memset(&s, 0, sizeof(s));
+	s.max_body = o.max_body;
+	s.max_inflight = o.max_inflight < o.max_body ? o.max_body :
+						       o.max_inflight;
+	atomic_init(&s.inflight, 0);
+	s.central.max_raw = HUCE_BATCH_MAX_RAW;
+	ret = 1;
+
+	if (o.tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fputs("huce-syncd central: this libmicrohttpd has no TLS "
+			      "support; serve plain HTTP behind a TLS proxy\n",
+			      stderr);
+			goto out;
+		}
+		cert = read_small_file(o.tls_cert);
+		key = cert ? read_small_file(o.tls_key) : NULL;
+		if (!cert || !key)
+			goto out;
+	}
+	if (pthread_mutex_init(&s.lock, NULL)) {
+		fputs("huce-syncd central: cannot create a mutex\n", stderr);
+		goto out;
+	}
+	lock_ok = 1;
+	if (limiter_init(&s.limiter, o.rate, o.burst)) {
+		fputs("huce-syncd central: cannot create a mutex\n", stderr);
+		goto out;
+	}
+	limiter_ok = 1;
+
+	rc = huce_checklists_load(&s.central.checklists, o.checklists, &err);
+	if (rc != HUCE_OK) {
+		fprintf(stderr, "huce-syncd central: cannot load checklists: %s\n",
+			err.msg[0] ? err.msg : huce_err_text(rc));
+		ret = huce_err_exit(rc) == 0 ? 1 : huce_err_exit(rc);
+		goto out;
+	}
+	rc = store_open(&s.central.store, o.store, &err);
+	if (rc != HUCE_OK) {
+		fprintf(stderr, "huce-syncd central: cannot open store '%s': %s\n",
+			o.store, err.msg[0] ? err.msg : huce_err_text(rc));
+		goto out;
+	}
+
+	fd = open_listener(o.listen, &family);
+	if (fd < 0)
+		goto out;
+	port = bound_port(fd);
+	if (port < 0) {
+		fprintf(stderr, "huce-syncd central: cannot read the bound "
+			"port: %s\n", strerror(errno));
+		goto out;
+	}
+
+	/* Before any thread exists, so that every thread inherits the mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL)) {
+		fputs("huce-syncd central: cannot block signals\n", stderr);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ?
+		 MHD_USE_EPOLL : MHD_USE_AUTO;
+	if (family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cert)
+		flags |= MHD_USE_TLS;
+	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, fd, NULL };
+	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+					       (intptr_t)o.timeout, NULL };
+	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+					       (intptr_t)o.max_conn, NULL };
+	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					       (intptr_t)o.per_ip, NULL };
+	if (o.threads > 1)
+		ops[nops++] = (struct MHD_OptionItem){
+			MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)o.threads, NULL };
+	if (cert) {
+		ops[nops++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_MEM_CERT, 0, cert };
+		ops[nops++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_MEM_KEY, 0, key };
+	}
+	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
+			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s,
+			     MHD_OPTION_ARRAY, ops,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "huce-syncd central: cannot start the HTTP "
+			"server on %s%s\n", o.listen,
+			cert ? " (check the TLS certificate and key)" : "");
+		goto out;
+	}
+	/* MHD owns the listening socket now and closes it when stopped. */
+	fd = -1;
+	if (o.port_file && write_port_file(o.port_file, port)) {
+		fprintf(stderr, "huce-syncd central: cannot write '%s': %s\n",
+			o.port_file, strerror(errno));
+		goto out;
+	}
+	huce_info("central %s listening on %s (port %d, %s, %u threads)",
+		  HUCE_VERSION, o.listen, port, cert ? "https" : "http",
+		  o.threads);
+
+	sig = wait_for_stop(&set);
+	if (sig < 0) {
+		fputs("huce-syncd central: sigwait failed\n", stderr);
+		goto out;
+	}
+	huce_info("signal %d: stopping", sig);
+	ret = 0;
+out:
+	/* Stopping waits for the workers, so no request holds the store. */
+	if (d)
+		MHD_stop_daemon(d);
+	if (fd >= 0)
+		close(fd);
+	store_close(s.central.store);
+	huce_checklists_free(s.central.checklists);
+	if (limiter_ok)
+		limiter_release(&s.limiter);
+	if (lock_ok)
+		pthread_mutex_destroy(&s.lock);
+	free_secret(key);
+	free(cert);
+	return ret;
+}

@@ -1,0 +1,474 @@
+/*
+ * store.h - the central store behind one small interface.
+ *
+ * The central keeps generic records: a record has an id, a kind, a
+ * global version (that of its latest change), a tombstone flag and a
+ * set of fields, and each field remembers the version, HLC timestamp and
+ * device of its last change (DESIGN.md section 4).  Around that sit the
+ * devices with their high-water marks, the append-only history and the
+ * audit log.  What the fields mean is the merge's business (merge.c);
+ * the store only stores, indexes and pages.
+ *
+ * Two backends implement the table of operations below: SQLite
+ * (store_sqlite.c, one file, WAL) and, later, PostgreSQL (store_pg.c).
+ * All SQL lives in the backends.  Callers use the store_* wrappers.
+ *
+ * Transactions.  Writes happen between store_begin(s, 1) and
+ * store_commit() / store_rollback(); a read that needs one snapshot uses
+ * store_begin(s, 0).  Inside a write transaction the global version
+ * counter and the central HLC are held in memory: store_next_version()
+ * hands out versions, store_hlc_observe() / store_hlc_tick() move the
+ * clock, and store_commit() writes both back.  A savepoint (one level)
+ * lets the merge undo a single rejected entry, counter and clock
+ * included.
+ *
+ * Threads.  One struct store may be shared by threads (the HTTP server's
+ * pool): every operation is serialised on a recursive lock inside the
+ * backend, and a transaction holds that lock from begin to commit or
+ * rollback, so other threads wait rather than interleave.
+ *
+ * Strings handed out in the structs below are fixed arrays owned by the
+ * struct; field values are malloc'd and released with
+ * store_field_release() / store_fieldset_release().
+ *
+ *   struct store *s;
+ *   store_open(&s, "central.db", &err);
+ *   store_begin(s, 1, &err);
+ *   v = store_next_version(s);
+ *   store_record_put(s, &rec, &err); store_field_put(s, id, &f, &err);
+ *   store_commit(s, &err);      (or store_rollback(s))
+ *   store_close(s);
+ */
+#ifndef HUCE_STORE_H
+#define HUCE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "huce_err.h"
+#include "huce_hlc.h"
+#include "huce_id.h"
+
+#define STORE_KIND_MAX		31
+#define STORE_NAME_MAX		128	/* device names, field names */
+#define STORE_KEY_MAX		255	/* record lookup key */
+
+struct store;
+
+struct store_device {
+	char name[STORE_NAME_MAX + 1];
+	int64_t created_at;		/* Unix seconds */
+	int64_t revoked_at;		/* 0 when not revoked */
+	int64_t hwm;
+	int64_t last_seen;		/* 0 when never */
+};
+
+struct store_record {
+	char id[HUCE_ID_STRLEN + 1];
+	char kind[STORE_KIND_MAX + 1];
+	int64_t version;
+	int deleted;
+	char created_by[STORE_NAME_MAX + 1];
+	char created_hlc[HUCE_HLC_STRLEN + 1];
+	int64_t created_at;
+	int64_t del_version;		/* version of the last delete, 0: never */
+	char del_device[STORE_NAME_MAX + 1];
+	char del_hlc[HUCE_HLC_STRLEN + 1];
+	char key[STORE_KEY_MAX + 1];	/* merge's lookup key; "" for none */
+};
+
+struct store_field {
+	char name[STORE_NAME_MAX + 1];
+	char *value;			/* JSON text; malloc'd, owned */
+	int64_t version;
+	char hlc[HUCE_HLC_STRLEN + 1];
+	char device[STORE_NAME_MAX + 1];
+};
+
+/* All fields of one record, in name order. */
+struct store_fieldset {
+	struct store_field *v;
+	size_t n, alloc;
+};
+
+/* One row of the append-only history. */
+struct store_history {
+	int64_t version;
+	const char *record_id, *kind, *field;
+	const char *before, *after;	/* JSON text or NULL */
+	const char *device, *hlc;
+	int64_t seq;			/* device outbox seq; 0 for none */
+};
+
+/*
+ * Callbacks of the listing operations.  Returning anything but HUCE_OK
+ * stops the listing, and the operation returns that code.  The pointers
+ * are valid during the call only.
+ */
+typedef enum huce_err (*store_device_cb)(void *arg,
+					 const struct store_device *d);
+/* fields: an object of the record's parsed field values (borrowed). */
+typedef enum huce_err (*store_record_cb)(void *arg,
+					 const struct store_record *r,
+					 const cJSON *fields);
+
+struct store_ops {
+	const char *backend;
+	void (*close)(struct store *s);
+
+	enum huce_err (*begin)(struct store *s, int write, struct huce_error *err);
+	enum huce_err (*commit)(struct store *s, struct huce_error *err);
+	void (*rollback)(struct store *s);
+	enum huce_err (*savepoint)(struct store *s, struct huce_error *err);
+	enum huce_err (*release)(struct store *s, struct huce_error *err);
+	enum huce_err (*rollback_to)(struct store *s, struct huce_error *err);
+
+	int64_t (*next_version)(struct store *s);
+	int64_t (*head)(struct store *s);
+	uint64_t (*hlc_tick)(struct store *s);
+	void (*hlc_observe)(struct store *s, uint64_t ts);
+
+	char *(*meta_get)(struct store *s, const char *key);
+	enum huce_err (*meta_set)(struct store *s, const char *key,
+				  const char *value, struct huce_error *err);
+
+	enum huce_err (*device_add)(struct store *s, const char *name,
+				    const char *token_hash,
+				    struct huce_error *err);
+	enum huce_err (*device_revoke)(struct store *s, const char *name,
+				       struct huce_error *err);
+	enum huce_err (*device_get)(struct store *s, const char *name,
+				    struct store_device *out,
+				    struct huce_error *err);
+	enum huce_err (*device_list)(struct store *s, store_device_cb cb,
+				     void *arg, struct huce_error *err);
+	enum huce_err (*device_set_hwm)(struct store *s, const char *name,
+					int64_t hwm, struct huce_error *err);
+	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
+				     char **device, struct huce_error *err);
+
+	enum huce_err (*record_get)(struct store *s, const char *id,
+				    struct store_record *out,
+				    struct huce_error *err);
+	enum huce_err (*record_put)(struct store *s, const struct store_record *r,
+				    struct huce_error *err);
+	enum huce_err (*fields_get)(struct store *s, const char *id,
+				    struct store_fieldset *out,
+				    struct huce_error *err);
+	enum huce_err (*field_put)(struct store *s, const char *record_id,
+				   const struct store_field *f,
+				   struct huce_error *err);
+	enum huce_err (*history_add)(struct store *s,
+				     const struct store_history *h,
+				     struct huce_error *err);
+	enum huce_err (*audit)(struct store *s, const char *actor,
+			       const char *action, const char *detail,
+			       struct huce_error *err);
+
+	enum huce_err (*by_key)(struct store *s, const char *kind,
+				const char *key, store_record_cb cb, void *arg,
+				struct huce_error *err);
+	enum huce_err (*by_field)(struct store *s, const char *name,
+				  const char *value_json, store_record_cb cb,
+				  void *arg, struct huce_error *err);
+	enum huce_err (*scan_kind)(struct store *s, const char *kind,
+				   int with_deleted, store_record_cb cb,
+				   void *arg, struct huce_error *err);
+	enum huce_err (*changes)(struct store *s, int64_t after, int limit,
+				 cJSON *out, int64_t *next, int *more,
+				 int64_t *head, struct huce_error *err);
+};
+
+/* Every backend's struct store begins with this. */
+struct store {
+	const struct store_ops *ops;
+};
+
+/*
+ * Open the store named by spec: a SQLite file path (created and
+ * migrated when needed; a new store gets a random 'town_key'), or a
+ * "postgres://" URL (not built yet: HUCE_EINVAL).  On success *out is a
+ * store the caller frees with store_close().
+ */
+enum huce_err store_open(struct store **out, const char *spec,
+			 struct huce_error *err);
+/* Close and free; NULL is a no-op.  An open transaction is rolled back. */
+void store_close(struct store *s);
+
+/* The SQLite backend (store_sqlite.c); store_open() picks it for paths. */
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				struct huce_error *err);
+
+/*
+ * Begin a transaction: write (BEGIN IMMEDIATE: the version counter and
+ * HLC are loaded) or read (one consistent snapshot).  Holds the store's
+ * lock until store_commit() or store_rollback().
+ */
+static inline enum huce_err store_begin(struct store *s, int write,
+					struct huce_error *err)
+{
+	return s->ops->begin(s, write, err);
+}
+
+/* Write back the counter and clock (write transactions) and commit. */
+static inline enum huce_err store_commit(struct store *s, struct huce_error *err)
+{
+	return s->ops->commit(s, err);
+}
+
+/* Roll back the open transaction, if any, and drop the lock. */
+static inline void store_rollback(struct store *s)
+{
+	s->ops->rollback(s);
+}
+
+/* One-level savepoint inside a write transaction (one merged entry). */
+static inline enum huce_err store_savepoint(struct store *s,
+					    struct huce_error *err)
+{
+	return s->ops->savepoint(s, err);
+}
+
+static inline enum huce_err store_release(struct store *s,
+					  struct huce_error *err)
+{
+	return s->ops->release(s, err);
+}
+
+/* Undo everything since the savepoint, counter and clock included. */
+static inline enum huce_err store_rollback_to(struct store *s,
+					      struct huce_error *err)
+{
+	return s->ops->rollback_to(s, err);
+}
+
+/* The next global version (write transactions only). */
+static inline int64_t store_next_version(struct store *s)
+{
+	return s->ops->next_version(s);
+}
+
+/* The last version handed out (in a write transaction: uncommitted too). */
+static inline int64_t store_head(struct store *s)
+{
+	return s->ops->head(s);
+}
+
+/* A central HLC timestamp above every one seen (write transactions). */
+static inline uint64_t store_hlc_tick(struct store *s)
+{
+	return s->ops->hlc_tick(s);
+}
+
+static inline void store_hlc_observe(struct store *s, uint64_t ts)
+{
+	s->ops->hlc_observe(s, ts);
+}
+
+/*
+ * The value of a meta key ("town_key": 64 hex characters; "town";
+ * "version"), malloc'd (caller frees), or NULL when absent or on error.
+ */
+static inline char *store_meta_get(struct store *s, const char *key)
+{
+	return s->ops->meta_get(s, key);
+}
+
+static inline enum huce_err store_meta_set(struct store *s, const char *key,
+					   const char *value,
+					   struct huce_error *err)
+{
+	return s->ops->meta_set(s, key, value, err);
+}
+
+/* Enrol a device; HUCE_EINVAL when the name (or hash) is taken. */
+static inline enum huce_err store_device_add(struct store *s, const char *name,
+					     const char *token_hash,
+					     struct huce_error *err)
+{
+	return s->ops->device_add(s, name, token_hash, err);
+}
+
+/* Revoke a device's token; HUCE_ENOTFOUND for an unknown name. */
+static inline enum huce_err store_device_revoke(struct store *s,
+						const char *name,
+						struct huce_error *err)
+{
+	return s->ops->device_revoke(s, name, err);
+}
+
+/* One device (revoked ones too); HUCE_ENOTFOUND when unknown. */
+static inline enum huce_err store_device_get(struct store *s, const char *name,
+					     struct store_device *out,
+					     struct huce_error *err)
+{
+	return s->ops->device_get(s, name, out, err);
+}
+
+/* All devices in name order. */
+static inline enum huce_err store_device_list(struct store *s,
+					      store_device_cb cb, void *arg,
+					      struct huce_error *err)
+{
+	return s->ops->device_list(s, cb, arg, err);
+}
+
+static inline enum huce_err store_device_set_hwm(struct store *s,
+						 const char *name, int64_t hwm,
+						 struct huce_error *err)
+{
+	return s->ops->device_set_hwm(s, name, hwm, err);
+}
+
+/*
+ * The device whose token hashes to token_hash_hex (64 lowercase hex):
+ * *device is malloc'd and the caller frees it.  HUCE_EAUTH when the hash
+ * is unknown or the device revoked.  Records last_seen.
+ */
+static inline enum huce_err store_device_auth(struct store *s,
+					      const char *token_hash_hex,
+					      char **device,
+					      struct huce_error *err)
+{
+	return s->ops->device_auth(s, token_hash_hex, device, err);
+}
+
+/* A record's row; HUCE_ENOTFOUND when the id was never stored. */
+static inline enum huce_err store_record_get(struct store *s, const char *id,
+					     struct store_record *out,
+					     struct huce_error *err)
+{
+	return s->ops->record_get(s, id, out, err);
+}
+
+/* Insert or replace a record's row (all columns from *r). */
+static inline enum huce_err store_record_put(struct store *s,
+					     const struct store_record *r,
+					     struct huce_error *err)
+{
+	return s->ops->record_put(s, r, err);
+}
+
+/*
+ * All fields of a record into *out (emptied first; the caller releases
+ * it with store_fieldset_release).  No fields is not an error.
+ */
+static inline enum huce_err store_fields_get(struct store *s, const char *id,
+					     struct store_fieldset *out,
+					     struct huce_error *err)
+{
+	return s->ops->fields_get(s, id, out, err);
+}
+
+/* Insert or replace one field of a record (value is JSON text). */
+static inline enum huce_err store_field_put(struct store *s,
+					    const char *record_id,
+					    const struct store_field *f,
+					    struct huce_error *err)
+{
+	return s->ops->field_put(s, record_id, f, err);
+}
+
+/* Append one history row. */
+static inline enum huce_err store_history_add(struct store *s,
+					      const struct store_history *h,
+					      struct huce_error *err)
+{
+	return s->ops->history_add(s, h, err);
+}
+
+/* Append to the audit log.  detail may be NULL; never personal data. */
+static inline enum huce_err store_audit(struct store *s, const char *actor,
+					const char *action, const char *detail,
+					struct huce_error *err)
+{
+	return s->ops->audit(s, actor, action, detail, err);
+}
+
+/* Live records of kind whose lookup key is key, in id order. */
+static inline enum huce_err store_by_key(struct store *s, const char *kind,
+					 const char *key, store_record_cb cb,
+					 void *arg, struct huce_error *err)
+{
+	return s->ops->by_key(s, kind, key, cb, arg, err);
+}
+
+/*
+ * Live records that have field name = value_json (JSON text, e.g. the
+ * quoted id '"0190..."'), in id order.  Only indexed names are allowed:
+ * group_id, team_id, household_id, inspection_id, owner_id, id_hash
+ * (HUCE_EINVAL otherwise), so the cost never grows with the store.
+ */
+static inline enum huce_err store_by_field(struct store *s, const char *name,
+					   const char *value_json,
+					   store_record_cb cb, void *arg,
+					   struct huce_error *err)
+{
+	return s->ops->by_field(s, name, value_json, cb, arg, err);
+}
+
+/* Every record of kind (live only unless with_deleted), in id order. */
+static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
+					    int with_deleted,
+					    store_record_cb cb, void *arg,
+					    struct huce_error *err)
+{
+	return s->ops->scan_kind(s, kind, with_deleted, cb, arg, err);
+}
+
+/*
+ * At most limit records with version > after, in version order, each
+ * appended to the array out as {"version","id","kind","deleted",
+ * "fields":{...}} (out belongs to the caller).  *next is the version of
+ * the last one (after when none), *more whether any record lies beyond,
+ * *head the current global version.
+ */
+static inline enum huce_err store_changes(struct store *s, int64_t after,
+					  int limit, cJSON *out, int64_t *next,
+					  int *more, int64_t *head,
+					  struct huce_error *err)
+{
+	return s->ops->changes(s, after, limit, out, next, more, head, err);
+}
+
+/* Free the values of a field / fieldset and zero it; safe on zeroed ones. */
+void store_field_release(struct store_field *f);
+void store_fieldset_release(struct store_fieldset *fs);
+/* The field called name in fs, or NULL. */
+struct store_field *store_fieldset_find(const struct store_fieldset *fs,
+					const char *name);
+
+/*
+ * The office's side of the merge (merge.c), used by admin.c.  Each must
+ * be called inside a write transaction (store_begin(s, 1)); on failure
+ * the caller rolls back.
+ */
+struct central;
+
+/*
+ * Put fields (an object of wire field names; borrowed) on record id of
+ * kind as the device "office", which has seen everything: the same
+ * validation, reference, first-toilet gate and checklist checks as a
+ * device's change, no concurrency.  creating: the record must not exist.
+ * A refused change returns HUCE_EINVAL, HUCE_EGATE or HUCE_ENOTFOUND
+ * with the reason in err.
+ */
+enum huce_err central_office_put(struct central *c, const char *kind,
+				 const char *id, const cJSON *fields,
+				 int creating, struct huce_error *err);
+
+/*
+ * Close conflict conflict_id by taking value number take (1-based,
+ * take > 0) or by the value text value (take == 0; JSON if it parses,
+ * else a string).  The outcome is a set of new changes by "office" that
+ * every device pulls.  *summary (may be NULL; caller frees) describes
+ * what was done, without personal data.  HUCE_ENOTFOUND for an unknown
+ * conflict, HUCE_EINVAL for a closed one or a bad choice.
+ */
+enum huce_err central_resolve(struct central *c, const char *conflict_id,
+			      int take, const char *value, cJSON **summary,
+			      struct huce_error *err);
+
+#endif

@@ -1,0 +1,1084 @@
+/*
+ * store_sqlite.c - the central store on one SQLite file (WAL).
+ *
+ * This is the embedded default backend of store.h, and the only place
+ * where the central's SQL is written (schema/central/0001_init.sql has
+ * the tables).  Every statement is a string literal so that huce_db's
+ * cache prepares it once per connection; the few lookups that must use
+ * a partial index name the field in the SQL text, one literal per field,
+ * because SQLite only uses a partial index when the query's WHERE names
+ * the same constant.
+ *
+ * One connection serves the whole process.  A recursive mutex makes the
+ * handle safe to share between the HTTP server's threads: each operation
+ * takes it, and a transaction keeps it from begin to commit, so a second
+ * thread waits for the first one's batch instead of writing into it.
+ * Other processes (an admin command while the central runs) are kept out
+ * by SQLite's own locking, with a busy timeout.
+ *
+ * The global version counter and the central HLC live in the meta table.
+ * A write transaction loads them at BEGIN IMMEDIATE (so no other writer
+ * can move them meanwhile), hands out versions from memory and writes
+ * them back once at COMMIT: the merge of a 10,000-entry batch does not
+ * rewrite the meta row 10,000 times.
+ */
+#include "store.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "huce_crypto.h"
+#include "huce_db.h"
+
+struct sqlite_store {
+	struct store base;	/* first: a struct store * is a sqlite_store * */
+	struct huce_db *db;
+	pthread_mutex_t lock;
+	int in_tx, tx_write, in_sp;
+	int64_t version, sp_version;
+	uint64_t hlc, sp_hlc, hlc_loaded;
+};
+
+static struct sqlite_store *S(struct store *s)
+{
+	return (struct sqlite_store *)s;
+}
+
+static void lock(struct sqlite_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+static void unlock(struct sqlite_store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", v ? (const char *)v : "");
+}
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* A step loop's end: SQLITE_DONE is fine, anything else a storage error. */
+static enum huce_err step_done(struct sqlite_store *s, sqlite3_stmt *st,
+			       int rc, struct huce_error *err, const char *what)
+{
+	enum huce_err ret = HUCE_OK;
+
+	if (rc != SQLITE_DONE)
+		ret = huce_db_fail(s->db, err, what);
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* --- transactions, counter, clock ------------------------------------ */
+
+static enum huce_err load_counters(struct sqlite_store *s,
+				   struct huce_error *err)
+{
+	char *h = huce_db_meta_get(s->db, "hlc");
+
+	s->version = huce_db_meta_int(s->db, "version", -1);
+	if (s->version < 0) {
+		free(h);
+		return huce_fail(err, HUCE_EDB, "store has no version counter");
+	}
+	if (!h || huce_hlc_parse(h, &s->hlc))
+		s->hlc = 0;
+	free(h);
+	s->hlc_loaded = s->hlc;
+	return HUCE_OK;
+}
+
+static enum huce_err sq_begin(struct store *base, int write,
+			      struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	if (s->in_tx) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: transaction already open");
+	}
+	rc = huce_db_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
+	if (!rc && write) {
+		rc = load_counters(s, err);
+		if (rc)
+			huce_db_rollback(s->db);
+	}
+	if (rc) {
+		unlock(s);
+		return rc;
+	}
+	s->in_tx = 1;
+	s->tx_write = write;
+	s->in_sp = 0;
+	return HUCE_OK;	/* the lock stays held until commit or rollback */
+}
+
+static void end_tx(struct sqlite_store *s)
+{
+	s->in_tx = 0;
+	s->tx_write = 0;
+	s->in_sp = 0;
+	unlock(s);
+}
+
+static enum huce_err sq_commit(struct store *base, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc = HUCE_OK;
+
+	if (!s->in_tx)
+		return huce_fail(err, HUCE_EDB, "store: no transaction to commit");
+	if (s->tx_write) {
+		rc = huce_db_meta_set_int(s->db, "version", s->version, err);
+		if (!rc && s->hlc != s->hlc_loaded) {
+			char hex[HUCE_HLC_STRLEN + 1];
+
+			huce_hlc_format(s->hlc, hex);
+			rc = huce_db_meta_set(s->db, "hlc", hex, err);
+		}
+	}
+	if (!rc)
+		rc = huce_db_commit(s->db, err);
+	if (rc)
+		huce_db_rollback(s->db);
+	end_tx(s);
+	return rc;
+}
+
+static void sq_rollback(struct store *base)
+{
+	struct sqlite_store *s = S(base);
+
+	lock(s);
+	if (s->in_tx) {
+		huce_db_rollback(s->db);
+		end_tx(s);
+	}
+	unlock(s);
+}
+
+static enum huce_err sq_savepoint(struct store *base, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	if (!s->in_tx || !s->tx_write || s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: savepoint outside a write");
+	rc = huce_db_run(s->db, err, "SAVEPOINT entry", "");
+	if (rc)
+		return rc;
+	s->in_sp = 1;
+	s->sp_version = s->version;
+	s->sp_hlc = s->hlc;
+	return HUCE_OK;
+}
+
+static enum huce_err sq_release(struct store *base, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	if (!s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
+	rc = huce_db_run(s->db, err, "RELEASE entry", "");
+	s->in_sp = 0;
+	return rc;
+}
+
+static enum huce_err sq_rollback_to(struct store *base, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	if (!s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
+	rc = huce_db_run(s->db, err, "ROLLBACK TO entry", "");
+	if (!rc)
+		rc = huce_db_run(s->db, err, "RELEASE entry", "");
+	s->in_sp = 0;
+	s->version = s->sp_version;
+	s->hlc = s->sp_hlc;
+	return rc;
+}
+
+static int64_t sq_next_version(struct store *base)
+{
+	return ++S(base)->version;
+}
+
+static int64_t sq_head(struct store *base)
+{
+	struct sqlite_store *s = S(base);
+	int64_t v;
+
+	lock(s);
+	if (s->in_tx && s->tx_write)
+		v = s->version;
+	else
+		v = huce_db_meta_int(s->db, "version", 0);
+	unlock(s);
+	return v;
+}
+
+static uint64_t sq_hlc_tick(struct store *base)
+{
+	return huce_hlc_next(&S(base)->hlc, huce_wall_ms());
+}
+
+static void sq_hlc_observe(struct store *base, uint64_t ts)
+{
+	huce_hlc_observe(&S(base)->hlc, ts);
+}
+
+/* --- meta ------------------------------------------------------------- */
+
+static char *sq_meta_get(struct store *base, const char *key)
+{
+	struct sqlite_store *s = S(base);
+	char *v;
+
+	lock(s);
+	v = huce_db_meta_get(s->db, key);
+	unlock(s);
+	return v;
+}
+
+static enum huce_err sq_meta_set(struct store *base, const char *key,
+				 const char *value, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_meta_set(s->db, key, value, err);
+	unlock(s);
+	return rc;
+}
+
+/* --- devices ---------------------------------------------------------- */
+
+static void read_device(sqlite3_stmt *st, struct store_device *d)
+{
+	copy_col(d->name, sizeof(d->name), st, 0);
+	d->created_at = sqlite3_column_int64(st, 1);
+	d->revoked_at = sqlite3_column_int64(st, 2);
+	d->hwm = sqlite3_column_int64(st, 3);
+	d->last_seen = sqlite3_column_int64(st, 4);
+}
+
+static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
+				       struct store_device *out,
+				       struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(s->db, err,
+		"SELECT name, created_at, revoked_at, hwm, last_seen "
+		"FROM device WHERE name = ?1", "s", name);
+	int r;
+
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		read_device(st, out);
+		sqlite3_reset(st);
+		return HUCE_OK;
+	}
+	if (step_done(s, st, r, err, "cannot read device"))
+		return HUCE_EDB;
+	return huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+}
+
+static enum huce_err sq_device_get(struct store *base, const char *name,
+				   struct store_device *out,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = device_get_locked(s, name, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_device_add(struct store *base, const char *name,
+				   const char *token_hash,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	struct store_device d;
+	struct huce_error gerr = { 0 };
+	enum huce_err rc;
+
+	lock(s);
+	rc = device_get_locked(s, name, &d, &gerr);
+	if (rc == HUCE_OK) {
+		rc = huce_fail(err, HUCE_EINVAL, "device '%s' already exists", name);
+	} else if (rc == HUCE_ENOTFOUND) {
+		rc = huce_db_run(s->db, err,
+			"INSERT INTO device(name, token_hash, created_at) "
+			"VALUES(?1, ?2, ?3)",
+			"ssi", name, token_hash, (int64_t)time(NULL));
+	} else {
+		rc = huce_fail(err, rc, "%s", gerr.msg);
+	}
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_device_revoke(struct store *base, const char *name,
+				      struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	struct store_device d;
+	enum huce_err rc;
+
+	lock(s);
+	rc = device_get_locked(s, name, &d, err);
+	if (!rc && !d.revoked_at)
+		rc = huce_db_run(s->db, err,
+			"UPDATE device SET revoked_at = ?2 WHERE name = ?1",
+			"si", name, (int64_t)time(NULL));
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
+				    void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	struct store_device *v = NULL;
+	size_t n = 0, alloc = 0;
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	lock(s);
+	st = huce_db_query(s->db, err,
+		"SELECT name, created_at, revoked_at, hwm, last_seen "
+		"FROM device ORDER BY name", "");
+	if (!st) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			struct store_device *nv = realloc(v, na * sizeof(*v));
+
+			if (!nv) {
+				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+				break;
+			}
+			v = nv;
+			alloc = na;
+		}
+		read_device(st, &v[n++]);
+	}
+	if (!rc)
+		rc = step_done(s, st, r, err, "cannot list devices");
+	else
+		sqlite3_reset(st);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = cb(arg, &v[i]);
+	unlock(s);
+	free(v);
+	return rc;
+}
+
+static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
+				       int64_t hwm, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_run(s->db, err,
+		"UPDATE device SET hwm = ?2 WHERE name = ?1", "si", name, hwm);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_device_auth(struct store *base,
+				    const char *token_hash_hex, char **device,
+				    struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	int64_t now = (int64_t)time(NULL), seen = 0;
+	int revoked = 0, r;
+	char *name = NULL;
+
+	*device = NULL;
+	lock(s);
+	st = huce_db_query(s->db, err,
+		"SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		"WHERE token_hash = ?1", "s", token_hash_hex);
+	if (!st) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		name = huce_db_col_dup(st, 0);
+		revoked = sqlite3_column_int(st, 1);
+		seen = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	} else if (step_done(s, st, r, err, "cannot check token")) {
+		unlock(s);
+		return HUCE_EDB;
+	}
+	if (!name || revoked) {
+		unlock(s);
+		free(name);
+		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
+				 "unknown token");
+	}
+	/*
+	 * last_seen is advisory: written at most once a minute per device
+	 * (a write per request would queue every pull behind the merges),
+	 * and outside an open transaction only.  A busy store skips it.
+	 */
+	if (!s->in_tx && now - seen >= 60)
+		huce_db_run(s->db, NULL,
+			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
+			"si", name, now);
+	unlock(s);
+	*device = name;
+	return HUCE_OK;
+}
+
+/* --- records and fields ------------------------------------------------ */
+
+static void read_record(sqlite3_stmt *st, struct store_record *r)
+{
+	copy_col(r->id, sizeof(r->id), st, 0);
+	copy_col(r->kind, sizeof(r->kind), st, 1);
+	r->version = sqlite3_column_int64(st, 2);
+	r->deleted = sqlite3_column_int(st, 3);
+	copy_col(r->created_by, sizeof(r->created_by), st, 4);
+	copy_col(r->created_hlc, sizeof(r->created_hlc), st, 5);
+	r->created_at = sqlite3_column_int64(st, 6);
+	r->del_version = sqlite3_column_int64(st, 7);
+	copy_col(r->del_device, sizeof(r->del_device), st, 8);
+	copy_col(r->del_hlc, sizeof(r->del_hlc), st, 9);
+	copy_col(r->key, sizeof(r->key), st, 10);
+}
+
+static enum huce_err record_get_locked(struct sqlite_store *s, const char *id,
+				       struct store_record *out,
+				       struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(s->db, err,
+		"SELECT id, kind, version, deleted, created_by, created_hlc, "
+		"created_at, del_version, del_device, del_hlc, dkey "
+		"FROM record WHERE id = ?1", "s", id);
+	int r;
+
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		read_record(st, out);
+		sqlite3_reset(st);
+		return HUCE_OK;
+	}
+	if (step_done(s, st, r, err, "cannot read record"))
+		return HUCE_EDB;
+	return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+}
+
+static enum huce_err sq_record_get(struct store *base, const char *id,
+				   struct store_record *out,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = record_get_locked(s, id, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_record_put(struct store *base,
+				   const struct store_record *r,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_run(s->db, err,
+		"INSERT INTO record(id, kind, version, deleted, created_by, "
+		"created_hlc, created_at, del_version, del_device, del_hlc, dkey) "
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+		"ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
+		"version = excluded.version, deleted = excluded.deleted, "
+		"created_by = excluded.created_by, "
+		"created_hlc = excluded.created_hlc, "
+		"created_at = excluded.created_at, "
+		"del_version = excluded.del_version, "
+		"del_device = excluded.del_device, del_hlc = excluded.del_hlc, "
+		"dkey = excluded.dkey",
+		"ssiississss", r->id, r->kind, r->version, (int64_t)r->deleted,
+		r->created_by, r->created_hlc, r->created_at, r->del_version,
+		r->del_device[0] ? r->del_device : NULL,
+		r->del_hlc[0] ? r->del_hlc : NULL,
+		r->key[0] ? r->key : NULL);
+	unlock(s);
+	return rc;
+}
+
+void store_field_release(struct store_field *f)
+{
+	free(f->value);
+	memset(f, 0, sizeof(*f));
+}
+
+void store_fieldset_release(struct store_fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->v[i].value);
+	free(fs->v);
+	memset(fs, 0, sizeof(*fs));
+}
+
+struct store_field *store_fieldset_find(const struct store_fieldset *fs,
+					const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->v[i].name, name) == 0)
+			return &fs->v[i];
+	return NULL;
+}
+
+static enum huce_err fields_get_locked(struct sqlite_store *s, const char *id,
+				       struct store_fieldset *out,
+				       struct huce_error *err)
+{
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	store_fieldset_release(out);
+	st = huce_db_query(s->db, err,
+		"SELECT name, value, version, hlc, device FROM field "
+		"WHERE record_id = ?1 ORDER BY name", "s", id);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_field *f;
+
+		if (out->n == out->alloc) {
+			size_t na = out->alloc ? out->alloc * 2 : 32;
+			struct store_field *nv = realloc(out->v, na * sizeof(*nv));
+
+			if (!nv) {
+				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+				break;
+			}
+			out->v = nv;
+			out->alloc = na;
+		}
+		f = &out->v[out->n];
+		memset(f, 0, sizeof(*f));
+		copy_col(f->name, sizeof(f->name), st, 0);
+		f->value = huce_db_col_dup(st, 1);
+		if (!f->value) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		f->version = sqlite3_column_int64(st, 2);
+		copy_col(f->hlc, sizeof(f->hlc), st, 3);
+		copy_col(f->device, sizeof(f->device), st, 4);
+		out->n++;
+	}
+	if (rc) {
+		sqlite3_reset(st);
+		store_fieldset_release(out);
+		return rc;
+	}
+	rc = step_done(s, st, r, err, "cannot read fields");
+	if (rc)
+		store_fieldset_release(out);
+	return rc;
+}
+
+static enum huce_err sq_fields_get(struct store *base, const char *id,
+				   struct store_fieldset *out,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = fields_get_locked(s, id, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_field_put(struct store *base, const char *record_id,
+				  const struct store_field *f,
+				  struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_run(s->db, err,
+		"INSERT INTO field(record_id, name, value, version, hlc, device) "
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+		"ON CONFLICT(record_id, name) DO UPDATE SET "
+		"value = excluded.value, version = excluded.version, "
+		"hlc = excluded.hlc, device = excluded.device",
+		"sssiss", record_id, f->name, f->value, f->version, f->hlc,
+		f->device);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_history_add(struct store *base,
+				    const struct store_history *h,
+				    struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_run(s->db, err,
+		"INSERT INTO history(version, record_id, kind, field, before, "
+		"after, device, hlc, seq, at) "
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
+		"isssssssii", h->version, h->record_id, h->kind, h->field,
+		h->before, h->after, h->device, h->hlc, h->seq,
+		(int64_t)time(NULL));
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_audit(struct store *base, const char *actor,
+			      const char *action, const char *detail,
+			      struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = huce_db_run(s->db, err,
+		"INSERT INTO audit(at, actor, action, detail) "
+		"VALUES(?1, ?2, ?3, ?4)",
+		"isss", (int64_t)time(NULL), actor, action, detail);
+	unlock(s);
+	return rc;
+}
+
+/* --- listings ---------------------------------------------------------- */
+
+/*
+ * The listings first collect the matching ids and only then load and
+ * hand out each record: the callbacks may write (the office re-points
+ * references while it walks them), and a table must not change under a
+ * statement that is still stepping through it.
+ */
+struct idlist {
+	char (*v)[HUCE_ID_STRLEN + 1];
+	size_t n, alloc;
+};
+
+static enum huce_err collect_ids(struct sqlite_store *s, sqlite3_stmt *st,
+				 struct idlist *ids, struct huce_error *err)
+{
+	int r;
+
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ids->n == ids->alloc) {
+			size_t na = ids->alloc ? ids->alloc * 2 : 64;
+			void *nv = realloc(ids->v, na * sizeof(*ids->v));
+
+			if (!nv) {
+				sqlite3_reset(st);
+				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			}
+			ids->v = nv;
+			ids->alloc = na;
+		}
+		copy_col(ids->v[ids->n], sizeof(ids->v[0]), st, 0);
+		ids->n++;
+	}
+	return step_done(s, st, r, err, "cannot list records");
+}
+
+/* The fields of a set as one JSON object of parsed values. */
+static cJSON *fields_json(const struct store_fieldset *fs)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; o && i < fs->n; i++) {
+		cJSON *v = cJSON_Parse(fs->v[i].value);
+
+		if (!v)
+			v = cJSON_CreateNull();
+		if (!v) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_AddItemToObject(o, fs->v[i].name, v);
+	}
+	return o;
+}
+
+/* Load each listed record with its fields and hand it to cb. */
+static enum huce_err visit_ids(struct sqlite_store *s, const struct idlist *ids,
+			       store_record_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	struct store_fieldset fs = { 0 };
+	enum huce_err rc = HUCE_OK;
+
+	for (size_t i = 0; !rc && i < ids->n; i++) {
+		struct store_record r;
+		cJSON *fields;
+
+		rc = record_get_locked(s, ids->v[i], &r, err);
+		if (rc == HUCE_ENOTFOUND) {	/* removed by an earlier callback */
+			rc = HUCE_OK;
+			continue;
+		}
+		if (!rc)
+			rc = fields_get_locked(s, ids->v[i], &fs, err);
+		if (rc)
+			break;
+		fields = fields_json(&fs);
+		if (!fields) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		rc = cb(arg, &r, fields);
+		cJSON_Delete(fields);
+	}
+	store_fieldset_release(&fs);
+	return rc;
+}
+
+static enum huce_err list_and_visit(struct sqlite_store *s, sqlite3_stmt *st,
+				    store_record_cb cb, void *arg,
+				    struct huce_error *err)
+{
+	struct idlist ids = { 0 };
+	enum huce_err rc;
+
+	rc = collect_ids(s, st, &ids, err);
+	if (!rc)
+		rc = visit_ids(s, &ids, cb, arg, err);
+	free(ids.v);
+	return rc;
+}
+
+static enum huce_err sq_by_key(struct store *base, const char *kind,
+			       const char *key, store_record_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc;
+
+	lock(s);
+	st = huce_db_query(s->db, err,
+		"SELECT id FROM record WHERE kind = ?1 AND dkey = ?2 "
+		"AND deleted = 0 ORDER BY id", "ss", kind, key);
+	rc = st ? list_and_visit(s, st, cb, arg, err) :
+		  (err ? err->code : HUCE_EDB);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_by_field(struct store *base, const char *name,
+				 const char *value_json, store_record_cb cb,
+				 void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	const char *sql;
+	enum huce_err rc;
+
+	/* One literal per field, so each uses its partial index. */
+#define BY_FIELD(n) \
+	"SELECT f.record_id FROM field f JOIN record r ON r.id = f.record_id " \
+	"WHERE f.name = '" n "' AND f.value = ?1 AND r.deleted = 0 " \
+	"ORDER BY f.record_id"
+	static const char sql_group[] = BY_FIELD("group_id");
+	static const char sql_team[] = BY_FIELD("team_id");
+	static const char sql_household[] = BY_FIELD("household_id");
+	static const char sql_inspection[] = BY_FIELD("inspection_id");
+	static const char sql_owner[] = BY_FIELD("owner_id");
+	static const char sql_id_hash[] = BY_FIELD("id_hash");
+#undef BY_FIELD
+
+	if (strcmp(name, "group_id") == 0)
+		sql = sql_group;
+	else if (strcmp(name, "team_id") == 0)
+		sql = sql_team;
+	else if (strcmp(name, "household_id") == 0)
+		sql = sql_household;
+	else if (strcmp(name, "inspection_id") == 0)
+		sql = sql_inspection;
+	else if (strcmp(name, "owner_id") == 0)
+		sql = sql_owner;
+	else if (strcmp(name, "id_hash") == 0)
+		sql = sql_id_hash;
+	else
+		return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
+	lock(s);
+	st = huce_db_query(s->db, err, sql, "s", value_json);
+	rc = st ? list_and_visit(s, st, cb, arg, err) :
+		  (err ? err->code : HUCE_EDB);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_scan_kind(struct store *base, const char *kind,
+				  int with_deleted, store_record_cb cb,
+				  void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc;
+
+	lock(s);
+	if (with_deleted)
+		st = huce_db_query(s->db, err,
+			"SELECT id FROM record WHERE kind = ?1 ORDER BY id",
+			"s", kind);
+	else
+		st = huce_db_query(s->db, err,
+			"SELECT id FROM record WHERE kind = ?1 AND deleted = 0 "
+			"ORDER BY id", "s", kind);
+	rc = st ? list_and_visit(s, st, cb, arg, err) :
+		  (err ? err->code : HUCE_EDB);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err add_change(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	cJSON *out = arg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *f = cJSON_Duplicate(fields, 1);
+
+	if (!o || !f ||
+	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
+	    !cJSON_AddStringToObject(o, "id", r->id) ||
+	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
+	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
+		cJSON_Delete(o);
+		cJSON_Delete(f);
+		return HUCE_ENOMEM;
+	}
+	cJSON_AddItemToObject(o, "fields", f);
+	cJSON_AddItemToArray(out, o);
+	return HUCE_OK;
+}
+
+static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
+				cJSON *out, int64_t *next, int *more,
+				int64_t *head, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	struct idlist ids = { 0 };
+	sqlite3_stmt *st;
+	enum huce_err rc;
+	int own_tx = 0;
+
+	*next = after;
+	*more = 0;
+	*head = 0;
+	if (limit < 1)
+		limit = 1;
+	lock(s);
+	if (!s->in_tx) {
+		rc = sq_begin(base, 0, err);
+		if (rc) {
+			unlock(s);
+			return rc;
+		}
+		own_tx = 1;
+	}
+	/* One row more than asked tells whether another page follows. */
+	st = huce_db_query(s->db, err,
+		"SELECT id FROM record WHERE version > ?1 "
+		"ORDER BY version LIMIT ?2", "ii", after, (int64_t)limit + 1);
+	rc = st ? collect_ids(s, st, &ids, err) : (err ? err->code : HUCE_EDB);
+	if (!rc && ids.n > (size_t)limit) {
+		*more = 1;
+		ids.n = (size_t)limit;
+	}
+	if (!rc)
+		rc = visit_ids(s, &ids, add_change, out, err);
+	if (rc == HUCE_ENOMEM)
+		huce_fail(err, rc, "out of memory");
+	if (!rc) {
+		int n = cJSON_GetArraySize(out);
+
+		if (n > 0)
+			*next = (int64_t)cJSON_GetNumberValue(
+				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
+						    "version"));
+		*head = s->in_tx && s->tx_write ? s->version :
+			huce_db_meta_int(s->db, "version", 0);
+	}
+	if (own_tx) {
+		if (rc)
+			sq_rollback(base);
+		else
+			rc = sq_commit(base, err);
+	}
+	unlock(s);
+	free(ids.v);
+	return rc;
+}
+
+/* --- open and close ------------------------------------------------------ */
+
+static void sq_close(struct store *base)
+{
+	struct sqlite_store *s = S(base);
+
+	if (!s)
+		return;
+	if (s->in_tx) {
+		huce_db_rollback(s->db);
+		s->in_tx = 0;
+		unlock(s);
+	}
+	huce_db_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+	.backend = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
+	.next_version = sq_next_version,
+	.head = sq_head,
+	.hlc_tick = sq_hlc_tick,
+	.hlc_observe = sq_hlc_observe,
+	.meta_get = sq_meta_get,
+	.meta_set = sq_meta_set,
+	.device_add = sq_device_add,
+	.device_revoke = sq_device_revoke,
+	.device_get = sq_device_get,
+	.device_list = sq_device_list,
+	.device_set_hwm = sq_device_set_hwm,
+	.device_auth = sq_device_auth,
+	.record_get = sq_record_get,
+	.record_put = sq_record_put,
+	.fields_get = sq_fields_get,
+	.field_put = sq_field_put,
+	.history_add = sq_history_add,
+	.audit = sq_audit,
+	.by_key = sq_by_key,
+	.by_field = sq_by_field,
+	.scan_kind = sq_scan_kind,
+	.changes = sq_changes,
+};
+
+/* A new store gets its town key, the secret of the ID-number hashes. */
+static enum huce_err ensure_town_key(struct sqlite_store *s,
+				     struct huce_error *err)
+{
+	unsigned char key[32];
+	char hex[65];
+	char *have;
+	enum huce_err rc;
+
+	rc = huce_db_begin(s->db, err);
+	if (rc)
+		return rc;
+	have = huce_db_meta_get(s->db, "town_key");
+	if (have) {
+		free(have);
+		huce_db_rollback(s->db);
+		return HUCE_OK;
+	}
+	rc = huce_random_bytes(key, sizeof(key));
+	if (rc) {
+		huce_db_rollback(s->db);
+		return huce_fail(err, rc, "cannot make the town key");
+	}
+	huce_hex(key, sizeof(key), hex);
+	rc = huce_db_meta_set(s->db, "town_key", hex, err);
+	if (!rc)
+		rc = huce_db_commit(s->db, err);
+	if (rc)
+		huce_db_rollback(s->db);
+	return rc;
+}
+
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				struct huce_error *err)
+{
+	struct sqlite_store *s;
+	pthread_mutexattr_t attr;
+	enum huce_err rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	s->base.ops = &sqlite_ops;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	rc = huce_db_open(&s->db, path, "central", err);
+	if (!rc)
+		rc = ensure_town_key(s, err);
+	if (rc) {
+		sq_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return HUCE_OK;
+}
+
+enum huce_err store_open(struct store **out, const char *spec,
+			 struct huce_error *err)
+{
+	*out = NULL;
+	if (!spec || !*spec)
+		return huce_fail(err, HUCE_EUSAGE, "no store given");
+	if (strncmp(spec, "postgres://", 11) == 0 ||
+	    strncmp(spec, "postgresql://", 13) == 0)
+		return huce_fail(err, HUCE_EINVAL,
+				 "store '%s': the postgresql backend is not built yet",
+				 "postgres://...");
+	return store_sqlite_open(out, spec, err);
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}

@@ -1,0 +1,621 @@
+/*
+ * sync.c - push the outbox, pull changes, enrol, export, import-ack.
+ *
+ * The order of a sync run is fixed: push first (records are small and
+ * urgent), then pull.  Every step that changes the laptop's state runs
+ * in one local transaction, so a kill -9 at any instant leaves either
+ * the old or the new state; the worst case is sending a batch again,
+ * which the central acknowledges and skips (entries at or below its
+ * high-water mark).
+ */
+#include "sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "http_client.h"
+#include "huce_batch.h"
+#include "huce_buf.h"
+#include "huce_log.h"
+#include "huce_util.h"
+
+#define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
+#define BATCH_RAW_MIN	(8u << 10)
+#define BATCH_RAW_MAX	(8u << 20)
+#define BATCH_ENTRIES_MAX 50000
+#define PULL_LIMIT	2000
+#define ACK_FILE_MAX	(1u << 20)
+
+/* The name this laptop has at the central (its token's device). */
+static char *device_name(struct huce_local *l)
+{
+	char *d = huce_db_meta_get(l->db, "central_device");
+
+	return d ? d : huce_db_meta_get(l->db, "device");
+}
+
+/*
+ * Build the payload {"entries":[ ... ]} of outbox entries with seq > after,
+ * up to about budget raw bytes (at least one entry).  The out-parameters first, last, count
+ * describe what went in; count 0 means nothing is pending.
+ */
+static enum huce_err build_payload(struct huce_local *l, int64_t after,
+				   size_t budget, struct huce_buf *out,
+				   int64_t *first, int64_t *last, int64_t *count,
+				   struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT seq, record_id, kind, op, fields, base, hlc FROM outbox "
+		"WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+		"ii", after, (int64_t)BATCH_ENTRIES_MAX);
+	enum huce_err rc = HUCE_OK;
+	int s;
+
+	*first = *last = *count = 0;
+	if (!st)
+		return err->code;
+	huce_buf_reset(out);
+	rc = huce_buf_addstr(out, "{\"entries\":[");
+	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(st, 0);
+		cJSON *e = cJSON_CreateObject();
+		char *text;
+
+		if (*count && (seq != *last + 1 || out->len >= budget)) {
+			cJSON_Delete(e);
+			break;
+		}
+		cJSON_AddNumberToObject(e, "seq", (double)seq);
+		cJSON_AddStringToObject(e, "id", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(e, "kind", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(e, "op", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddNumberToObject(e, "base", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddStringToObject(e, "hlc", (const char *)sqlite3_column_text(st, 6));
+		/* The fields text was written by cJSON on this laptop. */
+		cJSON_AddItemToObject(e, "fields",
+				      cJSON_CreateRaw((const char *)sqlite3_column_text(st, 4)));
+		text = cJSON_PrintUnformatted(e);
+		cJSON_Delete(e);
+		if (!text) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		if (*count)
+			rc = huce_buf_addstr(out, ",");
+		if (!rc)
+			rc = huce_buf_addstr(out, text);
+		free(text);
+		if (rc) {
+			rc = huce_fail(err, rc, "batch too large");
+			break;
+		}
+		if (!*count)
+			*first = seq;
+		*last = seq;
+		(*count)++;
+	}
+	sqlite3_reset(st);
+	if (!rc)
+		rc = huce_buf_addstr(out, "]}");
+	return rc;
+}
+
+/* Mark entries up to acked as acknowledged and quarantine the rejected. */
+static enum huce_err record_ack(struct huce_local *l, int64_t acked,
+				const cJSON *rejected, int64_t *nrej,
+				struct huce_error *err)
+{
+	const cJSON *r;
+	enum huce_err rc;
+
+	*nrej = 0;
+	rc = huce_db_begin(l->db, err);
+	if (rc)
+		return rc;
+	rc = huce_db_run(l->db, err,
+		"UPDATE outbox SET state = 'acked' WHERE seq <= ?1 AND state = 'pending'",
+		"i", acked);
+	cJSON_ArrayForEach(r, rejected) {
+		const cJSON *seq = cJSON_GetObjectItem(r, "seq");
+		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(r, "error"));
+		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(r, "message"));
+		char reason[600];
+
+		if (rc)
+			break;
+		if (!cJSON_IsNumber(seq))
+			continue;
+		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
+			 msg ? msg : "");
+		rc = huce_db_run(l->db, err,
+			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
+			"is", (int64_t)seq->valuedouble, reason);
+		(*nrej)++;
+	}
+	if (!rc) {
+		int64_t cur = huce_db_meta_int(l->db, "acked_seq", 0);
+
+		if (acked > cur)
+			rc = huce_db_meta_set_int(l->db, "acked_seq", acked, err);
+	}
+	if (!rc)
+		rc = huce_db_commit(l->db, err);
+	if (rc)
+		huce_db_rollback(l->db);
+	return rc;
+}
+
+static enum huce_err http_error(const struct huce_http_resp *resp,
+				const char *what, struct huce_error *err)
+{
+	cJSON *j = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "",
+					 resp->body.len);
+	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
+	enum huce_err code;
+
+	switch (resp->status) {
+	case 401: code = HUCE_EAUTH; break;
+	case 403: code = HUCE_EFORBIDDEN; break;
+	case 409: code = HUCE_EGAP; break;
+	case 413: code = HUCE_ETOOBIG; break;
+	case 429: code = HUCE_EBUSY; break;
+	case 400: case 415: code = HUCE_EINVAL; break;
+	default: code = resp->status >= 500 ? HUCE_ESERVER : HUCE_ENET; break;
+	}
+	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
+		  msg ? msg : "no detail");
+	cJSON_Delete(j);
+	return code;
+}
+
+static void progress(const struct huce_sync_opts *o, const char *what,
+		     int64_t n, int64_t total, long long bytes)
+{
+	if (!o->progress)
+		return;
+	fprintf(stderr, "\r%s %lld/%lld records, %lld KiB   ", what, (long long)n,
+		(long long)total, bytes / 1024);
+	fflush(stderr);
+}
+
+static enum huce_err push(struct huce_local *l, struct huce_http *h,
+			  const char *url, const struct huce_sync_opts *o,
+			  struct huce_sync_stats *st, struct huce_error *err)
+{
+	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
+	struct huce_http_resp resp = { 0 };
+	size_t budget = o->batch_raw ? o->batch_raw : BATCH_RAW_START;
+	char endpoint[1200];
+	char *device = device_name(l);
+	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+	int gaps = 0, busy = 0;
+	enum huce_err rc = HUCE_OK;
+
+	snprintf(endpoint, sizeof(endpoint), "%s/v1/batches", url);
+	for (;;) {
+		int64_t acked = huce_db_meta_int(l->db, "acked_seq", 0);
+		int64_t first, last, count, nrej;
+		cJSON *res;
+
+		rc = build_payload(l, acked, budget, &payload, &first, &last, &count, err);
+		if (rc || count == 0)
+			break;
+		huce_buf_reset(&batch);
+		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
+				       (uint32_t)count, payload.data, payload.len,
+				       -1, &batch, err);
+		if (rc)
+			break;
+		huce_http_resp_release(&resp);
+		rc = huce_http_request(h, endpoint, "application/x-huce-batch",
+				       batch.data, batch.len, &resp, err);
+		if (rc) {
+			/* A slow link: send less at a time next round. */
+			if (budget / 2 >= BATCH_RAW_MIN)
+				budget /= 2;
+			break;
+		}
+		st->batches++;
+		if (resp.status == 409) {
+			cJSON *j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+			const cJSON *exp = cJSON_GetObjectItem(j, "expected");
+			int64_t e = cJSON_IsNumber(exp) ? (int64_t)exp->valuedouble : -1;
+
+			cJSON_Delete(j);
+			if (e < 1 || ++gaps > 3) {
+				rc = http_error(&resp, "push", err);
+				break;
+			}
+			/*
+			 * The central has everything before e: either it
+			 * acknowledged a batch whose answer we lost, or it
+			 * expects entries we thought it had.  Resend from e.
+			 */
+			huce_info("central expects seq %lld, resending from there", (long long)e);
+			if (e - 1 > acked) {
+				rc = record_ack(l, e - 1, NULL, &nrej, err);
+			} else {
+				rc = huce_db_run(l->db, err,
+					"UPDATE outbox SET state = 'pending' WHERE seq >= ?1 AND state = 'acked'",
+					"i", e);
+				if (!rc)
+					rc = huce_db_meta_set_int(l->db, "acked_seq", e - 1, err);
+			}
+			if (rc)
+				break;
+			continue;
+		}
+		if (resp.status == 413 && budget / 4 >= BATCH_RAW_MIN && count > 1) {
+			budget /= 4;
+			continue;
+		}
+		if (resp.status == 429 && ++busy <= 5) {
+			sleep((unsigned)busy);
+			continue;
+		}
+		if (resp.status != 200) {
+			rc = http_error(&resp, "push", err);
+			break;
+		}
+		res = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+		if (!cJSON_IsNumber(cJSON_GetObjectItem(res, "acked"))) {
+			cJSON_Delete(res);
+			rc = huce_fail(err, HUCE_ESERVER, "push: central's answer has no acked seq");
+			break;
+		}
+		rc = record_ack(l, (int64_t)cJSON_GetObjectItem(res, "acked")->valuedouble,
+				cJSON_GetObjectItem(res, "rejected"), &nrej, err);
+		cJSON_Delete(res);
+		if (rc)
+			break;
+		st->pushed += count - nrej;
+		st->quarantined += nrej;
+		gaps = busy = 0;
+		if (budget * 2 <= BATCH_RAW_MAX)
+			budget *= 2;
+		progress(o, "pushed", st->pushed + st->quarantined, total, h->bytes_up);
+	}
+	huce_http_resp_release(&resp);
+	huce_buf_release(&payload);
+	huce_buf_release(&batch);
+	free(device);
+	return rc;
+}
+
+/* Apply one page of changes and advance the cursor, atomically. */
+static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
+				int64_t *applied, struct huce_error *err)
+{
+	const cJSON *changes = cJSON_GetObjectItem(page, "changes");
+	const cJSON *next = cJSON_GetObjectItem(page, "next");
+	const cJSON *ch;
+	enum huce_err rc;
+
+	if (!cJSON_IsArray(changes) || !cJSON_IsNumber(next))
+		return huce_fail(err, HUCE_ESERVER, "pull: malformed page from the central");
+	rc = huce_local_begin(l, err);
+	if (rc)
+		return rc;
+	cJSON_ArrayForEach(ch, changes) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(ch, "id"));
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(ch, "kind"));
+		const cJSON *ver = cJSON_GetObjectItem(ch, "version");
+		const cJSON *fields = cJSON_GetObjectItem(ch, "fields");
+
+		if (!id || !kind || !cJSON_IsNumber(ver) || !cJSON_IsObject(fields)) {
+			rc = huce_fail(err, HUCE_ESERVER, "pull: malformed change from the central");
+			break;
+		}
+		rc = huce_local_apply(l, kind, id, (int64_t)ver->valuedouble,
+				      cJSON_IsTrue(cJSON_GetObjectItem(ch, "deleted")),
+				      fields, err);
+		if (rc)
+			break;
+		(*applied)++;
+	}
+	if (!rc)
+		rc = huce_db_meta_set_int(l->db, "cursor", (int64_t)next->valuedouble, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc)
+		huce_local_rollback(l);
+	return rc;
+}
+
+static enum huce_err pull(struct huce_local *l, struct huce_http *h,
+			  const char *url, const struct huce_sync_opts *o,
+			  struct huce_sync_stats *st, struct huce_error *err)
+{
+	struct huce_http_resp resp = { 0 };
+	char endpoint[1300];
+	enum huce_err rc = HUCE_OK;
+
+	for (;;) {
+		int64_t cursor = huce_db_meta_int(l->db, "cursor", 0);
+		cJSON *page;
+		int more;
+
+		snprintf(endpoint, sizeof(endpoint), "%s/v1/changes?after=%lld&limit=%d",
+			 url, (long long)cursor, PULL_LIMIT);
+		huce_http_resp_release(&resp);
+		rc = huce_http_request(h, endpoint, NULL, NULL, 0, &resp, err);
+		if (rc)
+			break;
+		if (resp.status != 200) {
+			rc = http_error(&resp, "pull", err);
+			break;
+		}
+		page = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+		if (!page) {
+			rc = huce_fail(err, HUCE_ESERVER, "pull: the central's page is not JSON");
+			break;
+		}
+		rc = apply_page(l, page, &st->pulled, err);
+		more = cJSON_IsTrue(cJSON_GetObjectItem(page, "more"));
+		cJSON_Delete(page);
+		if (rc)
+			break;
+		st->pages++;
+		progress(o, "pulled", st->pulled, st->pulled, h->bytes_down);
+		if (!more)
+			break;
+	}
+	huce_http_resp_release(&resp);
+	return rc;
+}
+
+static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
+				const struct huce_sync_opts *o, char **token,
+				struct huce_error *err)
+{
+	enum huce_err rc = huce_http_init(h, err);
+
+	if (rc)
+		return rc;
+	if (o->timeout_s)
+		h->timeout_s = o->timeout_s;
+	if (o->low_speed_time)
+		h->low_speed_time = o->low_speed_time;
+	h->ca_file = o->ca_file;
+	h->pin = o->pin;
+	if (!o->ca_file) {
+		char *ca = huce_db_meta_get(l->db, "ca_file");
+
+		/* kept for the run; freed with the token by the caller */
+		h->ca_file = ca;
+	}
+	*token = huce_db_meta_get(l->db, "token");
+	h->token = *token;
+	return HUCE_OK;
+}
+
+enum huce_err huce_sync_run(struct huce_local *l,
+			    const struct huce_sync_opts *o,
+			    struct huce_sync_stats *st, struct huce_error *err)
+{
+	struct huce_http h;
+	char *url = huce_db_meta_get(l->db, "central_url");
+	char *token = NULL;
+	char now[21];
+	enum huce_err rc;
+
+	memset(st, 0, sizeof(*st));
+	if (!url)
+		return huce_fail(err, HUCE_EUSAGE,
+				 "this laptop is not enrolled: run `huce enroll URL TOKEN` "
+				 "(or carry a file: `huce export FILE`)");
+	rc = setup_http(l, &h, o, &token, err);
+	if (!rc)
+		rc = push(l, &h, url, o, st, err);
+	if (!rc)
+		rc = pull(l, &h, url, o, st, err);
+	if (!rc) {
+		huce_iso_time((int64_t)time(NULL), now);
+		rc = huce_db_meta_set(l->db, "last_sync", now, err);
+	}
+	if (o->progress)
+		fputc('\n', stderr);
+	st->bytes_up = h.bytes_up;
+	st->bytes_down = h.bytes_down;
+	st->requests = h.requests;
+	if (!o->ca_file)
+		free((char *)h.ca_file);
+	huce_http_release(&h);
+	free(token);
+	free(url);
+	return rc;
+}
+
+enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
+			       const char *token,
+			       const struct huce_sync_opts *o,
+			       struct huce_error *err)
+{
+	struct huce_http h;
+	struct huce_http_resp resp = { 0 };
+	char endpoint[1200];
+	char *trimmed, *town;
+	cJSON *j = NULL;
+	const char *dev, *key;
+	enum huce_err rc;
+	size_t n;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return huce_fail(err, HUCE_EUSAGE, "URL '%s' must start with http:// or https://", url);
+	n = strlen(url);
+	if (n > 1000)
+		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
+	if (huce_text_check(token, "token", 256, 0, err))
+		return HUCE_EUSAGE;
+	trimmed = strndup(url, n);
+	if (!trimmed)
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	while (n > 0 && trimmed[n - 1] == '/')
+		trimmed[--n] = '\0';
+	rc = huce_http_init(&h, err);
+	if (rc) {
+		free(trimmed);
+		return rc;
+	}
+	h.token = token;
+	h.ca_file = o->ca_file;
+	h.pin = o->pin;
+	h.timeout_s = 30;
+	snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", trimmed);
+	rc = huce_http_request(&h, endpoint, NULL, NULL, 0, &resp, err);
+	if (!rc && resp.status != 200)
+		rc = http_error(&resp, "enroll", err);
+	if (!rc) {
+		j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
+		dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
+		key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "town_key"));
+		if (!dev || !key)
+			rc = huce_fail(err, HUCE_ESERVER, "enroll: the central's answer lacks device or key");
+	}
+	if (!rc)
+		rc = huce_db_begin(l->db, err);
+	if (!rc) {
+		rc = huce_db_meta_set(l->db, "central_url", trimmed, err);
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "token", token, err);
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "central_device", dev, err);
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "town_key", key, err);
+		if (!rc && o->ca_file) {
+			char *abs = realpath(o->ca_file, NULL);
+
+			rc = huce_db_meta_set(l->db, "ca_file", abs ? abs : o->ca_file, err);
+			free(abs);
+		}
+		town = huce_db_meta_get(l->db, "town");
+		if (!rc && !town && cJSON_GetStringValue(cJSON_GetObjectItem(j, "town")))
+			rc = huce_db_meta_set(l->db, "town",
+					      cJSON_GetStringValue(cJSON_GetObjectItem(j, "town")), err);
+		free(town);
+		if (!rc)
+			rc = huce_db_commit(l->db, err);
+		if (rc)
+			huce_db_rollback(l->db);
+	}
+	cJSON_Delete(j);
+	huce_http_resp_release(&resp);
+	huce_http_release(&h);
+	free(trimmed);
+	return rc;
+}
+
+enum huce_err huce_sync_export(struct huce_local *l, const char *path,
+			       int64_t *count, struct huce_error *err)
+{
+	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
+	char *device = device_name(l);
+	char tmp[4200];
+	int64_t first, last, acked = huce_db_meta_int(l->db, "acked_seq", 0);
+	enum huce_err rc;
+	int fd = -1;
+
+	*count = 0;
+	rc = build_payload(l, acked, HUCE_BATCH_MAX_RAW - 4096, &payload, &first, &last,
+			   count, err);
+	if (!rc)
+		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
+				       (uint32_t)*count, payload.data, payload.len, 9,
+				       &batch, err);
+	if (rc)
+		goto out;
+	/* Write a temp file next to the target, fsync, rename: no torn file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < batch.len;) {
+		ssize_t w = write(fd, batch.data + off, batch.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		rc = huce_fail(err, HUCE_EIO, "cannot rename to '%s': %s", path, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc && fd != -2)
+		unlink(tmp);
+	huce_buf_release(&payload);
+	huce_buf_release(&batch);
+	free(device);
+	return rc;
+}
+
+enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
+				   int64_t *acked, struct huce_error *err)
+{
+	struct huce_buf b = HUCE_BUF_INIT(ACK_FILE_MAX);
+	char chunk[8192];
+	FILE *fp = fopen(path, "rb");
+	char *device = device_name(l);
+	cJSON *j = NULL;
+	const char *dev;
+	const cJSON *a;
+	int64_t nrej;
+	size_t n;
+	enum huce_err rc = HUCE_OK;
+
+	if (!fp) {
+		rc = huce_fail(err, HUCE_EIO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
+		rc = huce_buf_add(&b, chunk, n);
+	fclose(fp);
+	if (rc) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
+		goto out;
+	}
+	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
+	dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
+	a = cJSON_GetObjectItem(j, "acked");
+	if (!dev || !cJSON_IsNumber(a) || a->valuedouble < 0) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
+		goto out;
+	}
+	if (!device || strcmp(dev, device) != 0) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges device '%s', not this laptop ('%s')",
+			       path, dev, device ? device : "?");
+		goto out;
+	}
+	*acked = (int64_t)a->valuedouble;
+	if (*acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges entries this laptop never wrote", path);
+		goto out;
+	}
+	rc = record_ack(l, *acked, cJSON_GetObjectItem(j, "rejected"), &nrej, err);
+out:
+	cJSON_Delete(j);
+	huce_buf_release(&b);
+	free(device);
+	return rc;
+}

@@ -1,0 +1,115 @@
+# lib.sh - helpers for end-to-end tests (sourced by tNNNN-*.sh).
+#
+# In the manner of git's test-lib: each test_expect_success runs its
+# commands in a subshell with `set -e`; a failing command fails the test.
+# Tests run the real binaries ($HUCE, $HUCE_SYNCD) on a fresh temp dir,
+# and any central they start listens on 127.0.0.1 on a port the kernel
+# picks (--listen 127.0.0.1:0 --port-file F).
+
+set -u
+: "${HUCE:?HUCE must point to the huce binary}"
+: "${HUCE_SYNCD:?HUCE_SYNCD must point to the huce-syncd binary}"
+: "${HUCE_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+
+TEST_NAME=$(basename "$0" .sh)
+TRASH=$(mktemp -d "${TMPDIR:-/tmp}/huce-$TEST_NAME.XXXXXX")
+test_count=0
+test_failed=0
+CENTRAL_PIDS=""
+
+cleanup() {
+	for p in $CENTRAL_PIDS; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	if [ "$test_failed" = 0 ] && [ -z "${HUCE_KEEP_TRASH:-}" ]; then
+		rm -rf "$TRASH"
+	else
+		echo "# kept $TRASH"
+	fi
+}
+trap cleanup EXIT
+cd "$TRASH" || exit 1
+export HUCE_DB="$TRASH/default.db"
+unset HUCE_CHECKLISTS
+
+say() { echo "# $*"; }
+
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (set -e; eval "$2") >"$TRASH/out.$test_count" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $1"
+		sed 's/^/#   /' "$TRASH/out.$test_count" | tail -40
+	fi
+}
+
+test_done() {
+	echo "# $TEST_NAME: $((test_count - test_failed)) passed, $test_failed failed"
+	[ "$test_failed" = 0 ]
+}
+
+# expect_exit CODE CMD...: run CMD, succeed iff it exits with CODE.
+expect_exit() {
+	want=$1
+	shift
+	set +e
+	"$@"
+	got=$?
+	set -e
+	if [ "$got" != "$want" ]; then
+		echo "expected exit $want, got $got: $*" >&2
+		return 1
+	fi
+}
+
+# test_cmp EXPECTED ACTUAL
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# The last line of a command's stdout (created ids).
+last_line() {
+	"$@" | tail -n 1
+}
+
+# dump_db FILE: a canonical dump of a database to compare before/after.
+dump_db() {
+	sqlite3 "$1" .dump
+}
+
+# start_central NAME STORE [ARGS...]: start a central on a free loopback
+# port; sets ${NAME}_URL and ${NAME}_PID.
+start_central() {
+	name=$1
+	store=$2
+	shift 2
+	rm -f "$TRASH/$name.port"
+	"$HUCE_SYNCD" central --store "$store" --listen 127.0.0.1:0 \
+		--port-file "$TRASH/$name.port" "$@" \
+		>>"$TRASH/$name.log" 2>&1 &
+	pid=$!
+	CENTRAL_PIDS="$CENTRAL_PIDS $pid"
+	for _ in $(seq 1 100); do
+		[ -s "$TRASH/$name.port" ] && break
+		sleep 0.05
+	done
+	[ -s "$TRASH/$name.port" ] || { echo "central $name did not start" >&2; cat "$TRASH/$name.log" >&2; return 1; }
+	port=$(cat "$TRASH/$name.port")
+	eval "${name}_URL=http://127.0.0.1:$port"
+	eval "${name}_PID=$pid"
+	eval "${name}_PORT=$port"
+}
+
+stop_central() {
+	eval "pid=\${${1}_PID}"
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# new_device NAME: init a device database $TRASH/NAME.db.
+new_device() {
+	"$HUCE" --db "$TRASH/$1.db" init --device "$1" --town 阿猛镇 >/dev/null
+}
