@@ -55,6 +55,7 @@ void cli_print_json(const cJSON *v);
 int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 		const char *name_or_id, char *out);
 /* Resolve a household or inspection id (full id or unique prefix). */
+int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out);
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 		   char *out);
 

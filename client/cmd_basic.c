@@ -63,8 +63,23 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 	return 0;
 }
 
+static int resolve_id(struct cli *c, const char *kind, const char *prefix,
+		      char *out, int quiet);
+
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 		   char *out)
+{
+	return resolve_id(c, kind, prefix, out, 0);
+}
+
+int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out)
+{
+	return resolve_id(c, kind, prefix, out, 1);
+}
+
+/* quiet: report "not found" by the exit code only (4), without a message. */
+static int resolve_id(struct cli *c, const char *kind, const char *prefix,
+		      char *out, int quiet)
 {
 	const struct huce_kind_def *k = huce_kind_find(kind);
 	char sql[256], pat[64];
@@ -72,6 +87,8 @@ int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 	size_t n = strlen(prefix);
 	int found = 0, s;
 
+	if (quiet && (n < 4 || n > HUCE_ID_STRLEN))
+		return huce_err_exit(HUCE_ENOTFOUND);
 	if (n < 4 || n > HUCE_ID_STRLEN)
 		return cli_error(n ? HUCE_ENOTFOUND : HUCE_EINVAL,
 				 "%s '%.40s' not found (give its id or at least 4 characters of it)",
@@ -80,7 +97,8 @@ int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 		char ch = prefix[i];
 
 		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-'))
-			return cli_error(HUCE_ENOTFOUND, "%s '%.40s' not found", kind, prefix);
+			return quiet ? huce_err_exit(HUCE_ENOTFOUND) :
+				cli_error(HUCE_ENOTFOUND, "%s '%.40s' not found", kind, prefix);
 	}
 	snprintf(pat, sizeof(pat), "%s%%", prefix);
 	snprintf(sql, sizeof(sql),
@@ -97,7 +115,8 @@ int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 	if (s != SQLITE_DONE)
 		return cli_error(HUCE_EDB, "cannot look up %s", kind);
 	if (!found)
-		return cli_error(HUCE_ENOTFOUND, "%s '%s' not found", kind, prefix);
+		return quiet ? huce_err_exit(HUCE_ENOTFOUND) :
+			cli_error(HUCE_ENOTFOUND, "%s '%s' not found", kind, prefix);
 	if (found > 1)
 		return cli_error(HUCE_EINVAL, "%s id prefix '%s' is ambiguous", kind, prefix);
 	return 0;
@@ -293,9 +312,6 @@ int cmd_village(struct cli *c, int argc, char **argv)
 	while ((ch = cli_getopt(argc, argv, NULL, &json, village_usage)) != -1)
 		if (ch == '?')
 			return 2;
-	r = cli_open(c);
-	if (r)
-		return r;
 	if (strcmp(sub, "add") == 0) {
 		cJSON *f;
 		char *town;
@@ -304,6 +320,9 @@ int cmd_village(struct cli *c, int argc, char **argv)
 			return cli_usage(village_usage, "village add takes one NAME");
 		if (huce_text_check(argv[optind], "village name", NAME_MAX_BYTES, 0, &c->err))
 			return cli_fail(c, HUCE_EINVAL);
+		r = cli_open(c);
+		if (r)
+			return r;
 		f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "name", argv[optind]);
 		town = huce_db_meta_get(c->l->db, "town");
@@ -317,6 +336,9 @@ int cmd_village(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
 			return cli_usage(village_usage, "village list takes no arguments");
+		r = cli_open(c);
+		if (r)
+			return r;
 		return list_rows(c, json,
 			"SELECT v.id, v.name, v.town, "
 			"(SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0), "
@@ -355,6 +377,19 @@ int cmd_group(struct cli *c, int argc, char **argv)
 		if (ch == 'v')
 			village = optarg;
 	}
+	if (strcmp(sub, "add") == 0) {
+		if (json || optind + 1 != argc)
+			return cli_usage(group_usage, "group add takes one NAME");
+		if (!village)
+			return cli_usage(group_usage, "--village V is required");
+		if (huce_text_check(argv[optind], "group name", NAME_MAX_BYTES, 0, &c->err))
+			return cli_fail(c, HUCE_EINVAL);
+	} else if (strcmp(sub, "list") == 0) {
+		if (optind != argc)
+			return cli_usage(group_usage, "group list takes no arguments");
+	} else {
+		return cli_usage(group_usage, "unknown subcommand 'group %s'", sub);
+	}
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -366,12 +401,6 @@ int cmd_group(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "add") == 0) {
 		cJSON *f;
 
-		if (json || optind + 1 != argc)
-			return cli_usage(group_usage, "group add takes one NAME");
-		if (!village)
-			return cli_usage(group_usage, "--village V is required");
-		if (huce_text_check(argv[optind], "group name", NAME_MAX_BYTES, 0, &c->err))
-			return cli_fail(c, HUCE_EINVAL);
 		f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "village_id", vid);
 		cJSON_AddStringToObject(f, "name", argv[optind]);
@@ -379,9 +408,7 @@ int cmd_group(struct cli *c, int argc, char **argv)
 		cJSON_Delete(f);
 		return r;
 	}
-	if (strcmp(sub, "list") == 0) {
-		if (optind != argc)
-			return cli_usage(group_usage, "group list takes no arguments");
+	{
 		return list_rows(c, json, village ?
 			"SELECT g.id, v.name, g.village_id, g.name, "
 			"(SELECT count(*) FROM household h WHERE h.group_id = g.id AND h.deleted = 0), "
@@ -393,7 +420,6 @@ int cmd_group(struct cli *c, int argc, char **argv)
 			"WHERE g.deleted = 0 ORDER BY v.name, g.name, g.id",
 			village ? vid : NULL, cols, cols);
 	}
-	return cli_usage(group_usage, "unknown subcommand 'group %s'", sub);
 }
 
 static const char cadre_usage[] =
@@ -428,9 +454,6 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		else if (ch == 'p')
 			phone = optarg;
 	}
-	r = cli_open(c);
-	if (r)
-		return r;
 	if (strcmp(sub, "add") == 0) {
 		const char *code;
 		cJSON *f;
@@ -447,6 +470,9 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		if (huce_text_check(argv[optind], "cadre name", NAME_MAX_BYTES, 0, &c->err) ||
 		    (phone && huce_text_check(phone, "phone", 32, 0, &c->err)))
 			return cli_fail(c, HUCE_EINVAL);
+		r = cli_open(c);
+		if (r)
+			return r;
 		f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "name", argv[optind]);
 		cJSON_AddStringToObject(f, "role", code);
@@ -459,6 +485,9 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
 			return cli_usage(cadre_usage, "cadre list takes no arguments");
+		r = cli_open(c);
+		if (r)
+			return r;
 		return list_rows(c, json,
 			"SELECT c.id, c.name, c.role, "
 			"(SELECT count(*) FROM household h WHERE h.cadre_id = c.id AND h.deleted = 0), "
@@ -497,9 +526,6 @@ int cmd_team(struct cli *c, int argc, char **argv)
 		if (ch == 'l')
 			leader = optarg;
 	}
-	r = cli_open(c);
-	if (r)
-		return r;
 	if (strcmp(sub, "add") == 0) {
 		cJSON *f;
 
@@ -508,6 +534,9 @@ int cmd_team(struct cli *c, int argc, char **argv)
 		if (huce_text_check(argv[optind], "team name", NAME_MAX_BYTES, 0, &c->err) ||
 		    (leader && huce_text_check(leader, "leader name", NAME_MAX_BYTES, 0, &c->err)))
 			return cli_fail(c, HUCE_EINVAL);
+		r = cli_open(c);
+		if (r)
+			return r;
 		f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "name", argv[optind]);
 		if (leader)
@@ -519,11 +548,16 @@ int cmd_team(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
 			return cli_usage(team_usage, "team list takes no arguments");
+		r = cli_open(c);
+		if (r)
+			return r;
 		return list_rows(c, json,
 			"SELECT t.id, t.name, t.leader, "
 			"(SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0), "
-			"(SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND h.status = 'accepted') AS acc, "
-			"CASE WHEN (SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND h.status = 'accepted') > 0 "
+			"(SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND h.status = 'accepted'), "
+			"CASE WHEN EXISTS (SELECT 1 FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND "
+			"(h.status = 'accepted' OR EXISTS (SELECT 1 FROM inspection i WHERE i.household_id = h.id "
+			"AND i.deleted = 0 AND i.result = 'pass' AND i.stage IN ('completion', 'first-toilet', 're-inspection')))) "
 			"THEN 'open' ELSE 'closed' END, "
 			"t.version FROM team t WHERE t.deleted = 0 ORDER BY t.name, t.id",
 			NULL, cols, cols);
@@ -565,12 +599,12 @@ int cmd_target(struct cli *c, int argc, char **argv)
 		else if (ch == 'w')
 			week = optarg;
 	}
-	r = cli_open(c);
-	if (r)
-		return r;
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
 			return cli_usage(target_usage, "target list takes no arguments");
+		r = cli_open(c);
+		if (r)
+			return r;
 		return list_rows(c, json,
 			"SELECT t.id, v.name, t.week, t.n, t.version FROM target t "
 			"LEFT JOIN village v ON v.id = t.village_id WHERE t.deleted = 0 "
@@ -587,6 +621,9 @@ int cmd_target(struct cli *c, int argc, char **argv)
 	if (huce_parse_i64(argv[optind], &n) || n < 0 || n > 100000)
 		return cli_error(HUCE_EINVAL, "target '%s' is not a whole number 0..100000",
 				 argv[optind]);
+	r = cli_open(c);
+	if (r)
+		return r;
 	r = cli_resolve(c, "village", NULL, village, vid);
 	if (r)
 		return r;

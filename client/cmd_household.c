@@ -70,14 +70,20 @@ cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
 
 /*
  * First-toilet gate (首厕过关): a team whose first toilet is not yet
- * accepted may hold one household only.  hh_id is the household being
- * given to the team (excluded from the count).
+ * accepted may hold one household only.  A toilet counts as accepted
+ * when its status is accepted or it ever passed a completion,
+ * first-toilet or re-inspection (a later failed spot-check does not
+ * close the gate again).  hh_id is the household being given to the
+ * team (excluded from the count).  The central applies the same rule.
  */
 static int check_gate(struct cli *c, const char *team_id, const char *hh_id)
 {
 	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
 		"SELECT "
-		" (SELECT count(*) FROM household WHERE team_id = ?1 AND deleted = 0 AND status = 'accepted'),"
+		" (SELECT count(*) FROM household h WHERE h.team_id = ?1 AND h.deleted = 0 AND"
+		"   (h.status = 'accepted' OR EXISTS (SELECT 1 FROM inspection i WHERE"
+		"    i.household_id = h.id AND i.deleted = 0 AND i.result = 'pass' AND"
+		"    i.stage IN ('completion', 'first-toilet', 're-inspection')))),"
 		" (SELECT count(*) FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2),"
 		" (SELECT id FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2 ORDER BY id LIMIT 1),"
 		" (SELECT name FROM team WHERE id = ?1)",

@@ -483,11 +483,9 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 	r = cli_open(c);
 	if (r)
 		return r;
-	if (cli_resolve_id(c, "household", argv[optind], owner) != 0) {
-		r = cli_resolve_id(c, "inspection", argv[optind], owner);
-		if (r)
-			return r;
-	}
+	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
+	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
+		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
 		rc = put_photo(c, owner, &p, id);

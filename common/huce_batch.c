@@ -305,7 +305,8 @@ static enum huce_err deflate_into(z_stream *zs, const unsigned char *in,
 
 		zs->next_in = in;
 		zs->avail_in = (uInt)take;
-		in += take;
+		if (take)
+			in += take;
 		n -= take;
 		do {
 			size_t room = out->max - out->len;

@@ -27,7 +27,12 @@ enum huce_err huce_id_v7(uint64_t hlc, char *out)
 {
 	unsigned char b[16];
 	uint64_t ms = huce_hlc_ms(hlc);
-	unsigned counter = (unsigned)(hlc & 0xfff);
+	/*
+	 * The HLC's 16-bit counter goes into the 12 bits of rand_a and the
+	 * top 4 bits of rand_b after the variant (RFC 9562 section 6.2,
+	 * method 1), so ids of one millisecond still sort in HLC order.
+	 */
+	unsigned counter = (unsigned)(hlc & 0xffff);
 	enum huce_err rc;
 
 	rc = huce_random_bytes(b + 8, 8);
@@ -35,9 +40,9 @@ enum huce_err huce_id_v7(uint64_t hlc, char *out)
 		return rc;
 	for (int i = 0; i < 6; i++)
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
-	b[6] = (unsigned char)(0x70 | (counter >> 8));
-	b[7] = (unsigned char)(counter & 0xff);
-	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+	b[6] = (unsigned char)(0x70 | (counter >> 12));
+	b[7] = (unsigned char)((counter >> 4) & 0xff);
+	b[8] = (unsigned char)(0x80 | ((counter & 0xf) << 2) | (b[8] & 0x03));
 	format_uuid(b, out);
 	return HUCE_OK;
 }

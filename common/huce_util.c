@@ -68,7 +68,9 @@ enum huce_err huce_text_check(const char *s, const char *what, size_t maxlen,
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c == 0x7f)
+		/* C0, DEL, and C1 (U+0080..U+009F, encoded c2 80..c2 9f) */
+		if (c < 0x20 || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0))
 			return huce_fail(err, HUCE_EINVAL,
 					 "%s contains a control character", what);
 	}

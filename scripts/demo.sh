@@ -79,7 +79,7 @@ echo "the team's first toilet passed, so it may now take more households:"
 H4=$(A household add --village 阿猛村 --group 二组 --head 李有才 --approach new-build \
 	--build contracted --team 阿猛第一施工队 --type three-grid | tail -n 1)
 echo "$H4"
-run A target set --village 阿猛村 --week "$WEEK" 5 | head -n 1
+run A target set --village 阿猛村 --week "$WEEK" 5
 run A status
 
 step "Laptop A syncs at the office (push outbox, pull merged state)"

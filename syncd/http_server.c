@@ -513,8 +513,12 @@ static enum MHD_Result send_text(struct MHD_Connection *conn,
 	}
 	ret = MHD_queue_response(conn, status, resp);
 	MHD_destroy_response(resp);
-	req->status = status;
-	req->bytes_out = len;
+	if (ret == MHD_YES) {
+		req->status = status;
+		req->bytes_out = len;
+	} else {
+		note_add(req, " unsent=%u", status);
+	}
 	return ret;
 
 fallback:
@@ -527,8 +531,10 @@ fallback:
 				"application/json");
 	ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 	MHD_destroy_response(resp);
-	req->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-	req->bytes_out = sizeof(oom_body) - 1;
+	if (ret == MHD_YES) {
+		req->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		req->bytes_out = sizeof(oom_body) - 1;
+	}
 	return ret;
 }
 
@@ -894,7 +900,7 @@ static enum MHD_Result begin_request(struct server *s,
 				     struct request *req, const char *url,
 				     const char *method)
 {
-	const char *allow = NULL, *clen, *te;
+	const char *allow = NULL, *clen, *te, *ce;
 	enum MHD_Result ret;
 	unsigned status, retry = 0;
 	char retry_s[16];
@@ -942,19 +948,14 @@ static enum MHD_Result begin_request(struct server *s,
 				  "encoding",
 				  "Content-Type must be " HUCE_BATCH_CONTENT_TYPE,
 				  NULL, NULL, NULL);
-	{
-		const char *ce = MHD_lookup_connection_value(conn,
-				MHD_HEADER_KIND,
-				MHD_HTTP_HEADER_CONTENT_ENCODING);
-
-		if (ce && !media_type_is(ce, "identity"))
-			return send_error(conn, req,
-					  MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-					  "encoding",
-					  "a batch is already compressed: "
-					  "send it with no Content-Encoding",
-					  NULL, NULL, NULL);
-	}
+	/* A batch is zlib inside already; a second layer is refused. */
+	ce = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (ce && !media_type_is(ce, "identity"))
+		return send_error(conn, req, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				  "encoding", "a batch is already compressed: "
+				  "send it with no Content-Encoding", NULL,
+				  NULL, NULL);
 	if (declared > s->max_body) {
 		note_add(req, " declared=%" PRIu64, declared);
 		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -993,16 +994,15 @@ static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
 				 "central accepts", NULL, NULL, NULL);
 		huce_buf_release(&req->body);
 		inflight_release(s, req);
-		return ret == MHD_YES ? MHD_YES : MHD_NO;
+		return ret;
 	}
 	if (inflight_reserve(s, req, req->body.len + n)) {
+		/* Too late for a 503: the body has begun.  Hang up. */
 		note_add(req, " error=busy");
-		req->status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return MHD_NO;
 	}
 	if (huce_buf_add(&req->body, data, n) != HUCE_OK) {
 		note_add(req, " error=nomem");
-		req->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		return MHD_NO;
 	}
 	return MHD_YES;
@@ -1017,6 +1017,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	struct request *req = *con_cls;
 	size_t n;
 
+	(void)version;
 	if (!req) {
 		req = calloc(1, sizeof(*req));
 		if (!req)
@@ -1084,6 +1085,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 	struct request *req = *con_cls;
 	const char *why = termination_name(toe);
 
+	(void)conn;
 	if (!req)
 		return;
 	*con_cls = NULL;
@@ -1106,6 +1108,7 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 	char line[512];
 	size_t n;
 
+	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -1152,6 +1155,40 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
+/*
+ * Split "HOST:PORT" ("[v6]:PORT" for IPv6) into host and port.  host
+ * is empty for ":PORT" (every address).  0, or -1 when malformed.
+ */
+static int split_listen(const char *spec, char *host, size_t hsize,
+			char *port, size_t psize)
+{
+	const char *colon, *h = spec;
+	size_t hlen;
+	unsigned p;
+
+	if (spec[0] == '[') {
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		h = spec + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon)
+			return -1;
+		hlen = (size_t)(colon - spec);
+	}
+	if (hlen >= hsize || parse_uint(colon + 1, 0, 65535, &p) ||
+	    strlen(colon + 1) >= psize)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	snprintf(port, psize, "%s", colon + 1);
+	return 0;
+}
+
 /* 0, 1 (--help shown) or 2 (usage error, message shown). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
@@ -1178,6 +1215,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	char host[256], port[8];
 	int ch;
 
 	*o = (struct options){
@@ -1263,42 +1301,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("--store is required");
 	if (!o->listen)
 		return usage_error("--listen is required");
+	if (split_listen(o->listen, host, sizeof(host), port, sizeof(port)))
+		return usage_error("bad --listen '%s': expected HOST:PORT "
+				   "with a port 0..65535", o->listen);
 	if (!o->tls_cert != !o->tls_key)
 		return usage_error("--tls-cert and --tls-key go together");
-	return 0;
-}
-
-/*
- * Split "HOST:PORT" ("[v6]:PORT" for IPv6) into host and port.  host
- * is empty for ":PORT" (every address).  0, or -1 when malformed.
- */
-static int split_listen(const char *spec, char *host, size_t hsize,
-			char *port, size_t psize)
-{
-	const char *colon, *h = spec;
-	size_t hlen;
-	unsigned p;
-
-	if (spec[0] == '[') {
-		const char *close = strchr(spec, ']');
-
-		if (!close || close[1] != ':')
-			return -1;
-		h = spec + 1;
-		hlen = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (!colon)
-			return -1;
-		hlen = (size_t)(colon - spec);
-	}
-	if (hlen >= hsize || parse_uint(colon + 1, 0, 65535, &p) ||
-	    strlen(colon + 1) >= psize)
-		return -1;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	snprintf(port, psize, "%s", colon + 1);
 	return 0;
 }
 
@@ -1457,6 +1464,13 @@ static int wait_for_stop(const sigset_t *set)
 	}
 }
 
+/*
+ * `huce-syncd central ARGS` (argv[0] is "central"): serve until SIGTERM
+ * or SIGINT, then stop the workers, close the store and return the exit
+ * code (0 after a signal, 1 runtime failure, 2 usage).  Everything it
+ * allocates is freed before it returns; it must be called before any
+ * other thread exists, since it blocks signals for the whole process.
+ */
 int central_main(int argc, char **argv)
 {
 	struct options o;

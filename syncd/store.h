@@ -35,7 +35,7 @@
  *   store_open(&s, "central.db", &err);
  *   store_begin(s, 1, &err);
  *   v = store_next_version(s);
- *   store_record_put(s, &rec, &err); store_field_put(s, id, &f, &err);
+ *   store_record_put(s, &rec, &err); store_fields_put(s, id, f, n, &err);
  *   store_commit(s, &err);      (or store_rollback(s))
  *   store_close(s);
  */
@@ -157,22 +157,24 @@ struct store_ops {
 	enum huce_err (*fields_get)(struct store *s, const char *id,
 				    struct store_fieldset *out,
 				    struct huce_error *err);
-	enum huce_err (*field_put)(struct store *s, const char *record_id,
-				   const struct store_field *f,
-				   struct huce_error *err);
+	enum huce_err (*fields_put)(struct store *s, const char *record_id,
+				    const struct store_field *f, size_t n,
+				    struct huce_error *err);
 	enum huce_err (*history_add)(struct store *s,
-				     const struct store_history *h,
+				     const struct store_history *h, size_t n,
 				     struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
 			       struct huce_error *err);
 
 	enum huce_err (*by_key)(struct store *s, const char *kind,
-				const char *key, store_record_cb cb, void *arg,
+				const char *key, const char *except,
+				store_record_cb cb, void *arg,
 				struct huce_error *err);
 	enum huce_err (*by_field)(struct store *s, const char *name,
-				  const char *value_json, store_record_cb cb,
-				  void *arg, struct huce_error *err);
+				  const char *value_json, const char *except,
+				  store_record_cb cb, void *arg,
+				  struct huce_error *err);
 	enum huce_err (*scan_kind)(struct store *s, const char *kind,
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);
@@ -362,21 +364,25 @@ static inline enum huce_err store_fields_get(struct store *s, const char *id,
 	return s->ops->fields_get(s, id, out, err);
 }
 
-/* Insert or replace one field of a record (value is JSON text). */
-static inline enum huce_err store_field_put(struct store *s,
-					    const char *record_id,
-					    const struct store_field *f,
-					    struct huce_error *err)
+/*
+ * Insert or replace n fields of a record (values are JSON text).  One
+ * record change writes all its fields in one call, so a backend can
+ * send them as one statement.
+ */
+static inline enum huce_err store_fields_put(struct store *s,
+					     const char *record_id,
+					     const struct store_field *f,
+					     size_t n, struct huce_error *err)
 {
-	return s->ops->field_put(s, record_id, f, err);
+	return s->ops->fields_put(s, record_id, f, n, err);
 }
 
-/* Append one history row. */
+/* Append n history rows. */
 static inline enum huce_err store_history_add(struct store *s,
 					      const struct store_history *h,
-					      struct huce_error *err)
+					      size_t n, struct huce_error *err)
 {
-	return s->ops->history_add(s, h, err);
+	return s->ops->history_add(s, h, n, err);
 }
 
 /* Append to the audit log.  detail may be NULL; never personal data. */
@@ -387,26 +393,32 @@ static inline enum huce_err store_audit(struct store *s, const char *actor,
 	return s->ops->audit(s, actor, action, detail, err);
 }
 
-/* Live records of kind whose lookup key is key, in id order. */
+/*
+ * Live records of kind whose lookup key is key, other than the record
+ * except (may be NULL), in no set order.
+ */
 static inline enum huce_err store_by_key(struct store *s, const char *kind,
-					 const char *key, store_record_cb cb,
-					 void *arg, struct huce_error *err)
+					 const char *key, const char *except,
+					 store_record_cb cb, void *arg,
+					 struct huce_error *err)
 {
-	return s->ops->by_key(s, kind, key, cb, arg, err);
+	return s->ops->by_key(s, kind, key, except, cb, arg, err);
 }
 
 /*
  * Live records that have field name = value_json (JSON text, e.g. the
- * quoted id '"0190..."'), in id order.  Only indexed names are allowed:
- * group_id, team_id, household_id, inspection_id, owner_id, id_hash
- * (HUCE_EINVAL otherwise), so the cost never grows with the store.
+ * quoted id '"0190..."'), other than the record except (may be NULL),
+ * in id order.  Only indexed names are allowed: group_id, team_id,
+ * household_id, inspection_id, owner_id, id_hash (HUCE_EINVAL
+ * otherwise), so the cost never grows with the store.
  */
 static inline enum huce_err store_by_field(struct store *s, const char *name,
 					   const char *value_json,
+					   const char *except,
 					   store_record_cb cb, void *arg,
 					   struct huce_error *err)
 {
-	return s->ops->by_field(s, name, value_json, cb, arg, err);
+	return s->ops->by_field(s, name, value_json, except, cb, arg, err);
 }
 
 /* Every record of kind (live only unless with_deleted), in id order. */
@@ -461,8 +473,10 @@ enum huce_err central_office_put(struct central *c, const char *kind,
 
 /*
  * Close conflict conflict_id by taking value number take (1-based,
- * take > 0) or by the value text value (take == 0; JSON if it parses,
- * else a string).  The outcome is a set of new changes by "office" that
+ * take > 0) or by the value text value (take == 0; JSON if it parses
+ * and suits the field, else the text as a string; "delete"/"keep" for a
+ * delete conflict, "both" to keep both sides of a duplicate or
+ * inspection conflict).  The outcome is a set of new changes by "office" that
  * every device pulls.  *summary (may be NULL; caller frees) describes
  * what was done, without personal data.  HUCE_ENOTFOUND for an unknown
  * conflict, HUCE_EINVAL for a closed one or a bad choice.
@@ -470,5 +484,12 @@ enum huce_err central_office_put(struct central *c, const char *kind,
 enum huce_err central_resolve(struct central *c, const char *conflict_id,
 			      int take, const char *value, cJSON **summary,
 			      struct huce_error *err);
+
+/*
+ * `huce-syncd admin --store S report ...` (report.c): argv[0] is
+ * "report".  Prints or writes the report and returns an exit code of
+ * the command-line contract; actor names the admin in the audit log.
+ */
+int admin_report(struct store *s, const char *actor, int argc, char **argv);
 
 #endif

@@ -30,12 +30,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "huce_buf.h"
 #include "huce_crypto.h"
 #include "huce_db.h"
+
+#define MULTI_ROWS 16
 
 struct sqlite_store {
 	struct store base;	/* first: a struct store * is a sqlite_store * */
 	struct huce_db *db;
+	sqlite3_stmt *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];
 	pthread_mutex_t lock;
 	int in_tx, tx_write, in_sp;
 	int64_t version, sp_version;
@@ -57,17 +61,19 @@ static void unlock(struct sqlite_store *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* Copy a text column into a fixed array, cut to fit. */
 static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
 {
-	const unsigned char *v = sqlite3_column_text(st, col);
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	size_t len = v ? (size_t)sqlite3_column_bytes(st, col) : 0;
 
-	snprintf(dst, n, "%s", v ? (const char *)v : "");
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(dst, v, len);
+	dst[len] = '\0';
 }
 
-static void copy_str(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
 
 /* A step loop's end: SQLITE_DONE is fine, anything else a storage error. */
 static enum huce_err step_done(struct sqlite_store *s, sqlite3_stmt *st,
@@ -535,7 +541,7 @@ static enum huce_err sq_record_put(struct store *base,
 		"del_version = excluded.del_version, "
 		"del_device = excluded.del_device, del_hlc = excluded.del_hlc, "
 		"dkey = excluded.dkey",
-		"ssiississss", r->id, r->kind, r->version, (int64_t)r->deleted,
+		"ssiissiisss", r->id, r->kind, r->version, (int64_t)r->deleted,
 		r->created_by, r->created_hlc, r->created_at, r->del_version,
 		r->del_device[0] ? r->del_device : NULL,
 		r->del_hlc[0] ? r->del_hlc : NULL,
@@ -632,41 +638,149 @@ static enum huce_err sq_fields_get(struct store *base, const char *id,
 	return rc;
 }
 
-static enum huce_err sq_field_put(struct store *base, const char *record_id,
-				  const struct store_field *f,
-				  struct huce_error *err)
+/*
+ * A record change writes all its fields and history rows at once: one
+ * multi-row INSERT per MULTI_ROWS rows instead of one statement per
+ * row, which halves the cost of a big batch.  The statements are built
+ * for each row count on first use and kept (not in huce_db's cache,
+ * which is for literals).
+ */
+static sqlite3_stmt *multi_stmt(struct sqlite_store *s, sqlite3_stmt **cache,
+				size_t rows, const char *head, size_t cols,
+				const char *tail, struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
+	struct huce_buf sql = HUCE_BUF_INIT(16384);
 	enum huce_err rc;
 
+	if (cache[rows]) {
+		sqlite3_reset(cache[rows]);
+		sqlite3_clear_bindings(cache[rows]);
+		return cache[rows];
+	}
+	rc = huce_buf_addstr(&sql, head);
+	for (size_t r = 0; !rc && r < rows; r++) {
+		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
+		for (size_t c = 0; !rc && c < cols; c++)
+			rc = huce_buf_addstr(&sql, c ? ",?" : "?");
+		if (!rc)
+			rc = huce_buf_addstr(&sql, ")");
+	}
+	if (!rc)
+		rc = huce_buf_addstr(&sql, tail);
+	if (rc) {
+		huce_buf_release(&sql);
+		huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(huce_db_handle(s->db), sql.data, -1,
+			       SQLITE_PREPARE_PERSISTENT, &cache[rows], NULL)) {
+		huce_db_fail(s->db, err, "cannot prepare statement");
+		cache[rows] = NULL;
+	}
+	huce_buf_release(&sql);
+	return cache[rows];
+}
+
+static void bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+static enum huce_err step_once(struct sqlite_store *s, sqlite3_stmt *st,
+			       struct huce_error *err, const char *what)
+{
+	int r = sqlite3_step(st);
+	enum huce_err rc = HUCE_OK;
+
+	if (r != SQLITE_DONE)
+		rc = huce_db_fail(s->db, err, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);	/* drop the SQLITE_STATIC pointers */
+	return rc;
+}
+
+static enum huce_err sq_fields_put(struct store *base, const char *record_id,
+				   const struct store_field *f, size_t n,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc = HUCE_OK;
+
 	lock(s);
-	rc = huce_db_run(s->db, err,
-		"INSERT INTO field(record_id, name, value, version, hlc, device) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
-		"ON CONFLICT(record_id, name) DO UPDATE SET "
-		"value = excluded.value, version = excluded.version, "
-		"hlc = excluded.hlc, device = excluded.device",
-		"sssiss", record_id, f->name, f->value, f->version, f->hlc,
-		f->device);
+	while (n && !rc) {
+		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
+		sqlite3_stmt *st = multi_stmt(s, s->fput, rows,
+			"INSERT INTO field(record_id, name, value, version, hlc, "
+			"device) VALUES ", 6,
+			" ON CONFLICT(record_id, name) DO UPDATE SET "
+			"value = excluded.value, version = excluded.version, "
+			"hlc = excluded.hlc, device = excluded.device", err);
+
+		if (!st) {
+			rc = err ? err->code : HUCE_EDB;
+			break;
+		}
+		for (size_t i = 0; i < rows; i++) {
+			int b = (int)(i * 6);
+
+			bind_text(st, b + 1, record_id);
+			bind_text(st, b + 2, f[i].name);
+			bind_text(st, b + 3, f[i].value);
+			sqlite3_bind_int64(st, b + 4, f[i].version);
+			bind_text(st, b + 5, f[i].hlc);
+			bind_text(st, b + 6, f[i].device);
+		}
+		rc = step_once(s, st, err, "cannot write fields");
+		f += rows;
+		n -= rows;
+	}
 	unlock(s);
 	return rc;
 }
 
 static enum huce_err sq_history_add(struct store *base,
-				    const struct store_history *h,
+				    const struct store_history *h, size_t n,
 				    struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	enum huce_err rc;
+	int64_t now = (int64_t)time(NULL);
+	enum huce_err rc = HUCE_OK;
 
 	lock(s);
-	rc = huce_db_run(s->db, err,
-		"INSERT INTO history(version, record_id, kind, field, before, "
-		"after, device, hlc, seq, at) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, nullif(?9, 0), ?10)",
-		"isssssssii", h->version, h->record_id, h->kind, h->field,
-		h->before, h->after, h->device, h->hlc, h->seq,
-		(int64_t)time(NULL));
+	while (n && !rc) {
+		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
+		sqlite3_stmt *st = multi_stmt(s, s->hput, rows,
+			"INSERT INTO history(record_id, version, field, kind, "
+			"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
+
+		if (!st) {
+			rc = err ? err->code : HUCE_EDB;
+			break;
+		}
+		for (size_t i = 0; i < rows; i++) {
+			int b = (int)(i * 10);
+
+			bind_text(st, b + 1, h[i].record_id);
+			sqlite3_bind_int64(st, b + 2, h[i].version);
+			bind_text(st, b + 3, h[i].field);
+			bind_text(st, b + 4, h[i].kind);
+			bind_text(st, b + 5, h[i].before);
+			bind_text(st, b + 6, h[i].after);
+			bind_text(st, b + 7, h[i].device);
+			bind_text(st, b + 8, h[i].hlc);
+			if (h[i].seq > 0)
+				sqlite3_bind_int64(st, b + 9, h[i].seq);
+			else
+				sqlite3_bind_null(st, b + 9);
+			sqlite3_bind_int64(st, b + 10, now);
+		}
+		rc = step_once(s, st, err, "cannot write history");
+		h += rows;
+		n -= rows;
+	}
 	unlock(s);
 	return rc;
 }
@@ -790,7 +904,8 @@ static enum huce_err list_and_visit(struct sqlite_store *s, sqlite3_stmt *st,
 }
 
 static enum huce_err sq_by_key(struct store *base, const char *kind,
-			       const char *key, store_record_cb cb, void *arg,
+			       const char *key, const char *except,
+			       store_record_cb cb, void *arg,
 			       struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
@@ -800,7 +915,8 @@ static enum huce_err sq_by_key(struct store *base, const char *kind,
 	lock(s);
 	st = huce_db_query(s->db, err,
 		"SELECT id FROM record WHERE kind = ?1 AND dkey = ?2 "
-		"AND deleted = 0 ORDER BY id", "ss", kind, key);
+		"AND deleted = 0 AND id <> ?3", "sss", kind, key,
+		except ? except : "");
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
 	unlock(s);
@@ -808,8 +924,9 @@ static enum huce_err sq_by_key(struct store *base, const char *kind,
 }
 
 static enum huce_err sq_by_field(struct store *base, const char *name,
-				 const char *value_json, store_record_cb cb,
-				 void *arg, struct huce_error *err)
+				 const char *value_json, const char *except,
+				 store_record_cb cb, void *arg,
+				 struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
@@ -820,7 +937,7 @@ static enum huce_err sq_by_field(struct store *base, const char *name,
 #define BY_FIELD(n) \
 	"SELECT f.record_id FROM field f JOIN record r ON r.id = f.record_id " \
 	"WHERE f.name = '" n "' AND f.value = ?1 AND r.deleted = 0 " \
-	"ORDER BY f.record_id"
+	"AND f.record_id <> ?2 ORDER BY f.record_id"
 	static const char sql_group[] = BY_FIELD("group_id");
 	static const char sql_team[] = BY_FIELD("team_id");
 	static const char sql_household[] = BY_FIELD("household_id");
@@ -844,7 +961,8 @@ static enum huce_err sq_by_field(struct store *base, const char *name,
 	else
 		return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 	lock(s);
-	st = huce_db_query(s->db, err, sql, "s", value_json);
+	st = huce_db_query(s->db, err, sql, "ss", value_json,
+			   except ? except : "");
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
 	unlock(s);
@@ -966,6 +1084,10 @@ static void sq_close(struct store *base)
 		s->in_tx = 0;
 		unlock(s);
 	}
+	for (int i = 0; i <= MULTI_ROWS; i++) {
+		sqlite3_finalize(s->fput[i]);
+		sqlite3_finalize(s->hput[i]);
+	}
 	huce_db_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -995,7 +1117,7 @@ static const struct store_ops sqlite_ops = {
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
-	.field_put = sq_field_put,
+	.fields_put = sq_fields_put,
 	.history_add = sq_history_add,
 	.audit = sq_audit,
 	.by_key = sq_by_key,
@@ -1013,6 +1135,11 @@ static enum huce_err ensure_town_key(struct sqlite_store *s,
 	char *have;
 	enum huce_err rc;
 
+	have = huce_db_meta_get(s->db, "town_key");
+	if (have) {	/* the usual case: no write lock needed */
+		free(have);
+		return HUCE_OK;
+	}
 	rc = huce_db_begin(s->db, err);
 	if (rc)
 		return rc;
@@ -1053,6 +1180,14 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	pthread_mutex_init(&s->lock, &attr);
 	pthread_mutexattr_destroy(&attr);
 	rc = huce_db_open(&s->db, path, "central", err);
+	/*
+	 * A 10,000-entry batch is one transaction: with SQLite's default
+	 * 2 MiB page cache its dirty pages spill to the WAL over and over.
+	 * 64 MiB holds such a batch; memory is used only as pages are.
+	 */
+	if (!rc)
+		rc = huce_db_exec(s->db, "PRAGMA cache_size=-65536;"
+				  "PRAGMA temp_store=MEMORY;", err);
 	if (!rc)
 		rc = ensure_town_key(s, err);
 	if (rc) {

@@ -58,7 +58,7 @@ CREATE TABLE record (
 	del_device  TEXT,
 	del_hlc     TEXT,
 	dkey        TEXT
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE UNIQUE INDEX record_version ON record(version);
 CREATE INDEX record_kind ON record(kind, deleted);
 CREATE INDEX record_dkey ON record(kind, dkey) WHERE dkey IS NOT NULL;
@@ -84,20 +84,22 @@ CREATE INDEX field_id_hash ON field(value) WHERE name = 'id_hash';
 -- Append-only: every applied change of every field (and every delete
 -- and undelete, with field 'deleted'), so any state can be explained.
 -- seq is the device's outbox seq (NULL for the central's own changes).
+-- One change of a record has one version and names each field once, so
+-- (record_id, version, field) is the key, and a record's story is one
+-- range of the one b-tree (no second index to keep up).
 CREATE TABLE history (
-	n         INTEGER PRIMARY KEY,
-	version   INTEGER NOT NULL,
 	record_id TEXT NOT NULL,
-	kind      TEXT NOT NULL,
+	version   INTEGER NOT NULL,
 	field     TEXT NOT NULL,
+	kind      TEXT NOT NULL,
 	before    TEXT,
 	after     TEXT,
 	device    TEXT NOT NULL,
 	hlc       TEXT NOT NULL,
 	seq       INTEGER,
-	at        INTEGER NOT NULL
-) STRICT;
-CREATE INDEX history_record ON history(record_id, version);
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (record_id, version, field)
+) STRICT, WITHOUT ROWID;
 
 -- Every admin action, resolution and token use that matters.
 CREATE TABLE audit (

@@ -1,0 +1,534 @@
+/*
+ * test_merge.c - unit tests of the central merge (syncd/merge.c) on the
+ * SQLite store (syncd/store_sqlite.c), through the interface the HTTP
+ * server uses: central_apply_batch, central_changes and the store_*
+ * calls it makes directly.  The end-to-end tests (tests/e2e/t02xx) cover
+ * conflicts and the office's commands; these pin the API's contract:
+ * error codes, the result and changes JSON, paging, thread safety and
+ * the cost of a 10,000-entry batch.
+ *
+ * Batches are built with the real encoder (huce_batch_encode) from
+ * entries written here, each test on a fresh store in a temp dir.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "central.h"
+#include "huce_batch.h"
+#include "huce_buf.h"
+#include "huce_checklist.h"
+#include "huce_crypto.h"
+#include "store.h"
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct central c;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct huce_error err = { 0 };
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_merge.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/c.db", f->dir);
+	assert_int_equal(store_open(&f->c.store, f->path, &err), HUCE_OK);
+	assert_int_equal(huce_checklists_load(&f->c.checklists, NULL, &err), HUCE_OK);
+	f->c.max_raw = HUCE_BATCH_MAX_RAW;
+	assert_int_equal(store_device_add(f->c.store, "lap1", "h1", &err), HUCE_OK);
+	assert_int_equal(store_device_add(f->c.store, "lap2", "h2", &err), HUCE_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[128];
+
+	store_close(f->c.store);
+	huce_checklists_free(f->c.checklists);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+#define VILLAGE "01900000-0000-7000-8000-0000000000a1"
+#define GROUP "01900000-0000-7000-8000-0000000000b1"
+
+static void uid(char out[37], unsigned kind, unsigned n)
+{
+	snprintf(out, 37, "01900000-%04x-7000-8000-%012x", kind, n);
+}
+
+/* Append one entry to the payload being built in b ("{"entries":[" open). */
+static void entry(struct huce_buf *b, uint64_t seq, const char *kind,
+		  const char *id, const char *op, int64_t base,
+		  const char *fields)
+{
+	assert_int_equal(huce_buf_printf(b,
+		"%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\",\"op\":\"%s\","
+		"\"base\":%lld,\"hlc\":\"%016llx\",\"fields\":%s}",
+		b->len > 12 ? "," : "", (unsigned long long)seq, id, kind, op,
+		(long long)base, 0x0190000000000000ull + seq, fields), HUCE_OK);
+}
+
+/* Finish the payload and encode it as a batch into out. */
+static void seal(struct huce_buf *b, const char *device, uint64_t first,
+		 uint64_t last, uint32_t count, struct huce_buf *out)
+{
+	struct huce_error err = { 0 };
+
+	assert_int_equal(huce_buf_addstr(b, "]}"), HUCE_OK);
+	huce_buf_init(out, HUCE_BATCH_MAX_RAW + 65536);
+	assert_int_equal(huce_batch_encode(device, first, last, count, b->data,
+					   b->len, -1, out, &err), HUCE_OK);
+}
+
+static void begin(struct huce_buf *b)
+{
+	huce_buf_init(b, HUCE_BATCH_MAX_RAW);
+	assert_int_equal(huce_buf_addstr(b, "{\"entries\":["), HUCE_OK);
+}
+
+static cJSON *apply(struct fixture *f, const char *dev, struct huce_buf *batch,
+		    enum huce_err want)
+{
+	struct huce_error err = { 0 };
+	cJSON *res = NULL;
+	uint64_t expected = 0;
+
+	assert_int_equal(central_apply_batch(&f->c, dev, batch->data, batch->len,
+					     &res, &expected, &err), want);
+	if (want)
+		assert_null(res);
+	else
+		assert_non_null(res);
+	return res;
+}
+
+static int64_t num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	assert_true(cJSON_IsNumber(v));
+	return (int64_t)v->valuedouble;
+}
+
+/* The base of village, group and n households from lap1 (seqs 1..n+2). */
+static void base_batch(struct huce_buf *out, unsigned n)
+{
+	struct huce_buf b;
+	char id[37], fields[512];
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	for (unsigned i = 1; i <= n; i++) {
+		uid(id, 3, i);
+		snprintf(fields, sizeof(fields),
+			 "{\"village_id\":\"" VILLAGE "\",\"group_id\":\"" GROUP "\","
+			 "\"head\":\"户主%u\",\"approach\":\"new-build\",\"build\":\"self\","
+			 "\"type\":\"three-grid\",\"status\":\"planned\"}", i);
+		entry(&b, i + 2, "household", id, "put", 0, fields);
+	}
+	seal(&b, "lap1", 1, n + 2, n + 2, out);
+	huce_buf_release(&b);
+}
+
+static void test_apply_result(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf batch;
+	cJSON *res;
+
+	base_batch(&batch, 3);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(res, "device")), "lap1");
+	assert_int_equal(num(res, "acked"), 5);
+	assert_int_equal(num(res, "hwm"), 5);
+	assert_int_equal(num(res, "applied"), 5);
+	assert_int_equal(num(res, "skipped"), 0);
+	assert_int_equal(num(res, "version"), 5);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "rejected")), 0);
+	cJSON_Delete(res);
+	/* A replay is acknowledged and skipped. */
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_int_equal(num(res, "skipped"), 5);
+	assert_int_equal(num(res, "applied"), 0);
+	assert_int_equal(num(res, "version"), 5);
+	cJSON_Delete(res);
+	huce_buf_release(&batch);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct huce_buf b, batch;
+	uint64_t expected = 0;
+	cJSON *res = NULL;
+	char id[37];
+
+	base_batch(&batch, 1);
+	/* Another device's batch: 403. */
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_EFORBIDDEN));
+	/* A device the store does not know. */
+	assert_int_equal(central_apply_batch(&f->c, "lap1", "HUCB", 4, &res,
+					     &expected, &err), HUCE_EINVAL);
+	huce_buf_release(&batch);
+
+	/* A gap names the expected seq and stores nothing. */
+	uid(id, 3, 9);
+	begin(&b);
+	entry(&b, 7, "village", VILLAGE, "put", 0, "{\"name\":\"x\"}");
+	seal(&b, "lap1", 7, 7, 1, &batch);
+	assert_int_equal(central_apply_batch(&f->c, "lap1", batch.data, batch.len,
+					     &res, &expected, &err), HUCE_EGAP);
+	assert_int_equal(expected, 1);
+	assert_null(res);
+	assert_int_equal(store_head(f->c.store), 0);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	/* An unknown device (valid batch, no row). */
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"x\"}");
+	seal(&b, "ghost", 1, 1, 1, &batch);
+	assert_int_equal(central_apply_batch(&f->c, "ghost", batch.data, batch.len,
+					     &res, &expected, &err), HUCE_EAUTH);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+}
+
+/* Payloads that are wrong as a whole: HUCE_EINVAL and nothing stored. */
+static void test_bad_shapes(void **state)
+{
+	static const struct {
+		const char *payload;
+		uint64_t first, last;
+		uint32_t count;
+	} cases[] = {
+		{ "[]", 1, 1, 1 },
+		{ "{\"entries\":{}}", 1, 1, 1 },
+		{ "{\"entries\":[],\"x\":1}", 0, 0, 0 },
+		{ "{\"entries\":[1]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1.5,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"0000000000000001\",\"fields\":{}}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":2,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"0000000000000001\",\"fields\":{}}]}", 1, 2, 1 },
+		{ "{\"entries\":[{\"seq\":1,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":-1,\"hlc\":\"0000000000000001\",\"fields\":{}}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"000000000000000G\",\"fields\":{}}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1,\"id\":\"" VILLAGE "\",\"kind\":7,"
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"0000000000000001\",\"fields\":{}}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"0000000000000001\",\"fields\":[]}]}", 1, 1, 1 },
+		{ "{\"entries\":[{\"seq\":1,\"seq\":1,\"id\":\"" VILLAGE "\",\"kind\":\"village\","
+		  "\"op\":\"put\",\"base\":0,\"hlc\":\"0000000000000001\",\"fields\":{}}]}", 1, 1, 1 },
+		{ "{\"entries\":[]} trailing", 0, 0, 0 },
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct huce_error err = { 0 };
+		struct huce_buf out = HUCE_BUF_INIT(1 << 20);
+		uint64_t expected;
+		cJSON *res = NULL;
+
+		assert_int_equal(huce_batch_encode("lap1", cases[i].first, cases[i].last,
+						   cases[i].count, cases[i].payload,
+						   strlen(cases[i].payload), -1, &out,
+						   &err), HUCE_OK);
+		if (central_apply_batch(&f->c, "lap1", out.data, out.len, &res,
+					&expected, &err) != HUCE_EINVAL)
+			fail_msg("case %zu was not refused as invalid", i);
+		assert_null(res);
+		huce_buf_release(&out);
+	}
+	assert_int_equal(store_head(f->c.store), 0);
+}
+
+static void test_changes_paging(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct huce_buf batch;
+	int64_t after = 0, last = 0;
+	int seen = 0, pages = 0;
+	cJSON *res;
+
+	base_batch(&batch, 248);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_int_equal(num(res, "version"), 250);
+	cJSON_Delete(res);
+	huce_buf_release(&batch);
+	for (;;) {
+		char *json = NULL;
+		size_t len = 0;
+		cJSON *page, *c;
+		int more;
+
+		assert_int_equal(central_changes(&f->c, after, 100, &json, &len, &err),
+				 HUCE_OK);
+		assert_int_equal(strlen(json), len);
+		page = cJSON_Parse(json);
+		free(json);
+		assert_non_null(page);
+		assert_int_equal(num(page, "head"), 250);
+		cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "changes")) {
+			int64_t v = num(c, "version");
+
+			assert_true(v > last);
+			last = v;
+			seen++;
+			assert_true(cJSON_IsFalse(cJSON_GetObjectItem(c, "deleted")));
+			assert_true(cJSON_IsObject(cJSON_GetObjectItem(c, "fields")));
+			if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")),
+				   "household") == 0)
+				assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+					cJSON_GetObjectItem(c, "fields"), "group_id")), GROUP);
+		}
+		more = cJSON_IsTrue(cJSON_GetObjectItem(page, "more"));
+		assert_int_equal(num(page, "next"), last);
+		after = num(page, "next");
+		cJSON_Delete(page);
+		pages++;
+		if (!more)
+			break;
+	}
+	assert_int_equal(seen, 250);
+	assert_int_equal(pages, 3);
+	/* Nothing after the head: an empty page, next stays. */
+	{
+		char *json = NULL;
+		cJSON *page;
+
+		assert_int_equal(central_changes(&f->c, 250, 100, &json, NULL, &err),
+				 HUCE_OK);
+		page = cJSON_Parse(json);
+		free(json);
+		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "changes")), 0);
+		assert_int_equal(num(page, "next"), 250);
+		assert_true(cJSON_IsFalse(cJSON_GetObjectItem(page, "more")));
+		cJSON_Delete(page);
+	}
+}
+
+static void test_changes_full_state(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct huce_buf b, batch;
+	char id[37], *json = NULL;
+	cJSON *res, *page, *c;
+
+	base_batch(&batch, 1);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&batch);
+	uid(id, 3, 1);
+	begin(&b);
+	entry(&b, 4, "household", id, "put", 3, "{\"phone\":\"139\"}");
+	entry(&b, 5, "village", VILLAGE, "delete", 3, "{}");
+	seal(&b, "lap1", 4, 5, 2, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_int_equal(num(res, "version"), 5);
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_int_equal(central_changes(&f->c, 3, 10, &json, NULL, &err), HUCE_OK);
+	page = cJSON_Parse(json);
+	free(json);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "changes")), 2);
+	/* A changed record comes whole, not just the changed field. */
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(page, "changes"), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), id);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(c, "fields"), "head")), "户主1");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(c, "fields"), "phone")), "139");
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(page, "changes"), 1);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")), "village");
+	cJSON_Delete(page);
+}
+
+static void test_device_auth(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct store_device d;
+	char *dev = NULL, *key;
+
+	assert_int_equal(store_device_auth(f->c.store, "h1", &dev, &err), HUCE_OK);
+	assert_string_equal(dev, "lap1");
+	free(dev);
+	assert_int_equal(store_device_get(f->c.store, "lap1", &d, &err), HUCE_OK);
+	assert_true(d.last_seen > 0);
+	assert_int_equal(store_device_auth(f->c.store, "nope", &dev, &err), HUCE_EAUTH);
+	assert_null(dev);
+	assert_int_equal(store_device_revoke(f->c.store, "lap2", &err), HUCE_OK);
+	assert_int_equal(store_device_auth(f->c.store, "h2", &dev, &err), HUCE_EAUTH);
+	assert_int_equal(store_device_revoke(f->c.store, "nobody", &err), HUCE_ENOTFOUND);
+	assert_int_equal(store_device_add(f->c.store, "lap1", "h9", &err), HUCE_EINVAL);
+	key = store_meta_get(f->c.store, "town_key");
+	assert_non_null(key);
+	assert_int_equal(strlen(key), 64);
+	free(key);
+	assert_null(store_meta_get(f->c.store, "no such key"));
+	assert_int_equal(store_audit(f->c.store, "lap1", "enroll", NULL, &err), HUCE_OK);
+}
+
+/* Two threads merging into one store at once: the lock keeps them apart. */
+struct worker {
+	struct fixture *f;
+	const char *dev;
+	unsigned kind;
+	enum huce_err rc;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct huce_error err = { 0 };
+
+	for (unsigned round = 0; round < 10 && !w->rc; round++) {
+		struct huce_buf b, batch;
+		char id[37], fields[256];
+		uint64_t expected;
+		cJSON *res = NULL;
+
+		begin(&b);
+		for (unsigned i = 0; i < 20; i++) {
+			uid(id, w->kind, round * 20 + i);
+			snprintf(fields, sizeof(fields),
+				 "{\"name\":\"队%u-%u\"}", w->kind, round * 20 + i);
+			entry(&b, round * 20 + i + 1, "team", id, "put", 0, fields);
+		}
+		seal(&b, w->dev, round * 20 + 1, round * 20 + 20, 20, &batch);
+		w->rc = central_apply_batch(&w->f->c, w->dev, batch.data, batch.len,
+					    &res, &expected, &err);
+		if (!w->rc && num(res, "applied") != 20)
+			w->rc = HUCE_EINVAL;
+		cJSON_Delete(res);
+		huce_buf_release(&b);
+		huce_buf_release(&batch);
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct worker w1 = { f, "lap1", 7, HUCE_OK }, w2 = { f, "lap2", 8, HUCE_OK };
+	pthread_t t1, t2;
+	char *json = NULL;
+	struct huce_error err = { 0 };
+
+	assert_int_equal(pthread_create(&t1, NULL, work, &w1), 0);
+	assert_int_equal(pthread_create(&t2, NULL, work, &w2), 0);
+	for (int i = 0; i < 20; i++) {	/* pulls interleaved with the merges */
+		assert_int_equal(central_changes(&f->c, 0, 50, &json, NULL, &err),
+				 HUCE_OK);
+		free(json);
+	}
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(w1.rc, HUCE_OK);
+	assert_int_equal(w2.rc, HUCE_OK);
+	assert_int_equal(store_head(f->c.store), 400);
+}
+
+/*
+ * 10,000 entries (households and their inspections) in one batch.  The
+ * budget is "well under 2 s" on an unloaded machine (about 0.7 s at -O2);
+ * the assert allows for a busy CI machine, and much more for the -O0
+ * sanitizer build that `make test` uses.  The time is printed.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define BENCH_LIMIT_S 60.0
+#else
+#define BENCH_LIMIT_S 8.0
+#endif
+static void test_bench_10k(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+	struct timespec t0, t1;
+	char hh[37], in[37], fields[1024];
+	uint64_t seq = 2;
+	double secs;
+	cJSON *res;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	for (unsigned i = 1; seq < 10000; i++) {
+		uid(hh, 3, i);
+		uid(in, 4, i);
+		snprintf(fields, sizeof(fields),
+			 "{\"village_id\":\"" VILLAGE "\",\"group_id\":\"" GROUP "\","
+			 "\"head\":\"户主%u\",\"approach\":\"new-build\",\"build\":\"self\","
+			 "\"type\":\"three-grid\",\"status\":\"built\",\"phone\":\"139%08u\","
+			 "\"house_no\":\"%u\"}", i, i, i);
+		entry(&b, ++seq, "household", hh, "put", 0, fields);
+		snprintf(fields, sizeof(fields),
+			 "{\"household_id\":\"%s\",\"stage\":\"completion\","
+			 "\"date\":\"2026-01-05\",\"week\":\"2026-W02\",\"inspectors\":\"甲,乙\","
+			 "\"items\":{\"tank_volume\":2,\"walls_roof_door\":true,\"room_area\":1.5,"
+			 "\"no_leak\":true,\"sealed_cover\":true,\"no_exposed_waste\":true},"
+			 "\"result\":\"pass\"}", hh);
+		entry(&b, ++seq, "inspection", in, "put", 0, fields);
+	}
+	seal(&b, "lap1", 1, seq, (uint32_t)seq, &batch);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("merged %llu entries (%zu bytes compressed) in %.3f s: %.0f entries/s\n",
+		      (unsigned long long)seq, batch.len, secs, (double)seq / secs);
+	assert_int_equal(num(res, "applied"), (int64_t)seq);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "rejected")), 0);
+	assert_true(secs < BENCH_LIMIT_S);
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_apply_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_shapes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes_paging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changes_full_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
