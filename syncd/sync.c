@@ -257,7 +257,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			budget /= 4;
 			continue;
 		}
-		if (resp.status == 429 && ++busy <= 5) {
+		if ((resp.status == 429 || resp.status == 503) && ++busy <= 5) {
 			sleep((unsigned)busy);
 			continue;
 		}
