@@ -91,9 +91,9 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	o.progress = isatty(2);
 	rc = huce_sync_run(c->l, &o, &st, &c->err);
 	printf("pushed %lld, quarantined %lld, pulled %lld in %lld requests "
-	       "(%lld bytes up, %lld bytes down)\n",
+	       "(%lld bytes up, %lld bytes down), %lld photos uploaded\n",
 	       (long long)st.pushed, (long long)st.quarantined, (long long)st.pulled,
-	       st.requests, st.bytes_up, st.bytes_down);
+	       st.requests, st.bytes_up, st.bytes_down, (long long)st.photos);
 	if (rc)
 		return cli_fail(c, rc);
 	return 0;

@@ -55,9 +55,24 @@ enum huce_err huce_http_request(struct huce_http *h, const char *url,
 				size_t len, struct huce_http_resp *resp,
 				struct huce_error *err)
 {
+	char ctype[128];
+	const char *hdrs[2] = { ctype, NULL };
+
+	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
+		 content_type ? content_type : "application/octet-stream");
+	return huce_http_send(h, body ? "POST" : "GET", url, body ? hdrs : NULL,
+			      body, len, resp, err);
+}
+
+enum huce_err huce_http_send(struct huce_http *h, const char *method,
+			     const char *url, const char *const *headers,
+			     const void *body, size_t len,
+			     struct huce_http_resp *resp,
+			     struct huce_error *err)
+{
 	CURL *c = h->curl;
 	struct curl_slist *hdrs = NULL;
-	char auth[512], ctype[128];
+	char auth[512];
 	struct sink sink;
 	CURLcode cc;
 	curl_off_t up = 0, down = 0;
@@ -86,14 +101,18 @@ enum huce_err huce_http_request(struct huce_http *h, const char *url,
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
+	for (int i = 0; headers && headers[i]; i++)
+		hdrs = curl_slist_append(hdrs, headers[i]);
 	if (body) {
-		snprintf(ctype, sizeof(ctype), "Content-Type: %s", content_type);
-		hdrs = curl_slist_append(hdrs, ctype);
 		hdrs = curl_slist_append(hdrs, "Expect:");
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(c);

@@ -48,4 +48,15 @@ enum huce_err huce_http_request(struct huce_http *h, const char *url,
 				size_t len, struct huce_http_resp *resp,
 				struct huce_error *err);
 
+/*
+ * The general form: method ("GET", "HEAD", "POST", "PATCH"), extra
+ * request headers (NULL-terminated "Name: value" strings, may be NULL)
+ * and an optional body.
+ */
+enum huce_err huce_http_send(struct huce_http *h, const char *method,
+			     const char *url, const char *const *headers,
+			     const void *body, size_t len,
+			     struct huce_http_resp *resp,
+			     struct huce_error *err);
+
 #endif

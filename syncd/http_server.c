@@ -55,6 +55,7 @@
 
 #include <microhttpd.h>
 
+#include "blobs.h"
 #include "central.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
@@ -91,6 +92,7 @@ struct options {
 	const char *tls_cert;
 	const char *tls_key;
 	const char *checklists;
+	const char *blobs;
 	size_t max_body;
 	size_t max_inflight;
 	unsigned threads;
@@ -123,6 +125,7 @@ struct server {
 	size_t max_body;
 	size_t max_inflight;
 	atomic_size_t inflight;		/* body bytes held by all requests */
+	struct blob_store blobs;	/* photos; blobs.dir NULL when off */
 };
 
 enum route {
@@ -131,6 +134,7 @@ enum route {
 	ROUTE_ENROLL,
 	ROUTE_BATCHES,
 	ROUTE_CHANGES,
+	ROUTE_BLOB,
 };
 
 /* Per-request state: MHD's con_cls.  Freed in request_completed(). */
@@ -145,6 +149,9 @@ struct request {
 	uint64_t bytes_in;
 	size_t bytes_out;
 	unsigned status;	/* 0 until a response is queued */
+	char blob[65];		/* ROUTE_BLOB: the photo's SHA-256 */
+	uint64_t blob_offset;	/* PATCH: Upload-Offset */
+	uint64_t blob_total;	/* PATCH: Upload-Length */
 	char note[192];		/* what the log line should add */
 };
 
@@ -824,6 +831,17 @@ static unsigned route_of(const char *url, const char *method,
 		{ "/v1/changes", "GET", ROUTE_CHANGES },
 	};
 
+	/* /v1/blobs/<sha256>: GET or HEAD (how much is here), PATCH (append) */
+	if (strncmp(url, "/v1/blobs/", 10) == 0) {
+		if (!blob_name_valid(url + 10))
+			return MHD_HTTP_NOT_FOUND;
+		*allow = "GET, HEAD, PATCH";
+		if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
+		    strcmp(method, "PATCH"))
+			return MHD_HTTP_METHOD_NOT_ALLOWED;
+		*route = ROUTE_BLOB;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		if (strcmp(url, table[i].path) != 0)
 			continue;
@@ -891,6 +909,103 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 	return 0;
 }
 
+static int header_u64(struct MHD_Connection *conn, const char *name,
+		      uint64_t max, uint64_t *out)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+
+	return v ? parse_u64_range(v, 0, max, out) : -1;
+}
+
+/*
+ * Headers of a photo request.  PATCH needs Content-Length (one chunk of
+ * at most BLOB_CHUNK_MAX), Upload-Offset and Upload-Length.
+ */
+static enum MHD_Result begin_blob(struct server *s, struct MHD_Connection *conn,
+				  struct request *req, const char *method,
+				  int has_len, uint64_t declared)
+{
+	if (!s->blobs.dir)
+		return send_error(conn, req, MHD_HTTP_NOT_FOUND, "not_found",
+				  "this central keeps no photos (--blobs)", NULL,
+				  NULL, NULL);
+	if (strcmp(method, "PATCH") != 0)
+		return MHD_YES;
+	if (!has_len || declared == 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "a photo chunk needs a Content-Length", NULL,
+				  NULL, NULL);
+	if (declared > BLOB_CHUNK_MAX)
+		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "too_large", "a photo chunk is at most 4 MiB",
+				  NULL, NULL, NULL);
+	if (header_u64(conn, "Upload-Offset", BLOB_MAX_SIZE, &req->blob_offset) ||
+	    header_u64(conn, "Upload-Length", BLOB_MAX_SIZE, &req->blob_total) ||
+	    req->blob_total == 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "a photo chunk needs Upload-Offset and "
+				  "Upload-Length (1..64 MiB)", NULL, NULL, NULL);
+	req->body.max = BLOB_CHUNK_MAX;
+	if (inflight_reserve(s, req, (size_t)declared) ||
+	    huce_buf_reserve(&req->body, (size_t)declared) != HUCE_OK)
+		return send_error(conn, req, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "busy", "the central is busy, try again",
+				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	return MHD_YES;
+}
+
+/* GET/HEAD: how much of the photo is here; PATCH: append a chunk. */
+static enum MHD_Result do_blob(struct server *s, struct MHD_Connection *conn,
+			       struct request *req)
+{
+	struct huce_error err = { 0 };
+	uint64_t offset = 0;
+	int complete = 0;
+	enum huce_err rc;
+	char hval[32];
+	cJSON *obj;
+
+	if (strcmp(req->method, "PATCH") == 0) {
+		rc = blob_append(&s->blobs, req->blob, req->blob_offset,
+				 req->blob_total, req->body.data, req->body.len,
+				 &offset, &complete, &err);
+		note_add(req, " blob=%.12s offset=%" PRIu64 " n=%zu", req->blob,
+			 req->blob_offset, req->body.len);
+	} else {
+		rc = blob_state(&s->blobs, req->blob, &offset, &complete, &err);
+	}
+	switch (rc) {
+	case HUCE_OK:
+		break;
+	case HUCE_EGAP:
+		return send_error(conn, req, MHD_HTTP_CONFLICT, "offset", err.msg,
+				  &offset, NULL, NULL);
+	case HUCE_ETOOBIG:
+		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
+				  "too_large", err.msg, NULL, NULL, NULL);
+	case HUCE_ECHECKSUM:
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "checksum",
+				  err.msg, NULL, NULL, NULL);
+	case HUCE_EINVAL:
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  err.msg, NULL, NULL, NULL);
+	default:
+		huce_err_log("photo %.12s: %s", req->blob, err.msg);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "internal", "cannot store the photo", NULL,
+				  NULL, NULL);
+	}
+	obj = cJSON_CreateObject();
+	if (obj && (!cJSON_AddStringToObject(obj, "sha256", req->blob) ||
+		    !cJSON_AddNumberToObject(obj, "offset", (double)offset) ||
+		    !cJSON_AddBoolToObject(obj, "complete", complete))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	snprintf(hval, sizeof(hval), "%" PRIu64, offset);
+	return send_json(conn, req, MHD_HTTP_OK, obj, "Upload-Offset", hval);
+}
+
 /*
  * The first call for a request: only the headers are known.  Refuse
  * here whatever can be refused, so that no body is read for it.
@@ -922,7 +1037,11 @@ static enum MHD_Result begin_request(struct server *s,
 	if (clen && parse_u64_range(clen, 0, UINT64_MAX >> 1, &declared))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "bad Content-Length", NULL, NULL, NULL);
-	if (req->route != ROUTE_BATCHES && (declared > 0 || te))
+	if (req->route == ROUTE_BLOB)
+		snprintf(req->blob, sizeof(req->blob), "%s", url + 10);
+	if (req->route != ROUTE_BATCHES &&
+	    !(req->route == ROUTE_BLOB && strcmp(method, "PATCH") == 0) &&
+	    (declared > 0 || te))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "this request takes no body", NULL, NULL,
 				  NULL);
@@ -939,6 +1058,8 @@ static enum MHD_Result begin_request(struct server *s,
 				  "too many requests from this device", NULL,
 				  MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
 	}
+	if (req->route == ROUTE_BLOB)
+		return begin_blob(s, conn, req, method, clen ? 1 : 0, declared);
 	if (req->route != ROUTE_BATCHES)
 		return MHD_YES;
 
@@ -1052,6 +1173,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return do_changes(s, conn, req);
 	case ROUTE_BATCHES:
 		return do_batches(s, conn, req);
+	case ROUTE_BLOB:
+		return do_blob(s, conn, req);
 	case ROUTE_NONE:
 		break;
 	}
@@ -1123,7 +1246,7 @@ static const char central_usage[] =
 "usage: huce-syncd central --store SQLITE_PATH --listen HOST:PORT\n"
 "       [--port-file F] [--tls-cert F --tls-key F] [--checklists DIR]\n"
 "       [--max-body BYTES] [--max-inflight BYTES] [--threads N]\n"
-"       [--timeout S] [--max-connections N] [--per-ip N]\n"
+"       [--timeout S] [--max-connections N] [--per-ip N] [--blobs DIR]\n"
 "       [--rate R] [--burst N]\n"
 "\n"
 "Serve the town office's HTTP API (v1) until SIGTERM or SIGINT.\n"
@@ -1131,6 +1254,8 @@ static const char central_usage[] =
 "                       [::1]:PORT for IPv6\n"
 "  --port-file F        write the bound port to F once listening\n"
 "  --tls-cert/--tls-key PEM files; serve HTTPS\n"
+"  --blobs DIR          where photos are kept (default STORE.blobs for a\n"
+"                       SQLite store; required to keep photos with PostgreSQL)\n"
 "  --max-body BYTES     largest batch accepted (default 16 MiB + 64 KiB)\n"
 "  --max-inflight BYTES all bodies held at once (default 256 MiB)\n"
 "  --threads N          worker threads (default 4)\n"
@@ -1196,6 +1321,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		O_STORE = 256, O_LISTEN, O_PORT_FILE, O_CERT, O_KEY,
 		O_CHECKLISTS, O_MAX_BODY, O_MAX_INFLIGHT, O_THREADS,
 		O_TIMEOUT, O_MAX_CONN, O_PER_IP, O_RATE, O_BURST, O_HELP,
+		O_BLOBS,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -1204,6 +1330,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "checklists", required_argument, NULL, O_CHECKLISTS },
+		{ "blobs", required_argument, NULL, O_BLOBS },
 		{ "max-body", required_argument, NULL, O_MAX_BODY },
 		{ "max-inflight", required_argument, NULL, O_MAX_INFLIGHT },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -1249,6 +1376,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case O_CHECKLISTS:
 			o->checklists = optarg;
+			break;
+		case O_BLOBS:
+			o->blobs = optarg;
 			break;
 		case O_MAX_BODY:
 			if (parse_size(optarg, 64, (size_t)1 << 30, &o->max_body))
@@ -1533,6 +1663,16 @@ int central_main(int argc, char **argv)
 			o.store, err.msg[0] ? err.msg : huce_err_text(rc));
 		goto out;
 	}
+	if (o.blobs || strncmp(o.store, "postgres", 8) != 0) {
+		char dflt[4200];
+
+		snprintf(dflt, sizeof(dflt), "%s.blobs", o.store);
+		rc = blob_store_init(&s.blobs, o.blobs ? o.blobs : dflt, &err);
+		if (rc != HUCE_OK) {
+			fprintf(stderr, "huce-syncd central: %s\n", err.msg);
+			goto out;
+		}
+	}
 
 	fd = open_listener(o.listen, &family);
 	if (fd < 0)
@@ -1616,6 +1756,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	store_close(s.central.store);
+	blob_store_release(&s.blobs);
 	huce_checklists_free(s.central.checklists);
 	if (limiter_ok)
 		limiter_release(&s.limiter);

@@ -16,6 +16,10 @@
  *                               ?after=V (default 0), &limit=N (1..5000,
  *                               default 1000, larger values are capped);
  *                               deflated when Accept-Encoding allows it
+ *   GET     /v1/blobs/SHA yes   200 {"sha256","offset","complete"} (HEAD too)
+ *   PATCH   /v1/blobs/SHA yes   append a photo chunk (Upload-Offset,
+ *                               Upload-Length); 409 "offset" with
+ *                               "expected" when the offset is not ours
  *
  * Authentication: "Authorization: Bearer TOKEN"; the store knows the
  * SHA-256 (lowercase hex) of the token text as printed by

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@
 #define BATCH_ENTRIES_MAX 50000
 #define PULL_LIMIT	2000
 #define ACK_FILE_MAX	(1u << 20)
+#define PHOTO_CHUNK	((size_t)256 << 10)
+#define PHOTO_MAX	((int64_t)64 << 20)
+#define PHOTO_BATCH	256
 
 /* The name this laptop has at the central (its token's device). */
 static char *device_name(struct huce_local *l)
@@ -372,6 +376,154 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 	return rc;
 }
 
+/*
+ * Send one photo from the offset the central has.  *done is set when the
+ * central has it in full.  A photo whose original is gone or changed
+ * is skipped with a warning (it stays "not uploaded" in status).
+ */
+static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
+				const char *url, const char *sha,
+				const char *path, int *done,
+				struct huce_error *err)
+{
+	struct huce_http_resp resp = { 0 };
+	char endpoint[1300], hoff[64], hlen[64];
+	const char *hdrs[4] = { "Content-Type: application/offset+octet-stream",
+				hoff, hlen, NULL };
+	char *chunk = NULL;
+	int64_t offset = 0, size;
+	struct stat stbuf;
+	enum huce_err rc = HUCE_OK;
+	int fd, rounds = 0;
+	cJSON *j;
+
+	*done = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &stbuf) != 0) {
+		huce_warn("photo %.12s: the original '%s' cannot be read: %s",
+			  sha, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return HUCE_OK;
+	}
+	size = (int64_t)stbuf.st_size;
+	if (size <= 0 || size > PHOTO_MAX) {
+		huce_warn("photo %.12s: '%s' is empty or larger than 64 MiB", sha, path);
+		close(fd);
+		return HUCE_OK;
+	}
+	snprintf(endpoint, sizeof(endpoint), "%s/v1/blobs/%s", url, sha);
+	rc = huce_http_send(h, "GET", endpoint, NULL, NULL, 0, &resp, err);
+	if (rc)
+		goto out;
+	if (resp.status == 404) {
+		/* This central keeps no photos: leave them for later. */
+		goto out;
+	}
+	if (resp.status != 200) {
+		rc = http_error(&resp, "photo", err);
+		goto out;
+	}
+	chunk = malloc(PHOTO_CHUNK);
+	if (!chunk) {
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		const cJSON *off;
+		ssize_t n;
+
+		j = cJSON_ParseWithLength(resp.body.data ? resp.body.data : "", resp.body.len);
+		off = cJSON_GetObjectItem(j, resp.status == 409 ? "expected" : "offset");
+		if (!cJSON_IsNumber(off)) {
+			cJSON_Delete(j);
+			rc = huce_fail(err, HUCE_ESERVER, "photo: the central's answer has no offset");
+			break;
+		}
+		offset = (int64_t)off->valuedouble;
+		if (cJSON_IsTrue(cJSON_GetObjectItem(j, "complete"))) {
+			cJSON_Delete(j);
+			*done = 1;
+			break;
+		}
+		cJSON_Delete(j);
+		if (offset < 0 || offset >= size || ++rounds > 4 * (int)(size / (int64_t)PHOTO_CHUNK) + 8) {
+			huce_warn("photo %.12s: the central has %lld of %lld bytes; giving up for now",
+				  sha, (long long)offset, (long long)size);
+			break;
+		}
+		n = pread(fd, chunk, PHOTO_CHUNK, (off_t)offset);
+		if (n <= 0) {
+			huce_warn("photo %.12s: cannot read '%s'", sha, path);
+			break;
+		}
+		snprintf(hoff, sizeof(hoff), "Upload-Offset: %lld", (long long)offset);
+		snprintf(hlen, sizeof(hlen), "Upload-Length: %lld", (long long)size);
+		huce_http_resp_release(&resp);
+		rc = huce_http_send(h, "PATCH", endpoint, hdrs, chunk, (size_t)n, &resp, err);
+		if (rc)
+			break;
+		if (resp.status == 400) {
+			huce_warn("photo %.12s: '%s' no longer matches its SHA-256 "
+				  "(changed after it was recorded?)", sha, path);
+			break;
+		}
+		if (resp.status != 200 && resp.status != 409) {
+			rc = http_error(&resp, "photo", err);
+			break;
+		}
+	}
+	if (!rc && *done)
+		rc = huce_db_run(l->db, err,
+			"UPDATE photo_file SET uploaded = 1 WHERE sha256 = ?1", "s", sha);
+out:
+	free(chunk);
+	close(fd);
+	huce_http_resp_release(&resp);
+	return rc;
+}
+
+static enum huce_err upload_photos(struct huce_local *l, struct huce_http *h,
+				   const char *url, struct huce_sync_stats *st,
+				   struct huce_error *err)
+{
+	sqlite3_stmt *q = huce_db_query(l->db, err,
+		"SELECT sha256, path FROM photo_file WHERE uploaded = 0 "
+		"ORDER BY rowid LIMIT ?1", "i", (int64_t)PHOTO_BATCH);
+	char (*sha)[65] = NULL;
+	char **paths = NULL;
+	int n = 0, done;
+	enum huce_err rc = HUCE_OK;
+
+	if (!q)
+		return err->code;
+	sha = calloc(PHOTO_BATCH, sizeof(*sha));
+	paths = calloc(PHOTO_BATCH, sizeof(*paths));
+	if (!sha || !paths) {
+		sqlite3_reset(q);
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		goto out;
+	}
+	while (n < PHOTO_BATCH && sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(sha[n], 65, "%s", sqlite3_column_text(q, 0));
+		paths[n] = huce_db_col_dup(q, 1);
+		if (paths[n])
+			n++;
+	}
+	sqlite3_reset(q);
+	for (int i = 0; i < n && !rc; i++) {
+		rc = upload_one(l, h, url, sha[i], paths[i], &done, err);
+		if (!rc && done)
+			st->photos++;
+	}
+out:
+	for (int i = 0; paths && i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(sha);
+	return rc;
+}
+
 static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 				const struct huce_sync_opts *o, char **token,
 				struct huce_error *err)
@@ -417,6 +569,8 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		rc = push(l, &h, url, o, st, err);
 	if (!rc)
 		rc = pull(l, &h, url, o, st, err);
+	if (!rc)
+		rc = upload_photos(l, &h, url, st, err);
 	if (!rc) {
 		huce_iso_time((int64_t)time(NULL), now);
 		rc = huce_db_meta_set(l->db, "last_sync", now, err);

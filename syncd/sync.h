@@ -12,6 +12,11 @@
  * Pull: pages of records changed after the cursor; each page is applied
  * and the cursor advanced in one transaction; local unacknowledged edits
  * stay on top (huce_local_apply).
+ *
+ * Photos go last (records are small and urgent): each original still
+ * marked not uploaded is sent in chunks from the byte the central
+ * already has (GET/PATCH /v1/blobs/SHA256); a photo the central has in
+ * full, from this laptop or another, is only marked.
  */
 #ifndef HUCE_SYNC_H
 #define HUCE_SYNC_H
@@ -35,6 +40,7 @@ struct huce_sync_stats {
 	int64_t quarantined;	/* entries the central refused */
 	int64_t pulled;		/* records applied from the central */
 	int64_t batches, pages;
+	int64_t photos;		/* photos the central now has in full */
 	long long bytes_up, bytes_down, requests;
 };
 

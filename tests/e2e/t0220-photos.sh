@@ -1,0 +1,112 @@
+#!/bin/bash
+# t0220-photos.sh - photos travel after the records, content-addressed,
+# in resumable chunks, deduplicated, verified on completion.
+
+case "${HUCE:-}" in '' | /*) ;; *) HUCE=$PWD/$HUCE ;; esac
+case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
+. "$(dirname "$0")/lib.sh"
+
+C=$TRASH/c.db
+h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
+ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+
+{
+	"$HUCE_SYNCD" admin --store "$C" device add d1 | tail -n 1 >"$TRASH/tok1" &&
+	"$HUCE_SYNCD" admin --store "$C" device add d2 | tail -n 1 >"$TRASH/tok2" &&
+	start_central c "$C" --rate 0 &&
+	new_device d1 && new_device d2 &&
+	h d1 enroll "$c_URL" "$(cat "$TRASH/tok1")" &&
+	h d2 enroll "$c_URL" "$(cat "$TRASH/tok2")" &&
+	h d1 village add 阿猛村 && h d1 group add --village 阿猛村 一组 &&
+	h d1 household add --village 阿猛村 --group 一组 --head 刀建华 \
+		--approach new-build --build self --type three-grid | tail -n 1 >"$TRASH/hh" &&
+	head -c 700000 /dev/urandom >"$TRASH/tank.jpg" &&
+	head -c 300000 /dev/urandom >"$TRASH/before.jpg" &&
+	head -c 600000 /dev/urandom >"$TRASH/room.jpg"
+} >/dev/null 2>"$TRASH/setup.err" || { cat "$TRASH/setup.err"; exit 1; }
+HH=$(cat "$TRASH/hh")
+sha() { sha256sum "$1" | cut -d" " -f1; }
+
+test_expect_success 'photos of an inspection reach the central after the records, verified' '
+	h d1 photo add "$HH" before.jpg --kind before >/dev/null &&
+	h d1 inspect "$HH" --stage completion --inspector 王 "${ITEMS[@]}" \
+		--photo tank=tank.jpg >/dev/null &&
+	test "$(h d1 status --json | jq .photos_not_uploaded)" = 2 &&
+	h d1 household show "$HH" | grep -c "not yet uploaded" >n && test "$(cat n)" = 2 &&
+	h d1 sync >out && cat out &&
+	grep -q "2 photos uploaded" out &&
+	cmp tank.jpg "$C.blobs/$(sha tank.jpg)" &&
+	cmp before.jpg "$C.blobs/$(sha before.jpg)" &&
+	test "$(h d1 status --json | jq .photos_not_uploaded)" = 0 &&
+	h d1 household show "$HH" | grep -c "at central" >n && test "$(cat n)" = 2 &&
+	# the photo records themselves reached the other laptop
+	h d2 sync >/dev/null &&
+	h d2 household show "$HH" --json | jq -e ".photos | length == 2" >/dev/null
+'
+
+test_expect_success 'an interrupted upload continues from the byte the central has' '
+	s=$(sha room.jpg) &&
+	head -c 262144 room.jpg >first &&
+	code=$(curl -s -o r1 -w "%{http_code}" -X PATCH \
+		-H "Authorization: Bearer $(cat tok1)" \
+		-H "Content-Type: application/offset+octet-stream" \
+		-H "Upload-Offset: 0" -H "Upload-Length: 600000" \
+		--data-binary @first "$c_URL/v1/blobs/$s") &&
+	test "$code" = 200 && jq -e ".offset == 262144 and .complete == false" r1 >/dev/null &&
+	test -f "$C.blobs/$s.part" &&
+	h d1 photo add "$HH" room.jpg --kind room >/dev/null &&
+	h d1 sync >out && grep -q "1 photos uploaded" out &&
+	cmp room.jpg "$C.blobs/$s" && ! test -e "$C.blobs/$s.part" &&
+	grep "blob=${s:0:12}" c.log >patches &&
+	test "$(grep -c "offset=0 " patches)" = 1 &&
+	grep -q "offset=262144 " patches
+'
+
+test_expect_success 'a photo the central already has is not sent again' '
+	h d2 photo add "$HH" tank.jpg --kind after >/dev/null &&
+	t=$(sha tank.jpg) &&
+	before=$(grep -c "PATCH .*blob=${t:0:12}" c.log || true) &&
+	h d2 sync >out && grep -q "1 photos uploaded" out &&
+	after=$(grep -c "PATCH .*blob=${t:0:12}" c.log || true) &&
+	test "$after" = "$before" &&
+	test "$(h d2 status --json | jq .photos_not_uploaded)" = 0
+'
+
+test_expect_success 'wrong offset is 409 with the expected offset; wrong bytes are refused' '
+	head -c 1000 /dev/urandom >x.jpg && s=$(sha x.jpg) &&
+	head -c 100 x.jpg >x100 &&
+	code=$(curl -s -o r2 -w "%{http_code}" -X PATCH -H "Authorization: Bearer $(cat tok1)" \
+		-H "Upload-Offset: 10" -H "Upload-Length: 1000" --data-binary @x100 \
+		"$c_URL/v1/blobs/$s") &&
+	test "$code" = 409 && jq -e ".error == \"offset\" and .expected == 0" r2 >/dev/null &&
+	head -c 1000 /dev/urandom >y.jpg &&
+	code=$(curl -s -o r3 -w "%{http_code}" -X PATCH -H "Authorization: Bearer $(cat tok1)" \
+		-H "Upload-Offset: 0" -H "Upload-Length: 1000" --data-binary @y.jpg \
+		"$c_URL/v1/blobs/$s") &&
+	test "$code" = 400 && jq -e ".error == \"checksum\"" r3 >/dev/null &&
+	! test -e "$C.blobs/$s" && ! test -e "$C.blobs/$s.part" &&
+	code=$(curl -s -o r4 -w "%{http_code}" -X PATCH -H "Authorization: Bearer $(cat tok1)" \
+		-H "Upload-Offset: 0" -H "Upload-Length: 1000" --data-binary @x.jpg \
+		"$c_URL/v1/blobs/$s") &&
+	test "$code" = 200 && jq -e ".complete" r4 >/dev/null &&
+	code=$(curl -s -o /dev/null -w "%{http_code}" -X PATCH -H "Upload-Offset: 0" \
+		-H "Upload-Length: 1000" --data-binary @x.jpg "$c_URL/v1/blobs/$s") &&
+	test "$code" = 401 &&
+	code=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $(cat tok1)" \
+		"$c_URL/v1/blobs/not-a-sha") && test "$code" = 404 &&
+	curl -sf "$c_URL/v1/health" >/dev/null
+'
+
+test_expect_success 'a changed original is left for later; records still sync' '
+	head -c 5000 /dev/urandom >late.jpg &&
+	h d1 photo add "$HH" late.jpg --kind plaque >/dev/null &&
+	head -c 5000 /dev/urandom >late.jpg &&
+	h d1 household set "$HH" phone=13900000009 >/dev/null &&
+	h d1 sync >out 2>err &&
+	grep -q "no longer matches" err &&
+	test "$(h d1 status --json | jq .photos_not_uploaded)" = 1 &&
+	test "$(h d1 status --json | jq .pending)" = 0
+'
+
+test_done
