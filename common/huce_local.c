@@ -38,10 +38,50 @@ enum huce_err huce_local_open(struct huce_local **out, const char *path,
 	return HUCE_OK;
 }
 
+/*
+ * A prepared statement for generated SQL, from the per-handle cache
+ * (reset, bindings cleared).  Never finalise it; NULL on error.
+ */
+static sqlite3_stmt *local_stmt(struct huce_local *l, const char *sql,
+				struct huce_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned slot;
+
+	for (unsigned i = 0; i < HUCE_LOCAL_STMTS; i++) {
+		if (l->stmts[i].sql && strcmp(l->stmts[i].sql, sql) == 0) {
+			sqlite3_reset(l->stmts[i].st);
+			sqlite3_clear_bindings(l->stmts[i].st);
+			return l->stmts[i].st;
+		}
+	}
+	if (sqlite3_prepare_v3(huce_db_handle(l->db), sql, -1,
+			       SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		huce_db_fail(l->db, err, "cannot prepare");
+		return NULL;
+	}
+	slot = l->next_stmt++ % HUCE_LOCAL_STMTS;
+	sqlite3_finalize(l->stmts[slot].st);
+	free(l->stmts[slot].sql);
+	l->stmts[slot].sql = strdup(sql);
+	l->stmts[slot].st = st;
+	if (!l->stmts[slot].sql) {
+		sqlite3_finalize(st);
+		l->stmts[slot].st = NULL;
+		huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	return st;
+}
+
 void huce_local_close(struct huce_local *l)
 {
 	if (!l)
 		return;
+	for (unsigned i = 0; i < HUCE_LOCAL_STMTS; i++) {
+		sqlite3_finalize(l->stmts[i].st);
+		free(l->stmts[i].sql);
+	}
 	if (l->in_tx)
 		huce_db_rollback(l->db);
 	huce_db_close(l->db);
@@ -142,10 +182,9 @@ cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
 		return NULL;
 	}
 	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE id = ?1", k->table);
-	if (sqlite3_prepare_v2(huce_db_handle(l->db), sql, -1, &st, NULL)) {
-		huce_db_fail(l->db, err, "cannot read");
+	st = local_stmt(l, sql, err);
+	if (!st)
 		return NULL;
-	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
@@ -181,7 +220,7 @@ cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
 	} else if (err) {
 		huce_fail(err, HUCE_ENOTFOUND, "%s %s not found", kind, id);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return row;
 }
 
@@ -276,8 +315,9 @@ static enum huce_err write_row(struct huce_local *l,
 		rc = huce_fail(err, HUCE_ENOMEM, "statement too long");
 		goto out;
 	}
-	if (sqlite3_prepare_v2(huce_db_handle(l->db), sql.data, -1, &st, NULL)) {
-		rc = huce_db_fail(l->db, err, "cannot prepare write");
+	st = local_stmt(l, sql.data, err);
+	if (!st) {
+		rc = err ? err->code : HUCE_EDB;
 		goto out;
 	}
 	sqlite3_bind_int(st, 1, deleted);
@@ -301,7 +341,8 @@ static enum huce_err write_row(struct huce_local *l,
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = huce_db_fail(l->db, err, "cannot write record");
 out:
-	sqlite3_finalize(st);
+	if (st)
+		sqlite3_reset(st);
 	huce_buf_release(&sql);
 	free(norm);
 	return rc;
@@ -449,8 +490,7 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 			       const cJSON *fields, struct huce_error *err)
 {
 	const struct huce_kind_def *k = huce_kind_find(kind);
-	struct huce_error gerr = { 0 };
-	cJSON *cur, *keep = NULL;
+	cJSON *keep = NULL;
 	const cJSON *v;
 	enum huce_err rc;
 	int exists;
@@ -459,11 +499,22 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 		return HUCE_OK;	/* a newer central's kind: ignore */
 	if (!huce_id_valid(id))
 		return huce_fail(err, HUCE_EINVAL, "pulled record has a bad id");
-	cur = huce_local_get(l, kind, id, &gerr);
-	if (!cur && gerr.code != HUCE_ENOTFOUND)
-		return huce_fail(err, gerr.code, "%s", gerr.msg);
-	exists = cur != NULL;
-	cJSON_Delete(cur);
+	{
+		char sql[128];
+		sqlite3_stmt *st;
+		int s;
+
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE id = ?1", k->table);
+		st = local_stmt(l, sql, err);
+		if (!st)
+			return err ? err->code : HUCE_EDB;
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		s = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (s != SQLITE_ROW && s != SQLITE_DONE)
+			return huce_db_fail(l->db, err, "cannot read");
+		exists = s == SQLITE_ROW;
+	}
 	keep = cJSON_CreateObject();
 	if (!keep)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");

@@ -28,10 +28,22 @@
 #include "huce_err.h"
 #include "huce_id.h"
 
+#define HUCE_LOCAL_STMTS 32
+
 struct huce_local {
 	struct huce_db *db;
 	uint64_t hlc;		/* last HLC issued or seen, loaded at begin */
 	int in_tx;
+	/*
+	 * Statements whose SQL is built from the kinds table (per kind and
+	 * set of fields), kept by their text so a pull of thousands of
+	 * records prepares each shape once.
+	 */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+	} stmts[HUCE_LOCAL_STMTS];
+	unsigned next_stmt;
 };
 
 /* Open or create path, migrate it.  Caller frees with huce_local_close. */
