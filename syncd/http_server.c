@@ -1660,7 +1660,8 @@ int central_main(int argc, char **argv)
 	rc = store_open(&s.central.store, o.store, &err);
 	if (rc != HUCE_OK) {
 		fprintf(stderr, "huce-syncd central: cannot open store '%s': %s\n",
-			o.store, err.msg[0] ? err.msg : huce_err_text(rc));
+			strstr(o.store, "://") ? "postgres://..." : o.store,
+			err.msg[0] ? err.msg : huce_err_text(rc));
 		goto out;
 	}
 	if (o.blobs || strncmp(o.store, "postgres", 8) != 0) {

@@ -191,7 +191,7 @@ struct store {
 /*
  * Open the store named by spec: a SQLite file path (created and
  * migrated when needed; a new store gets a random 'town_key'), or a
- * "postgres://" URL (not built yet: HUCE_EINVAL).  On success *out is a
+ * "postgres://" or "postgresql://" URL (store_pg_open).  On success *out is a
  * store the caller frees with store_close().
  */
 enum huce_err store_open(struct store **out, const char *spec,
@@ -202,6 +202,16 @@ void store_close(struct store *s);
 /* The SQLite backend (store_sqlite.c); store_open() picks it for paths. */
 enum huce_err store_sqlite_open(struct store **out, const char *path,
 				struct huce_error *err);
+/*
+ * The PostgreSQL backend (store_pg.c, docs/POSTGRES.md); store_open()
+ * picks it for "postgres://" and "postgresql://" URLs (libpq connection
+ * URIs).  On success *out is a store the caller frees with store_close().
+ * HUCE_EUSAGE for a URL libpq cannot parse, HUCE_EDB when the server
+ * cannot be reached (the message names user@host:port/db, never the
+ * password), HUCE_EINVAL when the program was built without libpq.
+ */
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    struct huce_error *err);
 
 /*
  * Begin a transaction: write (BEGIN IMMEDIATE: the version counter and

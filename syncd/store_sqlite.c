@@ -1206,9 +1206,7 @@ enum huce_err store_open(struct store **out, const char *spec,
 		return huce_fail(err, HUCE_EUSAGE, "no store given");
 	if (strncmp(spec, "postgres://", 11) == 0 ||
 	    strncmp(spec, "postgresql://", 13) == 0)
-		return huce_fail(err, HUCE_EINVAL,
-				 "store '%s': the postgresql backend is not built yet",
-				 "postgres://...");
+		return store_pg_open(out, spec, err);
 	return store_sqlite_open(out, spec, err);
 }
 

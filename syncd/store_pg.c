@@ -1,0 +1,2039 @@
+/*
+ * store_pg.c - the central store on PostgreSQL (libpq).
+ *
+ * The second backend of store.h, for a county or province: several
+ * stateless `huce-syncd central` processes (and `huce-syncd admin`) may
+ * share one database.  The tables are schema/central-pg/0001_init.sql;
+ * every statement is here.  docs/POSTGRES.md is the operator's page.
+ *
+ * Versions.  A pull asks for the records with version > cursor, so a
+ * version must become visible only after every lower one has
+ * (docs/MERGE.md section 7): if one central committed version 11 while
+ * another still held an uncommitted 10, a laptop pulling in between
+ * would move its cursor to 11 and never see 10.  So every write
+ * transaction begins by locking the one row of table counter (SELECT
+ * ... FOR UPDATE) and holds the lock until COMMIT or ROLLBACK: the write
+ * transactions of all centrals run one after the other, each reads the
+ * counter its predecessor committed, and each commits its versions
+ * before the next can take one.  PostgreSQL makes a committed
+ * transaction visible before it releases its locks, so a snapshot that
+ * sees version v sees every version below it.  Versions stay gap-free,
+ * as in the SQLite backend: a rolled-back transaction never writes the
+ * counter back.  The same lock makes the rest of the merge safe: a
+ * device's high-water mark, the fields a change is compared with and
+ * the duplicate and rival lookups are all read after the lock is
+ * granted, in READ COMMITTED, so each sees every earlier merge (a
+ * per-device row lock alone would let two devices' concurrent edits of
+ * one record both miss each other).  What several centrals share out is
+ * everything around the merge: TLS, authentication, decompression,
+ * parsing, pulls.  Reads run in REPEATABLE READ READ ONLY transactions
+ * and take no locks.
+ *
+ * Like store_sqlite.c, the counter and the central HLC are loaded when
+ * a write transaction begins, handed out from memory and written back
+ * once, with the COMMIT, in one round trip.
+ *
+ * Round trips.  Each statement is a round trip to the server, where
+ * SQLite makes a function call, so a merged entry is kept to about two:
+ * writes inside a write transaction are pipelined (pipe_flush), the
+ * rows a write transaction reads are cached (rcache_find), and a
+ * listing is one query (visit_rows).  docs/POSTGRES.md section 4 has
+ * the figures.
+ *
+ * Savepoints.  The merge opens one per entry, but PostgreSQL charges a
+ * subtransaction for each, and most entries are either written in full
+ * or refused before they write anything.  So SAVEPOINT is sent lazily,
+ * with the entry's first write, and RELEASE is sent with the next
+ * entry's SAVEPOINT (or left to COMMIT, which releases it too).  An
+ * entry that is refused before it writes opens no subtransaction.
+ *
+ * One connection serves one struct store, guarded by a recursive mutex
+ * exactly as in store_sqlite.c: a transaction keeps it from begin to
+ * commit.  Statements are prepared once per connection (PQprepare, on
+ * first use, keyed by their SQL text's address) and run with text
+ * parameters; the connection's client_encoding is UTF8 and the database
+ * must be UTF8 too.  A connection found lost outside a transaction is
+ * reset and the statement tried once more; inside one, the transaction
+ * fails and the next one reconnects.
+ *
+ * Messages name the server as user@host:port/database and never the
+ * password (which belongs in ~/.pgpass or PGPASSWORD, not on the
+ * command line).
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef HUCE_HAVE_LIBPQ
+
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    struct huce_error *err)
+{
+	(void)url;
+	*out = NULL;
+	return huce_fail(err, HUCE_EINVAL,
+			 "this huce-syncd was built without PostgreSQL support "
+			 "(libpq was not found at build time)");
+}
+
+#else
+
+#include <pthread.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "huce_buf.h"
+#include "huce_crypto.h"
+#include "huce_log.h"
+#include "huce_schema.h"
+#include "huce_util.h"
+
+#define MULTI_ROWS	16	/* rows per multi-row INSERT */
+#define PARAMS_MAX	12	/* parameters of an ordinary statement */
+#define PIPE_MAX	256	/* writes sent before their results are read */
+#define RCACHE_SLOTS	4096	/* record cache of a write transaction */
+#define SCHEMA_SET	"central-pg"
+/* pg_advisory_xact_lock key of migrations: "huce" */
+#define MIGRATE_LOCK	"1752523621"
+
+/* A record row, or the fact that there is none, seen in this transaction. */
+struct rcache_slot {
+	unsigned gen;		/* valid when equal to the store's rgen */
+	int exists;
+	struct store_record rec;
+};
+
+struct pg_store {
+	struct store base;	/* first: a struct store * is a pg_store * */
+	PGconn *conn;
+	char where[320];	/* user@host:port/db, for messages */
+	pthread_mutex_t lock;
+
+	/* Prepared statements: name "huce_<i>" for sql[i]. */
+	const char **sql;
+	unsigned char *ready;	/* prepared on this connection */
+	size_t nsql, asql;
+	char *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];	/* built SQL */
+
+	int in_tx, tx_write;
+	int in_sp;		/* the merge is inside an entry's savepoint */
+	int sp_open;		/* ... and SAVEPOINT has been sent for it */
+	int release_pending;	/* an earlier entry's savepoint is unreleased */
+	int64_t version, sp_version;
+	uint64_t hlc, sp_hlc;
+	unsigned long writes;	/* write statements run, for the listings */
+
+	/* Writes sent in pipeline mode whose results are not read yet. */
+	const char *pipe_what[PIPE_MAX];
+	int npipe;
+
+	/* Record rows of the open write transaction (see rcache_find). */
+	struct rcache_slot *rcache;
+	unsigned rgen;
+	size_t rcount;
+};
+
+struct params {
+	const char *v[PARAMS_MAX];
+	char num[PARAMS_MAX][24];
+	int n;
+};
+
+static struct pg_store *P(struct store *s)
+{
+	return (struct pg_store *)s;
+}
+
+static void lock(struct pg_store *s)
+{
+	pthread_mutex_lock(&s->lock);
+}
+
+static void unlock(struct pg_store *s)
+{
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void p_str(struct params *p, const char *v)
+{
+	p->v[p->n++] = v;
+}
+
+static void p_int(struct params *p, int64_t v)
+{
+	snprintf(p->num[p->n], sizeof(p->num[0]), "%lld", (long long)v);
+	p->v[p->n] = p->num[p->n];
+	p->n++;
+}
+
+/* Copy a text column into a fixed array, cut to fit ("" for NULL). */
+static void copy_val(char *dst, size_t n, const PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	size_t len = PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);
+
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static int64_t int_val(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static char *dup_val(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : strdup(PQgetvalue(r, row, col));
+}
+
+/* --- errors --------------------------------------------------------------- */
+
+/* The first line of a libpq message, without its newline. */
+static void one_line(char *dst, size_t n, const char *msg)
+{
+	size_t i = 0;
+
+	for (; msg && *msg && i + 1 < n; msg++) {
+		if (*msg == '\n' || *msg == '\r') {
+			if (msg[1] == '\0')
+				break;
+			dst[i++] = ';';
+			continue;
+		}
+		dst[i++] = *msg == '\t' ? ' ' : *msg;
+	}
+	dst[i] = '\0';
+}
+
+/*
+ * Record a failed statement: "what: message".  A lock or statement
+ * timeout, a serialization failure or a deadlock is HUCE_EBUSY (the
+ * HTTP server answers 503 with Retry-After and the agent retries); text
+ * PostgreSQL refuses as not UTF-8 is HUCE_EINVAL; anything else is
+ * HUCE_EDB.
+ */
+static enum huce_err pg_fail(struct pg_store *s, const PGresult *res,
+			     struct huce_error *err, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	enum huce_err code = HUCE_EDB;
+	char line[400];
+
+	if (PQstatus(s->conn) == CONNECTION_BAD)
+		return huce_fail(err, HUCE_EDB, "%s: lost the connection to "
+				 "PostgreSQL at %s", what, s->where);
+	if (!msg)
+		msg = PQerrorMessage(s->conn);
+	one_line(line, sizeof(line), msg);
+	if (state && (strcmp(state, "55P03") == 0 ||	/* lock_not_available */
+		      strcmp(state, "40001") == 0 ||	/* serialization_failure */
+		      strcmp(state, "40P01") == 0 ||	/* deadlock_detected */
+		      strcmp(state, "57014") == 0))	/* query_canceled */
+		code = HUCE_EBUSY;
+	else if (state && (strcmp(state, "22021") == 0 ||
+			   strcmp(state, "22P05") == 0))
+		code = HUCE_EINVAL;
+	return huce_fail(err, code, "%s: %s", what, line[0] ? line : "error");
+}
+
+/* --- connection and statements -------------------------------------------- */
+
+static enum huce_err session_setup(struct pg_store *s, struct huce_error *err);
+
+/*
+ * Outside a transaction, a connection that broke (a restarted server)
+ * is reset; its prepared statements are gone with it.
+ */
+static enum huce_err ensure_conn(struct pg_store *s, struct huce_error *err)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return HUCE_OK;
+	if (s->in_tx)
+		return huce_fail(err, HUCE_EDB, "lost the connection to PostgreSQL "
+				 "at %s", s->where);
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		char line[400];
+
+		one_line(line, sizeof(line), PQerrorMessage(s->conn));
+		return huce_fail(err, HUCE_EDB, "cannot reconnect to PostgreSQL "
+				 "at %s: %s", s->where, line);
+	}
+	memset(s->ready, 0, s->asql);
+	huce_info("reconnected to PostgreSQL at %s", s->where);
+	return session_setup(s, err);
+}
+
+/*
+ * Pipelined writes.  Inside a write transaction the writes (record,
+ * fields, history, high-water mark, audit, SAVEPOINT) do not wait for
+ * their answers: they are sent in libpq's pipeline mode, and their
+ * results are read, and the pipeline left, before the next statement
+ * that reads (every read, COMMIT, ROLLBACK TO).  A merged entry then
+ * costs the round trips of its reads only.  A write that fails makes
+ * that later statement fail with the write's message, and the
+ * transaction is rolled back as it would have been; a write that
+ * returned HUCE_OK is only known to be stored once the transaction
+ * commits, which is all the merge relies on.  At most PIPE_MAX writes
+ * are outstanding (a few kilobytes of answers), so neither side can
+ * block on a full socket.
+ */
+static enum huce_err pipe_flush(struct pg_store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	if (PQpipelineStatus(s->conn) == PQ_PIPELINE_OFF)
+		return HUCE_OK;
+	if (!PQpipelineSync(s->conn)) {
+		rc = pg_fail(s, NULL, err, "cannot send to PostgreSQL");
+		goto out;
+	}
+	for (int k = 0; k < s->npipe; k++) {
+		while ((res = PQgetResult(s->conn))) {
+			ExecStatusType st = PQresultStatus(res);
+
+			if (!rc && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+				rc = pg_fail(s, res, err, s->pipe_what[k]);
+			PQclear(res);
+			if (PQstatus(s->conn) == CONNECTION_BAD)
+				goto out;	/* PQreset leaves pipeline mode */
+		}
+	}
+	res = PQgetResult(s->conn);
+	if (!rc && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		rc = pg_fail(s, res, err, "cannot end a pipeline");
+	PQclear(res);
+	if (!PQexitPipelineMode(s->conn) && !rc)
+		rc = pg_fail(s, NULL, err, "cannot leave pipeline mode");
+out:
+	s->npipe = 0;
+	return rc;
+}
+
+/* Queue one more command of the pipeline (entering it if needed). */
+static enum huce_err pipe_sent(struct pg_store *s, int ok,
+			       struct huce_error *err, const char *what)
+{
+	if (!ok)
+		return pg_fail(s, NULL, err, what);
+	s->pipe_what[s->npipe++] = what;
+	if (s->npipe == PIPE_MAX)
+		return pipe_flush(s, err);
+	return HUCE_OK;
+}
+
+static enum huce_err pipe_enter(struct pg_store *s, struct huce_error *err)
+{
+	if (PQpipelineStatus(s->conn) != PQ_PIPELINE_OFF)
+		return HUCE_OK;
+	if (!PQenterPipelineMode(s->conn))
+		return pg_fail(s, NULL, err, "cannot enter pipeline mode");
+	return HUCE_OK;
+}
+
+/* The index of sql in the statement table, prepared on this connection. */
+static enum huce_err stmt(struct pg_store *s, const char *sql, size_t *out,
+			  struct huce_error *err)
+{
+	char name[32];
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < s->nsql; i++)
+		if (s->sql[i] == sql)
+			break;
+	if (i == s->nsql) {
+		if (s->nsql == s->asql) {
+			size_t na = s->asql ? s->asql * 2 : 64;
+			const char **nv = realloc(s->sql, na * sizeof(*nv));
+			unsigned char *nr;
+
+			if (!nv)
+				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			s->sql = nv;
+			nr = realloc(s->ready, na);
+			if (!nr)
+				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			memset(nr + s->asql, 0, na - s->asql);
+			s->ready = nr;
+			s->asql = na;
+		}
+		s->sql[i] = sql;
+		s->ready[i] = 0;
+		s->nsql++;
+	}
+	if (!s->ready[i]) {
+		enum huce_err rc = pipe_flush(s, err);
+
+		if (rc)
+			return rc;
+		snprintf(name, sizeof(name), "huce_%zu", i);
+		res = PQprepare(s->conn, name, sql, 0, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = pg_fail(s, res, err, "cannot prepare statement");
+			PQclear(res);
+			return rc;
+		}
+		PQclear(res);
+		s->ready[i] = 1;
+	}
+	*out = i;
+	return HUCE_OK;
+}
+
+/*
+ * Run a statement (sql must live as long as the store: a literal or a
+ * built string kept in s) with n text parameters (NULL is SQL NULL).
+ * The result, which the caller PQclear()s, or NULL with err set.
+ */
+static PGresult *run(struct pg_store *s, const char *sql, int n,
+		     const char *const *v, struct huce_error *err,
+		     const char *what)
+{
+	char name[32];
+	PGresult *res;
+	ExecStatusType st;
+	size_t i = 0;
+
+	/*
+	 * When the server went away since the last statement (a restart),
+	 * a statement outside a transaction reconnects and tries once more.
+	 */
+	for (int attempt = 0;; attempt++) {
+		int retry = attempt == 0 && !s->in_tx;
+
+		if (pipe_flush(s, err) || ensure_conn(s, err))
+			return NULL;
+		if (stmt(s, sql, &i, err)) {
+			if (retry && PQstatus(s->conn) == CONNECTION_BAD)
+				continue;
+			return NULL;
+		}
+		snprintf(name, sizeof(name), "huce_%zu", i);
+		res = PQexecPrepared(s->conn, name, n, v, NULL, NULL, 0);
+		st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+			return res;
+		if (retry && PQstatus(s->conn) == CONNECTION_BAD) {
+			PQclear(res);
+			continue;
+		}
+		pg_fail(s, res, err, what);
+		PQclear(res);
+		return NULL;
+	}
+}
+
+static PGresult *runp(struct pg_store *s, const char *sql,
+		      const struct params *p, struct huce_error *err,
+		      const char *what)
+{
+	return run(s, sql, p ? p->n : 0, p ? p->v : NULL, err, what);
+}
+
+/* Run a statement for its effect only. */
+static enum huce_err run_cmd(struct pg_store *s, const char *sql,
+			     const struct params *p, struct huce_error *err,
+			     const char *what)
+{
+	PGresult *res = runp(s, sql, p, err, what);
+
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	PQclear(res);
+	return HUCE_OK;
+}
+
+/* Run parameterless SQL text (may hold several statements). */
+static enum huce_err run_text(struct pg_store *s, const char *sql,
+			      struct huce_error *err, const char *what)
+{
+	enum huce_err rc = pipe_flush(s, err);
+	ExecStatusType st;
+	PGresult *res;
+
+	if (rc)
+		return rc;
+	res = PQexec(s->conn, sql);
+	st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+		rc = pg_fail(s, res, err, what);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * A write: pipelined inside a write transaction (see pipe_flush), else
+ * run at once.  sql must live as long as the store, as for run().
+ */
+static enum huce_err send_write(struct pg_store *s, const char *sql, int n,
+				const char *const *v, struct huce_error *err,
+				const char *what)
+{
+	char name[32];
+	enum huce_err rc;
+	size_t i = 0;
+
+	if (!s->in_tx || !s->tx_write) {
+		PGresult *res = run(s, sql, n, v, err, what);
+
+		if (!res)
+			return err ? err->code : HUCE_EDB;
+		PQclear(res);
+		return HUCE_OK;
+	}
+	rc = stmt(s, sql, &i, err);
+	if (!rc)
+		rc = pipe_enter(s, err);
+	if (rc)
+		return rc;
+	snprintf(name, sizeof(name), "huce_%zu", i);
+	return pipe_sent(s, PQsendQueryPrepared(s->conn, name, n, v, NULL, NULL, 0),
+			 err, what);
+}
+
+static enum huce_err send_writep(struct pg_store *s, const char *sql,
+				 const struct params *p, struct huce_error *err,
+				 const char *what)
+{
+	return send_write(s, sql, p->n, p->v, err, what);
+}
+
+/* --- transactions, counter, clock ------------------------------------ */
+
+/*
+ * The record cache.  While a write transaction holds the counter lock,
+ * no other process writes records, and this one writes them through
+ * pg_record_put only, so a row read once, or found missing, stays as it
+ * is unless record_put changes it, which updates the cache too.  The
+ * merge reads the same village, group and household rows again and
+ * again (references, checklists); the cache answers those without a
+ * round trip.  It is emptied when the transaction ends and when an
+ * entry's writes are rolled back, and when it fills up.
+ */
+static struct rcache_slot *rcache_find(struct pg_store *s, const char *id,
+				       int *hit)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	*hit = 0;
+	if (!s->in_tx || !s->tx_write || strlen(id) > HUCE_ID_STRLEN)
+		return NULL;
+	if (!s->rcache) {
+		s->rcache = calloc(RCACHE_SLOTS, sizeof(*s->rcache));
+		if (!s->rcache)
+			return NULL;	/* no cache: every read goes to the server */
+	}
+	for (const char *p = id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (i = h & (RCACHE_SLOTS - 1); s->rcache[i].gen == s->rgen;
+	     i = (i + 1) & (RCACHE_SLOTS - 1)) {
+		if (strcmp(s->rcache[i].rec.id, id) == 0) {
+			*hit = 1;
+			return &s->rcache[i];
+		}
+	}
+	return &s->rcache[i];	/* the free slot for id */
+}
+
+static void rcache_clear(struct pg_store *s)
+{
+	s->rgen++;
+	if (s->rgen == 0)	/* zeroed slots must never look valid */
+		s->rgen = 1;
+	s->rcount = 0;
+}
+
+/* Remember id's row (r), or that it has none (r == NULL). */
+static void rcache_put(struct pg_store *s, const char *id,
+		       const struct store_record *r)
+{
+	struct rcache_slot *slot;
+	int hit;
+
+	if (!s->in_tx || !s->tx_write)
+		return;
+	if (s->rcount >= RCACHE_SLOTS / 4 * 3)
+		rcache_clear(s);
+	slot = rcache_find(s, id, &hit);
+	if (!slot)
+		return;
+	if (!hit) {
+		s->rcount++;
+		slot->gen = s->rgen;
+	}
+	slot->exists = r != NULL;
+	if (r)
+		slot->rec = *r;
+	snprintf(slot->rec.id, sizeof(slot->rec.id), "%s", id);
+}
+
+static void end_tx(struct pg_store *s)
+{
+	s->in_tx = 0;
+	s->tx_write = 0;
+	s->in_sp = 0;
+	s->sp_open = 0;
+	s->release_pending = 0;
+	rcache_clear(s);
+	unlock(s);
+}
+
+static void rollback_locked(struct pg_store *s)
+{
+	pipe_flush(s, NULL);
+	if (PQstatus(s->conn) == CONNECTION_OK) {
+		PGresult *res = PQexec(s->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
+}
+
+static enum huce_err pg_begin(struct store *base, int write,
+			      struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc;
+	PGresult *res;
+
+	lock(s);
+	if (s->in_tx) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: transaction already open");
+	}
+	rc = ensure_conn(s, err);
+	if (rc) {
+		unlock(s);
+		return rc;
+	}
+	if (!write) {
+		rc = run_text(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+			      err, "cannot begin a transaction");
+		if (rc && PQstatus(s->conn) == CONNECTION_BAD) {
+			rc = ensure_conn(s, err);
+			if (!rc)
+				rc = run_text(s, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+					      "READ ONLY", err, "cannot begin a transaction");
+		}
+		if (rc) {
+			unlock(s);
+			return rc;
+		}
+		s->in_tx = 1;
+		s->tx_write = 0;
+		return HUCE_OK;	/* the lock stays held until commit or rollback */
+	}
+	/*
+	 * The counter row's lock serialises the write transactions of every
+	 * process on this database (see the top of this file).  The row is
+	 * read by the statement that locks it, so the values are those the
+	 * previous holder committed.
+	 */
+	res = PQexec(s->conn, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;"
+		     "SELECT version, hlc FROM counter WHERE id = 1 FOR UPDATE");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+	    PQstatus(s->conn) == CONNECTION_BAD) {
+		/* The server went away since the last statement: once more. */
+		PQclear(res);
+		rc = ensure_conn(s, err);
+		if (rc) {
+			unlock(s);
+			return rc;
+		}
+		res = PQexec(s->conn, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;"
+			     "SELECT version, hlc FROM counter WHERE id = 1 FOR UPDATE");
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		rc = PQresultStatus(res) == PGRES_TUPLES_OK ?
+			huce_fail(err, HUCE_EDB, "store has no version counter") :
+			pg_fail(s, res, err, "cannot begin a write transaction");
+		PQclear(res);
+		rollback_locked(s);
+		unlock(s);
+		return rc;
+	}
+	s->version = int_val(res, 0, 0);
+	if (huce_hlc_parse(PQgetvalue(res, 0, 1), &s->hlc))
+		s->hlc = 0;
+	PQclear(res);
+	s->in_tx = 1;
+	s->tx_write = 1;
+	s->in_sp = s->sp_open = s->release_pending = 0;
+	return HUCE_OK;
+}
+
+static enum huce_err pg_commit(struct store *base, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc = HUCE_OK;
+	char sql[160], hex[HUCE_HLC_STRLEN + 1];
+	PGresult *res;
+
+	if (!s->in_tx)
+		return huce_fail(err, HUCE_EDB, "store: no transaction to commit");
+	if (s->tx_write) {
+		/* Numbers and hex digits only: safe as literals. */
+		huce_hlc_format(s->hlc, hex);
+		snprintf(sql, sizeof(sql), "UPDATE counter SET version = %lld, "
+			 "hlc = '%s' WHERE id = 1; COMMIT", (long long)s->version, hex);
+	} else {
+		snprintf(sql, sizeof(sql), "COMMIT");
+	}
+	rc = pipe_flush(s, err);
+	if (rc) {
+		rollback_locked(s);
+		end_tx(s);
+		return rc;
+	}
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = pg_fail(s, res, err, "cannot commit");
+		rollback_locked(s);
+	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		/* COMMIT of a failed transaction answers ROLLBACK. */
+		rc = huce_fail(err, HUCE_EDB, "cannot commit: the transaction "
+			       "had failed and was rolled back");
+	}
+	PQclear(res);
+	end_tx(s);
+	return rc;
+}
+
+static void pg_rollback(struct store *base)
+{
+	struct pg_store *s = P(base);
+
+	lock(s);
+	if (s->in_tx) {
+		rollback_locked(s);
+		end_tx(s);
+	}
+	unlock(s);
+}
+
+static enum huce_err pg_savepoint(struct store *base, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+
+	if (!s->in_tx || !s->tx_write || s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: savepoint outside a write");
+	s->in_sp = 1;
+	s->sp_open = 0;		/* sent with the entry's first write */
+	s->sp_version = s->version;
+	s->sp_hlc = s->hlc;
+	return HUCE_OK;
+}
+
+static enum huce_err pg_release(struct store *base, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+
+	if (!s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
+	if (s->sp_open)
+		s->release_pending = 1;	/* sent with the next SAVEPOINT */
+	s->in_sp = 0;
+	s->sp_open = 0;
+	return HUCE_OK;
+}
+
+static enum huce_err pg_rollback_to(struct store *base, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc = HUCE_OK;
+
+	if (!s->in_sp)
+		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
+	/* An entry that wrote nothing has nothing in the database to undo. */
+	if (s->sp_open) {
+		rc = run_text(s, "ROLLBACK TO SAVEPOINT entry; RELEASE SAVEPOINT entry",
+			      err, "cannot roll back an entry");
+		rcache_clear(s);
+	}
+	s->in_sp = 0;
+	s->sp_open = 0;
+	s->version = s->sp_version;
+	s->hlc = s->sp_hlc;
+	return rc;
+}
+
+/* Every write statement first comes here: the lazy SAVEPOINT. */
+static enum huce_err before_write(struct pg_store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+
+	s->writes++;
+	if (s->in_sp && !s->sp_open) {
+		rc = pipe_enter(s, err);
+		if (!rc && s->release_pending)
+			rc = pipe_sent(s, PQsendQueryParams(s->conn,
+				"RELEASE SAVEPOINT entry", 0, NULL, NULL, NULL, NULL, 0),
+				err, "cannot release a savepoint");
+		if (!rc)
+			rc = pipe_sent(s, PQsendQueryParams(s->conn,
+				"SAVEPOINT entry", 0, NULL, NULL, NULL, NULL, 0),
+				err, "cannot open a savepoint");
+		if (!rc) {
+			s->sp_open = 1;
+			s->release_pending = 0;
+		}
+	}
+	return rc;
+}
+
+static int64_t pg_next_version(struct store *base)
+{
+	return ++P(base)->version;
+}
+
+static int64_t committed_version(struct pg_store *s)
+{
+	PGresult *res = run(s, "SELECT version FROM counter WHERE id = 1", 0,
+			    NULL, NULL, "cannot read the version");
+	int64_t v = 0;
+
+	if (res && PQntuples(res) == 1)
+		v = int_val(res, 0, 0);
+	PQclear(res);
+	return v;
+}
+
+static int64_t pg_head(struct store *base)
+{
+	struct pg_store *s = P(base);
+	int64_t v;
+
+	lock(s);
+	if (s->in_tx && s->tx_write)
+		v = s->version;
+	else
+		v = committed_version(s);
+	unlock(s);
+	return v;
+}
+
+static uint64_t pg_hlc_tick(struct store *base)
+{
+	return huce_hlc_next(&P(base)->hlc, huce_wall_ms());
+}
+
+static void pg_hlc_observe(struct store *base, uint64_t ts)
+{
+	huce_hlc_observe(&P(base)->hlc, ts);
+}
+
+/* --- meta ------------------------------------------------------------- */
+
+static char *meta_get_locked(struct pg_store *s, const char *key)
+{
+	struct params p = { .n = 0 };
+	PGresult *res;
+	char *v = NULL;
+
+	/* The counter has its own row; meta still answers for it. */
+	if (strcmp(key, "version") == 0 || strcmp(key, "hlc") == 0) {
+		res = run(s, strcmp(key, "version") == 0 ?
+			  "SELECT version::text FROM counter WHERE id = 1" :
+			  "SELECT hlc FROM counter WHERE id = 1", 0, NULL, NULL,
+			  "cannot read the counter");
+	} else {
+		p_str(&p, key);
+		res = runp(s, "SELECT value FROM meta WHERE key = $1", &p, NULL,
+			   "cannot read meta");
+	}
+	if (res && PQntuples(res) == 1)
+		v = dup_val(res, 0, 0);
+	PQclear(res);
+	return v;
+}
+
+static char *pg_meta_get(struct store *base, const char *key)
+{
+	struct pg_store *s = P(base);
+	char *v;
+
+	lock(s);
+	v = meta_get_locked(s, key);
+	unlock(s);
+	return v;
+}
+
+static enum huce_err pg_meta_set(struct store *base, const char *key,
+				 const char *value, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	if (strcmp(key, "version") == 0 || strcmp(key, "hlc") == 0 ||
+	    strcmp(key, "schema") == 0)
+		return huce_fail(err, HUCE_EINVAL, "meta key '%s' is the store's own",
+				 key);
+	p_str(&p, key);
+	p_str(&p, value);
+	lock(s);
+	rc = before_write(s, err);
+	if (!rc)
+		rc = send_writep(s, "INSERT INTO meta(key, value) VALUES($1, $2) "
+			"ON CONFLICT(key) DO UPDATE SET value = EXCLUDED.value",
+			&p, err, "cannot write meta");
+	unlock(s);
+	return rc;
+}
+
+/* --- devices ---------------------------------------------------------- */
+
+#define DEVICE_COLS "name, created_at, revoked_at, hwm, last_seen"
+
+static void read_device(const PGresult *r, int row, struct store_device *d)
+{
+	copy_val(d->name, sizeof(d->name), r, row, 0);
+	d->created_at = int_val(r, row, 1);
+	d->revoked_at = int_val(r, row, 2);
+	d->hwm = int_val(r, row, 3);
+	d->last_seen = int_val(r, row, 4);
+}
+
+static enum huce_err device_get_locked(struct pg_store *s, const char *name,
+				       struct store_device *out,
+				       struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *res;
+	int found;
+
+	p_str(&p, name);
+	res = runp(s, "SELECT " DEVICE_COLS " FROM device WHERE name = $1", &p,
+		   err, "cannot read device");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	found = PQntuples(res) == 1;
+	if (found)
+		read_device(res, 0, out);
+	PQclear(res);
+	if (!found)
+		return huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	return HUCE_OK;
+}
+
+static enum huce_err pg_device_get(struct store *base, const char *name,
+				   struct store_device *out,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = device_get_locked(s, name, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_device_add(struct store *base, const char *name,
+				   const char *token_hash,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+	PGresult *res;
+
+	p_str(&p, name);
+	p_str(&p, token_hash);
+	p_int(&p, (int64_t)time(NULL));
+	lock(s);
+	rc = before_write(s, err);
+	if (rc) {
+		unlock(s);
+		return rc;
+	}
+	/* Either unique key taken inserts nothing; say which. */
+	res = runp(s, "INSERT INTO device(name, token_hash, created_at) "
+		   "VALUES($1, $2, $3) ON CONFLICT DO NOTHING RETURNING name",
+		   &p, err, "cannot add device");
+	if (!res) {
+		rc = err ? err->code : HUCE_EDB;
+	} else if (PQntuples(res) == 0) {
+		struct store_device d;
+		struct huce_error gerr = { 0 };
+
+		rc = device_get_locked(s, name, &d, &gerr);
+		if (rc == HUCE_OK)
+			rc = huce_fail(err, HUCE_EINVAL, "device '%s' already exists",
+				       name);
+		else if (rc == HUCE_ENOTFOUND)
+			rc = huce_fail(err, HUCE_EINVAL, "device '%s': that token is "
+				       "already in use", name);
+		else
+			rc = huce_fail(err, rc, "%s", gerr.msg);
+	}
+	PQclear(res);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_device_revoke(struct store *base, const char *name,
+				      struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	struct store_device d;
+	enum huce_err rc;
+
+	p_str(&p, name);
+	p_int(&p, (int64_t)time(NULL));
+	lock(s);
+	rc = device_get_locked(s, name, &d, err);
+	if (!rc && !d.revoked_at)
+		rc = before_write(s, err);
+	if (!rc && !d.revoked_at)
+		rc = run_cmd(s, "UPDATE device SET revoked_at = $2 "
+			     "WHERE name = $1 AND revoked_at IS NULL", &p, err,
+			     "cannot revoke device");
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_device_list(struct store *base, store_device_cb cb,
+				    void *arg, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct store_device *v = NULL;
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+	int n;
+
+	lock(s);
+	res = run(s, "SELECT " DEVICE_COLS " FROM device ORDER BY name", 0, NULL,
+		  err, "cannot list devices");
+	if (!res) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	n = PQntuples(res);
+	if (n > 0) {
+		v = calloc((size_t)n, sizeof(*v));
+		if (!v)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	for (int i = 0; !rc && i < n; i++)
+		read_device(res, i, &v[i]);
+	PQclear(res);
+	for (int i = 0; !rc && i < n; i++)
+		rc = cb(arg, &v[i]);
+	unlock(s);
+	free(v);
+	return rc;
+}
+
+static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
+				       int64_t hwm, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_str(&p, name);
+	p_int(&p, hwm);
+	lock(s);
+	rc = before_write(s, err);
+	if (!rc)
+		rc = send_writep(s, "UPDATE device SET hwm = $2 WHERE name = $1",
+			&p, err, "cannot write the high-water mark");
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_device_auth(struct store *base,
+				    const char *token_hash_hex, char **device,
+				    struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	int64_t now = (int64_t)time(NULL), seen = 0;
+	int revoked = 0;
+	char *name = NULL;
+	PGresult *res;
+
+	*device = NULL;
+	p_str(&p, token_hash_hex);
+	lock(s);
+	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		   "WHERE token_hash = $1", &p, err, "cannot check token");
+	if (!res) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	if (PQntuples(res) == 1) {
+		name = dup_val(res, 0, 0);
+		revoked = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+		seen = int_val(res, 0, 2);
+	}
+	PQclear(res);
+	if (!name || revoked) {
+		unlock(s);
+		free(name);
+		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
+				 "unknown token");
+	}
+	/*
+	 * last_seen is advisory: written at most once a minute per device,
+	 * outside a transaction only, and skipped while another central's
+	 * merge holds the row (SKIP LOCKED), so a pull never waits for it.
+	 */
+	if (!s->in_tx && now - seen >= 60) {
+		struct params q = { .n = 0 };
+
+		p_str(&q, name);
+		p_int(&q, now);
+		res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
+			   "(SELECT name FROM device WHERE name = $1 "
+			   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
+		PQclear(res);
+	}
+	unlock(s);
+	*device = name;
+	return HUCE_OK;
+}
+
+/* --- records and fields ------------------------------------------------ */
+
+#define REC_COLS "r.id, r.kind, r.version, r.deleted, r.created_by, " \
+	"r.created_hlc, r.created_at, r.del_version, r.del_device, r.del_hlc, r.dkey"
+#define REC_NCOLS 11
+
+static void read_record(const PGresult *res, int row, struct store_record *r)
+{
+	copy_val(r->id, sizeof(r->id), res, row, 0);
+	copy_val(r->kind, sizeof(r->kind), res, row, 1);
+	r->version = int_val(res, row, 2);
+	r->deleted = strcmp(PQgetvalue(res, row, 3), "t") == 0;
+	copy_val(r->created_by, sizeof(r->created_by), res, row, 4);
+	copy_val(r->created_hlc, sizeof(r->created_hlc), res, row, 5);
+	r->created_at = int_val(res, row, 6);
+	r->del_version = int_val(res, row, 7);
+	copy_val(r->del_device, sizeof(r->del_device), res, row, 8);
+	copy_val(r->del_hlc, sizeof(r->del_hlc), res, row, 9);
+	copy_val(r->key, sizeof(r->key), res, row, 10);
+}
+
+static enum huce_err record_get_locked(struct pg_store *s, const char *id,
+				       struct store_record *out,
+				       struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	struct rcache_slot *slot;
+	PGresult *res;
+	int found, hit;
+
+	slot = rcache_find(s, id, &hit);
+	if (hit) {
+		found = slot->exists;
+		if (found)
+			*out = slot->rec;
+	} else {
+		p_str(&p, id);
+		res = runp(s, "SELECT " REC_COLS " FROM record r WHERE r.id = $1",
+			   &p, err, "cannot read record");
+		if (!res)
+			return err ? err->code : HUCE_EDB;
+		found = PQntuples(res) == 1;
+		if (found)
+			read_record(res, 0, out);
+		PQclear(res);
+		if (slot)
+			rcache_put(s, id, found ? out : NULL);
+	}
+	if (!found)
+		return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+	return HUCE_OK;
+}
+
+static enum huce_err pg_record_get(struct store *base, const char *id,
+				   struct store_record *out,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = record_get_locked(s, id, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_record_put(struct store *base,
+				   const struct store_record *r,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_str(&p, r->id);
+	p_str(&p, r->kind);
+	p_int(&p, r->version);
+	p_str(&p, r->deleted ? "true" : "false");
+	p_str(&p, r->created_by);
+	p_str(&p, r->created_hlc);
+	p_int(&p, r->created_at);
+	p_int(&p, r->del_version);
+	p_str(&p, r->del_device[0] ? r->del_device : NULL);
+	p_str(&p, r->del_hlc[0] ? r->del_hlc : NULL);
+	p_str(&p, r->key[0] ? r->key : NULL);
+	lock(s);
+	rc = before_write(s, err);
+	if (!rc)
+		rc = send_writep(s,
+			"INSERT INTO record(id, kind, version, deleted, created_by, "
+			"created_hlc, created_at, del_version, del_device, del_hlc, dkey) "
+			"VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+			"ON CONFLICT(id) DO UPDATE SET kind = EXCLUDED.kind, "
+			"version = EXCLUDED.version, deleted = EXCLUDED.deleted, "
+			"created_by = EXCLUDED.created_by, "
+			"created_hlc = EXCLUDED.created_hlc, "
+			"created_at = EXCLUDED.created_at, "
+			"del_version = EXCLUDED.del_version, "
+			"del_device = EXCLUDED.del_device, del_hlc = EXCLUDED.del_hlc, "
+			"dkey = EXCLUDED.dkey", &p, err, "cannot write record");
+	if (!rc)
+		rcache_put(s, r->id, r);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err fields_get_locked(struct pg_store *s, const char *id,
+				       struct store_fieldset *out,
+				       struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+	int n;
+
+	store_fieldset_release(out);
+	p_str(&p, id);
+	res = runp(s, "SELECT name, value, version, hlc, device FROM field "
+		   "WHERE record_id = $1 ORDER BY name", &p, err,
+		   "cannot read fields");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	n = PQntuples(res);
+	if (n > 0) {
+		out->v = calloc((size_t)n, sizeof(*out->v));
+		if (!out->v)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		else
+			out->alloc = (size_t)n;
+	}
+	for (int i = 0; !rc && i < n; i++) {
+		struct store_field *f = &out->v[i];
+
+		copy_val(f->name, sizeof(f->name), res, i, 0);
+		f->value = dup_val(res, i, 1);
+		if (!f->value) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		f->version = int_val(res, i, 2);
+		copy_val(f->hlc, sizeof(f->hlc), res, i, 3);
+		copy_val(f->device, sizeof(f->device), res, i, 4);
+		out->n++;
+	}
+	PQclear(res);
+	if (rc)
+		store_fieldset_release(out);
+	return rc;
+}
+
+static enum huce_err pg_fields_get(struct store *base, const char *id,
+				   struct store_fieldset *out,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	enum huce_err rc;
+
+	lock(s);
+	rc = fields_get_locked(s, id, out, err);
+	unlock(s);
+	return rc;
+}
+
+/*
+ * A record change writes all its fields and history rows at once: one
+ * multi-row INSERT per MULTI_ROWS rows, one round trip instead of one
+ * per row.  The SQL for each row count is built on first use and kept.
+ */
+static const char *multi_sql(char **cache, size_t rows, const char *head,
+			     size_t cols, const char *tail,
+			     struct huce_error *err)
+{
+	struct huce_buf sql = HUCE_BUF_INIT(16384);
+	enum huce_err rc;
+	size_t k = 1;
+
+	if (cache[rows])
+		return cache[rows];
+	rc = huce_buf_addstr(&sql, head);
+	for (size_t r = 0; !rc && r < rows; r++) {
+		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
+		for (size_t c = 0; !rc && c < cols; c++)
+			rc = huce_buf_printf(&sql, c ? ",$%zu" : "$%zu", k++);
+		if (!rc)
+			rc = huce_buf_addstr(&sql, ")");
+	}
+	if (!rc)
+		rc = huce_buf_addstr(&sql, tail);
+	if (rc) {
+		huce_buf_release(&sql);
+		huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return NULL;
+	}
+	cache[rows] = huce_buf_detach(&sql, NULL);
+	return cache[rows];
+}
+
+static enum huce_err pg_fields_put(struct store *base, const char *record_id,
+				   const struct store_field *f, size_t n,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	const char *v[MULTI_ROWS * 6];
+	char num[MULTI_ROWS][24];
+	enum huce_err rc;
+
+	lock(s);
+	rc = before_write(s, err);
+	while (n && !rc) {
+		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
+		const char *sql = multi_sql(s->fput, rows,
+			"INSERT INTO field(record_id, name, value, version, hlc, "
+			"device) VALUES ", 6,
+			" ON CONFLICT(record_id, name) DO UPDATE SET "
+			"value = EXCLUDED.value, version = EXCLUDED.version, "
+			"hlc = EXCLUDED.hlc, device = EXCLUDED.device", err);
+
+		if (!sql) {
+			rc = HUCE_ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < rows; i++) {
+			snprintf(num[i], sizeof(num[i]), "%lld", (long long)f[i].version);
+			v[i * 6 + 0] = record_id;
+			v[i * 6 + 1] = f[i].name;
+			v[i * 6 + 2] = f[i].value;
+			v[i * 6 + 3] = num[i];
+			v[i * 6 + 4] = f[i].hlc;
+			v[i * 6 + 5] = f[i].device;
+		}
+		rc = send_write(s, sql, (int)(rows * 6), v, err,
+				"cannot write fields");
+		f += rows;
+		n -= rows;
+	}
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_history_add(struct store *base,
+				    const struct store_history *h, size_t n,
+				    struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	const char *v[MULTI_ROWS * 10];
+	char num[MULTI_ROWS][3][24];
+	int64_t now = (int64_t)time(NULL);
+	enum huce_err rc;
+
+	lock(s);
+	rc = before_write(s, err);
+	while (n && !rc) {
+		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
+		const char *sql = multi_sql(s->hput, rows,
+			"INSERT INTO history(record_id, version, field, kind, "
+			"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
+
+		if (!sql) {
+			rc = HUCE_ENOMEM;
+			break;
+		}
+		for (size_t i = 0; i < rows; i++) {
+			const char **row = &v[i * 10];
+
+			snprintf(num[i][0], sizeof(num[i][0]), "%lld", (long long)h[i].version);
+			snprintf(num[i][1], sizeof(num[i][1]), "%lld", (long long)h[i].seq);
+			snprintf(num[i][2], sizeof(num[i][2]), "%lld", (long long)now);
+			row[0] = h[i].record_id;
+			row[1] = num[i][0];
+			row[2] = h[i].field;
+			row[3] = h[i].kind;
+			row[4] = h[i].before;
+			row[5] = h[i].after;
+			row[6] = h[i].device;
+			row[7] = h[i].hlc;
+			row[8] = h[i].seq > 0 ? num[i][1] : NULL;
+			row[9] = num[i][2];
+		}
+		rc = send_write(s, sql, (int)(rows * 10), v, err,
+				"cannot write history");
+		h += rows;
+		n -= rows;
+	}
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_audit(struct store *base, const char *actor,
+			      const char *action, const char *detail,
+			      struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_int(&p, (int64_t)time(NULL));
+	p_str(&p, actor);
+	p_str(&p, action);
+	p_str(&p, detail);
+	lock(s);
+	rc = before_write(s, err);
+	if (!rc)
+		rc = send_writep(s, "INSERT INTO audit(at, actor, action, detail) "
+			"VALUES($1, $2, $3, $4)", &p, err,
+			"cannot write the audit log");
+	unlock(s);
+	return rc;
+}
+
+/* --- listings ---------------------------------------------------------- */
+
+/*
+ * A listing is one query that returns each matching record's columns
+ * joined with its fields, one row per field (REC_COLS, then name and
+ * value), grouped by record: one round trip however many records.
+ * The callbacks may write (the office re-points references while it
+ * walks them); once anything has been written since the query, each
+ * later record is read again before it is handed out, so a callback
+ * always sees the current state, as with the SQLite backend.
+ */
+
+/* The fields of rows [from, to) as one JSON object of parsed values. */
+static cJSON *rows_json(const PGresult *res, int from, int to)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = from; o && i < to; i++) {
+		cJSON *v;
+
+		if (PQgetisnull(res, i, REC_NCOLS))	/* a record without fields */
+			continue;
+		v = cJSON_Parse(PQgetvalue(res, i, REC_NCOLS + 1));
+		if (!v)
+			v = cJSON_CreateNull();
+		if (!v) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_AddItemToObject(o, PQgetvalue(res, i, REC_NCOLS), v);
+	}
+	return o;
+}
+
+static cJSON *fieldset_json(const struct store_fieldset *fs)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (size_t i = 0; o && i < fs->n; i++) {
+		cJSON *v = cJSON_Parse(fs->v[i].value);
+
+		if (!v)
+			v = cJSON_CreateNull();
+		if (!v) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		cJSON_AddItemToObject(o, fs->v[i].name, v);
+	}
+	return o;
+}
+
+/*
+ * Hand each record of res to cb, at most limit of them (-1: all).
+ * *more (may be NULL) tells whether res held another record.
+ */
+static enum huce_err visit_rows(struct pg_store *s, const PGresult *res,
+				int limit, store_record_cb cb, void *arg,
+				int *more, struct huce_error *err)
+{
+	unsigned long writes0 = s->writes;
+	struct store_fieldset fs = { 0 };
+	enum huce_err rc = HUCE_OK;
+	int n = PQntuples(res), i = 0, seen = 0;
+
+	if (more)
+		*more = 0;
+	while (!rc && i < n) {
+		const char *id = PQgetvalue(res, i, 0);
+		struct store_record r;
+		cJSON *fields;
+		int j = i + 1;
+
+		while (j < n && strcmp(PQgetvalue(res, j, 0), id) == 0)
+			j++;
+		if (limit >= 0 && seen == limit) {
+			if (more)
+				*more = 1;
+			break;
+		}
+		seen++;
+		if (s->writes == writes0) {
+			read_record(res, i, &r);
+			fields = rows_json(res, i, j);
+		} else {
+			rc = record_get_locked(s, id, &r, err);
+			if (rc == HUCE_ENOTFOUND) {
+				rc = HUCE_OK;
+				i = j;
+				continue;
+			}
+			if (!rc)
+				rc = fields_get_locked(s, id, &fs, err);
+			if (rc)
+				break;
+			fields = fieldset_json(&fs);
+		}
+		if (!fields) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		rc = cb(arg, &r, fields);
+		cJSON_Delete(fields);
+		i = j;
+	}
+	store_fieldset_release(&fs);
+	return rc;
+}
+
+/* Run a listing query and visit what it found; the lock is held. */
+static enum huce_err list_and_visit(struct pg_store *s, const char *sql,
+				    const struct params *p, store_record_cb cb,
+				    void *arg, struct huce_error *err)
+{
+	PGresult *res = runp(s, sql, p, err, "cannot list records");
+	enum huce_err rc;
+
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	rc = visit_rows(s, res, -1, cb, arg, NULL, err);
+	PQclear(res);
+	return rc;
+}
+
+#define LIST_SELECT "SELECT " REC_COLS ", f.name, f.value FROM "
+
+static enum huce_err pg_by_key(struct store *base, const char *kind,
+			       const char *key, const char *except,
+			       store_record_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_str(&p, kind);
+	p_str(&p, key);
+	p_str(&p, except ? except : "");
+	lock(s);
+	rc = list_and_visit(s, LIST_SELECT "record r "
+		"LEFT JOIN field f ON f.record_id = r.id "
+		"WHERE r.kind = $1 AND r.dkey = $2 AND NOT r.deleted AND r.id <> $3 "
+		"ORDER BY r.id, f.name", &p, cb, arg, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_by_field(struct store *base, const char *name,
+				 const char *value_json, const char *except,
+				 store_record_cb cb, void *arg,
+				 struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	const char *sql;
+	enum huce_err rc;
+
+	/* One literal per field, so the planner can use its partial index. */
+#define BY_FIELD(n) LIST_SELECT "field k JOIN record r ON r.id = k.record_id " \
+	"LEFT JOIN field f ON f.record_id = r.id " \
+	"WHERE k.name = '" n "' AND k.value = $1 AND NOT r.deleted " \
+	"AND k.record_id <> $2 ORDER BY r.id, f.name"
+	static const char sql_group[] = BY_FIELD("group_id");
+	static const char sql_team[] = BY_FIELD("team_id");
+	static const char sql_household[] = BY_FIELD("household_id");
+	static const char sql_inspection[] = BY_FIELD("inspection_id");
+	static const char sql_owner[] = BY_FIELD("owner_id");
+	static const char sql_id_hash[] = BY_FIELD("id_hash");
+#undef BY_FIELD
+
+	if (strcmp(name, "group_id") == 0)
+		sql = sql_group;
+	else if (strcmp(name, "team_id") == 0)
+		sql = sql_team;
+	else if (strcmp(name, "household_id") == 0)
+		sql = sql_household;
+	else if (strcmp(name, "inspection_id") == 0)
+		sql = sql_inspection;
+	else if (strcmp(name, "owner_id") == 0)
+		sql = sql_owner;
+	else if (strcmp(name, "id_hash") == 0)
+		sql = sql_id_hash;
+	else
+		return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
+	p_str(&p, value_json);
+	p_str(&p, except ? except : "");
+	lock(s);
+	rc = list_and_visit(s, sql, &p, cb, arg, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_scan_kind(struct store *base, const char *kind,
+				  int with_deleted, store_record_cb cb,
+				  void *arg, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_str(&p, kind);
+	lock(s);
+	if (with_deleted)
+		rc = list_and_visit(s, LIST_SELECT "record r "
+			"LEFT JOIN field f ON f.record_id = r.id "
+			"WHERE r.kind = $1 ORDER BY r.id, f.name", &p, cb, arg, err);
+	else
+		rc = list_and_visit(s, LIST_SELECT "record r "
+			"LEFT JOIN field f ON f.record_id = r.id "
+			"WHERE r.kind = $1 AND NOT r.deleted ORDER BY r.id, f.name",
+			&p, cb, arg, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err add_change(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	cJSON *out = arg;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *f = cJSON_Duplicate(fields, 1);
+
+	if (!o || !f ||
+	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
+	    !cJSON_AddStringToObject(o, "id", r->id) ||
+	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
+	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
+		cJSON_Delete(o);
+		cJSON_Delete(f);
+		return HUCE_ENOMEM;
+	}
+	cJSON_AddItemToObject(o, "fields", f);
+	cJSON_AddItemToArray(out, o);
+	return HUCE_OK;
+}
+
+static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
+				cJSON *out, int64_t *next, int *more,
+				int64_t *head, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+	PGresult *res;
+	int own_tx = 0;
+
+	*next = after;
+	*more = 0;
+	*head = 0;
+	if (limit < 1)
+		limit = 1;
+	lock(s);
+	if (!s->in_tx) {
+		/* The page and the head from one snapshot. */
+		rc = pg_begin(base, 0, err);
+		if (rc) {
+			unlock(s);
+			return rc;
+		}
+		own_tx = 1;
+	}
+	/* One record more than asked tells whether another page follows. */
+	p_int(&p, after);
+	p_int(&p, (int64_t)limit + 1);
+	res = runp(s, "WITH page AS (SELECT * FROM record WHERE version > $1 "
+		   "ORDER BY version LIMIT $2) " LIST_SELECT "page r "
+		   "LEFT JOIN field f ON f.record_id = r.id "
+		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
+	rc = res ? HUCE_OK : (err ? err->code : HUCE_EDB);
+	if (!rc)
+		rc = visit_rows(s, res, limit, add_change, out, more, err);
+	PQclear(res);
+	if (rc == HUCE_ENOMEM)
+		huce_fail(err, rc, "out of memory");
+	if (!rc) {
+		int n = cJSON_GetArraySize(out);
+
+		if (n > 0)
+			*next = (int64_t)cJSON_GetNumberValue(
+				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
+						    "version"));
+		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
+	}
+	if (own_tx) {
+		if (rc)
+			pg_rollback(base);
+		else
+			rc = pg_commit(base, err);
+	}
+	unlock(s);
+	return rc;
+}
+
+/* --- open and close ------------------------------------------------------ */
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = P(base);
+
+	if (!s)
+		return;
+	if (s->in_tx) {
+		rollback_locked(s);
+		s->in_tx = 0;
+		unlock(s);
+	}
+	for (int i = 0; i <= MULTI_ROWS; i++) {
+		free(s->fput[i]);
+		free(s->hput[i]);
+	}
+	free(s->sql);
+	free(s->ready);
+	free(s->rcache);
+	PQfinish(s->conn);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+	.backend = "postgres",
+	.close = pg_close,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.savepoint = pg_savepoint,
+	.release = pg_release,
+	.rollback_to = pg_rollback_to,
+	.next_version = pg_next_version,
+	.head = pg_head,
+	.hlc_tick = pg_hlc_tick,
+	.hlc_observe = pg_hlc_observe,
+	.meta_get = pg_meta_get,
+	.meta_set = pg_meta_set,
+	.device_add = pg_device_add,
+	.device_revoke = pg_device_revoke,
+	.device_get = pg_device_get,
+	.device_list = pg_device_list,
+	.device_set_hwm = pg_device_set_hwm,
+	.device_auth = pg_device_auth,
+	.record_get = pg_record_get,
+	.record_put = pg_record_put,
+	.fields_get = pg_fields_get,
+	.fields_put = pg_fields_put,
+	.history_add = pg_history_add,
+	.audit = pg_audit,
+	.by_key = pg_by_key,
+	.by_field = pg_by_field,
+	.scan_kind = pg_scan_kind,
+	.changes = pg_changes,
+};
+
+/*
+ * Per-session settings.  A merge's acknowledgement must survive a crash
+ * of the database server, so a session that would commit asynchronously
+ * (synchronous_commit = off) is set back to on; the stronger settings
+ * (remote_write, remote_apply) are left alone.
+ */
+static enum huce_err session_setup(struct pg_store *s, struct huce_error *err)
+{
+	const char *enc = PQparameterStatus(s->conn, "server_encoding");
+	const char *cenc = PQparameterStatus(s->conn, "client_encoding");
+	PGresult *res;
+	enum huce_err rc = HUCE_OK;
+
+	if (!enc || strcmp(enc, "UTF8") != 0)
+		return huce_fail(err, HUCE_EDB, "PostgreSQL database %s has encoding "
+				 "%s; the huce store needs UTF8 (CREATE DATABASE ... "
+				 "ENCODING 'UTF8' TEMPLATE template0)", s->where,
+				 enc ? enc : "(unknown)");
+	if (!cenc || strcmp(cenc, "UTF8") != 0)
+		return huce_fail(err, HUCE_EDB, "PostgreSQL at %s: client encoding "
+				 "is %s, not UTF8", s->where, cenc ? cenc : "(unknown)");
+	if (PQserverVersion(s->conn) < 110000)
+		return huce_fail(err, HUCE_EDB, "PostgreSQL at %s is version %d; "
+				 "the huce store needs 11 or later", s->where,
+				 PQserverVersion(s->conn) / 10000);
+	/*
+	 * Plan each execution with its parameters and the tables' current
+	 * size.  A plan made once and kept (a "generic" plan, which the
+	 * default picks after five runs) is often made while the tables are
+	 * still empty: a new store's first big batch then kept a plan that
+	 * scans every household for each duplicate lookup, and a 10,000-entry
+	 * batch took minutes.  Planning these small statements costs far
+	 * less than a round trip.
+	 */
+	if (PQserverVersion(s->conn) >= 120000) {
+		rc = run_text(s, "SET plan_cache_mode = force_custom_plan", err,
+			      "cannot set plan_cache_mode");
+		if (rc)
+			return rc;
+	}
+	res = PQexec(s->conn, "SELECT current_setting('synchronous_commit')");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_fail(s, res, err, "cannot read settings");
+	else if (strcmp(PQgetvalue(res, 0, 0), "off") == 0)
+		rc = run_text(s, "SET synchronous_commit = on", err,
+			      "cannot set synchronous_commit");
+	PQclear(res);
+	return rc;
+}
+
+static int migration_number(const char *name)
+{
+	size_t n = strlen(SCHEMA_SET);
+	int v = 0;
+
+	if (strncmp(name, SCHEMA_SET, n) != 0 || name[n] != '/')
+		return -1;
+	name += n + 1;
+	for (int i = 0; i < 4; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	if (name[4] != '_' || !strstr(name, ".sql"))
+		return -1;
+	return v;
+}
+
+/*
+ * Create or bring the schema up to date, and give a new store its town
+ * key (the secret of the ID-number hashes), in one transaction under an
+ * advisory lock: centrals that start together migrate once.
+ */
+static enum huce_err migrate(struct pg_store *s, struct huce_error *err)
+{
+	unsigned char key[32];
+	char hex[65], vbuf[24];
+	int64_t have = 0;
+	int latest = 0;
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+	PGresult *res;
+
+	for (const struct huce_schema_file *f = huce_schema_files; f->name; f++)
+		if (migration_number(f->name) > latest)
+			latest = migration_number(f->name);
+	if (latest == 0)
+		return huce_fail(err, HUCE_EDB, "this huce-syncd has no PostgreSQL "
+				 "schema built in (schema/" SCHEMA_SET "/ is missing "
+				 "from schema/meson.build)");
+	rc = run_text(s, "BEGIN; SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
+		      err, "cannot lock the schema");
+	if (rc)
+		return rc;
+	res = PQexec(s->conn, "SELECT to_regclass('meta') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = pg_fail(s, res, err, "cannot read the schema version");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		res = PQexec(s->conn, "SELECT value FROM meta WHERE key = 'schema'");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = pg_fail(s, res, err, "cannot read the schema version");
+			goto out;
+		}
+		if (PQntuples(res) != 1 ||
+		    huce_parse_i64(PQgetvalue(res, 0, 0), &have) || have < 0) {
+			rc = huce_fail(err, HUCE_EDB, "PostgreSQL database %s has a "
+				       "table meta but no huce schema version",
+				       s->where);
+			goto out;
+		}
+	}
+	PQclear(res);
+	res = NULL;
+	if (have > latest) {
+		rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s has schema %d, "
+			       "newer than this program (%d)", s->where, (int)have, latest);
+		goto out;
+	}
+	for (int v = (int)have + 1; v <= latest; v++) {
+		const struct huce_schema_file *f;
+
+		for (f = huce_schema_files; f->name; f++)
+			if (migration_number(f->name) == v)
+				break;
+		if (!f->name) {
+			rc = huce_fail(err, HUCE_EDB, "migration " SCHEMA_SET "/%04d "
+				       "is missing", v);
+			goto out;
+		}
+		rc = run_text(s, f->data, err, f->name);
+		if (rc)
+			goto out;
+		huce_info("PostgreSQL store at %s: applied %s", s->where, f->name);
+	}
+	if (have != latest) {
+		snprintf(vbuf, sizeof(vbuf), "%d", latest);
+		p_str(&p, vbuf);
+		rc = run_cmd(s, "INSERT INTO meta(key, value) VALUES('schema', $1) "
+			     "ON CONFLICT(key) DO UPDATE SET value = EXCLUDED.value",
+			     &p, err, "cannot write the schema version");
+		if (rc)
+			goto out;
+	}
+	rc = huce_random_bytes(key, sizeof(key));
+	if (rc) {
+		huce_fail(err, rc, "cannot make the town key");
+		goto out;
+	}
+	huce_hex(key, sizeof(key), hex);
+	p.n = 0;
+	p_str(&p, hex);
+	rc = run_cmd(s, "INSERT INTO meta(key, value) VALUES('town_key', $1) "
+		     "ON CONFLICT(key) DO NOTHING", &p, err,
+		     "cannot write the town key");
+	if (!rc)
+		rc = run_text(s, "COMMIT", err, "cannot commit the schema");
+out:
+	PQclear(res);
+	if (rc)
+		rollback_locked(s);
+	return rc;
+}
+
+/* "user@host:port/db" from the URL and libpq's environment defaults. */
+static void describe(struct pg_store *s, PQconninfoOption *opts)
+{
+	const char *host = NULL, *port = NULL, *db = NULL, *user = NULL;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		if (!o->val || !*o->val)
+			continue;
+		if (strcmp(o->keyword, "host") == 0 ||
+		    (strcmp(o->keyword, "hostaddr") == 0 && !host))
+			host = o->val;
+		else if (strcmp(o->keyword, "port") == 0)
+			port = o->val;
+		else if (strcmp(o->keyword, "dbname") == 0)
+			db = o->val;
+		else if (strcmp(o->keyword, "user") == 0)
+			user = o->val;
+	}
+	if (!host)
+		host = getenv("PGHOST");
+	if (!port)
+		port = getenv("PGPORT");
+	if (!db)
+		db = getenv("PGDATABASE");
+	if (!user)
+		user = getenv("PGUSER");
+	snprintf(s->where, sizeof(s->where), "%s%s%s:%s/%s",
+		 user ? user : "", user ? "@" : "",
+		 host && *host ? host : "localhost", port && *port ? port : "5432",
+		 db && *db ? db : (user ? user : "(default)"));
+}
+
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    struct huce_error *err)
+{
+	/*
+	 * Defaults before the URL (which may override them), the encoding
+	 * after it (which it may not).
+	 */
+	static const char *const keys[] = {
+		"connect_timeout", "fallback_application_name", "options",
+		"dbname", "client_encoding", NULL
+	};
+	const char *vals[] = {
+		"10", "huce-syncd",
+		"-c lock_timeout=30s -c idle_in_transaction_session_timeout=300s",
+		url, "UTF8", NULL
+	};
+	struct pg_store *s;
+	pthread_mutexattr_t attr;
+	PQconninfoOption *opts;
+	char *perr = NULL;
+	enum huce_err rc;
+
+	*out = NULL;
+	opts = PQconninfoParse(url, &perr);
+	if (!opts) {
+		char line[400];
+
+		/* libpq names the bad part; none of it is the password. */
+		one_line(line, sizeof(line), perr);
+		PQfreemem(perr);
+		return huce_fail(err, HUCE_EUSAGE, "invalid PostgreSQL URL: %s",
+				 line[0] ? line : "cannot parse it");
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		PQconninfoFree(opts);
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	describe(s, opts);
+	PQconninfoFree(opts);
+	s->base.ops = &pg_ops;
+	s->rgen = 1;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&s->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (!s->conn) {
+		pg_close(&s->base);
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		char line[400];
+
+		one_line(line, sizeof(line), PQerrorMessage(s->conn));
+		rc = huce_fail(err, HUCE_EDB, "cannot connect to PostgreSQL at %s: %s",
+			       s->where, line);
+		pg_close(&s->base);
+		return rc;
+	}
+	rc = session_setup(s, err);
+	if (!rc)
+		rc = migrate(s, err);
+	if (rc) {
+		pg_close(&s->base);
+		return rc;
+	}
+	*out = &s->base;
+	return HUCE_OK;
+}
+
+#endif /* HUCE_HAVE_LIBPQ */
