@@ -36,5 +36,30 @@ test: deps $(TESTBUILD)/build.ninja
 		--timeout-multiplier 2 || true
 	@scripts/test-summary.py $(TESTBUILD)
 
+# Long runs, not part of `make test`.
+#   make soak    1,000 kill -9 trials and the long load run (sanitizer build)
+#   make fuzz    each libFuzzer target for FUZZ_SECONDS (clang)
+#   make bench   huce beside PouchDB and the machine's limits (BENCH_QUICK=1
+#                for a few minutes instead of ~25)
+FUZZ_SECONDS ?= 300
+SOAK_KILLS ?= 1000
+
+soak: deps $(TESTBUILD)/build.ninja
+	ninja -C $(TESTBUILD)
+	HUCE=$(CURDIR)/$(TESTBUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(TESTBUILD)/syncd/huce-syncd \
+	HUCE_BUILDDIR=$(CURDIR)/$(TESTBUILD) \
+		tests/fault/crash.sh --kills $(SOAK_KILLS)
+	HUCE=$(CURDIR)/$(TESTBUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(TESTBUILD)/syncd/huce-syncd \
+	HUCE_BUILDDIR=$(CURDIR)/$(TESTBUILD) HUCE_SRCDIR=$(CURDIR) HUCE_LOAD_LONG=1 \
+		bash tests/e2e/t0510-load.sh
+
+fuzz: deps
+	@dpkg-query -W clang >/dev/null 2>&1 || apt-get install -y -qq clang libclang-rt-14-dev
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: deps
+	@dpkg-query -W nodejs >/dev/null 2>&1 || command -v node >/dev/null || apt-get install -y -qq nodejs npm
+	tests/bench/run.sh build-bench
+
 clean:
-	rm -rf $(BUILD) $(TESTBUILD)
+	rm -rf $(BUILD) $(TESTBUILD) build-bench build-fuzz

@@ -1350,6 +1350,36 @@ static int only_keys(const cJSON *o, const char *const *keys)
 }
 
 /*
+ * cJSON ends a string at an escaped NUL ("abc\u0000def" parses as
+ * "abc"), which would store a silently cut value.  Turn every \u0000
+ * escape inside a string into \u001f before parsing, in place: the entry
+ * is then refused by the ordinary text checks ("control character")
+ * instead of landing truncated.
+ */
+static void nul_escapes_to_controls(char *p, size_t n)
+{
+	int in_string = 0;
+
+	for (size_t i = 0; p && i < n; i++) {
+		if (!in_string) {
+			if (p[i] == '"')
+				in_string = 1;
+			continue;
+		}
+		if (p[i] == '"') {
+			in_string = 0;
+		} else if (p[i] == '\\' && i + 1 < n) {
+			if (p[i + 1] == 'u' && i + 5 < n && p[i + 2] == '0' &&
+			    p[i + 3] == '0' && p[i + 4] == '0' && p[i + 5] == '0') {
+				p[i + 4] = '1';
+				p[i + 5] = 'f';
+			}
+			i++;	/* skip the escaped character */
+		}
+	}
+}
+
+/*
  * Check the shape of the payload against the header: {"entries":[...]}
  * with count entries whose seqs rise strictly from first_seq to
  * last_seq (the agent may leave holes where it quarantined entries),
@@ -1480,6 +1510,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 		ret = huce_fail(err, HUCE_EINVAL, "batch payload is not UTF-8 text");
 		goto out;
 	}
+	nul_escapes_to_controls(payload.data, payload.len);
 	root = cJSON_ParseWithLengthOpts(payload.data ? payload.data : "",
 					 payload.len, &end, 0);
 	while (root && end < payload.data + payload.len &&

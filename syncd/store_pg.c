@@ -1055,6 +1055,10 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 	return rc;
 }
 
+static enum huce_err pg_audit(struct store *base, const char *actor,
+			      const char *action, const char *detail,
+			      struct huce_error *err);
+
 static enum huce_err pg_device_auth(struct store *base,
 				    const char *token_hash_hex, char **device,
 				    struct huce_error *err)
@@ -1082,6 +1086,10 @@ static enum huce_err pg_device_auth(struct store *base,
 	}
 	PQclear(res);
 	if (!name || revoked) {
+		/* A revoked laptop knocking is worth a line in the audit log. */
+		if (revoked && !s->in_tx)
+			pg_audit(base, name, "token-refused",
+				 "a revoked device token was used", NULL);
 		unlock(s);
 		free(name);
 		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :

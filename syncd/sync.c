@@ -200,7 +200,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	char endpoint[1200];
 	char *device = device_name(l);
 	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
-	int gaps = 0, busy = 0;
+	int gaps = 0, busy = 0, probed = 0;
 	enum huce_err rc = HUCE_OK;
 
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/batches", url);
@@ -210,8 +210,18 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		cJSON *res;
 
 		rc = build_payload(l, acked, budget, &payload, &first, &last, &count, err);
-		if (rc || count == 0)
+		if (rc)
 			break;
+		/*
+		 * Nothing to send: still ask once (an empty batch) what the
+		 * central has of ours.  A central restored from an older
+		 * backup has a lower high-water mark than what it once
+		 * acknowledged, and only this laptop can give the rest back.
+		 */
+		if (count == 0 && (probed || acked == 0))
+			break;
+		if (count == 0)
+			probed = 1;
 		huce_buf_reset(&batch);
 		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
 				       (uint32_t)count, payload.data, payload.len,
@@ -274,6 +284,23 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			cJSON_Delete(res);
 			rc = huce_fail(err, HUCE_ESERVER, "push: central's answer has no acked seq");
 			break;
+		}
+		if (count == 0) {
+			int64_t hwm = (int64_t)cJSON_GetObjectItem(res, "acked")->valuedouble;
+
+			cJSON_Delete(res);
+			if (hwm >= acked)
+				break;
+			huce_warn("the central has our entries up to seq %lld only (restored "
+				  "from a backup?): sending the rest again", (long long)hwm);
+			rc = huce_db_run(l->db, err,
+				"UPDATE outbox SET state = 'pending' WHERE seq > ?1 AND state = 'acked'",
+				"i", hwm);
+			if (!rc)
+				rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
+			if (rc)
+				break;
+			continue;
 		}
 		rc = record_ack(l, (int64_t)cJSON_GetObjectItem(res, "acked")->valuedouble,
 				cJSON_GetObjectItem(res, "rejected"), &nrej, err);
@@ -341,6 +368,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 	struct huce_http_resp resp = { 0 };
 	char endpoint[1300];
 	enum huce_err rc = HUCE_OK;
+	int repulled = 0;
 
 	for (;;) {
 		int64_t cursor = huce_db_meta_int(l->db, "cursor", 0);
@@ -361,6 +389,28 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 		if (!page) {
 			rc = huce_fail(err, HUCE_ESERVER, "pull: the central's page is not JSON");
 			break;
+		}
+		{
+			const cJSON *head = cJSON_GetObjectItem(page, "head");
+
+			/*
+			 * The central's newest version is below what we have
+			 * seen: it was restored from an older backup, and its
+			 * versions will be given again to other changes.  Pull
+			 * everything again (applying a record twice is harmless).
+			 */
+			if (cJSON_IsNumber(head) && (int64_t)head->valuedouble < cursor &&
+			    !repulled) {
+				cJSON_Delete(page);
+				huce_warn("the central's history ends at version %lld, before ours "
+					  "(%lld): pulling everything again",
+					  (long long)head->valuedouble, (long long)cursor);
+				repulled = 1;
+				rc = huce_db_meta_set_int(l->db, "cursor", 0, err);
+				if (rc)
+					break;
+				continue;
+			}
 		}
 		rc = apply_page(l, page, &st->pulled, err);
 		more = cJSON_IsTrue(cJSON_GetObjectItem(page, "more"));
@@ -526,7 +576,7 @@ out:
 
 static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 				const struct huce_sync_opts *o, char **token,
-				struct huce_error *err)
+				char **pin, struct huce_error *err)
 {
 	enum huce_err rc = huce_http_init(h, err);
 
@@ -546,6 +596,10 @@ static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 	}
 	*token = huce_db_meta_get(l->db, "token");
 	h->token = *token;
+	if (!o->pin)
+		*pin = huce_db_meta_get(l->db, "pin");
+	if (*pin)
+		h->pin = *pin;
 	return HUCE_OK;
 }
 
@@ -555,7 +609,7 @@ enum huce_err huce_sync_run(struct huce_local *l,
 {
 	struct huce_http h;
 	char *url = huce_db_meta_get(l->db, "central_url");
-	char *token = NULL;
+	char *token = NULL, *pin = NULL;
 	char now[21];
 	enum huce_err rc;
 
@@ -564,7 +618,7 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		return huce_fail(err, HUCE_EUSAGE,
 				 "this laptop is not enrolled: run `huce enroll URL TOKEN` "
 				 "(or carry a file: `huce export FILE`)");
-	rc = setup_http(l, &h, o, &token, err);
+	rc = setup_http(l, &h, o, &token, &pin, err);
 	if (!rc)
 		rc = push(l, &h, url, o, st, err);
 	if (!rc)
@@ -584,6 +638,7 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		free((char *)h.ca_file);
 	huce_http_release(&h);
 	free(token);
+	free(pin);
 	free(url);
 	return rc;
 }
@@ -644,6 +699,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "central_device", dev, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "town_key", key, err);
+		if (!rc)
+			rc = o->pin ? huce_db_meta_set(l->db, "pin", o->pin, err) :
+				huce_db_run(l->db, err, "DELETE FROM meta WHERE key = 'pin'", "");
 		if (!rc && o->ca_file) {
 			char *abs = realpath(o->ca_file, NULL);
 

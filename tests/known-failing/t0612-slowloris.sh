@@ -1,0 +1,122 @@
+#!/bin/bash
+# t0612-slowloris.sh - clients that send their request a byte at a time
+# (issue 4, item 3: "slowloris: headers dribbled byte by byte:
+# connection timeout").  t0310 checks that a few half-sent requests do not
+# block other clients while the central has connections to spare; this
+# test checks what a slowloris attack really does: keep every connection
+# slot busy by sending one byte just before the idle timeout, for ever.
+#
+# The central runs with --timeout 2 (idle limit) and small connection
+# limits (--max-connections 8 --per-ip 4) so that a handful of sockets
+# stand for the 256 / 64 of the defaults.  What must hold:
+#   1. a connection that is silent is closed after --timeout (control);
+#   2. a connection that dribbles its *headers* is closed within a bounded
+#      time (here 5 x --timeout) although it is never idle for 2 s;
+#   3. so is one that dribbles its *body*;
+#   4. while 8 dribblers from two addresses hold every slot, a client
+#      from a third address is served within 10 s;
+#   5. afterwards the central serves normally and its log is clean.
+# Every wait is bounded; the whole test takes about 45 s.
+
+. "$(dirname "$0")/lib.sh"
+. "$HUCE_SRCDIR/tests/tools/httplib.sh"
+
+S="$TRASH/central.db"
+B="$TRASH/b"
+new_token "$S" laptop-1 >"$TRASH/tok1" || exit 1
+T1=$(cat "$TRASH/tok1")
+start_central c "$S" --timeout 2 --max-connections 8 --per-ip 4 || exit 1
+
+cat >"$TRASH/dribble.py" <<'EOF'
+# dribble.py PORT MODE SECONDS [SRC N]: open N connections (from source
+# address SRC), send the start of a request, then one byte a second.
+# Prints the seconds until the server closed each one, or "open" if it
+# still was after SECONDS.  MODE: idle (send nothing more), header, body.
+import socket, sys, time
+port, mode, limit = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+src = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
+n = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+token = (sys.argv[6] if len(sys.argv) > 6 else "").encode()
+start = {"idle": b"GET /v1/health HTTP/1.1\r\nHost: x\r\n",
+         "header": b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+         "body": b"POST /v1/batches HTTP/1.1\r\nHost: x\r\n"
+                 b"Authorization: Bearer " + token + b"\r\n"
+                 b"Content-Type: application/x-huce-batch\r\n"
+                 b"Content-Length: 100000\r\n\r\nHUCB"}[mode]
+socks = []
+for _ in range(n):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    s.sendall(start)
+    s.setblocking(False)
+    socks.append(s)
+t0 = time.time()
+closed = {}
+while time.time() - t0 < limit and len(closed) < n:
+    time.sleep(0.5 if mode == "idle" else 1.0)
+    for i, s in enumerate(socks):
+        if i in closed:
+            continue
+        try:
+            if s.recv(4096) == b"":
+                closed[i] = time.time() - t0
+                continue
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed[i] = time.time() - t0
+            continue
+        if mode != "idle":
+            try:
+                s.sendall(b"a")
+            except OSError:
+                closed[i] = time.time() - t0
+print(" ".join("%.0f" % closed[i] if i in closed else "open" for i in range(n)))
+EOF
+
+test_expect_success 'a silent connection is closed after --timeout' '
+	r=$(python3 "$TRASH/dribble.py" "$c_PORT" idle 10) &&
+	echo "closed after: $r" &&
+	test "$r" != open && test "$r" -le 5
+'
+
+test_expect_success 'a connection dribbling its headers is closed within 5 x --timeout' '
+	r=$(python3 "$TRASH/dribble.py" "$c_PORT" header 12) &&
+	echo "closed after: $r" &&
+	test "$r" != open && test "$r" -le 10
+'
+
+test_expect_success 'a connection dribbling its body is closed within 5 x --timeout' '
+	r=$(python3 "$TRASH/dribble.py" "$c_PORT" body 12 127.0.0.1 1 "$T1") &&
+	echo "closed after: $r" &&
+	test "$r" != open && test "$r" -le 10
+'
+
+test_expect_success 'eight dribblers from two addresses do not lock a third out' '
+	python3 "$TRASH/dribble.py" "$c_PORT" header 20 127.0.0.2 4 >"$TRASH/d2" &
+	p2=$!
+	python3 "$TRASH/dribble.py" "$c_PORT" header 20 127.0.0.3 4 >"$TRASH/d3" &
+	p3=$!
+	sleep 2
+	ok=0
+	for i in $(seq 1 5); do
+		code=$(curl -s -m 2 -o /dev/null -w "%{http_code}" --interface 127.0.0.4 \
+			"$c_URL/v1/health")
+		echo "try $i: $code"
+		[ "$code" = 200 ] && { ok=1; break; }
+	done
+	wait $p2 $p3
+	echo "dribblers closed after: $(cat "$TRASH/d2") / $(cat "$TRASH/d3")"
+	test "$ok" = 1
+'
+
+test_expect_success 'the central serves normally afterwards, and its log is clean' '
+	health_ok "$c_URL" &&
+	expect_status 200 "$B" -H "Authorization: Bearer $T1" "$c_URL/v1/changes?after=0" &&
+	kill -0 "$c_PID" &&
+	! grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$TRASH/c.log"
+'
+
+stop_central c
+test_done
