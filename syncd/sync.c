@@ -310,6 +310,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		st->pushed += count - nrej;
 		st->quarantined += nrej;
 		gaps = busy = 0;
+		probed = 1;	/* the answer told us the high-water mark */
 		if (budget * 2 <= BATCH_RAW_MAX)
 			budget *= 2;
 		progress(o, "pushed", st->pushed + st->quarantined, total, h->bytes_up);
