@@ -193,9 +193,10 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 	}
 	switch (f->type) {
 	case HUCE_F_INT:
+		/* range before the cast: a double beyond long long is UB to convert */
 		if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
-		    v->valuedouble != (double)(long long)v->valuedouble ||
-		    v->valuedouble < 0 || v->valuedouble > 9007199254740992.0)
+		    v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
+		    v->valuedouble != (double)(long long)v->valuedouble)
 			return huce_fail(err, HUCE_EINVAL,
 					 "%s.%s must be a non-negative integer",
 					 k->kind, f->name);

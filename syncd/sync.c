@@ -37,6 +37,23 @@
 #define PHOTO_MAX	((int64_t)64 << 20)
 #define PHOTO_BATCH	256
 
+/*
+ * A non-negative integer from JSON that came from outside (the central,
+ * an acknowledgement file), or -1: converting a double beyond int64 is
+ * undefined behaviour, so the range is checked first.
+ */
+static int64_t jnum(const cJSON *v)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!(d >= 0 && d <= 9007199254740992.0))
+		return -1;
+	return (int64_t)d;
+}
+
 /* The name this laptop has at the central (its token's device). */
 static char *device_name(struct huce_local *l)
 {
@@ -140,7 +157,7 @@ static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 			 msg ? msg : "");
 		rc = huce_db_run(l->db, err,
 			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
-			"is", (int64_t)seq->valuedouble, reason);
+			"is", jnum(seq), reason);
 		(*nrej)++;
 	}
 	if (!rc) {
@@ -241,7 +258,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		if (resp.status == 409) {
 			cJSON *j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 			const cJSON *exp = cJSON_GetObjectItem(j, "expected");
-			int64_t e = cJSON_IsNumber(exp) ? (int64_t)exp->valuedouble : -1;
+			int64_t e = cJSON_IsNumber(exp) ? jnum(exp) : -1;
 
 			cJSON_Delete(j);
 			if (e < 1 || ++gaps > 3) {
@@ -286,7 +303,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			break;
 		}
 		if (count == 0) {
-			int64_t hwm = (int64_t)cJSON_GetObjectItem(res, "acked")->valuedouble;
+			int64_t hwm = jnum(cJSON_GetObjectItem(res, "acked"));
 
 			cJSON_Delete(res);
 			if (hwm >= acked)
@@ -302,7 +319,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				break;
 			continue;
 		}
-		rc = record_ack(l, (int64_t)cJSON_GetObjectItem(res, "acked")->valuedouble,
+		rc = record_ack(l, jnum(cJSON_GetObjectItem(res, "acked")),
 				cJSON_GetObjectItem(res, "rejected"), &nrej, err);
 		cJSON_Delete(res);
 		if (rc)
@@ -331,7 +348,7 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 	const cJSON *ch;
 	enum huce_err rc;
 
-	if (!cJSON_IsArray(changes) || !cJSON_IsNumber(next))
+	if (!cJSON_IsArray(changes) || jnum(next) < 0)
 		return huce_fail(err, HUCE_ESERVER, "pull: malformed page from the central");
 	rc = huce_local_begin(l, err);
 	if (rc)
@@ -342,11 +359,11 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 		const cJSON *ver = cJSON_GetObjectItem(ch, "version");
 		const cJSON *fields = cJSON_GetObjectItem(ch, "fields");
 
-		if (!id || !kind || !cJSON_IsNumber(ver) || !cJSON_IsObject(fields)) {
+		if (!id || !kind || jnum(ver) < 0 || !cJSON_IsObject(fields)) {
 			rc = huce_fail(err, HUCE_ESERVER, "pull: malformed change from the central");
 			break;
 		}
-		rc = huce_local_apply(l, kind, id, (int64_t)ver->valuedouble,
+		rc = huce_local_apply(l, kind, id, jnum(ver),
 				      cJSON_IsTrue(cJSON_GetObjectItem(ch, "deleted")),
 				      fields, err);
 		if (rc)
@@ -354,7 +371,7 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 		(*applied)++;
 	}
 	if (!rc)
-		rc = huce_db_meta_set_int(l->db, "cursor", (int64_t)next->valuedouble, err);
+		rc = huce_db_meta_set_int(l->db, "cursor", jnum(next), err);
 	if (!rc)
 		rc = huce_local_commit(l, err);
 	if (rc)
@@ -400,12 +417,13 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 			 * versions will be given again to other changes.  Pull
 			 * everything again (applying a record twice is harmless).
 			 */
-			if (cJSON_IsNumber(head) && (int64_t)head->valuedouble < cursor &&
+			if (jnum(head) >= 0 && jnum(head) < cursor &&
 			    !repulled) {
+				long long hv = (long long)jnum(head);
+
 				cJSON_Delete(page);
 				huce_warn("the central's history ends at version %lld, before ours "
-					  "(%lld): pulling everything again",
-					  (long long)head->valuedouble, (long long)cursor);
+					  "(%lld): pulling everything again", hv, (long long)cursor);
 				repulled = 1;
 				rc = huce_db_meta_set_int(l->db, "cursor", 0, err);
 				if (rc)
@@ -491,7 +509,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 			rc = huce_fail(err, HUCE_ESERVER, "photo: the central's answer has no offset");
 			break;
 		}
-		offset = (int64_t)off->valuedouble;
+		offset = jnum(off);
 		if (cJSON_IsTrue(cJSON_GetObjectItem(j, "complete"))) {
 			cJSON_Delete(j);
 			*done = 1;
@@ -820,7 +838,11 @@ enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 			       path, dev, device ? device : "?");
 		goto out;
 	}
-	*acked = (int64_t)a->valuedouble;
+	*acked = jnum(a);
+	if (*acked < 0) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
+		goto out;
+	}
 	if (*acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
 		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges entries this laptop never wrote", path);
 		goto out;
