@@ -32,7 +32,7 @@ test: deps $(TESTBUILD)/build.ninja
 	ninja -C $(TESTBUILD)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	meson test -C $(TESTBUILD) --print-errorlogs --num-processes 2 \
+	meson test -C $(TESTBUILD) --print-errorlogs --num-processes 4 \
 		--timeout-multiplier 2 || true
 	@scripts/test-summary.py $(TESTBUILD)
 
