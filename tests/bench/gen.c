@@ -739,7 +739,8 @@ static int household(struct gen *g, unsigned gi, char heads[][32], int *nheads)
 	if (ensure_group(g, gi))
 		return -1;
 	if (contracted) {
-		ti = (int)rnd_below(g->nteams);
+		/* teams work where they are: a team near the group's place in the town */
+		ti = (int)(((uint64_t)gi * g->nteams / g->ngroups + rnd_below(3)) % g->nteams);
 		if (ensure_team(g, (unsigned)ti))
 			return -1;
 		if (g->teams[ti].households++ == 0) {

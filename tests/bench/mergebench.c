@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include <zlib.h>
@@ -41,6 +42,16 @@
 #include "huce_crypto.h"
 #include "huce_record.h"
 #include "store.h"
+
+/* CPU seconds (user + system) of this process. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 static double now_s(void)
 {
@@ -582,7 +593,8 @@ static void pull_probe(struct central *c, int64_t stored, struct huce_buf *out)
 struct totals {
 	int64_t entries, batches;
 	uint64_t raw, z;
-	double build, deflate, inflate, apply, raw_ins, craw_ins, cmp_ins;
+	double build, deflate, inflate, apply, raw_ins, craw_ins, cmp_ins, apply_cpu;
+	double raw_cpu, craw_cpu, cmp_cpu;
 };
 
 static const char usage[] =
@@ -684,7 +696,7 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		int64_t first, last, count;
-		double t0, tb, td, ti, ta, tr = 0, tc = 0, tk = 0;
+		double t0, tb, td, ti, ta, tr = 0, tc = 0, tk = 0, c0, ca, cr = 0, cc = 0, ck = 0;
 		cJSON *result = NULL;
 		uint64_t expected = 0;
 		const cJSON *rej;
@@ -708,12 +720,14 @@ int main(int argc, char **argv)
 		ti = zlib_inflate(zout.data, zout.len, inflated, HUCE_BATCH_MAX_RAW + 1);
 		/* the merge */
 		t0 = now_s();
+		c0 = cpu_s();
 		if (central_apply_batch(&c, device, batch.data, batch.len, &result, &expected,
 					&err)) {
 			fprintf(stderr, "huce-bench-merge: apply: %s\n", err.msg);
 			goto out;
 		}
 		ta = now_s() - t0;
+		ca = cpu_s() - c0;
 		rej = cJSON_GetObjectItem(result, "rejected");
 		if (cJSON_GetArraySize(rej)) {
 			char *txt = cJSON_PrintUnformatted(cJSON_GetArrayItem(rej, 0));
@@ -732,22 +746,28 @@ int main(int argc, char **argv)
 			int bad;
 
 			t0 = now_s();
+			c0 = cpu_s();
 			bad = !rows || raw_insert(&raw, rows, nr);
 			tr = now_s() - t0;
+			cr = cpu_s() - c0;
 			t0 = now_s();
+			c0 = cpu_s();
 			bad = bad || !crows || craw_insert(&craw, crows, nc, device);
 			tc = now_s() - t0;
+			cc = cpu_s() - c0;
 			t0 = now_s();
+			c0 = cpu_s();
 			bad = bad || cmp_insert(&cmp, crows, nc, device);
 			tk = now_s() - t0;
+			ck = cpu_s() - c0;
 			rows_release(rows, nr);
 			crows_release(crows, nc);
 			if (bad)
 				goto out;
 		}
-		huce_buf_printf(&bstats, "%s[%lld,%lld,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f]",
+		huce_buf_printf(&bstats, "%s[%lld,%lld,%zu,%zu,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f]",
 				bstats.len ? "," : "", (long long)t.entries, (long long)count,
-				payload.len, batch.len, tb, td, ti, ta, tr, tc, tk);
+				payload.len, batch.len, tb, td, ti, ta, tr, tc, tk, ca);
 		t.entries += count;
 		t.batches++;
 		t.raw += payload.len;
@@ -756,6 +776,10 @@ int main(int argc, char **argv)
 		t.deflate += td;
 		t.inflate += ti;
 		t.apply += ta;
+		t.apply_cpu += ca;
+		t.raw_cpu += cr;
+		t.craw_cpu += cc;
+		t.cmp_cpu += ck;
 		t.raw_ins += tr;
 		t.craw_ins += tc;
 		t.cmp_ins += tk;
@@ -776,18 +800,21 @@ int main(int argc, char **argv)
 		pull_probe(&c, t.entries, &cstats);
 	printf("{\"device\":\"%s\",\"batch_fields\":[\"stored_before\",\"entries\","
 	       "\"raw_bytes\",\"z_bytes\",\"build_s\",\"zlib_deflate_s\",\"zlib_inflate_s\","
-	       "\"apply_s\",\"raw_typed_s\",\"raw_central_s\",\"raw_compact_s\"],\"batches\":[%s],"
+	       "\"apply_s\",\"raw_typed_s\",\"raw_central_s\",\"raw_compact_s\",\"apply_cpu_s\"],\"batches\":[%s],"
 	       "\"checkpoints\":[%s],", device, bstats.data ? bstats.data : "",
 	       cstats.data ? cstats.data : "");
 	printf("\"entries\":%lld,\"nbatches\":%lld,\"raw_bytes\":%llu,\"z_bytes\":%llu,"
 	       "\"build_s\":%.6f,\"deflate_s\":%.6f,\"inflate_s\":%.6f,\"apply_s\":%.6f,"
+	       "\"apply_cpu_s\":%.6f,\"raw_typed_cpu_s\":%.6f,\"raw_central_cpu_s\":%.6f,"
+	       "\"raw_compact_cpu_s\":%.6f,"
 	       "\"raw_typed_s\":%.6f,\"raw_central_s\":%.6f,\"raw_compact_s\":%.6f,"
 	       "\"merge_records_per_s\":%.1f,\"raw_typed_records_per_s\":%.1f,"
 	       "\"raw_central_records_per_s\":%.1f,\"raw_compact_records_per_s\":%.1f,"
 	       "\"deflate_mb_per_s\":%.2f,"
 	       "\"inflate_mb_per_s\":%.2f,\"build_records_per_s\":%.1f}\n",
 	       (long long)t.entries, (long long)t.batches, (unsigned long long)t.raw,
-	       (unsigned long long)t.z, t.build, t.deflate, t.inflate, t.apply, t.raw_ins,
+	       (unsigned long long)t.z, t.build, t.deflate, t.inflate, t.apply, t.apply_cpu,
+	       t.raw_cpu, t.craw_cpu, t.cmp_cpu, t.raw_ins,
 	       t.craw_ins, t.cmp_ins, t.apply > 0 ? (double)t.entries / t.apply : 0.0,
 	       t.raw_ins > 0 ? (double)t.entries / t.raw_ins : 0.0,
 	       t.craw_ins > 0 ? (double)t.entries / t.craw_ins : 0.0,

@@ -505,8 +505,8 @@ copy_db "$DATA/big-$BIG.db" "$d/dev.db"
 "$HUCE" --db "$d/dev.db" enroll "$C_URL" "$tok" >/dev/null
 c0=$(cpu_s "$C_PID")
 t0=$(now)
-/usr/bin/time -v "$SYNCB" --db "$d/dev.db" --mode push >"$RAW/big-push.json" 2>"$LOGS/big-agent.err" ||
-	die "big push (see $LOGS/big-agent.err)"
+/usr/bin/time -v "$SYNCB" --db "$d/dev.db" --mode push --requests --central-pid "$C_PID" \
+	>"$RAW/big-push.json" 2>"$LOGS/big-agent.err" || die "big push (see $LOGS/big-agent.err)"
 t1=$(now)
 add_field "$RAW/big-push.json" central_cpu_s "$(elapsed "$(cpu_s_done "$c0")" "$(cpu_s "$C_PID")")"
 crss=$(vmhwm "$C_PID")
@@ -523,27 +523,22 @@ for _ in 1 2 3; do
 done
 echo "{\"stored\": $BIG, \"page_1000_s\": $best}" >"$RAW/pullpage-big.json"
 stop_pid "$C_PID"
-python3 - "$LOGS/central-big.log" "$BIG" "$(elapsed "$t0" "$t1")" "$agent_rss" "$crss" \
-	"" "$(head -c 300 "$RAW/big-push.json" | tr -d '"')" \
+python3 - "$RAW/big-push.json" "$BIG" "$(elapsed "$t0" "$t1")" "$agent_rss" "$crss" \
 	>"$RAW/big.json" <<'PY'
-import json, re, sys
-log, n, secs, arss, crss = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
-batches = []
-pages = 0
-for line in open(log):
-    m = re.search(r"POST /v1/batches status=200 .*?count=(\d+).*?applied=(\d+).*?ms=(\d+)", line)
-    if m:
-        batches.append((int(m.group(1)), int(m.group(3))))
-    elif "GET /v1/changes status=200" in line:
-        pages += 1
-stored = 0
+import json, sys
+push = json.load(open(sys.argv[1]))
+n, secs, arss, crss = int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
 rows = []
-for count, ms in batches:
-    rows.append([stored, count, ms / 1000.0])
-    stored += count
+stored = 0
+# per_request: [post, status, entries, raw, body, response, seconds, central CPU s]
+for post, status, count, raw, body, resp, s, cpu in push.get("per_request", []):
+    if post and status == 200 and count:
+        rows.append([stored, count, s, cpu])
+        stored += count
 print(json.dumps({"records": n, "seconds": secs, "agent_peak_rss_kib": int(arss or 0),
-                  "central_peak_rss_kib": int(crss or 0), "batches": rows, "pages": pages,
-                  "agent": sys.argv[7]}))
+                  "central_peak_rss_kib": int(crss or 0), "batches": rows,
+                  "push_records_per_s": push.get("records_per_s"),
+                  "agent_cpu_s": push.get("cpu_s"), "central_cpu_s": push.get("central_cpu_s")}))
 PY
 fi
 

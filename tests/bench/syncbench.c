@@ -17,6 +17,10 @@
  * (tests/bench/discard.c, a handler that throws the bytes away) through
  * the same libcurl client and count MB/s and requests/s.
  *
+ * --requests adds per_request: [post, status, entries, raw bytes, body
+ * bytes, response bytes, seconds, central CPU seconds]; the last is
+ * measured from /proc/PID/stat when --central-pid names the central.
+ *
  * Prints one JSON object on stdout.
  */
 #include <dirent.h>
@@ -59,6 +63,7 @@ static double now_s(void)
 
 struct req_rec {
 	int post;
+	double central_cpu;	/* CPU seconds the central spent meanwhile (--central-pid) */
 	long status;
 	uint32_t count;		/* entries in the batch (POST) */
 	uint64_t raw;		/* uncompressed payload bytes (POST) */
@@ -67,6 +72,29 @@ struct req_rec {
 };
 
 static struct req_rec *reqs;
+static int central_pid;
+
+/* CPU seconds (user + system) process pid has used, or 0. */
+static double proc_cpu_s(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fp = fopen(path, "r");
+	if (!fp)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* fields after the command name */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 static size_t nreq, areq;
 static const char *save_dir;
 static unsigned saved;
@@ -77,7 +105,7 @@ enum huce_err bench_http_request(struct huce_http *h, const char *url,
 				 struct huce_error *err)
 {
 	struct req_rec r = { 0 };
-	double t0 = now_s();
+	double t0 = now_s(), c0 = central_pid ? proc_cpu_s(central_pid) : 0;
 	enum huce_err rc;
 
 	if (body) {
@@ -103,6 +131,8 @@ enum huce_err bench_http_request(struct huce_http *h, const char *url,
 	}
 	rc = huce_http_request(h, url, content_type, body, len, resp, err);
 	r.seconds = now_s() - t0;
+	if (central_pid)
+		r.central_cpu = proc_cpu_s(central_pid) - c0;
 	r.status = resp->status;
 	r.resp = resp->body.len;
 	if (nreq == areq) {
@@ -122,10 +152,10 @@ static void print_requests(void)
 {
 	printf(",\"per_request\":[");
 	for (size_t i = 0; i < nreq; i++)
-		printf("%s[%d,%ld,%u,%llu,%zu,%zu,%.6f]", i ? "," : "", reqs[i].post,
+		printf("%s[%d,%ld,%u,%llu,%zu,%zu,%.6f,%.3f]", i ? "," : "", reqs[i].post,
 		       reqs[i].status, (unsigned)reqs[i].count,
 		       (unsigned long long)reqs[i].raw, reqs[i].body, reqs[i].resp,
-		       reqs[i].seconds);
+		       reqs[i].seconds, reqs[i].central_cpu);
 	printf("]");
 }
 
@@ -216,7 +246,7 @@ out:
 
 static const char usage[] =
 "usage: huce-bench-sync --db DEV.db --mode push|pull|sync [--save-batches DIR]\n"
-"                       [--requests]\n"
+"                       [--requests] [--central-pid PID]\n"
 "       huce-bench-sync --mode post --url URL --batches DIR [--repeat N]\n";
 
 int main(int argc, char **argv)
@@ -229,6 +259,7 @@ int main(int argc, char **argv)
 		{ "batches", required_argument, NULL, 'b' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "requests", no_argument, NULL, 'R' },
+		{ "central-pid", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -252,6 +283,7 @@ int main(int argc, char **argv)
 		case 'b': batches = optarg; break;
 		case 'r': repeat = atoi(optarg); break;
 		case 'R': show_requests = 1; break;
+		case 'P': central_pid = atoi(optarg); break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
 		}
