@@ -11,9 +11,8 @@
 # central's high-water mark for it resends from there (the central's 409
 # names the seq it expects), and a laptop whose pull cursor is above the
 # central's head pulls again from the start, so every laptop and the
-# central end with the same households.  Today that does not happen by
-# itself (the laptops do not notice the restore), so the last test
-# checks the manual recovery the operations guide gives meanwhile.
+# central end with the same households, by themselves.  The last test
+# checks the manual reset the operations guide gives as a fallback.
 
 . "$(dirname "$0")/lib.sh"
 

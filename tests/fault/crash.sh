@@ -161,6 +161,18 @@ integrity() {
 	[ "$r" = ok ] || fail "integrity_check of $2 ($1) after a kill: $r"
 }
 
+# sanitized FILE WHAT: a sanitizer report in a process's output is a
+# finding even when the process was then killed or its exit looked like
+# an ordinary failure (a sync exiting 1 is otherwise retried).
+SAN_RE='ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:'
+sanitized() {
+	if grep -Eq "$SAN_RE" "$1" 2>/dev/null; then
+		SANITIZER=$((SANITIZER + 1))
+		fail "sanitizer report from $2: $(grep -Em1 "$SAN_RE" "$1")"
+		cp "$1" "$W/sanitizer.$SANITIZER.txt"
+	fi
+}
+
 # start_central: on port 0 the very first time, then always that port.
 start_central() {
 	local pf
@@ -209,6 +221,7 @@ declare -A NMISS=([cli]=0 [fill]=0 [agent]=0 [central]=0)
 declare -A MS=([cli]=0 [fill]=0 [agent]=0 [central]=0)
 CENTRAL_INFLIGHT=0
 CONCURRENT=0
+SANITIZER=0
 ERRORS=0
 FILLS=0
 KILLED=0
@@ -250,6 +263,7 @@ run_killed() {
 	kill -9 "$pid" 2>/dev/null
 	{ wait "$pid"; } 2>/dev/null
 	RC=$?
+	sanitized "$out.err" "$kind ($*)"
 	vsay "$kind: delay ${delay}ms of ${HI[$kind]} -> exit $RC"
 }
 
@@ -268,6 +282,7 @@ bulk() {
 	"$LOADDRIVER" fill --db "$W/$d.db" --records $((BULK - pend)) \
 		--tag "b$FILLS$d" --village 阿猛村 --group 第一组 >"$W/bulk.out" 2>"$W/bulk.err"
 	rc=$?
+	sanitized "$W/bulk.err" "bulk fill"
 	note_fill "$d" "$W/bulk.out"
 	if [ "$rc" != 0 ]; then
 		ERRORS=$((ERRORS + 1))
@@ -348,6 +363,7 @@ trial_agent() {
 	if [ -n "$wpid" ]; then
 		{ wait "$wpid"; } 2>/dev/null
 		rc=$?
+		sanitized "$W/writer.err" "writer"
 		note_fill "$d" "$W/writer.out"
 		if [ "$rc" != 0 ]; then
 			ERRORS=$((ERRORS + 1))
@@ -394,6 +410,7 @@ trial_central() {
 			fail "trial $t: an agent exited $rc while the central died" ;;
 		esac
 	done
+	for d in $DEVS; do sanitized "$W/c.$d.out" "agent during a central kill"; done
 	vsay "central: delay ${delay}ms of ${HI[central]}, syncs in flight: $busy"
 	integrity "$C" central
 	adapt central "$busy"
@@ -464,11 +481,14 @@ kill_loop() {
 
 # converge: sync every laptop until a whole round moves nothing.
 converge() {
-	local round moved d line
+	local round moved d line r
 	for round in $(seq 1 15); do
 		moved=0
 		for d in $DEVS; do
-			if ! h "$d" sync >"$W/sync.out" 2>&1; then
+			h "$d" sync >"$W/sync.out" 2>&1
+			r=$?
+			sanitized "$W/sync.out" "huce sync"
+			if [ "$r" != 0 ]; then
 				moved=1
 				vsay "round $round: $d: $(tail -n 1 "$W/sync.out")"
 				sleep 0.5
@@ -490,10 +510,12 @@ converge() {
 
 check_epoch() {
 	local db r n R=$W/check.db d cnt mn mx pend quar hwm reported
-	# HUCE_CRASH_SELFTEST=lose|dup plants a loss or a duplicate, so the
-	# checks themselves are shown to fail when they should (t0500).
+	# HUCE_CRASH_SELFTEST=lose|dup|sanitizer plants a loss, a duplicate
+	# or a sanitizer report, so that the checks themselves are shown to
+	# fail when they should (t0500).
 	case ${HUCE_CRASH_SELFTEST:-} in
 	lose) echo "household 01234567-89ab-7def-8123-456789abcdef selftest" >>"$W/rep.d1" ;;
+	sanitizer) echo "==1==ERROR: AddressSanitizer: selftest" >>"$W/central.log" ;;
 	dup)
 		h d1 household add --village 阿猛村 --group 第一组 --head selftest \
 			--approach new-build --build self --type three-grid >/dev/null &&
@@ -617,7 +639,10 @@ while [ "$KILLED" -lt "$KILLS" ]; do
 	kill_loop "$n"
 	converge
 	check_epoch
+	# The central's exit (SIGTERM) is when LeakSanitizer speaks.
 	stop_central
+	sanitized "$W/central.log" central
+	sanitized "$W/setup.log" set-up
 	[ "$FAILED" != "$failed_before" ] || [ -n "$KEEP" ] || rm -rf "$W"
 	vsay "epoch $EPOCH done: kills=$KILLED lost=$LOST duplicated=$DUP"
 done
@@ -629,7 +654,8 @@ say "trials=$TRIALS epochs=$EPOCH in $(( ($(now_ms) - t_start) / 1000 ))s;" \
 say "time in trials: cli=$((MS[cli] / 1000))s fill=$((MS[fill] / 1000))s" \
 	"agent=$((MS[agent] / 1000))s central=$((MS[central] / 1000))s"
 say "central log: batches=$EV_BATCHES replayed=$EV_REPLAYED 409=$EV_409 429=$EV_429" \
-	"pull_pages=$EV_PAGES; reported records=$REPORTED; unexpected exits=$ERRORS"
+	"pull_pages=$EV_PAGES; reported records=$REPORTED; unexpected exits=$ERRORS;" \
+	"sanitizer reports=$SANITIZER"
 
 echo "kills=$KILLED lost=$LOST duplicated=$DUP"
 if [ "$LOST" != 0 ] || [ "$DUP" != 0 ] || [ "$FAILED" != 0 ]; then
