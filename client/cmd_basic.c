@@ -300,7 +300,7 @@ int cmd_village(struct cli *c, int argc, char **argv)
 {
 	static const char *const cols[] = { "id", "name", "town", "households", "version", NULL };
 	static const char *const hdr[] = { "id", "name", "town", "households", "version", NULL };
-	const char *sub;
+	const char *sub = NULL;
 	int json = 0, ch, r;
 
 	r = subcommand(argc, argv, village_usage, &sub);
@@ -361,7 +361,7 @@ int cmd_group(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "village", "village_id", "name", "households", "version", NULL };
-	const char *sub, *village = NULL;
+	const char *sub = NULL, *village = NULL;
 	char vid[HUCE_ID_STRLEN + 1];
 	int json = 0, ch, r;
 
@@ -437,7 +437,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "name", "role", "households", "version", NULL };
-	const char *sub, *role = NULL, *phone = NULL;
+	const char *sub = NULL, *role = NULL, *phone = NULL;
 	int json = 0, ch, r;
 
 	r = subcommand(argc, argv, cadre_usage, &sub);
@@ -511,7 +511,7 @@ int cmd_team(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "name", "leader", "households", "accepted", "gate", "version", NULL };
-	const char *sub, *leader = NULL;
+	const char *sub = NULL, *leader = NULL;
 	int json = 0, ch, r;
 
 	r = subcommand(argc, argv, team_usage, &sub);
@@ -578,7 +578,7 @@ int cmd_target(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "village", "week", "n", "version", NULL };
-	const char *sub, *village = NULL, *week = NULL;
+	const char *sub = NULL, *village = NULL, *week = NULL;
 	char vid[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
 	int json = 0, ch, r, y, w;
 	int64_t n;

@@ -274,11 +274,18 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			if (e - 1 > acked) {
 				rc = record_ack(l, e - 1, NULL, &nrej, err);
 			} else {
-				rc = huce_db_run(l->db, err,
-					"UPDATE outbox SET state = 'pending' WHERE seq >= ?1 AND state = 'acked'",
-					"i", e);
+				/* one transaction: the outbox and acked_seq agree */
+				rc = huce_db_begin(l->db, err);
+				if (!rc)
+					rc = huce_db_run(l->db, err,
+						"UPDATE outbox SET state = 'pending' WHERE seq >= ?1 AND state = 'acked'",
+						"i", e);
 				if (!rc)
 					rc = huce_db_meta_set_int(l->db, "acked_seq", e - 1, err);
+				if (!rc)
+					rc = huce_db_commit(l->db, err);
+				if (rc)
+					huce_db_rollback(l->db);
 			}
 			if (rc)
 				break;
@@ -310,13 +317,19 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				break;
 			huce_warn("the central has our entries up to seq %lld only (restored "
 				  "from a backup?): sending the rest again", (long long)hwm);
-			rc = huce_db_run(l->db, err,
-				"UPDATE outbox SET state = 'pending' WHERE seq > ?1 AND state = 'acked'",
-				"i", hwm);
+			rc = huce_db_begin(l->db, err);
+			if (!rc)
+				rc = huce_db_run(l->db, err,
+					"UPDATE outbox SET state = 'pending' WHERE seq > ?1 AND state = 'acked'",
+					"i", hwm);
 			if (!rc)
 				rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
-			if (rc)
+			if (!rc)
+				rc = huce_db_commit(l->db, err);
+			if (rc) {
+				huce_db_rollback(l->db);
 				break;
+			}
 			continue;
 		}
 		rc = record_ack(l, jnum(cJSON_GetObjectItem(res, "acked")),
