@@ -161,10 +161,17 @@ enum huce_err huce_db_open(struct huce_db **out, const char *path,
 	 * Create the file ourselves so it is 0600 from its first byte: the
 	 * database holds households' personal data.
 	 */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	/*
+	 * O_EXCL: only a brand-new file is opened (and closed) here.  Closing
+	 * a descriptor of a file drops every POSIX lock this process holds on
+	 * it, including those of another SQLite connection already open on
+	 * an existing database, which would let it read stale pages.
+	 */
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
 		return huce_fail(err, HUCE_EIO, "cannot open database '%s': %s", path, strerror(errno));
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");

@@ -14,7 +14,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1     sizes 10k (push/pull/peer) and 100k (RSS, growth):
-#                     a few minutes; the default run takes ~20-25 minutes
+#                     2-5 minutes; the default run takes ~18 minutes
 #   BENCH_BIG=N       records of the bounded-memory / growth run (1,000,000;
 #                     100,000 with BENCH_QUICK)
 #   BENCH_SIZES="N.." push/pull/peer sizes (10000 100000; 10000 when quick)
