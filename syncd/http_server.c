@@ -70,7 +70,7 @@
 /* Compressed batch limit: the raw limit plus room for a header and zlib. */
 #define DEFAULT_MAX_BODY	(HUCE_BATCH_MAX_RAW + (size_t)64 * 1024)
 /* All request bodies held in memory at once. */
-#define DEFAULT_MAX_INFLIGHT	((size_t)256 * 1024 * 1024)
+#define DEFAULT_MAX_INFLIGHT	((size_t)64 * 1024 * 1024)
 #define DEFAULT_THREADS		4u
 #define DEFAULT_TIMEOUT		30u	/* seconds of inactivity */
 #define DEFAULT_MAX_CONN	256u
@@ -1257,7 +1257,7 @@ static const char central_usage[] =
 "  --blobs DIR          where photos are kept (default STORE.blobs for a\n"
 "                       SQLite store; required to keep photos with PostgreSQL)\n"
 "  --max-body BYTES     largest batch accepted (default 16 MiB + 64 KiB)\n"
-"  --max-inflight BYTES all bodies held at once (default 256 MiB)\n"
+"  --max-inflight BYTES all bodies held at once (default 64 MiB)\n"
 "  --threads N          worker threads (default 4)\n"
 "  --timeout S          close idle connections after S seconds (default 30)\n"
 "  --max-connections N  open connections (default 256), --per-ip N (64)\n"

@@ -1189,12 +1189,14 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	pthread_mutexattr_destroy(&attr);
 	rc = huce_db_open(&s->db, path, "central", err);
 	/*
-	 * A 10,000-entry batch is one transaction: with SQLite's default
-	 * 2 MiB page cache its dirty pages spill to the WAL over and over.
-	 * 64 MiB holds such a batch; memory is used only as pages are.
+	 * A batch is one transaction: with SQLite's default 2 MiB page
+	 * cache its dirty pages spill to the WAL over and over.  Agents send
+	 * at most 1 MiB of payload (~2,000 entries) per batch, which 16 MiB
+	 * holds; more only raised the central's RSS (149 MB at 1M records
+	 * stored with 64 MiB, 39 MB with 16: docs/PERFORMANCE.md, fix 1).
 	 */
 	if (!rc)
-		rc = huce_db_exec(s->db, "PRAGMA cache_size=-65536;"
+		rc = huce_db_exec(s->db, "PRAGMA cache_size=-16384;"
 				  "PRAGMA temp_store=MEMORY;", err);
 	if (!rc)
 		rc = ensure_town_key(s, err);

@@ -29,7 +29,7 @@
 
 #define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
 #define BATCH_RAW_MIN	(8u << 10)
-#define BATCH_RAW_MAX	(8u << 20)
+#define BATCH_RAW_MAX	(1u << 20)	/* bounds the central's memory per batch */
 #define BATCH_ENTRIES_MAX 50000
 #define PULL_LIMIT	2000
 #define ACK_FILE_MAX	(1u << 20)
