@@ -33,9 +33,12 @@ static void on_signal(int sig)
 
 static const char agent_usage[] =
 "usage: huce-syncd agent --db PATH [--once] [--interval S] [--ca FILE]\n"
+"       [--stall-timeout S]\n"
 "Push the laptop's outbox and pull the merged state, every S seconds\n"
 "(default 60) while running, retrying with backoff when the central is\n"
-"unreachable.\n";
+"unreachable.  A request that receives or sends nothing for\n"
+"--stall-timeout seconds (default 30, or HUCE_STALL_TIMEOUT) is dropped\n"
+"and retried.\n";
 
 /* Sleep s seconds unless a signal asks us to stop. */
 static void nap(unsigned s)
@@ -64,6 +67,7 @@ int agent_main(int argc, char **argv)
 		{ "once", no_argument, NULL, 'o' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "ca", required_argument, NULL, 'c' },
+		{ "stall-timeout", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -88,6 +92,16 @@ int agent_main(int argc, char **argv)
 			interval = strtol(optarg, &end, 10);
 			if (*end || interval < 1 || interval > 86400) {
 				fprintf(stderr, "huce-syncd: --interval takes seconds (1..86400)\n%s", agent_usage);
+				return 2;
+			}
+			break;
+		}
+		case 's': {
+			char *end;
+
+			o.low_speed_time = strtol(optarg, &end, 10);
+			if (*end || o.low_speed_time < 1 || o.low_speed_time > 3600) {
+				fprintf(stderr, "huce-syncd: --stall-timeout takes seconds (1..3600)\n%s", agent_usage);
 				return 2;
 			}
 			break;

@@ -3,10 +3,14 @@
  */
 #include "http_client.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+
+#include "huce_log.h"
 
 struct sink {
 	struct huce_buf *buf;
@@ -24,6 +28,28 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
+/*
+ * Seconds without a byte after which a request counts as stalled and is
+ * abandoned (libcurl's low-speed limit): HUCE_STALL_TIMEOUT, 1..3600, or
+ * 30.  A value that is not a number in range is ignored with a warning.
+ */
+static long stall_seconds(void)
+{
+	const char *v = getenv("HUCE_STALL_TIMEOUT");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 30;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 1 || n > 3600) {
+		huce_warn("HUCE_STALL_TIMEOUT must be 1..3600 seconds; using 30");
+		return 30;
+	}
+	return n;
+}
+
 enum huce_err huce_http_init(struct huce_http *h, struct huce_error *err)
 {
 	memset(h, 0, sizeof(*h));
@@ -33,7 +59,7 @@ enum huce_err huce_http_init(struct huce_http *h, struct huce_error *err)
 		return huce_fail(err, HUCE_ENOMEM, "cannot create http handle");
 	h->timeout_s = 300;
 	h->max_body = 64u << 20;
-	h->low_speed_time = 30;
+	h->low_speed_time = stall_seconds();
 	return HUCE_OK;
 }
 

@@ -10,8 +10,10 @@
  * client must never stop the server from serving the others (DESIGN.md
  * sections 5 and 8).  Hence:
  *   - libmicrohttpd runs its own thread pool (epoll where available)
- *     with an inactivity timeout (no slowloris), a connection limit and
- *     a per-address connection limit;
+ *     with an inactivity timeout, a connection limit and a per-address
+ *     connection limit; conn_guard.c adds what the inactivity timeout
+ *     lacks against slowloris: a deadline for a request's headers and a
+ *     minimum average rate for its body;
  *   - a request is refused on its headers whenever possible: route,
  *     token, rate, media type and declared length are all checked before
  *     a byte of body is read, and a refusal at that point makes
@@ -57,6 +59,7 @@
 
 #include "blobs.h"
 #include "central.h"
+#include "conn_guard.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_checklist.h"
@@ -73,6 +76,7 @@
 #define DEFAULT_MAX_INFLIGHT	((size_t)64 * 1024 * 1024)
 #define DEFAULT_THREADS		4u
 #define DEFAULT_TIMEOUT		30u	/* seconds of inactivity */
+#define DEFAULT_MIN_RATE	256u	/* body bytes per second, on average */
 #define DEFAULT_MAX_CONN	256u
 #define DEFAULT_PER_IP		64u
 #define DEFAULT_RATE		50.0	/* requests per second per device */
@@ -97,6 +101,8 @@ struct options {
 	size_t max_inflight;
 	unsigned threads;
 	unsigned timeout;
+	unsigned header_timeout;	/* 0: same as timeout */
+	unsigned min_rate;
 	unsigned max_conn;
 	unsigned per_ip;
 	double rate;
@@ -1129,10 +1135,10 @@ static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-				  const char *url, const char *method,
-				  const char *version, const char *upload,
-				  size_t *upload_size, void **con_cls)
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
 {
 	struct server *s = cls;
 	struct request *req = *con_cls;
@@ -1181,6 +1187,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return MHD_NO;
 }
 
+/*
+ * The access handler.  While it works the connection has no deadline;
+ * when it returns wanting more body, the body's rate is watched
+ * (conn_guard.h).
+ */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct request *req;
+	enum MHD_Result ret;
+	size_t arrived = *upload_size;
+
+	conn_guard_busy(conn);
+	ret = handle(cls, conn, url, method, version, upload, upload_size,
+		     con_cls);
+	req = *con_cls;
+	/* A refused request's body is drained: that is watched too. */
+	if (ret == MHD_YES && req && (!req->status || arrived))
+		conn_guard_body(conn, req->bytes_in);
+	return ret;
+}
+
 static const char *termination_name(enum MHD_RequestTerminationCode toe)
 {
 	switch (toe) {
@@ -1208,7 +1238,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn,
 	struct request *req = *con_cls;
 	const char *why = termination_name(toe);
 
-	(void)conn;
+	conn_guard_done(conn);
 	if (!req)
 		return;
 	*con_cls = NULL;
@@ -1247,7 +1277,7 @@ static const char central_usage[] =
 "       [--port-file F] [--tls-cert F --tls-key F] [--checklists DIR]\n"
 "       [--max-body BYTES] [--max-inflight BYTES] [--threads N]\n"
 "       [--timeout S] [--max-connections N] [--per-ip N] [--blobs DIR]\n"
-"       [--rate R] [--burst N]\n"
+"       [--rate R] [--burst N] [--header-timeout S] [--min-rate BYTES]\n"
 "\n"
 "Serve the town office's HTTP API (v1) until SIGTERM or SIGINT.\n"
 "  --listen HOST:PORT   address to bind; port 0 picks a free port,\n"
@@ -1260,6 +1290,10 @@ static const char central_usage[] =
 "  --max-inflight BYTES all bodies held at once (default 64 MiB)\n"
 "  --threads N          worker threads (default 4)\n"
 "  --timeout S          close idle connections after S seconds (default 30)\n"
+"  --header-timeout S   a request's headers must be complete within S\n"
+"                       seconds (default: --timeout)\n"
+"  --min-rate BYTES     a body must arrive at BYTES per second on average,\n"
+"                       judged after --timeout seconds (default 256; 0 off)\n"
 "  --max-connections N  open connections (default 256), --per-ip N (64)\n"
 "  --rate R --burst N   requests per second per device (default 50, burst\n"
 "                       200; --rate 0 turns the limit off)\n";
@@ -1321,7 +1355,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		O_STORE = 256, O_LISTEN, O_PORT_FILE, O_CERT, O_KEY,
 		O_CHECKLISTS, O_MAX_BODY, O_MAX_INFLIGHT, O_THREADS,
 		O_TIMEOUT, O_MAX_CONN, O_PER_IP, O_RATE, O_BURST, O_HELP,
-		O_BLOBS,
+		O_BLOBS, O_HEADER_TIMEOUT, O_MIN_RATE,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -1335,6 +1369,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "max-inflight", required_argument, NULL, O_MAX_INFLIGHT },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "header-timeout", required_argument, NULL, O_HEADER_TIMEOUT },
+		{ "min-rate", required_argument, NULL, O_MIN_RATE },
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
 		{ "per-ip", required_argument, NULL, O_PER_IP },
 		{ "rate", required_argument, NULL, O_RATE },
@@ -1350,6 +1386,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.max_inflight = DEFAULT_MAX_INFLIGHT,
 		.threads = DEFAULT_THREADS,
 		.timeout = DEFAULT_TIMEOUT,
+		.min_rate = DEFAULT_MIN_RATE,
 		.max_conn = DEFAULT_MAX_CONN,
 		.per_ip = DEFAULT_PER_IP,
 		.rate = DEFAULT_RATE,
@@ -1397,6 +1434,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_TIMEOUT:
 			if (parse_uint(optarg, 1, 3600, &o->timeout))
 				return usage_error("--timeout must be 1..3600 seconds");
+			break;
+		case O_HEADER_TIMEOUT:
+			if (parse_uint(optarg, 1, 3600, &o->header_timeout))
+				return usage_error("--header-timeout must be 1..3600 seconds");
+			break;
+		case O_MIN_RATE:
+			if (parse_uint(optarg, 0, 1u << 30, &o->min_rate))
+				return usage_error("--min-rate must be 0..%u bytes per second",
+						   1u << 30);
 			break;
 		case O_MAX_CONN:
 			if (parse_uint(optarg, 1, 65536, &o->max_conn))
@@ -1607,6 +1653,7 @@ int central_main(int argc, char **argv)
 	struct server s;
 	struct huce_error err = { 0 };
 	struct MHD_Daemon *d = NULL;
+	struct conn_guard *guard = NULL;
 	struct MHD_OptionItem ops[16];
 	char *cert = NULL, *key = NULL;
 	unsigned flags;
@@ -1721,9 +1768,17 @@ int central_main(int argc, char **argv)
 	}
 	ops[nops++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 
+	guard = conn_guard_new(o.header_timeout ? o.header_timeout : o.timeout,
+			       o.timeout, o.min_rate);
+	if (!guard) {
+		fputs("huce-syncd central: cannot start the connection "
+		      "guard\n", stderr);
+		goto out;
+	}
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &s,
 			     MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL,
 			     MHD_OPTION_NOTIFY_COMPLETED, request_completed, &s,
+			     MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, guard,
 			     MHD_OPTION_ARRAY, ops,
 			     MHD_OPTION_END);
 	if (!d) {
@@ -1754,6 +1809,16 @@ out:
 	/* Stopping waits for the workers, so no request holds the store. */
 	if (d)
 		MHD_stop_daemon(d);
+	if (guard) {
+		unsigned long slow_headers, slow_bodies;
+
+		conn_guard_counts(guard, &slow_headers, &slow_bodies);
+		if (slow_headers || slow_bodies)
+			huce_info("slow connections closed: %lu for their "
+				  "headers, %lu for their body", slow_headers,
+				  slow_bodies);
+		conn_guard_free(guard);
+	}
 	if (fd >= 0)
 		close(fd);
 	store_close(s.central.store);

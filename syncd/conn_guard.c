@@ -1,0 +1,304 @@
+/*
+ * conn_guard.c - absolute deadlines for slow HTTP clients (conn_guard.h).
+ *
+ * Every connection has a watch: where its current request stands
+ * (waiting for headers, waiting for body, or in the server's hands),
+ * since when, and how many body bytes have come.  The watches are in one
+ * list under one lock; a thread walks it four times a second.  The
+ * handler threads update a watch with atomic stores only, so they never
+ * wait for the guard; the list lock is taken when a connection starts
+ * and ends, and by the walk.
+ */
+#include "conn_guard.h"
+
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "huce_log.h"
+
+#define TICK_MS 250
+
+static const char slow_headers[] = "headers not complete";
+static const char slow_body[] = "body too slow";
+
+enum phase {
+	PHASE_HEADERS,	/* reading a request's headers (or TLS handshake) */
+	PHASE_BODY,	/* the handler waits for more body */
+	PHASE_BUSY,	/* the server works or answers: no deadline */
+};
+
+struct watch {
+	struct watch *prev, *next;
+	struct conn_guard *guard;
+	int fd;
+	int reaped;			/* under the guard's lock */
+	atomic_int phase;
+	atomic_int body_started;	/* this request's body clock runs */
+	_Atomic int64_t since_ms;	/* start of the headers or the body */
+	_Atomic uint64_t body_bytes;
+	char peer[64];			/* for the log line */
+};
+
+struct conn_guard {
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t thread;
+	int stop;
+	struct watch head;		/* sentinel of a circular list */
+	int64_t header_ms, grace_ms;
+	unsigned min_rate;
+	unsigned long reaped_headers, reaped_bodies;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct watch *watch_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+/*
+ * Whether a watch is past its deadline, and why (for the log).  Called
+ * under the lock; the fields it reads are atomics that handler threads
+ * may change meanwhile, which at worst hangs up on a request that was
+ * past its deadline an instant ago.  The writers store since_ms before
+ * phase, so reading phase first never pairs a new phase with an old
+ * start time.
+ */
+static const char *overdue(const struct conn_guard *g, struct watch *w,
+			   int64_t now)
+{
+	int phase = atomic_load(&w->phase);
+	int64_t t = now - atomic_load(&w->since_ms);
+
+	switch (phase) {
+	case PHASE_HEADERS:
+		return t > g->header_ms ? slow_headers : NULL;
+	case PHASE_BODY:
+		if (!g->min_rate || t <= g->grace_ms)
+			return NULL;
+		/* bytes < min_rate * seconds, in integers */
+		return atomic_load(&w->body_bytes) * 1000u <
+		       (uint64_t)g->min_rate * (uint64_t)t ?
+		       slow_body : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void *guard_main(void *arg)
+{
+	struct conn_guard *g = arg;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		struct timespec until;
+		int64_t now = mono_ms();
+
+		for (struct watch *w = g->head.next; w != &g->head; w = w->next) {
+			const char *why;
+
+			if (w->reaped)
+				continue;
+			why = overdue(g, w, now);
+			if (!why)
+				continue;
+			w->reaped = 1;
+			if (why == slow_headers)
+				g->reaped_headers++;
+			else
+				g->reaped_bodies++;
+			huce_warn("closing a slow connection from %s: %s after "
+				  "%.1f s (%llu body bytes)", w->peer, why,
+				  (double)(now - atomic_load(&w->since_ms)) / 1000.0,
+				  (unsigned long long)atomic_load(&w->body_bytes));
+			/*
+			 * libmicrohttpd sees end-of-stream and closes the
+			 * connection; it cannot close the descriptor before its
+			 * CLOSED notification has taken our lock.
+			 */
+			shutdown(w->fd, SHUT_RDWR);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+struct conn_guard *conn_guard_new(unsigned header_s, unsigned grace_s,
+				  unsigned min_rate)
+{
+	struct conn_guard *g = calloc(1, sizeof(*g));
+	pthread_condattr_t ca;
+
+	if (!g)
+		return NULL;
+	g->head.next = g->head.prev = &g->head;
+	g->header_ms = (int64_t)header_s * 1000;
+	g->grace_ms = (int64_t)grace_s * 1000;
+	g->min_rate = min_rate;
+	if (pthread_mutex_init(&g->lock, NULL)) {
+		free(g);
+		return NULL;
+	}
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (pthread_cond_init(&g->wake, &ca)) {
+		pthread_condattr_destroy(&ca);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return NULL;
+	}
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&g->thread, NULL, guard_main, g)) {
+		pthread_cond_destroy(&g->wake);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void conn_guard_free(struct conn_guard *g)
+{
+	struct watch *w, *next;
+
+	if (!g)
+		return;
+	pthread_mutex_lock(&g->lock);
+	g->stop = 1;
+	pthread_cond_signal(&g->wake);
+	pthread_mutex_unlock(&g->lock);
+	pthread_join(g->thread, NULL);
+	/* Normally empty: libmicrohttpd reports every close before it stops. */
+	for (w = g->head.next; w != &g->head; w = next) {
+		next = w->next;
+		free(w);
+	}
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+static void peer_name(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	socklen_t len;
+
+	snprintf(out, size, "?");
+	if (!sa)
+		return;
+	len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+					  sizeof(struct sockaddr_in);
+	if (getnameinfo(sa, len, out, (socklen_t)size, NULL, 0, NI_NUMERICHOST))
+		snprintf(out, size, "?");
+}
+
+void conn_guard_notify(void *cls, struct MHD_Connection *conn,
+		       void **socket_context,
+		       enum MHD_ConnectionNotificationCode code)
+{
+	struct conn_guard *g = cls;
+	struct watch *w;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn,
+				MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		*socket_context = NULL;
+		if (!ci)
+			return;
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return;	/* unguarded; the idle timeout still holds */
+		w->guard = g;
+		w->fd = ci->connect_fd;
+		atomic_init(&w->phase, PHASE_HEADERS);
+		atomic_init(&w->body_started, 0);
+		atomic_init(&w->since_ms, mono_ms());
+		atomic_init(&w->body_bytes, 0);
+		peer_name(conn, w->peer, sizeof(w->peer));
+		pthread_mutex_lock(&g->lock);
+		w->prev = g->head.prev;
+		w->next = &g->head;
+		g->head.prev->next = w;
+		g->head.prev = w;
+		pthread_mutex_unlock(&g->lock);
+		*socket_context = w;
+		return;
+	}
+	w = *socket_context;
+	if (!w)
+		return;
+	pthread_mutex_lock(&g->lock);
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	pthread_mutex_unlock(&g->lock);
+	*socket_context = NULL;
+	free(w);
+}
+
+void conn_guard_busy(struct MHD_Connection *conn)
+{
+	struct watch *w = watch_of(conn);
+
+	if (w)
+		atomic_store(&w->phase, PHASE_BUSY);
+}
+
+void conn_guard_body(struct MHD_Connection *conn, unsigned long long body_bytes)
+{
+	struct watch *w = watch_of(conn);
+
+	if (!w)
+		return;
+	atomic_store(&w->body_bytes, body_bytes);
+	if (!atomic_exchange(&w->body_started, 1))
+		atomic_store(&w->since_ms, mono_ms());
+	atomic_store(&w->phase, PHASE_BODY);
+}
+
+void conn_guard_done(struct MHD_Connection *conn)
+{
+	struct watch *w = watch_of(conn);
+
+	if (!w)
+		return;
+	atomic_store(&w->body_started, 0);
+	atomic_store(&w->body_bytes, 0);
+	atomic_store(&w->since_ms, mono_ms());
+	atomic_store(&w->phase, PHASE_HEADERS);
+}
+
+void conn_guard_counts(struct conn_guard *g, unsigned long *headers,
+		       unsigned long *bodies)
+{
+	pthread_mutex_lock(&g->lock);
+	*headers = g->reaped_headers;
+	*bodies = g->reaped_bodies;
+	pthread_mutex_unlock(&g->lock);
+}
