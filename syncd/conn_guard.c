@@ -8,6 +8,12 @@
  * handler threads update a watch with atomic stores only, so they never
  * wait for the guard; the list lock is taken when a connection starts
  * and ends, and by the walk.
+ *
+ * libmicrohttpd's worker threads each serve many connections, and a
+ * worker that waits for the store (behind a long merge) reads none of
+ * its connections meanwhile.  So before judging a connection the walk
+ * asks the kernel whether bytes of it wait unread: if so the delay is
+ * the server's, and the connection is not cut.
  */
 #include "conn_guard.h"
 
@@ -17,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -101,6 +108,14 @@ static const char *overdue(const struct conn_guard *g, struct watch *w,
 	}
 }
 
+/* Whether the kernel holds bytes of this connection not yet read. */
+static int unread(const struct watch *w)
+{
+	int n = 0;
+
+	return ioctl(w->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void *guard_main(void *arg)
 {
 	struct conn_guard *g = arg;
@@ -115,6 +130,19 @@ static void *guard_main(void *arg)
 
 			if (w->reaped)
 				continue;
+			if (unread(w)) {
+				/*
+				 * Bytes wait in the socket: the server is the
+				 * slow one (its worker thread is busy with
+				 * another request), not the client.  Headers
+				 * get a fresh deadline from the moment they
+				 * are read; a body's rate counts them once
+				 * they are.
+				 */
+				if (atomic_load(&w->phase) == PHASE_HEADERS)
+					atomic_store(&w->since_ms, now);
+				continue;
+			}
 			why = overdue(g, w, now);
 			if (!why)
 				continue;

@@ -13,7 +13,8 @@
  *     average.
  * While the server works on a request (merging, waiting for the store,
  * sending the response) there is no deadline: the idle timeout covers a
- * client that stops reading.
+ * client that stops reading.  Nor is a connection cut while bytes it
+ * sent wait unread in the kernel: then the server is the slow one.
  *
  * Calling sequence: conn_guard_new() before MHD_start_daemon(), which
  * gets conn_guard_notify as MHD_OPTION_NOTIFY_CONNECTION with the guard

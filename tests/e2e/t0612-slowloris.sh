@@ -15,9 +15,10 @@
 #   3. so is one that dribbles its *body*;
 #   4. while 8 dribblers from two addresses hold every slot, a client
 #      from a third address is served within 10 s;
-#   5. an honest slow upload (1,000 B/s) is not cut;
+#   5. an honest slow upload (1,000 B/s) is not cut, nor a request that
+#      waits for a worker busy with a long merge;
 #   6. afterwards the central serves normally and its log is clean.
-# Every wait is bounded; the whole test takes about 20 s.
+# Every wait is bounded; the whole test takes about 30 s.
 
 . "$(dirname "$0")/lib.sh"
 . "$HUCE_SRCDIR/tests/tools/httplib.sh"
@@ -139,6 +140,52 @@ test_expect_success 'eight dribblers from two addresses do not lock a third out'
 	echo "dribblers closed after: $(cat "$TRASH/d2") / $(cat "$TRASH/d3")"
 	test "$ok" = 1
 '
+
+cat >"$TRASH/queued.py" <<'EOF'
+# queued.py PORT TOKEN BATCH: connect A (accepted, idle), then POST a big
+# batch on B (the single worker merges it for seconds), then send a health
+# request on A; print A's status line (or "closed").
+import socket, sys, time, threading
+port, token, batch = int(sys.argv[1]), sys.argv[2].encode(), open(sys.argv[3], "rb").read()
+a = socket.create_connection(("127.0.0.1", port))
+time.sleep(0.3)
+def post():
+    b = socket.create_connection(("127.0.0.1", port))
+    b.sendall(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+              b"\r\nContent-Type: application/x-huce-batch\r\nContent-Length: %d\r\n\r\n" % len(batch) + batch)
+    b.settimeout(60)
+    print("batch:", b.recv(4096).split(b"\r\n")[0].decode(), flush=True)
+t = threading.Thread(target=post); t.start()
+time.sleep(0.7)
+t0 = time.time()
+a.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+a.settimeout(60)
+try:
+    r = a.recv(4096)
+    print("health:", r.split(b"\r\n")[0].decode() if r else "closed", "after %.1f s" % (time.time() - t0), flush=True)
+except OSError as e:
+    print("health: closed", e)
+t.join()
+EOF
+
+# A worker thread busy with a long merge reads none of its other
+# connections meanwhile: their bytes wait in the kernel.  That delay is
+# the server's, and must not count against the client.  One worker, a
+# header deadline of 2 s and a merge of 10,000 households (several
+# seconds): the health request sent on a connection the worker had
+# already accepted must be answered, not cut.
+python3 "$HUCE_SRCDIR/tests/tools/mkbatch.py" households --households 10000 \
+	--device laptop-1 >"$TRASH/big.hucb" || exit 1
+new_token "$TRASH/c2.db" laptop-1 >"$TRASH/tok2" || exit 1
+start_central c2 "$TRASH/c2.db" --threads 1 --timeout 30 --header-timeout 2 || exit 1
+test_expect_success 'a request queued behind a long merge is not cut' '
+	python3 "$TRASH/queued.py" "$c2_PORT" "$(cat "$TRASH/tok2")" "$TRASH/big.hucb" >"$TRASH/q.out" &&
+	cat "$TRASH/q.out" &&
+	grep -q "^health: HTTP/1.1 200" "$TRASH/q.out" &&
+	grep -q "^batch: HTTP/1.1 200" "$TRASH/q.out" &&
+	! grep "slow connection" "$TRASH/c2.log"
+'
+stop_central c2
 
 test_expect_success 'the central serves normally afterwards, and its log is clean' '
 	health_ok "$c_URL" &&
