@@ -37,20 +37,20 @@ test: deps $(TESTBUILD)/build.ninja
 	@scripts/test-summary.py $(TESTBUILD)
 
 # Long runs, not part of `make test`.
-#   make soak    1,000 kill -9 trials and the long load run (sanitizer build)
+#   make soak    1,000 kill -9 trials and the long load run (the plain build
+#                of make demo; about 50 minutes on 2 cores)
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (clang)
 #   make bench   huce beside PouchDB and the machine's limits (BENCH_QUICK=1
 #                for a few minutes instead of ~25)
 FUZZ_SECONDS ?= 300
 SOAK_KILLS ?= 1000
 
-soak: deps $(TESTBUILD)/build.ninja
-	ninja -C $(TESTBUILD)
-	HUCE=$(CURDIR)/$(TESTBUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(TESTBUILD)/syncd/huce-syncd \
-	HUCE_BUILDDIR=$(CURDIR)/$(TESTBUILD) \
+soak: build
+	HUCE=$(CURDIR)/$(BUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(BUILD)/syncd/huce-syncd \
+	HUCE_BUILDDIR=$(CURDIR)/$(BUILD) \
 		tests/fault/crash.sh --kills $(SOAK_KILLS)
-	HUCE=$(CURDIR)/$(TESTBUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(TESTBUILD)/syncd/huce-syncd \
-	HUCE_BUILDDIR=$(CURDIR)/$(TESTBUILD) HUCE_SRCDIR=$(CURDIR) \
+	HUCE=$(CURDIR)/$(BUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(BUILD)/syncd/huce-syncd \
+	HUCE_BUILDDIR=$(CURDIR)/$(BUILD) HUCE_SRCDIR=$(CURDIR) \
 	HUCE_LOAD_LAPTOPS=300 HUCE_LOAD_RECORDS=100 HUCE_LOAD_ROUNDS=5 HUCE_LOAD_THREADS=32 \
 		bash tests/e2e/t0510-load.sh
 
