@@ -37,12 +37,12 @@ static int module_path(char *out, size_t size, const char *dir,
 /*
  * Load the network module: next to the executable (the build tree),
  * else where meson installed it.  The handle is never closed: the
- * process ends with the command.  Prints the error and
- * returns its exit code, or 0 with *out set.
+ * process ends with the command.  Prints the error and returns its exit
+ * code, or 0 with *out set.
  */
 static int net_load(const struct huce_net **out)
 {
-	static const char *const dirs[] = { "", HUCE_NET_MODULE_DIR };
+	static const char *const dirs[2] = { "", HUCE_NET_MODULE_DIR };
 	char exe[PATH_MAX], tried[2][PATH_MAX + 64];
 	const struct huce_net *net;
 	const char *msg;
@@ -75,8 +75,8 @@ static int net_load(const struct huce_net **out)
 	/*
 	 * RTLD_LOCAL: its copy of libhuce-common stays its own.  RTLD_LAZY,
 	 * as the dynamic linker binds a program's libraries: RTLD_NOW would
-	 * resolve every function of libcurl's dependency tree up front, 30 %
-	 * more instructions for a whole `huce export`.
+	 * resolve every function of libcurl's dependency tree up front (a
+	 * whole `huce export`: 19.0 M instructions instead of 15.7 M).
 	 */
 	h = dlopen(tried[i], RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
@@ -88,7 +88,11 @@ static int net_load(const struct huce_net **out)
 	if (!net)
 		return cli_error(HUCE_EIO, "network module '%s' has no %s",
 				 tried[i], HUCE_NET_SYMBOL);
-	if (net->abi != HUCE_NET_ABI || strcmp(net->version, HUCE_VERSION) != 0 ||
+	if (net->abi != HUCE_NET_ABI)
+		return cli_error(HUCE_EIO, "network module '%s' has interface %d, "
+				 "huce needs %d: reinstall huce",
+				 tried[i], net->abi, HUCE_NET_ABI);
+	if (strcmp(net->version, HUCE_VERSION) != 0 ||
 	    net->local_size != sizeof(struct huce_local) ||
 	    net->error_size != sizeof(struct huce_error) ||
 	    net->opts_size != sizeof(struct huce_sync_opts) ||
