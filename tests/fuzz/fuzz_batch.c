@@ -5,10 +5,10 @@
  * must refuse any input cleanly: no crash, no read past the input, no
  * allocation past the bound, and nothing that decodes without being
  * consistent with its own header.  Built with -DHUCE_LIBFUZZER and
- * -fsanitize=fuzzer this is a libFuzzer target; built plainly it is a
- * replayer that runs every file named on the command line (or found in a
- * directory named there) through the same function, so the seed corpus
- * in tests/fuzz/corpus/batch/ runs with the ordinary tests.
+ * -fsanitize=fuzzer this is a libFuzzer target; built plainly with
+ * replay.c it is a replayer that runs every file named on the command line
+ * (or found in a directory named there) through the same function, so the
+ * seed corpus in tests/fuzz/corpus/batch/ runs with the ordinary tests.
  *
  * An invariant that fails calls abort(), which both modes report.
  */
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <zlib.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* The re-encoded batch may be larger than the input, never by much. */
 #define OUT_MAX (HUCE_BATCH_MAX_RAW + HUCE_BATCH_MAX_RAW / 8)
@@ -82,107 +82,11 @@ plain:
 	return 0;
 }
 
-#ifndef HUCE_LIBFUZZER
-#include <dirent.h>
-#include <stdio.h>
-#include <sys/stat.h>
-
-/* Inputs larger than this are not batches worth replaying. */
-#define REPLAY_MAX ((size_t)64 << 20)
-
 /*
- * Read path into a heap block of exactly its size, so that the sanitizer
- * catches any read past the end.  Returns 0, or -1 with a message.
+ * For the plain corpus replayer (replay.c).  Inputs larger than this are
+ * not batches worth replaying.
  */
-static int replay_file(const char *path)
-{
-	struct stat st;
-	unsigned char *p;
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fstat(fileno(f), &st) || st.st_size < 0 ||
-	    (uintmax_t)st.st_size > REPLAY_MAX) {
-		fprintf(stderr, "%s: cannot size or too large\n", path);
-		fclose(f);
-		return -1;
-	}
-	n = (size_t)st.st_size;
-	p = malloc(n ? n : 1);
-	if (!p || fread(p, 1, n, f) != n) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		free(p);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(n ? p : NULL, n);
-	free(p);
-	return 0;
-}
-
-static int replay_path(const char *path, unsigned *count)
-{
-	char sub[4096];
-	struct dirent *de;
-	struct stat st;
-	int ret = 0;
-	DIR *d;
-
-	if (stat(path, &st)) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (replay_file(path))
-			return -1;
-		(*count)++;
-		return 0;
-	}
-	d = opendir(path);
-	if (!d) {
-		perror(path);
-		return -1;
-	}
-	for (;;) {
-		int n;
-
-		de = readdir(d);
-		if (!de)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		n = snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (n < 0 || (size_t)n >= sizeof(sub)) {
-			fprintf(stderr, "%s/%s: path too long\n", path, de->d_name);
-			ret = -1;
-			continue;
-		}
-		if (replay_path(sub, count))
-			ret = -1;
-	}
-	closedir(d);
-	return ret;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned count = 0;
-	int i, ret = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-		return 2;
-	}
-	for (i = 1; i < argc; i++)
-		if (replay_path(argv[i], &count))
-			ret = 1;
-	printf("fuzz_batch: replayed %u inputs\n", count);
-	return ret;
-}
-#endif
+const struct fuzz_replay fuzz_replay = {
+	.name = "fuzz_batch",
+	.max_input = (size_t)64 << 20,
+};

@@ -4,10 +4,10 @@
  * A county's checklist directory is outside input: the loader must refuse
  * anything it does not understand with a clear message and never crash,
  * read past the input or leak.  Built with -DHUCE_LIBFUZZER and
- * -fsanitize=fuzzer this is a libFuzzer target; built plainly it is a
- * replayer that runs every file named on the command line (or found in a
- * directory named there), so the seed corpus in tests/fuzz/corpus/checklist/
- * runs with the ordinary tests.
+ * -fsanitize=fuzzer this is a libFuzzer target; built plainly with
+ * replay.c it is a replayer that runs every file named on the command line
+ * (or found in a directory named there), so the seed corpus in
+ * tests/fuzz/corpus/checklist/ runs with the ordinary tests.
  *
  * Invariants (abort() when one fails, which both modes report):
  *  - the result is one of the documented codes, and a failure carries
@@ -27,7 +27,7 @@
 
 #include "huce_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static const char *const all_types[] = {
 	"common", "three-grid", "double-urn", "biogas", "urine-diversion",
@@ -104,112 +104,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef HUCE_LIBFUZZER
-#include <dirent.h>
-#include <sys/stat.h>
-
-/* Checklist files are at most 1 MiB; replay a little more than that. */
-#define REPLAY_MAX ((size_t)4 << 20)
-
-/* Read path into a heap block of exactly its size and run it. */
-static int replay_file(const char *path)
+/* HUCE_FUZZ_VERBOSE=1: what each input gave, to maintain the corpus. */
+static void describe(const char *path, const uint8_t *data, size_t size)
 {
-	struct stat st;
-	unsigned char *p;
-	size_t n;
-	FILE *f;
+	struct huce_error err = { HUCE_OK, "" };
+	enum huce_err rc = huce_checklist_validate(NULL, data, size, &err);
 
-	f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fstat(fileno(f), &st) || st.st_size < 0 ||
-	    (uintmax_t)st.st_size > REPLAY_MAX) {
-		fprintf(stderr, "%s: cannot size or too large\n", path);
-		fclose(f);
-		return -1;
-	}
-	n = (size_t)st.st_size;
-	p = malloc(n ? n : 1);
-	if (!p || fread(p, 1, n, f) != n) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		free(p);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(n ? p : NULL, n);
-	/* HUCE_FUZZ_VERBOSE=1: what each input gave, to maintain the corpus. */
-	if (getenv("HUCE_FUZZ_VERBOSE")) {
-		struct huce_error err = { HUCE_OK, "" };
-		enum huce_err rc = huce_checklist_validate(NULL, n ? p : NULL, n, &err);
-
-		printf("%s: %s%s%s\n", path, huce_err_name(rc), rc ? ": " : "",
-		       rc ? err.msg : "");
-	}
-	free(p);
-	return 0;
+	printf("%s: %s%s%s\n", path, huce_err_name(rc), rc ? ": " : "",
+	       rc ? err.msg : "");
 }
 
-static int replay_path(const char *path, unsigned *count)
-{
-	char sub[4096];
-	struct dirent *de;
-	struct stat st;
-	int ret = 0;
-	DIR *d;
-
-	if (stat(path, &st)) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (replay_file(path))
-			return -1;
-		(*count)++;
-		return 0;
-	}
-	d = opendir(path);
-	if (!d) {
-		perror(path);
-		return -1;
-	}
-	for (;;) {
-		int n;
-
-		de = readdir(d);
-		if (!de)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		n = snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (n < 0 || (size_t)n >= sizeof(sub)) {
-			fprintf(stderr, "%s/%s: path too long\n", path, de->d_name);
-			ret = -1;
-			continue;
-		}
-		if (replay_path(sub, count))
-			ret = -1;
-	}
-	closedir(d);
-	return ret;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned count = 0;
-	int ret = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++)
-		if (replay_path(argv[i], &count))
-			ret = 1;
-	printf("fuzz_checklist: replayed %u inputs\n", count);
-	/* An empty corpus would make this test pass without testing anything. */
-	return count ? ret : 1;
-}
-#endif
+/*
+ * For the plain corpus replayer (replay.c).  Checklist files are at most
+ * 1 MiB; replay a little more than that.
+ */
+const struct fuzz_replay fuzz_replay = {
+	.name = "fuzz_checklist",
+	.max_input = (size_t)4 << 20,
+	.verbose = describe,
+};

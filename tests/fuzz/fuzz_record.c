@@ -7,9 +7,9 @@
  * central parses a payload and the object is checked as the fields of
  * every kind, creating and not, from the wire and locally.  Built with
  * -DHUCE_LIBFUZZER and -fsanitize=fuzzer this is a libFuzzer target;
- * built plainly it is a replayer of every file named on the command line
- * (or found in a directory named there), so the seed corpus in
- * tests/fuzz/corpus/record/ runs with the ordinary tests.
+ * built plainly with replay.c it is a replayer of every file named on the
+ * command line (or found in a directory named there), so the seed corpus
+ * in tests/fuzz/corpus/record/ runs with the ordinary tests.
  *
  * When the bytes are an object holding "fields" (a whole batch entry),
  * that inner object is checked too, so entries copied from a payload are
@@ -37,7 +37,7 @@
 
 #include "huce_util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void check(int cond, const char *what)
 {
@@ -138,106 +138,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-#ifndef HUCE_LIBFUZZER
-#include <dirent.h>
-#include <sys/stat.h>
-
-/* Change objects are small; a batch payload is at most 16 MiB. */
-#define REPLAY_MAX ((size_t)16 << 20)
-
-/* Read path into a heap block of exactly its size and run it. */
-static int replay_file(const char *path)
-{
-	struct stat st;
-	unsigned char *p;
-	size_t n;
-	FILE *f;
-
-	f = fopen(path, "rb");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	if (fstat(fileno(f), &st) || st.st_size < 0 ||
-	    (uintmax_t)st.st_size > REPLAY_MAX) {
-		fprintf(stderr, "%s: cannot size or too large\n", path);
-		fclose(f);
-		return -1;
-	}
-	n = (size_t)st.st_size;
-	p = malloc(n ? n : 1);
-	if (!p || fread(p, 1, n, f) != n) {
-		fprintf(stderr, "%s: cannot read\n", path);
-		free(p);
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	if (getenv("HUCE_FUZZ_VERBOSE"))
-		fprintf(stderr, "%s\n", path);
-	LLVMFuzzerTestOneInput(n ? p : NULL, n);
-	free(p);
-	return 0;
-}
-
-static int replay_path(const char *path, unsigned *count)
-{
-	char sub[4096];
-	struct dirent *de;
-	struct stat st;
-	int ret = 0;
-	DIR *d;
-
-	if (stat(path, &st)) {
-		perror(path);
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		if (replay_file(path))
-			return -1;
-		(*count)++;
-		return 0;
-	}
-	d = opendir(path);
-	if (!d) {
-		perror(path);
-		return -1;
-	}
-	for (;;) {
-		int n;
-
-		de = readdir(d);
-		if (!de)
-			break;
-		if (de->d_name[0] == '.')
-			continue;
-		n = snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (n < 0 || (size_t)n >= sizeof(sub)) {
-			fprintf(stderr, "%s/%s: path too long\n", path, de->d_name);
-			ret = -1;
-			continue;
-		}
-		if (replay_path(sub, count))
-			ret = -1;
-	}
-	closedir(d);
-	return ret;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned count = 0;
-	int ret = 0;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
-		return 2;
-	}
-	for (int i = 1; i < argc; i++)
-		if (replay_path(argv[i], &count))
-			ret = 1;
-	printf("fuzz_record: replayed %u inputs\n", count);
-	/* An empty corpus would make this test pass without testing anything. */
-	return count ? ret : 1;
-}
-#endif
+/*
+ * For the plain corpus replayer (replay.c).  Change objects are small; a
+ * batch payload is at most 16 MiB.
+ */
+const struct fuzz_replay fuzz_replay = {
+	.name = "fuzz_record",
+	.max_input = (size_t)16 << 20,
+};

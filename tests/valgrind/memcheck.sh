@@ -35,7 +35,7 @@ command -v valgrind >/dev/null || {
 if [ ! -f "$BUILD/build.ninja" ]; then
 	meson setup "$BUILD" "$SRC" -Dbuildtype=debug >/dev/null || exit 2
 fi
-ninja -C "$BUILD" client/huce syncd/huce-syncd tests/tools/faultproxy >/dev/null || exit 2
+ninja -C "$BUILD" client/huce client/huce-net.so syncd/huce-syncd tests/tools/faultproxy >/dev/null || exit 2
 san=$(python3 -c '
 import json, sys
 print([o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "b_sanitize"][0])
