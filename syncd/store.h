@@ -27,6 +27,14 @@
  * backend, and a transaction holds that lock from begin to commit or
  * rollback, so other threads wait rather than interleave.
  *
+ * Readers.  store_open_reader() opens a second connection to the same
+ * store that never writes: the HTTP server serves pulls and token
+ * checks on it, so they do not queue behind the merges on the writer.
+ * It sees every committed write at once (SQLite: a WAL reader on the
+ * same file; PostgreSQL: a second session).  Its device_auth leaves
+ * last_seen and the audit line of a revoked token to a later
+ * store_device_touch() on the writer.
+ *
  * Strings handed out in the structs below are fixed arrays owned by the
  * struct; field values are malloc'd and released with
  * store_field_release() / store_fieldset_release().
@@ -148,6 +156,9 @@ struct store_ops {
 					int64_t hwm, struct huce_error *err);
 	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
 				     char **device, struct huce_error *err);
+	enum huce_err (*device_touch)(struct store *s,
+				      const char *token_hash_hex,
+				      struct huce_error *err);
 
 	enum huce_err (*record_get)(struct store *s, const char *id,
 				    struct store_record *out,
@@ -196,12 +207,23 @@ struct store {
  */
 enum huce_err store_open(struct store **out, const char *spec,
 			 struct huce_error *err);
+/*
+ * Open a read-only connection to the store spec names, which must exist
+ * already (open the writer first: the reader neither creates nor
+ * migrates a PostgreSQL store).  Every operation that reads works on it;
+ * store_begin(s, 1) and the writes fail with HUCE_EDB.  On success *out
+ * is a store the caller frees with store_close().
+ */
+enum huce_err store_open_reader(struct store **out, const char *spec,
+				struct huce_error *err);
 /* Close and free; NULL is a no-op.  An open transaction is rolled back. */
 void store_close(struct store *s);
 
 /* The SQLite backend (store_sqlite.c); store_open() picks it for paths. */
 enum huce_err store_sqlite_open(struct store **out, const char *path,
 				struct huce_error *err);
+enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
+				       struct huce_error *err);
 /*
  * The PostgreSQL backend (store_pg.c, docs/POSTGRES.md); store_open()
  * picks it for "postgres://" and "postgresql://" URLs (libpq connection
@@ -212,6 +234,8 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
  */
 enum huce_err store_pg_open(struct store **out, const char *url,
 			    struct huce_error *err);
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err);
 
 /*
  * Begin a transaction: write (BEGIN IMMEDIATE: the version counter and
@@ -327,6 +351,7 @@ static inline enum huce_err store_device_list(struct store *s,
 	return s->ops->device_list(s, cb, arg, err);
 }
 
+/* Set a device's high-water mark; it was seen now (last_seen). */
 static inline enum huce_err store_device_set_hwm(struct store *s,
 						 const char *name, int64_t hwm,
 						 struct huce_error *err)
@@ -337,7 +362,8 @@ static inline enum huce_err store_device_set_hwm(struct store *s,
 /*
  * The device whose token hashes to token_hash_hex (64 lowercase hex):
  * *device is malloc'd and the caller frees it.  HUCE_EAUTH when the hash
- * is unknown or the device revoked.  Records last_seen.
+ * is unknown or the device revoked.  Records last_seen (at most once a
+ * minute) and audits a revoked token's use, except on a reader.
  */
 static inline enum huce_err store_device_auth(struct store *s,
 					      const char *token_hash_hex,
@@ -345,6 +371,19 @@ static inline enum huce_err store_device_auth(struct store *s,
 					      struct huce_error *err)
 {
 	return s->ops->device_auth(s, token_hash_hex, device, err);
+}
+
+/*
+ * The writes of store_device_auth() without its answer, for a token a
+ * reader has checked: last_seen of its device (at most once a minute),
+ * or the audit line of a revoked one; nothing for an unknown token or
+ * inside a transaction.  HUCE_OK unless the store fails.
+ */
+static inline enum huce_err store_device_touch(struct store *s,
+					       const char *token_hash_hex,
+					       struct huce_error *err)
+{
+	return s->ops->device_touch(s, token_hash_hex, err);
 }
 
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */

@@ -78,6 +78,12 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 			 "(libpq was not found at build time)");
 }
 
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err)
+{
+	return store_pg_open(out, url, err);
+}
+
 #else
 
 #include <pthread.h>
@@ -119,6 +125,7 @@ struct pg_store {
 	char *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];	/* built SQL */
 
 	int in_tx, tx_write;
+	int reader;		/* store_open_reader(): never writes */
 	int in_sp;		/* the merge is inside an entry's savepoint */
 	int sp_open;		/* ... and SAVEPOINT has been sent for it */
 	int release_pending;	/* an earlier entry's savepoint is unreleased */
@@ -612,6 +619,10 @@ static enum huce_err pg_begin(struct store *base, int write,
 		unlock(s);
 		return huce_fail(err, HUCE_EDB, "store: transaction already open");
 	}
+	if (write && s->reader) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
+	}
 	rc = ensure_conn(s, err);
 	if (rc) {
 		unlock(s);
@@ -1046,11 +1057,13 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 
 	p_str(&p, name);
 	p_int(&p, hwm);
+	p_int(&p, (int64_t)time(NULL));
 	lock(s);
 	rc = before_write(s, err);
+	/* A device that pushes is seen: its pulls only note it when idle. */
 	if (!rc)
-		rc = send_writep(s, "UPDATE device SET hwm = $2 WHERE name = $1",
-			&p, err, "cannot write the high-water mark");
+		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3 "
+			"WHERE name = $1", &p, err, "cannot write the high-water mark");
 	unlock(s);
 	return rc;
 }
@@ -1059,60 +1072,110 @@ static enum huce_err pg_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err);
 
+/*
+ * Look a token up: *name (malloc'd, the caller frees) when it is known,
+ * with whether it is revoked and when its device was last seen.
+ */
+static enum huce_err token_lookup(struct pg_store *s, const char *token_hash_hex,
+				  char **name, int *revoked, int64_t *seen,
+				  struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *res;
+
+	*name = NULL;
+	*revoked = 0;
+	*seen = 0;
+	p_str(&p, token_hash_hex);
+	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		   "WHERE token_hash = $1", &p, err, "cannot check token");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	if (PQntuples(res) == 1) {
+		*name = dup_val(res, 0, 0);
+		*revoked = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+		*seen = int_val(res, 0, 2);
+	}
+	PQclear(res);
+	return HUCE_OK;
+}
+
+/*
+ * The writes that come with a token check: a revoked laptop knocking is
+ * worth a line in the audit log; last_seen is advisory: written at most
+ * once a minute per device, outside a transaction only, and skipped
+ * while another central's merge holds the row (SKIP LOCKED), so a pull
+ * never waits for it.
+ */
+static void token_note(struct pg_store *s, const char *name, int revoked,
+		       int64_t seen)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct params q = { .n = 0 };
+	PGresult *res;
+
+	if (s->in_tx || s->reader || !name)
+		return;
+	if (revoked) {
+		pg_audit(&s->base, name, "token-refused",
+			 "a revoked device token was used", NULL);
+		return;
+	}
+	if (now - seen < 60)
+		return;
+	p_str(&q, name);
+	p_int(&q, now);
+	res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
+		   "(SELECT name FROM device WHERE name = $1 "
+		   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
+	PQclear(res);
+}
+
 static enum huce_err pg_device_auth(struct store *base,
 				    const char *token_hash_hex, char **device,
 				    struct huce_error *err)
 {
 	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	int64_t now = (int64_t)time(NULL), seen = 0;
-	int revoked = 0;
-	char *name = NULL;
-	PGresult *res;
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
 
 	*device = NULL;
-	p_str(&p, token_hash_hex);
 	lock(s);
-	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
-		   "WHERE token_hash = $1", &p, err, "cannot check token");
-	if (!res) {
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (rc) {
 		unlock(s);
-		return err ? err->code : HUCE_EDB;
+		return rc;
 	}
-	if (PQntuples(res) == 1) {
-		name = dup_val(res, 0, 0);
-		revoked = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-		seen = int_val(res, 0, 2);
-	}
-	PQclear(res);
+	token_note(s, name, revoked, seen);
+	unlock(s);
 	if (!name || revoked) {
-		/* A revoked laptop knocking is worth a line in the audit log. */
-		if (revoked && !s->in_tx)
-			pg_audit(base, name, "token-refused",
-				 "a revoked device token was used", NULL);
-		unlock(s);
 		free(name);
 		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
 				 "unknown token");
 	}
-	/*
-	 * last_seen is advisory: written at most once a minute per device,
-	 * outside a transaction only, and skipped while another central's
-	 * merge holds the row (SKIP LOCKED), so a pull never waits for it.
-	 */
-	if (!s->in_tx && now - seen >= 60) {
-		struct params q = { .n = 0 };
-
-		p_str(&q, name);
-		p_int(&q, now);
-		res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
-			   "(SELECT name FROM device WHERE name = $1 "
-			   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
-		PQclear(res);
-	}
-	unlock(s);
 	*device = name;
 	return HUCE_OK;
+}
+
+static enum huce_err pg_device_touch(struct store *base,
+				     const char *token_hash_hex,
+				     struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
+
+	lock(s);
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (!rc)
+		token_note(s, name, revoked, seen);
+	unlock(s);
+	free(name);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -1763,6 +1826,7 @@ static const struct store_ops pg_ops = {
 	.device_list = pg_device_list,
 	.device_set_hwm = pg_device_set_hwm,
 	.device_auth = pg_device_auth,
+	.device_touch = pg_device_touch,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,
@@ -1822,6 +1886,10 @@ static enum huce_err session_setup(struct pg_store *s, struct huce_error *err)
 		rc = run_text(s, "SET synchronous_commit = on", err,
 			      "cannot set synchronous_commit");
 	PQclear(res);
+	/* A reader's session refuses every write, whatever a caller asks. */
+	if (!rc && s->reader)
+		rc = run_text(s, "SET default_transaction_read_only = on", err,
+			      "cannot make the session read-only");
 	return rc;
 }
 
@@ -1973,8 +2041,8 @@ static void describe(struct pg_store *s, PQconninfoOption *opts)
 		 db && *db ? db : (user ? user : "(default)"));
 }
 
-enum huce_err store_pg_open(struct store **out, const char *url,
-			    struct huce_error *err)
+static enum huce_err pg_open(struct store **out, const char *url,
+			     int reader, struct huce_error *err)
 {
 	/*
 	 * Defaults before the URL (which may override them), the encoding
@@ -2014,6 +2082,7 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 	describe(s, opts);
 	PQconninfoFree(opts);
 	s->base.ops = &pg_ops;
+	s->reader = reader;
 	s->rgen = 1;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -2034,7 +2103,7 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 		return rc;
 	}
 	rc = session_setup(s, err);
-	if (!rc)
+	if (!rc && !reader)
 		rc = migrate(s, err);
 	if (rc) {
 		pg_close(&s->base);
@@ -2042,6 +2111,18 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 	}
 	*out = &s->base;
 	return HUCE_OK;
+}
+
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    struct huce_error *err)
+{
+	return pg_open(out, url, 0, err);
+}
+
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err)
+{
+	return pg_open(out, url, 1, err);
 }
 
 #endif /* HUCE_HAVE_LIBPQ */

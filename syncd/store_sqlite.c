@@ -42,6 +42,7 @@ struct sqlite_store {
 	sqlite3_stmt *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];
 	pthread_mutex_t lock;
 	int in_tx, tx_write, in_sp;
+	int reader;		/* store_open_reader(): never writes */
 	int64_t version, sp_version;
 	uint64_t hlc, sp_hlc, hlc_loaded;
 };
@@ -116,6 +117,10 @@ static enum huce_err sq_begin(struct store *base, int write,
 	if (s->in_tx) {
 		unlock(s);
 		return huce_fail(err, HUCE_EDB, "store: transaction already open");
+	}
+	if (write && s->reader) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
 	}
 	rc = huce_db_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 	if (!rc && write) {
@@ -413,8 +418,10 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 	enum huce_err rc;
 
 	lock(s);
+	/* A device that pushes is seen: its pulls only note it when idle. */
 	rc = huce_db_run(s->db, err,
-		"UPDATE device SET hwm = ?2 WHERE name = ?1", "si", name, hwm);
+		"UPDATE device SET hwm = ?2, last_seen = ?3 WHERE name = ?1",
+		"sii", name, hwm, (int64_t)time(NULL));
 	unlock(s);
 	return rc;
 }
@@ -423,57 +430,105 @@ static enum huce_err sq_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err);
 
+/*
+ * Look a token up: *name (malloc'd, the caller frees) when it is known,
+ * with whether it is revoked and when its device was last seen.
+ */
+static enum huce_err token_lookup(struct sqlite_store *s,
+				  const char *token_hash_hex, char **name,
+				  int *revoked, int64_t *seen,
+				  struct huce_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*name = NULL;
+	*revoked = 0;
+	*seen = 0;
+	st = huce_db_query(s->db, err,
+		"SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		"WHERE token_hash = ?1", "s", token_hash_hex);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*name = huce_db_col_dup(st, 0);
+		*revoked = sqlite3_column_int(st, 1);
+		*seen = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+		return *name ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	return step_done(s, st, r, err, "cannot check token");
+}
+
+/*
+ * The writes that come with a token check: a revoked laptop knocking is
+ * worth a line in the audit log; last_seen is advisory, written at most
+ * once a minute per device (a write per request would queue every pull
+ * behind the merges), and outside an open transaction only.  A busy
+ * store skips it.
+ */
+static void token_note(struct sqlite_store *s, const char *name, int revoked,
+		       int64_t seen)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (s->in_tx || s->reader || !name)
+		return;
+	if (revoked)
+		sq_audit(&s->base, name, "token-refused",
+			 "a revoked device token was used", NULL);
+	else if (now - seen >= 60)
+		huce_db_run(s->db, NULL,
+			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
+			"si", name, now);
+}
+
 static enum huce_err sq_device_auth(struct store *base,
 				    const char *token_hash_hex, char **device,
 				    struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL), seen = 0;
-	int revoked = 0, r;
-	char *name = NULL;
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
 
 	*device = NULL;
 	lock(s);
-	st = huce_db_query(s->db, err,
-		"SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
-		"WHERE token_hash = ?1", "s", token_hash_hex);
-	if (!st) {
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (rc) {
 		unlock(s);
-		return err ? err->code : HUCE_EDB;
+		return rc;
 	}
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		name = huce_db_col_dup(st, 0);
-		revoked = sqlite3_column_int(st, 1);
-		seen = sqlite3_column_int64(st, 2);
-		sqlite3_reset(st);
-	} else if (step_done(s, st, r, err, "cannot check token")) {
-		unlock(s);
-		return HUCE_EDB;
-	}
+	token_note(s, name, revoked, seen);
+	unlock(s);
 	if (!name || revoked) {
-		/* A revoked laptop knocking is worth a line in the audit log. */
-		if (revoked && !s->in_tx)
-			sq_audit(base, name, "token-refused",
-				 "a revoked device token was used", NULL);
-		unlock(s);
 		free(name);
 		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
 				 "unknown token");
 	}
-	/*
-	 * last_seen is advisory: written at most once a minute per device
-	 * (a write per request would queue every pull behind the merges),
-	 * and outside an open transaction only.  A busy store skips it.
-	 */
-	if (!s->in_tx && now - seen >= 60)
-		huce_db_run(s->db, NULL,
-			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
-			"si", name, now);
-	unlock(s);
 	*device = name;
 	return HUCE_OK;
+}
+
+static enum huce_err sq_device_touch(struct store *base,
+				     const char *token_hash_hex,
+				     struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
+
+	lock(s);
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (!rc)
+		token_note(s, name, revoked, seen);
+	unlock(s);
+	free(name);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -1122,6 +1177,7 @@ static const struct store_ops sqlite_ops = {
 	.device_list = sq_device_list,
 	.device_set_hwm = sq_device_set_hwm,
 	.device_auth = sq_device_auth,
+	.device_touch = sq_device_touch,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
@@ -1171,8 +1227,8 @@ static enum huce_err ensure_town_key(struct sqlite_store *s,
 	return rc;
 }
 
-enum huce_err store_sqlite_open(struct store **out, const char *path,
-				struct huce_error *err)
+static enum huce_err sqlite_open(struct store **out, const char *path,
+			       int reader, struct huce_error *err)
 {
 	struct sqlite_store *s;
 	pthread_mutexattr_t attr;
@@ -1183,6 +1239,7 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	if (!s)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	s->base.ops = &sqlite_ops;
+	s->reader = reader;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -1194,11 +1251,18 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	 * at most 1 MiB of payload (~2,000 entries) per batch, which 16 MiB
 	 * holds; more only raised the central's RSS (149 MB at 1M records
 	 * stored with 64 MiB, 39 MB with 16: docs/PERFORMANCE.md, fix 1).
+	 * A reader holds no dirty pages: 8 MiB of cache serves its pages
+	 * and token checks, and query_only makes SQLite itself refuse any
+	 * write on it.
 	 */
-	if (!rc)
+	if (!rc && reader)
+		rc = huce_db_exec(s->db, "PRAGMA cache_size=-8192;"
+				  "PRAGMA temp_store=MEMORY;"
+				  "PRAGMA query_only=1;", err);
+	else if (!rc)
 		rc = huce_db_exec(s->db, "PRAGMA cache_size=-16384;"
 				  "PRAGMA temp_store=MEMORY;", err);
-	if (!rc)
+	if (!rc && !reader)
 		rc = ensure_town_key(s, err);
 	if (rc) {
 		sq_close(&s->base);
@@ -1206,6 +1270,18 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	}
 	*out = &s->base;
 	return HUCE_OK;
+}
+
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				struct huce_error *err)
+{
+	return sqlite_open(out, path, 0, err);
+}
+
+enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
+				       struct huce_error *err)
+{
+	return sqlite_open(out, path, 1, err);
 }
 
 enum huce_err store_open(struct store **out, const char *spec,
@@ -1218,6 +1294,18 @@ enum huce_err store_open(struct store **out, const char *spec,
 	    strncmp(spec, "postgresql://", 13) == 0)
 		return store_pg_open(out, spec, err);
 	return store_sqlite_open(out, spec, err);
+}
+
+enum huce_err store_open_reader(struct store **out, const char *spec,
+				struct huce_error *err)
+{
+	*out = NULL;
+	if (!spec || !*spec)
+		return huce_fail(err, HUCE_EUSAGE, "no store given");
+	if (strncmp(spec, "postgres://", 11) == 0 ||
+	    strncmp(spec, "postgresql://", 13) == 0)
+		return store_pg_open_reader(out, spec, err);
+	return store_sqlite_open_reader(out, spec, err);
 }
 
 void store_close(struct store *s)

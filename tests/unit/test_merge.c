@@ -444,6 +444,61 @@ static void test_device_auth(void **state)
 	assert_int_equal(store_audit(f->c.store, "lap1", "enroll", NULL, &err), HUCE_OK);
 }
 
+/*
+ * A reader (store_open_reader, what the HTTP server serves pulls and
+ * token checks from) sees every commit of the writer at once: new
+ * devices, revocations, merged records.  It never writes: no write
+ * transaction, no last_seen; store_device_touch on the writer does that.
+ */
+static void test_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct central rd = f->c;
+	struct store_device d;
+	struct huce_buf batch;
+	char *dev = NULL, *json = NULL;
+	cJSON *page;
+
+	assert_int_equal(store_open_reader(&rd.store, pg_url() ? pg_url() : f->path,
+					   &err), HUCE_OK);
+	assert_int_equal(store_begin(rd.store, 1, &err), HUCE_EDB);
+	assert_int_not_equal(store_device_add(rd.store, "lap9", "h9", &err), HUCE_OK);
+	/* A merged batch is in the reader's next page, and its pusher seen. */
+	base_batch(&batch, 2);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&batch);
+	assert_int_equal(store_device_get(rd.store, "lap1", &d, &err), HUCE_OK);
+	assert_true(d.last_seen > 0);
+	assert_int_equal(central_changes(&rd, 0, 10, &json, NULL, &err), HUCE_OK);
+	page = cJSON_Parse(json);
+	free(json);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "changes")), 4);
+	assert_int_equal(num(page, "head"), 4);
+	cJSON_Delete(page);
+	/* A token check on the reader does not note the device as seen... */
+	assert_int_equal(store_device_auth(rd.store, "h2", &dev, &err), HUCE_OK);
+	assert_string_equal(dev, "lap2");
+	free(dev);
+	dev = NULL;
+	assert_int_equal(store_device_get(f->c.store, "lap2", &d, &err), HUCE_OK);
+	assert_int_equal(d.last_seen, 0);
+	/* ...the writer's touch does. */
+	assert_int_equal(store_device_touch(f->c.store, "h2", &err), HUCE_OK);
+	assert_int_equal(store_device_touch(f->c.store, "nope", &err), HUCE_OK);
+	assert_int_equal(store_device_get(rd.store, "lap2", &d, &err), HUCE_OK);
+	assert_true(d.last_seen > 0);
+	/* Enrolment and revocation on the writer count at once. */
+	assert_int_equal(store_device_add(f->c.store, "lap3", "h3", &err), HUCE_OK);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_OK);
+	free(dev);
+	dev = NULL;
+	assert_int_equal(store_device_revoke(f->c.store, "lap3", &err), HUCE_OK);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EAUTH);
+	assert_null(dev);
+	store_close(rd.store);
+}
+
 /* Two threads merging into one store at once: the lock keeps them apart. */
 struct worker {
 	struct fixture *f;
@@ -581,6 +636,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changes_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes_full_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
