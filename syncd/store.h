@@ -55,6 +55,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "huce_buf.h"
 #include "huce_err.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
@@ -481,10 +482,13 @@ static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
 
 /*
  * At most limit records with version > after, in version order, each
- * appended to the array out as {"version","id","kind","deleted",
- * "fields":{...}} (out belongs to the caller).  *next is the version of
- * the last one (after when none), *more whether any record lies beyond,
- * *head the current global version.
+ * appended to the array out as a raw item (cJSON_CreateRaw) holding its
+ * JSON text {"version","id","kind","deleted","fields":{...}} (out belongs
+ * to the caller); the field values are the stored JSON texts as they
+ * are.  A page also ends early, with *more set, once its text passes
+ * STORE_PAGE_BYTES_MAX.  *next is the version of the last change (after
+ * when none), *more whether any record lies beyond, *head the current
+ * global version.
  */
 static inline enum huce_err store_changes(struct store *s, int64_t after,
 					  int limit, cJSON *out, int64_t *next,
@@ -493,6 +497,41 @@ static inline enum huce_err store_changes(struct store *s, int64_t after,
 {
 	return s->ops->changes(s, after, limit, out, next, more, head, err);
 }
+
+/*
+ * The backends' writer of a page of changes (store_sqlite.c): each
+ * change is written as JSON text, names and ids escaped, values copied
+ * as the stored JSON texts, then appended to out as a raw item.
+ *
+ *   store_page_init(&pg, out);
+ *   for each record: store_page_begin(); store_page_field()...;
+ *                    store_page_end();  (stop when store_page_full())
+ *   store_page_release(&pg);
+ *
+ * The functions return HUCE_ENOMEM, or HUCE_ETOOBIG for one record
+ * longer than STORE_CHANGE_BYTES_MAX.
+ */
+#define STORE_PAGE_BYTES_MAX	((size_t)16 << 20)
+#define STORE_CHANGE_BYTES_MAX	((size_t)64 << 20)
+
+struct store_page {
+	cJSON *out;		/* borrowed */
+	struct huce_buf text;	/* the change being written */
+	size_t bytes;		/* text of the changes appended so far */
+	int n, fields;
+	int64_t version;
+};
+
+void store_page_init(struct store_page *pg, cJSON *out);
+void store_page_release(struct store_page *pg);
+enum huce_err store_page_begin(struct store_page *pg, int64_t version,
+			       const char *id, const char *kind, int deleted);
+/* value: JSON text; NULL or "" is written as null. */
+enum huce_err store_page_field(struct store_page *pg, const char *name,
+			       const char *value);
+enum huce_err store_page_end(struct store_page *pg);
+/* Whether the page holds limit changes or STORE_PAGE_BYTES_MAX bytes. */
+int store_page_full(const struct store_page *pg, int limit);
 
 /* Free the values of a field / fieldset and zero it; safe on zeroed ones. */
 void store_field_release(struct store_field *f);

@@ -1702,36 +1702,22 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
-static enum huce_err add_change(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	cJSON *out = arg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON *f = cJSON_Duplicate(fields, 1);
-
-	if (!o || !f ||
-	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
-	    !cJSON_AddStringToObject(o, "id", r->id) ||
-	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
-	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
-		cJSON_Delete(o);
-		cJSON_Delete(f);
-		return HUCE_ENOMEM;
-	}
-	cJSON_AddItemToObject(o, "fields", f);
-	cJSON_AddItemToArray(out, o);
-	return HUCE_OK;
-}
-
+/*
+ * One query for the page, record rows joined with their fields, and
+ * each change written as JSON text straight from the stored value texts
+ * (store_page_*: no parse, no tree), handed to the caller as raw items.
+ */
 static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 				cJSON *out, int64_t *next, int *more,
 				int64_t *head, struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
+	struct store_page pg;
 	enum huce_err rc;
 	PGresult *res;
-	int own_tx = 0;
+	int own_tx = 0, open = 0, n;
+	int64_t cur = -1;
 
 	*next = after;
 	*more = 0;
@@ -1751,25 +1737,50 @@ static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 	/* One record more than asked tells whether another page follows. */
 	p_int(&p, after);
 	p_int(&p, (int64_t)limit + 1);
-	res = runp(s, "WITH page AS (SELECT * FROM record WHERE version > $1 "
-		   "ORDER BY version LIMIT $2) " LIST_SELECT "page r "
-		   "LEFT JOIN field f ON f.record_id = r.id "
+	res = runp(s, "WITH page AS (SELECT version, id, kind, deleted FROM record "
+		   "WHERE version > $1 ORDER BY version LIMIT $2) "
+		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		   "FROM page r LEFT JOIN field f ON f.record_id = r.id "
 		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
 	rc = res ? HUCE_OK : (err ? err->code : HUCE_EDB);
-	if (!rc)
-		rc = visit_rows(s, res, limit, add_change, out, more, err);
-	PQclear(res);
-	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
-	if (!rc) {
-		int n = cJSON_GetArraySize(out);
+	n = res ? PQntuples(res) : 0;
+	store_page_init(&pg, out);
+	for (int i = 0; !rc && i < n; i++) {
+		int64_t v = int_val(res, i, 0);
 
-		if (n > 0)
-			*next = (int64_t)cJSON_GetNumberValue(
-				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
-						    "version"));
-		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
+		if (v != cur) {
+			if (open) {
+				rc = store_page_end(&pg);
+				open = 0;
+				if (rc)
+					break;
+				*next = cur;
+			}
+			if (store_page_full(&pg, limit)) {
+				*more = 1;
+				break;
+			}
+			cur = v;
+			rc = store_page_begin(&pg, v, PQgetvalue(res, i, 1),
+					      PQgetvalue(res, i, 2),
+					      strcmp(PQgetvalue(res, i, 3), "t") == 0);
+			open = 1;
+		}
+		if (!rc && !PQgetisnull(res, i, 4))
+			rc = store_page_field(&pg, PQgetvalue(res, i, 4),
+					      PQgetvalue(res, i, 5));
 	}
+	if (!rc && open) {
+		rc = store_page_end(&pg);
+		if (!rc)
+			*next = cur;
+	}
+	store_page_release(&pg);
+	PQclear(res);
+	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
+	if (!rc)
+		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
 	if (own_tx) {
 		if (rc)
 			pg_rollback(base);

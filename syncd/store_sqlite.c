@@ -1055,74 +1055,193 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
-static enum huce_err add_change(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	cJSON *out = arg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON *f = cJSON_Duplicate(fields, 1);
+/* --- pages of changes, as text (both backends) ---------------------------- */
 
-	if (!o || !f ||
-	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
-	    !cJSON_AddStringToObject(o, "id", r->id) ||
-	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
-	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
-		cJSON_Delete(o);
-		cJSON_Delete(f);
-		return HUCE_ENOMEM;
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+static enum huce_err json_string(struct huce_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	enum huce_err rc = huce_buf_add(b, "\"", 1);
+
+	for (; !rc && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = huce_buf_add(b, run, (size_t)(s - run));
+		if (!rc && (c == '"' || c == '\\')) {
+			e[1] = (char)c;
+			rc = huce_buf_add(b, e, 2);
+		} else if (!rc) {
+			rc = huce_buf_add(b, e, sizeof(e));
+		}
+		run = s + 1;
 	}
-	cJSON_AddItemToObject(o, "fields", f);
-	cJSON_AddItemToArray(out, o);
+	if (!rc)
+		rc = huce_buf_add(b, run, strlen(run));
+	if (!rc)
+		rc = huce_buf_add(b, "\"", 1);
+	return rc;
+}
+
+void store_page_init(struct store_page *pg, cJSON *out)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->out = out;
+	huce_buf_init(&pg->text, STORE_CHANGE_BYTES_MAX);
+}
+
+void store_page_release(struct store_page *pg)
+{
+	huce_buf_release(&pg->text);
+}
+
+enum huce_err store_page_begin(struct store_page *pg, int64_t version,
+			       const char *id, const char *kind, int deleted)
+{
+	enum huce_err rc;
+
+	huce_buf_reset(&pg->text);
+	pg->fields = 0;
+	rc = huce_buf_printf(&pg->text, "{\"version\":%lld,\"id\":",
+			     (long long)version);
+	if (!rc)
+		rc = json_string(&pg->text, id ? id : "");
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, ",\"kind\":");
+	if (!rc)
+		rc = json_string(&pg->text, kind ? kind : "");
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, deleted ?
+				     ",\"deleted\":true,\"fields\":{" :
+				     ",\"deleted\":false,\"fields\":{");
+	pg->version = version;
+	return rc;
+}
+
+enum huce_err store_page_field(struct store_page *pg, const char *name,
+			       const char *value)
+{
+	enum huce_err rc = HUCE_OK;
+
+	if (pg->fields++)
+		rc = huce_buf_add(&pg->text, ",", 1);
+	if (!rc)
+		rc = json_string(&pg->text, name ? name : "");
+	if (!rc)
+		rc = huce_buf_add(&pg->text, ":", 1);
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, value && *value ? value : "null");
+	return rc;
+}
+
+enum huce_err store_page_end(struct store_page *pg)
+{
+	cJSON *item;
+	enum huce_err rc = huce_buf_add(&pg->text, "}}", 2);
+
+	if (rc)
+		return rc;
+	item = cJSON_CreateRaw(pg->text.data);
+	if (!item)
+		return HUCE_ENOMEM;
+	cJSON_AddItemToArray(pg->out, item);
+	pg->bytes += pg->text.len;
+	pg->n++;
 	return HUCE_OK;
 }
 
+int store_page_full(const struct store_page *pg, int limit)
+{
+	return pg->n >= limit || pg->bytes >= STORE_PAGE_BYTES_MAX;
+}
+
+/*
+ * One query for the page: the page's record rows joined with their
+ * fields, one row per field, and each change written as JSON text
+ * straight from the stored value texts (no parse, no tree, no copy of
+ * one), handed to the caller as a raw item.
+ */
 static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 				cJSON *out, int64_t *next, int *more,
 				int64_t *head, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	struct idlist ids = { 0 };
+	struct store_page pg;
 	sqlite3_stmt *st;
-	enum huce_err rc;
-	int own_tx = 0;
+	enum huce_err rc = HUCE_OK;
+	int own_tx = 0, open = 0, r = SQLITE_DONE;
+	int64_t cur = -1;
 
 	*next = after;
 	*more = 0;
 	*head = 0;
 	if (limit < 1)
 		limit = 1;
+	store_page_init(&pg, out);
 	lock(s);
 	if (!s->in_tx) {
 		rc = sq_begin(base, 0, err);
 		if (rc) {
 			unlock(s);
+			store_page_release(&pg);
 			return rc;
 		}
 		own_tx = 1;
 	}
-	/* One row more than asked tells whether another page follows. */
+	/* One record more than asked tells whether another page follows. */
 	st = huce_db_query(s->db, err,
-		"SELECT id FROM record WHERE version > ?1 "
-		"ORDER BY version LIMIT ?2", "ii", after, (int64_t)limit + 1);
-	rc = st ? collect_ids(s, st, &ids, err) : (err ? err->code : HUCE_EDB);
-	if (!rc && ids.n > (size_t)limit) {
-		*more = 1;
-		ids.n = (size_t)limit;
-	}
-	if (!rc)
-		rc = visit_ids(s, &ids, add_change, out, err);
-	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
-	if (!rc) {
-		int n = cJSON_GetArraySize(out);
+		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		"FROM (SELECT id, version, kind, deleted FROM record "
+		"WHERE version > ?1 ORDER BY version LIMIT ?2) r "
+		"LEFT JOIN field f ON f.record_id = r.id "
+		"ORDER BY r.version, f.name", "ii", after, (int64_t)limit + 1);
+	if (!st)
+		rc = err && err->code ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 0);
 
-		if (n > 0)
-			*next = (int64_t)cJSON_GetNumberValue(
-				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
-						    "version"));
+		if (v != cur) {
+			if (open) {
+				rc = store_page_end(&pg);
+				open = 0;
+				if (rc)
+					break;
+				*next = cur;
+			}
+			if (store_page_full(&pg, limit)) {
+				*more = 1;
+				break;
+			}
+			cur = v;
+			rc = store_page_begin(&pg, v,
+				(const char *)sqlite3_column_text(st, 1),
+				(const char *)sqlite3_column_text(st, 2),
+				sqlite3_column_int(st, 3));
+			open = 1;
+		}
+		if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
+			rc = store_page_field(&pg,
+				(const char *)sqlite3_column_text(st, 4),
+				(const char *)sqlite3_column_text(st, 5));
+	}
+	if (st) {
+		if (!rc && !*more && r != SQLITE_DONE)
+			rc = huce_db_fail(s->db, err, "cannot read changes");
+		sqlite3_reset(st);
+	}
+	if (!rc && open) {
+		rc = store_page_end(&pg);
+		if (!rc)
+			*next = cur;
+	}
+	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
+	if (!rc)
 		*head = s->in_tx && s->tx_write ? s->version :
 			huce_db_meta_int(s->db, "version", 0);
-	}
 	if (own_tx) {
 		if (rc)
 			sq_rollback(base);
@@ -1130,7 +1249,7 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 			rc = sq_commit(base, err);
 	}
 	unlock(s);
-	free(ids.v);
+	store_page_release(&pg);
 	return rc;
 }
 

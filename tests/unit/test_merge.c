@@ -445,6 +445,51 @@ static void test_device_auth(void **state)
 }
 
 /*
+ * The page writer escapes ids, kinds and names (whatever a store holds)
+ * and copies values as the JSON texts they are.
+ */
+static void test_page_text(void **state)
+{
+	struct store_page pg;
+	cJSON *arr = cJSON_CreateArray(), *c, *fields;
+	char *text;
+
+	(void)state;
+	store_page_init(&pg, arr);
+	assert_int_equal(store_page_full(&pg, 2), 0);
+	assert_int_equal(store_page_begin(&pg, 7, "a\"b\\c", "k\n\x01", 1), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\""), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}"), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n3", NULL), HUCE_OK);
+	assert_int_equal(store_page_end(&pg), HUCE_OK);
+	assert_int_equal(store_page_begin(&pg, 8, "id2", "village", 0), HUCE_OK);
+	assert_int_equal(store_page_end(&pg), HUCE_OK);
+	assert_int_equal(store_page_full(&pg, 2), 1);
+	store_page_release(&pg);
+	text = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	arr = cJSON_Parse(text);
+	free(text);
+	assert_non_null(arr);
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	c = cJSON_GetArrayItem(arr, 0);
+	assert_int_equal(num(c, "version"), 7);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), "a\"b\\c");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")), "k\n\x01");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	fields = cJSON_GetObjectItem(c, "fields");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fields, "n\"1")),
+			    "v\"\n户");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(fields, "n2"), "x")), 2);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(fields, "n3")));
+	c = cJSON_GetArrayItem(arr, 1);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(c, "deleted")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "fields")), 0);
+	cJSON_Delete(arr);
+}
+
+/*
  * A reader (store_open_reader, what the HTTP server serves pulls and
  * token checks from) sees every commit of the writer at once: new
  * devices, revocations, merged records.  It never writes: no write
@@ -637,6 +682,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changes_full_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
+		cmocka_unit_test(test_page_text),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
