@@ -169,6 +169,13 @@ struct store_ops {
 	enum huce_err (*fields_get)(struct store *s, const char *id,
 				    struct store_fieldset *out,
 				    struct huce_error *err);
+	enum huce_err (*field_get)(struct store *s, const char *id,
+				   const char *name, char **value,
+				   struct huce_error *err);
+	enum huce_err (*team_gate)(struct store *s, const char *team_json,
+				   const char *except,
+				   char other[HUCE_ID_STRLEN + 1], int *passed,
+				   struct huce_error *err);
 	enum huce_err (*fields_put)(struct store *s, const char *record_id,
 				    const struct store_field *f, size_t n,
 				    struct huce_error *err);
@@ -412,6 +419,37 @@ static inline enum huce_err store_fields_get(struct store *s, const char *id,
 					     struct huce_error *err)
 {
 	return s->ops->fields_get(s, id, out, err);
+}
+
+/*
+ * The JSON text of one field of a record (a primary-key seek), malloc'd
+ * into *value (the caller frees); HUCE_ENOTFOUND, *value NULL, when the
+ * record has no such field.
+ */
+static inline enum huce_err store_field_get(struct store *s, const char *id,
+					    const char *name, char **value,
+					    struct huce_error *err)
+{
+	return s->ops->field_get(s, id, name, value, err);
+}
+
+/*
+ * What the first-toilet gate (docs/MERGE.md) needs to know of the team
+ * whose id is team_json (JSON text, the quoted id), leaving out the
+ * household except (may be NULL): other is the first id, in id order,
+ * of another live household of the team ("" when there is none), and,
+ * only when there is one, *passed whether any such household is
+ * accepted or has a live acceptance inspection (completion, first-toilet
+ * or re-inspection) that passed.  A few indexed lookups that stop at
+ * the first match, whatever the size of the team.
+ */
+static inline enum huce_err store_team_gate(struct store *s,
+					    const char *team_json,
+					    const char *except,
+					    char other[HUCE_ID_STRLEN + 1],
+					    int *passed, struct huce_error *err)
+{
+	return s->ops->team_gate(s, team_json, except, other, passed, err);
 }
 
 /*

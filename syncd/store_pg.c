@@ -1328,6 +1328,89 @@ static enum huce_err fields_get_locked(struct pg_store *s, const char *id,
 	return rc;
 }
 
+static enum huce_err pg_field_get(struct store *base, const char *id,
+				  const char *name, char **value,
+				  struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	*value = NULL;
+	p_str(&p, id);
+	p_str(&p, name);
+	lock(s);
+	res = runp(s, "SELECT value FROM field WHERE record_id = $1 AND name = $2",
+		   &p, err, "cannot read a field");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) != 1)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
+			       id, name);
+	else if (!(*value = dup_val(res, 0, 0)))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	PQclear(res);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_team_gate(struct store *base, const char *team_json,
+				  const char *except,
+				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	other[0] = '\0';
+	*passed = 0;
+	p_str(&p, team_json);
+	p_str(&p, except ? except : "");
+	lock(s);
+	res = runp(s, "SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
+		   "WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+		   "AND h.kind = 'household' AND NOT h.deleted "
+		   "ORDER BY t.record_id LIMIT 1", &p, err, "cannot read a team");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) == 1)
+		copy_val(other, HUCE_ID_STRLEN + 1, res, 0, 0);
+	PQclear(res);
+	if (!rc && other[0]) {
+		res = runp(s, "SELECT EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"JOIN field a ON a.record_id = t.record_id AND a.name = 'status' "
+			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+			"AND h.kind = 'household' AND NOT h.deleted "
+			"AND a.value = '\"accepted\"') "
+			"OR EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"JOIN field k ON k.name = 'household_id' "
+			"AND k.value = '\"' || t.record_id || '\"' "
+			"JOIN record i ON i.id = k.record_id "
+			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
+			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
+			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+			"AND h.kind = 'household' AND NOT h.deleted "
+			"AND i.kind = 'inspection' AND NOT i.deleted "
+			"AND res.value = '\"pass\"' AND stg.value IN "
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"'))",
+			&p, err, "cannot read a team");
+		if (!res)
+			rc = err ? err->code : HUCE_EDB;
+		else if (PQntuples(res) == 1)
+			*passed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		else
+			rc = huce_fail(err, HUCE_EDB, "cannot read a team");
+		PQclear(res);
+	}
+	unlock(s);
+	return rc;
+}
+
 static enum huce_err pg_fields_get(struct store *base, const char *id,
 				   struct store_fieldset *out,
 				   struct huce_error *err)
@@ -1841,6 +1924,8 @@ static const struct store_ops pg_ops = {
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,
+	.field_get = pg_field_get,
+	.team_gate = pg_team_gate,
 	.fields_put = pg_fields_put,
 	.history_add = pg_history_add,
 	.audit = pg_audit,

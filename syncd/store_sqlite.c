@@ -701,6 +701,111 @@ static enum huce_err sq_fields_get(struct store *base, const char *id,
 	return rc;
 }
 
+static enum huce_err sq_field_get(struct store *base, const char *id,
+				  const char *name, char **value,
+				  struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	*value = NULL;
+	lock(s);
+	st = huce_db_query(s->db, err,
+		"SELECT value FROM field WHERE record_id = ?1 AND name = ?2",
+		"ss", id, name);
+	if (!st) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*value = huce_db_col_dup(st, 0);
+		sqlite3_reset(st);
+		if (!*value)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	} else if (step_done(s, st, r, err, "cannot read a field")) {
+		rc = HUCE_EDB;
+	} else {
+		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
+			       id, name);
+	}
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_team_gate(struct store *base, const char *team_json,
+				  const char *except,
+				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	other[0] = '\0';
+	*passed = 0;
+	if (!except)
+		except = "";
+	lock(s);
+	/* field_team holds (value, record_id): the first in id order is a seek. */
+	st = huce_db_query(s->db, err,
+		"SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
+		"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+		"AND h.kind = 'household' AND h.deleted = 0 "
+		"ORDER BY t.record_id LIMIT 1", "ss", team_json, except);
+	if (!st)
+		rc = err ? err->code : HUCE_EDB;
+	if (!rc) {
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			copy_col(other, HUCE_ID_STRLEN + 1, st, 0);
+			sqlite3_reset(st);
+		} else {
+			rc = step_done(s, st, r, err, "cannot read a team");
+		}
+	}
+	if (!rc && other[0]) {
+		st = huce_db_query(s->db, err,
+			"SELECT EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"JOIN field a ON a.record_id = t.record_id AND a.name = 'status' "
+			"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND h.kind = 'household' AND h.deleted = 0 "
+			"AND a.value = '\"accepted\"') "
+			"OR EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"JOIN field k ON k.name = 'household_id' "
+			"AND k.value = '\"' || t.record_id || '\"' "
+			"JOIN record i ON i.id = k.record_id "
+			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
+			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
+			"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND h.kind = 'household' AND h.deleted = 0 "
+			"AND i.kind = 'inspection' AND i.deleted = 0 "
+			"AND res.value = '\"pass\"' AND stg.value IN "
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"'))",
+			"ss", team_json, except);
+		if (!st)
+			rc = err ? err->code : HUCE_EDB;
+		if (!rc) {
+			r = sqlite3_step(st);
+			if (r == SQLITE_ROW) {
+				*passed = sqlite3_column_int(st, 0) != 0;
+				sqlite3_reset(st);
+			} else {
+				rc = step_done(s, st, r, err, "cannot read a team");
+				if (!rc)
+					rc = huce_fail(err, HUCE_EDB, "cannot read a team");
+			}
+		}
+	}
+	unlock(s);
+	return rc;
+}
+
 /*
  * A record change writes all its fields and history rows at once: one
  * multi-row INSERT per MULTI_ROWS rows instead of one statement per
@@ -1300,6 +1405,8 @@ static const struct store_ops sqlite_ops = {
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
+	.field_get = sq_field_get,
+	.team_gate = sq_team_gate,
 	.fields_put = sq_fields_put,
 	.history_add = sq_history_add,
 	.audit = sq_audit,
