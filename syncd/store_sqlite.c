@@ -1296,13 +1296,21 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 		}
 		own_tx = 1;
 	}
-	/* One record more than asked tells whether another page follows. */
+	/*
+	 * One record more than asked tells whether another page follows.
+	 * The page is a range of versions, up to that of the (limit + 1)th
+	 * record after the cursor: walking record_version and each record's
+	 * fields by primary key then yields the rows in the asked order,
+	 * where a LIMIT subquery joined to field made SQLite sort the whole
+	 * page in a temporary B-tree (values included).
+	 */
 	st = huce_db_query(s->db, err,
 		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
-		"FROM (SELECT id, version, kind, deleted FROM record "
-		"WHERE version > ?1 ORDER BY version LIMIT ?2) r "
-		"LEFT JOIN field f ON f.record_id = r.id "
-		"ORDER BY r.version, f.name", "ii", after, (int64_t)limit + 1);
+		"FROM record r LEFT JOIN field f ON f.record_id = r.id "
+		"WHERE r.version > ?1 AND r.version <= coalesce((SELECT version "
+		"FROM record WHERE version > ?1 ORDER BY version LIMIT 1 OFFSET ?2), "
+		"9223372036854775807) ORDER BY r.version, f.name",
+		"ii", after, (int64_t)limit);
 	if (!st)
 		rc = err && err->code ? err->code : HUCE_EDB;
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
