@@ -750,10 +750,17 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	if (!except)
 		except = "";
 	lock(s);
-	/* field_team holds (value, record_id): the first in id order is a seek. */
+	/*
+	 * CROSS JOIN fixes the order of the loops: from the team's index
+	 * entries outwards.  Left to itself (the central has no ANALYZE
+	 * statistics) SQLite drove these from record_kind, a scan of every
+	 * household per lookup.  field_team holds (value, record_id), so the
+	 * first in id order is a seek.
+	 */
 	st = huce_db_query(s->db, err,
-		"SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
-		"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+		"SELECT t.record_id FROM field t CROSS JOIN record h "
+		"WHERE h.id = t.record_id "
+		"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 		"AND h.kind = 'household' AND h.deleted = 0 "
 		"ORDER BY t.record_id LIMIT 1", "ss", team_json, except);
 	if (!st)
@@ -769,20 +776,21 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	}
 	if (!rc && other[0]) {
 		st = huce_db_query(s->db, err,
-			"SELECT EXISTS (SELECT 1 FROM field t "
-			"JOIN record h ON h.id = t.record_id "
-			"JOIN field a ON a.record_id = t.record_id AND a.name = 'status' "
-			"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"SELECT EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
+			"CROSS JOIN field a WHERE h.id = t.record_id "
+			"AND a.record_id = t.record_id AND a.name = 'status' "
+			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND a.value = '\"accepted\"') "
-			"OR EXISTS (SELECT 1 FROM field t "
-			"JOIN record h ON h.id = t.record_id "
-			"JOIN field k ON k.name = 'household_id' "
+			"OR EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
+			"CROSS JOIN field k CROSS JOIN record i CROSS JOIN field res "
+			"CROSS JOIN field stg WHERE h.id = t.record_id "
+			"AND k.name = 'household_id' "
 			"AND k.value = '\"' || t.record_id || '\"' "
-			"JOIN record i ON i.id = k.record_id "
-			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
-			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
-			"WHERE t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND i.id = k.record_id "
+			"AND res.record_id = i.id AND res.name = 'result' "
+			"AND stg.record_id = i.id AND stg.name = 'stage' "
+			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND i.kind = 'inspection' AND i.deleted = 0 "
 			"AND res.value = '\"pass\"' AND stg.value IN "
