@@ -1379,6 +1379,13 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 	else if (PQntuples(res) == 1)
 		copy_val(other, HUCE_ID_STRLEN + 1, res, 0, 0);
 	PQclear(res);
+	/*
+	 * The household's reference is built from the team's rows: it gets
+	 * the default collation of field.value (record_id is "C"), or the
+	 * planner cannot use field_ref for it, and a LATERAL with LIMIT keeps
+	 * it a per-household index lookup rather than a hash join over every
+	 * inspection of the town.
+	 */
 	if (!rc && other[0]) {
 		res = runp(s, "SELECT EXISTS (SELECT 1 FROM field t "
 			"JOIN record h ON h.id = t.record_id "
@@ -1388,16 +1395,18 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 			"AND a.value = '\"accepted\"') "
 			"OR EXISTS (SELECT 1 FROM field t "
 			"JOIN record h ON h.id = t.record_id "
-			"JOIN field k ON k.name = 'household_id' "
-			"AND k.value = '\"' || t.record_id || '\"' "
+			"CROSS JOIN LATERAL (SELECT 1 FROM field k "
 			"JOIN record i ON i.id = k.record_id "
 			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
 			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
-			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
-			"AND h.kind = 'household' AND NOT h.deleted "
+			"WHERE k.name = 'household_id' "
+			"AND k.value = ('\"' || t.record_id || '\"') COLLATE \"default\" "
 			"AND i.kind = 'inspection' AND NOT i.deleted "
 			"AND res.value = '\"pass\"' AND stg.value IN "
-			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"'))",
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
+			"LIMIT 1) p "
+			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+			"AND h.kind = 'household' AND NOT h.deleted)",
 			&p, err, "cannot read a team");
 		if (!res)
 			rc = err ? err->code : HUCE_EDB;
