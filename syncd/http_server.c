@@ -127,6 +127,12 @@ struct limiter {
 struct server {
 	pthread_mutex_t lock;		/* guards central and its store */
 	struct central central;
+	/*
+	 * Pulls and token checks: a second, read-only connection to the same
+	 * store (store_open_reader), so that they do not queue behind merges.
+	 */
+	pthread_mutex_t rlock;		/* guards reader and its store */
+	struct central reader;
 	struct limiter limiter;
 	size_t max_body;
 	size_t max_inflight;
@@ -696,10 +702,10 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	}
 	note_add(req, " after=%" PRIu64 " limit=%" PRIu64, after, limit);
 
-	pthread_mutex_lock(&s->lock);
-	rc = central_changes(&s->central, (int64_t)after, (int)limit, &json,
+	pthread_mutex_lock(&s->rlock);
+	rc = central_changes(&s->reader, (int64_t)after, (int)limit, &json,
 			     &len, &err);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&s->rlock);
 	if (rc != HUCE_OK) {
 		huce_err_log("changes for %s: %s", req->device,
 			     err.msg[0] ? err.msg : huce_err_text(rc));
@@ -897,9 +903,19 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 		return -1;
 	}
 	huce_sha256_hex(tok, len, hex);
-	pthread_mutex_lock(&s->lock);
-	rc = store_device_auth(s->central.store, hex, &req->device, &err);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&s->rlock);
+	rc = store_device_auth(s->reader.store, hex, &req->device, &err);
+	pthread_mutex_unlock(&s->rlock);
+	/*
+	 * The reader does not write: last_seen and the audit line of a
+	 * revoked token are written on the writer, when no merge holds it
+	 * (last_seen is advisory; a push sets it anyway).
+	 */
+	if ((rc == HUCE_OK || rc == HUCE_EAUTH) &&
+	    pthread_mutex_trylock(&s->lock) == 0) {
+		store_device_touch(s->central.store, hex, NULL);
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (rc == HUCE_EAUTH || (rc == HUCE_OK && !req->device)) {
 		*ret = unauthorized(conn, req, "unknown");
 		return -1;
@@ -1659,7 +1675,7 @@ int central_main(int argc, char **argv)
 	unsigned flags;
 	sigset_t set;
 	int ret, fd = -1, family = AF_INET, port, sig, nops = 0;
-	int lock_ok = 0, limiter_ok = 0;
+	int lock_ok = 0, rlock_ok = 0, limiter_ok = 0;
 	enum huce_err rc;
 
 	ret = parse_options(argc, argv, &o);
@@ -1691,6 +1707,11 @@ int central_main(int argc, char **argv)
 		goto out;
 	}
 	lock_ok = 1;
+	if (pthread_mutex_init(&s.rlock, NULL)) {
+		fputs("huce-syncd central: cannot create a mutex\n", stderr);
+		goto out;
+	}
+	rlock_ok = 1;
 	if (limiter_init(&s.limiter, o.rate, o.burst)) {
 		fputs("huce-syncd central: cannot create a mutex\n", stderr);
 		goto out;
@@ -1707,6 +1728,15 @@ int central_main(int argc, char **argv)
 	rc = store_open(&s.central.store, o.store, &err);
 	if (rc != HUCE_OK) {
 		fprintf(stderr, "huce-syncd central: cannot open store '%s': %s\n",
+			strstr(o.store, "://") ? "postgres://..." : o.store,
+			err.msg[0] ? err.msg : huce_err_text(rc));
+		goto out;
+	}
+	s.reader = s.central;
+	rc = store_open_reader(&s.reader.store, o.store, &err);
+	if (rc != HUCE_OK) {
+		fprintf(stderr, "huce-syncd central: cannot open store '%s' "
+			"for reading: %s\n",
 			strstr(o.store, "://") ? "postgres://..." : o.store,
 			err.msg[0] ? err.msg : huce_err_text(rc));
 		goto out;
@@ -1821,6 +1851,7 @@ out:
 	}
 	if (fd >= 0)
 		close(fd);
+	store_close(s.reader.store);
 	store_close(s.central.store);
 	blob_store_release(&s.blobs);
 	huce_checklists_free(s.central.checklists);
@@ -1828,6 +1859,8 @@ out:
 		limiter_release(&s.limiter);
 	if (lock_ok)
 		pthread_mutex_destroy(&s.lock);
+	if (rlock_ok)
+		pthread_mutex_destroy(&s.rlock);
 	free_secret(key);
 	free(cert);
 	return ret;

@@ -162,6 +162,16 @@ static cJSON *fieldset_json(const struct store_fieldset *fs)
 	return o;
 }
 
+static int has_null_member(const cJSON *o)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, o)
+		if (cJSON_IsNull(v))
+			return 1;
+	return 0;
+}
+
 static int has_duplicate_keys(const cJSON *o)
 {
 	for (const cJSON *a = o ? o->child : NULL; a; a = a->next)
@@ -612,56 +622,6 @@ out:
 	return ret;
 }
 
-#define GATE_IDS 8
-
-struct gate_scan {
-	const char *self;
-	int64_t others, accepted;
-	char first[HUCE_ID_STRLEN + 1];
-	/* the team's households, to look for a passed inspection */
-	char ids[GATE_IDS][HUCE_ID_STRLEN + 1];
-	int nids;
-};
-
-static enum huce_err gate_visit(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	struct gate_scan *g = arg;
-	const char *status = str_field(fields, "status");
-
-	if (strcmp(r->kind, "household") != 0)
-		return HUCE_OK;
-	if (status && strcmp(status, "accepted") == 0)
-		g->accepted++;
-	else if (g->nids < GATE_IDS)
-		copy_str(g->ids[g->nids++], sizeof(g->ids[0]), r->id);
-	if (strcmp(r->id, g->self) != 0) {
-		if (!g->others)
-			copy_str(g->first, sizeof(g->first), r->id);
-		g->others++;
-	}
-	/* Enough is known: the gate is open. */
-	return g->accepted && g->others ? HUCE_EGATE : HUCE_OK;
-}
-
-/* Counts a passing acceptance inspection; stops the scan at the first. */
-static enum huce_err passed_visit(void *arg, const struct store_record *r,
-				  const cJSON *fields)
-{
-	int64_t *accepted = arg;
-	const char *result = str_field(fields, "result");
-	const char *stage = str_field(fields, "stage");
-
-	if (strcmp(r->kind, "inspection") != 0 || r->deleted || !result || !stage ||
-	    strcmp(result, "pass") != 0)
-		return HUCE_OK;
-	if (strcmp(stage, "completion") && strcmp(stage, "first-toilet") &&
-	    strcmp(stage, "re-inspection"))
-		return HUCE_OK;
-	(*accepted)++;
-	return HUCE_EGATE;
-}
-
 /*
  * Household rules that span records: a self-built toilet has no team,
  * and the first-toilet gate (首厕过关): a team whose first toilet is not
@@ -677,8 +637,8 @@ static enum huce_err check_household(struct central *c, const char *id,
 	const char *team = str_field(post, "team_id");
 	const char *build = str_field(post, "build");
 	const char *new_team = str_field(in, "team_id");
-	struct gate_scan g = { .self = id };
-	char q[HUCE_ID_STRLEN + 3];
+	char q[HUCE_ID_STRLEN + 3], other[HUCE_ID_STRLEN + 1];
+	int passed = 0;
 	enum huce_err ret;
 
 	if (!cJSON_GetObjectItemCaseSensitive(in, "team_id") &&
@@ -690,27 +650,22 @@ static enum huce_err check_household(struct central *c, const char *id,
 			      "construction team", id);
 	if (!new_team || (old_team && strcmp(old_team, new_team) == 0))
 		return HUCE_OK;
-	quote_id(q, sizeof(q), new_team);
-	ret = store_by_field(c->store, "team_id", q, id, gate_visit, &g, err);
-	if (ret && ret != HUCE_EGATE)
-		return ret;
 	/*
-	 * A first toilet that passed acceptance keeps the team qualified
-	 * even if a later spot-check fails it: look for a passing
-	 * completion, first-toilet or re-inspection in the history.
+	 * The gate is open when the team has no other live household, or
+	 * when one of them is accepted or has ever passed an acceptance
+	 * inspection (a first toilet that passed keeps the team qualified
+	 * even if a later spot-check fails it).  Indexed lookups that stop
+	 * at the first match: the cost does not grow with the team.
 	 */
-	for (int i = 0; !g.accepted && g.others && i < g.nids; i++) {
-		quote_id(q, sizeof(q), g.ids[i]);
-		ret = store_by_field(c->store, "household_id", q, NULL,
-				     passed_visit, &g.accepted, err);
-		if (ret && ret != HUCE_EGATE)
-			return ret;
-	}
-	if (!g.accepted && g.others)
+	quote_id(q, sizeof(q), new_team);
+	ret = store_team_gate(c->store, q, id, other, &passed, err);
+	if (ret)
+		return ret;
+	if (other[0] && !passed)
 		return refuse(vd, "gate",
 			      "team %s has not passed its first toilet (首厕过关): "
 			      "household %s must be accepted before the team is "
-			      "given another", new_team, g.first);
+			      "given another", new_team, other);
 	return HUCE_OK;
 }
 
@@ -727,12 +682,11 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	const char *stage = str_field(post, "stage");
 	const char *result = str_field(post, "result");
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(post, "items");
-	struct store_fieldset fs = { 0 };
 	struct huce_eval ev = { 0 };
-	struct huce_error eerr = { 0 };
+	struct huce_error eerr = { 0 }, ferr = { 0 };
 	const char **codes = NULL, **values = NULL;
 	char (*nums)[32] = NULL;
-	const struct store_field *tf;
+	char *tv = NULL;
 	cJSON *type = NULL;
 	const cJSON *it;
 	size_t n = 0, i = 0;
@@ -742,11 +696,14 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	if (!c->checklists || !hh || !stage)
 		return HUCE_OK;
 	stage_no = huce_stage_parse(stage);
-	ret = store_fields_get(c->store, hh, &fs, err);
-	if (ret)
+	/* One field of the household, not all of them. */
+	ret = store_field_get(c->store, hh, "type", &tv, &ferr);
+	if (ret && ret != HUCE_ENOTFOUND) {
+		huce_fail(err, ret, "%s", ferr.msg);
 		goto out;
-	tf = store_fieldset_find(&fs, "type");
-	type = tf ? cJSON_Parse(tf->value) : NULL;
+	}
+	ret = HUCE_OK;
+	type = tv ? cJSON_Parse(tv) : NULL;
 	if (!cJSON_IsString(type)) {
 		ret = refuse(vd, "checklist", "household %s has no toilet type", hh);
 		goto out;
@@ -797,10 +754,10 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 out:
 	huce_eval_release(&ev);
 	cJSON_Delete(type);
+	free(tv);
 	free(codes);
 	free(values);
 	free(nums);
-	store_fieldset_release(&fs);
 	return ret;
 }
 
@@ -1121,7 +1078,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	cJSON *in = NULL, *post = NULL;
 	char *old_team = NULL;
 	char key[STORE_KEY_MAX + 1];
-	int exists, del_change = -1, del_conflict = 0, rec_dirty;
+	int exists, del_change = -1, del_conflict = 0, rec_dirty, post_is_in;
 	enum huce_err ret;
 	cJSON *v;
 
@@ -1176,12 +1133,24 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		copy_str(rec.id, sizeof(rec.id), ch->id);
 		copy_str(rec.kind, sizeof(rec.kind), k->kind);
 	}
-	post = fieldset_json(&fs);
+	/*
+	 * The state after the change.  A new record's is its input, every
+	 * field of which is written (absent is null): no copy is needed
+	 * unless a null must be left out.
+	 */
+	post_is_in = !exists && !has_null_member(in);
+	post = post_is_in ? in : fieldset_json(&fs);
 	if (!post) {
 		ret = oom(err);
 		goto out;
 	}
-	old_team = str_field(post, "team_id") ? strdup(str_field(post, "team_id")) : NULL;
+	if (exists && str_field(post, "team_id")) {
+		old_team = strdup(str_field(post, "team_id"));
+		if (!old_team) {
+			ret = oom(err);
+			goto out;
+		}
+	}
 	pc = calloc((size_t)cJSON_GetArraySize(in) + 1, sizeof(*pc));
 	if (!pc) {
 		ret = oom(err);
@@ -1246,7 +1215,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 			ret = oom(err);
 			goto out;
 		}
-		if (write) {
+		if (write && !post_is_in) {
 			cJSON *d = cJSON_Duplicate(v, 1);
 
 			if (!d) {
@@ -1309,8 +1278,9 @@ out:
 		cJSON_Delete(pc[i].vals);
 	free(pc);
 	free(old_team);
+	if (post != in)
+		cJSON_Delete(post);
 	cJSON_Delete(in);
-	cJSON_Delete(post);
 	fwrites_release(&w);
 	store_fieldset_release(&fs);
 	return ret;

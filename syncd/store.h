@@ -27,6 +27,14 @@
  * backend, and a transaction holds that lock from begin to commit or
  * rollback, so other threads wait rather than interleave.
  *
+ * Readers.  store_open_reader() opens a second connection to the same
+ * store that never writes: the HTTP server serves pulls and token
+ * checks on it, so they do not queue behind the merges on the writer.
+ * It sees every committed write at once (SQLite: a WAL reader on the
+ * same file; PostgreSQL: a second session).  Its device_auth leaves
+ * last_seen and the audit line of a revoked token to a later
+ * store_device_touch() on the writer.
+ *
  * Strings handed out in the structs below are fixed arrays owned by the
  * struct; field values are malloc'd and released with
  * store_field_release() / store_fieldset_release().
@@ -47,6 +55,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "huce_buf.h"
 #include "huce_err.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
@@ -148,6 +157,9 @@ struct store_ops {
 					int64_t hwm, struct huce_error *err);
 	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
 				     char **device, struct huce_error *err);
+	enum huce_err (*device_touch)(struct store *s,
+				      const char *token_hash_hex,
+				      struct huce_error *err);
 
 	enum huce_err (*record_get)(struct store *s, const char *id,
 				    struct store_record *out,
@@ -157,6 +169,13 @@ struct store_ops {
 	enum huce_err (*fields_get)(struct store *s, const char *id,
 				    struct store_fieldset *out,
 				    struct huce_error *err);
+	enum huce_err (*field_get)(struct store *s, const char *id,
+				   const char *name, char **value,
+				   struct huce_error *err);
+	enum huce_err (*team_gate)(struct store *s, const char *team_json,
+				   const char *except,
+				   char other[HUCE_ID_STRLEN + 1], int *passed,
+				   struct huce_error *err);
 	enum huce_err (*fields_put)(struct store *s, const char *record_id,
 				    const struct store_field *f, size_t n,
 				    struct huce_error *err);
@@ -196,12 +215,23 @@ struct store {
  */
 enum huce_err store_open(struct store **out, const char *spec,
 			 struct huce_error *err);
+/*
+ * Open a read-only connection to the store spec names, which must exist
+ * already (open the writer first: the reader neither creates nor
+ * migrates a PostgreSQL store).  Every operation that reads works on it;
+ * store_begin(s, 1) and the writes fail with HUCE_EDB.  On success *out
+ * is a store the caller frees with store_close().
+ */
+enum huce_err store_open_reader(struct store **out, const char *spec,
+				struct huce_error *err);
 /* Close and free; NULL is a no-op.  An open transaction is rolled back. */
 void store_close(struct store *s);
 
 /* The SQLite backend (store_sqlite.c); store_open() picks it for paths. */
 enum huce_err store_sqlite_open(struct store **out, const char *path,
 				struct huce_error *err);
+enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
+				       struct huce_error *err);
 /*
  * The PostgreSQL backend (store_pg.c, docs/POSTGRES.md); store_open()
  * picks it for "postgres://" and "postgresql://" URLs (libpq connection
@@ -212,6 +242,8 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
  */
 enum huce_err store_pg_open(struct store **out, const char *url,
 			    struct huce_error *err);
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err);
 
 /*
  * Begin a transaction: write (BEGIN IMMEDIATE: the version counter and
@@ -327,6 +359,7 @@ static inline enum huce_err store_device_list(struct store *s,
 	return s->ops->device_list(s, cb, arg, err);
 }
 
+/* Set a device's high-water mark; it was seen now (last_seen). */
 static inline enum huce_err store_device_set_hwm(struct store *s,
 						 const char *name, int64_t hwm,
 						 struct huce_error *err)
@@ -337,7 +370,8 @@ static inline enum huce_err store_device_set_hwm(struct store *s,
 /*
  * The device whose token hashes to token_hash_hex (64 lowercase hex):
  * *device is malloc'd and the caller frees it.  HUCE_EAUTH when the hash
- * is unknown or the device revoked.  Records last_seen.
+ * is unknown or the device revoked.  Records last_seen (at most once a
+ * minute) and audits a revoked token's use, except on a reader.
  */
 static inline enum huce_err store_device_auth(struct store *s,
 					      const char *token_hash_hex,
@@ -345,6 +379,19 @@ static inline enum huce_err store_device_auth(struct store *s,
 					      struct huce_error *err)
 {
 	return s->ops->device_auth(s, token_hash_hex, device, err);
+}
+
+/*
+ * The writes of store_device_auth() without its answer, for a token a
+ * reader has checked: last_seen of its device (at most once a minute),
+ * or the audit line of a revoked one; nothing for an unknown token or
+ * inside a transaction.  HUCE_OK unless the store fails.
+ */
+static inline enum huce_err store_device_touch(struct store *s,
+					       const char *token_hash_hex,
+					       struct huce_error *err)
+{
+	return s->ops->device_touch(s, token_hash_hex, err);
 }
 
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */
@@ -372,6 +419,37 @@ static inline enum huce_err store_fields_get(struct store *s, const char *id,
 					     struct huce_error *err)
 {
 	return s->ops->fields_get(s, id, out, err);
+}
+
+/*
+ * The JSON text of one field of a record (a primary-key seek), malloc'd
+ * into *value (the caller frees); HUCE_ENOTFOUND, *value NULL, when the
+ * record has no such field.
+ */
+static inline enum huce_err store_field_get(struct store *s, const char *id,
+					    const char *name, char **value,
+					    struct huce_error *err)
+{
+	return s->ops->field_get(s, id, name, value, err);
+}
+
+/*
+ * What the first-toilet gate (docs/MERGE.md) needs to know of the team
+ * whose id is team_json (JSON text, the quoted id), leaving out the
+ * household except (may be NULL): other is the first id, in id order,
+ * of another live household of the team ("" when there is none), and,
+ * only when there is one, *passed whether any such household is
+ * accepted or has a live acceptance inspection (completion, first-toilet
+ * or re-inspection) that passed.  A few indexed lookups that stop at
+ * the first match, whatever the size of the team.
+ */
+static inline enum huce_err store_team_gate(struct store *s,
+					    const char *team_json,
+					    const char *except,
+					    char other[HUCE_ID_STRLEN + 1],
+					    int *passed, struct huce_error *err)
+{
+	return s->ops->team_gate(s, team_json, except, other, passed, err);
 }
 
 /*
@@ -442,10 +520,13 @@ static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
 
 /*
  * At most limit records with version > after, in version order, each
- * appended to the array out as {"version","id","kind","deleted",
- * "fields":{...}} (out belongs to the caller).  *next is the version of
- * the last one (after when none), *more whether any record lies beyond,
- * *head the current global version.
+ * appended to the array out as a raw item (cJSON_CreateRaw) holding its
+ * JSON text {"version","id","kind","deleted","fields":{...}} (out belongs
+ * to the caller); the field values are the stored JSON texts as they
+ * are.  A page also ends early, with *more set, once its text passes
+ * STORE_PAGE_BYTES_MAX.  *next is the version of the last change (after
+ * when none), *more whether any record lies beyond, *head the current
+ * global version.
  */
 static inline enum huce_err store_changes(struct store *s, int64_t after,
 					  int limit, cJSON *out, int64_t *next,
@@ -454,6 +535,41 @@ static inline enum huce_err store_changes(struct store *s, int64_t after,
 {
 	return s->ops->changes(s, after, limit, out, next, more, head, err);
 }
+
+/*
+ * The backends' writer of a page of changes (store_sqlite.c): each
+ * change is written as JSON text, names and ids escaped, values copied
+ * as the stored JSON texts, then appended to out as a raw item.
+ *
+ *   store_page_init(&pg, out);
+ *   for each record: store_page_begin(); store_page_field()...;
+ *                    store_page_end();  (stop when store_page_full())
+ *   store_page_release(&pg);
+ *
+ * The functions return HUCE_ENOMEM, or HUCE_ETOOBIG for one record
+ * longer than STORE_CHANGE_BYTES_MAX.
+ */
+#define STORE_PAGE_BYTES_MAX	((size_t)16 << 20)
+#define STORE_CHANGE_BYTES_MAX	((size_t)64 << 20)
+
+struct store_page {
+	cJSON *out;		/* borrowed */
+	struct huce_buf text;	/* the change being written */
+	size_t bytes;		/* text of the changes appended so far */
+	int n, fields;
+	int64_t version;
+};
+
+void store_page_init(struct store_page *pg, cJSON *out);
+void store_page_release(struct store_page *pg);
+enum huce_err store_page_begin(struct store_page *pg, int64_t version,
+			       const char *id, const char *kind, int deleted);
+/* value: JSON text; NULL or "" is written as null. */
+enum huce_err store_page_field(struct store_page *pg, const char *name,
+			       const char *value);
+enum huce_err store_page_end(struct store_page *pg);
+/* Whether the page holds limit changes or STORE_PAGE_BYTES_MAX bytes. */
+int store_page_full(const struct store_page *pg, int limit);
 
 /* Free the values of a field / fieldset and zero it; safe on zeroed ones. */
 void store_field_release(struct store_field *f);

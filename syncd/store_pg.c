@@ -78,6 +78,12 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 			 "(libpq was not found at build time)");
 }
 
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err)
+{
+	return store_pg_open(out, url, err);
+}
+
 #else
 
 #include <pthread.h>
@@ -119,6 +125,7 @@ struct pg_store {
 	char *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];	/* built SQL */
 
 	int in_tx, tx_write;
+	int reader;		/* store_open_reader(): never writes */
 	int in_sp;		/* the merge is inside an entry's savepoint */
 	int sp_open;		/* ... and SAVEPOINT has been sent for it */
 	int release_pending;	/* an earlier entry's savepoint is unreleased */
@@ -612,6 +619,10 @@ static enum huce_err pg_begin(struct store *base, int write,
 		unlock(s);
 		return huce_fail(err, HUCE_EDB, "store: transaction already open");
 	}
+	if (write && s->reader) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
+	}
 	rc = ensure_conn(s, err);
 	if (rc) {
 		unlock(s);
@@ -1046,11 +1057,13 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 
 	p_str(&p, name);
 	p_int(&p, hwm);
+	p_int(&p, (int64_t)time(NULL));
 	lock(s);
 	rc = before_write(s, err);
+	/* A device that pushes is seen: its pulls only note it when idle. */
 	if (!rc)
-		rc = send_writep(s, "UPDATE device SET hwm = $2 WHERE name = $1",
-			&p, err, "cannot write the high-water mark");
+		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3 "
+			"WHERE name = $1", &p, err, "cannot write the high-water mark");
 	unlock(s);
 	return rc;
 }
@@ -1059,60 +1072,110 @@ static enum huce_err pg_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err);
 
+/*
+ * Look a token up: *name (malloc'd, the caller frees) when it is known,
+ * with whether it is revoked and when its device was last seen.
+ */
+static enum huce_err token_lookup(struct pg_store *s, const char *token_hash_hex,
+				  char **name, int *revoked, int64_t *seen,
+				  struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *res;
+
+	*name = NULL;
+	*revoked = 0;
+	*seen = 0;
+	p_str(&p, token_hash_hex);
+	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		   "WHERE token_hash = $1", &p, err, "cannot check token");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	if (PQntuples(res) == 1) {
+		*name = dup_val(res, 0, 0);
+		*revoked = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+		*seen = int_val(res, 0, 2);
+	}
+	PQclear(res);
+	return HUCE_OK;
+}
+
+/*
+ * The writes that come with a token check: a revoked laptop knocking is
+ * worth a line in the audit log; last_seen is advisory: written at most
+ * once a minute per device, outside a transaction only, and skipped
+ * while another central's merge holds the row (SKIP LOCKED), so a pull
+ * never waits for it.
+ */
+static void token_note(struct pg_store *s, const char *name, int revoked,
+		       int64_t seen)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct params q = { .n = 0 };
+	PGresult *res;
+
+	if (s->in_tx || s->reader || !name)
+		return;
+	if (revoked) {
+		pg_audit(&s->base, name, "token-refused",
+			 "a revoked device token was used", NULL);
+		return;
+	}
+	if (now - seen < 60)
+		return;
+	p_str(&q, name);
+	p_int(&q, now);
+	res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
+		   "(SELECT name FROM device WHERE name = $1 "
+		   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
+	PQclear(res);
+}
+
 static enum huce_err pg_device_auth(struct store *base,
 				    const char *token_hash_hex, char **device,
 				    struct huce_error *err)
 {
 	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	int64_t now = (int64_t)time(NULL), seen = 0;
-	int revoked = 0;
-	char *name = NULL;
-	PGresult *res;
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
 
 	*device = NULL;
-	p_str(&p, token_hash_hex);
 	lock(s);
-	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
-		   "WHERE token_hash = $1", &p, err, "cannot check token");
-	if (!res) {
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (rc) {
 		unlock(s);
-		return err ? err->code : HUCE_EDB;
+		return rc;
 	}
-	if (PQntuples(res) == 1) {
-		name = dup_val(res, 0, 0);
-		revoked = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-		seen = int_val(res, 0, 2);
-	}
-	PQclear(res);
+	token_note(s, name, revoked, seen);
+	unlock(s);
 	if (!name || revoked) {
-		/* A revoked laptop knocking is worth a line in the audit log. */
-		if (revoked && !s->in_tx)
-			pg_audit(base, name, "token-refused",
-				 "a revoked device token was used", NULL);
-		unlock(s);
 		free(name);
 		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
 				 "unknown token");
 	}
-	/*
-	 * last_seen is advisory: written at most once a minute per device,
-	 * outside a transaction only, and skipped while another central's
-	 * merge holds the row (SKIP LOCKED), so a pull never waits for it.
-	 */
-	if (!s->in_tx && now - seen >= 60) {
-		struct params q = { .n = 0 };
-
-		p_str(&q, name);
-		p_int(&q, now);
-		res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
-			   "(SELECT name FROM device WHERE name = $1 "
-			   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
-		PQclear(res);
-	}
-	unlock(s);
 	*device = name;
 	return HUCE_OK;
+}
+
+static enum huce_err pg_device_touch(struct store *base,
+				     const char *token_hash_hex,
+				     struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
+
+	lock(s);
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (!rc)
+		token_note(s, name, revoked, seen);
+	unlock(s);
+	free(name);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -1262,6 +1325,98 @@ static enum huce_err fields_get_locked(struct pg_store *s, const char *id,
 	PQclear(res);
 	if (rc)
 		store_fieldset_release(out);
+	return rc;
+}
+
+static enum huce_err pg_field_get(struct store *base, const char *id,
+				  const char *name, char **value,
+				  struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	*value = NULL;
+	p_str(&p, id);
+	p_str(&p, name);
+	lock(s);
+	res = runp(s, "SELECT value FROM field WHERE record_id = $1 AND name = $2",
+		   &p, err, "cannot read a field");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) != 1)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
+			       id, name);
+	else if (!(*value = dup_val(res, 0, 0)))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	PQclear(res);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err pg_team_gate(struct store *base, const char *team_json,
+				  const char *except,
+				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	other[0] = '\0';
+	*passed = 0;
+	p_str(&p, team_json);
+	p_str(&p, except ? except : "");
+	lock(s);
+	res = runp(s, "SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
+		   "WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+		   "AND h.kind = 'household' AND NOT h.deleted "
+		   "ORDER BY t.record_id LIMIT 1", &p, err, "cannot read a team");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) == 1)
+		copy_val(other, HUCE_ID_STRLEN + 1, res, 0, 0);
+	PQclear(res);
+	/*
+	 * The household's reference is built from the team's rows: it gets
+	 * the default collation of field.value (record_id is "C"), or the
+	 * planner cannot use field_ref for it, and a LATERAL with LIMIT keeps
+	 * it a per-household index lookup rather than a hash join over every
+	 * inspection of the town.
+	 */
+	if (!rc && other[0]) {
+		res = runp(s, "SELECT EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"JOIN field a ON a.record_id = t.record_id AND a.name = 'status' "
+			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+			"AND h.kind = 'household' AND NOT h.deleted "
+			"AND a.value = '\"accepted\"') "
+			"OR EXISTS (SELECT 1 FROM field t "
+			"JOIN record h ON h.id = t.record_id "
+			"CROSS JOIN LATERAL (SELECT 1 FROM field k "
+			"JOIN record i ON i.id = k.record_id "
+			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
+			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
+			"WHERE k.name = 'household_id' "
+			"AND k.value = ('\"' || t.record_id || '\"') COLLATE \"default\" "
+			"AND i.kind = 'inspection' AND NOT i.deleted "
+			"AND res.value = '\"pass\"' AND stg.value IN "
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
+			"LIMIT 1) p "
+			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
+			"AND h.kind = 'household' AND NOT h.deleted)",
+			&p, err, "cannot read a team");
+		if (!res)
+			rc = err ? err->code : HUCE_EDB;
+		else if (PQntuples(res) == 1)
+			*passed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		else
+			rc = huce_fail(err, HUCE_EDB, "cannot read a team");
+		PQclear(res);
+	}
+	unlock(s);
 	return rc;
 }
 
@@ -1639,36 +1794,22 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
-static enum huce_err add_change(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	cJSON *out = arg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON *f = cJSON_Duplicate(fields, 1);
-
-	if (!o || !f ||
-	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
-	    !cJSON_AddStringToObject(o, "id", r->id) ||
-	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
-	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
-		cJSON_Delete(o);
-		cJSON_Delete(f);
-		return HUCE_ENOMEM;
-	}
-	cJSON_AddItemToObject(o, "fields", f);
-	cJSON_AddItemToArray(out, o);
-	return HUCE_OK;
-}
-
+/*
+ * One query for the page, record rows joined with their fields, and
+ * each change written as JSON text straight from the stored value texts
+ * (store_page_*: no parse, no tree), handed to the caller as raw items.
+ */
 static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 				cJSON *out, int64_t *next, int *more,
 				int64_t *head, struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
+	struct store_page pg;
 	enum huce_err rc;
 	PGresult *res;
-	int own_tx = 0;
+	int own_tx = 0, open = 0, n;
+	int64_t cur = -1;
 
 	*next = after;
 	*more = 0;
@@ -1688,25 +1829,50 @@ static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 	/* One record more than asked tells whether another page follows. */
 	p_int(&p, after);
 	p_int(&p, (int64_t)limit + 1);
-	res = runp(s, "WITH page AS (SELECT * FROM record WHERE version > $1 "
-		   "ORDER BY version LIMIT $2) " LIST_SELECT "page r "
-		   "LEFT JOIN field f ON f.record_id = r.id "
+	res = runp(s, "WITH page AS (SELECT version, id, kind, deleted FROM record "
+		   "WHERE version > $1 ORDER BY version LIMIT $2) "
+		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		   "FROM page r LEFT JOIN field f ON f.record_id = r.id "
 		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
 	rc = res ? HUCE_OK : (err ? err->code : HUCE_EDB);
-	if (!rc)
-		rc = visit_rows(s, res, limit, add_change, out, more, err);
-	PQclear(res);
-	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
-	if (!rc) {
-		int n = cJSON_GetArraySize(out);
+	n = res ? PQntuples(res) : 0;
+	store_page_init(&pg, out);
+	for (int i = 0; !rc && i < n; i++) {
+		int64_t v = int_val(res, i, 0);
 
-		if (n > 0)
-			*next = (int64_t)cJSON_GetNumberValue(
-				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
-						    "version"));
-		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
+		if (v != cur) {
+			if (open) {
+				rc = store_page_end(&pg);
+				open = 0;
+				if (rc)
+					break;
+				*next = cur;
+			}
+			if (store_page_full(&pg, limit)) {
+				*more = 1;
+				break;
+			}
+			cur = v;
+			rc = store_page_begin(&pg, v, PQgetvalue(res, i, 1),
+					      PQgetvalue(res, i, 2),
+					      strcmp(PQgetvalue(res, i, 3), "t") == 0);
+			open = 1;
+		}
+		if (!rc && !PQgetisnull(res, i, 4))
+			rc = store_page_field(&pg, PQgetvalue(res, i, 4),
+					      PQgetvalue(res, i, 5));
 	}
+	if (!rc && open) {
+		rc = store_page_end(&pg);
+		if (!rc)
+			*next = cur;
+	}
+	store_page_release(&pg);
+	PQclear(res);
+	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
+	if (!rc)
+		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
 	if (own_tx) {
 		if (rc)
 			pg_rollback(base);
@@ -1763,9 +1929,12 @@ static const struct store_ops pg_ops = {
 	.device_list = pg_device_list,
 	.device_set_hwm = pg_device_set_hwm,
 	.device_auth = pg_device_auth,
+	.device_touch = pg_device_touch,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,
+	.field_get = pg_field_get,
+	.team_gate = pg_team_gate,
 	.fields_put = pg_fields_put,
 	.history_add = pg_history_add,
 	.audit = pg_audit,
@@ -1822,6 +1991,10 @@ static enum huce_err session_setup(struct pg_store *s, struct huce_error *err)
 		rc = run_text(s, "SET synchronous_commit = on", err,
 			      "cannot set synchronous_commit");
 	PQclear(res);
+	/* A reader's session refuses every write, whatever a caller asks. */
+	if (!rc && s->reader)
+		rc = run_text(s, "SET default_transaction_read_only = on", err,
+			      "cannot make the session read-only");
 	return rc;
 }
 
@@ -1973,8 +2146,8 @@ static void describe(struct pg_store *s, PQconninfoOption *opts)
 		 db && *db ? db : (user ? user : "(default)"));
 }
 
-enum huce_err store_pg_open(struct store **out, const char *url,
-			    struct huce_error *err)
+static enum huce_err pg_open(struct store **out, const char *url,
+			     int reader, struct huce_error *err)
 {
 	/*
 	 * Defaults before the URL (which may override them), the encoding
@@ -2014,6 +2187,7 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 	describe(s, opts);
 	PQconninfoFree(opts);
 	s->base.ops = &pg_ops;
+	s->reader = reader;
 	s->rgen = 1;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
@@ -2034,7 +2208,7 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 		return rc;
 	}
 	rc = session_setup(s, err);
-	if (!rc)
+	if (!rc && !reader)
 		rc = migrate(s, err);
 	if (rc) {
 		pg_close(&s->base);
@@ -2042,6 +2216,18 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 	}
 	*out = &s->base;
 	return HUCE_OK;
+}
+
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    struct huce_error *err)
+{
+	return pg_open(out, url, 0, err);
+}
+
+enum huce_err store_pg_open_reader(struct store **out, const char *url,
+				   struct huce_error *err)
+{
+	return pg_open(out, url, 1, err);
 }
 
 #endif /* HUCE_HAVE_LIBPQ */

@@ -42,6 +42,7 @@ struct sqlite_store {
 	sqlite3_stmt *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];
 	pthread_mutex_t lock;
 	int in_tx, tx_write, in_sp;
+	int reader;		/* store_open_reader(): never writes */
 	int64_t version, sp_version;
 	uint64_t hlc, sp_hlc, hlc_loaded;
 };
@@ -116,6 +117,10 @@ static enum huce_err sq_begin(struct store *base, int write,
 	if (s->in_tx) {
 		unlock(s);
 		return huce_fail(err, HUCE_EDB, "store: transaction already open");
+	}
+	if (write && s->reader) {
+		unlock(s);
+		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
 	}
 	rc = huce_db_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 	if (!rc && write) {
@@ -413,8 +418,10 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 	enum huce_err rc;
 
 	lock(s);
+	/* A device that pushes is seen: its pulls only note it when idle. */
 	rc = huce_db_run(s->db, err,
-		"UPDATE device SET hwm = ?2 WHERE name = ?1", "si", name, hwm);
+		"UPDATE device SET hwm = ?2, last_seen = ?3 WHERE name = ?1",
+		"sii", name, hwm, (int64_t)time(NULL));
 	unlock(s);
 	return rc;
 }
@@ -423,57 +430,105 @@ static enum huce_err sq_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err);
 
+/*
+ * Look a token up: *name (malloc'd, the caller frees) when it is known,
+ * with whether it is revoked and when its device was last seen.
+ */
+static enum huce_err token_lookup(struct sqlite_store *s,
+				  const char *token_hash_hex, char **name,
+				  int *revoked, int64_t *seen,
+				  struct huce_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	*name = NULL;
+	*revoked = 0;
+	*seen = 0;
+	st = huce_db_query(s->db, err,
+		"SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
+		"WHERE token_hash = ?1", "s", token_hash_hex);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*name = huce_db_col_dup(st, 0);
+		*revoked = sqlite3_column_int(st, 1);
+		*seen = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+		return *name ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	return step_done(s, st, r, err, "cannot check token");
+}
+
+/*
+ * The writes that come with a token check: a revoked laptop knocking is
+ * worth a line in the audit log; last_seen is advisory, written at most
+ * once a minute per device (a write per request would queue every pull
+ * behind the merges), and outside an open transaction only.  A busy
+ * store skips it.
+ */
+static void token_note(struct sqlite_store *s, const char *name, int revoked,
+		       int64_t seen)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (s->in_tx || s->reader || !name)
+		return;
+	if (revoked)
+		sq_audit(&s->base, name, "token-refused",
+			 "a revoked device token was used", NULL);
+	else if (now - seen >= 60)
+		huce_db_run(s->db, NULL,
+			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
+			"si", name, now);
+}
+
 static enum huce_err sq_device_auth(struct store *base,
 				    const char *token_hash_hex, char **device,
 				    struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st;
-	int64_t now = (int64_t)time(NULL), seen = 0;
-	int revoked = 0, r;
-	char *name = NULL;
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
 
 	*device = NULL;
 	lock(s);
-	st = huce_db_query(s->db, err,
-		"SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
-		"WHERE token_hash = ?1", "s", token_hash_hex);
-	if (!st) {
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (rc) {
 		unlock(s);
-		return err ? err->code : HUCE_EDB;
+		return rc;
 	}
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		name = huce_db_col_dup(st, 0);
-		revoked = sqlite3_column_int(st, 1);
-		seen = sqlite3_column_int64(st, 2);
-		sqlite3_reset(st);
-	} else if (step_done(s, st, r, err, "cannot check token")) {
-		unlock(s);
-		return HUCE_EDB;
-	}
+	token_note(s, name, revoked, seen);
+	unlock(s);
 	if (!name || revoked) {
-		/* A revoked laptop knocking is worth a line in the audit log. */
-		if (revoked && !s->in_tx)
-			sq_audit(base, name, "token-refused",
-				 "a revoked device token was used", NULL);
-		unlock(s);
 		free(name);
 		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
 				 "unknown token");
 	}
-	/*
-	 * last_seen is advisory: written at most once a minute per device
-	 * (a write per request would queue every pull behind the merges),
-	 * and outside an open transaction only.  A busy store skips it.
-	 */
-	if (!s->in_tx && now - seen >= 60)
-		huce_db_run(s->db, NULL,
-			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
-			"si", name, now);
-	unlock(s);
 	*device = name;
 	return HUCE_OK;
+}
+
+static enum huce_err sq_device_touch(struct store *base,
+				     const char *token_hash_hex,
+				     struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	int64_t seen;
+	int revoked;
+	char *name;
+	enum huce_err rc;
+
+	lock(s);
+	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
+	if (!rc)
+		token_note(s, name, revoked, seen);
+	unlock(s);
+	free(name);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -642,6 +697,119 @@ static enum huce_err sq_fields_get(struct store *base, const char *id,
 
 	lock(s);
 	rc = fields_get_locked(s, id, out, err);
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_field_get(struct store *base, const char *id,
+				  const char *name, char **value,
+				  struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	*value = NULL;
+	lock(s);
+	st = huce_db_query(s->db, err,
+		"SELECT value FROM field WHERE record_id = ?1 AND name = ?2",
+		"ss", id, name);
+	if (!st) {
+		unlock(s);
+		return err ? err->code : HUCE_EDB;
+	}
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*value = huce_db_col_dup(st, 0);
+		sqlite3_reset(st);
+		if (!*value)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	} else if (step_done(s, st, r, err, "cannot read a field")) {
+		rc = HUCE_EDB;
+	} else {
+		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
+			       id, name);
+	}
+	unlock(s);
+	return rc;
+}
+
+static enum huce_err sq_team_gate(struct store *base, const char *team_json,
+				  const char *except,
+				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	other[0] = '\0';
+	*passed = 0;
+	if (!except)
+		except = "";
+	lock(s);
+	/*
+	 * CROSS JOIN fixes the order of the loops: from the team's index
+	 * entries outwards.  Left to itself (the central has no ANALYZE
+	 * statistics) SQLite drove these from record_kind, a scan of every
+	 * household per lookup.  field_team holds (value, record_id), so the
+	 * first in id order is a seek.
+	 */
+	st = huce_db_query(s->db, err,
+		"SELECT t.record_id FROM field t CROSS JOIN record h "
+		"WHERE h.id = t.record_id "
+		"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+		"AND h.kind = 'household' AND h.deleted = 0 "
+		"ORDER BY t.record_id LIMIT 1", "ss", team_json, except);
+	if (!st)
+		rc = err ? err->code : HUCE_EDB;
+	if (!rc) {
+		r = sqlite3_step(st);
+		if (r == SQLITE_ROW) {
+			copy_col(other, HUCE_ID_STRLEN + 1, st, 0);
+			sqlite3_reset(st);
+		} else {
+			rc = step_done(s, st, r, err, "cannot read a team");
+		}
+	}
+	if (!rc && other[0]) {
+		st = huce_db_query(s->db, err,
+			"SELECT EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
+			"CROSS JOIN field a WHERE h.id = t.record_id "
+			"AND a.record_id = t.record_id AND a.name = 'status' "
+			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND h.kind = 'household' AND h.deleted = 0 "
+			"AND a.value = '\"accepted\"') "
+			"OR EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
+			"CROSS JOIN field k CROSS JOIN record i CROSS JOIN field res "
+			"CROSS JOIN field stg WHERE h.id = t.record_id "
+			"AND k.name = 'household_id' "
+			"AND k.value = '\"' || t.record_id || '\"' "
+			"AND i.id = k.record_id "
+			"AND res.record_id = i.id AND res.name = 'result' "
+			"AND stg.record_id = i.id AND stg.name = 'stage' "
+			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND h.kind = 'household' AND h.deleted = 0 "
+			"AND i.kind = 'inspection' AND i.deleted = 0 "
+			"AND res.value = '\"pass\"' AND stg.value IN "
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"'))",
+			"ss", team_json, except);
+		if (!st)
+			rc = err ? err->code : HUCE_EDB;
+		if (!rc) {
+			r = sqlite3_step(st);
+			if (r == SQLITE_ROW) {
+				*passed = sqlite3_column_int(st, 0) != 0;
+				sqlite3_reset(st);
+			} else {
+				rc = step_done(s, st, r, err, "cannot read a team");
+				if (!rc)
+					rc = huce_fail(err, HUCE_EDB, "cannot read a team");
+			}
+		}
+	}
 	unlock(s);
 	return rc;
 }
@@ -1000,74 +1168,201 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
-static enum huce_err add_change(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	cJSON *out = arg;
-	cJSON *o = cJSON_CreateObject();
-	cJSON *f = cJSON_Duplicate(fields, 1);
+/* --- pages of changes, as text (both backends) ---------------------------- */
 
-	if (!o || !f ||
-	    !cJSON_AddNumberToObject(o, "version", (double)r->version) ||
-	    !cJSON_AddStringToObject(o, "id", r->id) ||
-	    !cJSON_AddStringToObject(o, "kind", r->kind) ||
-	    !cJSON_AddBoolToObject(o, "deleted", r->deleted)) {
-		cJSON_Delete(o);
-		cJSON_Delete(f);
-		return HUCE_ENOMEM;
+/* s as a JSON string: quotes, backslashes and control bytes escaped. */
+static enum huce_err json_string(struct huce_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	enum huce_err rc = huce_buf_add(b, "\"", 1);
+
+	for (; !rc && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = huce_buf_add(b, run, (size_t)(s - run));
+		if (!rc && (c == '"' || c == '\\')) {
+			e[1] = (char)c;
+			rc = huce_buf_add(b, e, 2);
+		} else if (!rc) {
+			rc = huce_buf_add(b, e, sizeof(e));
+		}
+		run = s + 1;
 	}
-	cJSON_AddItemToObject(o, "fields", f);
-	cJSON_AddItemToArray(out, o);
+	if (!rc)
+		rc = huce_buf_add(b, run, strlen(run));
+	if (!rc)
+		rc = huce_buf_add(b, "\"", 1);
+	return rc;
+}
+
+void store_page_init(struct store_page *pg, cJSON *out)
+{
+	memset(pg, 0, sizeof(*pg));
+	pg->out = out;
+	huce_buf_init(&pg->text, STORE_CHANGE_BYTES_MAX);
+}
+
+void store_page_release(struct store_page *pg)
+{
+	huce_buf_release(&pg->text);
+}
+
+enum huce_err store_page_begin(struct store_page *pg, int64_t version,
+			       const char *id, const char *kind, int deleted)
+{
+	enum huce_err rc;
+
+	huce_buf_reset(&pg->text);
+	pg->fields = 0;
+	rc = huce_buf_printf(&pg->text, "{\"version\":%lld,\"id\":",
+			     (long long)version);
+	if (!rc)
+		rc = json_string(&pg->text, id ? id : "");
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, ",\"kind\":");
+	if (!rc)
+		rc = json_string(&pg->text, kind ? kind : "");
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, deleted ?
+				     ",\"deleted\":true,\"fields\":{" :
+				     ",\"deleted\":false,\"fields\":{");
+	pg->version = version;
+	return rc;
+}
+
+enum huce_err store_page_field(struct store_page *pg, const char *name,
+			       const char *value)
+{
+	enum huce_err rc = HUCE_OK;
+
+	if (pg->fields++)
+		rc = huce_buf_add(&pg->text, ",", 1);
+	if (!rc)
+		rc = json_string(&pg->text, name ? name : "");
+	if (!rc)
+		rc = huce_buf_add(&pg->text, ":", 1);
+	if (!rc)
+		rc = huce_buf_addstr(&pg->text, value && *value ? value : "null");
+	return rc;
+}
+
+enum huce_err store_page_end(struct store_page *pg)
+{
+	cJSON *item;
+	enum huce_err rc = huce_buf_add(&pg->text, "}}", 2);
+
+	if (rc)
+		return rc;
+	item = cJSON_CreateRaw(pg->text.data);
+	if (!item)
+		return HUCE_ENOMEM;
+	cJSON_AddItemToArray(pg->out, item);
+	pg->bytes += pg->text.len;
+	pg->n++;
 	return HUCE_OK;
 }
 
+int store_page_full(const struct store_page *pg, int limit)
+{
+	return pg->n >= limit || pg->bytes >= STORE_PAGE_BYTES_MAX;
+}
+
+/*
+ * One query for the page: the page's record rows joined with their
+ * fields, one row per field, and each change written as JSON text
+ * straight from the stored value texts (no parse, no tree, no copy of
+ * one), handed to the caller as a raw item.
+ */
 static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 				cJSON *out, int64_t *next, int *more,
 				int64_t *head, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	struct idlist ids = { 0 };
+	struct store_page pg;
 	sqlite3_stmt *st;
-	enum huce_err rc;
-	int own_tx = 0;
+	enum huce_err rc = HUCE_OK;
+	int own_tx = 0, open = 0, r = SQLITE_DONE;
+	int64_t cur = -1;
 
 	*next = after;
 	*more = 0;
 	*head = 0;
 	if (limit < 1)
 		limit = 1;
+	store_page_init(&pg, out);
 	lock(s);
 	if (!s->in_tx) {
 		rc = sq_begin(base, 0, err);
 		if (rc) {
 			unlock(s);
+			store_page_release(&pg);
 			return rc;
 		}
 		own_tx = 1;
 	}
-	/* One row more than asked tells whether another page follows. */
+	/*
+	 * One record more than asked tells whether another page follows.
+	 * The page is a range of versions, up to that of the (limit + 1)th
+	 * record after the cursor: walking record_version and each record's
+	 * fields by primary key then yields the rows in the asked order,
+	 * where a LIMIT subquery joined to field made SQLite sort the whole
+	 * page in a temporary B-tree (values included).
+	 */
 	st = huce_db_query(s->db, err,
-		"SELECT id FROM record WHERE version > ?1 "
-		"ORDER BY version LIMIT ?2", "ii", after, (int64_t)limit + 1);
-	rc = st ? collect_ids(s, st, &ids, err) : (err ? err->code : HUCE_EDB);
-	if (!rc && ids.n > (size_t)limit) {
-		*more = 1;
-		ids.n = (size_t)limit;
-	}
-	if (!rc)
-		rc = visit_ids(s, &ids, add_change, out, err);
-	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
-	if (!rc) {
-		int n = cJSON_GetArraySize(out);
+		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		"FROM record r LEFT JOIN field f ON f.record_id = r.id "
+		"WHERE r.version > ?1 AND r.version <= coalesce((SELECT version "
+		"FROM record WHERE version > ?1 ORDER BY version LIMIT 1 OFFSET ?2), "
+		"9223372036854775807) ORDER BY r.version, f.name",
+		"ii", after, (int64_t)limit);
+	if (!st)
+		rc = err && err->code ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 0);
 
-		if (n > 0)
-			*next = (int64_t)cJSON_GetNumberValue(
-				cJSON_GetObjectItem(cJSON_GetArrayItem(out, n - 1),
-						    "version"));
+		if (v != cur) {
+			if (open) {
+				rc = store_page_end(&pg);
+				open = 0;
+				if (rc)
+					break;
+				*next = cur;
+			}
+			if (store_page_full(&pg, limit)) {
+				*more = 1;
+				break;
+			}
+			cur = v;
+			rc = store_page_begin(&pg, v,
+				(const char *)sqlite3_column_text(st, 1),
+				(const char *)sqlite3_column_text(st, 2),
+				sqlite3_column_int(st, 3));
+			open = 1;
+		}
+		if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
+			rc = store_page_field(&pg,
+				(const char *)sqlite3_column_text(st, 4),
+				(const char *)sqlite3_column_text(st, 5));
+	}
+	if (st) {
+		if (!rc && !*more && r != SQLITE_DONE)
+			rc = huce_db_fail(s->db, err, "cannot read changes");
+		sqlite3_reset(st);
+	}
+	if (!rc && open) {
+		rc = store_page_end(&pg);
+		if (!rc)
+			*next = cur;
+	}
+	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
+	if (!rc)
 		*head = s->in_tx && s->tx_write ? s->version :
 			huce_db_meta_int(s->db, "version", 0);
-	}
 	if (own_tx) {
 		if (rc)
 			sq_rollback(base);
@@ -1075,7 +1370,7 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 			rc = sq_commit(base, err);
 	}
 	unlock(s);
-	free(ids.v);
+	store_page_release(&pg);
 	return rc;
 }
 
@@ -1122,9 +1417,12 @@ static const struct store_ops sqlite_ops = {
 	.device_list = sq_device_list,
 	.device_set_hwm = sq_device_set_hwm,
 	.device_auth = sq_device_auth,
+	.device_touch = sq_device_touch,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
+	.field_get = sq_field_get,
+	.team_gate = sq_team_gate,
 	.fields_put = sq_fields_put,
 	.history_add = sq_history_add,
 	.audit = sq_audit,
@@ -1171,8 +1469,8 @@ static enum huce_err ensure_town_key(struct sqlite_store *s,
 	return rc;
 }
 
-enum huce_err store_sqlite_open(struct store **out, const char *path,
-				struct huce_error *err)
+static enum huce_err sqlite_open(struct store **out, const char *path,
+			       int reader, struct huce_error *err)
 {
 	struct sqlite_store *s;
 	pthread_mutexattr_t attr;
@@ -1183,6 +1481,7 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	if (!s)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	s->base.ops = &sqlite_ops;
+	s->reader = reader;
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -1194,11 +1493,18 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	 * at most 1 MiB of payload (~2,000 entries) per batch, which 16 MiB
 	 * holds; more only raised the central's RSS (149 MB at 1M records
 	 * stored with 64 MiB, 39 MB with 16: docs/PERFORMANCE.md, fix 1).
+	 * A reader holds no dirty pages: 8 MiB of cache serves its pages
+	 * and token checks, and query_only makes SQLite itself refuse any
+	 * write on it.
 	 */
-	if (!rc)
+	if (!rc && reader)
+		rc = huce_db_exec(s->db, "PRAGMA cache_size=-8192;"
+				  "PRAGMA temp_store=MEMORY;"
+				  "PRAGMA query_only=1;", err);
+	else if (!rc)
 		rc = huce_db_exec(s->db, "PRAGMA cache_size=-16384;"
 				  "PRAGMA temp_store=MEMORY;", err);
-	if (!rc)
+	if (!rc && !reader)
 		rc = ensure_town_key(s, err);
 	if (rc) {
 		sq_close(&s->base);
@@ -1206,6 +1512,18 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	}
 	*out = &s->base;
 	return HUCE_OK;
+}
+
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				struct huce_error *err)
+{
+	return sqlite_open(out, path, 0, err);
+}
+
+enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
+				       struct huce_error *err)
+{
+	return sqlite_open(out, path, 1, err);
 }
 
 enum huce_err store_open(struct store **out, const char *spec,
@@ -1218,6 +1536,18 @@ enum huce_err store_open(struct store **out, const char *spec,
 	    strncmp(spec, "postgresql://", 13) == 0)
 		return store_pg_open(out, spec, err);
 	return store_sqlite_open(out, spec, err);
+}
+
+enum huce_err store_open_reader(struct store **out, const char *spec,
+				struct huce_error *err)
+{
+	*out = NULL;
+	if (!spec || !*spec)
+		return huce_fail(err, HUCE_EUSAGE, "no store given");
+	if (strncmp(spec, "postgres://", 11) == 0 ||
+	    strncmp(spec, "postgresql://", 13) == 0)
+		return store_pg_open_reader(out, spec, err);
+	return store_sqlite_open_reader(out, spec, err);
 }
 
 void store_close(struct store *s)

@@ -444,6 +444,201 @@ static void test_device_auth(void **state)
 	assert_int_equal(store_audit(f->c.store, "lap1", "enroll", NULL, &err), HUCE_OK);
 }
 
+/* The seqs of the rejected entries of a result, and their codes. */
+static void rejected(const cJSON *res, char *out, size_t n)
+{
+	const cJSON *r;
+	size_t len = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(r, cJSON_GetObjectItem(res, "rejected"))
+		len += (size_t)snprintf(out + len, n - len, "%s%lld:%s",
+					len ? "," : "", (long long)num(r, "seq"),
+					cJSON_GetStringValue(cJSON_GetObjectItem(r, "error")));
+}
+
+#define GATE_HH(team) "{\"village_id\":\"" VILLAGE "\",\"group_id\":\"" GROUP "\"," \
+	"\"head\":\"户\",\"approach\":\"new-build\",\"build\":\"contracted\"," \
+	"\"type\":\"three-grid\",\"status\":\"planned\",\"team_id\":\"" team "\"}"
+#define GATE_INSP(hh, stage, result) "{\"household_id\":\"" hh "\",\"stage\":\"" \
+	stage "\",\"date\":\"2026-01-07\",\"week\":\"2026-W02\",\"inspectors\":\"甲\"," \
+	"\"items\":{\"tank_volume\":2,\"walls_roof_door\":true,\"room_area\":1.5," \
+	"\"no_leak\":true,\"sealed_cover\":true,\"no_exposed_waste\":true}," \
+	"\"result\":\"" result "\"}"
+#define T1 "01900000-0000-7000-8000-0000000000f1"
+#define T2 "01900000-0000-7000-8000-0000000000f2"
+#define T3 "01900000-0000-7000-8000-0000000000f3"
+#define H(n) "01900000-0000-7000-8000-00000000000" #n
+#define I(n) "01900000-0000-7000-8000-0000000000c" #n
+
+/*
+ * The first-toilet gate (docs/MERGE.md): a team with another live
+ * household takes a new one only once one of them is accepted or has
+ * ever passed an acceptance inspection; deleted households and deleted
+ * inspections do not count.
+ */
+static void test_gate(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+	char rej[256];
+	cJSON *res;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 4, "team", T2, "put", 0, "{\"name\":\"乙队\"}");
+	entry(&b, 5, "team", T3, "put", 0, "{\"name\":\"丙队\"}");
+	entry(&b, 6, "household", H(1), "put", 0, GATE_HH(T1));
+	entry(&b, 7, "household", H(2), "put", 0, GATE_HH(T1));	/* gate */
+	entry(&b, 8, "household", H(3), "put", 0, GATE_HH(T2));
+	entry(&b, 9, "household", H(3), "delete", 0, "{}");
+	entry(&b, 10, "household", H(4), "put", 0, GATE_HH(T2));	/* H3 gone */
+	entry(&b, 11, "household", H(5), "put", 0, GATE_HH(T3));
+	entry(&b, 12, "inspection", I(5), "put", 0,
+	      GATE_INSP(H(5), "completion", "pass"));
+	entry(&b, 13, "inspection", I(5), "delete", 0, "{}");
+	entry(&b, 14, "household", H(6), "put", 0, GATE_HH(T3));	/* gate */
+	/* A failed first inspection does not open it. */
+	entry(&b, 15, "inspection", I(1), "put", 0,
+	      GATE_INSP(H(1), "first-toilet", "fail"));
+	entry(&b, 16, "household", H(2), "put", 0, GATE_HH(T1));	/* gate */
+	seal(&b, "lap1", 1, 16, 16, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	assert_string_equal(rej, "7:gate,14:gate,16:gate");
+	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0),
+		"message")), H(1)));
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	/*
+	 * A passed re-inspection opens it, without the status being
+	 * accepted; a later failed spot-check does not close it again.
+	 */
+	begin(&b);
+	entry(&b, 17, "inspection", I(2), "put", 16,
+	      GATE_INSP(H(1), "re-inspection", "pass"));
+	entry(&b, 18, "inspection", I(3), "put", 16,
+	      GATE_INSP(H(1), "spot-check", "fail"));
+	entry(&b, 19, "household", H(2), "put", 16, GATE_HH(T1));
+	/* A team whose other household is accepted takes more. */
+	entry(&b, 20, "household", H(5), "put", 16, "{\"status\":\"accepted\"}");
+	entry(&b, 21, "household", H(6), "put", 16, GATE_HH(T3));
+	seal(&b, "lap1", 17, 21, 5, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	assert_string_equal(rej, "");
+	assert_int_equal(num(res, "applied"), 5);
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+}
+
+/*
+ * The page writer escapes ids, kinds and names (whatever a store holds)
+ * and copies values as the JSON texts they are.
+ */
+static void test_page_text(void **state)
+{
+	struct store_page pg;
+	cJSON *arr = cJSON_CreateArray(), *c, *fields;
+	char *text;
+
+	(void)state;
+	store_page_init(&pg, arr);
+	assert_int_equal(store_page_full(&pg, 2), 0);
+	assert_int_equal(store_page_begin(&pg, 7, "a\"b\\c", "k\n\x01", 1), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\""), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}"), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n3", NULL), HUCE_OK);
+	assert_int_equal(store_page_end(&pg), HUCE_OK);
+	assert_int_equal(store_page_begin(&pg, 8, "id2", "village", 0), HUCE_OK);
+	assert_int_equal(store_page_end(&pg), HUCE_OK);
+	assert_int_equal(store_page_full(&pg, 2), 1);
+	store_page_release(&pg);
+	text = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	arr = cJSON_Parse(text);
+	free(text);
+	assert_non_null(arr);
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	c = cJSON_GetArrayItem(arr, 0);
+	assert_int_equal(num(c, "version"), 7);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), "a\"b\\c");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")), "k\n\x01");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	fields = cJSON_GetObjectItem(c, "fields");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(fields, "n\"1")),
+			    "v\"\n户");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(fields, "n2"), "x")), 2);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(fields, "n3")));
+	c = cJSON_GetArrayItem(arr, 1);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(c, "deleted")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "fields")), 0);
+	cJSON_Delete(arr);
+}
+
+/*
+ * A reader (store_open_reader, what the HTTP server serves pulls and
+ * token checks from) sees every commit of the writer at once: new
+ * devices, revocations, merged records.  It never writes: no write
+ * transaction, no last_seen; store_device_touch on the writer does that.
+ */
+static void test_reader(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct central rd = f->c;
+	struct store_device d;
+	struct huce_buf batch;
+	char *dev = NULL, *json = NULL;
+	cJSON *page;
+
+	assert_int_equal(store_open_reader(&rd.store, pg_url() ? pg_url() : f->path,
+					   &err), HUCE_OK);
+	assert_int_equal(store_begin(rd.store, 1, &err), HUCE_EDB);
+	assert_int_not_equal(store_device_add(rd.store, "lap9", "h9", &err), HUCE_OK);
+	/* A merged batch is in the reader's next page, and its pusher seen. */
+	base_batch(&batch, 2);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&batch);
+	assert_int_equal(store_device_get(rd.store, "lap1", &d, &err), HUCE_OK);
+	assert_true(d.last_seen > 0);
+	assert_int_equal(central_changes(&rd, 0, 10, &json, NULL, &err), HUCE_OK);
+	page = cJSON_Parse(json);
+	free(json);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "changes")), 4);
+	assert_int_equal(num(page, "head"), 4);
+	cJSON_Delete(page);
+	/* A token check on the reader does not note the device as seen... */
+	assert_int_equal(store_device_auth(rd.store, "h2", &dev, &err), HUCE_OK);
+	assert_string_equal(dev, "lap2");
+	free(dev);
+	dev = NULL;
+	assert_int_equal(store_device_get(f->c.store, "lap2", &d, &err), HUCE_OK);
+	assert_int_equal(d.last_seen, 0);
+	/* ...the writer's touch does. */
+	assert_int_equal(store_device_touch(f->c.store, "h2", &err), HUCE_OK);
+	assert_int_equal(store_device_touch(f->c.store, "nope", &err), HUCE_OK);
+	assert_int_equal(store_device_get(rd.store, "lap2", &d, &err), HUCE_OK);
+	assert_true(d.last_seen > 0);
+	/* Enrolment and revocation on the writer count at once. */
+	assert_int_equal(store_device_add(f->c.store, "lap3", "h3", &err), HUCE_OK);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_OK);
+	free(dev);
+	dev = NULL;
+	assert_int_equal(store_device_revoke(f->c.store, "lap3", &err), HUCE_OK);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EAUTH);
+	assert_null(dev);
+	store_close(rd.store);
+}
+
 /* Two threads merging into one store at once: the lock keeps them apart. */
 struct worker {
 	struct fixture *f;
@@ -581,6 +776,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changes_paging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes_full_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
+		cmocka_unit_test(test_page_text),
+		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
