@@ -908,11 +908,17 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 	pthread_mutex_unlock(&s->rlock);
 	/*
 	 * The reader does not write: last_seen and the audit line of a
-	 * revoked token are written on the writer, when no merge holds it
-	 * (last_seen is advisory; a push sets it anyway).
+	 * revoked token are written on the writer.  last_seen is advisory
+	 * (a push sets it anyway): only when no merge holds the writer.  The
+	 * use of a revoked token must be audited: it waits for the writer
+	 * (rare, and it delays only the refused request).  An unknown token
+	 * never takes the writer, so garbage tokens cannot queue on it.
 	 */
-	if ((rc == HUCE_OK || rc == HUCE_EAUTH) &&
-	    pthread_mutex_trylock(&s->lock) == 0) {
+	if (rc == HUCE_EAUTH && strcmp(err.msg, STORE_TOKEN_REVOKED) == 0) {
+		pthread_mutex_lock(&s->lock);
+		store_device_touch(s->central.store, hex, NULL);
+		pthread_mutex_unlock(&s->lock);
+	} else if (rc == HUCE_OK && pthread_mutex_trylock(&s->lock) == 0) {
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
 	}

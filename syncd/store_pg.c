@@ -1152,7 +1152,7 @@ static enum huce_err pg_device_auth(struct store *base,
 	unlock(s);
 	if (!name || revoked) {
 		free(name);
-		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
+		return huce_fail(err, HUCE_EAUTH, revoked ? STORE_TOKEN_REVOKED :
 				 "unknown token");
 	}
 	*device = name;

@@ -505,7 +505,7 @@ static enum huce_err sq_device_auth(struct store *base,
 	unlock(s);
 	if (!name || revoked) {
 		free(name);
-		return huce_fail(err, HUCE_EAUTH, revoked ? "token revoked" :
+		return huce_fail(err, HUCE_EAUTH, revoked ? STORE_TOKEN_REVOKED :
 				 "unknown token");
 	}
 	*device = name;
