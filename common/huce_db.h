@@ -5,6 +5,8 @@
  * WAL, foreign keys and synchronous=FULL, and migrates it: the embedded
  * files "<set>/NNNN_*.sql" are applied in order, each one bringing
  * PRAGMA user_version to NNNN, all pending ones in one transaction.
+ * A handle is not thread-safe (SQLITE_OPEN_NOMUTEX): one thread at a
+ * time, or the caller's own lock around every use.
  *
  * Statements are prepared once per handle and cached by their SQL text
  * (huce_db_stmt), so callers write the SQL inline where it is used and
