@@ -550,12 +550,12 @@ static void test_page_text(void **state)
 	char *text;
 
 	(void)state;
-	store_page_init(&pg, arr);
+	store_page_init(&pg, arr, NULL);
 	assert_int_equal(store_page_full(&pg, 2), 0);
 	assert_int_equal(store_page_begin(&pg, 7, "a\"b\\c", "k\n\x01", 1), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\""), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}"), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n3", NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\"", NULL, NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}", NULL, NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n3", NULL, NULL, NULL), HUCE_OK);
 	assert_int_equal(store_page_end(&pg), HUCE_OK);
 	assert_int_equal(store_page_begin(&pg, 8, "id2", "village", 0), HUCE_OK);
 	assert_int_equal(store_page_end(&pg), HUCE_OK);
