@@ -431,6 +431,13 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 	char endpoint[1300];
 	enum huce_err rc = HUCE_OK;
 	int repulled = 0, full = 0;
+	/*
+	 * Stubs need something of ours the central acknowledged: a laptop
+	 * with nothing acknowledged (fresh, re-installed) has no record a
+	 * stub could stand for, and takes everything whole.
+	 */
+	int wrote = huce_local_count(l, "SELECT EXISTS (SELECT 1 FROM outbox "
+				     "WHERE state = 'acked')") > 0;
 
 	for (;;) {
 		int64_t cursor = huce_db_meta_int(l->db, "cursor", 0);
@@ -438,13 +445,13 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 		int more, refused = 0;
 
 		/*
-		 * Our own records as stubs (PROTOCOL.md 2.2), except from 0 (a
-		 * fresh or reset laptop takes everything) and for a page whose
+		 * Our own records as stubs (PROTOCOL.md 2.2), except from 0
+		 * when nothing of ours was acknowledged, and for a page whose
 		 * stub failed the outbox check (full is then set for it).
 		 */
 		snprintf(endpoint, sizeof(endpoint), "%s/v1/changes?after=%lld&limit=%d%s",
 			 url, (long long)cursor, PULL_LIMIT,
-			 cursor > 0 && !full ? "&own=stub" : "");
+			 (cursor > 0 || wrote) && !full ? "&own=stub" : "");
 		huce_http_resp_release(&resp);
 		rc = huce_http_request(h, endpoint, NULL, NULL, 0, &resp, err);
 		if (rc)

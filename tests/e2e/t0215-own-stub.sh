@@ -84,6 +84,8 @@ test_expect_success 'own records come as stubs with the newest stamp; others in 
 test_expect_success 'the laptops pull with own=stub and converge exactly as before' '
 	a=$(cat a.id) b=$(cat b.id) &&
 	grep -q "GET /v1/changes.* own=stub" "$TRASH/c1.log" &&
+	# the first pull after the first push starts at 0 and asks for stubs
+	grep -q "GET /v1/changes.* after=0 .*own=stub" "$TRASH/c1.log" &&
 	h s2 household set "$a" status=building >/dev/null &&
 	h s1 household set "$b" phone=13900000002 >/dev/null &&
 	for i in 7 8 9; do add_hh s1 户主$i >/dev/null || return 1; done &&
