@@ -91,6 +91,20 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 			       const char *id, int64_t version, int deleted,
 			       const cJSON *fields, struct huce_error *err);
 
+/*
+ * A stub of a record this device wrote all of, pulled at version with
+ * the record's newest stamp hlc (PROTOCOL.md 2.2).  *ok is set, and the
+ * row takes version, only if the newest acknowledged outbox entry of id
+ * has exactly that hlc, no entry of id is quarantined, and the row
+ * exists; otherwise nothing changes and the caller must pull the full
+ * record.  A kind this build does not know is accepted (and ignored, as
+ * huce_local_apply does).  Must be inside a transaction.
+ */
+enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
+				    const char *id, int64_t version,
+				    const char *hlc, int *ok,
+				    struct huce_error *err);
+
 /* Counts for status. */
 int64_t huce_local_count(struct huce_local *l, const char *sql);
 

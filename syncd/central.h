@@ -62,4 +62,15 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 enum huce_err central_changes(struct central *c, int64_t after, int limit,
 			      char **json, size_t *len, struct huce_error *err);
 
+/*
+ * The same for the device own: records that device wrote all of (every
+ * field's stamp, and the delete of a deleted one, name it) come as
+ * stubs {"version","id","kind","own":true,"hlc"} without fields
+ * (store_changes, PROTOCOL.md 2.2).  own NULL is central_changes().
+ * own is the authenticated device, never a name taken from the request.
+ */
+enum huce_err central_changes_own(struct central *c, int64_t after,
+				  int limit, const char *own, char **json,
+				  size_t *len, struct huce_error *err);
+
 #endif

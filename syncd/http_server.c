@@ -680,6 +680,14 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 						    "limit");
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *o = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						    "own");
+	/*
+	 * own=stub: the device's own records as stubs.  The device is the
+	 * token's, never a name from the query.  Any other value is ignored
+	 * (full records), as a central that predates the parameter does.
+	 */
+	const char *own = o && strcmp(o, "stub") == 0 ? req->device : NULL;
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
@@ -700,11 +708,12 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 		if (limit > HUCE_CHANGES_LIMIT_MAX)
 			limit = HUCE_CHANGES_LIMIT_MAX;
 	}
-	note_add(req, " after=%" PRIu64 " limit=%" PRIu64, after, limit);
+	note_add(req, " after=%" PRIu64 " limit=%" PRIu64 "%s", after, limit,
+		 own ? " own=stub" : "");
 
 	pthread_mutex_lock(&s->rlock);
-	rc = central_changes(&s->reader, (int64_t)after, (int)limit, &json,
-			     &len, &err);
+	rc = central_changes_own(&s->reader, (int64_t)after, (int)limit, own,
+				 &json, &len, &err);
 	pthread_mutex_unlock(&s->rlock);
 	if (rc != HUCE_OK) {
 		huce_err_log("changes for %s: %s", req->device,

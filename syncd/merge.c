@@ -189,6 +189,7 @@ struct fwrite {
 	char *text;		/* new JSON text; owned by the fwrite list */
 	char *before;		/* old JSON text or NULL; owned */
 	int stamp_only;		/* same value: move the stamp, keep the version */
+	int repointed;		/* a reference the central re-pointed */
 	int64_t old_version;
 };
 
@@ -230,6 +231,7 @@ static enum huce_err fwrites_add(struct fwrites *w, const char *name,
 	f->text = text;
 	f->before = NULL;
 	f->stamp_only = stamp_only;
+	f->repointed = 0;
 	f->old_version = cur ? cur->version : 0;
 	if (cur) {
 		f->before = strdup(cur->value);
@@ -302,7 +304,14 @@ static enum huce_err write_change(struct central *c, struct store_record *rec,
 		sf[i].value = f->text;
 		sf[i].version = f->stamp_only ? f->old_version : v;
 		copy_str(sf[i].hlc, sizeof(sf[i].hlc), hlc);
-		copy_str(sf[i].device, sizeof(sf[i].device), device);
+		/*
+		 * A reference re-pointed by the merge (check_refs) holds the
+		 * office's choice, not what the device sent: its stamp names
+		 * the office, as if repoint_all had done it, so the pull never
+		 * takes it for the device's own (PROTOCOL.md 2.2).
+		 */
+		copy_str(sf[i].device, sizeof(sf[i].device),
+			 f->repointed ? DEV_OFFICE : device);
 		if (f->stamp_only)
 			continue;
 		h[nh++] = (struct store_history){ v, rec->id, rec->kind, f->name,
@@ -558,7 +567,8 @@ out:
  */
 static enum huce_err check_refs(struct central *c,
 				const struct huce_kind_def *k, cJSON *in,
-				struct verdict *vd, struct huce_error *err)
+				int *repointed, struct verdict *vd,
+				struct huce_error *err)
 {
 	struct store *s = c->store;
 	struct store_fieldset fs = { 0 };
@@ -611,10 +621,12 @@ static enum huce_err check_refs(struct central *c,
 			copy_str(target, sizeof(target), mv->valuestring);
 			cJSON_Delete(mv);
 		}
-		if (strcmp(target, v->valuestring) != 0 &&
-		    !cJSON_SetValuestring(v, target)) {
-			ret = oom(err);
-			goto out;
+		if (strcmp(target, v->valuestring) != 0) {
+			if (!cJSON_SetValuestring(v, target)) {
+				ret = oom(err);
+				goto out;
+			}
+			*repointed = 1;
 		}
 	}
 out:
@@ -1079,6 +1091,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	char *old_team = NULL;
 	char key[STORE_KEY_MAX + 1];
 	int exists, del_change = -1, del_conflict = 0, rec_dirty, post_is_in;
+	int repointed = 0;
 	enum huce_err ret;
 	cJSON *v;
 
@@ -1116,7 +1129,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	in = cJSON_Duplicate(ch->fields, 1);
 	if (!in)
 		return oom(err);
-	ret = check_refs(c, k, in, vd, err);
+	ret = check_refs(c, k, in, &repointed, vd, err);
 	if (ret || vd->code)
 		goto out;
 	if (exists) {
@@ -1214,6 +1227,14 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		if (fwrites_add(&w, v->string, text, cur, stamp)) {
 			ret = oom(err);
 			goto out;
+		}
+		if (repointed && cJSON_IsString(v)) {
+			const char *sent = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(ch->fields,
+								 v->string));
+
+			w.v[w.n - 1].repointed = sent &&
+				strcmp(sent, v->valuestring) != 0;
 		}
 		if (write && !post_is_in) {
 			cJSON *d = cJSON_Duplicate(v, 1);
@@ -1612,6 +1633,13 @@ out:
 enum huce_err central_changes(struct central *c, int64_t after, int limit,
 			      char **json, size_t *len, struct huce_error *err)
 {
+	return central_changes_own(c, after, limit, NULL, json, len, err);
+}
+
+enum huce_err central_changes_own(struct central *c, int64_t after,
+				  int limit, const char *own, char **json,
+				  size_t *len, struct huce_error *err)
+{
 	cJSON *root = cJSON_CreateObject();
 	cJSON *arr = cJSON_CreateArray();
 	int64_t next = after, head = 0;
@@ -1634,7 +1662,8 @@ enum huce_err central_changes(struct central *c, int64_t after, int limit,
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	ret = store_changes(c->store, after, limit, arr, &next, &more, &head, err);
+	ret = store_changes(c->store, after, limit, own, arr, &next, &more,
+			    &head, err);
 	if (ret) {
 		cJSON_Delete(root);
 		return ret;

@@ -198,8 +198,9 @@ struct store_ops {
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);
 	enum huce_err (*changes)(struct store *s, int64_t after, int limit,
-				 cJSON *out, int64_t *next, int *more,
-				 int64_t *head, struct huce_error *err);
+				 const char *own, cJSON *out, int64_t *next,
+				 int *more, int64_t *head,
+				 struct huce_error *err);
 };
 
 /* Every backend's struct store begins with this. */
@@ -529,13 +530,21 @@ static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
  * STORE_PAGE_BYTES_MAX.  *next is the version of the last change (after
  * when none), *more whether any record lies beyond, *head the current
  * global version.
+ *
+ * own, when not NULL, is the name of the device asking: a record whose
+ * every field, and its delete when it is deleted, was last written by
+ * that device (and that was never brought back from a delete) is
+ * written as a stub {"version","id","kind","own":true,"hlc"} instead,
+ * hlc being the record's newest stamp (PROTOCOL.md 2.2).
  */
 static inline enum huce_err store_changes(struct store *s, int64_t after,
-					  int limit, cJSON *out, int64_t *next,
+					  int limit, const char *own,
+					  cJSON *out, int64_t *next,
 					  int *more, int64_t *head,
 					  struct huce_error *err)
 {
-	return s->ops->changes(s, after, limit, out, next, more, head, err);
+	return s->ops->changes(s, after, limit, own, out, next, more, head,
+			       err);
 }
 
 /*
@@ -543,10 +552,16 @@ static inline enum huce_err store_changes(struct store *s, int64_t after,
  * change is written as JSON text, names and ids escaped, values copied
  * as the stored JSON texts, then appended to out as a raw item.
  *
- *   store_page_init(&pg, out);
- *   for each record: store_page_begin(); store_page_field()...;
+ *   store_page_init(&pg, out, own);
+ *   for each record: store_page_begin(); [store_page_stamp() for its
+ *                    delete]; store_page_field()...;
  *                    store_page_end();  (stop when store_page_full())
  *   store_page_release(&pg);
+ *
+ * With own (a device name, borrowed for the page's life) the writer
+ * also folds every stamp it is given: a record all of whose stamps
+ * name own is ended as a stub (store_changes).  A record with no stamp
+ * at all is never a stub.
  *
  * The functions return HUCE_ENOMEM, or HUCE_ETOOBIG for one record
  * longer than STORE_CHANGE_BYTES_MAX.
@@ -556,19 +571,33 @@ static inline enum huce_err store_changes(struct store *s, int64_t after,
 
 struct store_page {
 	cJSON *out;		/* borrowed */
+	const char *own;	/* borrowed; NULL: no stubs */
 	struct huce_buf text;	/* the change being written */
 	size_t bytes;		/* text of the changes appended so far */
+	size_t head_len;	/* text up to the end of "kind" */
 	int n, fields;
+	int own_ok, stamps;	/* every stamp so far names own; how many */
 	int64_t version;
+	char hlc[HUCE_HLC_STRLEN + 1];	/* the newest stamp so far */
 };
 
-void store_page_init(struct store_page *pg, cJSON *out);
+void store_page_init(struct store_page *pg, cJSON *out, const char *own);
 void store_page_release(struct store_page *pg);
 enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 			       const char *id, const char *kind, int deleted);
-/* value: JSON text; NULL or "" is written as null. */
+/*
+ * value: JSON text; NULL or "" is written as null.  device and hlc are
+ * the field's stamp (store_page_stamp).
+ */
 enum huce_err store_page_field(struct store_page *pg, const char *name,
-			       const char *value);
+			       const char *value, const char *device,
+			       const char *hlc);
+/*
+ * Fold one stamp of the current record: a NULL or other device makes it
+ * a full record; the greatest hlc is kept.
+ */
+void store_page_stamp(struct store_page *pg, const char *device,
+		      const char *hlc);
 enum huce_err store_page_end(struct store_page *pg);
 /* Whether the page holds limit changes or STORE_PAGE_BYTES_MAX bytes. */
 int store_page_full(const struct store_page *pg, int limit);

@@ -1800,8 +1800,9 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
  * (store_page_*: no parse, no tree), handed to the caller as raw items.
  */
 static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
-				cJSON *out, int64_t *next, int *more,
-				int64_t *head, struct huce_error *err)
+				const char *own, cJSON *out, int64_t *next,
+				int *more, int64_t *head,
+				struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
@@ -1829,14 +1830,16 @@ static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 	/* One record more than asked tells whether another page follows. */
 	p_int(&p, after);
 	p_int(&p, (int64_t)limit + 1);
-	res = runp(s, "WITH page AS (SELECT version, id, kind, deleted FROM record "
+	res = runp(s, "WITH page AS (SELECT version, id, kind, deleted, "
+		   "del_version, del_device, del_hlc FROM record "
 		   "WHERE version > $1 ORDER BY version LIMIT $2) "
-		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value, "
+		   "f.device, f.hlc, r.del_version, r.del_device, r.del_hlc "
 		   "FROM page r LEFT JOIN field f ON f.record_id = r.id "
 		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
 	rc = res ? HUCE_OK : (err ? err->code : HUCE_EDB);
 	n = res ? PQntuples(res) : 0;
-	store_page_init(&pg, out);
+	store_page_init(&pg, out, own);
 	for (int i = 0; !rc && i < n; i++) {
 		int64_t v = int_val(res, i, 0);
 
@@ -1857,10 +1860,21 @@ static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
 					      PQgetvalue(res, i, 2),
 					      strcmp(PQgetvalue(res, i, 3), "t") == 0);
 			open = 1;
+			/* As sq_changes: the delete's stamp, or never. */
+			if (strcmp(PQgetvalue(res, i, 3), "t") == 0)
+				store_page_stamp(&pg,
+					PQgetisnull(res, i, 9) ? NULL :
+					PQgetvalue(res, i, 9),
+					PQgetisnull(res, i, 10) ? NULL :
+					PQgetvalue(res, i, 10));
+			else if (int_val(res, i, 8) > 0)
+				store_page_stamp(&pg, NULL, NULL);
 		}
 		if (!rc && !PQgetisnull(res, i, 4))
 			rc = store_page_field(&pg, PQgetvalue(res, i, 4),
-					      PQgetvalue(res, i, 5));
+					      PQgetvalue(res, i, 5),
+					      PQgetvalue(res, i, 6),
+					      PQgetvalue(res, i, 7));
 	}
 	if (!rc && open) {
 		rc = store_page_end(&pg);

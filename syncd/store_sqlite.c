@@ -1199,10 +1199,11 @@ static enum huce_err json_string(struct huce_buf *b, const char *s)
 	return rc;
 }
 
-void store_page_init(struct store_page *pg, cJSON *out)
+void store_page_init(struct store_page *pg, cJSON *out, const char *own)
 {
 	memset(pg, 0, sizeof(*pg));
 	pg->out = out;
+	pg->own = own;
 	huce_buf_init(&pg->text, STORE_CHANGE_BYTES_MAX);
 }
 
@@ -1226,6 +1227,10 @@ enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 		rc = huce_buf_addstr(&pg->text, ",\"kind\":");
 	if (!rc)
 		rc = json_string(&pg->text, kind ? kind : "");
+	pg->head_len = pg->text.len;
+	pg->own_ok = pg->own != NULL;
+	pg->stamps = 0;
+	pg->hlc[0] = '\0';
 	if (!rc)
 		rc = huce_buf_addstr(&pg->text, deleted ?
 				     ",\"deleted\":true,\"fields\":{" :
@@ -1234,10 +1239,28 @@ enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 	return rc;
 }
 
+void store_page_stamp(struct store_page *pg, const char *device,
+		      const char *hlc)
+{
+	if (!pg->own_ok)
+		return;
+	if (!device || !hlc || strcmp(device, pg->own) != 0 ||
+	    strlen(hlc) != HUCE_HLC_STRLEN) {
+		pg->own_ok = 0;
+		return;
+	}
+	if (strcmp(hlc, pg->hlc) > 0)
+		memcpy(pg->hlc, hlc, HUCE_HLC_STRLEN + 1);
+	pg->stamps++;
+}
+
 enum huce_err store_page_field(struct store_page *pg, const char *name,
-			       const char *value)
+			       const char *value, const char *device,
+			       const char *hlc)
 {
 	enum huce_err rc = HUCE_OK;
+
+	store_page_stamp(pg, device, hlc);
 
 	if (pg->fields++)
 		rc = huce_buf_add(&pg->text, ",", 1);
@@ -1253,7 +1276,20 @@ enum huce_err store_page_field(struct store_page *pg, const char *name,
 enum huce_err store_page_end(struct store_page *pg)
 {
 	cJSON *item;
-	enum huce_err rc = huce_buf_add(&pg->text, "}}", 2);
+	enum huce_err rc;
+
+	if (pg->own_ok && pg->stamps > 0) {
+		/* The device wrote all of it: the head and the newest stamp. */
+		pg->text.len = pg->head_len;
+		pg->text.data[pg->text.len] = '\0';
+		rc = huce_buf_addstr(&pg->text, ",\"own\":true,\"hlc\":");
+		if (!rc)
+			rc = json_string(&pg->text, pg->hlc);
+		if (!rc)
+			rc = huce_buf_add(&pg->text, "}", 1);
+	} else {
+		rc = huce_buf_add(&pg->text, "}}", 2);
+	}
 
 	if (rc)
 		return rc;
@@ -1278,8 +1314,9 @@ int store_page_full(const struct store_page *pg, int limit)
  * one), handed to the caller as a raw item.
  */
 static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
-				cJSON *out, int64_t *next, int *more,
-				int64_t *head, struct huce_error *err)
+				const char *own, cJSON *out, int64_t *next,
+				int *more, int64_t *head,
+				struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	struct store_page pg;
@@ -1293,7 +1330,7 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 	*head = 0;
 	if (limit < 1)
 		limit = 1;
-	store_page_init(&pg, out);
+	store_page_init(&pg, out, own);
 	lock(s);
 	if (!s->in_tx) {
 		rc = sq_begin(base, 0, err);
@@ -1313,7 +1350,8 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 	 * page in a temporary B-tree (values included).
 	 */
 	st = huce_db_query(s->db, err,
-		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value "
+		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value, "
+		"f.device, f.hlc, r.del_version, r.del_device, r.del_hlc "
 		"FROM record r LEFT JOIN field f ON f.record_id = r.id "
 		"WHERE r.version > ?1 AND r.version <= coalesce((SELECT version "
 		"FROM record WHERE version > ?1 ORDER BY version LIMIT 1 OFFSET ?2), "
@@ -1342,11 +1380,24 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 				(const char *)sqlite3_column_text(st, 2),
 				sqlite3_column_int(st, 3));
 			open = 1;
+			/*
+			 * Its delete is a stamp too; a record brought back
+			 * from a delete is never a stub (the device may hold
+			 * it deleted).
+			 */
+			if (sqlite3_column_int(st, 3))
+				store_page_stamp(&pg,
+					(const char *)sqlite3_column_text(st, 9),
+					(const char *)sqlite3_column_text(st, 10));
+			else if (sqlite3_column_int64(st, 8) > 0)
+				store_page_stamp(&pg, NULL, NULL);
 		}
 		if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
 			rc = store_page_field(&pg,
 				(const char *)sqlite3_column_text(st, 4),
-				(const char *)sqlite3_column_text(st, 5));
+				(const char *)sqlite3_column_text(st, 5),
+				(const char *)sqlite3_column_text(st, 6),
+				(const char *)sqlite3_column_text(st, 7));
 	}
 	if (st) {
 		if (!rc && !*more && r != SQLITE_DONE)

@@ -352,15 +352,24 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	return rc;
 }
 
-/* Apply one page of changes and advance the cursor, atomically. */
+/*
+ * Apply one page of changes and advance the cursor, atomically.  A stub
+ * (a record this device wrote all of, PROTOCOL.md 2.2) is checked
+ * against the outbox and only takes its version; when one fails the
+ * check nothing is applied, *refused is set, and the caller asks for
+ * the same page in full.
+ */
 static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
-				int64_t *applied, struct huce_error *err)
+				int64_t *applied, int *refused,
+				struct huce_error *err)
 {
 	const cJSON *changes = cJSON_GetObjectItem(page, "changes");
 	const cJSON *next = cJSON_GetObjectItem(page, "next");
 	const cJSON *ch;
 	enum huce_err rc;
+	int64_t n = 0;
 
+	*refused = 0;
 	if (!cJSON_IsArray(changes) || jnum(next) < 0)
 		return huce_fail(err, HUCE_ESERVER, "pull: malformed page from the central");
 	rc = huce_local_begin(l, err);
@@ -372,6 +381,22 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 		const cJSON *ver = cJSON_GetObjectItem(ch, "version");
 		const cJSON *fields = cJSON_GetObjectItem(ch, "fields");
 
+		if (id && kind && jnum(ver) >= 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItem(ch, "own"))) {
+			int ok = 0;
+
+			rc = huce_local_apply_stub(l, kind, id, jnum(ver),
+				cJSON_GetStringValue(cJSON_GetObjectItem(ch, "hlc")),
+				&ok, err);
+			if (rc)
+				break;
+			if (!ok) {
+				*refused = 1;
+				break;
+			}
+			n++;
+			continue;
+		}
 		if (!id || !kind || jnum(ver) < 0 || !cJSON_IsObject(fields)) {
 			rc = huce_fail(err, HUCE_ESERVER, "pull: malformed change from the central");
 			break;
@@ -381,7 +406,11 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 				      fields, err);
 		if (rc)
 			break;
-		(*applied)++;
+		n++;
+	}
+	if (!rc && *refused) {
+		huce_local_rollback(l);
+		return HUCE_OK;
 	}
 	if (!rc)
 		rc = huce_db_meta_set_int(l->db, "cursor", jnum(next), err);
@@ -389,6 +418,8 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 		rc = huce_local_commit(l, err);
 	if (rc)
 		huce_local_rollback(l);
+	else
+		*applied += n;
 	return rc;
 }
 
@@ -399,15 +430,28 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 	struct huce_http_resp resp = { 0 };
 	char endpoint[1300];
 	enum huce_err rc = HUCE_OK;
-	int repulled = 0;
+	int repulled = 0, full = 0;
+	/*
+	 * Stubs need something of ours the central acknowledged: a laptop
+	 * with nothing acknowledged (fresh, re-installed) has no record a
+	 * stub could stand for, and takes everything whole.
+	 */
+	int wrote = huce_local_count(l, "SELECT EXISTS (SELECT 1 FROM outbox "
+				     "WHERE state = 'acked')") > 0;
 
 	for (;;) {
 		int64_t cursor = huce_db_meta_int(l->db, "cursor", 0);
 		cJSON *page;
-		int more;
+		int more, refused = 0;
 
-		snprintf(endpoint, sizeof(endpoint), "%s/v1/changes?after=%lld&limit=%d",
-			 url, (long long)cursor, PULL_LIMIT);
+		/*
+		 * Our own records as stubs (PROTOCOL.md 2.2), except from 0
+		 * when nothing of ours was acknowledged, and for a page whose
+		 * stub failed the outbox check (full is then set for it).
+		 */
+		snprintf(endpoint, sizeof(endpoint), "%s/v1/changes?after=%lld&limit=%d%s",
+			 url, (long long)cursor, PULL_LIMIT,
+			 (cursor > 0 || wrote) && !full ? "&own=stub" : "");
 		huce_http_resp_release(&resp);
 		rc = huce_http_request(h, endpoint, NULL, NULL, 0, &resp, err);
 		if (rc)
@@ -444,11 +488,24 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 				continue;
 			}
 		}
-		rc = apply_page(l, page, &st->pulled, err);
+		rc = apply_page(l, page, &st->pulled, &refused, err);
 		more = cJSON_IsTrue(cJSON_GetObjectItem(page, "more"));
 		cJSON_Delete(page);
 		if (rc)
 			break;
+		if (refused) {
+			if (full) {
+				/* A full page holds no stub: a faulty central. */
+				rc = huce_fail(err, HUCE_ESERVER,
+					       "pull: the central sent a stub unasked");
+				break;
+			}
+			huce_info("pull after %lld: a record of ours is not as we have it: "
+				  "asking for the page in full", (long long)cursor);
+			full = 1;
+			continue;
+		}
+		full = 0;
 		st->pages++;
 		progress(o, "pulled", st->pulled, st->pulled, h->bytes_down);
 		if (!more)

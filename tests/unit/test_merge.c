@@ -550,12 +550,12 @@ static void test_page_text(void **state)
 	char *text;
 
 	(void)state;
-	store_page_init(&pg, arr);
+	store_page_init(&pg, arr, NULL);
 	assert_int_equal(store_page_full(&pg, 2), 0);
 	assert_int_equal(store_page_begin(&pg, 7, "a\"b\\c", "k\n\x01", 1), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\""), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}"), HUCE_OK);
-	assert_int_equal(store_page_field(&pg, "n3", NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n\"1", "\"v\\\"\\n户\"", NULL, NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n2", "{\"x\":[1,2]}", NULL, NULL), HUCE_OK);
+	assert_int_equal(store_page_field(&pg, "n3", NULL, NULL, NULL), HUCE_OK);
 	assert_int_equal(store_page_end(&pg), HUCE_OK);
 	assert_int_equal(store_page_begin(&pg, 8, "id2", "village", 0), HUCE_OK);
 	assert_int_equal(store_page_end(&pg), HUCE_OK);
@@ -582,6 +582,122 @@ static void test_page_text(void **state)
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(c, "deleted")));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "fields")), 0);
 	cJSON_Delete(arr);
+}
+
+/* The change of id in a page, or NULL. */
+static const cJSON *change_of(const cJSON *page, const char *id)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "changes"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "id")), id) == 0)
+			return c;
+	return NULL;
+}
+
+static cJSON *own_page(struct fixture *f, const char *own)
+{
+	struct huce_error err = { 0 };
+	char *json = NULL;
+	cJSON *page;
+
+	assert_int_equal(central_changes_own(&f->c, 0, 100, own, &json, NULL,
+					     &err), HUCE_OK);
+	page = cJSON_Parse(json);
+	free(json);
+	assert_non_null(page);
+	return page;
+}
+
+/* Whether c is a stub with exactly its five keys and that hlc. */
+static int is_stub(const cJSON *c, const char *hlc)
+{
+	const cJSON *h = cJSON_GetObjectItem(c, "hlc");
+
+	return c && cJSON_IsTrue(cJSON_GetObjectItem(c, "own")) &&
+	       cJSON_GetArraySize(c) == 5 && cJSON_IsString(h) &&
+	       strcmp(h->valuestring, hlc) == 0 &&
+	       !cJSON_GetObjectItem(c, "fields");
+}
+
+static int is_full(const cJSON *c)
+{
+	return c && !cJSON_GetObjectItem(c, "own") &&
+	       cJSON_IsObject(cJSON_GetObjectItem(c, "fields"));
+}
+
+/*
+ * own pages (PROTOCOL.md 2.2): a record whose every stamp names the
+ * asking device is a stub carrying the newest stamp (a deleted one's
+ * delete included); a record another device touched, or one brought
+ * back from a delete, comes in full; so does every record for another
+ * device and without own.
+ */
+static void test_own_stubs(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+	char h1[37], h2[37], h3[37];
+	const cJSON *c;
+	cJSON *page;
+
+	base_batch(&batch, 3);		/* lap1 seqs 1..5, versions 1..5 */
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&batch);
+	uid(h1, 3, 1);
+	uid(h2, 3, 2);
+	uid(h3, 3, 3);
+	begin(&b);
+	entry(&b, 1, "household", h1, "delete", 5, "{}");
+	seal(&b, "lap2", 1, 1, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	begin(&b);
+	/* h1: lap1's edit, unaware of lap2's delete, brings it back. */
+	entry(&b, 6, "household", h1, "put", 5, "{\"phone\":\"139\"}");
+	entry(&b, 7, "household", h3, "delete", 5, "{}");
+	entry(&b, 8, "household", h2, "put", 5, "{\"status\":\"building\"}");
+	seal(&b, "lap1", 6, 8, 3, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	page = own_page(f, "lap1");
+	assert_true(is_stub(change_of(page, VILLAGE), "0190000000000001"));
+	assert_true(is_stub(change_of(page, GROUP), "0190000000000002"));
+	assert_true(is_stub(change_of(page, h2), "0190000000000008"));
+	assert_true(is_stub(change_of(page, h3), "0190000000000007"));
+	c = change_of(page, h1);
+	assert_true(is_full(c));
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "changes"))
+		if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")),
+			   "conflict") == 0)
+			assert_true(is_full(c));
+	cJSON_Delete(page);
+
+	/* lap2 wrote none of them whole; without own nothing is a stub. */
+	page = own_page(f, "lap2");
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "changes"))
+		assert_true(is_full(c));
+	cJSON_Delete(page);
+	page = own_page(f, NULL);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(page, "changes")), 6);
+	cJSON_ArrayForEach(c, cJSON_GetObjectItem(page, "changes"))
+		assert_true(is_full(c));
+	cJSON_Delete(page);
+
+	/* An edit by lap2 makes h2 lap2's too: full for lap1 from then on. */
+	begin(&b);
+	entry(&b, 2, "household", h2, "put", 10, "{\"phone\":\"138\"}");
+	seal(&b, "lap2", 2, 2, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	page = own_page(f, "lap1");
+	assert_true(is_full(change_of(page, h2)));
+	cJSON_Delete(page);
 }
 
 /*
@@ -777,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changes_full_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_stubs, setup, teardown),
 		cmocka_unit_test(test_page_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
