@@ -433,6 +433,9 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			continue;
 		}
 		if ((resp.status == 429 || resp.status == 503) && ++busy <= 5) {
+			/* A refused probe is asked again: no batch goes without it. */
+			if (count == 0)
+				probed = 0;
 			sleep((unsigned)busy);
 			continue;
 		}
@@ -454,6 +457,11 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			if (hh && strlen(hh) == HUCE_HLC_STRLEN)
 				memcpy(hwm_hlc, hh, sizeof(hwm_hlc));
 			cJSON_Delete(res);
+			if (hwm < 0) {
+				rc = huce_fail(err, HUCE_ESERVER, "push: central's acked "
+					       "seq is not a seq");
+				break;
+			}
 			if (hwm > acked) {
 				rc = central_ahead(l, acked, hwm, hwm_hlc, err);
 				if (rc)
