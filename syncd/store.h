@@ -72,7 +72,7 @@ struct store_device {
 	int64_t revoked_at;		/* 0 when not revoked */
 	int64_t hwm;
 	/* HLC of the device's entry at hwm; "" when unknown (hwm 0, or
-	 * a hwm set before schema 0002) */
+	 * a hwm set before schema 0002 or by a central that predates it) */
 	char hwm_hlc[HUCE_HLC_STRLEN + 1];
 	int64_t last_seen;		/* 0 when never */
 };

@@ -905,7 +905,9 @@ static enum huce_err pg_meta_set(struct store *base, const char *key,
 
 /* --- devices ---------------------------------------------------------- */
 
-#define DEVICE_COLS "name, created_at, revoked_at, hwm, last_seen, hwm_hlc"
+/* hwm_hlc counts only while it was written with the current hwm (0002) */
+#define DEVICE_COLS "name, created_at, revoked_at, hwm, last_seen, " \
+	"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END"
 
 static void read_device(const PGresult *r, int row, struct store_device *d)
 {
@@ -1066,7 +1068,7 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	if (!rc)
 		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3, "
-			"hwm_hlc = $4 WHERE name = $1", &p, err, "cannot write the high-water mark");
+			"hwm_hlc = $4, hwm_hlc_seq = $2 WHERE name = $1", &p, err, "cannot write the high-water mark");
 	unlock(s);
 	return rc;
 }

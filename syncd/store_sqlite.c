@@ -297,7 +297,8 @@ static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
 				       struct huce_error *err)
 {
 	sqlite3_stmt *st = huce_db_query(s->db, err,
-		"SELECT name, created_at, revoked_at, hwm, last_seen, hwm_hlc "
+		"SELECT name, created_at, revoked_at, hwm, last_seen, "
+		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
 		"FROM device WHERE name = ?1", "s", name);
 	int r;
 
@@ -381,7 +382,8 @@ static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
 
 	lock(s);
 	st = huce_db_query(s->db, err,
-		"SELECT name, created_at, revoked_at, hwm, last_seen, hwm_hlc "
+		"SELECT name, created_at, revoked_at, hwm, last_seen, "
+		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
 		"FROM device ORDER BY name", "");
 	if (!st) {
 		unlock(s);
@@ -422,7 +424,8 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 	lock(s);
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	rc = huce_db_run(s->db, err,
-		"UPDATE device SET hwm = ?2, last_seen = ?3, hwm_hlc = ?4 WHERE name = ?1",
+		"UPDATE device SET hwm = ?2, last_seen = ?3, hwm_hlc = ?4, "
+		"hwm_hlc_seq = ?2 WHERE name = ?1",
 		"siis", name, hwm, (int64_t)time(NULL), hwm_hlc);
 	unlock(s);
 	return rc;
