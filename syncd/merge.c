@@ -1008,7 +1008,7 @@ static enum huce_err apply_delete(struct central *c, const struct change *ch,
 	for (size_t i = 0; i < fs.n; i++) {
 		const struct store_field *f = &fs.v[i];
 
-		if (strcmp(f->device, ch->device) == 0 &&
+		if (!ch->trusted && strcmp(f->device, ch->device) == 0 &&
 		    strcmp(f->hlc, ch->hlc) > 0)
 			stale = 1;
 		if (f->version <= ch->base || strcmp(f->device, ch->device) == 0)
@@ -1129,9 +1129,12 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	 * older than that device's own stored stamp is a file restored
 	 * from an older copy sending again what it had not sent (its
 	 * entries renumbered, PROTOCOL.md 2.1): the device's later
-	 * delete, and below its later value of a field, stand.
+	 * delete, and below its later value of a field, stand.  Not for
+	 * the office: its stamps may carry a device's HLC (a re-pointed
+	 * reference), which need not be older than its own.
 	 */
-	if (exists && rec.deleted && strcmp(rec.del_device, ch->device) == 0 &&
+	if (!ch->trusted && exists && rec.deleted &&
+	    strcmp(rec.del_device, ch->device) == 0 &&
 	    strcmp(ch->hlc, rec.del_hlc) < 0)
 		return HUCE_OK;
 
@@ -1199,7 +1202,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		}
 		if (!cur) {
 			write = !cJSON_IsNull(v);	/* absent is null */
-		} else if (strcmp(cur->device, ch->device) == 0 &&
+		} else if (!ch->trusted && strcmp(cur->device, ch->device) == 0 &&
 			   strcmp(ch->hlc, cur->hlc) < 0) {
 			write = 0;	/* its own later value stands (above) */
 		} else if (cur->version <= ch->base ||
