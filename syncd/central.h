@@ -10,7 +10,9 @@
  *   batch payload  {"entries":[{"seq":1,"id":"<uuid>","kind":"household",
  *                   "op":"put"|"delete","base":0,"hlc":"<16 hex>",
  *                   "fields":{...}}]}
- *   apply result   {"device":"laptop-1","acked":12,"hwm":12,"applied":10,
+ *   apply result   {"device":"laptop-1","acked":12,"hwm":12,
+ *                   "acked_hlc":"<16 hex>" (HLC of the entry at acked;
+ *                   absent when unknown),"applied":10,
  *                   "skipped":1,"rejected":[{"seq":7,"error":"invalid",
  *                   "message":"..."}],"version":345}
  *   changes page   {"changes":[{"version":9,"id":"..","kind":"..",

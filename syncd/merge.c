@@ -997,6 +997,7 @@ static enum huce_err apply_delete(struct central *c, const struct change *ch,
 	struct store_fieldset fs = { 0 };
 	struct fwrites none = { 0 };
 	const struct store_field *best = NULL;
+	int stale = 0;
 	enum huce_err ret;
 
 	if (rec->deleted)
@@ -1007,12 +1008,18 @@ static enum huce_err apply_delete(struct central *c, const struct change *ch,
 	for (size_t i = 0; i < fs.n; i++) {
 		const struct store_field *f = &fs.v[i];
 
+		if (!ch->trusted && strcmp(f->device, ch->device) == 0 &&
+		    strcmp(f->hlc, ch->hlc) > 0)
+			stale = 1;
 		if (f->version <= ch->base || strcmp(f->device, ch->device) == 0)
 			continue;
 		if (!best || stamp_cmp(f->hlc, f->device, best->hlc, best->device) > 0)
 			best = f;
 	}
-	if (best)	/* the record stays while the conflict is open */
+	if (stale)
+		huce_debug("device %s: delete of %s older than its own later "
+			   "write, ignored", ch->device, rec->id);
+	else if (best)	/* the record stays while the conflict is open */
 		ret = note_delete_conflict(c, rec->id, ch->device, ch->hlc,
 					   best->device, best->hlc, err);
 	else
@@ -1117,6 +1124,19 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 				      ch->id);
 		return apply_delete(c, ch, &rec, err);
 	}
+	/*
+	 * A device's HLCs grow with its seqs, so an entry of a device
+	 * older than that device's own stored stamp is a file restored
+	 * from an older copy sending again what it had not sent (its
+	 * entries renumbered, PROTOCOL.md 2.1): the device's later
+	 * delete, and below its later value of a field, stand.  Not for
+	 * the office: its stamps may carry a device's HLC (a re-pointed
+	 * reference), which need not be older than its own.
+	 */
+	if (!ch->trusted && exists && rec.deleted &&
+	    strcmp(rec.del_device, ch->device) == 0 &&
+	    strcmp(ch->hlc, rec.del_hlc) < 0)
+		return HUCE_OK;
 
 	if (has_duplicate_keys(ch->fields))
 		return refuse(vd, "invalid", "%s: a field is given twice", k->kind);
@@ -1182,6 +1202,9 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		}
 		if (!cur) {
 			write = !cJSON_IsNull(v);	/* absent is null */
+		} else if (!ch->trusted && strcmp(cur->device, ch->device) == 0 &&
+			   strcmp(ch->hlc, cur->hlc) < 0) {
+			write = 0;	/* its own later value stands (above) */
 		} else if (cur->version <= ch->base ||
 			   strcmp(cur->device, ch->device) == 0) {
 			write = strcmp(cur->value, text) != 0;
@@ -1479,6 +1502,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	size_t max_raw = c->max_raw ? c->max_raw : HUCE_BATCH_MAX_RAW;
 	const char *end = NULL;
 	int64_t applied = 0, skipped = 0, hwm;
+	char last_hlc[HUCE_HLC_STRLEN + 1] = "";
 	int in_tx = 0;
 	enum huce_err ret;
 
@@ -1548,6 +1572,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 		int64_t seq;
 
 		seq = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "seq"));
+		/* The entry at the new mark names it (PROTOCOL.md 2.1: acked_hlc). */
+		if ((uint64_t)seq == h.last_seq)
+			copy_str(last_hlc, sizeof(last_hlc), str_field(e, "hlc"));
 		if (seq <= hwm) {
 			skipped++;	/* replay: acknowledged before */
 			continue;
@@ -1595,7 +1622,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	}
 	if (h.count && (int64_t)h.last_seq > hwm) {
 		hwm = (int64_t)h.last_seq;
-		ret = store_device_set_hwm(s, h.device, hwm, err);
+		copy_str(dev.hwm_hlc, sizeof(dev.hwm_hlc), last_hlc);
+		ret = store_device_set_hwm(s, h.device, hwm,
+					   dev.hwm_hlc[0] ? dev.hwm_hlc : NULL, err);
 		if (ret)
 			goto out;
 	}
@@ -1603,6 +1632,8 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	if (!res || !cJSON_AddStringToObject(res, "device", h.device) ||
 	    !cJSON_AddNumberToObject(res, "acked", (double)hwm) ||
 	    !cJSON_AddNumberToObject(res, "hwm", (double)hwm) ||
+	    (hwm > 0 && dev.hwm_hlc[0] &&
+	     !cJSON_AddStringToObject(res, "acked_hlc", dev.hwm_hlc)) ||
 	    !cJSON_AddNumberToObject(res, "applied", (double)applied) ||
 	    !cJSON_AddNumberToObject(res, "skipped", (double)skipped)) {
 		ret = oom(err);

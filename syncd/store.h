@@ -71,6 +71,9 @@ struct store_device {
 	int64_t created_at;		/* Unix seconds */
 	int64_t revoked_at;		/* 0 when not revoked */
 	int64_t hwm;
+	/* HLC of the device's entry at hwm; "" when unknown (hwm 0, or
+	 * a hwm set before schema 0002 or by a central that predates it) */
+	char hwm_hlc[HUCE_HLC_STRLEN + 1];
 	int64_t last_seen;		/* 0 when never */
 };
 
@@ -154,7 +157,8 @@ struct store_ops {
 	enum huce_err (*device_list)(struct store *s, store_device_cb cb,
 				     void *arg, struct huce_error *err);
 	enum huce_err (*device_set_hwm)(struct store *s, const char *name,
-					int64_t hwm, struct huce_error *err);
+					int64_t hwm, const char *hwm_hlc,
+					struct huce_error *err);
 	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
 				     char **device, struct huce_error *err);
 	enum huce_err (*device_touch)(struct store *s,
@@ -360,12 +364,16 @@ static inline enum huce_err store_device_list(struct store *s,
 	return s->ops->device_list(s, cb, arg, err);
 }
 
-/* Set a device's high-water mark; it was seen now (last_seen). */
+/*
+ * Set a device's high-water mark and the HLC of its entry at that seq
+ * (NULL when unknown); it was seen now (last_seen).
+ */
 static inline enum huce_err store_device_set_hwm(struct store *s,
 						 const char *name, int64_t hwm,
+						 const char *hwm_hlc,
 						 struct huce_error *err)
 {
-	return s->ops->device_set_hwm(s, name, hwm, err);
+	return s->ops->device_set_hwm(s, name, hwm, hwm_hlc, err);
 }
 
 /*

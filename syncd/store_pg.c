@@ -905,7 +905,9 @@ static enum huce_err pg_meta_set(struct store *base, const char *key,
 
 /* --- devices ---------------------------------------------------------- */
 
-#define DEVICE_COLS "name, created_at, revoked_at, hwm, last_seen"
+/* hwm_hlc counts only while it was written with the current hwm (0002) */
+#define DEVICE_COLS "name, created_at, revoked_at, hwm, last_seen, " \
+	"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END"
 
 static void read_device(const PGresult *r, int row, struct store_device *d)
 {
@@ -914,6 +916,7 @@ static void read_device(const PGresult *r, int row, struct store_device *d)
 	d->revoked_at = int_val(r, row, 2);
 	d->hwm = int_val(r, row, 3);
 	d->last_seen = int_val(r, row, 4);
+	copy_val(d->hwm_hlc, sizeof(d->hwm_hlc), r, row, 5);
 }
 
 static enum huce_err device_get_locked(struct pg_store *s, const char *name,
@@ -1049,7 +1052,8 @@ static enum huce_err pg_device_list(struct store *base, store_device_cb cb,
 }
 
 static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
-				       int64_t hwm, struct huce_error *err)
+				       int64_t hwm, const char *hwm_hlc,
+				       struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
@@ -1058,12 +1062,13 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 	p_str(&p, name);
 	p_int(&p, hwm);
 	p_int(&p, (int64_t)time(NULL));
+	p_str(&p, hwm_hlc);
 	lock(s);
 	rc = before_write(s, err);
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	if (!rc)
-		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3 "
-			"WHERE name = $1", &p, err, "cannot write the high-water mark");
+		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3, "
+			"hwm_hlc = $4, hwm_hlc_seq = $2 WHERE name = $1", &p, err, "cannot write the high-water mark");
 	unlock(s);
 	return rc;
 }

@@ -289,6 +289,7 @@ static void read_device(sqlite3_stmt *st, struct store_device *d)
 	d->revoked_at = sqlite3_column_int64(st, 2);
 	d->hwm = sqlite3_column_int64(st, 3);
 	d->last_seen = sqlite3_column_int64(st, 4);
+	copy_col(d->hwm_hlc, sizeof(d->hwm_hlc), st, 5);
 }
 
 static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
@@ -296,7 +297,8 @@ static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
 				       struct huce_error *err)
 {
 	sqlite3_stmt *st = huce_db_query(s->db, err,
-		"SELECT name, created_at, revoked_at, hwm, last_seen "
+		"SELECT name, created_at, revoked_at, hwm, last_seen, "
+		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
 		"FROM device WHERE name = ?1", "s", name);
 	int r;
 
@@ -380,7 +382,8 @@ static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
 
 	lock(s);
 	st = huce_db_query(s->db, err,
-		"SELECT name, created_at, revoked_at, hwm, last_seen "
+		"SELECT name, created_at, revoked_at, hwm, last_seen, "
+		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
 		"FROM device ORDER BY name", "");
 	if (!st) {
 		unlock(s);
@@ -412,7 +415,8 @@ static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
 }
 
 static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
-				       int64_t hwm, struct huce_error *err)
+				       int64_t hwm, const char *hwm_hlc,
+				       struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
@@ -420,8 +424,9 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 	lock(s);
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	rc = huce_db_run(s->db, err,
-		"UPDATE device SET hwm = ?2, last_seen = ?3 WHERE name = ?1",
-		"sii", name, hwm, (int64_t)time(NULL));
+		"UPDATE device SET hwm = ?2, last_seen = ?3, hwm_hlc = ?4, "
+		"hwm_hlc_seq = ?2 WHERE name = ?1",
+		"siis", name, hwm, (int64_t)time(NULL), hwm_hlc);
 	unlock(s);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include "http_client.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_util.h"
 
@@ -173,6 +174,127 @@ static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 	return rc;
 }
 
+/*
+ * The HLC of this laptop's outbox entry seq, into out ("" when there is
+ * no such entry).
+ */
+static enum huce_err entry_hlc(struct huce_local *l, int64_t seq, char *out,
+			       size_t n, struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT hlc FROM outbox WHERE seq = ?1", "i", seq);
+	int s;
+
+	out[0] = '\0';
+	if (!st)
+		return err->code;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return huce_db_fail(l->db, err, "cannot read the outbox");
+	return HUCE_OK;
+}
+
+/*
+ * This file is older than what the central has from this device (it was
+ * restored from a backup or copied): its entries after acked were
+ * numbered again from where the old file stood, at or below the
+ * central's mark hwm, and the central would skip them as replays.  Move
+ * every entry above acked, in order, to hwm + 1, hwm + 2, ..., and take
+ * hwm as acknowledged, in one transaction.  The seqs are negated first
+ * so that no UPDATE row meets another's key, and the AUTOINCREMENT
+ * counter is kept at or above the new maximum (and hwm) so that the
+ * next write follows them.
+ */
+static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
+				     int64_t hwm, struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT coalesce(min(seq), 0), count(*) FROM outbox WHERE seq > ?1",
+		"i", acked);
+	int64_t lo = 0, n = 0, shift;
+	enum huce_err rc;
+	int s;
+
+	if (!st)
+		return err->code;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		lo = sqlite3_column_int64(st, 0);
+		n = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW)
+		return huce_db_fail(l->db, err, "cannot read the outbox");
+	shift = hwm + 1 - lo;
+	huce_warn("this laptop's database is older than what the central already "
+		  "has from this device (was it restored from a backup or copied?): "
+		  "the central has entries up to number %lld, this file knew only "
+		  "up to %lld. Its %lld unsent entries are renumbered from %lld so "
+		  "that the central takes them instead of skipping them",
+		  (long long)hwm, (long long)acked, (long long)n, (long long)hwm + 1);
+	rc = huce_db_begin(l->db, err);
+	if (rc)
+		return rc;
+	if (n)
+		rc = huce_db_run(l->db, err,
+			"UPDATE outbox SET seq = -seq WHERE seq > ?1", "i", acked);
+	if (!rc && n)
+		rc = huce_db_run(l->db, err,
+			"UPDATE outbox SET seq = ?1 - seq WHERE seq < 0", "i", shift);
+	if (!rc)
+		rc = huce_db_run(l->db, err,
+			"UPDATE sqlite_sequence SET seq = max(seq, ?1, "
+			"(SELECT coalesce(max(seq), 0) FROM outbox)) WHERE name = 'outbox'",
+			"i", hwm);
+	if (!rc)
+		rc = huce_db_run(l->db, err,
+			"INSERT INTO sqlite_sequence(name, seq) SELECT 'outbox', "
+			"max(?1, (SELECT coalesce(max(seq), 0) FROM outbox)) WHERE NOT EXISTS "
+			"(SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", "i", hwm);
+	if (!rc)
+		rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
+	if (!rc)
+		rc = huce_db_commit(l->db, err);
+	if (rc)
+		huce_db_rollback(l->db);
+	return rc;
+}
+
+/*
+ * The central has this device's entries up to hwm, above what this file
+ * takes as acknowledged (acked).  hwm_hlc is the HLC of the central's
+ * entry at hwm, "" from a central that does not say.  If this file has
+ * that very entry, only an answer was lost: take the acknowledgement.
+ * If it has another entry there, or none (and the central names one, or
+ * hwm is beyond every entry of this file), the file is older than what
+ * the central has: renumber.  Otherwise (an older central, no proof)
+ * change nothing: the push goes on as before, and the central skips
+ * what it has.
+ */
+static enum huce_err central_ahead(struct huce_local *l, int64_t acked,
+				   int64_t hwm, const char *hwm_hlc,
+				   struct huce_error *err)
+{
+	char mine[HUCE_HLC_STRLEN + 8];
+	int64_t nrej;
+	enum huce_err rc = entry_hlc(l, hwm, mine, sizeof(mine), err);
+
+	if (rc)
+		return rc;
+	if (hwm_hlc[0] && strcmp(mine, hwm_hlc) == 0) {
+		huce_info("the central already has our entries up to seq %lld "
+			  "(an answer was lost): recording it", (long long)hwm);
+		return record_ack(l, hwm, NULL, &nrej, err);
+	}
+	if (hwm_hlc[0] ||
+	    hwm > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"))
+		return renumber_outbox(l, acked, hwm, err);
+	return HUCE_OK;
+}
+
 static enum huce_err http_error(const struct huce_http_resp *resp,
 				const char *what, struct huce_error *err)
 {
@@ -217,6 +339,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	char endpoint[1200];
 	char *device = device_name(l);
 	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
+	int64_t pending = 0;
 	int gaps = 0, busy = 0, probed = 0;
 	enum huce_err rc = HUCE_OK;
 
@@ -230,15 +353,29 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		if (rc)
 			break;
 		/*
-		 * Nothing to send: still ask once (an empty batch) what the
-		 * central has of ours.  A central restored from an older
-		 * backup has a lower high-water mark than what it once
-		 * acknowledged, and only this laptop can give the rest back.
+		 * Before the first batch, and when there is nothing to send,
+		 * ask once (an empty batch) what the central has of ours.  A
+		 * central restored from an older backup has a lower
+		 * high-water mark than what it once acknowledged, and only
+		 * this laptop can give the rest back.  A laptop restored
+		 * from an older copy of its file has a lower one than the
+		 * central, and numbers new entries at or below the
+		 * central's: sent as they are they would be skipped as
+		 * replays (central_ahead).
 		 */
 		if (count == 0 && (probed || acked == 0))
 			break;
-		if (count == 0)
+		if (!probed) {
+			pending = count;
+			first = last = count = 0;
+			huce_buf_reset(&payload);
+			rc = huce_buf_addstr(&payload, "{\"entries\":[]}");
+			if (rc) {
+				rc = huce_fail(err, rc, "out of memory");
+				break;
+			}
 			probed = 1;
+		}
 		huce_buf_reset(&batch);
 		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
 				       (uint32_t)count, payload.data, payload.len,
@@ -296,6 +433,9 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			continue;
 		}
 		if ((resp.status == 429 || resp.status == 503) && ++busy <= 5) {
+			/* A refused probe is asked again: no batch goes without it. */
+			if (count == 0)
+				probed = 0;
 			sleep((unsigned)busy);
 			continue;
 		}
@@ -311,10 +451,27 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		}
 		if (count == 0) {
 			int64_t hwm = jnum(cJSON_GetObjectItem(res, "acked"));
+			const char *hh = cJSON_GetStringValue(cJSON_GetObjectItem(res, "acked_hlc"));
+			char hwm_hlc[HUCE_HLC_STRLEN + 1] = "";
 
+			if (hh && strlen(hh) == HUCE_HLC_STRLEN)
+				memcpy(hwm_hlc, hh, sizeof(hwm_hlc));
 			cJSON_Delete(res);
-			if (hwm >= acked)
+			if (hwm < 0) {
+				rc = huce_fail(err, HUCE_ESERVER, "push: central's acked "
+					       "seq is not a seq");
 				break;
+			}
+			if (hwm > acked) {
+				rc = central_ahead(l, acked, hwm, hwm_hlc, err);
+				if (rc)
+					break;
+			}
+			if (hwm >= acked) {
+				if (!pending)
+					break;
+				continue;
+			}
 			huce_warn("the central has our entries up to seq %lld only (restored "
 				  "from a backup?): sending the rest again", (long long)hwm);
 			rc = huce_db_begin(l->db, err);

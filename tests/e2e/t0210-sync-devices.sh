@@ -115,7 +115,7 @@ test_expect_success 'a batch POSTed three times and imported once from a file la
 	test "$(h f1 status --json | jq .pending)" = 0
 '
 
-test_expect_success 'a central restored from an older backup answers 409 and the agent resends' '
+test_expect_success 'a central restored from an older backup: the agent learns it (its probe, or a 409) and resends' '
 	setup_town "$TRASH/c4.db" c4 g1 &&
 	h g1 village add 阿猛村 >/dev/null && h g1 group add --village 阿猛村 一组 >/dev/null &&
 	add_hh g1 阿猛村 一组 甲 >/dev/null && h g1 sync >/dev/null &&
@@ -130,8 +130,9 @@ test_expect_success 'a central restored from an older backup answers 409 and the
 	start_central c4 "$TRASH/c4.db" --rate 0 &&
 	h g1 enroll "$c4_URL" "$(cat "$TRASH/g1.tok")" >/dev/null &&
 	add_hh g1 阿猛村 一组 丁 >/dev/null &&
-	h g1 sync &&
-	grep -q "POST /v1/batches status=409" "$TRASH/c4.log" &&
+	h g1 sync 2>sync4.err &&
+	{ grep -q "POST /v1/batches status=409" "$TRASH/c4.log" ||
+	  grep -q "the central has our entries up to seq 3 only" sync4.err; } &&
 	"$HUCE_SYNCD" admin --store "$TRASH/c4.db" household list --json | jq -r ".[].head" | sort >heads &&
 	printf "%s\n" 丁 丙 乙 甲 | sort >expect &&
 	test_cmp expect heads

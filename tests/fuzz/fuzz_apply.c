@@ -127,7 +127,7 @@ static void reset_hwm(void)
 	struct huce_error err = { HUCE_OK, "" };
 
 	if (store_begin(central.store, 1, &err) ||
-	    store_device_set_hwm(central.store, DEVICE, 0, &err) ||
+	    store_device_set_hwm(central.store, DEVICE, 0, NULL, &err) ||
 	    store_commit(central.store, &err))
 		fail("cannot reset the high-water mark", &err);
 }

@@ -399,10 +399,24 @@ static void test_reconnects(void **state)
 	    "WHERE application_name = 'huce-syncd' AND pid <> pg_backend_pid()");
 	usleep(100000);
 	assert_int_equal(store_begin(s, 1, &err), HUCE_OK);
-	assert_int_equal(store_device_set_hwm(s, "lap1", 3, &err), HUCE_OK);
+	assert_int_equal(store_device_set_hwm(s, "lap1", 3, "01a2288ef4c30001", &err),
+			 HUCE_OK);
 	assert_int_equal(store_commit(s, &err), HUCE_OK);
 	assert_int_equal(store_device_get(s, "lap1", &d, &err), HUCE_OK);
 	assert_int_equal(d.hwm, 3);
+	assert_string_equal(d.hwm_hlc, "01a2288ef4c30001");
+	/* a central that predates hwm_hlc moves hwm and leaves it behind */
+	sql("UPDATE device SET hwm = 7 WHERE name = 'lap1'");
+	assert_int_equal(store_device_get(s, "lap1", &d, &err), HUCE_OK);
+	assert_int_equal(d.hwm, 7);
+	assert_string_equal(d.hwm_hlc, "");
+	/* unknown is NULL in the table, "" in the struct */
+	assert_int_equal(store_begin(s, 1, &err), HUCE_OK);
+	assert_int_equal(store_device_set_hwm(s, "lap1", 4, NULL, &err), HUCE_OK);
+	assert_int_equal(store_commit(s, &err), HUCE_OK);
+	assert_int_equal(store_device_get(s, "lap1", &d, &err), HUCE_OK);
+	assert_int_equal(d.hwm, 4);
+	assert_string_equal(d.hwm_hlc, "");
 	store_close(s);
 }
 

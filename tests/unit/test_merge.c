@@ -883,6 +883,104 @@ static void test_bench_10k(void **state)
 	huce_buf_release(&batch);
 }
 
+/* Append an entry with the HLC 0190000000000000 + n instead of seq's. */
+static void entry_hlc(struct huce_buf *b, uint64_t seq, unsigned n,
+		      const char *kind, const char *id, const char *op,
+		      const char *fields)
+{
+	assert_int_equal(huce_buf_printf(b,
+		"%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\",\"op\":\"%s\","
+		"\"base\":0,\"hlc\":\"%016llx\",\"fields\":%s}",
+		b->len > 12 ? "," : "", (unsigned long long)seq, id, kind, op,
+		0x0190000000000000ull + n, fields), HUCE_OK);
+}
+
+static const char *acked_hlc(const cJSON *res)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "acked_hlc"));
+}
+
+/*
+ * The answer names the HLC of the entry at the mark (the laptop's check
+ * for a file restored from an older copy, PROTOCOL.md 2.1), and a
+ * device's entries older than its own stored stamps (what such a file
+ * sends again, renumbered) change nothing.
+ */
+static void test_restored_copy(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct huce_buf b, batch;
+	char h1[37], h2[37], *json = NULL;
+	const cJSON *c;
+	cJSON *res, *page;
+	int64_t v;
+
+	base_batch(&batch, 2);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_string_equal(acked_hlc(res), "0190000000000004");
+	cJSON_Delete(res);
+	huce_buf_release(&batch);
+	/* the empty probe batch */
+	begin(&b);
+	seal(&b, "lap1", 0, 0, 0, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_int_equal(num(res, "acked"), 4);
+	assert_string_equal(acked_hlc(res), "0190000000000004");
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	/* a device unknown to the mark: no acked_hlc */
+	begin(&b);
+	seal(&b, "lap2", 0, 0, 0, &batch);
+	res = apply(f, "lap2", &batch, HUCE_OK);
+	assert_int_equal(num(res, "acked"), 0);
+	assert_null(acked_hlc(res));
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	uid(h1, 3, 1);
+	uid(h2, 3, 2);
+	begin(&b);
+	entry_hlc(&b, 5, 0x50, "household", h1, "put", "{\"phone\":\"139\"}");
+	entry_hlc(&b, 6, 0x60, "household", h2, "delete", "{}");
+	seal(&b, "lap1", 5, 6, 2, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	v = num(res, "version");
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	begin(&b);
+	entry_hlc(&b, 7, 0x05, "household", h1, "put", "{\"phone\":\"138\"}");
+	entry_hlc(&b, 8, 0x06, "household", h2, "put", "{\"phone\":\"137\"}");
+	entry_hlc(&b, 9, 0x07, "household", h1, "delete", "{}");
+	entry_hlc(&b, 10, 0x50, "household", h1, "put", "{\"phone\":\"139\"}");
+	seal(&b, "lap1", 7, 10, 4, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	assert_int_equal(num(res, "acked"), 10);
+	assert_string_equal(acked_hlc(res), "0190000000000050");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(res, "rejected")), 0);
+	assert_int_equal(num(res, "version"), v);	/* nothing changed */
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	assert_int_equal(central_changes(&f->c, 0, 100, &json, NULL, &err), HUCE_OK);
+	page = cJSON_Parse(json);
+	free(json);
+	c = change_of(page, h1);
+	assert_non_null(c);
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(c, "fields"), "phone")), "139");
+	c = change_of(page, h2);
+	assert_non_null(c);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
+	cJSON_Delete(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +994,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_own_stubs, setup, teardown),
 		cmocka_unit_test(test_page_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restored_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
