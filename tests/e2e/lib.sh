@@ -18,9 +18,15 @@ test_failed=0
 CENTRAL_PIDS=""
 
 cleanup() {
-	for p in $CENTRAL_PIDS; do
+	# Centrals started inside a test body (a subshell) are only in the
+	# file: stop those too, and wait until they are gone.
+	for p in $CENTRAL_PIDS $(cat "$TRASH/.central_pids" 2>/dev/null); do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
+		for _ in $(seq 1 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
 	done
 	if [ "$test_failed" = 0 ] && [ -z "${HUCE_KEEP_TRASH:-}" ]; then
 		rm -rf "$TRASH"
@@ -92,6 +98,7 @@ start_central() {
 		>>"$TRASH/$name.log" 2>&1 &
 	pid=$!
 	CENTRAL_PIDS="$CENTRAL_PIDS $pid"
+	echo "$pid" >>"$TRASH/.central_pids"
 	for _ in $(seq 1 100); do
 		[ -s "$TRASH/$name.port" ] && break
 		sleep 0.05
