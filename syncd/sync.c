@@ -209,7 +209,8 @@ static enum huce_err entry_hlc(struct huce_local *l, int64_t seq, char *out,
  * next write follows them.
  */
 static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
-				     int64_t hwm, struct huce_error *err)
+				     int64_t hwm, const char *hwm_hlc,
+				     struct huce_error *err)
 {
 	sqlite3_stmt *st = huce_db_query(l->db, err,
 		"SELECT coalesce(min(seq), 0), count(*) FROM outbox WHERE seq > ?1",
@@ -256,6 +257,17 @@ static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
 			"(SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", "i", hwm);
 	if (!rc)
 		rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
+	/*
+	 * The lost file's writes reached the central with HLCs up to
+	 * hwm_hlc; the merge keeps a device's later value over its older
+	 * one.  Move this file's clock past them, so that what is written
+	 * from now on counts as later even if the laptop's clock was set
+	 * back after the restore.  (Both are 16 lower-case hex digits.)
+	 */
+	if (!rc && hwm_hlc[0] && huce_hlc_parse(hwm_hlc, &(uint64_t){ 0 }) == 0)
+		rc = huce_db_run(l->db, err,
+			"UPDATE meta SET value = ?1 WHERE key = 'hlc' AND value < ?1",
+			"s", hwm_hlc);
 	if (!rc)
 		rc = huce_db_commit(l->db, err);
 	if (rc)
@@ -291,7 +303,7 @@ static enum huce_err central_ahead(struct huce_local *l, int64_t acked,
 	}
 	if (hwm_hlc[0] ||
 	    hwm > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"))
-		return renumber_outbox(l, acked, hwm, err);
+		return renumber_outbox(l, acked, hwm, hwm_hlc, err);
 	return HUCE_OK;
 }
 
