@@ -42,7 +42,6 @@ enum phase {
 
 struct watch {
 	struct watch *prev, *next;
-	struct conn_guard *guard;
 	int fd;
 	int reaped;			/* under the guard's lock */
 	atomic_int phase;
@@ -263,7 +262,6 @@ void conn_guard_notify(void *cls, struct MHD_Connection *conn,
 		w = calloc(1, sizeof(*w));
 		if (!w)
 			return;	/* unguarded; the idle timeout still holds */
-		w->guard = g;
 		w->fd = ci->connect_fd;
 		atomic_init(&w->phase, PHASE_HEADERS);
 		atomic_init(&w->body_started, 0);

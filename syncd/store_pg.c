@@ -1164,25 +1164,6 @@ static enum huce_err pg_device_auth(struct store *base,
 	return HUCE_OK;
 }
 
-static enum huce_err pg_device_touch(struct store *base,
-				     const char *token_hash_hex,
-				     struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	int64_t seen;
-	int revoked;
-	char *name;
-	enum huce_err rc;
-
-	lock(s);
-	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
-	if (!rc)
-		token_note(s, name, revoked, seen);
-	unlock(s);
-	free(name);
-	return rc;
-}
-
 /* --- records and fields ------------------------------------------------ */
 
 #define REC_COLS "r.id, r.kind, r.version, r.deleted, r.created_by, " \
@@ -1948,7 +1929,6 @@ static const struct store_ops pg_ops = {
 	.device_list = pg_device_list,
 	.device_set_hwm = pg_device_set_hwm,
 	.device_auth = pg_device_auth,
-	.device_touch = pg_device_touch,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,

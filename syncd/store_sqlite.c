@@ -517,25 +517,6 @@ static enum huce_err sq_device_auth(struct store *base,
 	return HUCE_OK;
 }
 
-static enum huce_err sq_device_touch(struct store *base,
-				     const char *token_hash_hex,
-				     struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	int64_t seen;
-	int revoked;
-	char *name;
-	enum huce_err rc;
-
-	lock(s);
-	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
-	if (!rc)
-		token_note(s, name, revoked, seen);
-	unlock(s);
-	free(name);
-	return rc;
-}
-
 /* --- records and fields ------------------------------------------------ */
 
 static void read_record(sqlite3_stmt *st, struct store_record *r)
@@ -1473,7 +1454,6 @@ static const struct store_ops sqlite_ops = {
 	.device_list = sq_device_list,
 	.device_set_hwm = sq_device_set_hwm,
 	.device_auth = sq_device_auth,
-	.device_touch = sq_device_touch,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
