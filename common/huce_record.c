@@ -86,6 +86,8 @@ static const struct huce_field_def household_fields[] = {
 	F("status", HUCE_F_TEXT, 0, 0, huce_statuses, NULL),
 	F("planned_week", HUCE_F_WEEK, 0, 0, NULL, NULL),
 	F("merged_into", HUCE_F_REF, 0, 0, NULL, "household"),
+	F("started", HUCE_F_DATE, 0, 0, NULL, NULL),	/* 开工 */
+	F("finished", HUCE_F_DATE, 0, 0, NULL, NULL),	/* 完工 */
 };
 static const struct huce_field_def inspection_fields[] = {
 	F("household_id", HUCE_F_REF, 1, 0, NULL, "household"),
@@ -99,6 +101,7 @@ static const struct huce_field_def inspection_fields[] = {
 	F("result", HUCE_F_TEXT, 1, 0, results, NULL),
 	F("note", HUCE_F_TEXT, 0, TEXT_MAX_BYTES, NULL, NULL),
 	F("gps", HUCE_F_TEXT, 0, 64, NULL, NULL),
+	F("voided", HUCE_F_TEXT, 0, TEXT_MAX_BYTES, NULL, NULL),	/* reason */
 };
 static const struct huce_field_def rectification_fields[] = {
 	F("household_id", HUCE_F_REF, 1, 0, NULL, "household"),

@@ -224,6 +224,16 @@ void huce_iso_time(int64_t secs, char *out)
 
 char *huce_name_normalize(const char *s)
 {
+	/*
+	 * What a keyboard varies in one name: the middle dot of minority
+	 * names (U+00B7 ·, U+30FB ・, U+2022 •, U+2027 ‧, U+FF65 ･, U+2219,
+	 * U+22C5, or a typed period), spaces (ASCII, U+3000), full-width
+	 * forms of ASCII (U+FF01..U+FF5E) and ASCII case.
+	 */
+	static const char *const dots[] = {
+		"\xc2\xb7", "\xe3\x83\xbb", "\xe2\x80\xa2", "\xe2\x80\xa7",
+		"\xef\xbd\xa5", "\xe2\x88\x99", "\xe2\x8b\x85", "\xe3\x80\x80",
+	};
 	size_t n = strlen(s);
 	char *out = malloc(n + 1);
 	size_t j = 0;
@@ -232,19 +242,35 @@ char *huce_name_normalize(const char *s)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t skip = 0;
 
-		if (c == ' ' || c == '\t')
-			continue;
-		/* U+3000 ideographic space: e3 80 80; U+00B7 middle dot: c2 b7 */
-		if (c == 0xe3 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
-		    (unsigned char)s[i + 2] == 0x80) {
-			i += 2;
+		for (size_t k = 0; k < sizeof(dots) / sizeof(dots[0]) && !skip; k++) {
+			size_t dl = strlen(dots[k]);
+
+			if (i + dl <= n && memcmp(s + i, dots[k], dl) == 0)
+				skip = dl;
+		}
+		if (skip) {
+			i += skip - 1;
 			continue;
 		}
-		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xb7) {
-			i += 1;
-			continue;
+		/* U+FF01..U+FF5E: ef bc 81..bf, ef bd 80..9e */
+		if (c == 0xef && i + 2 < n) {
+			unsigned char b1 = (unsigned char)s[i + 1];
+			unsigned char b2 = (unsigned char)s[i + 2];
+			unsigned cp = 0;
+
+			if (b1 == 0xbc && b2 >= 0x81 && b2 <= 0xbf)
+				cp = 0xff00u + (b2 - 0x80u);
+			else if (b1 == 0xbd && b2 >= 0x80 && b2 <= 0x9e)
+				cp = 0xff40u + (b2 - 0x80u);
+			if (cp) {
+				c = (unsigned char)(cp - 0xfee0u);
+				i += 2;
+			}
 		}
+		if (c == ' ' || c == '\t' || c == '.')
+			continue;
 		out[j++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
 	out[j] = '\0';

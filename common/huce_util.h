@@ -39,8 +39,9 @@ void huce_iso_time(int64_t secs, char *out);
 
 /*
  * Normalise a person's name for duplicate detection: drop ASCII and
- * full-width (U+3000) spaces and the middle dots people type in
- * transliterated names, fold ASCII to lower case.  Returns a malloc'd
+ * full-width (U+3000) spaces, periods and every middle dot people type
+ * in transliterated names (·, ・, •, ‧, ･ ...), fold full-width ASCII
+ * forms to ASCII and ASCII to lower case.  Returns a malloc'd
  * string the caller frees, or NULL on OOM.
  */
 char *huce_name_normalize(const char *s);

@@ -481,7 +481,15 @@ static void test_name_normalize(void **state)
 		{ "阿依\xc2\xb7古丽", "阿依古丽" },		/* U+00B7 middle dot */
 		{ "Li Si", "lisi" },
 		{ "ZHANG San", "zhangsan" },
-		{ "\xef\xbc\xa1", "\xef\xbc\xa1" },		/* full-width A: kept */
+		{ "\xef\xbc\xa1", "a" },			/* full-width A folds */
+		{ "\xef\xbd\x9a\xef\xbd\x88", "zh" },		/* full-width z h */
+		{ "\xef\xbd\x9f", "\xef\xbd\x9f" },		/* U+FF5F: kept */
+		{ "阿依\xe3\x83\xbb古丽", "阿依古丽" },		/* U+30FB katakana dot */
+		{ "阿依\xe2\x80\xa2古丽", "阿依古丽" },		/* U+2022 bullet */
+		{ "阿依\xe2\x80\xa7古丽", "阿依古丽" },		/* U+2027 */
+		{ "阿依\xef\xbd\xa5古丽", "阿依古丽" },		/* U+FF65 half-width dot */
+		{ "阿依.古丽", "阿依古丽" },			/* a typed period */
+		{ "阿依\xef\xbc\x8e古丽", "阿依古丽" },		/* full-width period */
 		{ "〇一", "〇一" },				/* U+3007 e3 80 87: kept */
 		{ "\xe3\x80", "\xe3\x80" },			/* truncated: kept, no over-read */
 		{ "a\xc2", "a\xc2" },
