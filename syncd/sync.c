@@ -1093,3 +1093,26 @@ out:
 	free(device);
 	return rc;
 }
+
+/* The benchmarks' entry points (sync.h): push or pull alone, the batch builder. */
+enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return push(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return pull(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
+				      size_t budget, struct huce_buf *out,
+				      int64_t *first, int64_t *last,
+				      int64_t *count, struct huce_error *err)
+{
+	return build_payload(l, after, budget, out, first, last, count, err);
+}
