@@ -793,28 +793,10 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	cJSON_Delete(result);
 	if (!err.msg[0])
 		snprintf(err.msg, sizeof(err.msg), "%s", huce_err_text(rc));
+	/* The status and wire code come from HUCE_ERR_MAP (huce_err.h). */
+	status = huce_err_http(rc);
+	code = huce_err_wire(rc);
 	switch (rc) {
-	case HUCE_EINVAL:
-	case HUCE_EENCODING:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "malformed";
-		break;
-	case HUCE_ECHECKSUM:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "checksum";
-		break;
-	case HUCE_EVERSION:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "version";
-		break;
-	case HUCE_ETOOBIG:
-		status = MHD_HTTP_CONTENT_TOO_LARGE;
-		code = "too_large";
-		break;
-	case HUCE_EFORBIDDEN:
-		status = MHD_HTTP_FORBIDDEN;
-		code = "wrong_device";
-		break;
 	case HUCE_EGAP:
 		note_add(req, " expected=%" PRIu64, expected);
 		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
@@ -825,6 +807,9 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 				  "busy", "the central is busy, try again",
 				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	default:
+		break;
+	}
+	if (status < 400 || status >= 500 || !code) {
 		/* The detail may name tables and paths: log it, do not send it. */
 		huce_err_log("batch from %s: %s: %s", req->device,
 			     huce_err_name(rc), err.msg);
@@ -923,7 +908,7 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 	 * (rare, and it delays only the refused request).  An unknown token
 	 * never takes the writer, so garbage tokens cannot queue on it.
 	 */
-	if (rc == HUCE_EAUTH && strcmp(err.msg, STORE_TOKEN_REVOKED) == 0) {
+	if (rc == HUCE_EREVOKED) {
 		pthread_mutex_lock(&s->lock);
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
@@ -931,7 +916,8 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
 	}
-	if (rc == HUCE_EAUTH || (rc == HUCE_OK && !req->device)) {
+	if (rc == HUCE_EAUTH || rc == HUCE_EREVOKED ||
+	    (rc == HUCE_OK && !req->device)) {
 		*ret = unauthorized(conn, req, "unknown");
 		return -1;
 	}

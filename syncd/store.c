@@ -460,11 +460,12 @@ enum huce_err store_device_auth(struct store *s, const char *token_hash_hex,
 	}
 	token_note(s, name, revoked, seen);
 	unlock(s);
-	if (!name || revoked) {
+	if (revoked) {
 		free(name);
-		return huce_fail(err, HUCE_EAUTH, revoked ? STORE_TOKEN_REVOKED :
-				 "unknown token");
+		return huce_fail(err, HUCE_EREVOKED, "token revoked");
 	}
+	if (!name)
+		return huce_fail(err, HUCE_EAUTH, "unknown token");
 	*device = name;
 	return HUCE_OK;
 }
@@ -476,7 +477,7 @@ enum huce_err store_device_touch(struct store *s, const char *token_hash_hex,
 	enum huce_err rc = store_device_auth(s, token_hash_hex, &device, err);
 
 	free(device);
-	if (rc != HUCE_EAUTH)
+	if (rc != HUCE_EAUTH && rc != HUCE_EREVOKED)
 		return rc;
 	if (err)
 		*err = (struct huce_error){ 0 };

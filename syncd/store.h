@@ -230,11 +230,10 @@ enum huce_err store_device_set_hwm(struct store *s,
 /*
  * The device whose token hashes to token_hash_hex (64 lowercase hex):
  * *device is malloc'd and the caller frees it.  HUCE_EAUTH when the hash
- * is unknown or the device revoked; for a revoked device err->msg is
- * exactly STORE_TOKEN_REVOKED.  Records last_seen (at most once a minute)
- * and audits a revoked token's use, except on a reader.
+ * is unknown, HUCE_EREVOKED when its device is revoked.  Records
+ * last_seen (at most once a minute) and audits a revoked token's use,
+ * except on a reader.
  */
-#define STORE_TOKEN_REVOKED "token revoked"
 enum huce_err store_device_auth(struct store *s,
 				const char *token_hash_hex,
 				char **device,

@@ -313,17 +313,8 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	cJSON *j = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "",
 					 resp->body.len);
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
-	enum huce_err code;
+	enum huce_err code = huce_err_from_http(resp->status);
 
-	switch (resp->status) {
-	case 401: code = HUCE_EAUTH; break;
-	case 403: code = HUCE_EFORBIDDEN; break;
-	case 409: code = HUCE_EGAP; break;
-	case 413: code = HUCE_ETOOBIG; break;
-	case 429: code = HUCE_EBUSY; break;
-	case 400: case 415: code = HUCE_EINVAL; break;
-	default: code = resp->status >= 500 ? HUCE_ESERVER : HUCE_ENET; break;
-	}
 	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
 		  msg ? msg : "no detail");
 	cJSON_Delete(j);
