@@ -24,6 +24,7 @@
 #include "http_client.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_util.h"
@@ -980,10 +981,8 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
 	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
 	char *device = device_name(l);
-	char tmp[4200];
 	int64_t first, last, acked = huce_db_meta_int(l->db, "acked_seq", 0);
 	enum huce_err rc;
-	int fd = -1;
 
 	*count = 0;
 	rc = build_payload(l, acked, HUCE_BATCH_MAX_RAW - 4096, &payload, &first, &last,
@@ -994,37 +993,9 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 				       &batch, err);
 	if (rc)
 		goto out;
-	/* Write a temp file next to the target, fsync, rename: no torn file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	for (size_t off = 0; off < batch.len;) {
-		ssize_t w = write(fd, batch.data + off, batch.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		rc = huce_fail(err, HUCE_EIO, "cannot rename to '%s': %s", path, strerror(errno));
+	/* A temp file next to the target, fsync, rename: no torn file. */
+	rc = huce_file_write_atomic(path, batch.data, batch.len, 0600, err);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && fd != -2)
-		unlink(tmp);
 	huce_buf_release(&payload);
 	huce_buf_release(&batch);
 	free(device);
@@ -1035,25 +1006,21 @@ enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 				   int64_t *acked, struct huce_error *err)
 {
 	struct huce_buf b = HUCE_BUF_INIT(ACK_FILE_MAX);
-	char chunk[8192];
-	FILE *fp = fopen(path, "rb");
 	char *device = device_name(l);
 	cJSON *j = NULL;
 	const char *dev;
 	const cJSON *a;
+	struct huce_error ferr = { 0 };
 	int64_t nrej;
-	size_t n;
-	enum huce_err rc = HUCE_OK;
+	enum huce_err rc;
 
-	if (!fp) {
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s': %s", path, strerror(errno));
+	rc = huce_file_read(path, ACK_FILE_MAX, &b, &ferr);
+	if (rc == HUCE_ETOOBIG) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
 		goto out;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
-		rc = huce_buf_add(&b, chunk, n);
-	fclose(fp);
 	if (rc) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
+		rc = huce_fail(err, HUCE_EIO, "%s", ferr.msg);
 		goto out;
 	}
 	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);

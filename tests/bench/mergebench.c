@@ -125,7 +125,10 @@ static sqlite3_stmt *raw_stmt(struct raw_db *r, const struct huce_kind_def *k,
 	for (size_t i = 0; i < k->nfields; i++)
 		if (mask & (1ull << i))
 			huce_buf_printf(&sql, ", ?%d", 2 + n++);
-	huce_buf_addstr(&sql, ")");
+	if (huce_buf_addstr(&sql, ")")) {	/* or any earlier failure: it sticks */
+		huce_buf_release(&sql);
+		return NULL;
+	}
 	r->v[r->n].k = k;
 	r->v[r->n].mask = mask;
 	if (sqlite3_prepare_v3(huce_db_handle(r->db), sql.data, -1,
