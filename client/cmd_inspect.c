@@ -19,6 +19,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
+#include "huce_file.h"
 #include "huce_id.h"
 #include "huce_record.h"
 #include "huce_util.h"
@@ -37,21 +38,12 @@ struct photo_in {
 /* Hash a photo file; the bytes stay on disk (originals stay local). */
 static int hash_file(const char *path, char *hex, int64_t *size)
 {
-	struct huce_buf b = HUCE_BUF_INIT(PHOTO_MAX_BYTES);
-	FILE *fp = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	enum huce_err rc = HUCE_OK;
+	struct huce_buf b;
+	enum huce_err rc = huce_file_read(path, PHOTO_MAX_BYTES, &b, NULL);
 
-	if (!fp)
+	if (rc == HUCE_ENOTFOUND)
 		return cli_error(HUCE_EINVAL, "cannot read photo '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
-		rc = huce_buf_add(&b, chunk, n);
-	if (ferror(fp) && !rc)
-		rc = HUCE_EIO;
-	fclose(fp);
 	if (rc) {
-		huce_buf_release(&b);
 		return cli_error(rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
 				 "cannot read photo '%s': %s", path,
 				 rc == HUCE_ETOOBIG ? "larger than 64 MiB" : huce_err_text(rc));
@@ -474,8 +466,8 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 2 != argc || !kind)
 		return cli_usage(photo_usage, "photo add takes an owner, a FILE and --kind");
-	huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]);
-	r = arg.data ? parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
+	r = huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]) == HUCE_OK ?
+		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
 	huce_buf_release(&arg);
 	if (r)
 		return r;

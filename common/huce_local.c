@@ -307,8 +307,10 @@ static enum huce_err write_row(struct huce_local *l,
 			huce_buf_printf(&vals, ", ?%d", idx++);
 		}
 		huce_buf_addstr(&sql, ", id) VALUES(");
-		huce_buf_printf(&vals, ", ?%d)", idx);
-		rc = huce_buf_add(&sql, vals.data, vals.len);
+		/* Both buffers keep their first failure: one check each. */
+		rc = huce_buf_printf(&vals, ", ?%d)", idx);
+		if (!rc)
+			rc = huce_buf_add(&sql, vals.data, vals.len);
 		huce_buf_release(&vals);
 	}
 	if (rc) {

@@ -33,6 +33,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
+#include "huce_file.h"
 #include "huce_id.h"
 #include "huce_idnum.h"
 #include "huce_record.h"
@@ -106,69 +107,6 @@ static void audit(struct admin *a, const char *action, const char *detail)
 
 	if (store_audit(a->store, a->actor, action, detail, &err))
 		fprintf(stderr, "huce-syncd admin: warning: audit log: %s\n", err.msg);
-}
-
-/* Read a whole file of at most max bytes into b (caller releases). */
-static enum huce_err read_file(const char *path, size_t max,
-			       struct huce_buf *b, struct huce_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	enum huce_err rc = HUCE_OK;
-
-	huce_buf_init(b, max);
-	if (!f)
-		return huce_fail(err, HUCE_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		rc = huce_buf_add(b, chunk, n);
-		if (rc) {
-			rc = huce_fail(err, rc, rc == HUCE_ETOOBIG ?
-				       "'%s' is larger than %zu bytes" :
-				       "cannot read '%s': out of memory %zu", path, max);
-			break;
-		}
-	}
-	if (!rc && ferror(f))
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s'", path);
-	fclose(f);
-	if (rc)
-		huce_buf_release(b);
-	return rc;
-}
-
-/* Write text to path through a temporary file and a rename. */
-static enum huce_err write_file(const char *path, const char *text,
-				struct huce_error *err)
-{
-	struct huce_buf tmp = HUCE_BUF_INIT(4096);
-	size_t n = strlen(text);
-	enum huce_err rc;
-	FILE *f;
-
-	rc = huce_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (rc) {
-		huce_buf_release(&tmp);
-		return huce_fail(err, rc, "output path too long");
-	}
-	f = fopen(tmp.data, "wb");
-	if (!f) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (fwrite(text, 1, n, f) != n || fflush(f) || fsync(fileno(f))) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		fclose(f);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (fclose(f) || rename(tmp.data, path)) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.data);
-	}
-out:
-	huce_buf_release(&tmp);
-	return rc;
 }
 
 static void iso_or_null(cJSON *o, const char *key, int64_t secs)
@@ -703,7 +641,7 @@ static int import_batch(struct admin *a, const struct huce_buf *file,
 			ret = fail(HUCE_ENOMEM, NULL);
 			goto out;
 		}
-		rc = write_file(ack_out, text, &err);
+		rc = huce_file_write_atomic(ack_out, text, strlen(text), 0666, &err);
 		if (rc) {
 			ret = fail(rc, &err);
 			goto out;
@@ -1336,7 +1274,7 @@ static int import(struct admin *a, int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("expected import FILE [--ack-out F]");
-	rc = read_file(path, FILE_MAX, &file, &err);
+	rc = huce_file_read(path, FILE_MAX, &file, &err);
 	if (rc)
 		return fail(rc, &err);
 	if (file.len >= 4 && memcmp(file.data, HUCE_BATCH_MAGIC, 4) == 0)

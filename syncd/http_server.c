@@ -65,6 +65,7 @@
 #include "huce_checklist.h"
 #include "huce_crypto.h"
 #include "huce_err.h"
+#include "huce_file.h"
 #include "huce_log.h"
 #include "huce_util.h"
 #include "store.h"
@@ -793,28 +794,10 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	cJSON_Delete(result);
 	if (!err.msg[0])
 		snprintf(err.msg, sizeof(err.msg), "%s", huce_err_text(rc));
+	/* The status and wire code come from HUCE_ERR_MAP (huce_err.h). */
+	status = huce_err_http(rc);
+	code = huce_err_wire(rc);
 	switch (rc) {
-	case HUCE_EINVAL:
-	case HUCE_EENCODING:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "malformed";
-		break;
-	case HUCE_ECHECKSUM:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "checksum";
-		break;
-	case HUCE_EVERSION:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "version";
-		break;
-	case HUCE_ETOOBIG:
-		status = MHD_HTTP_CONTENT_TOO_LARGE;
-		code = "too_large";
-		break;
-	case HUCE_EFORBIDDEN:
-		status = MHD_HTTP_FORBIDDEN;
-		code = "wrong_device";
-		break;
 	case HUCE_EGAP:
 		note_add(req, " expected=%" PRIu64, expected);
 		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
@@ -825,6 +808,9 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 				  "busy", "the central is busy, try again",
 				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	default:
+		break;
+	}
+	if (status < 400 || status >= 500 || !code) {
 		/* The detail may name tables and paths: log it, do not send it. */
 		huce_err_log("batch from %s: %s: %s", req->device,
 			     huce_err_name(rc), err.msg);
@@ -923,7 +909,7 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 	 * (rare, and it delays only the refused request).  An unknown token
 	 * never takes the writer, so garbage tokens cannot queue on it.
 	 */
-	if (rc == HUCE_EAUTH && strcmp(err.msg, STORE_TOKEN_REVOKED) == 0) {
+	if (rc == HUCE_EREVOKED) {
 		pthread_mutex_lock(&s->lock);
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
@@ -931,7 +917,8 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
 	}
-	if (rc == HUCE_EAUTH || (rc == HUCE_OK && !req->device)) {
+	if (rc == HUCE_EAUTH || rc == HUCE_EREVOKED ||
+	    (rc == HUCE_OK && !req->device)) {
 		*ret = unauthorized(conn, req, "unknown");
 		return -1;
 	}
@@ -1580,60 +1567,18 @@ static int bound_port(int fd)
 	return -1;
 }
 
-/* Write "PORT\n" to path through a temporary file and rename(2). */
-static int write_port_file(const char *path, int port)
-{
-	char tmp[4096], line[16];
-	int fd, n, ret = -1;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	n = snprintf(line, sizeof(line), "%d\n", port);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write(fd, line, (size_t)n) == n && fsync(fd) == 0)
-		ret = 0;
-	if (close(fd) && ret == 0)
-		ret = -1;
-	if (ret == 0 && rename(tmp, path))
-		ret = -1;
-	if (ret) {
-		int saved = errno;
-
-		unlink(tmp);
-		errno = saved;
-	}
-	return ret;
-}
-
 /* Read a whole small file (PEM) as a NUL-terminated string; malloc'd. */
 static char *read_small_file(const char *path)
 {
-	struct huce_buf b = HUCE_BUF_INIT(TLS_FILE_MAX);
-	char chunk[4096];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int bad = 0;
+	struct huce_error err = { 0 };
+	struct huce_buf b;
+	enum huce_err rc = huce_file_read(path, TLS_FILE_MAX, &b, &err);
 
-	if (!f) {
-		fprintf(stderr, "huce-syncd central: cannot open '%s': %s\n",
-			path, strerror(errno));
+	if (rc == HUCE_ENOTFOUND) {
+		fprintf(stderr, "huce-syncd central: %s\n", err.msg);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (huce_buf_add(&b, chunk, n) != HUCE_OK) {
-			bad = 1;
-			break;
-		}
-	}
-	if (ferror(f))
-		bad = 1;
-	fclose(f);
-	if (bad || b.len == 0 || memchr(b.data, '\0', b.len)) {
+	if (rc || b.len == 0 || memchr(b.data, '\0', b.len)) {
 		fprintf(stderr, "huce-syncd central: '%s' is not a PEM file "
 			"(empty, unreadable or over %zu bytes)\n", path,
 			TLS_FILE_MAX);
@@ -1834,10 +1779,16 @@ int central_main(int argc, char **argv)
 	}
 	/* MHD owns the listening socket now and closes it when stopped. */
 	fd = -1;
-	if (o.port_file && write_port_file(o.port_file, port)) {
-		fprintf(stderr, "huce-syncd central: cannot write '%s': %s\n",
-			o.port_file, strerror(errno));
-		goto out;
+	if (o.port_file) {
+		struct huce_error ferr = { 0 };
+		char line[16];
+		int n = snprintf(line, sizeof(line), "%d\n", port);
+
+		if (huce_file_write_atomic(o.port_file, line, (size_t)n, 0644,
+					   &ferr)) {
+			fprintf(stderr, "huce-syncd central: %s\n", ferr.msg);
+			goto out;
+		}
 	}
 	huce_info("central %s listening on %s (port %d, %s, %u threads)",
 		  HUCE_VERSION, o.listen, port, cert ? "https" : "http",

@@ -143,25 +143,6 @@ static const char *str_field(const cJSON *o, const char *name)
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
 }
 
-/* The parsed values of a field set, as one object.  NULL on OOM. */
-static cJSON *fieldset_json(const struct store_fieldset *fs)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	for (size_t i = 0; o && i < fs->n; i++) {
-		cJSON *v = cJSON_Parse(fs->v[i].value);
-
-		if (!v)
-			v = cJSON_CreateNull();
-		if (!v) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_AddItemToObject(o, fs->v[i].name, v);
-	}
-	return o;
-}
-
 static int has_null_member(const cJSON *o)
 {
 	const cJSON *v;
@@ -1172,7 +1153,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	 * unless a null must be left out.
 	 */
 	post_is_in = !exists && !has_null_member(in);
-	post = post_is_in ? in : fieldset_json(&fs);
+	post = post_is_in ? in : store_fieldset_json(&fs);
 	if (!post) {
 		ret = oom(err);
 		goto out;
@@ -1970,7 +1951,7 @@ enum huce_err central_resolve(struct central *c, const char *conflict_id,
 	ret = store_fields_get(s, conflict_id, &fs, err);
 	if (ret)
 		return ret;
-	cf = fieldset_json(&fs);
+	cf = store_fieldset_json(&fs);
 	if (!cf) {
 		ret = oom(err);
 		goto out;

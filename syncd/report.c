@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "huce_buf.h"
+#include "huce_file.h"
 #include "huce_report.h"
 #include "huce_util.h"
 
@@ -320,39 +321,6 @@ static enum huce_err render(const struct huce_report *r, const char *format,
 	return rc;
 }
 
-/* Write data to path through a temporary file and a rename. */
-static enum huce_err write_file(const char *path, const char *data, size_t n,
-				struct huce_error *err)
-{
-	struct huce_buf tmp = HUCE_BUF_INIT(4096);
-	enum huce_err rc;
-	FILE *f;
-
-	rc = huce_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (rc) {
-		huce_buf_release(&tmp);
-		return huce_fail(err, rc, "output path too long");
-	}
-	f = fopen(tmp.data, "wb");
-	if (!f) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (fwrite(data, 1, n, f) != n || fflush(f) || fsync(fileno(f))) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		fclose(f);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (fclose(f) || rename(tmp.data, path)) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.data);
-	}
-out:
-	huce_buf_release(&tmp);
-	return rc;
-}
-
 static const char report_usage[] =
 "usage: huce-syncd admin --store S report week [--week YYYY-Www] [--json]\n"
 "           [--format text|csv|html] [--out FILE]\n"
@@ -465,7 +433,7 @@ int admin_report(struct store *s, const char *actor, int argc, char **argv)
 		goto fail;
 	}
 	if (path)
-		rc = write_file(path, out.data, out.len, &err);
+		rc = huce_file_write_atomic(path, out.data, out.len, 0666, &err);
 	else if (fwrite(out.data, 1, out.len, stdout) != out.len)
 		rc = huce_fail(&err, HUCE_EIO, "cannot write the report: %s", strerror(errno));
 	if (rc)

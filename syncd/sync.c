@@ -24,6 +24,7 @@
 #include "http_client.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_util.h"
@@ -313,17 +314,8 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	cJSON *j = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "",
 					 resp->body.len);
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
-	enum huce_err code;
+	enum huce_err code = huce_err_from_http(resp->status);
 
-	switch (resp->status) {
-	case 401: code = HUCE_EAUTH; break;
-	case 403: code = HUCE_EFORBIDDEN; break;
-	case 409: code = HUCE_EGAP; break;
-	case 413: code = HUCE_ETOOBIG; break;
-	case 429: code = HUCE_EBUSY; break;
-	case 400: case 415: code = HUCE_EINVAL; break;
-	default: code = resp->status >= 500 ? HUCE_ESERVER : HUCE_ENET; break;
-	}
 	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
 		  msg ? msg : "no detail");
 	cJSON_Delete(j);
@@ -989,10 +981,8 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
 	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
 	char *device = device_name(l);
-	char tmp[4200];
 	int64_t first, last, acked = huce_db_meta_int(l->db, "acked_seq", 0);
 	enum huce_err rc;
-	int fd = -1;
 
 	*count = 0;
 	rc = build_payload(l, acked, HUCE_BATCH_MAX_RAW - 4096, &payload, &first, &last,
@@ -1003,37 +993,9 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 				       &batch, err);
 	if (rc)
 		goto out;
-	/* Write a temp file next to the target, fsync, rename: no torn file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	for (size_t off = 0; off < batch.len;) {
-		ssize_t w = write(fd, batch.data + off, batch.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		rc = huce_fail(err, HUCE_EIO, "cannot rename to '%s': %s", path, strerror(errno));
+	/* A temp file next to the target, fsync, rename: no torn file. */
+	rc = huce_file_write_atomic(path, batch.data, batch.len, 0600, err);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && fd != -2)
-		unlink(tmp);
 	huce_buf_release(&payload);
 	huce_buf_release(&batch);
 	free(device);
@@ -1044,25 +1006,21 @@ enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 				   int64_t *acked, struct huce_error *err)
 {
 	struct huce_buf b = HUCE_BUF_INIT(ACK_FILE_MAX);
-	char chunk[8192];
-	FILE *fp = fopen(path, "rb");
 	char *device = device_name(l);
 	cJSON *j = NULL;
 	const char *dev;
 	const cJSON *a;
+	struct huce_error ferr = { 0 };
 	int64_t nrej;
-	size_t n;
-	enum huce_err rc = HUCE_OK;
+	enum huce_err rc;
 
-	if (!fp) {
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s': %s", path, strerror(errno));
+	rc = huce_file_read(path, ACK_FILE_MAX, &b, &ferr);
+	if (rc == HUCE_ETOOBIG) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
 		goto out;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
-		rc = huce_buf_add(&b, chunk, n);
-	fclose(fp);
 	if (rc) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
+		rc = huce_fail(err, HUCE_EIO, "%s", ferr.msg);
 		goto out;
 	}
 	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
@@ -1092,4 +1050,27 @@ out:
 	huce_buf_release(&b);
 	free(device);
 	return rc;
+}
+
+/* The benchmarks' entry points (sync.h): push or pull alone, the batch builder. */
+enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return push(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return pull(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
+				      size_t budget, struct huce_buf *out,
+				      int64_t *first, int64_t *last,
+				      int64_t *count, struct huce_error *err)
+{
+	return build_payload(l, after, budget, out, first, last, count, err);
 }

@@ -23,8 +23,11 @@
 
 #include <stdint.h>
 
+#include "huce_buf.h"
 #include "huce_err.h"
 #include "huce_local.h"
+
+struct huce_http;
 
 struct huce_sync_opts {
 	const char *ca_file;	/* extra CA bundle (town's own CA) */
@@ -66,5 +69,24 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 /* Apply an acknowledgement file written by `huce-syncd admin import`. */
 enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 				   int64_t *acked, struct huce_error *err);
+
+/*
+ * For the benchmarks (tests/bench), which time the parts of a sync
+ * apart: one push or one pull of huce_sync_run() on a client set up by
+ * the caller (http_client.h), and the builder of a batch's payload: the
+ * outbox entries with seq > after, up to about budget raw bytes, into
+ * out ({"entries":[...]}); first, last and count say what went in
+ * (count 0: nothing pending).
+ */
+enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err);
+enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err);
+enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
+				      size_t budget, struct huce_buf *out,
+				      int64_t *first, int64_t *last,
+				      int64_t *count, struct huce_error *err);
 
 #endif

@@ -80,9 +80,9 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -DHUCE_LIBFUZZER -fsanitize=fuzzer $SAN"
 build_target() {
 	t=$1
 	extra=""
-	# The store as tests/fuzz/meson.build builds it; store_pg.c without
-	# HUCE_HAVE_LIBPQ is the stub that refuses postgres:// stores.
-	[ "$t" = apply ] && extra="$SRC/syncd/merge.c $SRC/syncd/store_sqlite.c $SRC/syncd/store_pg.c"
+	# The store without HUCE_HAVE_LIBPQ: store_backend.h's stub refuses
+	# postgres:// stores.
+	[ "$t" = apply ] && extra="$SRC/syncd/merge.c $SRC/syncd/store.c $SRC/syncd/store_sqlite.c"
 	# shellcheck disable=SC2086
 	"$CLANG" $CFLAGS $INC -o "$OUT/fuzz_$t" "$SRC/tests/fuzz/fuzz_$t.c" \
 		$extra $LIBS

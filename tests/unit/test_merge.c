@@ -433,7 +433,7 @@ static void test_device_auth(void **state)
 	assert_int_equal(store_device_auth(f->c.store, "nope", &dev, &err), HUCE_EAUTH);
 	assert_null(dev);
 	assert_int_equal(store_device_revoke(f->c.store, "lap2", &err), HUCE_OK);
-	assert_int_equal(store_device_auth(f->c.store, "h2", &dev, &err), HUCE_EAUTH);
+	assert_int_equal(store_device_auth(f->c.store, "h2", &dev, &err), HUCE_EREVOKED);
 	assert_int_equal(store_device_revoke(f->c.store, "nobody", &err), HUCE_ENOTFOUND);
 	assert_int_equal(store_device_add(f->c.store, "lap1", "h9", &err), HUCE_EINVAL);
 	key = store_meta_get(f->c.store, "town_key");
@@ -750,7 +750,7 @@ static void test_reader(void **state)
 	free(dev);
 	dev = NULL;
 	assert_int_equal(store_device_revoke(f->c.store, "lap3", &err), HUCE_OK);
-	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EAUTH);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EREVOKED);
 	assert_null(dev);
 	store_close(rd.store);
 }
