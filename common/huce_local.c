@@ -681,8 +681,9 @@ enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
 	/*
 	 * The device's newest sent write of the record is the central's
 	 * newest stamp, and none of its writes to the record was refused (a
-	 * quarantined value stays in the local row until a full record
-	 * replaces it).  A newer acknowledged write that the central does
+	 * central that did not send a refused record's state left the
+	 * quarantined value in the local row until a full record replaces
+	 * it).  A newer acknowledged write that the central does
 	 * not show (skipped as a replay after this file was restored from a
 	 * copy, or one that changed nothing) also asks for the full record.
 	 * Pending writes stay on top of a full record anyway.
