@@ -89,16 +89,53 @@ static void household_text(struct cli *c, const cJSON *row,
 	free(group);
 }
 
+/*
+ * The fields of the quarantined entries of record id merged in seq
+ * order: what this laptop last knew of a record whose registration the
+ * central refused (its row is gone).  Never NULL but on OOM.
+ */
+static cJSON *quarantined_fields(struct cli *c, const char *id)
+{
+	sqlite3_stmt *st = huce_db_query(c->l->db, NULL,
+		"SELECT fields FROM outbox WHERE record_id = ?1 AND state = 'quarantined' "
+		"ORDER BY seq", "s", id);
+	cJSON *all = cJSON_CreateObject();
+
+	while (all && st && sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *f = cJSON_Parse(col(st, 0) ? col(st, 0) : "{}");
+		cJSON *v = f ? f->child : NULL;
+
+		while (v) {
+			cJSON *next = v->next;
+
+			cJSON_DeleteItemFromObjectCaseSensitive(all, v->string);
+			cJSON_AddItemToObject(all, v->string,
+					      cJSON_DetachItemViaPointer(f, v));
+			v = next;
+		}
+		cJSON_Delete(f);
+	}
+	if (st)
+		sqlite3_reset(st);
+	return all;
+}
+
 /* The household id as household_text says it, from its local row. */
 static void household_ref_text(struct cli *c, const char *id,
 			       struct huce_buf *b)
 {
 	cJSON *row = id ? huce_local_get(c->l, "household", id, NULL) : NULL;
+	cJSON *q = NULL;
 
-	if (row)
+	if (row) {
 		household_text(c, row, NULL, id, b);
-	else
+	} else if (id && (q = quarantined_fields(c, id)) && pick(q, NULL, "head")) {
+		household_text(c, q, NULL, id, b);
+		huce_buf_addstr(b, ", not on this laptop");
+	} else {
 		huce_buf_printf(b, "%s (not on this laptop)", id ? id : "?");
+	}
+	cJSON_Delete(q);
 	cJSON_Delete(row);
 }
 
@@ -108,6 +145,10 @@ char *cli_record_name(struct cli *c, const char *kind, const char *id,
 	struct huce_buf b = HUCE_BUF_INIT(NAME_TEXT_MAX);
 	cJSON *row = huce_kind_find(kind) ? huce_local_get(c->l, kind, id, NULL) : NULL;
 	char *s;
+
+	/* A record the central refused to register is known by its entries. */
+	if (!row)
+		row = quarantined_fields(c, id);
 
 	if (strcmp(kind, "household") == 0) {
 		household_text(c, row, fields, id, &b);

@@ -667,8 +667,9 @@ static enum huce_err check_refs(struct central *c,
 			if (ret == HUCE_ENOTFOUND) {
 				ret = refuse(vd, "reference",
 					     "%s.%s: the %s %s is not at the central "
-					     "(it was refused, or is not sent yet): "
-					     "send it first", k->kind, f->name,
+					     "(its registration was refused, or is not "
+					     "sent yet): retry that first, else drop "
+					     "this change", k->kind, f->name,
 					     f->ref_kind ? f->ref_kind : "record",
 					     target);
 				goto out;
@@ -1589,6 +1590,41 @@ static enum huce_err add_rejected(cJSON *rejected, int64_t seq,
 }
 
 /*
+ * A change refused as invalid because it lacks a required field, of a
+ * record the central does not have: the record's registration was
+ * refused too, or is not sent yet.  Say so before the field check's
+ * words, which alone do not tell a cadre what to do.
+ */
+static enum huce_err explain_absent(struct central *c, const struct change *ch,
+				    struct verdict *vd, struct huce_error *err)
+{
+	const struct huce_kind_def *k = huce_kind_find(ch->kind);
+	struct store_record rec;
+	struct huce_error gerr = { 0 };
+	char msg[sizeof(vd->msg)];
+	enum huce_err ret;
+	size_t i;
+
+	if (!k || ch->del || strcmp(vd->code, "invalid") != 0)
+		return HUCE_OK;
+	for (i = 0; i < k->nfields; i++)
+		if (k->fields[i].required &&
+		    !cJSON_GetObjectItemCaseSensitive(ch->fields, k->fields[i].name))
+			break;
+	if (i == k->nfields)
+		return HUCE_OK;
+	ret = store_record_get(c->store, ch->id, &rec, &gerr);
+	if (ret == HUCE_OK)
+		return HUCE_OK;
+	if (ret != HUCE_ENOTFOUND)
+		return huce_fail(err, ret, "%s", gerr.msg);
+	copy_str(msg, sizeof(msg), vd->msg);
+	return refuse(vd, "invalid", "this %s is not at the central and the change "
+		      "does not register it (%s): if its registration was refused, "
+		      "retry that first, else drop this change", k->kind, msg);
+}
+
+/*
  * Add to a rejected entry rej the central's state of its record as it
  * stands now: {"kind","version","deleted","fields"} with every field,
  * as a pull would give it, or null when the central has no such record.
@@ -1747,6 +1783,8 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 			goto out;
 		if (vd.code) {
 			ret = store_rollback_to(s, err);
+			if (!ret)
+				ret = explain_absent(c, &ch, &vd, err);
 			if (!ret)
 				ret = add_rejected(rejected, seq, ch.id, &vd);
 			if (ret == HUCE_ENOMEM)

@@ -122,7 +122,7 @@ test_expect_success 'the quarantine names the records, and reasons a cadre can a
 	qsel ".[] | select(.seq == $(cat s1)) | .reason" >r1 &&
 	grep -q "^gate: " r1 && grep -q 二队 r1 && grep -q "己 (阿猛村 一组)" r1 &&
 	qsel ".[] | select(.seq == $(cat s2)) | .reason" | grep -q "^reference: " &&
-	qsel ".[] | select(.seq == $(cat s2)) | .name" | grep -q "^completion inspection on .* of .*not on this laptop" &&
+	qsel ".[] | select(.seq == $(cat s2)) | .name" | grep -q "^completion inspection on .* of 戊 (阿猛村 一组), not on this laptop$" &&
 	h B status --json | jq -e ".quarantine | length >= 3 and (.[0] | has(\"seq\") and has(\"kind\") and has(\"record\") and has(\"reason\"))" >/dev/null &&
 	h B status >st && grep -q "seq $(cat s0) household 乙 (阿猛村 一组): gate: " st &&
 	h B quarantine >ql && grep -q "change:  team=一队" ql && grep -q "refused: gate" ql
