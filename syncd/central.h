@@ -16,7 +16,8 @@
  *                   "skipped":1,"rejected":[{"seq":7,"id":"<uuid>",
  *                   "error":"invalid","message":"...","state":
  *                   {"kind":"household","version":340,"deleted":false,
- *                   "fields":{...}} or null}],"version":345}
+ *                   "fields":{...}} or null, on the first rejected
+ *                   entry of each record only}],"version":345}
  *   changes page   {"changes":[{"version":9,"id":"..","kind":"..",
  *                   "deleted":false,"fields":{...}}],"next":9,
  *                   "more":true,"head":345}

@@ -1666,6 +1666,47 @@ static enum huce_err add_state(struct central *c, cJSON *rej,
 	return HUCE_OK;
 }
 
+static int rejected_cmp(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	int d = strcmp(str_field(a, "id"), str_field(b, "id"));
+
+	if (d)
+		return d;
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "seq")) <
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "seq")) ? -1 : 1;
+}
+
+/*
+ * Give the first rejected entry of each record its state (add_state),
+ * once per record however many of its entries were refused, so that
+ * the answer grows with the records and not with the entries.  The
+ * states are read after the whole batch: an entry after a refused one
+ * may have changed the same record and landed.
+ */
+static enum huce_err add_states(struct central *c, cJSON *rejected,
+				struct huce_error *err)
+{
+	int n = cJSON_GetArraySize(rejected), i = 0;
+	cJSON **v;
+	cJSON *e;
+	enum huce_err ret = HUCE_OK;
+
+	if (n == 0)
+		return HUCE_OK;
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return oom(err);
+	cJSON_ArrayForEach(e, rejected)
+		v[i++] = e;
+	qsort(v, (size_t)n, sizeof(*v), rejected_cmp);
+	for (i = 0; i < n && !ret; i++)
+		if (i == 0 || strcmp(str_field(v[i], "id"), str_field(v[i - 1], "id")) != 0)
+			ret = add_state(c, v[i], err);
+	free(v);
+	return ret;
+}
+
 enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				  const void *batch, size_t len,
 				  cJSON **result, uint64_t *expected,
@@ -1800,15 +1841,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 			goto out;
 		applied++;
 	}
-	/*
-	 * The states are read after the whole batch: an entry after a
-	 * refused one may have changed the same record and landed.
-	 */
-	cJSON_ArrayForEach(e, rejected) {
-		ret = add_state(c, (cJSON *)e, err);
-		if (ret)
-			goto out;
-	}
+	ret = add_states(c, rejected, err);
+	if (ret)
+		goto out;
 	if (h.count && (int64_t)h.last_seq > hwm) {
 		hwm = (int64_t)h.last_seq;
 		copy_str(dev.hwm_hlc, sizeof(dev.hwm_hlc), last_hlc);

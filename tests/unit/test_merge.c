@@ -520,6 +520,11 @@ static void test_gate(void **state)
 		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "state")));
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
 		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "id")), H(2));
+	/* Once per record: seq 16 refused H2 again and carries none. */
+	assert_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 2), "state"));
+	assert_non_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 1), "state"));
 	cJSON_Delete(res);
 	huce_buf_release(&b);
 	huce_buf_release(&batch);
