@@ -287,6 +287,14 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 	return 0;
 }
 
+int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
+			const char *id)
+{
+	struct hh_ctx x = { 0 };
+
+	return finish_household(c, f, &x, cur, id);
+}
+
 static const char add_usage[] =
 "usage: huce household add --village V --group G --head NAME\n"
 "         --approach biogas-retrofit|new-build --build self|contracted [--team T]\n"

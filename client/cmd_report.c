@@ -64,16 +64,24 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		(double)huce_local_count(c->l, "SELECT count(*) FROM photo_file WHERE uploaded = 0"));
 	q = cJSON_AddArrayToObject(o, "quarantine");
 	st = huce_db_query(c->l->db, &c->err,
-		"SELECT seq, kind, record_id, reason FROM outbox WHERE state = 'quarantined' "
-		"ORDER BY seq LIMIT 100", "");
+		"SELECT seq, kind, record_id, reason, fields FROM outbox "
+		"WHERE state = 'quarantined' ORDER BY seq LIMIT 100", "");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *e = cJSON_CreateObject();
+		cJSON *fields = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
+		char *name;
 
 		cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddStringToObject(e, "kind", (const char *)sqlite3_column_text(st, 1));
 		cJSON_AddStringToObject(e, "record", (const char *)sqlite3_column_text(st, 2));
 		cJSON_AddStringToObject(e, "reason", sqlite3_column_text(st, 3) ?
 					(const char *)sqlite3_column_text(st, 3) : "");
+		name = cli_record_name(c, cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
+				       cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+				       fields);
+		cJSON_AddStringToObject(e, "name", name ? name : "");
+		free(name);
+		cJSON_Delete(fields);
 		cJSON_AddItemToArray(q, e);
 	}
 	if (st)
@@ -95,8 +103,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
 			printf("  seq %lld %s %s: %s\n",
 			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason")));
+		if (quarantined)
+			printf("  (`huce quarantine` to drop or retry them)\n");
 		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
 		printf("conflicts    %lld\n", (long long)conflicts);

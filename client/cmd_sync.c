@@ -154,7 +154,9 @@ static const char sync_usage[] =
 "usage: huce sync [--ca FILE] [--timeout S]\n"
 "Push what this laptop recorded, then pull the merged state from the\n"
 "central.  Safe to interrupt and repeat: nothing is sent twice once the\n"
-"central has acknowledged it.\n";
+"central has acknowledged it.  A change the central refuses is undone here\n"
+"(the record is put back as the central has it) and kept, with the reason,\n"
+"in `huce quarantine`.\n";
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -235,7 +237,8 @@ int cmd_export(struct cli *c, int argc, char **argv)
 static const char import_ack_usage[] =
 "usage: huce import-ack FILE\n"
 "Read the acknowledgement the town office wrote for an exported batch\n"
-"(`huce-syncd admin import BATCH --ack-out FILE`).\n";
+"(`huce-syncd admin import BATCH --ack-out FILE`).  Changes the office\n"
+"refused are undone and kept in `huce quarantine`, as by `huce sync`.\n";
 
 int cmd_import_ack(struct cli *c, int argc, char **argv)
 {

@@ -27,6 +27,7 @@
 #include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
+#include "huce_record.h"
 #include "huce_util.h"
 
 #define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
@@ -34,7 +35,7 @@
 #define BATCH_RAW_MAX	(1u << 20)	/* bounds the central's memory per batch */
 #define BATCH_ENTRIES_MAX 50000
 #define PULL_LIMIT	2000
-#define ACK_FILE_MAX	(1u << 20)
+#define ACK_FILE_MAX	(64u << 20)	/* as an answer: records' states */
 #define PHOTO_CHUNK	((size_t)256 << 10)
 #define PHOTO_MAX	((int64_t)64 << 20)
 #define PHOTO_BATCH	256
@@ -130,7 +131,50 @@ static enum huce_err build_payload(struct huce_local *l, int64_t after,
 	return rc;
 }
 
-/* Mark entries up to acked as acknowledged and quarantine the rejected. */
+/*
+ * Put the record of refused entry seq back to the central's state, the
+ * answer's "state" of the entry (PROTOCOL.md 2.1), unless this laptop
+ * already holds a newer state of it from the central (an old
+ * acknowledgement file read late).
+ */
+static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
+				     const cJSON *state, struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
+	char kind[64] = "", id[HUCE_ID_STRLEN + 1] = "";
+	cJSON *cur;
+	int s;
+
+	if (!st)
+		return err->code;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		snprintf(kind, sizeof(kind), "%s", sqlite3_column_text(st, 0));
+		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return huce_db_fail(l->db, err, "cannot read the outbox");
+	if (!id[0] || !huce_kind_find(kind))
+		return HUCE_OK;
+	cur = huce_local_get(l, kind, id, NULL);
+	if (cur && cJSON_IsObject(state) &&
+	    jnum(cJSON_GetObjectItem(cur, "version")) >
+	    jnum(cJSON_GetObjectItem(state, "version"))) {
+		cJSON_Delete(cur);
+		return HUCE_OK;
+	}
+	cJSON_Delete(cur);
+	return huce_local_restore(l, kind, id, state, err);
+}
+
+/*
+ * Mark entries up to acked as acknowledged, quarantine the rejected and
+ * put their records back to the central's state, in one transaction.
+ * An answer without "state" (a central older than that key) leaves the
+ * records as they are.
+ */
 static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 				const cJSON *rejected, int64_t *nrej,
 				struct huce_error *err)
@@ -153,14 +197,28 @@ static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 
 		if (rc)
 			break;
-		if (!cJSON_IsNumber(seq))
+		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked)
 			continue;
 		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
 			 msg ? msg : "");
 		rc = huce_db_run(l->db, err,
 			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
 			"is", jnum(seq), reason);
+		if (rc || sqlite3_changes(huce_db_handle(l->db)) == 0)
+			continue;
 		(*nrej)++;
+	}
+	/* Every entry is quarantined before any record is put back. */
+	cJSON_ArrayForEach(r, rejected) {
+		const cJSON *seq = cJSON_GetObjectItem(r, "seq");
+
+		if (rc)
+			break;
+		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked ||
+		    !cJSON_GetObjectItem(r, "state"))
+			continue;
+		rc = restore_refused(l, jnum(seq),
+				     cJSON_GetObjectItem(r, "state"), err);
 	}
 	if (!rc) {
 		int64_t cur = huce_db_meta_int(l->db, "acked_seq", 0);

@@ -509,9 +509,22 @@ static void test_gate(void **state)
 	res = apply(f, "lap1", &batch, HUCE_OK);
 	rejected(res, rej, sizeof(rej));
 	assert_string_equal(rej, "7:gate,14:gate,16:gate");
+	/* Named as a cadre knows them; each with the central's state. */
 	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
 		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0),
+		"message")), "household 户 (阿猛村 第一组) cannot go to team 甲队"));
+	assert_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0),
 		"message")), H(1)));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "state")));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "id")), H(2));
+	/* Once per record: seq 16 refused H2 again and carries none. */
+	assert_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 2), "state"));
+	assert_non_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 1), "state"));
 	cJSON_Delete(res);
 	huce_buf_release(&b);
 	huce_buf_release(&batch);
