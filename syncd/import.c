@@ -186,6 +186,50 @@ static enum huce_err check_row(struct import *x, const struct csv_table_row *r,
 	return HUCE_OK;
 }
 
+static int by_hash_line(const void *pa, const void *pb)
+{
+	const struct hh_in *a = *(const struct hh_in *const *)pa;
+	const struct hh_in *b = *(const struct hh_in *const *)pb;
+	int c = strcmp(a->hash, b->hash);
+
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/*
+ * One ID number is one household, also within the list: of two rows with
+ * one number (the same household listed twice, or a slip of the keyboard)
+ * the later is a bad row naming the earlier's line.  The rows are sorted
+ * by hash, so a long list costs n log n; the bad row nearest the top is
+ * the one reported.
+ */
+static enum huce_err check_ids_once(struct import *x, const struct hh_in *rows,
+				    size_t n, struct huce_error *err)
+{
+	const struct hh_in **v = calloc(n ? n : 1, sizeof(*v));
+	const struct hh_in *in = NULL, *first = NULL;
+	size_t k = 0, run = 0;
+	enum huce_err rc = HUCE_OK;
+
+	if (!v)
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].hash[0])
+			v[k++] = &rows[i];
+	qsort(v, k, sizeof(*v), by_hash_line);
+	for (size_t i = 1; i < k; i++) {
+		if (strcmp(v[i]->hash, v[i - 1]->hash) != 0)
+			run = i;
+		else if (i == run + 1 && (!in || v[i]->line < in->line)) {
+			in = v[i];
+			first = v[run];
+		}
+	}
+	if (in)
+		rc = ROW_FAIL(x, in, C_IDNUM, "the same ID number as line %d", first->line);
+	free(v);
+	return rc;
+}
+
 /* Make the named record kind/id with fields unless it is there. */
 static enum huce_err ensure_named(struct import *x, const char *kind,
 				  const char *id, cJSON *fields, int *made,
@@ -206,11 +250,39 @@ static enum huce_err ensure_named(struct import *x, const char *kind,
 	return rc;
 }
 
+/*
+ * Is a row already in the store (an earlier import, or a laptop's
+ * record)?  Two lookups, both indexed:
+ *  - by ID hash, when the row has a number: a live household with it is
+ *    this row's household when it is in the row's group with the same
+ *    normalised head (present); any other is a different household that
+ *    already has the number, and the row is refused, naming it;
+ *  - else by group and normalised head: a namesake is this household
+ *    unless both have ID numbers and they differ (then they are two
+ *    people of one name, and the row is new).
+ */
 struct present_scan {
-	const char *norm;
+	const char *gid;	/* the row's group */
+	const char *norm;	/* the row's normalised head */
 	const char *hash;	/* "" when none */
-	int found;
+	int found;		/* the row's household is there */
+	int other;		/* by hash: another household has the number */
+	char *other_head;	/* its head (malloc'd) */
+	char other_vid[HUCE_ID_STRLEN + 1], other_gid[HUCE_ID_STRLEN + 1];
 };
+
+/* Does head normalise to norm?  -1 on OOM. */
+static int same_head(const char *head, const char *norm)
+{
+	char *n = huce_name_normalize(head);
+	int same;
+
+	if (!n)
+		return -1;
+	same = strcmp(n, norm) == 0;
+	free(n);
+	return same;
+}
 
 static enum huce_err present_visit(void *arg, const struct store_record *r,
 				   const cJSON *fields)
@@ -218,18 +290,17 @@ static enum huce_err present_visit(void *arg, const struct store_record *r,
 	struct present_scan *p = arg;
 	const char *head = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "head"));
 	const char *h = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "id_hash"));
-	char *norm;
+	int same;
 
 	if (strcmp(r->kind, "household") != 0 || !head)
 		return HUCE_OK;
 	if (h && p->hash[0] && strcmp(h, p->hash) != 0)
 		return HUCE_OK;	/* namesakes with different ID numbers */
-	norm = huce_name_normalize(head);
-	if (!norm)
+	same = same_head(head, p->norm);
+	if (same < 0)
 		return HUCE_ENOMEM;
-	if (strcmp(norm, p->norm) == 0)
+	if (same)
 		p->found = 1;
-	free(norm);
 	return HUCE_OK;
 }
 
@@ -237,11 +308,92 @@ static enum huce_err hash_visit(void *arg, const struct store_record *r,
 				const cJSON *fields)
 {
 	struct present_scan *p = arg;
+	const char *head = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "head"));
+	const char *g = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "group_id"));
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "village_id"));
+	int same = 0;
 
-	(void)fields;
-	if (strcmp(r->kind, "household") == 0)
+	if (strcmp(r->kind, "household") != 0)
+		return HUCE_OK;
+	if (head && g && strcmp(g, p->gid) == 0) {
+		same = same_head(head, p->norm);
+		if (same < 0)
+			return HUCE_ENOMEM;
+	}
+	if (same) {
 		p->found = 1;
+	} else if (!p->other) {
+		p->other = 1;
+		p->other_head = strdup(head ? head : "?");
+		if (!p->other_head)
+			return HUCE_ENOMEM;
+		snprintf(p->other_vid, sizeof(p->other_vid), "%s", v ? v : "");
+		snprintf(p->other_gid, sizeof(p->other_gid), "%s", g ? g : "");
+	}
 	return HUCE_OK;
+}
+
+/* The name of the village or group id (malloc'd), "?" when unknown; NULL on OOM. */
+static char *name_of(struct store *s, const char *id)
+{
+	struct huce_error e = { 0 };
+	char *json = NULL, *name;
+	cJSON *v;
+
+	if (!id[0] || store_field_get(s, id, "name", &json, &e) != HUCE_OK)
+		return strdup("?");
+	v = cJSON_Parse(json);
+	name = strdup(cJSON_IsString(v) ? cJSON_GetStringValue(v) : "?");
+	cJSON_Delete(v);
+	free(json);
+	return name;
+}
+
+/*
+ * Set *present when the row's household is already in the store; refuse
+ * the row when its ID number belongs to another household.
+ */
+static enum huce_err find_present(struct import *x, const struct hh_in *in,
+				  const char *gid, int *present,
+				  struct huce_error *err)
+{
+	struct store *s = x->c->store;
+	struct present_scan ps = { .gid = gid, .hash = in->hash };
+	struct huce_error e = { 0 };
+	char q[72];
+	enum huce_err rc;
+
+	*present = 0;
+	ps.norm = huce_name_normalize(in->cell[C_HEAD]);
+	if (!ps.norm)
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (in->hash[0]) {
+		snprintf(q, sizeof(q), "\"%s\"", in->hash);
+		rc = store_by_field(s, "id_hash", q, NULL, hash_visit, &ps, &e);
+	} else {
+		rc = HUCE_OK;
+	}
+	if (!rc && !ps.found && !ps.other) {
+		snprintf(q, sizeof(q), "\"%s\"", gid);
+		rc = store_by_field(s, "group_id", q, NULL, present_visit, &ps, &e);
+	}
+	if (rc) {
+		rc = huce_fail(err, rc, "%s", rc == HUCE_ENOMEM ? "out of memory" : e.msg);
+	} else if (!ps.found && ps.other) {
+		char *village = name_of(s, ps.other_vid), *group = name_of(s, ps.other_gid);
+
+		if (village && group)
+			rc = ROW_FAIL(x, in, C_IDNUM, "this ID number is already used by "
+				      "%s (%s %s)", ps.other_head, village, group);
+		else
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		free(village);
+		free(group);
+	}
+	*present = ps.found;
+	free((char *)ps.norm);
+	free(ps.other_head);
+	return rc;
 }
 
 static cJSON *obj_with_name(const char *name)
@@ -262,11 +414,11 @@ static enum huce_err import_row(struct import *x, const struct hh_in *in,
 	struct store *s = x->c->store;
 	char vid[HUCE_ID_STRLEN + 1], gid[HUCE_ID_STRLEN + 1];
 	char cid[HUCE_ID_STRLEN + 1], tid[HUCE_ID_STRLEN + 1];
-	char hid[HUCE_ID_STRLEN + 1], q[HUCE_ID_STRLEN + 3];
-	struct present_scan ps = { NULL, in->hash, 0 };
+	char hid[HUCE_ID_STRLEN + 1];
 	struct huce_error e = { 0 };
 	cJSON *f = NULL;
 	enum huce_err rc;
+	int present;
 
 	huce_id_named("village", NULL, in->cell[C_VILLAGE], vid);
 	huce_id_named("group", vid, in->cell[C_GROUP], gid);
@@ -301,25 +453,10 @@ static enum huce_err import_row(struct import *x, const struct hh_in *in,
 	if (rc)
 		goto out;
 
-	/* Already there (an earlier import, or a laptop's record)? */
-	ps.norm = huce_name_normalize(in->cell[C_HEAD]);
-	if (!ps.norm) {
-		rc = HUCE_ENOMEM;
+	rc = find_present(x, in, gid, &present, err);
+	if (rc)
 		goto out;
-	}
-	snprintf(q, sizeof(q), "\"%s\"", gid);
-	rc = store_by_field(s, "group_id", q, NULL, present_visit, &ps, &e);
-	if (!rc && !ps.found && in->hash[0]) {
-		char hq[70];
-
-		snprintf(hq, sizeof(hq), "\"%s\"", in->hash);
-		rc = store_by_field(s, "id_hash", hq, NULL, hash_visit, &ps, &e);
-	}
-	if (rc) {
-		rc = huce_fail(err, rc, "%s", rc == HUCE_ENOMEM ? "out of memory" : e.msg);
-		goto out;
-	}
-	if (ps.found) {
+	if (present) {
 		x->res->present++;
 		goto out;
 	}
@@ -368,7 +505,6 @@ static enum huce_err import_row(struct import *x, const struct hh_in *in,
 out:
 	if (rc == HUCE_ENOMEM)
 		huce_fail(err, rc, "out of memory");
-	free((char *)ps.norm);
 	cJSON_Delete(f);
 	return rc;
 }
@@ -407,6 +543,8 @@ enum huce_err import_csv(struct central *c, const char *actor,
 	/* Every row is checked before anything is written. */
 	for (size_t i = 1; i < csv.n && !rc; i++)
 		rc = check_row(&x, &csv.rows[i], &rows[i], err);
+	if (!rc)
+		rc = check_ids_once(&x, rows + 1, csv.n - 1, err);
 	if (rc)
 		goto out;
 	rc = store_begin(c->store, 1, err);
