@@ -671,29 +671,73 @@ out:
 	return ret;
 }
 
+/*
+ * The query of GET /v1/changes, read as strictly as a body: after, limit
+ * and own, each at most once ("after" with no '=' counts, as an empty
+ * value); any other name is refused, so that a misspelt parameter is a
+ * 400 and never a silent page 0.  Values are checked by do_changes().
+ */
+struct changes_query {
+	const char *after, *limit, *own;	/* borrowed from MHD */
+	char bad[160];				/* why refused; "" if not */
+};
+
+static enum MHD_Result changes_arg(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct changes_query *q = cls;
+	const char **slot = NULL;
+	char name[41];
+
+	(void)kind;
+	if (strcmp(key, "after") == 0)
+		slot = &q->after;
+	else if (strcmp(key, "limit") == 0)
+		slot = &q->limit;
+	else if (strcmp(key, "own") == 0)
+		slot = &q->own;
+	log_copy(name, sizeof(name), key);
+	if (!slot)
+		snprintf(q->bad, sizeof(q->bad), "unknown query parameter "
+			 "'%s': /v1/changes takes after, limit and own", name);
+	else if (*slot)
+		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' is "
+			 "given twice", name);
+	else
+		*slot = value ? value : "";
+	return q->bad[0] ? MHD_NO : MHD_YES;
+}
+
 static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 				  struct request *req)
 {
-	const char *a = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "after");
-	const char *l = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "limit");
+	struct changes_query q = { 0 };
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *o = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "own");
-	/*
-	 * own=stub: the device's own records as stubs.  The device is the
-	 * token's, never a name from the query.  Any other value is ignored
-	 * (full records), as a central that predates the parameter does.
-	 */
-	const char *own = o && strcmp(o, "stub") == 0 ? req->device : NULL;
+	const char *a, *l, *own;
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
 	char *json = NULL;
 	size_t len = 0;
 	enum huce_err rc;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, changes_arg, &q);
+	if (q.bad[0])
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  q.bad, NULL, NULL, NULL);
+	a = q.after;
+	l = q.limit;
+	/*
+	 * own=stub: the device's own records as stubs.  The device is the
+	 * token's, never a name from the query.  A central that predates
+	 * the parameter ignores it (full records); this one takes only
+	 * "stub".
+	 */
+	if (q.own && strcmp(q.own, "stub") != 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "own must be stub", NULL, NULL, NULL);
+	own = q.own ? req->device : NULL;
 
 	if (a && parse_u64_range(a, 0, INT64_MAX, &after))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
@@ -1166,6 +1210,17 @@ static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
+/* Whether the request declares a body (a length above 0, or chunks). */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (clen && strcmp(clen, "0") != 0) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -1173,6 +1228,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 {
 	struct server *s = cls;
 	struct request *req = *con_cls;
+	enum MHD_Result ret;
 	size_t n;
 
 	(void)version;
@@ -1185,11 +1241,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		huce_buf_init(&req->body, s->max_body);
 		log_copy(req->method, sizeof(req->method), method);
 		log_copy(req->path, sizeof(req->path), url);
+		/* A new request: nothing of an earlier one is owed. */
+		conn_guard_linger(conn, 0);
 		if (!url || !method)
-			return send_error(conn, req, MHD_HTTP_BAD_REQUEST,
-					  "malformed", "bad request line",
-					  NULL, NULL, NULL);
-		return begin_request(s, conn, req, url, method);
+			ret = send_error(conn, req, MHD_HTTP_BAD_REQUEST,
+					 "malformed", "bad request line",
+					 NULL, NULL, NULL);
+		else
+			ret = begin_request(s, conn, req, url, method);
+		/*
+		 * Answered on its headers while a body is on its way: the
+		 * connection lingers when it closes, so that a client still
+		 * sending reads the answer instead of a reset.
+		 */
+		if (req->status && has_body(conn))
+			conn_guard_linger(conn, 1);
+		return ret;
 	}
 	n = *upload_size;
 	*upload_size = 0;
@@ -1857,11 +1924,18 @@ out:
 	if (guard) {
 		unsigned long slow_headers, slow_bodies;
 
+		unsigned long lingered, cut, refused;
+
 		conn_guard_counts(guard, &slow_headers, &slow_bodies);
 		if (slow_headers || slow_bodies)
 			huce_info("slow connections closed: %lu for their "
 				  "headers, %lu for their body", slow_headers,
 				  slow_bodies);
+		conn_guard_linger_counts(guard, &lingered, &cut, &refused);
+		if (lingered || refused)
+			huce_info("refused requests answered before their body: "
+				  "%lu lingering closes (%lu cut at a bound), %lu "
+				  "closed at once", lingered, cut, refused);
 		conn_guard_free(guard);
 	}
 	if (fd >= 0)
