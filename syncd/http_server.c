@@ -618,6 +618,23 @@ static enum MHD_Result do_health(struct MHD_Connection *conn,
 	return send_json(conn, req, MHD_HTTP_OK, obj, NULL, NULL);
 }
 
+/* An install id (X-Huce-Install): 1..64 of [A-Za-z0-9-]. */
+static int install_id_valid(const char *v)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' && v[n] <= 'Z') ||
+		      (v[n] >= '0' && v[n] <= '9') || v[n] == '-'))
+			return 0;
+	return n >= 1 && n <= STORE_INSTALL_ID_MAX;
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn,
+				    struct request *req, const char *why);
+
 static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 				 struct request *req)
 {
@@ -627,15 +644,43 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	enum huce_err rc;
 	enum MHD_Result ret;
 
-	/* Audit first: the town key is only revealed once it is recorded. */
+	const char *install = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  HUCE_INSTALL_HEADER);
+
+	if (!install_id_valid(install))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "enrolment needs the laptop's install id in "
+				  HUCE_INSTALL_HEADER " (1 to 64 letters, digits "
+				  "or '-'): update huce on this laptop", NULL,
+				  NULL, NULL);
+	/*
+	 * A token enrolls one laptop: the first enrolment keeps the
+	 * laptop's install id, the same laptop may enrol again (a lost
+	 * answer, another central), another one is refused.  Then audit:
+	 * the town key is only revealed once it is recorded.
+	 */
 	pthread_mutex_lock(&s->lock);
-	rc = store_audit(s->central.store, req->device, "enroll",
-			 "town key sent over http", &err);
+	rc = store_device_enroll(s->central.store, req->device, install, &err);
+	if (rc == HUCE_EFORBIDDEN)
+		store_audit(s->central.store, req->device, "enroll-refused",
+			    "the token has enrolled another laptop", NULL);
+	if (rc == HUCE_OK)
+		rc = store_audit(s->central.store, req->device, "enroll",
+				 "town key sent over http", &err);
 	if (rc == HUCE_OK) {
 		key = store_meta_get(s->central.store, "town_key");
 		town = store_meta_get(s->central.store, "town");
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == HUCE_EFORBIDDEN) {
+		note_add(req, " enrolled=other");
+		return send_error(conn, req, MHD_HTTP_CONFLICT, "already_enrolled",
+				  "this token has already enrolled a laptop; ask "
+				  "the town office for a token of your own", NULL,
+				  NULL, NULL);
+	}
+	if (rc == HUCE_ENOTFOUND)
+		return unauthorized(conn, req, "revoked");
 	if (rc != HUCE_OK) {
 		huce_err_log("enroll of %s: cannot write the audit log: %s",
 			     req->device, err.msg);

@@ -162,6 +162,9 @@ struct store_ops {
 					struct huce_error *err);
 	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
 				     char **device, struct huce_error *err);
+	enum huce_err (*device_enroll)(struct store *s, const char *name,
+				       const char *install_id,
+				       struct huce_error *err);
 
 	enum huce_err (*record_get)(struct store *s, const char *id,
 				    struct store_record *out,
@@ -409,6 +412,23 @@ static inline enum huce_err store_device_touch(struct store *s,
 	if (err)
 		*err = (struct huce_error){ 0 };
 	return HUCE_OK;
+}
+
+/*
+ * A token enrolls one laptop (schema 0003): the first enrolment of device
+ * name keeps install_id, the enrolling laptop's own id (1..64 of
+ * [A-Za-z0-9-]); a later one with the same id is taken again.  HUCE_OK
+ * then; HUCE_EFORBIDDEN when another laptop (another id) enrolled with
+ * the token; HUCE_ENOTFOUND for an unknown or revoked device.  One
+ * statement, so two laptops enrolling at once cannot both win.
+ */
+#define STORE_INSTALL_ID_MAX 64
+static inline enum huce_err store_device_enroll(struct store *s,
+						const char *name,
+						const char *install_id,
+						struct huce_error *err)
+{
+	return s->ops->device_enroll(s, name, install_id, err);
 }
 
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "http_client.h"
+#include "http_server.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_hlc.h"
@@ -901,6 +902,33 @@ enum huce_err huce_sync_run(struct huce_local *l,
 	return rc;
 }
 
+/*
+ * This laptop's install id for enrolment (X-Huce-Install): its device_id,
+ * made by `huce init` (a file made otherwise gets one now).  A token
+ * enrolls one laptop; the same id may enrol again.  Malloc'd.
+ */
+static char *install_id(struct huce_local *l, struct huce_error *err)
+{
+	char *v = huce_db_meta_get(l->db, "device_id");
+	char id[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+
+	if (v)
+		return v;
+	rc = huce_local_begin(l, err);
+	if (!rc)
+		rc = huce_local_new_id(l, id);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "device_id", id, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc) {
+		huce_local_rollback(l);
+		return NULL;
+	}
+	return huce_db_meta_get(l->db, "device_id");
+}
+
 enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			       const char *token,
 			       const struct huce_sync_opts *o,
@@ -908,8 +936,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 {
 	struct huce_http h;
 	struct huce_http_resp resp = { 0 };
-	char endpoint[1200];
-	char *trimmed, *town;
+	char endpoint[1200], hinstall[128];
+	const char *hdrs[2] = { hinstall, NULL };
+	char *trimmed, *town, *inst;
 	cJSON *j = NULL;
 	const char *dev, *key;
 	enum huce_err rc;
@@ -922,6 +951,11 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
 	if (huce_text_check(token, "token", 256, 0, err))
 		return HUCE_EUSAGE;
+	inst = install_id(l, err);
+	if (!inst)
+		return err && err->code ? err->code : HUCE_EDB;
+	snprintf(hinstall, sizeof(hinstall), HUCE_INSTALL_HEADER ": %s", inst);
+	free(inst);
 	trimmed = strndup(url, n);
 	if (!trimmed)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
@@ -937,9 +971,16 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	h.pin = o->pin;
 	h.timeout_s = 30;
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", trimmed);
-	rc = huce_http_request(&h, endpoint, NULL, NULL, 0, &resp, err);
-	if (!rc && resp.status != 200)
+	rc = huce_http_send(&h, "GET", endpoint, hdrs, NULL, 0, &resp, err);
+	if (!rc && resp.status != 200) {
 		rc = http_error(&resp, "enroll", err);
+		/* 409: the token enrolled another laptop (not a seq gap) */
+		if (resp.status == 409) {
+			rc = HUCE_EFORBIDDEN;
+			if (err)
+				err->code = rc;
+		}
+	}
 	if (!rc) {
 		j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
@@ -955,6 +996,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "token", token, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "central_device", dev, err);
+		/* One name: the laptop takes the central's name for it. */
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "device", dev, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "town_key", key, err);
 		if (!rc)
