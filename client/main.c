@@ -37,6 +37,7 @@ static const char main_usage[] =
 "  rectify list                          open rectifications (整改)\n"
 "  target set --village V --week YYYY-Www N\n"
 "  status | sync | export FILE | import-ack FILE\n"
+"  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
 "  conflicts                             conflicts known from the central\n"
 "\n"
@@ -208,6 +209,7 @@ static const struct command commands[] = {
 	{ "import-ack", cmd_import_ack },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
+	{ "clock", cmd_clock },
 	{ NULL, NULL },
 };
 

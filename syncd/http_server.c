@@ -500,6 +500,20 @@ static const char oom_body[] =
  * encoding sets Content-Encoding; both may be NULL.  Falls back to a
  * static 500 when memory runs out.
  */
+/*
+ * Every answer carries the central's clock (Unix seconds), so that a
+ * laptop can tell its own is wrong (docs/PROTOCOL.md 2.5).  MHD's Date
+ * header says the same to the second, but a proxy in front may replace
+ * it with its own.
+ */
+static enum MHD_Result add_time(struct MHD_Response *resp)
+{
+	char now[24];
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return MHD_add_response_header(resp, HUCE_TIME_HEADER, now);
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *conn,
 				 struct request *req, unsigned status,
 				 char *text, size_t len, const char *encoding,
@@ -517,6 +531,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn,
 	}
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				    "application/json") != MHD_YES ||
+	    add_time(resp) != MHD_YES ||
 	    (encoding && MHD_add_response_header(
 			resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
 			encoding) != MHD_YES) ||
@@ -548,6 +563,7 @@ fallback:
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/json");
+	add_time(resp);
 	ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {

@@ -25,6 +25,7 @@
 #include "http_server.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_clock.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_util.h"
@@ -862,6 +863,43 @@ static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 	return HUCE_OK;
 }
 
+/*
+ * Compare this laptop's clock with the central's from the last answer
+ * (huce_clock.h) and keep the result; more than a day apart, say so in
+ * plain words.  Never fails a sync: a clock is not a reason to stop.
+ */
+static void check_clock(struct huce_local *l, const struct huce_http *h,
+			struct huce_sync_stats *st)
+{
+	struct huce_error cerr = { 0 };
+	int64_t skew, flagged = 0;
+	char words[48], lt[21], ct[21];
+
+	if (!h->central_time)
+		return;
+	skew = (int64_t)(h->central_time_local - h->central_time);
+	if (huce_clock_check(l, h->central_time, h->central_time_local,
+			     &flagged, &cerr)) {
+		huce_warn("cannot keep the clock check: %s", cerr.msg);
+		return;
+	}
+	if (st) {
+		st->clock_checked = 1;
+		st->clock_skew = skew;
+		st->clock_flagged = flagged;
+	}
+	if (!huce_clock_is_off(skew))
+		return;
+	huce_clock_describe(skew, words, sizeof(words));
+	huce_iso_time(h->central_time_local, lt);
+	huce_iso_time(h->central_time, ct);
+	huce_warn("this laptop's clock is %s the central's (laptop %s, central "
+		  "%s): set the laptop's date and time. Dates taken from the "
+		  "wrong clock are wrong too: %lld inspection date%s to confirm "
+		  "(`huce status` lists them)", words, lt, ct, (long long)flagged,
+		  flagged == 1 ? "" : "s");
+}
+
 enum huce_err huce_sync_run(struct huce_local *l,
 			    const struct huce_sync_opts *o,
 			    struct huce_sync_stats *st, struct huce_error *err)
@@ -884,6 +922,8 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		rc = pull(l, &h, url, o, st, err);
 	if (!rc)
 		rc = upload_photos(l, &h, url, st, err);
+	/* Whatever happened, an answer that came says what time it is. */
+	check_clock(l, &h, st);
 	if (!rc) {
 		huce_iso_time((int64_t)time(NULL), now);
 		rc = huce_db_meta_set(l->db, "last_sync", now, err);
@@ -1020,6 +1060,8 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		if (rc)
 			huce_db_rollback(l->db);
 	}
+	if (!rc)
+		check_clock(l, &h, NULL);
 	cJSON_Delete(j);
 	huce_http_resp_release(&resp);
 	huce_http_release(&h);
