@@ -17,7 +17,9 @@
  *   - a request is refused on its headers whenever possible: route,
  *     token, rate, media type and declared length are all checked before
  *     a byte of body is read, and a refusal at that point makes
- *     libmicrohttpd close the connection instead of reading the body;
+ *     libmicrohttpd close the connection instead of reading the body
+ *     (closing lingering, conn_guard.h, so that a client still sending
+ *     reads the answer instead of a reset);
  *   - a body is collected into a buffer with a hard maximum, and the
  *     bytes of all bodies in flight count against one budget, so a crowd
  *     of large uploads cannot exhaust memory;
