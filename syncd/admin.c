@@ -37,6 +37,7 @@
 #include "huce_idnum.h"
 #include "huce_record.h"
 #include "huce_util.h"
+#include "resolve.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
