@@ -1659,6 +1659,14 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		return HUCE_OK;
 
 	ret = apply_input(c, &a, vd, err);
+	/*
+	 * Nothing left once the derived fields are gone (an old laptop's
+	 * status of a household): no change at all, so no undelete either.
+	 */
+	if (!ret && !vd->code && a.exists && !ch->trusted && !a.in->child) {
+		apply_release(&a);
+		return HUCE_OK;
+	}
 	if (!ret && !vd->code)
 		ret = apply_state(c, &a, err);
 	if (!ret && !vd->code)

@@ -10,23 +10,28 @@ case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 
 C=$TRASH/c.db
 BL="python3 $HUCE_SRCDIR/tests/tools/batchlines.py"
+MK="python3 $HUCE_SRCDIR/tests/tools/mkbatch.py"
 adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 VA=01900000-0000-7000-8000-0000000000a1
 VB=01900000-0000-7000-8000-0000000000a2
 GA=01900000-0000-7000-8000-0000000000b1
 GB=01900000-0000-7000-8000-0000000000b2
 id() { printf '01900000-0000-7000-8000-%012d' "$1"; }
-hh() {	# hh VILLAGE GROUP HEAD STATUS
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid","status":"%s"}' "$1" "$2" "$3" "$4"
+hh() {	# hh VILLAGE GROUP HEAD [EXTRA-JSON-MEMBERS]: the status is derived
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid"%s}' "$1" "$2" "$3" "${4:+,$4}"
 }
 OK='{"tank_volume":2,"walls_roof_door":true,"room_area":1.5,"no_leak":true,"sealed_cover":true,"no_exposed_waste":true}'
 BAD='{"tank_volume":1.2,"walls_roof_door":true,"room_area":1.5,"no_leak":true,"sealed_cover":true,"no_exposed_waste":true}'
-insp() {	# insp HOUSEHOLD ITEMS RESULT WEEK
-	printf '{"household_id":"%s","stage":"completion","date":"2026-01-07","week":"%s","inspectors":"甲","items":%s,"result":"%s"}' "$1" "$4" "$2" "$3"
+insp() {	# insp HOUSEHOLD ITEMS RESULT WEEK [STAGE]
+	printf '{"household_id":"%s","stage":"%s","date":"2026-01-07","week":"%s","inspectors":"甲","items":%s,"result":"%s"}' "$1" "${5:-completion}" "$4" "$2" "$3"
 }
 
 {
 	adm device add lap1 && adm device add lap2 &&
+	$BL "$TRASH/a" lap2 <<-EOF &&
+	1 cadre $($MK named cadre 甲) put 0 0190000000000100 {"name":"甲","role":"inspector"}
+	EOF
+	adm import "$TRASH/a" &&
 	$BL "$TRASH/b" lap1 <<-EOF &&
 	1 village $VA put 0 0190000000000001 {"name":"阿猛村"}
 	2 village $VB put 0 0190000000000002 {"name":"<b>坝心村</b>"}
@@ -34,25 +39,25 @@ insp() {	# insp HOUSEHOLD ITEMS RESULT WEEK
 	4 group $GB put 0 0190000000000004 {"village_id":"$VB","name":"一组"}
 	5 target $(id 900) put 0 0190000000000005 {"village_id":"$VA","week":"2026-W02","n":5}
 	6 target $(id 901) put 0 0190000000000006 {"village_id":"$VA","week":"2026-W03","n":7}
-	7 household $(id 1) put 0 0190000000000007 $(hh $VA $GA 户一 rectifying)
-	8 household $(id 2) put 0 0190000000000008 $(hh $VA $GA 户二 accepted)
-	9 household $(id 3) put 0 0190000000000009 $(hh $VA $GA 户三 planned)
-	10 household $(id 4) put 0 0190000000000010 $(hh $VB $GB 户四 accepted)
-	11 household $(id 5) put 0 0190000000000011 $(hh $VB $GB 户五 built)
+	7 household $(id 1) put 0 0190000000000007 $(hh $VA $GA 户一 '"started":"2026-01-08"')
+	8 household $(id 2) put 0 0190000000000008 $(hh $VA $GA 户二)
+	9 household $(id 3) put 0 0190000000000009 $(hh $VA $GA 户三)
+	10 household $(id 4) put 0 0190000000000010 $(hh $VB $GB 户四)
+	11 household $(id 5) put 0 0190000000000011 $(hh $VB $GB 户五 '"finished":"2026-01-05"')
 	12 inspection $(id 11) put 0 0190000000000012 $(insp $(id 1) "$BAD" fail 2026-W02)
 	13 inspection $(id 12) put 0 0190000000000013 $(insp $(id 2) "$OK" pass 2026-W02)
 	14 inspection $(id 13) put 0 0190000000000014 $(insp $(id 4) "$OK" pass 2026-W02)
-	15 inspection $(id 14) put 0 0190000000000015 $(insp $(id 5) "$OK" pass 2026-W02)
-	16 inspection $(id 15) put 0 0190000000000016 $(insp $(id 5) "$OK" pass 2026-W02)
-	17 inspection $(id 16) put 0 0190000000000017 $(insp $(id 3) "$OK" pass 2026-W01)
+	15 inspection $(id 14) put 0 0190000000000015 $(insp $(id 5) "$OK" pass 2026-W02 spot-check)
+	16 inspection $(id 15) put 0 0190000000000016 $(insp $(id 5) "$OK" pass 2026-W02 spot-check)
+	17 inspection $(id 16) put 0 0190000000000017 $(insp $(id 3) "$OK" pass 2026-W01 excavation)
 	18 rectification $(id 21) put 0 0190000000000018 {"household_id":"$(id 1)","inspection_id":"$(id 11)","category":"容积不足","status":"open"}
 	EOF
 	adm import "$TRASH/b" &&
 	$BL "$TRASH/c" lap2 <<-EOF &&
-	1 household $(id 1) put 0 0190000000000101 {"phone":"1"}
+	2 household $(id 1) put 0 0190000000000101 {"phone":"13900000001"}
 	EOF
 	$BL "$TRASH/d" lap1 <<-EOF &&
-	19 household $(id 1) put 0 0190000000000102 {"phone":"2"}
+	19 household $(id 1) put 0 0190000000000102 {"phone":"13900000002"}
 	EOF
 	adm import "$TRASH/c" && adm import "$TRASH/d"
 } >/dev/null || exit 1
