@@ -717,8 +717,33 @@ static enum huce_err check_household(struct central *c, const char *id,
 }
 
 /*
+ * Whether the change in sets field name to a value other than the one
+ * stored (fs): a rule is checked on what a change brings, so that a
+ * laptop restored from an old copy, sending again what the central has,
+ * is not refused for a rule that came later.
+ */
+static int sets_new(const cJSON *in, const struct store_fieldset *fs,
+		    const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+	const struct store_field *cur;
+	char *text;
+	int diff;
+
+	if (!v)
+		return 0;
+	cur = store_fieldset_find(fs, name);
+	if (!cur)
+		return 1;
+	text = cJSON_PrintUnformatted(v);
+	diff = !text || strcmp(text, cur->value) != 0;
+	free(text);
+	return diff;
+}
+
+/*
  * Phones and GPS positions (huce_phone_check, huce_gps_check), in any
- * kind that has them.  A laptop sends them as its own check left them;
+ * kind that has them, when the change sets a new one.  A laptop sends them as its own check left them;
  * a value the rule refuses is refused here with the rule's reason.  A
  * value the rule takes is stored as sent: the central never rewrites a
  * device's value, which would leave the laptop's copy different from
@@ -726,8 +751,8 @@ static enum huce_err check_household(struct central *c, const char *id,
  * stored in the rule's canonical form.
  */
 static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
-				   int canonical, struct verdict *vd,
-				   struct huce_error *err)
+				   const struct store_fieldset *fs, int canonical,
+				   struct verdict *vd, struct huce_error *err)
 {
 	static const char *const names[] = { "phone", "gps" };
 
@@ -737,7 +762,8 @@ static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
 		char out[64];
 		enum huce_err rc;
 
-		if (!cJSON_IsString(v) || !v->valuestring[0])
+		if (!cJSON_IsString(v) || !v->valuestring[0] ||
+		    !sets_new(in, fs, names[i]))
 			continue;
 		rc = i == 0 ? huce_phone_check(v->valuestring, out, sizeof(out), &ferr)
 			    : huce_gps_check(v->valuestring, out, sizeof(out), &ferr);
@@ -802,11 +828,14 @@ static enum huce_err check_inspectors(struct central *c, const char *names,
 static enum huce_err check_inspection_facts(struct central *c,
 					    const struct change *ch,
 					    const cJSON *in, const cJSON *post,
+					    const struct store_fieldset *fs,
 					    int was_voided, struct verdict *vd,
 					    struct huce_error *err)
 {
-	const cJSON *date = cJSON_GetObjectItemCaseSensitive(in, "date");
-	const cJSON *names = cJSON_GetObjectItemCaseSensitive(in, "inspectors");
+	const cJSON *date = sets_new(in, fs, "date") ?
+		cJSON_GetObjectItemCaseSensitive(in, "date") : NULL;
+	const cJSON *names = sets_new(in, fs, "inspectors") ?
+		cJSON_GetObjectItemCaseSensitive(in, "inspectors") : NULL;
 	const char *voided = str_field(post, "voided");
 	struct huce_error derr = { 0 };
 	char today[11];
@@ -1406,7 +1435,6 @@ static enum huce_err apply_input(struct central *c, struct apply *a,
 {
 	const struct change *ch = a->ch;
 	struct huce_error cerr = { 0 };
-	enum huce_err ret;
 
 	if (has_duplicate_keys(ch->fields))
 		return refuse(vd, "invalid", "%s: a field is given twice", a->k->kind);
@@ -1416,11 +1444,6 @@ static enum huce_err apply_input(struct central *c, struct apply *a,
 	strip_derived(c, ch, a->in);
 	if (huce_record_check(a->k, a->in, !a->exists, 1, &cerr))
 		return refuse(vd, "invalid", "%s", cerr.msg);
-	if (!ch->nochecks) {
-		ret = check_formats(a->k, a->in, ch->trusted, vd, err);
-		if (ret || vd->code)
-			return ret;
-	}
 	return check_refs(c, a->k, a->in, &a->repointed, vd, err);
 }
 
@@ -1554,7 +1577,8 @@ static enum huce_err apply_rules(struct central *c, struct apply *a,
 				       a->old_team[0] ? a->old_team : NULL, vd, err);
 	if (strcmp(a->k->kind, "inspection") != 0)
 		return HUCE_OK;
-	ret = check_inspection_facts(c, ch, a->in, a->post, a->was_voided, vd, err);
+	ret = check_inspection_facts(c, ch, a->in, a->post, &a->fs, a->was_voided,
+				     vd, err);
 	if (ret || vd->code)
 		return ret;
 	if (!a->exists || cJSON_GetObjectItemCaseSensitive(a->in, "items") ||
@@ -1669,6 +1693,8 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	}
 	if (!ret && !vd->code)
 		ret = apply_state(c, &a, err);
+	if (!ret && !vd->code && !ch->nochecks)
+		ret = check_formats(a.k, a.in, &a.fs, ch->trusted, vd, err);
 	if (!ret && !vd->code)
 		ret = decide_fields(&a, err);
 	if (!ret && !vd->code)
