@@ -743,12 +743,12 @@ static int sets_new(const cJSON *in, const struct store_fieldset *fs,
 
 /*
  * Phones and GPS positions (huce_phone_check, huce_gps_check), in any
- * kind that has them, when the change sets a new one.  A laptop sends them as its own check left them;
- * a value the rule refuses is refused here with the rule's reason.  A
- * value the rule takes is stored as sent: the central never rewrites a
- * device's value, which would leave the laptop's copy different from
- * the central's.  The office's values (an import, a resolution) are
- * stored in the rule's canonical form.
+ * kind that has them, when the change sets a new one.  A value the rule
+ * refuses is refused here with the rule's reason.  A laptop's value the
+ * rule takes is stored as sent: the central never rewrites a device's
+ * value, which would leave the laptop's copy different from the
+ * central's.  The office's values (an import, a resolution) are stored
+ * in the rule's canonical form.
  */
 static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
 				   const struct store_fieldset *fs, int canonical,
