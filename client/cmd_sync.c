@@ -1,8 +1,8 @@
 /*
  * cmd_sync.c - enroll, sync, export and import-ack: the client's doors to
- * the central, online (syncd/sync.c over libcurl) or by USB stick.
+ * the central, online (syncd/agent/sync.c over libcurl) or by USB stick.
  *
- * syncd/sync.c is not linked into `huce`: it lives in the network module
+ * syncd/agent/sync.c is not linked into `huce`: it lives in the network module
  * (client/huce_net.h), loaded here by the four commands that call it, so
  * no other command pays for loading libcurl.  export and import-ack do
  * no HTTP but share sync.c's batch and acknowledgement code, so they

@@ -4,7 +4,7 @@
  * `huce` does not link libcurl: loading libcurl and its dependency tree
  * (gnutls, krb5, ldap, ssh2, ...) costs an offline command like
  * `huce inspect` most of its start-up (docs/PERFORMANCE.md, fix 8).  The
- * sync engine (syncd/sync.c over syncd/http_client.c) is instead built
+ * sync engine (syncd/agent/sync.c over syncd/agent/http_client.c) is instead built
  * into a module, huce-net.so, that the commands of cmd_sync.c dlopen()
  * when they run.  The module is looked up from the executable's own path
  * (/proc/self/exe): next to it (the build tree), then in
@@ -15,7 +15,7 @@
  * The module carries its own copy of libhuce-common and exports one
  * symbol, huce_net_module_v1 (client/huce-net.map hides the rest): a
  * table of entry points with the same contracts as the functions of
- * syncd/sync.h.  The objects they share with `huce` (struct huce_local
+ * syncd/agent/sync.h.  The objects they share with `huce` (struct huce_local
  * and its SQLite handle, struct huce_error, the options and statistics)
  * are passed by pointer, so both sides must come from the same build:
  * the table carries the ABI number, the project version and the sizes
@@ -43,7 +43,7 @@ struct huce_net {
 	size_t local_size, error_size, opts_size, stats_size;
 
 	void (*set_log_threshold)(int threshold);
-	/* The functions of syncd/sync.h, same arguments and ownership. */
+	/* The functions of syncd/agent/sync.h, same arguments and ownership. */
 	enum huce_err (*enroll)(struct huce_local *l, const char *url,
 				const char *token,
 				const struct huce_sync_opts *o,

@@ -1,11 +1,11 @@
 /*
  * net_module.c - huce-net.so, the part of `huce` that links libcurl.
  *
- * Built as a shared module from this file, syncd/sync.c,
- * syncd/http_client.c and its own copy of libhuce-common; `huce` loads it
+ * Built as a shared module from this file, syncd/agent/sync.c,
+ * syncd/agent/http_client.c and its own copy of libhuce-common; `huce` loads it
  * only for the commands that need it (client/huce_net.h says why and
  * how).  It holds no logic of its own: the table below points at the
- * functions of syncd/sync.h.
+ * functions of syncd/agent/sync.h.
  */
 #include "huce_net.h"
 

@@ -3,7 +3,7 @@
  * in one process, on the batches a real push would send (issue 5).
  *
  * From a device store written by huce-bench-gen it builds batches exactly
- * as the agent does (syncd/sync.c's huce_sync_build_payload and
+ * as the agent does (syncd/agent/sync.c's huce_sync_build_payload and
  * huce_batch_encode; budget 256 KiB raw doubling to 1 MiB), and for each batch
  * times:
  *   - deflate and inflate of the same bytes with plain zlib (the codec's
@@ -45,7 +45,7 @@
 #include "store.h"
 #include "sync.h"
 
-/* The agent's batch budget (syncd/sync.c): the first, and the largest. */
+/* The agent's batch budget (syncd/agent/sync.c): the first, and the largest. */
 #define BATCH_RAW_START	(256u << 10)
 #define BATCH_RAW_MAX	(1u << 20)
 
