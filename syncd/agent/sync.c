@@ -99,7 +99,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		 * from an older copy of its file has a lower one than the
 		 * central, and numbers new entries at or below the
 		 * central's: sent as they are they would be skipped as
-		 * replays (central_ahead).
+		 * replays (huce_outbox_central_ahead).
 		 */
 		if (count == 0 && (probed || acked == 0))
 			break;
