@@ -294,7 +294,14 @@ static void test_json_and_text(void **state)
 			    "\"target\":5,\"households\":4,\"built\":3,\"inspected\":2,"
 			    "\"passed\":1,\"failed\":1,\"accepted\":1,"
 			    "\"open_rectifications\":1,\"entered_same_week\":null,"
-			    "\"conflicts\":1,\"rank\":2}");
+			    "\"conflicts\":1,\"rank\":2,\"started\":3,"
+			    "\"newly_accepted\":1,\"first_inspected\":2,"
+			    "\"first_passed\":2,\"first_pass_rate\":1,"
+			    "\"rectifications_opened\":1,\"rectifications_overdue\":0,"
+			    "\"rectifications_closed\":0,\"teams_blocked\":0,"
+			    "\"missing_photos\":null,\"stale\":1,"
+			    "\"entered_same_week_rate\":null,\"rechecks\":0,"
+			    "\"mismatches\":0,\"failures\":[]}");
 	free(s);
 	cJSON_Delete(j);
 	assert_int_equal(huce_report_text(r, &b), HUCE_OK);
