@@ -467,11 +467,4 @@ enum huce_err central_resolve(struct central *c, const char *conflict_id,
 			      int take, const char *value, cJSON **summary,
 			      struct huce_error *err);
 
-/*
- * `huce-syncd admin --store S report ...` (report.c): argv[0] is
- * "report".  Prints or writes the report and returns an exit code of
- * the command-line contract; actor names the admin in the audit log.
- */
-int admin_report(struct store *s, const char *actor, int argc, char **argv);
-
 #endif
