@@ -950,8 +950,8 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 		snprintf(date, sizeof(date), "%s", o->date);
 		wd = weekday(date);
 		if (wd != 1 && wd != 3 && wd != 5) {
-			fprintf(stderr, "huce-syncd admin: report dispatch: %s is a %s; "
-				"dispatch days are Monday, Wednesday and Friday "
+			fprintf(stderr, "huce-syncd admin: report dispatch: %s (%s) is "
+				"not a dispatch day: Monday, Wednesday or Friday "
 				"(周一通报、周三调度、周五调度)\n", date, weekday_zh[wd]);
 			return 2;
 		}

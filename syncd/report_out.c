@@ -301,7 +301,7 @@ static const char html_style[] =
 /* Progress against target: one bar per village (target grey, done green). */
 static void html_bars(const struct report_doc *d, struct huce_buf *b)
 {
-	const int bar_h = 24, top = 22, label_w = 150, area = 440;
+	const int bar_h = 28, top = 24, label_w = 104, area = 270;
 	int n = cJSON_GetArraySize(d->bars), i = 0, h;
 	double max = 1;
 	const cJSON *e;
@@ -317,13 +317,13 @@ static void html_bars(const struct report_doc *d, struct huce_buf *b)
 	}
 	h = top + n * bar_h + 8;
 	huce_buf_printf(b, "<h2>%s</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
-			"viewBox=\"0 0 %d %d\" role=\"img\" font-size=\"13\">\n",
-			d->bars_title ? d->bars_title : "进度", label_w + area + 110, h);
+			"viewBox=\"0 0 %d %d\" role=\"img\" font-size=\"15\">\n",
+			d->bars_title ? d->bars_title : "进度", label_w + area + 140, h);
 	huce_buf_printf(b, "<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" "
-			"fill=\"#d5d8dc\"/><text x=\"%d\" y=\"15\">目标</text>"
+			"fill=\"#d5d8dc\"/><text x=\"%d\" y=\"16\">目标</text>"
 			"<rect x=\"%d\" y=\"4\" width=\"12\" height=\"12\" fill=\"#2e8b57\"/>"
-			"<text x=\"%d\" y=\"15\">完成</text>\n", label_w, label_w + 16,
-			label_w + 60, label_w + 76);
+			"<text x=\"%d\" y=\"16\">完成</text>\n", label_w, label_w + 16,
+			label_w + 64, label_w + 80);
 	cJSON_ArrayForEach(e, d->bars) {
 		const char *label = cJSON_GetStringValue(cJSON_GetArrayItem(e, 0));
 		double t = cJSON_GetNumberValue(cJSON_GetArrayItem(e, 1));
@@ -332,20 +332,20 @@ static void html_bars(const struct report_doc *d, struct huce_buf *b)
 		int tw = (int)(t / max * area + 0.5), vw = (int)(v / max * area + 0.5);
 
 		huce_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">",
-				label_w - 6, y + 16);
+				label_w - 6, y + 18);
 		html_text(b, label ? label : "");
 		huce_buf_printf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" "
-				"height=\"18\" fill=\"#d5d8dc\"/>", label_w, y + 3, tw);
-		huce_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"10\" "
-				"fill=\"%s\"/>", label_w, y + 7, vw,
+				"height=\"22\" fill=\"#d5d8dc\"/>", label_w, y + 3, tw);
+		huce_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"12\" "
+				"fill=\"%s\"/>", label_w, y + 8, vw,
 				t > 0 && v < t ? "#e67e22" : "#2e8b57");
 		if (t > 0)
 			huce_buf_printf(b, "<text x=\"%d\" y=\"%d\">%.0f / %.0f（%.0f%%）"
 					"</text>\n", label_w + (tw > vw ? tw : vw) + 6,
-					y + 16, v, t, v / t * 100.0);
+					y + 19, v, t, v / t * 100.0);
 		else
 			huce_buf_printf(b, "<text x=\"%d\" y=\"%d\">%.0f / 无目标</text>\n",
-					label_w + vw + 6, y + 16, v);
+					label_w + vw + 6, y + 19, v);
 		i++;
 	}
 	huce_buf_addstr(b, "</svg>\n");
