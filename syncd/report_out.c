@@ -273,7 +273,7 @@ static const char html_style[] =
 	"*{box-sizing:border-box}"
 	"body{margin:0 auto;max-width:1100px;padding:12px;color:#222;"
 	"font:15px/1.45 \"Noto Sans CJK SC\",\"Source Han Sans SC\","
-	"\"PingFang SC\",\"Microsoft YaHei\",sans-serif}"
+	"\"PingFang SC\",\"Microsoft YaHei\",sans-serif,\"SimSun-ExtB\",\"HanaMinB\"}"
 	"h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.1em;margin:1.2em 0 .4em}"
 	".period{color:#555;margin:0 0 .8em}"
 	".scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}"

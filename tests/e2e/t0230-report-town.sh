@@ -16,7 +16,7 @@
 case "${HUCE:-}" in '' | /*) ;; *) HUCE=$PWD/$HUCE ;; esac
 case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-town.sh"
+. "$HUCE_SRCDIR/tests/e2e/lib-town.sh"
 
 XD="python3 $HUCE_SRCDIR/tests/tools/xlsxdump.py"
 

@@ -11,7 +11,7 @@ case "${HUCE:-}" in '' | /*) ;; *) HUCE=$PWD/$HUCE ;; esac
 case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 . "$(dirname "$0")/lib.sh"
 . "$HUCE_SRCDIR/tests/pg/lib-pg.sh"
-. "$(dirname "$0")/lib-town.sh"
+. "$HUCE_SRCDIR/tests/e2e/lib-town.sh"
 pg_start
 
 XD="python3 $HUCE_SRCDIR/tests/tools/xlsxdump.py"
