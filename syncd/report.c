@@ -1460,15 +1460,10 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 	n = huce_report_rows(r, &rows);
 	nc = huce_report_cadres(r, &cadres);
 	if (strcmp(o->format, "json") == 0) {
-		cJSON *ru = rules_json(&rules);
+		cJSON *ru;
 
 		j = cJSON_CreateObject();
-		if (!j || !ru || !cJSON_AddItemToObject(j, "rules", ru)) {
-			cJSON_Delete(ru);
-			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
-			goto fail;
-		}
-		arr = cJSON_AddStringToObject(j, "month", month) &&
+		arr = j && cJSON_AddStringToObject(j, "month", month) &&
 		      cJSON_AddStringToObject(j, "from", from) &&
 		      cJSON_AddStringToObject(j, "to", to) &&
 		      cJSON_AddNumberToObject(j, "conflicts",
@@ -1485,6 +1480,11 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 		town = arr ? month_row_json(huce_report_town(r), 1) : NULL;
 		if (!town || !cJSON_AddItemToObject(j, "town", town)) {
 			cJSON_Delete(town);
+			arr = NULL;
+		}
+		ru = arr ? rules_json(&rules) : NULL;
+		if (!ru || !cJSON_AddItemToObject(j, "rules", ru)) {
+			cJSON_Delete(ru);
 			arr = NULL;
 		}
 		arr = arr ? cJSON_AddArrayToObject(j, "cadres") : NULL;
