@@ -38,6 +38,7 @@ static const char main_usage[] =
 "  target set --village V --week YYYY-Www N\n"
 "  status | sync | export FILE | import-ack FILE\n"
 "  quarantine [drop|retry SEQ]           changes the central refused, and why\n"
+"  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
 "  conflicts                             conflicts known from the central\n"
 "\n"
@@ -210,6 +211,7 @@ static const struct command commands[] = {
 	{ "quarantine", cmd_quarantine },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
+	{ "clock", cmd_clock },
 	{ NULL, NULL },
 };
 

@@ -1,4 +1,4 @@
--- Local store, version 3: the office's review of a household (信息审核,
+-- Local store, version 4: the office's review of a household (信息审核,
 -- common/huce_review.h).  Written only by the office and the central;
 -- a laptop receives it by pull.  One row per household (its id is
 -- derived from the household's); no row means "received".
