@@ -39,6 +39,23 @@ enum huce_review_state huce_review_next(enum huce_review_state state,
 	return state;
 }
 
+cJSON *huce_review_json(const char *state, const char *note, const char *by,
+			const char *at)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	if (!cJSON_AddStringToObject(o, "state", state ? state : "received") ||
+	    !(note ? cJSON_AddStringToObject(o, "note", note) : cJSON_AddNullToObject(o, "note")) ||
+	    !(by ? cJSON_AddStringToObject(o, "by", by) : cJSON_AddNullToObject(o, "by")) ||
+	    !(at ? cJSON_AddStringToObject(o, "at", at) : cJSON_AddNullToObject(o, "at"))) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 void huce_review_id(const char *household_id, char *out)
 {
 	huce_id_named("review", household_id, "review", out);

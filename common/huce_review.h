@@ -26,6 +26,8 @@
 #ifndef HUCE_REVIEW_H
 #define HUCE_REVIEW_H
 
+#include <cjson/cJSON.h>
+
 #include "huce_id.h"
 
 enum huce_review_state {
@@ -54,6 +56,14 @@ int huce_review_parse(const char *s);
 /* The state after ev in state.  Pure; never fails. */
 enum huce_review_state huce_review_next(enum huce_review_state state,
 					enum huce_review_event ev);
+
+/*
+ * The review as its JSON {state, note, by, at} (the table above): state
+ * NULL is "received", the others NULL are null.  The caller frees; NULL
+ * when out of memory.
+ */
+cJSON *huce_review_json(const char *state, const char *note, const char *by,
+			const char *at);
 
 /* The id of household_id's review record (name-derived); out holds 37 bytes. */
 void huce_review_id(const char *household_id, char *out);

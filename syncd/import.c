@@ -294,7 +294,7 @@ static enum huce_err check_names(struct import *x, struct row *r,
 			NOTE(c, NULL, "is empty");
 		else if (r->cell[c][0] &&
 			 huce_text_check(r->cell[c], "name", 128, 0, &e))
-			NOTE(c, r->cell[c], "%s", e.msg);
+			NOTE(c, NULL, "%s", e.msg);
 	}
 	return HUCE_OK;
 }
@@ -328,7 +328,7 @@ static enum huce_err check_hh(struct import *x, struct row *r)
 		     "is not a toilet type (三格化粪池式, 双瓮漏斗式, 三联通沼气池式, "
 		     "粪尿分集式, 双坑交替式, 完整下水道水冲式)");
 	if (r->build && huce_build_team_check(r->build, r->cell[C_TEAM], &e))
-		NOTE(C_TEAM, r->cell[C_TEAM][0] ? r->cell[C_TEAM] : NULL, "%s",
+		NOTE(C_TEAM, NULL, "%s",
 		     strncmp(e.msg, "team: ", 6) == 0 ? e.msg + 6 : e.msg);
 	if (r->cell[C_IDNUM][0]) {
 		if (huce_idnum_check(r->cell[C_IDNUM], &e)) {
@@ -343,7 +343,7 @@ static enum huce_err check_hh(struct import *x, struct row *r)
 	}
 	if (r->cell[C_PHONE][0] &&
 	    huce_phone_check(r->cell[C_PHONE], r->phone, sizeof(r->phone), &e))
-		NOTE(C_PHONE, r->cell[C_PHONE], "%s",
+		NOTE(C_PHONE, NULL, "%s",
 		     strncmp(e.msg, "phone: ", 7) == 0 ? e.msg + 7 : e.msg);
 	if (r->cell[C_WEEK][0] && huce_parse_week(r->cell[C_WEEK], &y, &w))
 		NOTE(C_WEEK, r->cell[C_WEEK], "is not an ISO week like 2026-W48");

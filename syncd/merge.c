@@ -42,6 +42,7 @@
 #include "huce_log.h"
 #include "huce_record.h"
 #include "huce_util.h"
+#include "review.h"
 #include "store.h"
 
 #define DEV_CENTRAL	"central"	/* author of conflict records */
@@ -1398,6 +1399,9 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 		ret = find_twins(c, &rec, post, err);
 	else if (!exists && strcmp(k->kind, "inspection") == 0)
 		ret = find_rivals(c, ch, &rec, post, err);
+	/* A cadre's change answers the office's issues (huce_review.h). */
+	if (!ret && !ch->trusted)
+		ret = review_after_change(c, k->kind, ch->id, post, ch->device, err);
 out:
 	for (size_t i = 0; pc && i < npc; i++)
 		cJSON_Delete(pc[i].vals);

@@ -6,6 +6,7 @@
  */
 #include "review.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,31 +21,14 @@ static const char *str(const cJSON *o, const char *key)
 	return cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
 }
 
-static cJSON *make(const char *state, const char *note, const char *by,
-		   const char *at)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o)
-		return NULL;
-	if (!cJSON_AddStringToObject(o, "state", state ? state : "received") ||
-	    !(note ? cJSON_AddStringToObject(o, "note", note) : cJSON_AddNullToObject(o, "note")) ||
-	    !(by ? cJSON_AddStringToObject(o, "by", by) : cJSON_AddNullToObject(o, "by")) ||
-	    !(at ? cJSON_AddStringToObject(o, "at", at) : cJSON_AddNullToObject(o, "at"))) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
 cJSON *review_received(void)
 {
-	return make(NULL, NULL, NULL, NULL);
+	return huce_review_json(NULL, NULL, NULL, NULL);
 }
 
 static cJSON *from_fields(const cJSON *f)
 {
-	return make(str(f, "state"), str(f, "note"), str(f, "reviewer"),
+	return huce_review_json(str(f, "state"), str(f, "note"), str(f, "reviewer"),
 		    str(f, "reviewed_at"));
 }
 
@@ -205,4 +189,38 @@ enum huce_err review_device_change(struct central *c, const char *household_id,
 	if (!exists || next == now)
 		return HUCE_OK;
 	return put_review(c, household_id, 1, next, NULL, 0, device, err);
+}
+
+enum huce_err review_after_change(struct central *c, const char *kind,
+				  const char *id, const cJSON *post,
+				  const char *device, struct huce_error *err)
+{
+	char hh[HUCE_ID_STRLEN + 1] = "", *json = NULL;
+	const char *owner;
+	struct store_record rec;
+	struct huce_error e = { 0 };
+	cJSON *v;
+
+	if (!device || strcmp(device, "office") == 0 || strcmp(device, "central") == 0)
+		return HUCE_OK;
+	if (strcmp(kind, "household") == 0)
+		return review_device_change(c, id, device, err);
+	if (strcmp(kind, "inspection") == 0 || strcmp(kind, "rectification") == 0)
+		return review_device_change(c, str(post, "household_id"), device, err);
+	if (strcmp(kind, "photo") != 0)
+		return HUCE_OK;
+	owner = str(post, "owner_id");
+	if (!owner || !huce_id_valid(owner) || store_record_get(c->store, owner, &rec, &e))
+		return HUCE_OK;
+	if (strcmp(rec.kind, "household") == 0)
+		return review_device_change(c, owner, device, err);
+	if (strcmp(rec.kind, "inspection") != 0 ||
+	    store_field_get(c->store, owner, "household_id", &json, &e))
+		return HUCE_OK;
+	v = cJSON_Parse(json);
+	free(json);
+	if (cJSON_IsString(v))
+		snprintf(hh, sizeof(hh), "%s", v->valuestring);
+	cJSON_Delete(v);
+	return review_device_change(c, hh, device, err);
 }

@@ -59,4 +59,15 @@ enum huce_err review_office(struct central *c, const char *household_id,
 enum huce_err review_device_change(struct central *c, const char *household_id,
 				   const char *device, struct huce_error *err);
 
+/*
+ * The merge's one call: a device's change of record id of kind, whose
+ * fields are now post, has been merged.  The household it belongs to
+ * (itself; an inspection's or rectification's household_id; a photo's
+ * owner, or its inspection's household) gets review_device_change().
+ * Changes of other kinds, and the office's, change no review.
+ */
+enum huce_err review_after_change(struct central *c, const char *kind,
+				  const char *id, const cJSON *post,
+				  const char *device, struct huce_error *err);
+
 #endif
