@@ -75,7 +75,8 @@ const char *huce_suggest(const char *name, const char *const *known, size_t n)
 		size_t d = huce_name_distance(name, known[i]);
 		size_t l = cp_len(known[i]);
 
-		if (d == 0 || 2 * d > (l > len ? l : len) || d >= bestd)
+		if (d == 0 || 2 * d > (l > len ? l : len) || d > bestd ||
+		    (d == bestd && strcmp(known[i], best) >= 0))
 			continue;
 		best = known[i];
 		bestd = d;

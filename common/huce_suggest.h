@@ -26,7 +26,8 @@ size_t huce_name_distance(const char *a, const char *b);
 /*
  * The known name nearest to name, or NULL when none is near enough: at
  * distance d >= 1 with 2 * d <= the longer one's length in code points
- * (at most half of it changed).  Ties go to the earlier in known[0..n).
+ * (at most half of it changed).  Of names at one distance the first in
+ * byte order wins, whatever the order of known[0..n).
  * Returns a pointer into known.
  */
 const char *huce_suggest(const char *name, const char *const *known, size_t n);
