@@ -14,6 +14,7 @@
 #include "central.h"
 #include "huce_id.h"
 #include "huce_util.h"
+#include "merge.h"
 #include "store.h"
 
 static const char *str(const cJSON *o, const char *key)
@@ -140,6 +141,30 @@ static enum huce_err put_review(struct central *c, const char *household_id,
 	return rc;
 }
 
+/*
+ * The central's own change of a review (merge_central_write: no merge
+ * rule applies to what only the central writes): state next, by device.
+ */
+static enum huce_err central_write(struct central *c, const char *household_id,
+				   enum huce_review_state next, const char *device,
+				   struct huce_error *err)
+{
+	char id[HUCE_ID_STRLEN + 1], at[21];
+	cJSON *f = cJSON_CreateObject();
+	enum huce_err rc;
+
+	huce_review_id(household_id, id);
+	huce_iso_time((int64_t)time(NULL), at);
+	if (!f || !cJSON_AddStringToObject(f, "state", huce_review_states[next]) ||
+	    !cJSON_AddStringToObject(f, "reviewer", device) ||
+	    !cJSON_AddStringToObject(f, "reviewed_at", at))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	else
+		rc = merge_central_write(c, "review", id, f, DEV_CENTRAL, err);
+	cJSON_Delete(f);
+	return rc;
+}
+
 static enum huce_review_state state_of(const cJSON *f)
 {
 	int s = huce_review_parse(str(f, "state"));
@@ -188,7 +213,7 @@ enum huce_err review_device_change(struct central *c, const char *household_id,
 	cJSON_Delete(f);
 	if (!exists || next == now)
 		return HUCE_OK;
-	return put_review(c, household_id, 1, next, NULL, 0, device, err);
+	return central_write(c, household_id, next, device, err);
 }
 
 enum huce_err review_after_change(struct central *c, const char *kind,

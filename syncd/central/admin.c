@@ -45,6 +45,7 @@
 #include "huce_util.h"
 #include "import.h"
 #include "list_file.h"
+#include "resolve.h"
 #include "review.h"
 #include "store.h"
 
