@@ -24,6 +24,7 @@
 #include "http_client.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_domain_local.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_util.h"
@@ -581,6 +582,9 @@ static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
 		huce_local_rollback(l);
 		return HUCE_OK;
 	}
+	/* Status is derived here, never pulled (docs/DOMAIN.md). */
+	if (!rc)
+		rc = huce_local_status_refresh_page(l, changes, err);
 	if (!rc)
 		rc = huce_db_meta_set_int(l->db, "cursor", jnum(next), err);
 	if (!rc)
