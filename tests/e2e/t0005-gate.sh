@@ -33,7 +33,8 @@ FAILING=(
 {
 	h init --device d1 &&
 	h village add 阿猛村 && h group add --village 阿猛村 第一组 &&
-	h team add 甲队 && h team add 乙队
+	h team add 甲队 && h team add 乙队 &&
+	h cadre add 验收组 --role inspector && h cadre add 镇办 --role office
 } >/dev/null || exit 1
 
 test_expect_success 'a new team takes its first household' '

@@ -57,7 +57,7 @@ PLAN=(
 	h village add 阿猛村 && h village add 新寨村 &&
 	h group add --village 阿猛村 第一组 && h group add --village 阿猛村 第二组 &&
 	h group add --village 新寨村 第一组 &&
-	h cadre add 李干部 --role 挂包干部 &&
+	h cadre add 李干部 --role 挂包干部 && h cadre add 验收组 --role 验收组 &&
 	h target set --village 阿猛村 --week $WEEK 12 &&
 	h target set --village 新寨村 --week $WEEK 6
 } >/dev/null || exit 1

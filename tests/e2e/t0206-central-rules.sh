@@ -21,7 +21,7 @@ H2=01900000-0000-7000-8000-000000000002
 H3=01900000-0000-7000-8000-000000000003
 H4=01900000-0000-7000-8000-000000000004
 hh() {	# hh HEAD BUILD [TEAM]
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"%s","type":"three-grid","status":"planned"%s}' \
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"%s","type":"three-grid"%s}' \
 		"$V" "$G" "$1" "$2" "${3:+,\"team_id\":\"$3\"}"
 }
 insp() {	# insp ITEMS RESULT [STAGE]
@@ -55,7 +55,7 @@ test_expect_success 'the gate lets a team take its first household, not a second
 test_expect_success 'once the first toilet is accepted the team takes more' '
 	$BL b2 lap1 <<-EOF &&
 	9 inspection 01900000-0000-7000-8000-0000000000c1 put 8 0190000000000009 $(insp "$OK" pass first-toilet)
-	10 household $H1 put 8 0190000000000010 {"status":"accepted"}
+	10 household $H1 put 8 0190000000000010 {"house_no":"1"}
 	11 household $H2 put 8 0190000000000011 $(hh 户二 contracted $T)
 	EOF
 	adm import b2 >res &&

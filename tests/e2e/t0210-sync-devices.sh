@@ -43,7 +43,8 @@ test_expect_success 'three laptops work offline, sync twice, and all agree with 
 	for d in d1 d2 d3; do
 		h $d village add 阿猛村 >/dev/null &&
 		h $d group add --village 阿猛村 一组 >/dev/null &&
-		h $d cadre add 李春华 --role 挂包干部 >/dev/null || return 1
+		h $d cadre add 李春华 --role 挂包干部 >/dev/null &&
+		h $d cadre add 王 --role inspector >/dev/null || return 1
 	done &&
 	a=$(add_hh d1 阿猛村 一组 刀建华 --cadre 李春华) &&
 	b=$(add_hh d2 阿猛村 一组 白玉兰) &&
@@ -76,7 +77,7 @@ test_expect_success 'arrival order does not matter: same edits, two device order
 		x=$(add_hh e1 阿猛村 一组 张三) &&
 		h e1 sync >/dev/null && h e2 sync >/dev/null &&
 		h e1 household set "$x" type=double-urn phone=13900000001 >/dev/null &&
-		h e2 household set "$x" type=biogas status=building >/dev/null &&
+		h e2 household set "$x" type=biogas started=2026-11-02 >/dev/null &&
 		h e1 household add --village 阿猛村 --group 一组 --head "李 四" --approach new-build --build self --type sewer >/dev/null &&
 		h e2 household add --village 阿猛村 --group 一组 --head 李四 --approach new-build --build self --type sewer >/dev/null &&
 		h $1 sync >/dev/null && h $2 sync >/dev/null && h $1 sync >/dev/null &&

@@ -440,6 +440,7 @@ setup_epoch() {
 			: >"$W/rep.$d"
 		done &&
 		h d1 village add 阿猛村 && h d1 group add --village 阿猛村 第一组 &&
+		h d1 cadre add 甲 --role inspector && h d1 cadre add 乙 --role inspector &&
 		h d1 sync && h d2 sync && h d3 sync
 	} >"$W/setup.log" 2>&1
 }
