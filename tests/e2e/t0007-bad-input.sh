@@ -40,7 +40,7 @@ BAD[bell]=$(printf '\a')
 	h init --device d1 &&
 	h village add 阿猛村 && h group add --village 阿猛村 第一组 &&
 	h cadre add 李四 --role liaison && h team add 甲队 &&
-	h cadre add 王工 --role inspector && h cadre add "王工'"'"'s" --role inspector &&
+	h cadre add 王工 --role inspector && h cadre add "王工's" --role inspector &&
 	h household add --village 阿猛村 --group 第一组 --head 张三 --approach new-build \
 		--build self --type three-grid | tail -n 1 >"$TRASH/hh"
 } >/dev/null || exit 1
