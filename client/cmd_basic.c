@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huce_code.h"
 #include "huce_domain.h"
 #include "huce_domain_local.h"
 #include "huce_hlc.h"
@@ -79,49 +80,33 @@ int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out)
 	return resolve_id(c, kind, prefix, out, 1);
 }
 
-/* quiet: report "not found" by the exit code only (4), without a message. */
+/*
+ * quiet: report "not found" by the exit code only (4), without a message.
+ * What was typed may be the id, its short code (huce_code.h), a unique
+ * tail or a unique prefix.
+ */
 static int resolve_id(struct cli *c, const char *kind, const char *prefix,
 		      char *out, int quiet)
 {
 	const struct huce_kind_def *k = huce_kind_find(kind);
-	char sql[256], pat[64];
-	sqlite3_stmt *st = NULL;
-	size_t n = strlen(prefix);
-	int found = 0, s;
+	struct huce_error err = { 0 };
+	enum huce_err rc;
 
-	if (quiet && (n < 4 || n > HUCE_ID_STRLEN))
+	if (!*prefix && !quiet)
+		return cli_error(HUCE_EINVAL, "%s: an empty id", kind);
+	rc = huce_code_resolve(huce_db_handle(c->l->db), k->table, prefix, out, &err);
+	if (!rc)
+		return 0;
+	if (quiet && rc == HUCE_ENOTFOUND)
 		return huce_err_exit(HUCE_ENOTFOUND);
-	if (n < 4 || n > HUCE_ID_STRLEN)
-		return cli_error(n ? HUCE_ENOTFOUND : HUCE_EINVAL,
-				 "%s '%.40s' not found (give its id or at least 4 characters of it)",
-				 kind, prefix);
-	for (size_t i = 0; i < n; i++) {
-		char ch = prefix[i];
-
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-'))
-			return quiet ? huce_err_exit(HUCE_ENOTFOUND) :
-				cli_error(HUCE_ENOTFOUND, "%s '%.40s' not found", kind, prefix);
-	}
-	snprintf(pat, sizeof(pat), "%s%%", prefix);
-	snprintf(sql, sizeof(sql),
-		 "SELECT id FROM %s WHERE id LIKE ?1 AND deleted = 0 LIMIT 2", k->table);
-	if (sqlite3_prepare_v2(huce_db_handle(c->l->db), sql, -1, &st, NULL))
-		return cli_error(HUCE_EDB, "cannot look up %s", kind);
-	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		if (found++ == 0)
-			snprintf(out, HUCE_ID_STRLEN + 1, "%s",
-				 (const char *)sqlite3_column_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot look up %s", kind);
-	if (!found)
-		return quiet ? huce_err_exit(HUCE_ENOTFOUND) :
-			cli_error(HUCE_ENOTFOUND, "%s '%s' not found", kind, prefix);
-	if (found > 1)
-		return cli_error(HUCE_EINVAL, "%s id prefix '%s' is ambiguous", kind, prefix);
-	return 0;
+	if (rc == HUCE_ENOTFOUND)
+		return cli_error(rc, "%s '%.40s' not found (give the code shown by "
+				 "`huce %s list`, or its id)", kind, prefix,
+				 strcmp(kind, "inspection") == 0 ? "household" : kind);
+	if (rc == HUCE_EINVAL)
+		return cli_error(rc, "%s id prefix '%.40s' is ambiguous: %s", kind,
+				 prefix, err.msg);
+	return cli_error(rc, "%s", err.msg);
 }
 
 static const char init_usage[] =
