@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "huce_buf.h"
+#include "huce_code.h"
 #include "huce_crypto.h"
 #include "huce_idnum.h"
 #include "huce_record.h"
@@ -168,7 +169,11 @@ void huce_local_household_name(struct huce_local *l, const char *id,
 		"LEFT JOIN village_group g ON g.id = h.group_id WHERE h.id = ?1",
 		"s", id);
 
-	snprintf(out, n, "%s", id);
+	char code[HUCE_CODE_STRLEN + 1];
+
+	if (huce_code_of(huce_db_handle(l->db), "household", id, code, NULL))
+		snprintf(code, sizeof(code), "%.12s", id);
+	snprintf(out, n, "%s", code);
 	if (!st)
 		return;
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -176,8 +181,8 @@ void huce_local_household_name(struct huce_local *l, const char *id,
 		const char *village = (const char *)sqlite3_column_text(st, 1);
 		const char *group = (const char *)sqlite3_column_text(st, 2);
 
-		snprintf(out, n, "%s (%s %s, %s)", head ? head : "?",
-			 village ? village : "?", group ? group : "?", id);
+		snprintf(out, n, "%s (%s %s, code %s)", head ? head : "?",
+			 village ? village : "?", group ? group : "?", code);
 	}
 	sqlite3_reset(st);
 }

@@ -64,8 +64,9 @@ enum huce_err huce_local_status_refresh_page(struct huce_local *l,
 					     struct huce_error *err);
 
 /*
- * How messages name a household: "张三 (阿猛村 第一组, <id>)".  Always
- * NUL-terminates out; falls back to the id alone.
+ * How messages name a household: "张三 (阿猛村 第一组, code 3f9a1c)",
+ * with its short code (huce_code.h) a cadre can type.  Always
+ * NUL-terminates out; falls back to the code alone.
  */
 void huce_local_household_name(struct huce_local *l, const char *id,
 			       char *out, size_t n);

@@ -1209,7 +1209,6 @@ static enum huce_err import_row(struct csv_import *x, const struct hh_in *in,
 		cJSON_AddStringToObject(f, "cadre_id", cid);
 	if (in->cell[C_WEEK][0])
 		cJSON_AddStringToObject(f, "planned_week", in->cell[C_WEEK]);
-	cJSON_AddStringToObject(f, "status", "planned");
 	rc = central_office_put(&x->a->central, "household", hid, f, 1, &e);
 	if (rc) {
 		int c = rc == HUCE_EGATE ? C_TEAM : C_HEAD;

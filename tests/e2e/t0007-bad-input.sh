@@ -163,7 +163,7 @@ test_expect_success 'SQL metacharacters are stored literally and round-trip' '
 	done &&
 	test "$(sqlite3 "$DB" "SELECT count(*) FROM household")" = $((1 + ${#SQLS[@]})) &&
 	test "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok &&
-	test "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" = 30 &&
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" = 32 &&
 	for t in household outbox village village_group cadre team; do
 		test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = '\''$t'\''")" = 1 || exit 1
 	done

@@ -145,10 +145,10 @@ test_expect_success 'a laptop refuses a closed team locally (exit 3); other work
 	h k1 team add 一队 >/dev/null &&
 	add_hh k1 阿猛村 一组 甲 --build contracted --team 一队 >/dev/null &&
 	h k1 sync >/dev/null && h k2 sync >/dev/null &&
-	add_hh k1 阿猛村 一组 乙 --build contracted >/dev/null &&
-	y=$(add_hh k2 阿猛村 一组 丙 --build contracted) &&
+	add_hh k1 阿猛村 一组 乙 >/dev/null &&
+	y=$(add_hh k2 阿猛村 一组 丙) &&
 	k1y=$(h k1 household list --json | jq -r ".[] | select(.head == \"乙\") | .id") &&
-	h k1 household set "$k1y" team=一队 2>/dev/null; test $? = 3 &&
+	h k1 household set "$k1y" build=contracted team=一队 2>/dev/null; test $? = 3 &&
 	h k2 household add --village 阿猛村 --group 一组 --head 丁 --approach new-build --build self --type sewer >/dev/null &&
 	h k2 sync >/dev/null &&
 	h k1 sync >/dev/null &&
@@ -189,7 +189,7 @@ test_expect_success 'a fresh laptop pulls 10,000 changes in pages' '
 	print("2 group %s put 0 0190000000000002 {\"name\":\"一组\",\"village_id\":\"%s\"}" % (g, v))
 	for i in range(10000):
 	    hid = "0190%04x-0000-7000-8000-%012x" % (i >> 16, i)
-	    print("%d household %s put 0 %016x {\"village_id\":\"%s\",\"group_id\":\"%s\",\"head\":\"户主%05d\",\"approach\":\"new-build\",\"build\":\"self\",\"type\":\"three-grid\",\"status\":\"planned\"}" % (i + 3, hid, 0x0190000000000003 + i, v, g, i))
+	    print("%d household %s put 0 %016x {\"village_id\":\"%s\",\"group_id\":\"%s\",\"head\":\"户主%05d\",\"approach\":\"new-build\",\"build\":\"self\",\"type\":\"three-grid\"}" % (i + 3, hid, 0x0190000000000003 + i, v, g, i))
 	PY
 	python3 "$HUCE_SRCDIR/tests/tools/batchlines.py" bulk.huce bulk <entries &&
 	"$HUCE_SYNCD" admin --store "$st" import bulk.huce >/dev/null &&
