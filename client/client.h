@@ -77,8 +77,32 @@ int cmd_enroll(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_import_ack(struct cli *c, int argc, char **argv);
+int cmd_quarantine(struct cli *c, int argc, char **argv);
+int cmd_clock(struct cli *c, int argc, char **argv);
+/* The text of status's "clock" object (huce_clock_status; NULL: never). */
+void cli_clock_print(const cJSON *clock);
 
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
+
+/*
+ * The domain rules of a household (huce_local_household_check: team and
+ * build mode, phone, GPS, progress dates, one ID number one household,
+ * the first-toilet gate) for wire fields f about to be written to
+ * household id, whose live row is cur (NULL when there is none).  A
+ * status in f is dropped (it is derived).  Prints the error and returns
+ * its exit code, or 0.
+ */
+int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
+			const char *id);
+
+/*
+ * What a cadre calls record id of kind, from its local row or else from
+ * fields (may be NULL): a household as "head (village group)", an
+ * inspection by stage, date and household, a named record by its name.
+ * Malloc'd; the caller frees.  NULL on OOM.
+ */
+char *cli_record_name(struct cli *c, const char *kind, const char *id,
+		      const cJSON *fields);
 
 #endif

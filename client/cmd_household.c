@@ -206,6 +206,16 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 	return 0;
 }
 
+int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
+			const char *id)
+{
+	/* An entry from before status was derived still carries it: dropped. */
+	cJSON_DeleteItemFromObjectCaseSensitive(f, "status");
+	if (huce_local_household_check(c->l, id, f, cur == NULL, &c->err))
+		return cli_fail(c, c->err.code);
+	return 0;
+}
+
 static const char add_usage[] =
 "usage: huce household add --village V --group G --head NAME\n"
 "         --approach biogas-retrofit|new-build --build self|contracted [--team T]\n"

@@ -18,8 +18,10 @@
 
 #include "huce_buf.h"
 #include "huce_checklist.h"
+#include "huce_clock.h"
 #include "huce_crypto.h"
 #include "huce_domain_local.h"
+#include "huce_file.h"
 #include "huce_id.h"
 #include "huce_record.h"
 #include "huce_util.h"
@@ -39,21 +41,12 @@ struct photo_in {
 /* Hash a photo file; the bytes stay on disk (originals stay local). */
 static int hash_file(const char *path, char *hex, int64_t *size)
 {
-	struct huce_buf b = HUCE_BUF_INIT(PHOTO_MAX_BYTES);
-	FILE *fp = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	enum huce_err rc = HUCE_OK;
+	struct huce_buf b;
+	enum huce_err rc = huce_file_read(path, PHOTO_MAX_BYTES, &b, NULL);
 
-	if (!fp)
+	if (rc == HUCE_ENOTFOUND)
 		return cli_error(HUCE_EINVAL, "cannot read photo '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
-		rc = huce_buf_add(&b, chunk, n);
-	if (ferror(fp) && !rc)
-		rc = HUCE_EIO;
-	fclose(fp);
 	if (rc) {
-		huce_buf_release(&b);
 		return cli_error(rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
 				 "cannot read photo '%s': %s", path,
 				 rc == HUCE_ETOOBIG ? "larger than 64 MiB" : huce_err_text(rc));
@@ -145,6 +138,7 @@ struct inspect_args {
 	char codebuf[MAX_ITEMS][64];
 	struct photo_in photos[MAX_PHOTOS];
 	int nphotos;
+	int defaulted;		/* the date is this laptop's today */
 	char today[11];
 };
 
@@ -223,6 +217,7 @@ static int inspect_parse(struct inspect_args *a, int argc, char **argv)
 	if (!a->in.date) {
 		huce_today(a->today);
 		a->in.date = a->today;
+		a->defaulted = 1;
 	}
 	return 0;
 }
@@ -266,7 +261,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	struct huce_inspection_out o = { 0 };
 	char hh[HUCE_ID_STRLEN + 1], pid[HUCE_ID_STRLEN + 1];
 	enum huce_err rc;
-	int r;
+	int r, clock_off = 0;
 
 	if (argc >= 2 && strcmp(argv[1], "void") == 0) {
 		optind = 0;
@@ -291,6 +286,10 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
 		rc = huce_local_inspection_record(c->l, cl, &a->in, &o, &c->err);
+	/* A date from this laptop's clock: remembered, to be confirmed if wrong. */
+	if (!rc && a->defaulted)
+		rc = huce_clock_defaulted(c->l, "inspection", o.id, "date", a->in.date,
+					  &clock_off, &c->err);
 	for (int i = 0; i < a->nphotos && !rc; i++)
 		rc = put_photo(c, o.id, &a->photos[i], pid);
 	if (!rc)
@@ -300,6 +299,11 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
+	if (clock_off)
+		fprintf(stderr, "huce: warning: at the last sync this laptop's clock "
+			"was off by more than a day, and the date %s was taken from "
+			"it: check it (`huce clock` lists the dates to confirm) or "
+			"give --date\n", a->in.date);
 	inspect_report(cl, &o);
 out:
 	huce_eval_release(&o.ev);
@@ -397,8 +401,8 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 2 != argc || !kind)
 		return cli_usage(photo_usage, "photo add takes an owner, a FILE and --kind");
-	huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]);
-	r = arg.data ? parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
+	r = huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]) == HUCE_OK ?
+		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
 	huce_buf_release(&arg);
 	if (r)
 		return r;

@@ -7,13 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huce_buf.h"
+#include "huce_clock.h"
+#include "huce_report.h"
 #include "huce_util.h"
 
 static const char status_usage[] =
 "usage: huce status [--json]\n"
 "This laptop: device, pending (outbox entries not yet acknowledged by the\n"
 "central), quarantined (refused by the central, with reasons), last_sync,\n"
-"conflicts (open, as last pulled), and counts.\n";
+"conflicts (open, as last pulled), clock (this laptop's against the\n"
+"central's at the last sync, and dates to confirm), and counts.\n";
 
 static cJSON *meta_json(struct cli *c, const char *key)
 {
@@ -27,7 +31,7 @@ static cJSON *meta_json(struct cli *c, const char *key)
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	sqlite3_stmt *st;
-	cJSON *o, *q;
+	cJSON *o, *q, *clock;
 	int json = 0, ch, r;
 	int64_t pending, quarantined, conflicts;
 
@@ -60,18 +64,28 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		(double)huce_local_count(c->l, "SELECT count(*) FROM inspection WHERE deleted = 0"));
 	cJSON_AddNumberToObject(o, "photos_not_uploaded",
 		(double)huce_local_count(c->l, "SELECT count(*) FROM photo_file WHERE uploaded = 0"));
+	clock = huce_clock_status(c->l);
+	cJSON_AddItemToObject(o, "clock", clock ? clock : cJSON_CreateNull());
 	q = cJSON_AddArrayToObject(o, "quarantine");
 	st = huce_db_query(c->l->db, &c->err,
-		"SELECT seq, kind, record_id, reason FROM outbox WHERE state = 'quarantined' "
-		"ORDER BY seq LIMIT 100", "");
+		"SELECT seq, kind, record_id, reason, fields FROM outbox "
+		"WHERE state = 'quarantined' ORDER BY seq LIMIT 100", "");
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *e = cJSON_CreateObject();
+		cJSON *fields = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
+		char *name;
 
 		cJSON_AddNumberToObject(e, "seq", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddStringToObject(e, "kind", (const char *)sqlite3_column_text(st, 1));
 		cJSON_AddStringToObject(e, "record", (const char *)sqlite3_column_text(st, 2));
 		cJSON_AddStringToObject(e, "reason", sqlite3_column_text(st, 3) ?
 					(const char *)sqlite3_column_text(st, 3) : "");
+		name = cli_record_name(c, cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
+				       cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+				       fields);
+		cJSON_AddStringToObject(e, "name", name ? name : "");
+		free(name);
+		cJSON_Delete(fields);
 		cJSON_AddItemToArray(q, e);
 	}
 	if (st)
@@ -93,11 +107,14 @@ int cmd_status(struct cli *c, int argc, char **argv)
 			printf("  seq %lld %s %s: %s\n",
 			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason")));
+		if (quarantined)
+			printf("  (`huce quarantine` to drop or retry them)\n");
 		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
 		printf("conflicts    %lld\n", (long long)conflicts);
+		cli_clock_print(cJSON_IsObject(clock) ? clock : NULL);
 	}
 	cJSON_Delete(o);
 	return 0;
@@ -105,11 +122,92 @@ int cmd_status(struct cli *c, int argc, char **argv)
 
 static const char report_usage[] =
 "usage: huce report week [--week YYYY-Www] [--json]\n"
-"The weekly list (周清单) per village, ranked by toilets that passed:\n"
-"target, households, built, inspected, passed, failed (households with an\n"
-"inspection that week), accepted (to date), open rectifications.\n"
-"JSON: {\"week\": W, \"villages\": [{village, target, households, built,\n"
-"inspected, passed, failed, accepted, open_rectifications, rank}]}.\n";
+"The weekly list (周清单) per village, counted as of the end of the week\n"
+"(its Sunday) from the records' own dates, ranked by accepted (equal\n"
+"villages share a rank).  As of Sunday: households, built, accepted,\n"
+"open_rectifications; that week's events, each household once:\n"
+"inspected, passed, failed (by its last deciding inspection of the week),\n"
+"entered_same_week (not known on a laptop: null; ask the central);\n"
+"conflicts: open ones now.  Same numbers as `huce-syncd admin report week`\n"
+"after a sync (README, \"The weekly list\").\n"
+"JSON: {\"week\": W, \"from\", \"to\", \"conflicts\", \"villages\": [{village,\n"
+"village_id, target, households, built, inspected, passed, failed,\n"
+"accepted, open_rectifications, entered_same_week, conflicts, rank}]}.\n";
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/*
+ * Load this laptop's facts into the report (common/huce_report.h): the
+ * same facts the central loads from its store.  The laptop cannot know
+ * when a record reached the central, so every arrival time is 0.
+ */
+static enum huce_err load_facts(struct cli *c, struct huce_report *r,
+				const char *week)
+{
+	static const char *const sql[] = {
+		"SELECT id, name FROM village WHERE deleted = 0",
+		"SELECT village_id, week, n FROM target WHERE deleted = 0 AND week = ?1",
+		"SELECT id, village_id, started, finished,"
+		" deleted = 0 AND coalesce(merged_into, '') = '' FROM household",
+		"SELECT id, household_id, date, stage, result,"
+		" deleted = 0 AND coalesce(voided, '') = '' FROM inspection",
+		"SELECT id, household_id, inspection_id, status, closed_by, deleted = 0"
+		" FROM rectification",
+		/* a photo's conflict is its owner's */
+		"SELECT coalesce((SELECT p.owner_id FROM photo p WHERE p.id = c.record),"
+		" c.record) FROM conflict c WHERE c.deleted = 0 AND c.status = 'open'",
+	};
+
+	for (size_t k = 0; k < sizeof(sql) / sizeof(sql[0]); k++) {
+		sqlite3_stmt *st = k == 1
+			? huce_db_query(c->l->db, &c->err, sql[k], "s", week)
+			: huce_db_query(c->l->db, &c->err, sql[k], "");
+		int s;
+
+		if (!st)
+			return c->err.code;
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			switch (k) {
+			case 0:
+				huce_report_add_village(r, col(st, 0), col(st, 1));
+				break;
+			case 1:
+				huce_report_add_target(r, col(st, 0), col(st, 1),
+						       sqlite3_column_int64(st, 2));
+				break;
+			case 2:
+				huce_report_add_household(r, col(st, 0), col(st, 1),
+							  col(st, 2), col(st, 3),
+							  sqlite3_column_int(st, 4));
+				break;
+			case 3:
+				huce_report_add_inspection(r, col(st, 0), col(st, 1),
+							   col(st, 2), col(st, 3),
+							   col(st, 4),
+							   sqlite3_column_int(st, 5), 0);
+				break;
+			case 4:
+				huce_report_add_rectification(r, col(st, 0), col(st, 1),
+							      col(st, 2), col(st, 3),
+							      col(st, 4),
+							      sqlite3_column_int(st, 5));
+				break;
+			default:
+				huce_report_add_conflict(r, col(st, 0));
+				break;
+			}
+		}
+		sqlite3_reset(st);
+		if (s != SQLITE_DONE)
+			return huce_fail(&c->err, HUCE_EDB, "cannot read the facts "
+					 "of the weekly list: %s",
+					 sqlite3_errmsg(sqlite3_db_handle(st)));
+	}
+	return HUCE_OK;
+}
 
 int cmd_report(struct cli *c, int argc, char **argv)
 {
@@ -117,15 +215,12 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		{ "week", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = {
-		"village", "target", "households", "built", "inspected", "passed",
-		"failed", "accepted", "open_rectifications",
-	};
+	struct huce_report *rep = NULL;
+	struct huce_buf out = HUCE_BUF_INIT((size_t)64 << 20);
 	const char *week = NULL;
 	char thisweek[9];
-	sqlite3_stmt *st;
-	cJSON *o, *arr;
-	int json = 0, ch, r, s, y, w, rank = 0;
+	enum huce_err rc;
+	int json = 0, ch, r, y, w;
 
 	if (argc < 2 || strcmp(argv[1], "week") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -154,55 +249,29 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	r = cli_open(c);
 	if (r)
 		return r;
-	st = huce_db_query(c->l->db, &c->err,
-		"SELECT v.name,"
-		" (SELECT coalesce(sum(n), 0) FROM target t WHERE t.village_id = v.id AND t.week = ?1 AND t.deleted = 0),"
-		" (SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0),"
-		" (SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0"
-		"   AND h.status IN ('built', 'accepted', 'failed', 'rectifying')),"
-		" (SELECT count(DISTINCT i.household_id) FROM inspection i JOIN household h ON h.id = i.household_id"
-		"   WHERE h.village_id = v.id AND i.week = ?1 AND i.deleted = 0 AND h.deleted = 0),"
-		" (SELECT count(DISTINCT i.household_id) FROM inspection i JOIN household h ON h.id = i.household_id"
-		"   WHERE h.village_id = v.id AND i.week = ?1 AND i.deleted = 0 AND h.deleted = 0 AND i.result = 'pass'),"
-		" (SELECT count(DISTINCT i.household_id) FROM inspection i JOIN household h ON h.id = i.household_id"
-		"   WHERE h.village_id = v.id AND i.week = ?1 AND i.deleted = 0 AND h.deleted = 0 AND i.result = 'fail'),"
-		" (SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0 AND h.status = 'accepted'),"
-		" (SELECT count(*) FROM rectification r JOIN household h ON h.id = r.household_id"
-		"   WHERE h.village_id = v.id AND r.status = 'open' AND r.deleted = 0 AND h.deleted = 0) AS open_r "
-		"FROM village v WHERE v.deleted = 0 ORDER BY 6 DESC, 9 ASC, v.name",
-		"s", week);
-	if (!st)
-		return cli_fail(c, c->err.code);
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "week", week);
-	arr = cJSON_AddArrayToObject(o, "villages");
-	if (!json) {
-		printf("周清单 week %s\n", week);
-		printf("rank\tvillage\ttarget\thouseholds\tbuilt\tinspected\tpassed\tfailed\taccepted\topen_rect\n");
-	}
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		cJSON *row = cJSON_CreateObject();
+	rc = huce_report_new(&rep, week, &c->err);
+	if (!rc)
+		rc = load_facts(c, rep, week);
+	if (!rc)
+		rc = huce_report_compute(rep, &c->err);
+	if (!rc && json) {
+		cJSON *o = huce_report_json(rep);
 
-		rank++;
-		cJSON_AddStringToObject(row, "village", (const char *)sqlite3_column_text(st, 0));
-		for (int i = 1; i < 9; i++)
-			cJSON_AddNumberToObject(row, keys[i], (double)sqlite3_column_int64(st, i));
-		cJSON_AddNumberToObject(row, "rank", rank);
-		if (!json) {
-			printf("%d\t%s", rank, sqlite3_column_text(st, 0));
-			for (int i = 1; i < 9; i++)
-				printf("\t%lld", (long long)sqlite3_column_int64(st, i));
-			putchar('\n');
-		}
-		cJSON_AddItemToArray(arr, row);
+		if (o)
+			cli_print_json(o);
+		else
+			rc = huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
+		cJSON_Delete(o);
+	} else if (!rc) {
+		rc = huce_report_text(rep, &out);
+		if (rc)
+			huce_fail(&c->err, rc, "cannot build the weekly list");
+		else
+			fwrite(out.data, 1, out.len, stdout);
 	}
-	sqlite3_reset(st);
-	if (json)
-		cli_print_json(o);
-	cJSON_Delete(o);
-	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot build the weekly list");
-	return 0;
+	huce_buf_release(&out);
+	huce_report_free(rep);
+	return rc ? cli_fail(c, rc) : 0;
 }
 
 static const char conflicts_usage[] =

@@ -110,7 +110,9 @@ static const char enroll_usage[] =
 "Register this laptop with the town's central instance.  TOKEN is the one\n"
 "`huce-syncd admin device add NAME` printed.  --ca trusts a town's own CA,\n"
 "--pin pins the central's public key.  The town's key for ID-number hashes\n"
-"is received and kept.\n";
+"is received and kept, and the laptop takes the central's name for it.\n"
+"A token enrolls one laptop: a token another laptop has used is refused\n"
+"(exit 1); enrolling this same laptop again is fine.\n";
 
 int cmd_enroll(struct cli *c, int argc, char **argv)
 {
@@ -121,7 +123,7 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 	};
 	struct huce_sync_opts o = { 0 };
 	enum huce_err rc;
-	char *dev;
+	char *dev, *was;
 	const struct huce_net *net;
 	int ch, r;
 
@@ -141,11 +143,19 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 	r = cli_open(c);
 	if (r)
 		return r;
+	was = huce_db_meta_get(c->l->db, "device");
 	rc = net->enroll(c->l, argv[optind], argv[optind + 1], &o, &c->err);
-	if (rc)
+	if (rc) {
+		free(was);
 		return cli_fail(c, rc);
+	}
 	dev = huce_db_meta_get(c->l->db, "central_device");
 	printf("enrolled as device %s at %s\n", dev ? dev : "?", argv[optind]);
+	/* The laptop's name and the central's name for it are one name. */
+	if (dev && was && strcmp(dev, was) != 0)
+		printf("this laptop was called '%s'; it now has the central's "
+		       "name for it, '%s'\n", was, dev);
+	free(was);
 	free(dev);
 	return 0;
 }
@@ -154,7 +164,9 @@ static const char sync_usage[] =
 "usage: huce sync [--ca FILE] [--timeout S]\n"
 "Push what this laptop recorded, then pull the merged state from the\n"
 "central.  Safe to interrupt and repeat: nothing is sent twice once the\n"
-"central has acknowledged it.\n";
+"central has acknowledged it.  A change the central refuses is undone here\n"
+"(the record is put back as the central has it) and kept, with the reason,\n"
+"in `huce quarantine`.\n";
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -235,7 +247,8 @@ int cmd_export(struct cli *c, int argc, char **argv)
 static const char import_ack_usage[] =
 "usage: huce import-ack FILE\n"
 "Read the acknowledgement the town office wrote for an exported batch\n"
-"(`huce-syncd admin import BATCH --ack-out FILE`).\n";
+"(`huce-syncd admin import BATCH --ack-out FILE`).  Changes the office\n"
+"refused are undone and kept in `huce quarantine`, as by `huce sync`.\n";
 
 int cmd_import_ack(struct cli *c, int argc, char **argv)
 {

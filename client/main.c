@@ -37,6 +37,8 @@ static const char main_usage[] =
 "  rectify list                          open rectifications (整改)\n"
 "  target set --village V --week YYYY-Www N\n"
 "  status | sync | export FILE | import-ack FILE\n"
+"  quarantine [drop|retry SEQ]           changes the central refused, and why\n"
+"  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
 "  conflicts                             conflicts known from the central\n"
 "\n"
@@ -206,8 +208,10 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync },
 	{ "export", cmd_export },
 	{ "import-ack", cmd_import_ack },
+	{ "quarantine", cmd_quarantine },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
+	{ "clock", cmd_clock },
 	{ NULL, NULL },
 };
 

@@ -1,5 +1,5 @@
 /*
- * huce_buf.c - bounded growable buffer.
+ * huce_buf.c - bounded growable buffer with a sticky error.
  */
 #include "huce_buf.h"
 
@@ -14,6 +14,7 @@ void huce_buf_init(struct huce_buf *b, size_t max)
 	b->len = 0;
 	b->alloc = 0;
 	b->max = max;
+	b->err = HUCE_OK;
 }
 
 void huce_buf_release(struct huce_buf *b)
@@ -22,16 +23,27 @@ void huce_buf_release(struct huce_buf *b)
 	b->data = NULL;
 	b->len = 0;
 	b->alloc = 0;
+	b->err = HUCE_OK;
 }
 
 void huce_buf_reset(struct huce_buf *b)
 {
 	b->len = 0;
+	b->err = HUCE_OK;
 	if (b->data)
 		b->data[0] = '\0';
 }
 
-enum huce_err huce_buf_reserve(struct huce_buf *b, size_t n)
+/* Keep the first failure: every later append returns it. */
+static enum huce_err stick(struct huce_buf *b, enum huce_err rc)
+{
+	if (rc && !b->err)
+		b->err = rc;
+	return rc;
+}
+
+/* Room for n more bytes; a failure does not stick (see the appends). */
+static enum huce_err grow(struct huce_buf *b, size_t n)
 {
 	size_t need, nalloc;
 	char *p;
@@ -54,12 +66,17 @@ enum huce_err huce_buf_reserve(struct huce_buf *b, size_t n)
 	return HUCE_OK;
 }
 
+enum huce_err huce_buf_reserve(struct huce_buf *b, size_t n)
+{
+	return b->err ? b->err : grow(b, n);
+}
+
 enum huce_err huce_buf_add(struct huce_buf *b, const void *p, size_t n)
 {
-	enum huce_err rc = huce_buf_reserve(b, n);
+	enum huce_err rc = b->err ? b->err : grow(b, n);
 
 	if (rc)
-		return rc;
+		return stick(b, rc);
 	if (n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -78,14 +95,16 @@ enum huce_err huce_buf_printf(struct huce_buf *b, const char *fmt, ...)
 	int n;
 	enum huce_err rc;
 
+	if (b->err)
+		return b->err;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		return HUCE_EINVAL;
-	rc = huce_buf_reserve(b, (size_t)n);
+		return stick(b, HUCE_EINVAL);
+	rc = grow(b, (size_t)n);
 	if (rc)
-		return rc;
+		return stick(b, rc);
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
@@ -107,5 +126,6 @@ char *huce_buf_detach(struct huce_buf *b, size_t *len)
 	b->data = NULL;
 	b->len = 0;
 	b->alloc = 0;
+	b->err = HUCE_OK;
 	return p;
 }

@@ -72,14 +72,17 @@ static int fact_later(const struct huce_insp_fact *a,
 	return strcmp(a->id ? a->id : "", b->id ? b->id : "") > 0;
 }
 
-enum huce_status huce_status_derive(const char *started, const char *finished,
-				    const struct huce_insp_fact *insp,
-				    size_t ninsp, const char *as_of)
+/*
+ * The decisive inspection: the latest by (date, id) of the inspections
+ * dated on or before as_of that may decide a toilet (acceptance stages,
+ * and failing spot-checks).  *early is set when an excavation or
+ * pre-cover inspection is among them.
+ */
+static const struct huce_insp_fact *decisive_of(const struct huce_insp_fact *insp,
+						size_t ninsp, const char *as_of,
+						int *early)
 {
 	const struct huce_insp_fact *decisive = NULL;
-	int has_start = dated(started, as_of);
-	int has_finish = dated(finished, as_of);
-	int early = 0;
 
 	for (size_t i = 0; i < ninsp; i++) {
 		const struct huce_insp_fact *f = &insp[i];
@@ -88,7 +91,7 @@ enum huce_status huce_status_derive(const char *started, const char *finished,
 			continue;
 		if (f->stage == HUCE_STAGE_EXCAVATION ||
 		    f->stage == HUCE_STAGE_PRE_COVER) {
-			early = 1;
+			*early = 1;
 			continue;
 		}
 		if (!huce_stage_accepts(f->stage) &&
@@ -99,6 +102,27 @@ enum huce_status huce_status_derive(const char *started, const char *finished,
 		if (!decisive || fact_later(f, decisive))
 			decisive = f;
 	}
+	return decisive;
+}
+
+const struct huce_insp_fact *huce_insp_decisive(const struct huce_insp_fact *insp,
+						size_t ninsp, const char *as_of)
+{
+	int early = 0;
+
+	return decisive_of(insp, ninsp, as_of, &early);
+}
+
+enum huce_status huce_status_derive(const char *started, const char *finished,
+				    const struct huce_insp_fact *insp,
+				    size_t ninsp, const char *as_of)
+{
+	int has_start = dated(started, as_of);
+	int has_finish = dated(finished, as_of);
+	int early = 0;
+	const struct huce_insp_fact *decisive = decisive_of(insp, ninsp, as_of,
+							     &early);
+
 	if (decisive && decisive->pass)
 		return HUCE_STATUS_ACCEPTED;
 	if (decisive) {

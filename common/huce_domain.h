@@ -67,6 +67,16 @@ enum huce_status huce_status_derive(const char *started, const char *finished,
 				    const struct huce_insp_fact *insp,
 				    size_t ninsp, const char *as_of);
 
+/*
+ * The inspection that decides the status above (the "decisive
+ * inspection"), among those dated on or before as_of (NULL: all), or
+ * NULL when none does.  Returns a pointer into insp.  The weekly list
+ * (huce_report.h) asks it of one week's inspections: the household
+ * passed or failed that week by this one.
+ */
+const struct huce_insp_fact *huce_insp_decisive(const struct huce_insp_fact *insp,
+						size_t ninsp, const char *as_of);
+
 /* "planned" .. "rectifying"; the static wire name of a status. */
 const char *huce_status_name(enum huce_status s);
 /* 计划 .. 整改中 */

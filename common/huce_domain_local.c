@@ -123,6 +123,32 @@ out:
 	return rc;
 }
 
+enum huce_err huce_local_status_refresh_record(struct huce_local *l,
+					       const char *kind, const char *id,
+					       struct huce_error *err)
+{
+	char hh[HUCE_ID_STRLEN + 1] = "";
+
+	if (!kind || !id)
+		return HUCE_OK;
+	if (strcmp(kind, "household") == 0) {
+		snprintf(hh, sizeof(hh), "%s", id);
+	} else if (strcmp(kind, "inspection") == 0) {
+		/* The row was just written: it knows its household. */
+		sqlite3_stmt *st = huce_db_query(l->db, err,
+			"SELECT household_id FROM inspection WHERE id = ?1", "s", id);
+
+		if (!st)
+			return err ? err->code : HUCE_EDB;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			col_copy(st, 0, hh, sizeof(hh));
+		sqlite3_reset(st);
+	}
+	if (!huce_id_valid(hh))
+		return HUCE_OK;
+	return huce_local_status_refresh(l, hh, err);
+}
+
 enum huce_err huce_local_status_refresh_page(struct huce_local *l,
 					     const cJSON *changes,
 					     struct huce_error *err)
@@ -130,28 +156,9 @@ enum huce_err huce_local_status_refresh_page(struct huce_local *l,
 	const cJSON *ch;
 
 	cJSON_ArrayForEach(ch, changes) {
-		const char *kind = jstr(ch, "kind"), *id = jstr(ch, "id");
-		char hh[HUCE_ID_STRLEN + 1] = "";
-		enum huce_err rc;
+		enum huce_err rc = huce_local_status_refresh_record(l,
+			jstr(ch, "kind"), jstr(ch, "id"), err);
 
-		if (!kind || !id)
-			continue;
-		if (strcmp(kind, "household") == 0) {
-			snprintf(hh, sizeof(hh), "%s", id);
-		} else if (strcmp(kind, "inspection") == 0) {
-			/* The row was just applied: it knows its household. */
-			sqlite3_stmt *st = huce_db_query(l->db, err,
-				"SELECT household_id FROM inspection WHERE id = ?1", "s", id);
-
-			if (!st)
-				return err ? err->code : HUCE_EDB;
-			if (sqlite3_step(st) == SQLITE_ROW)
-				col_copy(st, 0, hh, sizeof(hh));
-			sqlite3_reset(st);
-		}
-		if (!huce_id_valid(hh))
-			continue;
-		rc = huce_local_status_refresh(l, hh, err);
 		if (rc)
 			return rc;
 	}
@@ -404,24 +411,48 @@ static enum huce_err household_rules(struct huce_local *l, const char *id,
 	return rc;
 }
 
+/* The live row of household id into *cur, or HUCE_ENOTFOUND. */
+static enum huce_err live_household(struct huce_local *l, const char *id,
+				    cJSON **cur, struct huce_error *err)
+{
+	struct huce_error gerr = { 0 };
+
+	*cur = huce_local_get(l, "household", id, &gerr);
+	if (*cur && cJSON_GetNumberValue(cJSON_GetObjectItem(*cur, "deleted")) == 0)
+		return HUCE_OK;
+	cJSON_Delete(*cur);
+	*cur = NULL;
+	if (gerr.code && gerr.code != HUCE_ENOTFOUND)
+		return huce_fail(err, gerr.code, "%s", gerr.msg);
+	return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", id);
+}
+
+enum huce_err huce_local_household_check(struct huce_local *l, const char *id,
+					 cJSON *change, int creating,
+					 struct huce_error *err)
+{
+	cJSON *cur = NULL;
+	enum huce_err rc = creating ? HUCE_OK : live_household(l, id, &cur, err);
+
+	if (!rc)
+		rc = household_rules(l, id, change, cur, creating, err);
+	cJSON_Delete(cur);
+	return rc;
+}
+
 enum huce_err huce_local_household_write(struct huce_local *l, const char *id,
 					 cJSON *change, int creating,
 					 int *changed, struct huce_error *err)
 {
-	struct huce_error gerr = { 0 };
 	cJSON *cur = NULL;
 	enum huce_err rc;
 
 	if (changed)
 		*changed = 0;
 	if (!creating) {
-		cur = huce_local_get(l, "household", id, &gerr);
-		if (!cur || cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "deleted")) != 0) {
-			cJSON_Delete(cur);
-			if (gerr.code && gerr.code != HUCE_ENOTFOUND)
-				return huce_fail(err, gerr.code, "%s", gerr.msg);
-			return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", id);
-		}
+		rc = live_household(l, id, &cur, err);
+		if (rc)
+			return rc;
 	}
 	rc = household_rules(l, id, change, cur, creating, err);
 	if (!rc)

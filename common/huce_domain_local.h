@@ -55,6 +55,16 @@ enum huce_err huce_local_status_refresh(struct huce_local *l,
 					struct huce_error *err);
 
 /*
+ * Refresh the status of the household that record id of kind bears on:
+ * a household itself, an inspection's household; other kinds none.  For
+ * a record put back or re-applied outside the paths below (a refused
+ * change restored to the central's state, a quarantined one retried).
+ */
+enum huce_err huce_local_status_refresh_record(struct huce_local *l,
+					       const char *kind, const char *id,
+					       struct huce_error *err);
+
+/*
  * After a pulled page's records are applied: refresh the status of every
  * household the page touched (its household and inspection changes).
  * changes is the page's array of {id, kind, fields ...}.
@@ -87,6 +97,15 @@ enum huce_err huce_local_gate_check(struct huce_local *l, const char *team_id,
  */
 enum huce_err huce_local_idnum_fields(struct huce_local *l, const char *number,
 				      cJSON *fields, struct huce_error *err);
+
+/*
+ * The domain rules of huce_local_household_write() alone, nothing
+ * written (change is still made canonical): for a change written by
+ * another path, such as a quarantined change retried.
+ */
+enum huce_err huce_local_household_check(struct huce_local *l, const char *id,
+					 cJSON *change, int creating,
+					 struct huce_error *err);
 
 /*
  * Create (creating) or change household id with the wire fields in

@@ -1,5 +1,6 @@
 /*
- * huce_err.c - names, texts and exit codes generated from HUCE_ERR_MAP.
+ * huce_err.c - names, texts, exit codes and the HTTP statuses and wire
+ * codes of the central's API, generated from HUCE_ERR_MAP.
  */
 #include "huce_err.h"
 
@@ -10,8 +11,11 @@ static const struct {
 	const char *name;
 	const char *text;
 	int exitcode;
+	unsigned http;
+	const char *wire;
 } err_table[] = {
-#define HUCE_ERR_ROW(name, text, exitcode) { #name, text, exitcode },
+#define HUCE_ERR_ROW(name, text, exitcode, http, wire) \
+	{ #name, text, exitcode, http, wire },
 	HUCE_ERR_MAP(HUCE_ERR_ROW)
 #undef HUCE_ERR_ROW
 };
@@ -35,6 +39,30 @@ int huce_err_exit(enum huce_err code)
 	if ((unsigned)code >= HUCE_E__COUNT)
 		return 1;
 	return err_table[code].exitcode;
+}
+
+unsigned huce_err_http(enum huce_err code)
+{
+	if ((unsigned)code >= HUCE_E__COUNT)
+		return 0;
+	return err_table[code].http;
+}
+
+const char *huce_err_wire(enum huce_err code)
+{
+	if ((unsigned)code >= HUCE_E__COUNT)
+		return NULL;
+	return err_table[code].wire;
+}
+
+enum huce_err huce_err_from_http(long status)
+{
+	if (status >= 500)
+		return HUCE_ESERVER;
+	for (int i = 0; i < HUCE_E__COUNT; i++)
+		if (err_table[i].http && err_table[i].http == status)
+			return (enum huce_err)i;
+	return HUCE_ENET;
 }
 
 /* Length of the well-formed UTF-8 sequence at p (n bytes left), or 0. */

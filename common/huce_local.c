@@ -307,8 +307,10 @@ static enum huce_err write_row(struct huce_local *l,
 			huce_buf_printf(&vals, ", ?%d", idx++);
 		}
 		huce_buf_addstr(&sql, ", id) VALUES(");
-		huce_buf_printf(&vals, ", ?%d)", idx);
-		rc = huce_buf_add(&sql, vals.data, vals.len);
+		/* Both buffers keep their first failure: one check each. */
+		rc = huce_buf_printf(&vals, ", ?%d)", idx);
+		if (!rc)
+			rc = huce_buf_add(&sql, vals.data, vals.len);
 		huce_buf_release(&vals);
 	}
 	if (rc) {
@@ -542,6 +544,129 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 	return rc;
 }
 
+/*
+ * Replace in row the value of every field of a pending outbox entry of
+ * id by its value in cur (the local row before the restore, may be
+ * NULL), and set *deleted when a delete of id is pending.
+ */
+static enum huce_err keep_pending(struct huce_local *l, const char *id,
+				  const cJSON *cur, cJSON *row, int *deleted,
+				  struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT op, fields FROM outbox WHERE record_id = ?1 "
+		"AND state = 'pending' ORDER BY seq", "s", id);
+	int s;
+
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *op = (const char *)sqlite3_column_text(st, 0);
+		cJSON *f = cJSON_Parse((const char *)sqlite3_column_text(st, 1));
+		const cJSON *v;
+
+		if (op && strcmp(op, "delete") == 0)
+			*deleted = 1;
+		else if (op)
+			*deleted = 0;
+		cJSON_ArrayForEach(v, f) {
+			const cJSON *mine = cJSON_GetObjectItemCaseSensitive(cur, v->string);
+			cJSON *copy = cJSON_Duplicate(mine ? mine : v, 1);
+
+			if (!copy) {
+				cJSON_Delete(f);
+				sqlite3_reset(st);
+				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(row, v->string);
+			cJSON_AddItemToObject(row, v->string, copy);
+		}
+		cJSON_Delete(f);
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE)
+		return huce_db_fail(l->db, err, "cannot read outbox");
+	return HUCE_OK;
+}
+
+enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
+				 const char *id, const cJSON *state,
+				 struct huce_error *err)
+{
+	const struct huce_kind_def *k = huce_kind_find(kind);
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(state, "fields");
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(state, "version");
+	const char *skind = cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(state, "kind"));
+	struct huce_error gerr = { 0 };
+	cJSON *cur = NULL, *row = NULL;
+	const cJSON *v;
+	char sql[128];
+	sqlite3_stmt *st;
+	enum huce_err rc;
+	int deleted, s;
+
+	if (!k)
+		return HUCE_OK;	/* a newer kind: this build keeps no row of it */
+	if (!huce_id_valid(id))
+		return huce_fail(err, HUCE_EINVAL, "'%.40s' is not a record id", id);
+	if (state && !cJSON_IsNull(state) &&
+	    (!cJSON_IsObject(state) || !cJSON_IsObject(fields) || !skind ||
+	     !cJSON_IsNumber(ver) || !(ver->valuedouble >= 0 &&
+				       ver->valuedouble <= 9007199254740992.0)))
+		return huce_fail(err, HUCE_ESERVER,
+				 "the central's state of %s %s is malformed", kind, id);
+	/* The id is another kind's at the central: it has no such record. */
+	if (skind && strcmp(skind, k->kind) != 0)
+		state = NULL;
+	deleted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(state, "deleted"));
+	cur = huce_local_get(l, kind, id, &gerr);
+	if (!cur && gerr.code != HUCE_ENOTFOUND)
+		return huce_fail(err, gerr.code, "%s", gerr.msg);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE id = ?1", k->table);
+	st = local_stmt(l, sql, err);
+	if (!st) {
+		rc = err ? err->code : HUCE_EDB;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	s = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (s != SQLITE_DONE) {
+		rc = huce_db_fail(l->db, err, "cannot write record");
+		goto out;
+	}
+	rc = HUCE_OK;
+	if (!state || cJSON_IsNull(state))
+		goto out;
+	row = cJSON_CreateObject();
+	if (!row) {
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		goto out;
+	}
+	cJSON_ArrayForEach(v, fields) {
+		const struct huce_field_def *f = huce_field_find(k, v->string);
+		cJSON *copy;
+
+		if (!f || f->local_only || cJSON_GetObjectItemCaseSensitive(row, v->string))
+			continue;
+		copy = cJSON_Duplicate(v, 1);
+		if (!copy) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			goto out;
+		}
+		cJSON_AddItemToObject(row, v->string, copy);
+	}
+	rc = keep_pending(l, id, cur, row, &deleted, err);
+	if (!rc)
+		rc = write_row(l, k, id, row, 0, (int64_t)ver->valuedouble,
+			       deleted, err);
+out:
+	cJSON_Delete(cur);
+	cJSON_Delete(row);
+	return rc;
+}
+
 enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
 				    const char *id, int64_t version,
 				    const char *hlc, int *ok,
@@ -562,8 +687,9 @@ enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
 	/*
 	 * The device's newest sent write of the record is the central's
 	 * newest stamp, and none of its writes to the record was refused (a
-	 * quarantined value stays in the local row until a full record
-	 * replaces it).  A newer acknowledged write that the central does
+	 * central that did not send a refused record's state left the
+	 * quarantined value in the local row until a full record replaces
+	 * it).  A newer acknowledged write that the central does
 	 * not show (skipped as a replay after this file was restored from a
 	 * copy, or one that changed nothing) also asks for the full record.
 	 * Pending writes stay on top of a full record anyway.

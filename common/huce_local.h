@@ -9,7 +9,10 @@
  * outbox row without its write (DESIGN.md section 3).
  *
  * Pulled state enters through huce_local_apply(), which keeps fields the
- * device has changed and not yet had acknowledged on top.
+ * device has changed and not yet had acknowledged on top; a record whose
+ * change the central refused is put back to the central's state by
+ * huce_local_restore() (the refused change stays in the outbox,
+ * quarantined, for the cadre to drop or retry).
  *
  *   huce_local_open(&l, path, &err);
  *   huce_local_begin(l, &err);
@@ -90,6 +93,23 @@ cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
 enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 			       const char *id, int64_t version, int deleted,
 			       const cJSON *fields, struct huce_error *err);
+
+/*
+ * Put record id of kind back to the central's state after the central
+ * refused a change of it (PROTOCOL.md 2.1).  state (borrowed) is the
+ * central's {"kind","version","deleted","fields"}, or NULL / JSON null
+ * when the central has no such record.  The row becomes what a pull of
+ * the record makes on a laptop that never had it (a column the central
+ * has no value for takes its default; no quarantined value stays),
+ * except that fields of pending outbox entries keep their local values
+ * and a pending delete keeps the record deleted.  With no state (or a
+ * state of another kind: the id is another record's at the central) the
+ * row is removed.  A kind this build does not know is ignored.  Must be
+ * inside a transaction; HUCE_ESERVER for a malformed state.
+ */
+enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
+				 const char *id, const cJSON *state,
+				 struct huce_error *err);
 
 /*
  * A stub of a record this device wrote all of, pulled at version with

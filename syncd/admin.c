@@ -6,8 +6,8 @@
  * Devices (enrol, list, revoke), the merged household list in the same
  * shape as a laptop's `huce household list --json`, the conflicts and
  * their resolution, imports (a laptop's batch file carried on a USB
- * stick, or the office's own CSV household list) and the weekly report
- * (report.c).  Everything that changes records goes through merge.c, so
+ * stick, or the office's own CSV household list, import.c) and the
+ * weekly report (report.c).  Everything that changes records goes through merge.c, so
  * an office change is validated, versioned, logged in the history and
  * pulled by every laptop like any other; this file only parses
  * arguments, reads files and formats answers.  Every command leaves a
@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "central.h"
@@ -33,15 +32,12 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
-#include "huce_id.h"
-#include "huce_idnum.h"
-#include "huce_record.h"
+#include "huce_file.h"
 #include "huce_util.h"
+#include "import.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
-#define CSV_MAX_COLS	64
-#define CSV_MAX_CELL	4096
 
 static const char usage[] =
 "usage: huce-syncd admin --store S [--checklists DIR] COMMAND ...\n"
@@ -106,69 +102,6 @@ static void audit(struct admin *a, const char *action, const char *detail)
 
 	if (store_audit(a->store, a->actor, action, detail, &err))
 		fprintf(stderr, "huce-syncd admin: warning: audit log: %s\n", err.msg);
-}
-
-/* Read a whole file of at most max bytes into b (caller releases). */
-static enum huce_err read_file(const char *path, size_t max,
-			       struct huce_buf *b, struct huce_error *err)
-{
-	FILE *f = fopen(path, "rb");
-	char chunk[65536];
-	size_t n;
-	enum huce_err rc = HUCE_OK;
-
-	huce_buf_init(b, max);
-	if (!f)
-		return huce_fail(err, HUCE_ENOTFOUND, "cannot open '%s': %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		rc = huce_buf_add(b, chunk, n);
-		if (rc) {
-			rc = huce_fail(err, rc, rc == HUCE_ETOOBIG ?
-				       "'%s' is larger than %zu bytes" :
-				       "cannot read '%s': out of memory %zu", path, max);
-			break;
-		}
-	}
-	if (!rc && ferror(f))
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s'", path);
-	fclose(f);
-	if (rc)
-		huce_buf_release(b);
-	return rc;
-}
-
-/* Write text to path through a temporary file and a rename. */
-static enum huce_err write_file(const char *path, const char *text,
-				struct huce_error *err)
-{
-	struct huce_buf tmp = HUCE_BUF_INIT(4096);
-	size_t n = strlen(text);
-	enum huce_err rc;
-	FILE *f;
-
-	rc = huce_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (rc) {
-		huce_buf_release(&tmp);
-		return huce_fail(err, rc, "output path too long");
-	}
-	f = fopen(tmp.data, "wb");
-	if (!f) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (fwrite(text, 1, n, f) != n || fflush(f) || fsync(fileno(f))) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		fclose(f);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (fclose(f) || rename(tmp.data, path)) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.data);
-	}
-out:
-	huce_buf_release(&tmp);
-	return rc;
 }
 
 static void iso_or_null(cJSON *o, const char *key, int64_t secs)
@@ -705,7 +638,7 @@ static int import_batch(struct admin *a, const struct huce_buf *file,
 			ret = fail(HUCE_ENOMEM, NULL);
 			goto out;
 		}
-		rc = write_file(ack_out, text, &err);
+		rc = huce_file_write_atomic(ack_out, text, strlen(text), 0666, &err);
 		if (rc) {
 			ret = fail(rc, &err);
 			goto out;
@@ -719,602 +652,28 @@ out:
 	return ret;
 }
 
-/* --- import: the office's CSV household list -------------------------------- */
+/* --- import: the office's CSV household list (import.c) --------------------- */
 
-enum col {
-	C_VILLAGE, C_GROUP, C_HEAD, C_IDNUM, C_PHONE, C_CADRE, C_APPROACH,
-	C_BUILD, C_TYPE, C_TEAM, C_WEEK, C__COUNT
-};
-
-static const struct column {
-	const char *zh;
-	const char *aliases[4];	/* English names (any case) and variants */
-	int required;
-} columns[C__COUNT] = {
-	[C_VILLAGE] = { "村委会", { "village", "村委会名称" }, 1 },
-	[C_GROUP] = { "村民小组", { "group", "村小组" }, 1 },
-	[C_HEAD] = { "户主姓名", { "head", "户主" }, 1 },
-	[C_IDNUM] = { "身份证号", { "id_number", "id-number", "身份证号码" }, 0 },
-	[C_PHONE] = { "联系电话", { "phone", "电话" }, 0 },
-	[C_CADRE] = { "挂包干部", { "cadre" }, 1 },
-	[C_APPROACH] = { "改造方式", { "approach" }, 1 },
-	[C_BUILD] = { "建设方式", { "build" }, 1 },
-	[C_TYPE] = { "厕所类型", { "type" }, 1 },
-	[C_TEAM] = { "施工队", { "team" }, 0 },
-	[C_WEEK] = { "计划周", { "planned_week", "planned-week" }, 0 },
-};
-
-struct csv_row {
-	int line;
-	size_t n;
-	char **cell;
-};
-
-struct csv {
-	struct csv_row *rows;
-	size_t n, alloc;
-};
-
-static void csv_release(struct csv *c)
-{
-	for (size_t i = 0; i < c->n; i++) {
-		for (size_t j = 0; j < c->rows[i].n; j++)
-			free(c->rows[i].cell[j]);
-		free(c->rows[i].cell);
-	}
-	free(c->rows);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Trim blanks (ASCII and the ideographic space) at both ends, in place. */
-static void trim(char *s)
-{
-	size_t n = strlen(s), i = 0;
-
-	for (;;) {
-		if (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-			n--;
-		else if (n >= 3 && memcmp(s + n - 3, "\xe3\x80\x80", 3) == 0)
-			n -= 3;
-		else
-			break;
-	}
-	for (;;) {
-		if (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		else if (n - i >= 3 && memcmp(s + i, "\xe3\x80\x80", 3) == 0)
-			i += 3;
-		else
-			break;
-	}
-	memmove(s, s + i, n - i);
-	s[n - i] = '\0';
-}
-
-static enum huce_err csv_add_cell(struct csv_row *r, struct huce_buf *cell,
-				  struct huce_error *err)
-{
-	char **nv;
-	char *s;
-
-	if (r->n == CSV_MAX_COLS)
-		return huce_fail(err, HUCE_EINVAL, "line %d: more than %d columns",
-				 r->line, CSV_MAX_COLS);
-	nv = realloc(r->cell, (r->n + 1) * sizeof(*nv));
-	if (!nv)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	r->cell = nv;
-	s = huce_buf_detach(cell, NULL);
-	if (!s)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	trim(s);
-	r->cell[r->n++] = s;
-	huce_buf_init(cell, CSV_MAX_CELL);
-	return HUCE_OK;
-}
-
-/*
- * Parse RFC 4180 CSV: fields separated by commas, records by CRLF, LF
- * or CR; a quoted field may hold commas, line breaks and doubled quotes.
- * Blank lines are skipped.  Each row remembers the line it starts on.
- */
-static enum huce_err csv_parse(const char *p, size_t n, struct csv *out,
-			       struct huce_error *err)
-{
-	struct huce_buf cell = HUCE_BUF_INIT(CSV_MAX_CELL);
-	size_t i = 0;
-	int line = 1;
-	enum huce_err rc = HUCE_OK;
-
-	while (i < n && !rc) {
-		struct csv_row row = { line, 0, NULL };
-		int end = 0;
-
-		while (!end && !rc) {
-			if (i < n && p[i] == '"') {
-				int start = line;
-
-				i++;
-				for (;;) {
-					if (i >= n) {
-						rc = huce_fail(err, HUCE_EINVAL,
-							       "line %d: a quoted field is not closed",
-							       start);
-						break;
-					}
-					if (p[i] == '"') {
-						if (i + 1 < n && p[i + 1] == '"') {
-							rc = huce_buf_add(&cell, "\"", 1);
-							i += 2;
-							if (rc)
-								break;
-							continue;
-						}
-						i++;
-						break;
-					}
-					if (p[i] == '\n')
-						line++;
-					rc = huce_buf_add(&cell, &p[i], 1);
-					if (rc)
-						break;
-					i++;
-				}
-				if (!rc && i < n && p[i] != ',' && p[i] != '\n' && p[i] != '\r')
-					rc = huce_fail(err, HUCE_EINVAL,
-						       "line %d: text after a closing quote", line);
-			} else {
-				size_t j = i;
-
-				while (j < n && p[j] != ',' && p[j] != '\n' && p[j] != '\r')
-					j++;
-				rc = huce_buf_add(&cell, p + i, j - i);
-				i = j;
-			}
-			if (rc == HUCE_ETOOBIG)
-				rc = huce_fail(err, HUCE_EINVAL,
-					       "line %d: a field is longer than %d bytes",
-					       line, CSV_MAX_CELL);
-			else if (rc == HUCE_ENOMEM)
-				rc = huce_fail(err, rc, "out of memory");
-			if (rc)
-				break;
-			rc = csv_add_cell(&row, &cell, err);
-			if (rc)
-				break;
-			if (i < n && p[i] == ',') {
-				i++;
-				continue;
-			}
-			end = 1;
-			if (i < n && p[i] == '\r')
-				i++;
-			if (i < n && p[i] == '\n')
-				i++;
-			line++;
-		}
-		if (rc || (row.n == 1 && !row.cell[0][0])) {
-			for (size_t k = 0; k < row.n; k++)
-				free(row.cell[k]);
-			free(row.cell);
-			continue;
-		}
-		if (out->n == out->alloc) {
-			size_t na = out->alloc ? out->alloc * 2 : 64;
-			struct csv_row *nv = realloc(out->rows, na * sizeof(*nv));
-
-			if (!nv) {
-				for (size_t k = 0; k < row.n; k++)
-					free(row.cell[k]);
-				free(row.cell);
-				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-				break;
-			}
-			out->rows = nv;
-			out->alloc = na;
-		}
-		out->rows[out->n++] = row;
-	}
-	huce_buf_release(&cell);
-	return rc;
-}
-
-/* One validated row of the household list. */
-struct hh_in {
-	int line;
-	const char *cell[C__COUNT];	/* borrowed from the csv; "" when absent */
-	const char *approach, *build, *type;	/* codes */
-	char masked[HUCE_IDNUM_LEN + 1];
-	char hash[65];
-};
-
-struct csv_import {
-	struct admin *a;
-	int col[C__COUNT];		/* index of each column, -1 when absent */
-	const char *header[C__COUNT];	/* the header text used */
-	unsigned char key[64];
-	int keylen;
-	char *town;
-	int villages, groups, cadres, teams, households, present;
-};
-
-static int match_header(const char *h)
-{
-	for (int c = 0; c < C__COUNT; c++) {
-		if (strcmp(h, columns[c].zh) == 0)
-			return c;
-		for (int k = 0; k < 4 && columns[c].aliases[k]; k++)
-			if (strcasecmp(h, columns[c].aliases[k]) == 0)
-				return c;
-	}
-	return -1;
-}
-
-static enum huce_err map_header(struct csv_import *x, const struct csv_row *r,
-				struct huce_error *err)
-{
-	for (int c = 0; c < C__COUNT; c++)
-		x->col[c] = -1;
-	for (size_t i = 0; i < r->n; i++) {
-		int c = match_header(r->cell[i]);
-
-		if (c < 0) {
-			if (r->cell[i][0])
-				fprintf(stderr, "huce-syncd admin: note: ignoring "
-					"column '%s'\n", r->cell[i]);
-			continue;
-		}
-		if (x->col[c] >= 0)
-			return huce_fail(err, HUCE_EINVAL,
-					 "line %d: column %s is given twice",
-					 r->line, columns[c].zh);
-		x->col[c] = (int)i;
-		x->header[c] = r->cell[i];
-	}
-	for (int c = 0; c < C__COUNT; c++)
-		if (columns[c].required && x->col[c] < 0)
-			return huce_fail(err, HUCE_EINVAL,
-					 "line %d: missing column %s (%s)", r->line,
-					 columns[c].zh, columns[c].aliases[0]);
-	return HUCE_OK;
-}
-
-#define ROW_FAIL(x, in, c, fmt, ...) \
-	huce_fail(err, HUCE_EINVAL, "line %d, column %s: " fmt, (in)->line, \
-		  (x)->header[c] ? (x)->header[c] : columns[c].zh, __VA_ARGS__)
-
-/* Check one row and turn its values into codes.  Nothing is stored. */
-static enum huce_err check_row(struct csv_import *x, const struct csv_row *r,
-			       struct hh_in *in, struct huce_error *err)
-{
-	static const int text_cols[] = { C_VILLAGE, C_GROUP, C_HEAD, C_CADRE, C_TEAM };
-	struct huce_error e = { 0 };
-	int y, w;
-
-	memset(in, 0, sizeof(*in));
-	in->line = r->line;
-	for (int c = 0; c < C__COUNT; c++) {
-		int i = x->col[c];
-
-		in->cell[c] = i >= 0 && (size_t)i < r->n ? r->cell[i] : "";
-		if (columns[c].required && c != C_CADRE && !in->cell[c][0])
-			return ROW_FAIL(x, in, c, "%s", "is empty");
-	}
-	for (size_t k = 0; k < sizeof(text_cols) / sizeof(text_cols[0]); k++) {
-		int c = text_cols[k];
-
-		if (in->cell[c][0] &&
-		    huce_text_check(in->cell[c], "name", 128, 0, &e))
-			return ROW_FAIL(x, in, c, "%s", e.msg);
-	}
-	in->approach = huce_approach_code(in->cell[C_APPROACH]);
-	if (!in->approach)
-		return ROW_FAIL(x, in, C_APPROACH,
-				"'%s' is not 原有沼气池改造 (biogas-retrofit) or "
-				"整厕新建 (new-build)", in->cell[C_APPROACH]);
-	in->build = huce_build_code(in->cell[C_BUILD]);
-	if (!in->build)
-		return ROW_FAIL(x, in, C_BUILD, "'%s' is not 自建 (self) or 统建 (contracted)",
-				in->cell[C_BUILD]);
-	in->type = huce_toilet_type_label(in->cell[C_TYPE]) ? in->cell[C_TYPE] :
-		huce_toilet_type_from_label(in->cell[C_TYPE]);
-	if (!in->type)
-		return ROW_FAIL(x, in, C_TYPE,
-				"'%s' is not a toilet type (三格化粪池式, 双瓮漏斗式, "
-				"三联通沼气池式, 粪尿分集式, 双坑交替式, 完整下水道水冲式)",
-				in->cell[C_TYPE]);
-	if (in->cell[C_TEAM][0] && strcmp(in->build, "contracted") != 0)
-		return ROW_FAIL(x, in, C_TEAM, "%s",
-				"a self-built toilet (自建) has no construction team");
-	if (in->cell[C_IDNUM][0]) {
-		if (huce_idnum_check(in->cell[C_IDNUM], &e))
-			return ROW_FAIL(x, in, C_IDNUM, "%s", e.msg);
-		huce_idnum_mask(in->cell[C_IDNUM], in->masked);
-		if (x->keylen <= 0 ||
-		    huce_idnum_hash(in->cell[C_IDNUM], x->key, (size_t)x->keylen,
-				    in->hash) != HUCE_OK)
-			return huce_fail(err, HUCE_EDB, "the store has no usable town key");
-	}
-	if (in->cell[C_PHONE][0] &&
-	    huce_text_check(in->cell[C_PHONE], "phone", 32, 0, &e))
-		return ROW_FAIL(x, in, C_PHONE, "%s", e.msg);
-	if (in->cell[C_WEEK][0] && huce_parse_week(in->cell[C_WEEK], &y, &w))
-		return ROW_FAIL(x, in, C_WEEK, "'%s' is not an ISO week like 2026-W48",
-				in->cell[C_WEEK]);
-	return HUCE_OK;
-}
-
-/* Make the named record kind/id with fields unless it is there. */
-static enum huce_err ensure_named(struct csv_import *x, const char *kind,
-				  const char *id, cJSON *fields, int *made,
-				  struct huce_error *err)
-{
-	struct store_record r;
-	struct huce_error gerr = { 0 };
-	enum huce_err rc;
-
-	rc = store_record_get(x->a->store, id, &r, &gerr);
-	if (rc == HUCE_OK && !r.deleted)
-		return HUCE_OK;
-	if (rc && rc != HUCE_ENOTFOUND)
-		return huce_fail(err, rc, "%s", gerr.msg);
-	rc = central_office_put(&x->a->central, kind, id, fields, rc != HUCE_OK, err);
-	if (!rc)
-		(*made)++;
-	return rc;
-}
-
-struct present_scan {
-	const char *norm;
-	const char *hash;	/* "" when none */
-	int found;
-};
-
-static enum huce_err present_visit(void *arg, const struct store_record *r,
-				   const cJSON *fields)
-{
-	struct present_scan *p = arg;
-	const char *head = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "head"));
-	const char *h = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "id_hash"));
-	char *norm;
-
-	if (strcmp(r->kind, "household") != 0 || !head)
-		return HUCE_OK;
-	if (h && p->hash[0] && strcmp(h, p->hash) != 0)
-		return HUCE_OK;	/* namesakes with different ID numbers */
-	norm = huce_name_normalize(head);
-	if (!norm)
-		return HUCE_ENOMEM;
-	if (strcmp(norm, p->norm) == 0)
-		p->found = 1;
-	free(norm);
-	return HUCE_OK;
-}
-
-static enum huce_err hash_visit(void *arg, const struct store_record *r,
-				const cJSON *fields)
-{
-	struct present_scan *p = arg;
-
-	(void)fields;
-	if (strcmp(r->kind, "household") == 0)
-		p->found = 1;
-	return HUCE_OK;
-}
-
-static cJSON *obj_with_name(const char *name)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o && !cJSON_AddStringToObject(o, "name", name)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* Store one checked row (inside the import's transaction). */
-static enum huce_err import_row(struct csv_import *x, const struct hh_in *in,
-				struct huce_error *err)
-{
-	struct store *s = x->a->store;
-	char vid[HUCE_ID_STRLEN + 1], gid[HUCE_ID_STRLEN + 1];
-	char cid[HUCE_ID_STRLEN + 1], tid[HUCE_ID_STRLEN + 1];
-	char hid[HUCE_ID_STRLEN + 1], q[HUCE_ID_STRLEN + 3];
-	struct present_scan ps = { NULL, in->hash, 0 };
-	struct huce_error e = { 0 };
-	cJSON *f = NULL;
-	enum huce_err rc;
-
-	huce_id_named("village", NULL, in->cell[C_VILLAGE], vid);
-	huce_id_named("group", vid, in->cell[C_GROUP], gid);
-	f = obj_with_name(in->cell[C_VILLAGE]);
-	if (f && x->town)
-		cJSON_AddStringToObject(f, "town", x->town);
-	rc = f ? ensure_named(x, "village", vid, f, &x->villages, err) : HUCE_ENOMEM;
-	cJSON_Delete(f);
-	f = rc ? NULL : obj_with_name(in->cell[C_GROUP]);
-	if (f)
-		cJSON_AddStringToObject(f, "village_id", vid);
-	if (!rc)
-		rc = f ? ensure_named(x, "group", gid, f, &x->groups, err) : HUCE_ENOMEM;
-	cJSON_Delete(f);
-	f = NULL;
-	if (!rc && in->cell[C_CADRE][0]) {
-		huce_id_named("cadre", NULL, in->cell[C_CADRE], cid);
-		f = obj_with_name(in->cell[C_CADRE]);
-		if (f)
-			cJSON_AddStringToObject(f, "role", "liaison");
-		rc = f ? ensure_named(x, "cadre", cid, f, &x->cadres, err) : HUCE_ENOMEM;
-		cJSON_Delete(f);
-		f = NULL;
-	}
-	if (!rc && in->cell[C_TEAM][0]) {
-		huce_id_named("team", NULL, in->cell[C_TEAM], tid);
-		f = obj_with_name(in->cell[C_TEAM]);
-		rc = f ? ensure_named(x, "team", tid, f, &x->teams, err) : HUCE_ENOMEM;
-		cJSON_Delete(f);
-		f = NULL;
-	}
-	if (rc)
-		goto out;
-
-	/* Already there (an earlier import, or a laptop's record)? */
-	ps.norm = huce_name_normalize(in->cell[C_HEAD]);
-	if (!ps.norm) {
-		rc = HUCE_ENOMEM;
-		goto out;
-	}
-	snprintf(q, sizeof(q), "\"%s\"", gid);
-	rc = store_by_field(s, "group_id", q, NULL, present_visit, &ps, &e);
-	if (!rc && !ps.found && in->hash[0]) {
-		char hq[70];
-
-		snprintf(hq, sizeof(hq), "\"%s\"", in->hash);
-		rc = store_by_field(s, "id_hash", hq, NULL, hash_visit, &ps, &e);
-	}
-	if (rc) {
-		rc = huce_fail(err, rc, "%s", rc == HUCE_ENOMEM ? "out of memory" : e.msg);
-		goto out;
-	}
-	if (ps.found) {
-		x->present++;
-		goto out;
-	}
-	rc = huce_id_v7(store_hlc_tick(s), hid);
-	if (rc) {
-		rc = huce_fail(err, rc, "cannot make a household id");
-		goto out;
-	}
-	f = cJSON_CreateObject();
-	if (!f) {
-		rc = HUCE_ENOMEM;
-		goto out;
-	}
-	cJSON_AddStringToObject(f, "village_id", vid);
-	cJSON_AddStringToObject(f, "group_id", gid);
-	cJSON_AddStringToObject(f, "head", in->cell[C_HEAD]);
-	if (in->masked[0])
-		cJSON_AddStringToObject(f, "id_masked", in->masked);
-	if (in->hash[0])
-		cJSON_AddStringToObject(f, "id_hash", in->hash);
-	if (in->cell[C_PHONE][0])
-		cJSON_AddStringToObject(f, "phone", in->cell[C_PHONE]);
-	cJSON_AddStringToObject(f, "approach", in->approach);
-	cJSON_AddStringToObject(f, "build", in->build);
-	cJSON_AddStringToObject(f, "type", in->type);
-	if (in->cell[C_TEAM][0])
-		cJSON_AddStringToObject(f, "team_id", tid);
-	if (in->cell[C_CADRE][0])
-		cJSON_AddStringToObject(f, "cadre_id", cid);
-	if (in->cell[C_WEEK][0])
-		cJSON_AddStringToObject(f, "planned_week", in->cell[C_WEEK]);
-	rc = central_office_put(&x->a->central, "household", hid, f, 1, &e);
-	if (rc) {
-		int c = rc == HUCE_EGATE ? C_TEAM : C_HEAD;
-
-		if (rc == HUCE_EGATE || rc == HUCE_EINVAL)
-			rc = huce_fail(err, rc, "line %d, column %s: %s", in->line,
-				       x->header[c] ? x->header[c] : columns[c].zh,
-				       e.msg);
-		else
-			rc = huce_fail(err, rc, "line %d: %s", in->line, e.msg);
-		goto out;
-	}
-	x->households++;
-out:
-	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
-	free((char *)ps.norm);
-	cJSON_Delete(f);
-	return rc;
-}
-
-static int import_csv(struct admin *a, struct huce_buf *file)
+static int import_list(struct admin *a, const struct huce_buf *file)
 {
 	struct huce_error err = { 0 };
-	struct csv_import x;
-	struct csv csv = { 0 };
-	struct hh_in *rows = NULL;
-	const char *p = file->data;
-	size_t n = file->len;
-	char *keyhex = NULL, detail[160];
+	struct import_result res;
+	const cJSON *col;
 	enum huce_err rc;
-	int ret = 0;
 
-	memset(&x, 0, sizeof(x));
-	x.a = a;
-	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		n -= 3;
-	}
-	if (memchr(p, '\0', n) || !huce_utf8_valid(p, n)) {
-		huce_fail(&err, HUCE_EINVAL, "the household list is not UTF-8 text "
-			  "(save it as \"CSV UTF-8\")");
-		return fail(HUCE_EINVAL, &err);
-	}
-	rc = csv_parse(p, n, &csv, &err);
+	rc = import_csv(&a->central, a->actor, file->data, file->len, &res, &err);
+	cJSON_ArrayForEach(col, res.ignored)
+		fprintf(stderr, "huce-syncd admin: note: ignoring column '%s'\n",
+			cJSON_GetStringValue(col));
 	if (rc) {
-		ret = fail(rc, &err);
-		goto out;
-	}
-	if (!csv.n) {
-		huce_fail(&err, HUCE_EINVAL, "the household list is empty");
-		ret = fail(HUCE_EINVAL, &err);
-		goto out;
-	}
-	rc = map_header(&x, &csv.rows[0], &err);
-	if (rc) {
-		ret = fail(rc, &err);
-		goto out;
-	}
-	keyhex = store_meta_get(a->store, "town_key");
-	x.keylen = keyhex ? huce_hex_decode(keyhex, x.key, sizeof(x.key)) : -1;
-	x.town = store_meta_get(a->store, "town");
-	rows = calloc(csv.n, sizeof(*rows));
-	if (!rows) {
-		ret = fail(HUCE_ENOMEM, NULL);
-		goto out;
-	}
-	/* Every row is checked before anything is written. */
-	for (size_t i = 1; i < csv.n; i++) {
-		rc = check_row(&x, &csv.rows[i], &rows[i], &err);
-		if (rc) {
-			ret = fail(rc, &err);
-			goto out;
-		}
-	}
-	rc = store_begin(a->store, 1, &err);
-	if (rc) {
-		ret = fail(rc, &err);
-		goto out;
-	}
-	for (size_t i = 1; i < csv.n && !rc; i++)
-		rc = import_row(&x, &rows[i], &err);
-	if (!rc) {
-		snprintf(detail, sizeof(detail),
-			 "csv: %d households, %d present, %d villages, %d groups, "
-			 "%d cadres, %d teams", x.households, x.present, x.villages,
-			 x.groups, x.cadres, x.teams);
-		rc = store_audit(a->store, a->actor, "import", detail, &err);
-	}
-	if (!rc)
-		rc = store_commit(a->store, &err);
-	else
-		store_rollback(a->store);
-	if (rc) {
-		ret = fail(rc, &err);
-		goto out;
+		import_result_release(&res);
+		return fail(rc, &err);
 	}
 	printf("imported %d households (%d already present); created %d villages, "
-	       "%d groups, %d cadres, %d teams\n", x.households, x.present,
-	       x.villages, x.groups, x.cadres, x.teams);
-out:
-	free(rows);
-	free(keyhex);
-	free(x.town);
-	csv_release(&csv);
-	return ret;
+	       "%d groups, %d cadres, %d teams\n", res.households, res.present,
+	       res.villages, res.groups, res.cadres, res.teams);
+	import_result_release(&res);
+	return 0;
 }
 
 static int import(struct admin *a, int argc, char **argv)
@@ -1337,7 +696,7 @@ static int import(struct admin *a, int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("expected import FILE [--ack-out F]");
-	rc = read_file(path, FILE_MAX, &file, &err);
+	rc = huce_file_read(path, FILE_MAX, &file, &err);
 	if (rc)
 		return fail(rc, &err);
 	if (file.len >= 4 && memcmp(file.data, HUCE_BATCH_MAGIC, 4) == 0)
@@ -1345,7 +704,7 @@ static int import(struct admin *a, int argc, char **argv)
 	else if (ack)
 		ret = usage_error("--ack-out is for batch files; '%s' is not one", path);
 	else
-		ret = import_csv(a, &file);
+		ret = import_list(a, &file);
 	huce_buf_release(&file);
 	return ret;
 }

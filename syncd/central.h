@@ -13,8 +13,11 @@
  *   apply result   {"device":"laptop-1","acked":12,"hwm":12,
  *                   "acked_hlc":"<16 hex>" (HLC of the entry at acked;
  *                   absent when unknown),"applied":10,
- *                   "skipped":1,"rejected":[{"seq":7,"error":"invalid",
- *                   "message":"..."}],"version":345}
+ *                   "skipped":1,"rejected":[{"seq":7,"id":"<uuid>",
+ *                   "error":"invalid","message":"...","state":
+ *                   {"kind":"household","version":340,"deleted":false,
+ *                   "fields":{...}} or null, on the first rejected
+ *                   entry of each record only}],"version":345}
  *   changes page   {"changes":[{"version":9,"id":"..","kind":"..",
  *                   "deleted":false,"fields":{...}}],"next":9,
  *                   "more":true,"head":345}

@@ -17,7 +17,9 @@
  *   - a request is refused on its headers whenever possible: route,
  *     token, rate, media type and declared length are all checked before
  *     a byte of body is read, and a refusal at that point makes
- *     libmicrohttpd close the connection instead of reading the body;
+ *     libmicrohttpd close the connection instead of reading the body
+ *     (closing lingering, conn_guard.h, so that a client still sending
+ *     reads the answer instead of a reset);
  *   - a body is collected into a buffer with a hard maximum, and the
  *     bytes of all bodies in flight count against one budget, so a crowd
  *     of large uploads cannot exhaust memory;
@@ -65,6 +67,7 @@
 #include "huce_checklist.h"
 #include "huce_crypto.h"
 #include "huce_err.h"
+#include "huce_file.h"
 #include "huce_log.h"
 #include "huce_util.h"
 #include "store.h"
@@ -500,6 +503,20 @@ static const char oom_body[] =
  * encoding sets Content-Encoding; both may be NULL.  Falls back to a
  * static 500 when memory runs out.
  */
+/*
+ * Every answer carries the central's clock (Unix seconds), so that a
+ * laptop can tell its own is wrong (docs/PROTOCOL.md 2.5).  MHD's Date
+ * header says the same to the second, but a proxy in front may replace
+ * it with its own.
+ */
+static enum MHD_Result add_time(struct MHD_Response *resp)
+{
+	char now[24];
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return MHD_add_response_header(resp, HUCE_TIME_HEADER, now);
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *conn,
 				 struct request *req, unsigned status,
 				 char *text, size_t len, const char *encoding,
@@ -517,6 +534,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn,
 	}
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				    "application/json") != MHD_YES ||
+	    add_time(resp) != MHD_YES ||
 	    (encoding && MHD_add_response_header(
 			resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
 			encoding) != MHD_YES) ||
@@ -548,6 +566,7 @@ fallback:
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/json");
+	add_time(resp);
 	ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {
@@ -618,6 +637,23 @@ static enum MHD_Result do_health(struct MHD_Connection *conn,
 	return send_json(conn, req, MHD_HTTP_OK, obj, NULL, NULL);
 }
 
+/* An install id (X-Huce-Install): 1..64 of [A-Za-z0-9-]. */
+static int install_id_valid(const char *v)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' && v[n] <= 'Z') ||
+		      (v[n] >= '0' && v[n] <= '9') || v[n] == '-'))
+			return 0;
+	return n >= 1 && n <= STORE_INSTALL_ID_MAX;
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn,
+				    struct request *req, const char *why);
+
 static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 				 struct request *req)
 {
@@ -627,15 +663,43 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	enum huce_err rc;
 	enum MHD_Result ret;
 
-	/* Audit first: the town key is only revealed once it is recorded. */
+	const char *install = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  HUCE_INSTALL_HEADER);
+
+	if (!install_id_valid(install))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "enrolment needs the laptop's install id in "
+				  HUCE_INSTALL_HEADER " (1 to 64 letters, digits "
+				  "or '-'): update huce on this laptop", NULL,
+				  NULL, NULL);
+	/*
+	 * A token enrolls one laptop: the first enrolment keeps the
+	 * laptop's install id, the same laptop may enrol again (a lost
+	 * answer, another central), another one is refused.  Then audit:
+	 * the town key is only revealed once it is recorded.
+	 */
 	pthread_mutex_lock(&s->lock);
-	rc = store_audit(s->central.store, req->device, "enroll",
-			 "town key sent over http", &err);
+	rc = store_device_enroll(s->central.store, req->device, install, &err);
+	if (rc == HUCE_EFORBIDDEN)
+		store_audit(s->central.store, req->device, "enroll-refused",
+			    "the token has enrolled another laptop", NULL);
+	if (rc == HUCE_OK)
+		rc = store_audit(s->central.store, req->device, "enroll",
+				 "town key sent over http", &err);
 	if (rc == HUCE_OK) {
 		key = store_meta_get(s->central.store, "town_key");
 		town = store_meta_get(s->central.store, "town");
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == HUCE_EFORBIDDEN) {
+		note_add(req, " enrolled=other");
+		return send_error(conn, req, MHD_HTTP_CONFLICT, "already_enrolled",
+				  "this token has already enrolled a laptop; ask "
+				  "the town office for a token of your own", NULL,
+				  NULL, NULL);
+	}
+	if (rc == HUCE_ENOTFOUND)
+		return unauthorized(conn, req, "revoked");
 	if (rc != HUCE_OK) {
 		huce_err_log("enroll of %s: cannot write the audit log: %s",
 			     req->device, err.msg);
@@ -671,29 +735,73 @@ out:
 	return ret;
 }
 
+/*
+ * The query of GET /v1/changes, read as strictly as a body: after, limit
+ * and own, each at most once ("after" with no '=' counts, as an empty
+ * value); any other name is refused, so that a misspelt parameter is a
+ * 400 and never a silent page 0.  Values are checked by do_changes().
+ */
+struct changes_query {
+	const char *after, *limit, *own;	/* borrowed from MHD */
+	char bad[160];				/* why refused; "" if not */
+};
+
+static enum MHD_Result changes_arg(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct changes_query *q = cls;
+	const char **slot = NULL;
+	char name[41];
+
+	(void)kind;
+	if (strcmp(key, "after") == 0)
+		slot = &q->after;
+	else if (strcmp(key, "limit") == 0)
+		slot = &q->limit;
+	else if (strcmp(key, "own") == 0)
+		slot = &q->own;
+	log_copy(name, sizeof(name), key);
+	if (!slot)
+		snprintf(q->bad, sizeof(q->bad), "unknown query parameter "
+			 "'%s': /v1/changes takes after, limit and own", name);
+	else if (*slot)
+		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' is "
+			 "given twice", name);
+	else
+		*slot = value ? value : "";
+	return q->bad[0] ? MHD_NO : MHD_YES;
+}
+
 static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 				  struct request *req)
 {
-	const char *a = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "after");
-	const char *l = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "limit");
+	struct changes_query q = { 0 };
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *o = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "own");
-	/*
-	 * own=stub: the device's own records as stubs.  The device is the
-	 * token's, never a name from the query.  Any other value is ignored
-	 * (full records), as a central that predates the parameter does.
-	 */
-	const char *own = o && strcmp(o, "stub") == 0 ? req->device : NULL;
+	const char *a, *l, *own;
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
 	char *json = NULL;
 	size_t len = 0;
 	enum huce_err rc;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, changes_arg, &q);
+	if (q.bad[0])
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  q.bad, NULL, NULL, NULL);
+	a = q.after;
+	l = q.limit;
+	/*
+	 * own=stub: the device's own records as stubs.  The device is the
+	 * token's, never a name from the query.  A central that predates
+	 * the parameter ignores it (full records); this one takes only
+	 * "stub".
+	 */
+	if (q.own && strcmp(q.own, "stub") != 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "own must be stub", NULL, NULL, NULL);
+	own = q.own ? req->device : NULL;
 
 	if (a && parse_u64_range(a, 0, INT64_MAX, &after))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
@@ -793,28 +901,10 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	cJSON_Delete(result);
 	if (!err.msg[0])
 		snprintf(err.msg, sizeof(err.msg), "%s", huce_err_text(rc));
+	/* The status and wire code come from HUCE_ERR_MAP (huce_err.h). */
+	status = huce_err_http(rc);
+	code = huce_err_wire(rc);
 	switch (rc) {
-	case HUCE_EINVAL:
-	case HUCE_EENCODING:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "malformed";
-		break;
-	case HUCE_ECHECKSUM:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "checksum";
-		break;
-	case HUCE_EVERSION:
-		status = MHD_HTTP_BAD_REQUEST;
-		code = "version";
-		break;
-	case HUCE_ETOOBIG:
-		status = MHD_HTTP_CONTENT_TOO_LARGE;
-		code = "too_large";
-		break;
-	case HUCE_EFORBIDDEN:
-		status = MHD_HTTP_FORBIDDEN;
-		code = "wrong_device";
-		break;
 	case HUCE_EGAP:
 		note_add(req, " expected=%" PRIu64, expected);
 		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
@@ -825,6 +915,9 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 				  "busy", "the central is busy, try again",
 				  NULL, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	default:
+		break;
+	}
+	if (status < 400 || status >= 500 || !code) {
 		/* The detail may name tables and paths: log it, do not send it. */
 		huce_err_log("batch from %s: %s: %s", req->device,
 			     huce_err_name(rc), err.msg);
@@ -923,7 +1016,7 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 	 * (rare, and it delays only the refused request).  An unknown token
 	 * never takes the writer, so garbage tokens cannot queue on it.
 	 */
-	if (rc == HUCE_EAUTH && strcmp(err.msg, STORE_TOKEN_REVOKED) == 0) {
+	if (rc == HUCE_EREVOKED) {
 		pthread_mutex_lock(&s->lock);
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
@@ -931,7 +1024,8 @@ static int authenticate(struct server *s, struct MHD_Connection *conn,
 		store_device_touch(s->central.store, hex, NULL);
 		pthread_mutex_unlock(&s->lock);
 	}
-	if (rc == HUCE_EAUTH || (rc == HUCE_OK && !req->device)) {
+	if (rc == HUCE_EAUTH || rc == HUCE_EREVOKED ||
+	    (rc == HUCE_OK && !req->device)) {
 		*ret = unauthorized(conn, req, "unknown");
 		return -1;
 	}
@@ -1166,6 +1260,17 @@ static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
+/* Whether the request declares a body (a length above 0, or chunks). */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (clen && strcmp(clen, "0") != 0) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -1173,6 +1278,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 {
 	struct server *s = cls;
 	struct request *req = *con_cls;
+	enum MHD_Result ret;
 	size_t n;
 
 	(void)version;
@@ -1185,11 +1291,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		huce_buf_init(&req->body, s->max_body);
 		log_copy(req->method, sizeof(req->method), method);
 		log_copy(req->path, sizeof(req->path), url);
+		/* A new request: nothing of an earlier one is owed. */
+		conn_guard_linger(conn, 0);
 		if (!url || !method)
-			return send_error(conn, req, MHD_HTTP_BAD_REQUEST,
-					  "malformed", "bad request line",
-					  NULL, NULL, NULL);
-		return begin_request(s, conn, req, url, method);
+			ret = send_error(conn, req, MHD_HTTP_BAD_REQUEST,
+					 "malformed", "bad request line",
+					 NULL, NULL, NULL);
+		else
+			ret = begin_request(s, conn, req, url, method);
+		/*
+		 * Answered on its headers while a body is on its way: the
+		 * connection lingers when it closes, so that a client still
+		 * sending reads the answer instead of a reset.
+		 */
+		if (req->status && has_body(conn))
+			conn_guard_linger(conn, 1);
+		return ret;
 	}
 	n = *upload_size;
 	*upload_size = 0;
@@ -1580,60 +1697,18 @@ static int bound_port(int fd)
 	return -1;
 }
 
-/* Write "PORT\n" to path through a temporary file and rename(2). */
-static int write_port_file(const char *path, int port)
-{
-	char tmp[4096], line[16];
-	int fd, n, ret = -1;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	n = snprintf(line, sizeof(line), "%d\n", port);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write(fd, line, (size_t)n) == n && fsync(fd) == 0)
-		ret = 0;
-	if (close(fd) && ret == 0)
-		ret = -1;
-	if (ret == 0 && rename(tmp, path))
-		ret = -1;
-	if (ret) {
-		int saved = errno;
-
-		unlink(tmp);
-		errno = saved;
-	}
-	return ret;
-}
-
 /* Read a whole small file (PEM) as a NUL-terminated string; malloc'd. */
 static char *read_small_file(const char *path)
 {
-	struct huce_buf b = HUCE_BUF_INIT(TLS_FILE_MAX);
-	char chunk[4096];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-	int bad = 0;
+	struct huce_error err = { 0 };
+	struct huce_buf b;
+	enum huce_err rc = huce_file_read(path, TLS_FILE_MAX, &b, &err);
 
-	if (!f) {
-		fprintf(stderr, "huce-syncd central: cannot open '%s': %s\n",
-			path, strerror(errno));
+	if (rc == HUCE_ENOTFOUND) {
+		fprintf(stderr, "huce-syncd central: %s\n", err.msg);
 		return NULL;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (huce_buf_add(&b, chunk, n) != HUCE_OK) {
-			bad = 1;
-			break;
-		}
-	}
-	if (ferror(f))
-		bad = 1;
-	fclose(f);
-	if (bad || b.len == 0 || memchr(b.data, '\0', b.len)) {
+	if (rc || b.len == 0 || memchr(b.data, '\0', b.len)) {
 		fprintf(stderr, "huce-syncd central: '%s' is not a PEM file "
 			"(empty, unreadable or over %zu bytes)\n", path,
 			TLS_FILE_MAX);
@@ -1834,10 +1909,16 @@ int central_main(int argc, char **argv)
 	}
 	/* MHD owns the listening socket now and closes it when stopped. */
 	fd = -1;
-	if (o.port_file && write_port_file(o.port_file, port)) {
-		fprintf(stderr, "huce-syncd central: cannot write '%s': %s\n",
-			o.port_file, strerror(errno));
-		goto out;
+	if (o.port_file) {
+		struct huce_error ferr = { 0 };
+		char line[16];
+		int n = snprintf(line, sizeof(line), "%d\n", port);
+
+		if (huce_file_write_atomic(o.port_file, line, (size_t)n, 0644,
+					   &ferr)) {
+			fprintf(stderr, "huce-syncd central: %s\n", ferr.msg);
+			goto out;
+		}
 	}
 	huce_info("central %s listening on %s (port %d, %s, %u threads)",
 		  HUCE_VERSION, o.listen, port, cert ? "https" : "http",
@@ -1857,11 +1938,18 @@ out:
 	if (guard) {
 		unsigned long slow_headers, slow_bodies;
 
+		unsigned long lingered, cut, refused;
+
 		conn_guard_counts(guard, &slow_headers, &slow_bodies);
 		if (slow_headers || slow_bodies)
 			huce_info("slow connections closed: %lu for their "
 				  "headers, %lu for their body", slow_headers,
 				  slow_bodies);
+		conn_guard_linger_counts(guard, &lingered, &cut, &refused);
+		if (lingered || refused)
+			huce_info("refused requests answered before their body: "
+				  "%lu lingering closes (%lu cut at a bound), %lu "
+				  "closed at once", lingered, cut, refused);
 		conn_guard_free(guard);
 	}
 	if (fd >= 0)

@@ -77,16 +77,22 @@ static enum huce_err refuse(struct verdict *vd, const char *code,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Mark the entry rejected; returns HUCE_OK so callers can `goto out`. */
+/*
+ * Mark the entry rejected; returns HUCE_OK so callers can `goto out`.
+ * The message goes through huce_vfail, so a name cut to fit is still
+ * valid UTF-8 in the answer.
+ */
 static enum huce_err refuse(struct verdict *vd, const char *code,
 			    const char *fmt, ...)
 {
+	struct huce_error e = { 0 };
 	va_list ap;
 
 	vd->code = code;
 	va_start(ap, fmt);
-	vsnprintf(vd->msg, sizeof(vd->msg), fmt, ap);
+	huce_vfail(&e, HUCE_EINVAL, fmt, ap);
 	va_end(ap);
+	memcpy(vd->msg, e.msg, sizeof(vd->msg));
 	return HUCE_OK;
 }
 
@@ -141,25 +147,6 @@ static void quote_id(char *out, size_t n, const char *id)
 static const char *str_field(const cJSON *o, const char *name)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
-}
-
-/* The parsed values of a field set, as one object.  NULL on OOM. */
-static cJSON *fieldset_json(const struct store_fieldset *fs)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	for (size_t i = 0; o && i < fs->n; i++) {
-		cJSON *v = cJSON_Parse(fs->v[i].value);
-
-		if (!v)
-			v = cJSON_CreateNull();
-		if (!v) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_AddItemToObject(o, fs->v[i].name, v);
-	}
-	return o;
 }
 
 static int has_null_member(const cJSON *o)
@@ -559,6 +546,74 @@ out:
 
 /* --- checks ------------------------------------------------------------------ */
 
+#define LABEL_MAX 400	/* a record's name in a refusal message */
+
+/*
+ * The string field name of record id at the central into out ("" when
+ * absent or not a string).  For refusal messages only: a failure to
+ * read leaves out empty.
+ */
+static void field_text(struct central *c, const char *id, const char *name,
+		       char *out, size_t n)
+{
+	struct huce_error gerr = { 0 };
+	char *v = NULL;
+	cJSON *j;
+
+	out[0] = '\0';
+	if (!id || store_field_get(c->store, id, name, &v, &gerr) != HUCE_OK) {
+		free(v);
+		return;
+	}
+	j = cJSON_Parse(v);
+	free(v);
+	if (cJSON_IsString(j))
+		copy_str(out, n, j->valuestring);
+	cJSON_Delete(j);
+}
+
+/* Field name from fields (may be NULL) if it is there, else the store's. */
+static void state_text(struct central *c, const char *id, const cJSON *fields,
+		       const char *name, char *out, size_t n)
+{
+	const char *s = str_field(fields, name);
+
+	if (s)
+		copy_str(out, n, s);
+	else
+		field_text(c, id, name, out, n);
+}
+
+/*
+ * What a cadre calls a record in a refusal: a household by its head,
+ * village and group ("刀建华 (阿猛村 一组)"), another record by its
+ * name, and by its id only when the central knows no name for it.
+ * fields (may be NULL) is the record's state after the change, read
+ * before the store: a household being registered is not stored yet.
+ */
+static void record_label(struct central *c, const char *id,
+			 const cJSON *fields, char *out, size_t n)
+{
+	char head[STORE_NAME_MAX + 1], ref[HUCE_ID_STRLEN + 1];
+	char village[STORE_NAME_MAX + 1], group[STORE_NAME_MAX + 1];
+
+	state_text(c, id, fields, "head", head, sizeof(head));
+	if (!head[0]) {
+		state_text(c, id, fields, "name", head, sizeof(head));
+		copy_str(out, n, head[0] ? head : id);
+		return;
+	}
+	state_text(c, id, fields, "village_id", ref, sizeof(ref));
+	field_text(c, ref[0] ? ref : NULL, "name", village, sizeof(village));
+	state_text(c, id, fields, "group_id", ref, sizeof(ref));
+	field_text(c, ref[0] ? ref : NULL, "name", group, sizeof(group));
+	if (village[0] || group[0])
+		snprintf(out, n, "%s (%s%s%s)", head, village,
+			 village[0] && group[0] ? " " : "", group);
+	else
+		copy_str(out, n, head);
+}
+
 /*
  * Check that every reference names an existing record of the right
  * kind.  A reference to a household merged into another follows
@@ -591,8 +646,13 @@ static enum huce_err check_refs(struct central *c,
 
 			ret = store_record_get(s, target, &r, &gerr);
 			if (ret == HUCE_ENOTFOUND) {
-				ret = refuse(vd, "reference", "%s.%s: no record %s",
-					     k->kind, f->name, target);
+				ret = refuse(vd, "reference",
+					     "%s.%s: the %s %s is not at the central "
+					     "(its registration was refused, or is not "
+					     "sent yet): retry that first, else drop "
+					     "this change", k->kind, f->name,
+					     f->ref_kind ? f->ref_kind : "record",
+					     target);
 				goto out;
 			}
 			if (ret) {
@@ -600,9 +660,12 @@ static enum huce_err check_refs(struct central *c,
 				goto out;
 			}
 			if (f->ref_kind && strcmp(r.kind, f->ref_kind) != 0) {
+				char name[LABEL_MAX];
+
+				record_label(c, target, NULL, name, sizeof(name));
 				ret = refuse(vd, "reference",
-					     "%s.%s: record %s is a %s, not a %s",
-					     k->kind, f->name, target, r.kind,
+					     "%s.%s: record %s (%s) is a %s, not a %s",
+					     k->kind, f->name, name, target, r.kind,
 					     f->ref_kind);
 				goto out;
 			}
@@ -650,16 +713,20 @@ static enum huce_err check_household(struct central *c, const char *id,
 	const char *build = str_field(post, "build");
 	const char *new_team = str_field(in, "team_id");
 	char q[HUCE_ID_STRLEN + 3], other[HUCE_ID_STRLEN + 1];
+	char hh[LABEL_MAX], tname[LABEL_MAX], first[LABEL_MAX];
 	int passed = 0;
 	enum huce_err ret;
 
 	if (!cJSON_GetObjectItemCaseSensitive(in, "team_id") &&
 	    !cJSON_GetObjectItemCaseSensitive(in, "build"))
 		return HUCE_OK;
-	if (team && build && strcmp(build, "contracted") != 0)
+	if (team && build && strcmp(build, "contracted") != 0) {
+		record_label(c, id, post, hh, sizeof(hh));
 		return refuse(vd, "invalid",
 			      "household %s: a self-built toilet (自建) has no "
-			      "construction team", id);
+			      "construction team: set build to contracted (统建) "
+			      "or leave the team out", hh);
+	}
 	if (!new_team || (old_team && strcmp(old_team, new_team) == 0))
 		return HUCE_OK;
 	/*
@@ -673,11 +740,18 @@ static enum huce_err check_household(struct central *c, const char *id,
 	ret = store_team_gate(c->store, q, id, other, &passed, err);
 	if (ret)
 		return ret;
-	if (other[0] && !passed)
+	if (other[0] && !passed) {
+		record_label(c, id, post, hh, sizeof(hh));
+		record_label(c, new_team, NULL, tname, sizeof(tname));
+		record_label(c, other, NULL, first, sizeof(first));
 		return refuse(vd, "gate",
-			      "team %s has not passed its first toilet (首厕过关): "
-			      "household %s must be accepted before the team is "
-			      "given another", new_team, other);
+			      "household %s cannot go to team %s: the team has "
+			      "not passed its first toilet (首厕过关), household "
+			      "%s, which must be accepted before the team is "
+			      "given another. Give the household another team, "
+			      "or retry once that toilet is accepted",
+			      hh, tname, first);
+	}
 	return HUCE_OK;
 }
 
@@ -696,6 +770,7 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(post, "items");
 	struct huce_eval ev = { 0 };
 	struct huce_error eerr = { 0 }, ferr = { 0 };
+	char name[LABEL_MAX];
 	const char **codes = NULL, **values = NULL;
 	char (*nums)[32] = NULL;
 	char *tv = NULL;
@@ -716,8 +791,10 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	}
 	ret = HUCE_OK;
 	type = tv ? cJSON_Parse(tv) : NULL;
+	record_label(c, hh, NULL, name, sizeof(name));
 	if (!cJSON_IsString(type)) {
-		ret = refuse(vd, "checklist", "household %s has no toilet type", hh);
+		ret = refuse(vd, "checklist", "household %s has no toilet type: "
+			     "set its type, then retry the inspection", name);
 		goto out;
 	}
 	if (items && !cJSON_IsNull(items) && !cJSON_IsObject(items)) {
@@ -745,8 +822,9 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 				values[i] = it->valuestring;
 			} else {
 				ret = refuse(vd, "checklist",
-					     "inspection item '%.40s' must be a number or "
-					     "true/false", it->string);
+					     "%s inspection of household %s: item "
+					     "'%.40s' must be a number or true/false",
+					     stage, name, it->string);
 				goto out;
 			}
 			i++;
@@ -754,12 +832,15 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	}
 	if (huce_checklist_evaluate(c->checklists, type->valuestring, stage_no,
 				    n, codes, values, &ev, &eerr)) {
-		ret = refuse(vd, "checklist", "%s", eerr.msg);
+		ret = refuse(vd, "checklist", "%s inspection of household %s: %s",
+			     stage, name, eerr.msg);
 		goto out;
 	}
 	if (result && strcmp(result, "pass") == 0 && cJSON_GetArraySize(ev.veto)) {
 		ret = refuse(vd, "checklist",
-			     "critical item '%s' failed, so the result cannot be pass",
+			     "%s inspection of household %s: critical item '%s' "
+			     "failed, so the result cannot be pass",
+			     stage, name,
 			     cJSON_GetStringValue(cJSON_GetArrayItem(ev.veto, 0)));
 		goto out;
 	}
@@ -1172,7 +1253,7 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	 * unless a null must be left out.
 	 */
 	post_is_in = !exists && !has_null_member(in);
-	post = post_is_in ? in : fieldset_json(&fs);
+	post = post_is_in ? in : store_fieldset_json(&fs);
 	if (!post) {
 		ret = oom(err);
 		goto out;
@@ -1474,11 +1555,12 @@ static enum huce_err check_shape(const cJSON *root,
 }
 
 static enum huce_err add_rejected(cJSON *rejected, int64_t seq,
-				  const struct verdict *vd)
+				  const char *id, const struct verdict *vd)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	if (!o || !cJSON_AddNumberToObject(o, "seq", (double)seq) ||
+	    !cJSON_AddStringToObject(o, "id", id) ||
 	    !cJSON_AddStringToObject(o, "error", vd->code) ||
 	    !cJSON_AddStringToObject(o, "message", vd->msg) ||
 	    !cJSON_AddItemToArray(rejected, o)) {
@@ -1486,6 +1568,124 @@ static enum huce_err add_rejected(cJSON *rejected, int64_t seq,
 		return HUCE_ENOMEM;
 	}
 	return HUCE_OK;
+}
+
+/*
+ * A change refused as invalid because it lacks a required field, of a
+ * record the central does not have: the record's registration was
+ * refused too, or is not sent yet.  Say so before the field check's
+ * words, which alone do not tell a cadre what to do.
+ */
+static enum huce_err explain_absent(struct central *c, const struct change *ch,
+				    struct verdict *vd, struct huce_error *err)
+{
+	const struct huce_kind_def *k = huce_kind_find(ch->kind);
+	struct store_record rec;
+	struct huce_error gerr = { 0 };
+	char msg[sizeof(vd->msg)];
+	enum huce_err ret;
+	size_t i;
+
+	if (!k || ch->del || strcmp(vd->code, "invalid") != 0)
+		return HUCE_OK;
+	for (i = 0; i < k->nfields; i++)
+		if (k->fields[i].required &&
+		    !cJSON_GetObjectItemCaseSensitive(ch->fields, k->fields[i].name))
+			break;
+	if (i == k->nfields)
+		return HUCE_OK;
+	ret = store_record_get(c->store, ch->id, &rec, &gerr);
+	if (ret == HUCE_OK)
+		return HUCE_OK;
+	if (ret != HUCE_ENOTFOUND)
+		return huce_fail(err, ret, "%s", gerr.msg);
+	copy_str(msg, sizeof(msg), vd->msg);
+	return refuse(vd, "invalid", "this %s is not at the central and the change "
+		      "does not register it (%s): if its registration was refused, "
+		      "retry that first, else drop this change", k->kind, msg);
+}
+
+/*
+ * Add to a rejected entry rej the central's state of its record as it
+ * stands now: {"kind","version","deleted","fields"} with every field,
+ * as a pull would give it, or null when the central has no such record.
+ * The laptop puts its record back to it (PROTOCOL.md 2.1).
+ */
+static enum huce_err add_state(struct central *c, cJSON *rej,
+			       struct huce_error *err)
+{
+	const char *id = str_field(rej, "id");
+	struct store_record rec;
+	struct store_fieldset fs = { 0 };
+	struct huce_error gerr = { 0 };
+	cJSON *st, *fields;
+	enum huce_err ret;
+
+	ret = store_record_get(c->store, id, &rec, &gerr);
+	if (ret == HUCE_ENOTFOUND)
+		return cJSON_AddNullToObject(rej, "state") ? HUCE_OK : oom(err);
+	if (ret)
+		return huce_fail(err, ret, "%s", gerr.msg);
+	ret = store_fields_get(c->store, id, &fs, err);
+	if (ret)
+		return ret;
+	fields = store_fieldset_json(&fs);
+	store_fieldset_release(&fs);
+	st = cJSON_CreateObject();
+	if (!fields || !st || !cJSON_AddItemToObject(rej, "state", st)) {
+		cJSON_Delete(fields);
+		cJSON_Delete(st);
+		return oom(err);
+	}
+	if (!cJSON_AddStringToObject(st, "kind", rec.kind) ||
+	    !cJSON_AddNumberToObject(st, "version", (double)rec.version) ||
+	    !cJSON_AddBoolToObject(st, "deleted", rec.deleted) ||
+	    !cJSON_AddItemToObject(st, "fields", fields)) {
+		cJSON_Delete(fields);
+		return oom(err);
+	}
+	return HUCE_OK;
+}
+
+static int rejected_cmp(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	int d = strcmp(str_field(a, "id"), str_field(b, "id"));
+
+	if (d)
+		return d;
+	return cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "seq")) <
+		cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(b, "seq")) ? -1 : 1;
+}
+
+/*
+ * Give the first rejected entry of each record its state (add_state),
+ * once per record however many of its entries were refused, so that
+ * the answer grows with the records and not with the entries.  The
+ * states are read after the whole batch: an entry after a refused one
+ * may have changed the same record and landed.
+ */
+static enum huce_err add_states(struct central *c, cJSON *rejected,
+				struct huce_error *err)
+{
+	int n = cJSON_GetArraySize(rejected), i = 0;
+	cJSON **v;
+	cJSON *e;
+	enum huce_err ret = HUCE_OK;
+
+	if (n == 0)
+		return HUCE_OK;
+	v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return oom(err);
+	cJSON_ArrayForEach(e, rejected)
+		v[i++] = e;
+	qsort(v, (size_t)n, sizeof(*v), rejected_cmp);
+	for (i = 0; i < n && !ret; i++)
+		if (i == 0 || strcmp(str_field(v[i], "id"), str_field(v[i - 1], "id")) != 0)
+			ret = add_state(c, v[i], err);
+	free(v);
+	return ret;
 }
 
 enum huce_err central_apply_batch(struct central *c, const char *auth_device,
@@ -1606,7 +1806,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 		if (vd.code) {
 			ret = store_rollback_to(s, err);
 			if (!ret)
-				ret = add_rejected(rejected, seq, &vd);
+				ret = explain_absent(c, &ch, &vd, err);
+			if (!ret)
+				ret = add_rejected(rejected, seq, ch.id, &vd);
 			if (ret == HUCE_ENOMEM)
 				ret = oom(err);
 			if (ret)
@@ -1620,6 +1822,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 			goto out;
 		applied++;
 	}
+	ret = add_states(c, rejected, err);
+	if (ret)
+		goto out;
 	if (h.count && (int64_t)h.last_seq > hwm) {
 		hwm = (int64_t)h.last_seq;
 		copy_str(dev.hwm_hlc, sizeof(dev.hwm_hlc), last_hlc);
@@ -1970,7 +2175,7 @@ enum huce_err central_resolve(struct central *c, const char *conflict_id,
 	ret = store_fields_get(s, conflict_id, &fs, err);
 	if (ret)
 		return ret;
-	cf = fieldset_json(&fs);
+	cf = store_fieldset_json(&fs);
 	if (!cf) {
 		ret = oom(err);
 		goto out;

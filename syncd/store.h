@@ -9,9 +9,12 @@
  * audit log.  What the fields mean is the merge's business (merge.c);
  * the store only stores, indexes and pages.
  *
- * Two backends implement the table of operations below: SQLite
- * (store_sqlite.c, one file, WAL) and, later, PostgreSQL (store_pg.c).
- * All SQL lives in the backends.  Callers use the store_* wrappers.
+ * store.c owns the store and picks one of two backends from its table
+ * by the spec: SQLite (store_sqlite.c, one file, WAL) or PostgreSQL
+ * (store_pg.c, built when libpq is found).  The backends hold only
+ * their SQL (store_backend.h); every rule that does not depend on it
+ * (device auth, the grouping and stubs of a page of changes, the
+ * counter and clock) lives once in store.c.
  *
  * Transactions.  Writes happen between store_begin(s, 1) and
  * store_commit() / store_rollback(); a read that needs one snapshot uses
@@ -23,8 +26,8 @@
  * included.
  *
  * Threads.  One struct store may be shared by threads (the HTTP server's
- * pool): every operation is serialised on a recursive lock inside the
- * backend, and a transaction holds that lock from begin to commit or
+ * pool): every operation is serialised on the store's recursive lock,
+ * and a transaction holds that lock from begin to commit or
  * rollback, so other threads wait rather than interleave.
  *
  * Readers.  store_open_reader() opens a second connection to the same
@@ -127,94 +130,13 @@ typedef enum huce_err (*store_record_cb)(void *arg,
 					 const struct store_record *r,
 					 const cJSON *fields);
 
-struct store_ops {
-	const char *backend;
-	void (*close)(struct store *s);
-
-	enum huce_err (*begin)(struct store *s, int write, struct huce_error *err);
-	enum huce_err (*commit)(struct store *s, struct huce_error *err);
-	void (*rollback)(struct store *s);
-	enum huce_err (*savepoint)(struct store *s, struct huce_error *err);
-	enum huce_err (*release)(struct store *s, struct huce_error *err);
-	enum huce_err (*rollback_to)(struct store *s, struct huce_error *err);
-
-	int64_t (*next_version)(struct store *s);
-	int64_t (*head)(struct store *s);
-	uint64_t (*hlc_tick)(struct store *s);
-	void (*hlc_observe)(struct store *s, uint64_t ts);
-
-	char *(*meta_get)(struct store *s, const char *key);
-	enum huce_err (*meta_set)(struct store *s, const char *key,
-				  const char *value, struct huce_error *err);
-
-	enum huce_err (*device_add)(struct store *s, const char *name,
-				    const char *token_hash,
-				    struct huce_error *err);
-	enum huce_err (*device_revoke)(struct store *s, const char *name,
-				       struct huce_error *err);
-	enum huce_err (*device_get)(struct store *s, const char *name,
-				    struct store_device *out,
-				    struct huce_error *err);
-	enum huce_err (*device_list)(struct store *s, store_device_cb cb,
-				     void *arg, struct huce_error *err);
-	enum huce_err (*device_set_hwm)(struct store *s, const char *name,
-					int64_t hwm, const char *hwm_hlc,
-					struct huce_error *err);
-	enum huce_err (*device_auth)(struct store *s, const char *token_hash_hex,
-				     char **device, struct huce_error *err);
-
-	enum huce_err (*record_get)(struct store *s, const char *id,
-				    struct store_record *out,
-				    struct huce_error *err);
-	enum huce_err (*record_put)(struct store *s, const struct store_record *r,
-				    struct huce_error *err);
-	enum huce_err (*fields_get)(struct store *s, const char *id,
-				    struct store_fieldset *out,
-				    struct huce_error *err);
-	enum huce_err (*field_get)(struct store *s, const char *id,
-				   const char *name, char **value,
-				   struct huce_error *err);
-	enum huce_err (*team_gate)(struct store *s, const char *team_json,
-				   const char *except,
-				   char other[HUCE_ID_STRLEN + 1], int *passed,
-				   struct huce_error *err);
-	enum huce_err (*fields_put)(struct store *s, const char *record_id,
-				    const struct store_field *f, size_t n,
-				    struct huce_error *err);
-	enum huce_err (*history_add)(struct store *s,
-				     const struct store_history *h, size_t n,
-				     struct huce_error *err);
-	enum huce_err (*audit)(struct store *s, const char *actor,
-			       const char *action, const char *detail,
-			       struct huce_error *err);
-
-	enum huce_err (*by_key)(struct store *s, const char *kind,
-				const char *key, const char *except,
-				store_record_cb cb, void *arg,
-				struct huce_error *err);
-	enum huce_err (*by_field)(struct store *s, const char *name,
-				  const char *value_json, const char *except,
-				  store_record_cb cb, void *arg,
-				  struct huce_error *err);
-	enum huce_err (*scan_kind)(struct store *s, const char *kind,
-				   int with_deleted, store_record_cb cb,
-				   void *arg, struct huce_error *err);
-	enum huce_err (*changes)(struct store *s, int64_t after, int limit,
-				 const char *own, cJSON *out, int64_t *next,
-				 int *more, int64_t *head,
-				 struct huce_error *err);
-};
-
-/* Every backend's struct store begins with this. */
-struct store {
-	const struct store_ops *ops;
-};
-
 /*
  * Open the store named by spec: a SQLite file path (created and
  * migrated when needed; a new store gets a random 'town_key'), or a
- * "postgres://" or "postgresql://" URL (store_pg_open).  On success *out is a
- * store the caller frees with store_close().
+ * "postgres://" or "postgresql://" URL (libpq connection URI; HUCE_EUSAGE
+ * when libpq cannot parse it, HUCE_EDB when the server cannot be reached,
+ * HUCE_EINVAL when the program was built without libpq).  On success
+ * *out is a store the caller frees with store_close().
  */
 enum huce_err store_open(struct store **out, const char *spec,
 			 struct huce_error *err);
@@ -230,165 +152,92 @@ enum huce_err store_open_reader(struct store **out, const char *spec,
 /* Close and free; NULL is a no-op.  An open transaction is rolled back. */
 void store_close(struct store *s);
 
-/* The SQLite backend (store_sqlite.c); store_open() picks it for paths. */
-enum huce_err store_sqlite_open(struct store **out, const char *path,
-				struct huce_error *err);
-enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
-				       struct huce_error *err);
-/*
- * The PostgreSQL backend (store_pg.c, docs/POSTGRES.md); store_open()
- * picks it for "postgres://" and "postgresql://" URLs (libpq connection
- * URIs).  On success *out is a store the caller frees with store_close().
- * HUCE_EUSAGE for a URL libpq cannot parse, HUCE_EDB when the server
- * cannot be reached (the message names user@host:port/db, never the
- * password), HUCE_EINVAL when the program was built without libpq.
- */
-enum huce_err store_pg_open(struct store **out, const char *url,
-			    struct huce_error *err);
-enum huce_err store_pg_open_reader(struct store **out, const char *url,
-				   struct huce_error *err);
-
 /*
  * Begin a transaction: write (BEGIN IMMEDIATE: the version counter and
  * HLC are loaded) or read (one consistent snapshot).  Holds the store's
  * lock until store_commit() or store_rollback().
  */
-static inline enum huce_err store_begin(struct store *s, int write,
-					struct huce_error *err)
-{
-	return s->ops->begin(s, write, err);
-}
+enum huce_err store_begin(struct store *s, int write,
+			  struct huce_error *err);
 
 /* Write back the counter and clock (write transactions) and commit. */
-static inline enum huce_err store_commit(struct store *s, struct huce_error *err)
-{
-	return s->ops->commit(s, err);
-}
+enum huce_err store_commit(struct store *s, struct huce_error *err);
 
 /* Roll back the open transaction, if any, and drop the lock. */
-static inline void store_rollback(struct store *s)
-{
-	s->ops->rollback(s);
-}
+void store_rollback(struct store *s);
 
 /* One-level savepoint inside a write transaction (one merged entry). */
-static inline enum huce_err store_savepoint(struct store *s,
-					    struct huce_error *err)
-{
-	return s->ops->savepoint(s, err);
-}
+enum huce_err store_savepoint(struct store *s,
+			      struct huce_error *err);
 
-static inline enum huce_err store_release(struct store *s,
-					  struct huce_error *err)
-{
-	return s->ops->release(s, err);
-}
+enum huce_err store_release(struct store *s,
+			    struct huce_error *err);
 
 /* Undo everything since the savepoint, counter and clock included. */
-static inline enum huce_err store_rollback_to(struct store *s,
-					      struct huce_error *err)
-{
-	return s->ops->rollback_to(s, err);
-}
+enum huce_err store_rollback_to(struct store *s,
+				struct huce_error *err);
 
 /* The next global version (write transactions only). */
-static inline int64_t store_next_version(struct store *s)
-{
-	return s->ops->next_version(s);
-}
+int64_t store_next_version(struct store *s);
 
 /* The last version handed out (in a write transaction: uncommitted too). */
-static inline int64_t store_head(struct store *s)
-{
-	return s->ops->head(s);
-}
+int64_t store_head(struct store *s);
 
 /* A central HLC timestamp above every one seen (write transactions). */
-static inline uint64_t store_hlc_tick(struct store *s)
-{
-	return s->ops->hlc_tick(s);
-}
+uint64_t store_hlc_tick(struct store *s);
 
-static inline void store_hlc_observe(struct store *s, uint64_t ts)
-{
-	s->ops->hlc_observe(s, ts);
-}
+void store_hlc_observe(struct store *s, uint64_t ts);
 
 /*
  * The value of a meta key ("town_key": 64 hex characters; "town";
  * "version"), malloc'd (caller frees), or NULL when absent or on error.
  */
-static inline char *store_meta_get(struct store *s, const char *key)
-{
-	return s->ops->meta_get(s, key);
-}
+char *store_meta_get(struct store *s, const char *key);
 
-static inline enum huce_err store_meta_set(struct store *s, const char *key,
-					   const char *value,
-					   struct huce_error *err)
-{
-	return s->ops->meta_set(s, key, value, err);
-}
+enum huce_err store_meta_set(struct store *s, const char *key,
+			     const char *value,
+			     struct huce_error *err);
 
 /* Enrol a device; HUCE_EINVAL when the name (or hash) is taken. */
-static inline enum huce_err store_device_add(struct store *s, const char *name,
-					     const char *token_hash,
-					     struct huce_error *err)
-{
-	return s->ops->device_add(s, name, token_hash, err);
-}
+enum huce_err store_device_add(struct store *s, const char *name,
+			       const char *token_hash,
+			       struct huce_error *err);
 
 /* Revoke a device's token; HUCE_ENOTFOUND for an unknown name. */
-static inline enum huce_err store_device_revoke(struct store *s,
-						const char *name,
-						struct huce_error *err)
-{
-	return s->ops->device_revoke(s, name, err);
-}
+enum huce_err store_device_revoke(struct store *s,
+				  const char *name,
+				  struct huce_error *err);
 
 /* One device (revoked ones too); HUCE_ENOTFOUND when unknown. */
-static inline enum huce_err store_device_get(struct store *s, const char *name,
-					     struct store_device *out,
-					     struct huce_error *err)
-{
-	return s->ops->device_get(s, name, out, err);
-}
+enum huce_err store_device_get(struct store *s, const char *name,
+			       struct store_device *out,
+			       struct huce_error *err);
 
 /* All devices in name order. */
-static inline enum huce_err store_device_list(struct store *s,
-					      store_device_cb cb, void *arg,
-					      struct huce_error *err)
-{
-	return s->ops->device_list(s, cb, arg, err);
-}
+enum huce_err store_device_list(struct store *s,
+				store_device_cb cb, void *arg,
+				struct huce_error *err);
 
 /*
  * Set a device's high-water mark and the HLC of its entry at that seq
  * (NULL when unknown); it was seen now (last_seen).
  */
-static inline enum huce_err store_device_set_hwm(struct store *s,
-						 const char *name, int64_t hwm,
-						 const char *hwm_hlc,
-						 struct huce_error *err)
-{
-	return s->ops->device_set_hwm(s, name, hwm, hwm_hlc, err);
-}
+enum huce_err store_device_set_hwm(struct store *s,
+				   const char *name, int64_t hwm,
+				   const char *hwm_hlc,
+				   struct huce_error *err);
 
 /*
  * The device whose token hashes to token_hash_hex (64 lowercase hex):
  * *device is malloc'd and the caller frees it.  HUCE_EAUTH when the hash
- * is unknown or the device revoked; for a revoked device err->msg is
- * exactly STORE_TOKEN_REVOKED.  Records last_seen (at most once a minute)
- * and audits a revoked token's use, except on a reader.
+ * is unknown, HUCE_EREVOKED when its device is revoked.  Records
+ * last_seen (at most once a minute) and audits a revoked token's use,
+ * except on a reader.
  */
-#define STORE_TOKEN_REVOKED "token revoked"
-static inline enum huce_err store_device_auth(struct store *s,
-					      const char *token_hash_hex,
-					      char **device,
-					      struct huce_error *err)
-{
-	return s->ops->device_auth(s, token_hash_hex, device, err);
-}
+enum huce_err store_device_auth(struct store *s,
+				const char *token_hash_hex,
+				char **device,
+				struct huce_error *err);
 
 /*
  * The writes of store_device_auth() without its answer, for a token a
@@ -396,59 +245,49 @@ static inline enum huce_err store_device_auth(struct store *s,
  * or the audit line of a revoked one; nothing for an unknown token or
  * inside a transaction.  HUCE_OK unless the store fails.
  */
-static inline enum huce_err store_device_touch(struct store *s,
-					       const char *token_hash_hex,
-					       struct huce_error *err)
-{
-	char *device = NULL;
-	enum huce_err rc = store_device_auth(s, token_hash_hex, &device, err);
+enum huce_err store_device_touch(struct store *s,
+				 const char *token_hash_hex,
+				 struct huce_error *err);
 
-	free(device);
-	if (rc != HUCE_EAUTH)
-		return rc;
-	if (err)
-		*err = (struct huce_error){ 0 };
-	return HUCE_OK;
-}
+/*
+ * A token enrolls one laptop (schema 0003): the first enrolment of device
+ * name keeps install_id, the enrolling laptop's own id (1..64 of
+ * [A-Za-z0-9-]); a later one with the same id is taken again.  HUCE_OK
+ * then; HUCE_EFORBIDDEN when another laptop (another id) enrolled with
+ * the token; HUCE_ENOTFOUND for an unknown or revoked device.  One
+ * statement, so two laptops enrolling at once cannot both win.
+ */
+#define STORE_INSTALL_ID_MAX 64
+enum huce_err store_device_enroll(struct store *s, const char *name,
+				  const char *install_id,
+				  struct huce_error *err);
 
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */
-static inline enum huce_err store_record_get(struct store *s, const char *id,
-					     struct store_record *out,
-					     struct huce_error *err)
-{
-	return s->ops->record_get(s, id, out, err);
-}
+enum huce_err store_record_get(struct store *s, const char *id,
+			       struct store_record *out,
+			       struct huce_error *err);
 
 /* Insert or replace a record's row (all columns from *r). */
-static inline enum huce_err store_record_put(struct store *s,
-					     const struct store_record *r,
-					     struct huce_error *err)
-{
-	return s->ops->record_put(s, r, err);
-}
+enum huce_err store_record_put(struct store *s,
+			       const struct store_record *r,
+			       struct huce_error *err);
 
 /*
  * All fields of a record into *out (emptied first; the caller releases
  * it with store_fieldset_release).  No fields is not an error.
  */
-static inline enum huce_err store_fields_get(struct store *s, const char *id,
-					     struct store_fieldset *out,
-					     struct huce_error *err)
-{
-	return s->ops->fields_get(s, id, out, err);
-}
+enum huce_err store_fields_get(struct store *s, const char *id,
+			       struct store_fieldset *out,
+			       struct huce_error *err);
 
 /*
  * The JSON text of one field of a record (a primary-key seek), malloc'd
  * into *value (the caller frees); HUCE_ENOTFOUND, *value NULL, when the
  * record has no such field.
  */
-static inline enum huce_err store_field_get(struct store *s, const char *id,
-					    const char *name, char **value,
-					    struct huce_error *err)
-{
-	return s->ops->field_get(s, id, name, value, err);
-}
+enum huce_err store_field_get(struct store *s, const char *id,
+			      const char *name, char **value,
+			      struct huce_error *err);
 
 /*
  * What the first-toilet gate (docs/MERGE.md) needs to know of the team
@@ -460,55 +299,40 @@ static inline enum huce_err store_field_get(struct store *s, const char *id,
  * or re-inspection) that passed.  A few indexed lookups that stop at
  * the first match, whatever the size of the team.
  */
-static inline enum huce_err store_team_gate(struct store *s,
-					    const char *team_json,
-					    const char *except,
-					    char other[HUCE_ID_STRLEN + 1],
-					    int *passed, struct huce_error *err)
-{
-	return s->ops->team_gate(s, team_json, except, other, passed, err);
-}
+enum huce_err store_team_gate(struct store *s,
+			      const char *team_json,
+			      const char *except,
+			      char other[HUCE_ID_STRLEN + 1],
+			      int *passed, struct huce_error *err);
 
 /*
  * Insert or replace n fields of a record (values are JSON text).  One
  * record change writes all its fields in one call, so a backend can
  * send them as one statement.
  */
-static inline enum huce_err store_fields_put(struct store *s,
-					     const char *record_id,
-					     const struct store_field *f,
-					     size_t n, struct huce_error *err)
-{
-	return s->ops->fields_put(s, record_id, f, n, err);
-}
+enum huce_err store_fields_put(struct store *s,
+			       const char *record_id,
+			       const struct store_field *f,
+			       size_t n, struct huce_error *err);
 
 /* Append n history rows. */
-static inline enum huce_err store_history_add(struct store *s,
-					      const struct store_history *h,
-					      size_t n, struct huce_error *err)
-{
-	return s->ops->history_add(s, h, n, err);
-}
+enum huce_err store_history_add(struct store *s,
+				const struct store_history *h,
+				size_t n, struct huce_error *err);
 
 /* Append to the audit log.  detail may be NULL; never personal data. */
-static inline enum huce_err store_audit(struct store *s, const char *actor,
-					const char *action, const char *detail,
-					struct huce_error *err)
-{
-	return s->ops->audit(s, actor, action, detail, err);
-}
+enum huce_err store_audit(struct store *s, const char *actor,
+			  const char *action, const char *detail,
+			  struct huce_error *err);
 
 /*
  * Live records of kind whose lookup key is key, other than the record
  * except (may be NULL), in no set order.
  */
-static inline enum huce_err store_by_key(struct store *s, const char *kind,
-					 const char *key, const char *except,
-					 store_record_cb cb, void *arg,
-					 struct huce_error *err)
-{
-	return s->ops->by_key(s, kind, key, except, cb, arg, err);
-}
+enum huce_err store_by_key(struct store *s, const char *kind,
+			   const char *key, const char *except,
+			   store_record_cb cb, void *arg,
+			   struct huce_error *err);
 
 /*
  * Live records that have field name = value_json (JSON text, e.g. the
@@ -517,23 +341,17 @@ static inline enum huce_err store_by_key(struct store *s, const char *kind,
  * household_id, inspection_id, owner_id, id_hash (HUCE_EINVAL
  * otherwise), so the cost never grows with the store.
  */
-static inline enum huce_err store_by_field(struct store *s, const char *name,
-					   const char *value_json,
-					   const char *except,
-					   store_record_cb cb, void *arg,
-					   struct huce_error *err)
-{
-	return s->ops->by_field(s, name, value_json, except, cb, arg, err);
-}
+enum huce_err store_by_field(struct store *s, const char *name,
+			     const char *value_json,
+			     const char *except,
+			     store_record_cb cb, void *arg,
+			     struct huce_error *err);
 
 /* Every record of kind (live only unless with_deleted), in id order. */
-static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
-					    int with_deleted,
-					    store_record_cb cb, void *arg,
-					    struct huce_error *err)
-{
-	return s->ops->scan_kind(s, kind, with_deleted, cb, arg, err);
-}
+enum huce_err store_scan_kind(struct store *s, const char *kind,
+			      int with_deleted,
+			      store_record_cb cb, void *arg,
+			      struct huce_error *err);
 
 /*
  * At most limit records with version > after, in version order, each
@@ -551,18 +369,15 @@ static inline enum huce_err store_scan_kind(struct store *s, const char *kind,
  * written as a stub {"version","id","kind","own":true,"hlc"} instead,
  * hlc being the record's newest stamp (PROTOCOL.md 2.2).
  */
-static inline enum huce_err store_changes(struct store *s, int64_t after,
-					  int limit, const char *own,
-					  cJSON *out, int64_t *next,
-					  int *more, int64_t *head,
-					  struct huce_error *err)
-{
-	return s->ops->changes(s, after, limit, own, out, next, more, head,
-			       err);
-}
+enum huce_err store_changes(struct store *s, int64_t after,
+			    int limit, const char *own,
+			    cJSON *out, int64_t *next,
+			    int *more, int64_t *head,
+			    struct huce_error *err);
 
 /*
- * The backends' writer of a page of changes (store_sqlite.c): each
+ * The writer of a page of changes (store.c), which store_changes()
+ * drives through store_page_row() for every backend: each
  * change is written as JSON text, names and ids escaped, values copied
  * as the stored JSON texts, then appended to out as a raw item.
  *
@@ -593,6 +408,9 @@ struct store_page {
 	int own_ok, stamps;	/* every stamp so far names own; how many */
 	int64_t version;
 	char hlc[HUCE_HLC_STRLEN + 1];	/* the newest stamp so far */
+	/* The grouping of store_page_row() (store_backend.h). */
+	int limit, open, more;
+	int64_t cur, next;	/* the record being written; the last ended */
 };
 
 void store_page_init(struct store_page *pg, cJSON *out, const char *own);
@@ -619,6 +437,12 @@ int store_page_full(const struct store_page *pg, int limit);
 /* Free the values of a field / fieldset and zero it; safe on zeroed ones. */
 void store_field_release(struct store_field *f);
 void store_fieldset_release(struct store_fieldset *fs);
+/*
+ * The fields of a set as one JSON object of parsed values (a value that
+ * does not parse is null), which the caller frees; NULL when out of
+ * memory.
+ */
+cJSON *store_fieldset_json(const struct store_fieldset *fs);
 /* The field called name in fs, or NULL. */
 struct store_field *store_fieldset_find(const struct store_fieldset *fs,
 					const char *name);

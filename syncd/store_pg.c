@@ -47,9 +47,11 @@
  * entry's SAVEPOINT (or left to COMMIT, which releases it too).  An
  * entry that is refused before it writes opens no subtransaction.
  *
- * One connection serves one struct store, guarded by a recursive mutex
- * exactly as in store_sqlite.c: a transaction keeps it from begin to
- * commit.  Statements are prepared once per connection (PQprepare, on
+ * One connection serves one struct store, guarded by the store's lock
+ * (store.c) as the SQLite backend is: a transaction keeps it from begin
+ * to commit.  store.c holds the rules the two backends share; this file
+ * is the SQL (store_backend.h).  It is built only when libpq is found
+ * (store_backend.h has the stub otherwise).  Statements are prepared once per connection (PQprepare, on
  * first use, keyed by their SQL text's address) and run with text
  * parameters; the connection's client_encoding is UTF8 and the database
  * must be UTF8 too.  A connection found lost outside a transaction is
@@ -60,33 +62,12 @@
  * password (which belongs in ~/.pgpass or PGPASSWORD, not on the
  * command line).
  */
-#include "store.h"
+#include "store_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef HUCE_HAVE_LIBPQ
-
-enum huce_err store_pg_open(struct store **out, const char *url,
-			    struct huce_error *err)
-{
-	(void)url;
-	*out = NULL;
-	return huce_fail(err, HUCE_EINVAL,
-			 "this huce-syncd was built without PostgreSQL support "
-			 "(libpq was not found at build time)");
-}
-
-enum huce_err store_pg_open_reader(struct store **out, const char *url,
-				   struct huce_error *err)
-{
-	return store_pg_open(out, url, err);
-}
-
-#else
-
-#include <pthread.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -97,7 +78,6 @@ enum huce_err store_pg_open_reader(struct store **out, const char *url,
 #include "huce_schema.h"
 #include "huce_util.h"
 
-#define MULTI_ROWS	16	/* rows per multi-row INSERT */
 #define PARAMS_MAX	12	/* parameters of an ordinary statement */
 #define PIPE_MAX	256	/* writes sent before their results are read */
 #define RCACHE_SLOTS	4096	/* record cache of a write transaction */
@@ -116,21 +96,15 @@ struct pg_store {
 	struct store base;	/* first: a struct store * is a pg_store * */
 	PGconn *conn;
 	char where[320];	/* user@host:port/db, for messages */
-	pthread_mutex_t lock;
 
 	/* Prepared statements: name "huce_<i>" for sql[i]. */
 	const char **sql;
 	unsigned char *ready;	/* prepared on this connection */
 	size_t nsql, asql;
-	char *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];	/* built SQL */
+	char *fput[STORE_MULTI_ROWS + 1], *hput[STORE_MULTI_ROWS + 1];	/* built SQL */
 
-	int in_tx, tx_write;
-	int reader;		/* store_open_reader(): never writes */
-	int in_sp;		/* the merge is inside an entry's savepoint */
-	int sp_open;		/* ... and SAVEPOINT has been sent for it */
+	int sp_open;		/* SAVEPOINT has been sent for base.in_sp */
 	int release_pending;	/* an earlier entry's savepoint is unreleased */
-	int64_t version, sp_version;
-	uint64_t hlc, sp_hlc;
 	unsigned long writes;	/* write statements run, for the listings */
 
 	/* Writes sent in pipeline mode whose results are not read yet. */
@@ -152,16 +126,6 @@ struct params {
 static struct pg_store *P(struct store *s)
 {
 	return (struct pg_store *)s;
-}
-
-static void lock(struct pg_store *s)
-{
-	pthread_mutex_lock(&s->lock);
-}
-
-static void unlock(struct pg_store *s)
-{
-	pthread_mutex_unlock(&s->lock);
 }
 
 static void p_str(struct params *p, const char *v)
@@ -264,7 +228,7 @@ static enum huce_err ensure_conn(struct pg_store *s, struct huce_error *err)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return HUCE_OK;
-	if (s->in_tx)
+	if (s->base.in_tx)
 		return huce_fail(err, HUCE_EDB, "lost the connection to PostgreSQL "
 				 "at %s", s->where);
 	PQreset(s->conn);
@@ -417,7 +381,7 @@ static PGresult *run(struct pg_store *s, const char *sql, int n,
 	 * a statement outside a transaction reconnects and tries once more.
 	 */
 	for (int attempt = 0;; attempt++) {
-		int retry = attempt == 0 && !s->in_tx;
+		int retry = attempt == 0 && !s->base.in_tx;
 
 		if (pipe_flush(s, err) || ensure_conn(s, err))
 			return NULL;
@@ -491,7 +455,7 @@ static enum huce_err send_write(struct pg_store *s, const char *sql, int n,
 	enum huce_err rc;
 	size_t i = 0;
 
-	if (!s->in_tx || !s->tx_write) {
+	if (!s->base.in_tx || !s->base.tx_write) {
 		PGresult *res = run(s, sql, n, v, err, what);
 
 		if (!res)
@@ -535,7 +499,7 @@ static struct rcache_slot *rcache_find(struct pg_store *s, const char *id,
 	size_t i;
 
 	*hit = 0;
-	if (!s->in_tx || !s->tx_write || strlen(id) > HUCE_ID_STRLEN)
+	if (!s->base.in_tx || !s->base.tx_write || strlen(id) > HUCE_ID_STRLEN)
 		return NULL;
 	if (!s->rcache) {
 		s->rcache = calloc(RCACHE_SLOTS, sizeof(*s->rcache));
@@ -569,7 +533,7 @@ static void rcache_put(struct pg_store *s, const char *id,
 	struct rcache_slot *slot;
 	int hit;
 
-	if (!s->in_tx || !s->tx_write)
+	if (!s->base.in_tx || !s->base.tx_write)
 		return;
 	if (s->rcount >= RCACHE_SLOTS / 4 * 3)
 		rcache_clear(s);
@@ -586,15 +550,12 @@ static void rcache_put(struct pg_store *s, const char *id,
 	snprintf(slot->rec.id, sizeof(slot->rec.id), "%s", id);
 }
 
+/* What the backend keeps of a transaction that has just ended. */
 static void end_tx(struct pg_store *s)
 {
-	s->in_tx = 0;
-	s->tx_write = 0;
-	s->in_sp = 0;
 	s->sp_open = 0;
 	s->release_pending = 0;
 	rcache_clear(s);
-	unlock(s);
 }
 
 static void rollback_locked(struct pg_store *s)
@@ -614,20 +575,9 @@ static enum huce_err pg_begin(struct store *base, int write,
 	enum huce_err rc;
 	PGresult *res;
 
-	lock(s);
-	if (s->in_tx) {
-		unlock(s);
-		return huce_fail(err, HUCE_EDB, "store: transaction already open");
-	}
-	if (write && s->reader) {
-		unlock(s);
-		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
-	}
 	rc = ensure_conn(s, err);
-	if (rc) {
-		unlock(s);
+	if (rc)
 		return rc;
-	}
 	if (!write) {
 		rc = run_text(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 			      err, "cannot begin a transaction");
@@ -637,13 +587,7 @@ static enum huce_err pg_begin(struct store *base, int write,
 				rc = run_text(s, "BEGIN ISOLATION LEVEL REPEATABLE READ "
 					      "READ ONLY", err, "cannot begin a transaction");
 		}
-		if (rc) {
-			unlock(s);
-			return rc;
-		}
-		s->in_tx = 1;
-		s->tx_write = 0;
-		return HUCE_OK;	/* the lock stays held until commit or rollback */
+		return rc;
 	}
 	/*
 	 * The counter row's lock serialises the write transactions of every
@@ -658,10 +602,8 @@ static enum huce_err pg_begin(struct store *base, int write,
 		/* The server went away since the last statement: once more. */
 		PQclear(res);
 		rc = ensure_conn(s, err);
-		if (rc) {
-			unlock(s);
+		if (rc)
 			return rc;
-		}
 		res = PQexec(s->conn, "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE;"
 			     "SELECT version, hlc FROM counter WHERE id = 1 FOR UPDATE");
 	}
@@ -671,16 +613,13 @@ static enum huce_err pg_begin(struct store *base, int write,
 			pg_fail(s, res, err, "cannot begin a write transaction");
 		PQclear(res);
 		rollback_locked(s);
-		unlock(s);
 		return rc;
 	}
-	s->version = int_val(res, 0, 0);
-	if (huce_hlc_parse(PQgetvalue(res, 0, 1), &s->hlc))
-		s->hlc = 0;
+	s->base.version = int_val(res, 0, 0);
+	if (huce_hlc_parse(PQgetvalue(res, 0, 1), &s->base.hlc))
+		s->base.hlc = 0;
 	PQclear(res);
-	s->in_tx = 1;
-	s->tx_write = 1;
-	s->in_sp = s->sp_open = s->release_pending = 0;
+	s->sp_open = s->release_pending = 0;
 	return HUCE_OK;
 }
 
@@ -691,13 +630,11 @@ static enum huce_err pg_commit(struct store *base, struct huce_error *err)
 	char sql[160], hex[HUCE_HLC_STRLEN + 1];
 	PGresult *res;
 
-	if (!s->in_tx)
-		return huce_fail(err, HUCE_EDB, "store: no transaction to commit");
-	if (s->tx_write) {
+	if (s->base.tx_write) {
 		/* Numbers and hex digits only: safe as literals. */
-		huce_hlc_format(s->hlc, hex);
+		huce_hlc_format(s->base.hlc, hex);
 		snprintf(sql, sizeof(sql), "UPDATE counter SET version = %lld, "
-			 "hlc = '%s' WHERE id = 1; COMMIT", (long long)s->version, hex);
+			 "hlc = '%s' WHERE id = 1; COMMIT", (long long)s->base.version, hex);
 	} else {
 		snprintf(sql, sizeof(sql), "COMMIT");
 	}
@@ -725,24 +662,13 @@ static void pg_rollback(struct store *base)
 {
 	struct pg_store *s = P(base);
 
-	lock(s);
-	if (s->in_tx) {
-		rollback_locked(s);
-		end_tx(s);
-	}
-	unlock(s);
+	rollback_locked(s);
+	end_tx(s);
 }
 
 static enum huce_err pg_savepoint(struct store *base, struct huce_error *err)
 {
-	struct pg_store *s = P(base);
-
-	if (!s->in_tx || !s->tx_write || s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: savepoint outside a write");
-	s->in_sp = 1;
-	s->sp_open = 0;		/* sent with the entry's first write */
-	s->sp_version = s->version;
-	s->sp_hlc = s->hlc;
+	P(base)->sp_open = 0;	/* sent with the entry's first write */
 	return HUCE_OK;
 }
 
@@ -750,11 +676,8 @@ static enum huce_err pg_release(struct store *base, struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 
-	if (!s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
 	if (s->sp_open)
 		s->release_pending = 1;	/* sent with the next SAVEPOINT */
-	s->in_sp = 0;
 	s->sp_open = 0;
 	return HUCE_OK;
 }
@@ -764,18 +687,13 @@ static enum huce_err pg_rollback_to(struct store *base, struct huce_error *err)
 	struct pg_store *s = P(base);
 	enum huce_err rc = HUCE_OK;
 
-	if (!s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
 	/* An entry that wrote nothing has nothing in the database to undo. */
 	if (s->sp_open) {
 		rc = run_text(s, "ROLLBACK TO SAVEPOINT entry; RELEASE SAVEPOINT entry",
 			      err, "cannot roll back an entry");
 		rcache_clear(s);
 	}
-	s->in_sp = 0;
 	s->sp_open = 0;
-	s->version = s->sp_version;
-	s->hlc = s->sp_hlc;
 	return rc;
 }
 
@@ -785,7 +703,7 @@ static enum huce_err before_write(struct pg_store *s, struct huce_error *err)
 	enum huce_err rc = HUCE_OK;
 
 	s->writes++;
-	if (s->in_sp && !s->sp_open) {
+	if (s->base.in_sp && !s->sp_open) {
 		rc = pipe_enter(s, err);
 		if (!rc && s->release_pending)
 			rc = pipe_sent(s, PQsendQueryParams(s->conn,
@@ -803,15 +721,10 @@ static enum huce_err before_write(struct pg_store *s, struct huce_error *err)
 	return rc;
 }
 
-static int64_t pg_next_version(struct store *base)
+static int64_t pg_committed_version(struct store *base)
 {
-	return ++P(base)->version;
-}
-
-static int64_t committed_version(struct pg_store *s)
-{
-	PGresult *res = run(s, "SELECT version FROM counter WHERE id = 1", 0,
-			    NULL, NULL, "cannot read the version");
+	PGresult *res = run(P(base), "SELECT version FROM counter WHERE id = 1",
+			    0, NULL, NULL, "cannot read the version");
 	int64_t v = 0;
 
 	if (res && PQntuples(res) == 1)
@@ -820,34 +733,11 @@ static int64_t committed_version(struct pg_store *s)
 	return v;
 }
 
-static int64_t pg_head(struct store *base)
-{
-	struct pg_store *s = P(base);
-	int64_t v;
-
-	lock(s);
-	if (s->in_tx && s->tx_write)
-		v = s->version;
-	else
-		v = committed_version(s);
-	unlock(s);
-	return v;
-}
-
-static uint64_t pg_hlc_tick(struct store *base)
-{
-	return huce_hlc_next(&P(base)->hlc, huce_wall_ms());
-}
-
-static void pg_hlc_observe(struct store *base, uint64_t ts)
-{
-	huce_hlc_observe(&P(base)->hlc, ts);
-}
-
 /* --- meta ------------------------------------------------------------- */
 
-static char *meta_get_locked(struct pg_store *s, const char *key)
+static char *pg_meta_get(struct store *base, const char *key)
 {
+	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
 	PGresult *res;
 	char *v = NULL;
@@ -869,17 +759,6 @@ static char *meta_get_locked(struct pg_store *s, const char *key)
 	return v;
 }
 
-static char *pg_meta_get(struct store *base, const char *key)
-{
-	struct pg_store *s = P(base);
-	char *v;
-
-	lock(s);
-	v = meta_get_locked(s, key);
-	unlock(s);
-	return v;
-}
-
 static enum huce_err pg_meta_set(struct store *base, const char *key,
 				 const char *value, struct huce_error *err)
 {
@@ -893,13 +772,11 @@ static enum huce_err pg_meta_set(struct store *base, const char *key,
 				 key);
 	p_str(&p, key);
 	p_str(&p, value);
-	lock(s);
 	rc = before_write(s, err);
 	if (!rc)
 		rc = send_writep(s, "INSERT INTO meta(key, value) VALUES($1, $2) "
 			"ON CONFLICT(key) DO UPDATE SET value = EXCLUDED.value",
 			&p, err, "cannot write meta");
-	unlock(s);
 	return rc;
 }
 
@@ -919,10 +796,11 @@ static void read_device(const PGresult *r, int row, struct store_device *d)
 	copy_val(d->hwm_hlc, sizeof(d->hwm_hlc), r, row, 5);
 }
 
-static enum huce_err device_get_locked(struct pg_store *s, const char *name,
-				       struct store_device *out,
-				       struct huce_error *err)
+static enum huce_err pg_device_get(struct store *base, const char *name,
+				   struct store_device *out,
+				   struct huce_error *err)
 {
+	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
 	PGresult *res;
 	int found;
@@ -941,19 +819,6 @@ static enum huce_err device_get_locked(struct pg_store *s, const char *name,
 	return HUCE_OK;
 }
 
-static enum huce_err pg_device_get(struct store *base, const char *name,
-				   struct store_device *out,
-				   struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = device_get_locked(s, name, out, err);
-	unlock(s);
-	return rc;
-}
-
 static enum huce_err pg_device_add(struct store *base, const char *name,
 				   const char *token_hash,
 				   struct huce_error *err)
@@ -966,12 +831,9 @@ static enum huce_err pg_device_add(struct store *base, const char *name,
 	p_str(&p, name);
 	p_str(&p, token_hash);
 	p_int(&p, (int64_t)time(NULL));
-	lock(s);
 	rc = before_write(s, err);
-	if (rc) {
-		unlock(s);
+	if (rc)
 		return rc;
-	}
 	/* Either unique key taken inserts nothing; say which. */
 	res = runp(s, "INSERT INTO device(name, token_hash, created_at) "
 		   "VALUES($1, $2, $3) ON CONFLICT DO NOTHING RETURNING name",
@@ -982,7 +844,7 @@ static enum huce_err pg_device_add(struct store *base, const char *name,
 		struct store_device d;
 		struct huce_error gerr = { 0 };
 
-		rc = device_get_locked(s, name, &d, &gerr);
+		rc = pg_device_get(base, name, &d, &gerr);
 		if (rc == HUCE_OK)
 			rc = huce_fail(err, HUCE_EINVAL, "device '%s' already exists",
 				       name);
@@ -993,7 +855,6 @@ static enum huce_err pg_device_add(struct store *base, const char *name,
 			rc = huce_fail(err, rc, "%s", gerr.msg);
 	}
 	PQclear(res);
-	unlock(s);
 	return rc;
 }
 
@@ -1002,25 +863,21 @@ static enum huce_err pg_device_revoke(struct store *base, const char *name,
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
-	struct store_device d;
 	enum huce_err rc;
 
 	p_str(&p, name);
 	p_int(&p, (int64_t)time(NULL));
-	lock(s);
-	rc = device_get_locked(s, name, &d, err);
-	if (!rc && !d.revoked_at)
-		rc = before_write(s, err);
-	if (!rc && !d.revoked_at)
+	rc = before_write(s, err);
+	if (!rc)
 		rc = run_cmd(s, "UPDATE device SET revoked_at = $2 "
 			     "WHERE name = $1 AND revoked_at IS NULL", &p, err,
 			     "cannot revoke device");
-	unlock(s);
 	return rc;
 }
 
-static enum huce_err pg_device_list(struct store *base, store_device_cb cb,
-				    void *arg, struct huce_error *err)
+static enum huce_err pg_device_list(struct store *base,
+				    struct store_device **out, size_t *nout,
+				    struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct store_device *v = NULL;
@@ -1028,13 +885,10 @@ static enum huce_err pg_device_list(struct store *base, store_device_cb cb,
 	PGresult *res;
 	int n;
 
-	lock(s);
 	res = run(s, "SELECT " DEVICE_COLS " FROM device ORDER BY name", 0, NULL,
 		  err, "cannot list devices");
-	if (!res) {
-		unlock(s);
+	if (!res)
 		return err ? err->code : HUCE_EDB;
-	}
 	n = PQntuples(res);
 	if (n > 0) {
 		v = calloc((size_t)n, sizeof(*v));
@@ -1044,10 +898,8 @@ static enum huce_err pg_device_list(struct store *base, store_device_cb cb,
 	for (int i = 0; !rc && i < n; i++)
 		read_device(res, i, &v[i]);
 	PQclear(res);
-	for (int i = 0; !rc && i < n; i++)
-		rc = cb(arg, &v[i]);
-	unlock(s);
-	free(v);
+	*out = v;
+	*nout = rc ? 0 : (size_t)n;
 	return rc;
 }
 
@@ -1063,27 +915,22 @@ static enum huce_err pg_device_set_hwm(struct store *base, const char *name,
 	p_int(&p, hwm);
 	p_int(&p, (int64_t)time(NULL));
 	p_str(&p, hwm_hlc);
-	lock(s);
 	rc = before_write(s, err);
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	if (!rc)
 		rc = send_writep(s, "UPDATE device SET hwm = $2, last_seen = $3, "
 			"hwm_hlc = $4, hwm_hlc_seq = $2 WHERE name = $1", &p, err, "cannot write the high-water mark");
-	unlock(s);
 	return rc;
 }
-
-static enum huce_err pg_audit(struct store *base, const char *actor,
-			      const char *action, const char *detail,
-			      struct huce_error *err);
 
 /*
  * Look a token up: *name (malloc'd, the caller frees) when it is known,
  * with whether it is revoked and when its device was last seen.
  */
-static enum huce_err token_lookup(struct pg_store *s, const char *token_hash_hex,
-				  char **name, int *revoked, int64_t *seen,
-				  struct huce_error *err)
+static enum huce_err pg_token_lookup(struct store *base,
+				     const char *token_hash_hex, char **name,
+				     int *revoked, int64_t *seen,
+				     struct huce_error *err)
 {
 	struct params p = { .n = 0 };
 	PGresult *res;
@@ -1092,8 +939,9 @@ static enum huce_err token_lookup(struct pg_store *s, const char *token_hash_hex
 	*revoked = 0;
 	*seen = 0;
 	p_str(&p, token_hash_hex);
-	res = runp(s, "SELECT name, revoked_at IS NOT NULL, last_seen FROM device "
-		   "WHERE token_hash = $1", &p, err, "cannot check token");
+	res = runp(P(base), "SELECT name, revoked_at IS NOT NULL, last_seen "
+		   "FROM device WHERE token_hash = $1", &p, err,
+		   "cannot check token");
 	if (!res)
 		return err ? err->code : HUCE_EDB;
 	if (PQntuples(res) == 1) {
@@ -1106,62 +954,54 @@ static enum huce_err token_lookup(struct pg_store *s, const char *token_hash_hex
 }
 
 /*
- * The writes that come with a token check: a revoked laptop knocking is
- * worth a line in the audit log; last_seen is advisory: written at most
- * once a minute per device, outside a transaction only, and skipped
- * while another central's merge holds the row (SKIP LOCKED), so a pull
- * never waits for it.
+ * last_seen is skipped while another central's merge holds the row
+ * (SKIP LOCKED), so a pull never waits for it.
  */
-static void token_note(struct pg_store *s, const char *name, int revoked,
-		       int64_t seen)
+static void pg_device_seen(struct store *base, const char *name, int64_t now)
 {
-	int64_t now = (int64_t)time(NULL);
 	struct params q = { .n = 0 };
-	PGresult *res;
 
-	if (s->in_tx || s->reader || !name)
-		return;
-	if (revoked) {
-		pg_audit(&s->base, name, "token-refused",
-			 "a revoked device token was used", NULL);
-		return;
-	}
-	if (now - seen < 60)
-		return;
 	p_str(&q, name);
 	p_int(&q, now);
-	res = runp(s, "UPDATE device SET last_seen = $2 WHERE name = "
-		   "(SELECT name FROM device WHERE name = $1 "
-		   "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen");
-	PQclear(res);
+	PQclear(runp(P(base), "UPDATE device SET last_seen = $2 WHERE name = "
+		     "(SELECT name FROM device WHERE name = $1 "
+		     "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen"));
 }
 
-static enum huce_err pg_device_auth(struct store *base,
-				    const char *token_hash_hex, char **device,
-				    struct huce_error *err)
+/*
+ * store_device_enroll(): bind at the first enrolment, in one UPDATE (the
+ * row lock orders two laptops enrolling at once; RETURNING says who
+ * holds the token now).
+ */
+static enum huce_err pg_device_enroll(struct store *base, const char *name,
+				      const char *install_id,
+				      struct huce_error *err)
 {
 	struct pg_store *s = P(base);
-	int64_t seen;
-	int revoked;
-	char *name;
+	struct params p = { .n = 0 };
 	enum huce_err rc;
+	PGresult *res;
 
-	*device = NULL;
-	lock(s);
-	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
-	if (rc) {
-		unlock(s);
+	p_str(&p, name);
+	p_str(&p, install_id);
+	p_int(&p, (int64_t)time(NULL));
+	rc = before_write(s, err);
+	if (rc)
 		return rc;
-	}
-	token_note(s, name, revoked, seen);
-	unlock(s);
-	if (!name || revoked) {
-		free(name);
-		return huce_fail(err, HUCE_EAUTH, revoked ? STORE_TOKEN_REVOKED :
-				 "unknown token");
-	}
-	*device = name;
-	return HUCE_OK;
+	res = runp(s, "UPDATE device SET install_id = coalesce(install_id, $2), "
+		   "enrolled_at = coalesce(enrolled_at, $3) "
+		   "WHERE name = $1 AND revoked_at IS NULL RETURNING install_id",
+		   &p, err, "cannot enrol device");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) == 0)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	else if (PQgetisnull(res, 0, 0) ||
+		 strcmp(PQgetvalue(res, 0, 0), install_id) != 0)
+		rc = huce_fail(err, HUCE_EFORBIDDEN, "device '%s': its token has "
+			       "enrolled another laptop", name);
+	PQclear(res);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -1185,10 +1025,11 @@ static void read_record(const PGresult *res, int row, struct store_record *r)
 	copy_val(r->key, sizeof(r->key), res, row, 10);
 }
 
-static enum huce_err record_get_locked(struct pg_store *s, const char *id,
-				       struct store_record *out,
-				       struct huce_error *err)
+static enum huce_err pg_record_get(struct store *base, const char *id,
+				   struct store_record *out,
+				   struct huce_error *err)
 {
+	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
 	struct rcache_slot *slot;
 	PGresult *res;
@@ -1217,19 +1058,6 @@ static enum huce_err record_get_locked(struct pg_store *s, const char *id,
 	return HUCE_OK;
 }
 
-static enum huce_err pg_record_get(struct store *base, const char *id,
-				   struct store_record *out,
-				   struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = record_get_locked(s, id, out, err);
-	unlock(s);
-	return rc;
-}
-
 static enum huce_err pg_record_put(struct store *base,
 				   const struct store_record *r,
 				   struct huce_error *err)
@@ -1249,7 +1077,6 @@ static enum huce_err pg_record_put(struct store *base,
 	p_str(&p, r->del_device[0] ? r->del_device : NULL);
 	p_str(&p, r->del_hlc[0] ? r->del_hlc : NULL);
 	p_str(&p, r->key[0] ? r->key : NULL);
-	lock(s);
 	rc = before_write(s, err);
 	if (!rc)
 		rc = send_writep(s,
@@ -1266,14 +1093,14 @@ static enum huce_err pg_record_put(struct store *base,
 			"dkey = EXCLUDED.dkey", &p, err, "cannot write record");
 	if (!rc)
 		rcache_put(s, r->id, r);
-	unlock(s);
 	return rc;
 }
 
-static enum huce_err fields_get_locked(struct pg_store *s, const char *id,
-				       struct store_fieldset *out,
-				       struct huce_error *err)
+static enum huce_err pg_fields_get(struct store *base, const char *id,
+				   struct store_fieldset *out,
+				   struct huce_error *err)
 {
+	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
 	enum huce_err rc = HUCE_OK;
 	PGresult *res;
@@ -1326,7 +1153,6 @@ static enum huce_err pg_field_get(struct store *base, const char *id,
 	*value = NULL;
 	p_str(&p, id);
 	p_str(&p, name);
-	lock(s);
 	res = runp(s, "SELECT value FROM field WHERE record_id = $1 AND name = $2",
 		   &p, err, "cannot read a field");
 	if (!res)
@@ -1337,7 +1163,6 @@ static enum huce_err pg_field_get(struct store *base, const char *id,
 	else if (!(*value = dup_val(res, 0, 0)))
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	PQclear(res);
-	unlock(s);
 	return rc;
 }
 
@@ -1355,7 +1180,6 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 	*passed = 0;
 	p_str(&p, team_json);
 	p_str(&p, except ? except : "");
-	lock(s);
 	res = runp(s, "SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
 		   "WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
 		   "AND h.kind = 'household' AND NOT h.deleted "
@@ -1402,54 +1226,18 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 			rc = huce_fail(err, HUCE_EDB, "cannot read a team");
 		PQclear(res);
 	}
-	unlock(s);
 	return rc;
 }
 
-static enum huce_err pg_fields_get(struct store *base, const char *id,
-				   struct store_fieldset *out,
-				   struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = fields_get_locked(s, id, out, err);
-	unlock(s);
-	return rc;
-}
-
-/*
- * A record change writes all its fields and history rows at once: one
- * multi-row INSERT per MULTI_ROWS rows, one round trip instead of one
- * per row.  The SQL for each row count is built on first use and kept.
- */
+/* The multi-row INSERTs (store_multi_sql), built for each row count once. */
 static const char *multi_sql(char **cache, size_t rows, const char *head,
 			     size_t cols, const char *tail,
 			     struct huce_error *err)
 {
-	struct huce_buf sql = HUCE_BUF_INIT(16384);
-	enum huce_err rc;
-	size_t k = 1;
-
-	if (cache[rows])
-		return cache[rows];
-	rc = huce_buf_addstr(&sql, head);
-	for (size_t r = 0; !rc && r < rows; r++) {
-		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
-		for (size_t c = 0; !rc && c < cols; c++)
-			rc = huce_buf_printf(&sql, c ? ",$%zu" : "$%zu", k++);
-		if (!rc)
-			rc = huce_buf_addstr(&sql, ")");
-	}
-	if (!rc)
-		rc = huce_buf_addstr(&sql, tail);
-	if (rc) {
-		huce_buf_release(&sql);
+	if (!cache[rows])
+		cache[rows] = store_multi_sql(head, rows, cols, tail, 1);
+	if (!cache[rows])
 		huce_fail(err, HUCE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	cache[rows] = huce_buf_detach(&sql, NULL);
 	return cache[rows];
 }
 
@@ -1458,41 +1246,32 @@ static enum huce_err pg_fields_put(struct store *base, const char *record_id,
 				   struct huce_error *err)
 {
 	struct pg_store *s = P(base);
-	const char *v[MULTI_ROWS * 6];
-	char num[MULTI_ROWS][24];
+	const char *v[STORE_MULTI_ROWS * 6];
+	char num[STORE_MULTI_ROWS][24];
+	const char *sql;
 	enum huce_err rc;
 
-	lock(s);
 	rc = before_write(s, err);
-	while (n && !rc) {
-		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
-		const char *sql = multi_sql(s->fput, rows,
-			"INSERT INTO field(record_id, name, value, version, hlc, "
-			"device) VALUES ", 6,
-			" ON CONFLICT(record_id, name) DO UPDATE SET "
-			"value = EXCLUDED.value, version = EXCLUDED.version, "
-			"hlc = EXCLUDED.hlc, device = EXCLUDED.device", err);
-
-		if (!sql) {
-			rc = HUCE_ENOMEM;
-			break;
-		}
-		for (size_t i = 0; i < rows; i++) {
-			snprintf(num[i], sizeof(num[i]), "%lld", (long long)f[i].version);
-			v[i * 6 + 0] = record_id;
-			v[i * 6 + 1] = f[i].name;
-			v[i * 6 + 2] = f[i].value;
-			v[i * 6 + 3] = num[i];
-			v[i * 6 + 4] = f[i].hlc;
-			v[i * 6 + 5] = f[i].device;
-		}
-		rc = send_write(s, sql, (int)(rows * 6), v, err,
-				"cannot write fields");
-		f += rows;
-		n -= rows;
+	if (rc)
+		return rc;
+	sql = multi_sql(s->fput, n,
+		"INSERT INTO field(record_id, name, value, version, hlc, "
+		"device) VALUES ", 6,
+		" ON CONFLICT(record_id, name) DO UPDATE SET "
+		"value = EXCLUDED.value, version = EXCLUDED.version, "
+		"hlc = EXCLUDED.hlc, device = EXCLUDED.device", err);
+	if (!sql)
+		return HUCE_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(num[i], sizeof(num[i]), "%lld", (long long)f[i].version);
+		v[i * 6 + 0] = record_id;
+		v[i * 6 + 1] = f[i].name;
+		v[i * 6 + 2] = f[i].value;
+		v[i * 6 + 3] = num[i];
+		v[i * 6 + 4] = f[i].hlc;
+		v[i * 6 + 5] = f[i].device;
 	}
-	unlock(s);
-	return rc;
+	return send_write(s, sql, (int)(n * 6), v, err, "cannot write fields");
 }
 
 static enum huce_err pg_history_add(struct store *base,
@@ -1500,47 +1279,38 @@ static enum huce_err pg_history_add(struct store *base,
 				    struct huce_error *err)
 {
 	struct pg_store *s = P(base);
-	const char *v[MULTI_ROWS * 10];
-	char num[MULTI_ROWS][3][24];
+	const char *v[STORE_MULTI_ROWS * 10];
+	char num[STORE_MULTI_ROWS][3][24];
 	int64_t now = (int64_t)time(NULL);
+	const char *sql;
 	enum huce_err rc;
 
-	lock(s);
 	rc = before_write(s, err);
-	while (n && !rc) {
-		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
-		const char *sql = multi_sql(s->hput, rows,
-			"INSERT INTO history(record_id, version, field, kind, "
-			"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
+	if (rc)
+		return rc;
+	sql = multi_sql(s->hput, n,
+		"INSERT INTO history(record_id, version, field, kind, "
+		"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
+	if (!sql)
+		return HUCE_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char **row = &v[i * 10];
 
-		if (!sql) {
-			rc = HUCE_ENOMEM;
-			break;
-		}
-		for (size_t i = 0; i < rows; i++) {
-			const char **row = &v[i * 10];
-
-			snprintf(num[i][0], sizeof(num[i][0]), "%lld", (long long)h[i].version);
-			snprintf(num[i][1], sizeof(num[i][1]), "%lld", (long long)h[i].seq);
-			snprintf(num[i][2], sizeof(num[i][2]), "%lld", (long long)now);
-			row[0] = h[i].record_id;
-			row[1] = num[i][0];
-			row[2] = h[i].field;
-			row[3] = h[i].kind;
-			row[4] = h[i].before;
-			row[5] = h[i].after;
-			row[6] = h[i].device;
-			row[7] = h[i].hlc;
-			row[8] = h[i].seq > 0 ? num[i][1] : NULL;
-			row[9] = num[i][2];
-		}
-		rc = send_write(s, sql, (int)(rows * 10), v, err,
-				"cannot write history");
-		h += rows;
-		n -= rows;
+		snprintf(num[i][0], sizeof(num[i][0]), "%lld", (long long)h[i].version);
+		snprintf(num[i][1], sizeof(num[i][1]), "%lld", (long long)h[i].seq);
+		snprintf(num[i][2], sizeof(num[i][2]), "%lld", (long long)now);
+		row[0] = h[i].record_id;
+		row[1] = num[i][0];
+		row[2] = h[i].field;
+		row[3] = h[i].kind;
+		row[4] = h[i].before;
+		row[5] = h[i].after;
+		row[6] = h[i].device;
+		row[7] = h[i].hlc;
+		row[8] = h[i].seq > 0 ? num[i][1] : NULL;
+		row[9] = num[i][2];
 	}
-	unlock(s);
-	return rc;
+	return send_write(s, sql, (int)(n * 10), v, err, "cannot write history");
 }
 
 static enum huce_err pg_audit(struct store *base, const char *actor,
@@ -1555,13 +1325,11 @@ static enum huce_err pg_audit(struct store *base, const char *actor,
 	p_str(&p, actor);
 	p_str(&p, action);
 	p_str(&p, detail);
-	lock(s);
 	rc = before_write(s, err);
 	if (!rc)
 		rc = send_writep(s, "INSERT INTO audit(at, actor, action, detail) "
 			"VALUES($1, $2, $3, $4)", &p, err,
 			"cannot write the audit log");
-	unlock(s);
 	return rc;
 }
 
@@ -1599,76 +1367,35 @@ static cJSON *rows_json(const PGresult *res, int from, int to)
 	return o;
 }
 
-static cJSON *fieldset_json(const struct store_fieldset *fs)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	for (size_t i = 0; o && i < fs->n; i++) {
-		cJSON *v = cJSON_Parse(fs->v[i].value);
-
-		if (!v)
-			v = cJSON_CreateNull();
-		if (!v) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_AddItemToObject(o, fs->v[i].name, v);
-	}
-	return o;
-}
-
-/*
- * Hand each record of res to cb, at most limit of them (-1: all).
- * *more (may be NULL) tells whether res held another record.
- */
+/* Hand each record of res to cb (store_visit_id once anything was written). */
 static enum huce_err visit_rows(struct pg_store *s, const PGresult *res,
-				int limit, store_record_cb cb, void *arg,
-				int *more, struct huce_error *err)
+				store_record_cb cb, void *arg,
+				struct huce_error *err)
 {
 	unsigned long writes0 = s->writes;
 	struct store_fieldset fs = { 0 };
 	enum huce_err rc = HUCE_OK;
-	int n = PQntuples(res), i = 0, seen = 0;
+	int n = PQntuples(res);
 
-	if (more)
-		*more = 0;
-	while (!rc && i < n) {
+	for (int i = 0, j; !rc && i < n; i = j) {
 		const char *id = PQgetvalue(res, i, 0);
 		struct store_record r;
 		cJSON *fields;
-		int j = i + 1;
 
-		while (j < n && strcmp(PQgetvalue(res, j, 0), id) == 0)
-			j++;
-		if (limit >= 0 && seen == limit) {
-			if (more)
-				*more = 1;
-			break;
+		for (j = i + 1; j < n && strcmp(PQgetvalue(res, j, 0), id) == 0; j++)
+			;
+		if (s->writes != writes0) {
+			rc = store_visit_id(&s->base, id, &fs, cb, arg, err);
+			continue;
 		}
-		seen++;
-		if (s->writes == writes0) {
-			read_record(res, i, &r);
-			fields = rows_json(res, i, j);
-		} else {
-			rc = record_get_locked(s, id, &r, err);
-			if (rc == HUCE_ENOTFOUND) {
-				rc = HUCE_OK;
-				i = j;
-				continue;
-			}
-			if (!rc)
-				rc = fields_get_locked(s, id, &fs, err);
-			if (rc)
-				break;
-			fields = fieldset_json(&fs);
-		}
+		read_record(res, i, &r);
+		fields = rows_json(res, i, j);
 		if (!fields) {
 			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 			break;
 		}
 		rc = cb(arg, &r, fields);
 		cJSON_Delete(fields);
-		i = j;
 	}
 	store_fieldset_release(&fs);
 	return rc;
@@ -1684,7 +1411,7 @@ static enum huce_err list_and_visit(struct pg_store *s, const char *sql,
 
 	if (!res)
 		return err ? err->code : HUCE_EDB;
-	rc = visit_rows(s, res, -1, cb, arg, NULL, err);
+	rc = visit_rows(s, res, cb, arg, err);
 	PQclear(res);
 	return rc;
 }
@@ -1702,59 +1429,31 @@ static enum huce_err pg_by_key(struct store *base, const char *kind,
 
 	p_str(&p, kind);
 	p_str(&p, key);
-	p_str(&p, except ? except : "");
-	lock(s);
+	p_str(&p, except);
 	rc = list_and_visit(s, LIST_SELECT "record r "
 		"LEFT JOIN field f ON f.record_id = r.id "
 		"WHERE r.kind = $1 AND r.dkey = $2 AND NOT r.deleted AND r.id <> $3 "
 		"ORDER BY r.id, f.name", &p, cb, arg, err);
-	unlock(s);
 	return rc;
 }
 
-static enum huce_err pg_by_field(struct store *base, const char *name,
+static enum huce_err pg_by_field(struct store *base, enum store_index ix,
 				 const char *value_json, const char *except,
 				 store_record_cb cb, void *arg,
 				 struct huce_error *err)
 {
-	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	const char *sql;
-	enum huce_err rc;
-
 	/* One literal per field, so the planner can use its partial index. */
 #define BY_FIELD(n) LIST_SELECT "field k JOIN record r ON r.id = k.record_id " \
 	"LEFT JOIN field f ON f.record_id = r.id " \
-	"WHERE k.name = '" n "' AND k.value = $1 AND NOT r.deleted " \
-	"AND k.record_id <> $2 ORDER BY r.id, f.name"
-	static const char sql_group[] = BY_FIELD("group_id");
-	static const char sql_team[] = BY_FIELD("team_id");
-	static const char sql_household[] = BY_FIELD("household_id");
-	static const char sql_inspection[] = BY_FIELD("inspection_id");
-	static const char sql_owner[] = BY_FIELD("owner_id");
-	static const char sql_id_hash[] = BY_FIELD("id_hash");
+	"WHERE k.name = '" #n "' AND k.value = $1 AND NOT r.deleted " \
+	"AND k.record_id <> $2 ORDER BY r.id, f.name",
+	static const char *const sql[] = { STORE_INDEXED_FIELDS(BY_FIELD) };
 #undef BY_FIELD
+	struct params p = { .n = 0 };
 
-	if (strcmp(name, "group_id") == 0)
-		sql = sql_group;
-	else if (strcmp(name, "team_id") == 0)
-		sql = sql_team;
-	else if (strcmp(name, "household_id") == 0)
-		sql = sql_household;
-	else if (strcmp(name, "inspection_id") == 0)
-		sql = sql_inspection;
-	else if (strcmp(name, "owner_id") == 0)
-		sql = sql_owner;
-	else if (strcmp(name, "id_hash") == 0)
-		sql = sql_id_hash;
-	else
-		return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 	p_str(&p, value_json);
-	p_str(&p, except ? except : "");
-	lock(s);
-	rc = list_and_visit(s, sql, &p, cb, arg, err);
-	unlock(s);
-	return rc;
+	p_str(&p, except);
+	return list_and_visit(P(base), sql[ix], &p, cb, arg, err);
 }
 
 static enum huce_err pg_scan_kind(struct store *base, const char *kind,
@@ -1766,7 +1465,6 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 	enum huce_err rc;
 
 	p_str(&p, kind);
-	lock(s);
 	if (with_deleted)
 		rc = list_and_visit(s, LIST_SELECT "record r "
 			"LEFT JOIN field f ON f.record_id = r.id "
@@ -1776,110 +1474,56 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 			"LEFT JOIN field f ON f.record_id = r.id "
 			"WHERE r.kind = $1 AND NOT r.deleted ORDER BY r.id, f.name",
 			&p, cb, arg, err);
-	unlock(s);
 	return rc;
 }
 
-/*
- * One query for the page, record rows joined with their fields, and
- * each change written as JSON text straight from the stored value texts
- * (store_page_*: no parse, no tree), handed to the caller as raw items.
- */
-static enum huce_err pg_changes(struct store *base, int64_t after, int limit,
-				const char *own, cJSON *out, int64_t *next,
-				int *more, int64_t *head,
-				struct huce_error *err)
+/* A text column, NULL for SQL NULL. */
+static const char *val_or_null(const PGresult *res, int row, int col)
 {
-	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	struct store_page pg;
-	enum huce_err rc;
-	PGresult *res;
-	int own_tx = 0, open = 0, n;
-	int64_t cur = -1;
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
 
-	*next = after;
-	*more = 0;
-	*head = 0;
-	if (limit < 1)
-		limit = 1;
-	lock(s);
-	if (!s->in_tx) {
-		/* The page and the head from one snapshot. */
-		rc = pg_begin(base, 0, err);
-		if (rc) {
-			unlock(s);
-			return rc;
-		}
-		own_tx = 1;
-	}
+/*
+ * One query for the page, record rows joined with their fields, fed to
+ * store_page_row().
+ */
+static enum huce_err pg_changes(struct store *base, int64_t after,
+				struct store_page *pg, struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+	int n;
+
 	/* One record more than asked tells whether another page follows. */
 	p_int(&p, after);
-	p_int(&p, (int64_t)limit + 1);
-	res = runp(s, "WITH page AS (SELECT version, id, kind, deleted, "
+	p_int(&p, (int64_t)pg->limit + 1);
+	res = runp(P(base), "WITH page AS (SELECT version, id, kind, deleted, "
 		   "del_version, del_device, del_hlc FROM record "
 		   "WHERE version > $1 ORDER BY version LIMIT $2) "
 		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value, "
 		   "f.device, f.hlc, r.del_version, r.del_device, r.del_hlc "
 		   "FROM page r LEFT JOIN field f ON f.record_id = r.id "
 		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
-	rc = res ? HUCE_OK : (err ? err->code : HUCE_EDB);
-	n = res ? PQntuples(res) : 0;
-	store_page_init(&pg, out, own);
-	for (int i = 0; !rc && i < n; i++) {
-		int64_t v = int_val(res, i, 0);
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	n = PQntuples(res);
+	for (int i = 0; !rc && !pg->more && i < n; i++) {
+		struct store_page_row row = {
+			.version = int_val(res, i, 0),
+			.id = PQgetvalue(res, i, 1), .kind = PQgetvalue(res, i, 2),
+			.deleted = strcmp(PQgetvalue(res, i, 3), "t") == 0,
+			.field = val_or_null(res, i, 4),
+			.value = PQgetvalue(res, i, 5),
+			.device = PQgetvalue(res, i, 6), .hlc = PQgetvalue(res, i, 7),
+			.del_version = int_val(res, i, 8),
+			.del_device = val_or_null(res, i, 9),
+			.del_hlc = val_or_null(res, i, 10),
+		};
 
-		if (v != cur) {
-			if (open) {
-				rc = store_page_end(&pg);
-				open = 0;
-				if (rc)
-					break;
-				*next = cur;
-			}
-			if (store_page_full(&pg, limit)) {
-				*more = 1;
-				break;
-			}
-			cur = v;
-			rc = store_page_begin(&pg, v, PQgetvalue(res, i, 1),
-					      PQgetvalue(res, i, 2),
-					      strcmp(PQgetvalue(res, i, 3), "t") == 0);
-			open = 1;
-			/* As sq_changes: the delete's stamp, or never. */
-			if (strcmp(PQgetvalue(res, i, 3), "t") == 0)
-				store_page_stamp(&pg,
-					PQgetisnull(res, i, 9) ? NULL :
-					PQgetvalue(res, i, 9),
-					PQgetisnull(res, i, 10) ? NULL :
-					PQgetvalue(res, i, 10));
-			else if (int_val(res, i, 8) > 0)
-				store_page_stamp(&pg, NULL, NULL);
-		}
-		if (!rc && !PQgetisnull(res, i, 4))
-			rc = store_page_field(&pg, PQgetvalue(res, i, 4),
-					      PQgetvalue(res, i, 5),
-					      PQgetvalue(res, i, 6),
-					      PQgetvalue(res, i, 7));
+		rc = store_page_row(pg, &row);
 	}
-	if (!rc && open) {
-		rc = store_page_end(&pg);
-		if (!rc)
-			*next = cur;
-	}
-	store_page_release(&pg);
 	PQclear(res);
-	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
-	if (!rc)
-		*head = s->in_tx && s->tx_write ? s->version : committed_version(s);
-	if (own_tx) {
-		if (rc)
-			pg_rollback(base);
-		else
-			rc = pg_commit(base, err);
-	}
-	unlock(s);
 	return rc;
 }
 
@@ -1889,14 +1533,7 @@ static void pg_close(struct store *base)
 {
 	struct pg_store *s = P(base);
 
-	if (!s)
-		return;
-	if (s->in_tx) {
-		rollback_locked(s);
-		s->in_tx = 0;
-		unlock(s);
-	}
-	for (int i = 0; i <= MULTI_ROWS; i++) {
+	for (int i = 0; i <= STORE_MULTI_ROWS; i++) {
 		free(s->fput[i]);
 		free(s->hput[i]);
 	}
@@ -1904,8 +1541,6 @@ static void pg_close(struct store *base)
 	free(s->ready);
 	free(s->rcache);
 	PQfinish(s->conn);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
 }
 
 static const struct store_ops pg_ops = {
@@ -1917,10 +1552,7 @@ static const struct store_ops pg_ops = {
 	.savepoint = pg_savepoint,
 	.release = pg_release,
 	.rollback_to = pg_rollback_to,
-	.next_version = pg_next_version,
-	.head = pg_head,
-	.hlc_tick = pg_hlc_tick,
-	.hlc_observe = pg_hlc_observe,
+	.committed_version = pg_committed_version,
 	.meta_get = pg_meta_get,
 	.meta_set = pg_meta_set,
 	.device_add = pg_device_add,
@@ -1928,7 +1560,9 @@ static const struct store_ops pg_ops = {
 	.device_get = pg_device_get,
 	.device_list = pg_device_list,
 	.device_set_hwm = pg_device_set_hwm,
-	.device_auth = pg_device_auth,
+	.token_lookup = pg_token_lookup,
+	.device_seen = pg_device_seen,
+	.device_enroll = pg_device_enroll,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,
@@ -1991,7 +1625,7 @@ static enum huce_err session_setup(struct pg_store *s, struct huce_error *err)
 			      "cannot set synchronous_commit");
 	PQclear(res);
 	/* A reader's session refuses every write, whatever a caller asks. */
-	if (!rc && s->reader)
+	if (!rc && s->base.reader)
 		rc = run_text(s, "SET default_transaction_read_only = on", err,
 			      "cannot make the session read-only");
 	return rc;
@@ -2145,8 +1779,8 @@ static void describe(struct pg_store *s, PQconninfoOption *opts)
 		 db && *db ? db : (user ? user : "(default)"));
 }
 
-static enum huce_err pg_open(struct store **out, const char *url,
-			     int reader, struct huce_error *err)
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    int reader, struct huce_error *err)
 {
 	/*
 	 * Defaults before the URL (which may override them), the encoding
@@ -2162,7 +1796,6 @@ static enum huce_err pg_open(struct store **out, const char *url,
 		url, "UTF8", NULL
 	};
 	struct pg_store *s;
-	pthread_mutexattr_t attr;
 	PQconninfoOption *opts;
 	char *perr = NULL;
 	enum huce_err rc;
@@ -2185,16 +1818,11 @@ static enum huce_err pg_open(struct store **out, const char *url,
 	}
 	describe(s, opts);
 	PQconninfoFree(opts);
-	s->base.ops = &pg_ops;
-	s->reader = reader;
+	store_base_init(&s->base, &pg_ops, reader);
 	s->rgen = 1;
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&s->lock, &attr);
-	pthread_mutexattr_destroy(&attr);
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn) {
-		pg_close(&s->base);
+		store_close(&s->base);
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	}
 	if (PQstatus(s->conn) != CONNECTION_OK) {
@@ -2203,30 +1831,16 @@ static enum huce_err pg_open(struct store **out, const char *url,
 		one_line(line, sizeof(line), PQerrorMessage(s->conn));
 		rc = huce_fail(err, HUCE_EDB, "cannot connect to PostgreSQL at %s: %s",
 			       s->where, line);
-		pg_close(&s->base);
+		store_close(&s->base);
 		return rc;
 	}
 	rc = session_setup(s, err);
 	if (!rc && !reader)
 		rc = migrate(s, err);
 	if (rc) {
-		pg_close(&s->base);
+		store_close(&s->base);
 		return rc;
 	}
 	*out = &s->base;
 	return HUCE_OK;
 }
-
-enum huce_err store_pg_open(struct store **out, const char *url,
-			    struct huce_error *err)
-{
-	return pg_open(out, url, 0, err);
-}
-
-enum huce_err store_pg_open_reader(struct store **out, const char *url,
-				   struct huce_error *err)
-{
-	return pg_open(out, url, 1, err);
-}
-
-#endif /* HUCE_HAVE_LIBPQ */

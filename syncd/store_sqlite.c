@@ -9,10 +9,12 @@
  * because SQLite only uses a partial index when the query's WHERE names
  * the same constant.
  *
- * One connection serves the whole process.  A recursive mutex makes the
- * handle safe to share between the HTTP server's threads: each operation
- * takes it, and a transaction keeps it from begin to commit, so a second
- * thread waits for the first one's batch instead of writing into it.
+ * One connection serves the whole process.  The store's lock (store.c)
+ * makes the handle safe to share between the HTTP server's threads: each
+ * operation runs under it, and a transaction keeps it from begin to
+ * commit, so a second thread waits for the first one's batch instead of
+ * writing into it.  store.c also holds the rules shared with the
+ * PostgreSQL backend; this file is the SQL (store_backend.h).
  * Other processes (an admin command while the central runs) are kept out
  * by SQLite's own locking, with a busy timeout.
  *
@@ -22,9 +24,8 @@
  * them back once at COMMIT: the merge of a 10,000-entry batch does not
  * rewrite the meta row 10,000 times.
  */
-#include "store.h"
+#include "store_backend.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,32 +35,16 @@
 #include "huce_crypto.h"
 #include "huce_db.h"
 
-#define MULTI_ROWS 16
-
 struct sqlite_store {
 	struct store base;	/* first: a struct store * is a sqlite_store * */
 	struct huce_db *db;
-	sqlite3_stmt *fput[MULTI_ROWS + 1], *hput[MULTI_ROWS + 1];
-	pthread_mutex_t lock;
-	int in_tx, tx_write, in_sp;
-	int reader;		/* store_open_reader(): never writes */
-	int64_t version, sp_version;
-	uint64_t hlc, sp_hlc, hlc_loaded;
+	sqlite3_stmt *fput[STORE_MULTI_ROWS + 1], *hput[STORE_MULTI_ROWS + 1];
+	uint64_t hlc_loaded;	/* the HLC as begin found it */
 };
 
 static struct sqlite_store *S(struct store *s)
 {
 	return (struct sqlite_store *)s;
-}
-
-static void lock(struct sqlite_store *s)
-{
-	pthread_mutex_lock(&s->lock);
-}
-
-static void unlock(struct sqlite_store *s)
-{
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* Copy a text column into a fixed array, cut to fit. */
@@ -95,15 +80,15 @@ static enum huce_err load_counters(struct sqlite_store *s,
 {
 	char *h = huce_db_meta_get(s->db, "hlc");
 
-	s->version = huce_db_meta_int(s->db, "version", -1);
-	if (s->version < 0) {
+	s->base.version = huce_db_meta_int(s->db, "version", -1);
+	if (s->base.version < 0) {
 		free(h);
 		return huce_fail(err, HUCE_EDB, "store has no version counter");
 	}
-	if (!h || huce_hlc_parse(h, &s->hlc))
-		s->hlc = 0;
+	if (!h || huce_hlc_parse(h, &s->base.hlc))
+		s->base.hlc = 0;
 	free(h);
-	s->hlc_loaded = s->hlc;
+	s->hlc_loaded = s->base.hlc;
 	return HUCE_OK;
 }
 
@@ -113,37 +98,13 @@ static enum huce_err sq_begin(struct store *base, int write,
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
 
-	lock(s);
-	if (s->in_tx) {
-		unlock(s);
-		return huce_fail(err, HUCE_EDB, "store: transaction already open");
-	}
-	if (write && s->reader) {
-		unlock(s);
-		return huce_fail(err, HUCE_EDB, "store: this connection only reads");
-	}
 	rc = huce_db_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 	if (!rc && write) {
 		rc = load_counters(s, err);
 		if (rc)
 			huce_db_rollback(s->db);
 	}
-	if (rc) {
-		unlock(s);
-		return rc;
-	}
-	s->in_tx = 1;
-	s->tx_write = write;
-	s->in_sp = 0;
-	return HUCE_OK;	/* the lock stays held until commit or rollback */
-}
-
-static void end_tx(struct sqlite_store *s)
-{
-	s->in_tx = 0;
-	s->tx_write = 0;
-	s->in_sp = 0;
-	unlock(s);
+	return rc;
 }
 
 static enum huce_err sq_commit(struct store *base, struct huce_error *err)
@@ -151,14 +112,12 @@ static enum huce_err sq_commit(struct store *base, struct huce_error *err)
 	struct sqlite_store *s = S(base);
 	enum huce_err rc = HUCE_OK;
 
-	if (!s->in_tx)
-		return huce_fail(err, HUCE_EDB, "store: no transaction to commit");
-	if (s->tx_write) {
-		rc = huce_db_meta_set_int(s->db, "version", s->version, err);
-		if (!rc && s->hlc != s->hlc_loaded) {
+	if (base->tx_write) {
+		rc = huce_db_meta_set_int(s->db, "version", base->version, err);
+		if (!rc && base->hlc != s->hlc_loaded) {
 			char hex[HUCE_HLC_STRLEN + 1];
 
-			huce_hlc_format(s->hlc, hex);
+			huce_hlc_format(base->hlc, hex);
 			rc = huce_db_meta_set(s->db, "hlc", hex, err);
 		}
 	}
@@ -166,48 +125,22 @@ static enum huce_err sq_commit(struct store *base, struct huce_error *err)
 		rc = huce_db_commit(s->db, err);
 	if (rc)
 		huce_db_rollback(s->db);
-	end_tx(s);
 	return rc;
 }
 
 static void sq_rollback(struct store *base)
 {
-	struct sqlite_store *s = S(base);
-
-	lock(s);
-	if (s->in_tx) {
-		huce_db_rollback(s->db);
-		end_tx(s);
-	}
-	unlock(s);
+	huce_db_rollback(S(base)->db);
 }
 
 static enum huce_err sq_savepoint(struct store *base, struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	if (!s->in_tx || !s->tx_write || s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: savepoint outside a write");
-	rc = huce_db_run(s->db, err, "SAVEPOINT entry", "");
-	if (rc)
-		return rc;
-	s->in_sp = 1;
-	s->sp_version = s->version;
-	s->sp_hlc = s->hlc;
-	return HUCE_OK;
+	return huce_db_run(S(base)->db, err, "SAVEPOINT entry", "");
 }
 
 static enum huce_err sq_release(struct store *base, struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	if (!s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
-	rc = huce_db_run(s->db, err, "RELEASE entry", "");
-	s->in_sp = 0;
-	return rc;
+	return huce_db_run(S(base)->db, err, "RELEASE entry", "");
 }
 
 static enum huce_err sq_rollback_to(struct store *base, struct huce_error *err)
@@ -215,69 +148,28 @@ static enum huce_err sq_rollback_to(struct store *base, struct huce_error *err)
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
 
-	if (!s->in_sp)
-		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
 	rc = huce_db_run(s->db, err, "ROLLBACK TO entry", "");
 	if (!rc)
 		rc = huce_db_run(s->db, err, "RELEASE entry", "");
-	s->in_sp = 0;
-	s->version = s->sp_version;
-	s->hlc = s->sp_hlc;
 	return rc;
 }
 
-static int64_t sq_next_version(struct store *base)
+static int64_t sq_committed_version(struct store *base)
 {
-	return ++S(base)->version;
-}
-
-static int64_t sq_head(struct store *base)
-{
-	struct sqlite_store *s = S(base);
-	int64_t v;
-
-	lock(s);
-	if (s->in_tx && s->tx_write)
-		v = s->version;
-	else
-		v = huce_db_meta_int(s->db, "version", 0);
-	unlock(s);
-	return v;
-}
-
-static uint64_t sq_hlc_tick(struct store *base)
-{
-	return huce_hlc_next(&S(base)->hlc, huce_wall_ms());
-}
-
-static void sq_hlc_observe(struct store *base, uint64_t ts)
-{
-	huce_hlc_observe(&S(base)->hlc, ts);
+	return huce_db_meta_int(S(base)->db, "version", 0);
 }
 
 /* --- meta ------------------------------------------------------------- */
 
 static char *sq_meta_get(struct store *base, const char *key)
 {
-	struct sqlite_store *s = S(base);
-	char *v;
-
-	lock(s);
-	v = huce_db_meta_get(s->db, key);
-	unlock(s);
-	return v;
+	return huce_db_meta_get(S(base)->db, key);
 }
 
 static enum huce_err sq_meta_set(struct store *base, const char *key,
 				 const char *value, struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = huce_db_meta_set(s->db, key, value, err);
-	unlock(s);
-	return rc;
+	return huce_db_meta_set(S(base)->db, key, value, err);
 }
 
 /* --- devices ---------------------------------------------------------- */
@@ -292,10 +184,11 @@ static void read_device(sqlite3_stmt *st, struct store_device *d)
 	copy_col(d->hwm_hlc, sizeof(d->hwm_hlc), st, 5);
 }
 
-static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
-				       struct store_device *out,
-				       struct huce_error *err)
+static enum huce_err sq_device_get(struct store *base, const char *name,
+				   struct store_device *out,
+				   struct huce_error *err)
 {
+	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st = huce_db_query(s->db, err,
 		"SELECT name, created_at, revoked_at, hwm, last_seen, "
 		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
@@ -315,63 +208,36 @@ static enum huce_err device_get_locked(struct sqlite_store *s, const char *name,
 	return huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
 }
 
-static enum huce_err sq_device_get(struct store *base, const char *name,
-				   struct store_device *out,
-				   struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = device_get_locked(s, name, out, err);
-	unlock(s);
-	return rc;
-}
-
 static enum huce_err sq_device_add(struct store *base, const char *name,
 				   const char *token_hash,
 				   struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
 	struct store_device d;
 	struct huce_error gerr = { 0 };
 	enum huce_err rc;
 
-	lock(s);
-	rc = device_get_locked(s, name, &d, &gerr);
-	if (rc == HUCE_OK) {
-		rc = huce_fail(err, HUCE_EINVAL, "device '%s' already exists", name);
-	} else if (rc == HUCE_ENOTFOUND) {
-		rc = huce_db_run(s->db, err,
-			"INSERT INTO device(name, token_hash, created_at) "
-			"VALUES(?1, ?2, ?3)",
-			"ssi", name, token_hash, (int64_t)time(NULL));
-	} else {
-		rc = huce_fail(err, rc, "%s", gerr.msg);
-	}
-	unlock(s);
-	return rc;
+	rc = sq_device_get(base, name, &d, &gerr);
+	if (rc == HUCE_OK)
+		return huce_fail(err, HUCE_EINVAL, "device '%s' already exists", name);
+	if (rc != HUCE_ENOTFOUND)
+		return huce_fail(err, rc, "%s", gerr.msg);
+	return huce_db_run(S(base)->db, err,
+		"INSERT INTO device(name, token_hash, created_at) "
+		"VALUES(?1, ?2, ?3)",
+		"ssi", name, token_hash, (int64_t)time(NULL));
 }
 
 static enum huce_err sq_device_revoke(struct store *base, const char *name,
 				      struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	struct store_device d;
-	enum huce_err rc;
-
-	lock(s);
-	rc = device_get_locked(s, name, &d, err);
-	if (!rc && !d.revoked_at)
-		rc = huce_db_run(s->db, err,
-			"UPDATE device SET revoked_at = ?2 WHERE name = ?1",
-			"si", name, (int64_t)time(NULL));
-	unlock(s);
-	return rc;
+	return huce_db_run(S(base)->db, err,
+		"UPDATE device SET revoked_at = ?2 WHERE name = ?1",
+		"si", name, (int64_t)time(NULL));
 }
 
-static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
-				    void *arg, struct huce_error *err)
+static enum huce_err sq_device_list(struct store *base,
+				    struct store_device **out, size_t *nout,
+				    struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	struct store_device *v = NULL;
@@ -380,15 +246,12 @@ static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
 	enum huce_err rc = HUCE_OK;
 	int r;
 
-	lock(s);
 	st = huce_db_query(s->db, err,
 		"SELECT name, created_at, revoked_at, hwm, last_seen, "
 		"CASE WHEN hwm_hlc_seq = hwm THEN hwm_hlc END "
 		"FROM device ORDER BY name", "");
-	if (!st) {
-		unlock(s);
+	if (!st)
 		return err ? err->code : HUCE_EDB;
-	}
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == alloc) {
 			size_t na = alloc ? alloc * 2 : 16;
@@ -407,10 +270,8 @@ static enum huce_err sq_device_list(struct store *base, store_device_cb cb,
 		rc = step_done(s, st, r, err, "cannot list devices");
 	else
 		sqlite3_reset(st);
-	for (size_t i = 0; !rc && i < n; i++)
-		rc = cb(arg, &v[i]);
-	unlock(s);
-	free(v);
+	*out = v;
+	*nout = n;
 	return rc;
 }
 
@@ -418,32 +279,19 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 				       int64_t hwm, const char *hwm_hlc,
 				       struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	lock(s);
 	/* A device that pushes is seen: its pulls only note it when idle. */
-	rc = huce_db_run(s->db, err,
+	return huce_db_run(S(base)->db, err,
 		"UPDATE device SET hwm = ?2, last_seen = ?3, hwm_hlc = ?4, "
 		"hwm_hlc_seq = ?2 WHERE name = ?1",
 		"siis", name, hwm, (int64_t)time(NULL), hwm_hlc);
-	unlock(s);
-	return rc;
 }
 
-static enum huce_err sq_audit(struct store *base, const char *actor,
-			      const char *action, const char *detail,
-			      struct huce_error *err);
-
-/*
- * Look a token up: *name (malloc'd, the caller frees) when it is known,
- * with whether it is revoked and when its device was last seen.
- */
-static enum huce_err token_lookup(struct sqlite_store *s,
-				  const char *token_hash_hex, char **name,
-				  int *revoked, int64_t *seen,
-				  struct huce_error *err)
+static enum huce_err sq_token_lookup(struct store *base,
+				     const char *token_hash_hex, char **name,
+				     int *revoked, int64_t *seen,
+				     struct huce_error *err)
 {
+	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
 	int r;
 
@@ -466,55 +314,48 @@ static enum huce_err token_lookup(struct sqlite_store *s,
 	return step_done(s, st, r, err, "cannot check token");
 }
 
-/*
- * The writes that come with a token check: a revoked laptop knocking is
- * worth a line in the audit log; last_seen is advisory, written at most
- * once a minute per device (a write per request would queue every pull
- * behind the merges), and outside an open transaction only.  A busy
- * store skips it.
- */
-static void token_note(struct sqlite_store *s, const char *name, int revoked,
-		       int64_t seen)
+static void sq_device_seen(struct store *base, const char *name, int64_t now)
 {
-	int64_t now = (int64_t)time(NULL);
-
-	if (s->in_tx || s->reader || !name)
-		return;
-	if (revoked)
-		sq_audit(&s->base, name, "token-refused",
-			 "a revoked device token was used", NULL);
-	else if (now - seen >= 60)
-		huce_db_run(s->db, NULL,
-			"UPDATE device SET last_seen = ?2 WHERE name = ?1",
-			"si", name, now);
+	huce_db_run(S(base)->db, NULL,
+		"UPDATE device SET last_seen = ?2 WHERE name = ?1",
+		"si", name, now);
 }
 
-static enum huce_err sq_device_auth(struct store *base,
-				    const char *token_hash_hex, char **device,
-				    struct huce_error *err)
+/*
+ * store_device_enroll(): bind at the first enrolment, in one UPDATE
+ * (RETURNING says who holds the token now).
+ */
+static enum huce_err sq_device_enroll(struct store *base, const char *name,
+				      const char *install_id,
+				      struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	int64_t seen;
-	int revoked;
-	char *name;
-	enum huce_err rc;
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
 
-	*device = NULL;
-	lock(s);
-	rc = token_lookup(s, token_hash_hex, &name, &revoked, &seen, err);
-	if (rc) {
-		unlock(s);
-		return rc;
+	st = huce_db_query(s->db, err,
+		"UPDATE device SET install_id = coalesce(install_id, ?2), "
+		"enrolled_at = coalesce(enrolled_at, ?3) "
+		"WHERE name = ?1 AND revoked_at IS NULL RETURNING install_id",
+		"ssi", name, install_id, (int64_t)time(NULL));
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *have = (const char *)sqlite3_column_text(st, 0);
+
+		if (!have || strcmp(have, install_id) != 0)
+			rc = huce_fail(err, HUCE_EFORBIDDEN, "device '%s': its "
+				       "token has enrolled another laptop", name);
+		r = sqlite3_step(st);
+	} else {
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
 	}
-	token_note(s, name, revoked, seen);
-	unlock(s);
-	if (!name || revoked) {
-		free(name);
-		return huce_fail(err, HUCE_EAUTH, revoked ? STORE_TOKEN_REVOKED :
-				 "unknown token");
-	}
-	*device = name;
-	return HUCE_OK;
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = huce_db_fail(s->db, err, "cannot enrol device");
+	sqlite3_reset(st);
+	return rc;
 }
 
 /* --- records and fields ------------------------------------------------ */
@@ -534,10 +375,11 @@ static void read_record(sqlite3_stmt *st, struct store_record *r)
 	copy_col(r->key, sizeof(r->key), st, 10);
 }
 
-static enum huce_err record_get_locked(struct sqlite_store *s, const char *id,
-				       struct store_record *out,
-				       struct huce_error *err)
+static enum huce_err sq_record_get(struct store *base, const char *id,
+				   struct store_record *out,
+				   struct huce_error *err)
 {
+	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st = huce_db_query(s->db, err,
 		"SELECT id, kind, version, deleted, created_by, created_hlc, "
 		"created_at, del_version, del_device, del_hlc, dkey "
@@ -557,19 +399,6 @@ static enum huce_err record_get_locked(struct sqlite_store *s, const char *id,
 	return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
 }
 
-static enum huce_err sq_record_get(struct store *base, const char *id,
-				   struct store_record *out,
-				   struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = record_get_locked(s, id, out, err);
-	unlock(s);
-	return rc;
-}
-
 static enum huce_err sq_record_put(struct store *base,
 				   const struct store_record *r,
 				   struct huce_error *err)
@@ -577,7 +406,6 @@ static enum huce_err sq_record_put(struct store *base,
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
 
-	lock(s);
 	rc = huce_db_run(s->db, err,
 		"INSERT INTO record(id, kind, version, deleted, created_by, "
 		"created_hlc, created_at, del_version, del_device, del_hlc, dkey) "
@@ -595,37 +423,14 @@ static enum huce_err sq_record_put(struct store *base,
 		r->del_device[0] ? r->del_device : NULL,
 		r->del_hlc[0] ? r->del_hlc : NULL,
 		r->key[0] ? r->key : NULL);
-	unlock(s);
 	return rc;
 }
 
-void store_field_release(struct store_field *f)
+static enum huce_err sq_fields_get(struct store *base, const char *id,
+				   struct store_fieldset *out,
+				   struct huce_error *err)
 {
-	free(f->value);
-	memset(f, 0, sizeof(*f));
-}
-
-void store_fieldset_release(struct store_fieldset *fs)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		free(fs->v[i].value);
-	free(fs->v);
-	memset(fs, 0, sizeof(*fs));
-}
-
-struct store_field *store_fieldset_find(const struct store_fieldset *fs,
-					const char *name)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		if (strcmp(fs->v[i].name, name) == 0)
-			return &fs->v[i];
-	return NULL;
-}
-
-static enum huce_err fields_get_locked(struct sqlite_store *s, const char *id,
-				       struct store_fieldset *out,
-				       struct huce_error *err)
-{
+	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
 	enum huce_err rc = HUCE_OK;
 	int r;
@@ -674,19 +479,6 @@ static enum huce_err fields_get_locked(struct sqlite_store *s, const char *id,
 	return rc;
 }
 
-static enum huce_err sq_fields_get(struct store *base, const char *id,
-				   struct store_fieldset *out,
-				   struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	lock(s);
-	rc = fields_get_locked(s, id, out, err);
-	unlock(s);
-	return rc;
-}
-
 static enum huce_err sq_field_get(struct store *base, const char *id,
 				  const char *name, char **value,
 				  struct huce_error *err)
@@ -697,12 +489,10 @@ static enum huce_err sq_field_get(struct store *base, const char *id,
 	int r;
 
 	*value = NULL;
-	lock(s);
 	st = huce_db_query(s->db, err,
 		"SELECT value FROM field WHERE record_id = ?1 AND name = ?2",
 		"ss", id, name);
 	if (!st) {
-		unlock(s);
 		return err ? err->code : HUCE_EDB;
 	}
 	r = sqlite3_step(st);
@@ -717,7 +507,6 @@ static enum huce_err sq_field_get(struct store *base, const char *id,
 		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
 			       id, name);
 	}
-	unlock(s);
 	return rc;
 }
 
@@ -735,7 +524,6 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	*passed = 0;
 	if (!except)
 		except = "";
-	lock(s);
 	/*
 	 * CROSS JOIN fixes the order of the loops: from the team's index
 	 * entries outwards.  Left to itself (the central has no ANALYZE
@@ -796,50 +584,36 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 			}
 		}
 	}
-	unlock(s);
 	return rc;
 }
 
 /*
- * A record change writes all its fields and history rows at once: one
- * multi-row INSERT per MULTI_ROWS rows instead of one statement per
- * row, which halves the cost of a big batch.  The statements are built
- * for each row count on first use and kept (not in huce_db's cache,
- * which is for literals).
+ * The multi-row INSERTs of fields and history (store_multi_sql): the
+ * statements are built for each row count on first use and kept (not
+ * in huce_db's cache, which is for literals).
  */
 static sqlite3_stmt *multi_stmt(struct sqlite_store *s, sqlite3_stmt **cache,
 				size_t rows, const char *head, size_t cols,
 				const char *tail, struct huce_error *err)
 {
-	struct huce_buf sql = HUCE_BUF_INIT(16384);
-	enum huce_err rc;
+	char *sql;
 
 	if (cache[rows]) {
 		sqlite3_reset(cache[rows]);
 		sqlite3_clear_bindings(cache[rows]);
 		return cache[rows];
 	}
-	rc = huce_buf_addstr(&sql, head);
-	for (size_t r = 0; !rc && r < rows; r++) {
-		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
-		for (size_t c = 0; !rc && c < cols; c++)
-			rc = huce_buf_addstr(&sql, c ? ",?" : "?");
-		if (!rc)
-			rc = huce_buf_addstr(&sql, ")");
-	}
-	if (!rc)
-		rc = huce_buf_addstr(&sql, tail);
-	if (rc) {
-		huce_buf_release(&sql);
+	sql = store_multi_sql(head, rows, cols, tail, 0);
+	if (!sql) {
 		huce_fail(err, HUCE_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_prepare_v3(huce_db_handle(s->db), sql.data, -1,
+	if (sqlite3_prepare_v3(huce_db_handle(s->db), sql, -1,
 			       SQLITE_PREPARE_PERSISTENT, &cache[rows], NULL)) {
 		huce_db_fail(s->db, err, "cannot prepare statement");
 		cache[rows] = NULL;
 	}
-	huce_buf_release(&sql);
+	free(sql);
 	return cache[rows];
 }
 
@@ -869,38 +643,26 @@ static enum huce_err sq_fields_put(struct store *base, const char *record_id,
 				   struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	enum huce_err rc = HUCE_OK;
+	sqlite3_stmt *st = multi_stmt(s, s->fput, n,
+		"INSERT INTO field(record_id, name, value, version, hlc, "
+		"device) VALUES ", 6,
+		" ON CONFLICT(record_id, name) DO UPDATE SET "
+		"value = excluded.value, version = excluded.version, "
+		"hlc = excluded.hlc, device = excluded.device", err);
 
-	lock(s);
-	while (n && !rc) {
-		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
-		sqlite3_stmt *st = multi_stmt(s, s->fput, rows,
-			"INSERT INTO field(record_id, name, value, version, hlc, "
-			"device) VALUES ", 6,
-			" ON CONFLICT(record_id, name) DO UPDATE SET "
-			"value = excluded.value, version = excluded.version, "
-			"hlc = excluded.hlc, device = excluded.device", err);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	for (size_t i = 0; i < n; i++) {
+		int b = (int)(i * 6);
 
-		if (!st) {
-			rc = err ? err->code : HUCE_EDB;
-			break;
-		}
-		for (size_t i = 0; i < rows; i++) {
-			int b = (int)(i * 6);
-
-			bind_text(st, b + 1, record_id);
-			bind_text(st, b + 2, f[i].name);
-			bind_text(st, b + 3, f[i].value);
-			sqlite3_bind_int64(st, b + 4, f[i].version);
-			bind_text(st, b + 5, f[i].hlc);
-			bind_text(st, b + 6, f[i].device);
-		}
-		rc = step_once(s, st, err, "cannot write fields");
-		f += rows;
-		n -= rows;
+		bind_text(st, b + 1, record_id);
+		bind_text(st, b + 2, f[i].name);
+		bind_text(st, b + 3, f[i].value);
+		sqlite3_bind_int64(st, b + 4, f[i].version);
+		bind_text(st, b + 5, f[i].hlc);
+		bind_text(st, b + 6, f[i].device);
 	}
-	unlock(s);
-	return rc;
+	return step_once(s, st, err, "cannot write fields");
 }
 
 static enum huce_err sq_history_add(struct store *base,
@@ -909,42 +671,30 @@ static enum huce_err sq_history_add(struct store *base,
 {
 	struct sqlite_store *s = S(base);
 	int64_t now = (int64_t)time(NULL);
-	enum huce_err rc = HUCE_OK;
+	sqlite3_stmt *st = multi_stmt(s, s->hput, n,
+		"INSERT INTO history(record_id, version, field, kind, "
+		"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
 
-	lock(s);
-	while (n && !rc) {
-		size_t rows = n < MULTI_ROWS ? n : MULTI_ROWS;
-		sqlite3_stmt *st = multi_stmt(s, s->hput, rows,
-			"INSERT INTO history(record_id, version, field, kind, "
-			"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	for (size_t i = 0; i < n; i++) {
+		int b = (int)(i * 10);
 
-		if (!st) {
-			rc = err ? err->code : HUCE_EDB;
-			break;
-		}
-		for (size_t i = 0; i < rows; i++) {
-			int b = (int)(i * 10);
-
-			bind_text(st, b + 1, h[i].record_id);
-			sqlite3_bind_int64(st, b + 2, h[i].version);
-			bind_text(st, b + 3, h[i].field);
-			bind_text(st, b + 4, h[i].kind);
-			bind_text(st, b + 5, h[i].before);
-			bind_text(st, b + 6, h[i].after);
-			bind_text(st, b + 7, h[i].device);
-			bind_text(st, b + 8, h[i].hlc);
-			if (h[i].seq > 0)
-				sqlite3_bind_int64(st, b + 9, h[i].seq);
-			else
-				sqlite3_bind_null(st, b + 9);
-			sqlite3_bind_int64(st, b + 10, now);
-		}
-		rc = step_once(s, st, err, "cannot write history");
-		h += rows;
-		n -= rows;
+		bind_text(st, b + 1, h[i].record_id);
+		sqlite3_bind_int64(st, b + 2, h[i].version);
+		bind_text(st, b + 3, h[i].field);
+		bind_text(st, b + 4, h[i].kind);
+		bind_text(st, b + 5, h[i].before);
+		bind_text(st, b + 6, h[i].after);
+		bind_text(st, b + 7, h[i].device);
+		bind_text(st, b + 8, h[i].hlc);
+		if (h[i].seq > 0)
+			sqlite3_bind_int64(st, b + 9, h[i].seq);
+		else
+			sqlite3_bind_null(st, b + 9);
+		sqlite3_bind_int64(st, b + 10, now);
 	}
-	unlock(s);
-	return rc;
+	return step_once(s, st, err, "cannot write history");
 }
 
 static enum huce_err sq_audit(struct store *base, const char *actor,
@@ -954,12 +704,10 @@ static enum huce_err sq_audit(struct store *base, const char *actor,
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
 
-	lock(s);
 	rc = huce_db_run(s->db, err,
 		"INSERT INTO audit(at, actor, action, detail) "
 		"VALUES(?1, ?2, ?3, ?4)",
 		"isss", (int64_t)time(NULL), actor, action, detail);
-	unlock(s);
 	return rc;
 }
 
@@ -999,68 +747,19 @@ static enum huce_err collect_ids(struct sqlite_store *s, sqlite3_stmt *st,
 	return step_done(s, st, r, err, "cannot list records");
 }
 
-/* The fields of a set as one JSON object of parsed values. */
-static cJSON *fields_json(const struct store_fieldset *fs)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	for (size_t i = 0; o && i < fs->n; i++) {
-		cJSON *v = cJSON_Parse(fs->v[i].value);
-
-		if (!v)
-			v = cJSON_CreateNull();
-		if (!v) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_AddItemToObject(o, fs->v[i].name, v);
-	}
-	return o;
-}
-
 /* Load each listed record with its fields and hand it to cb. */
-static enum huce_err visit_ids(struct sqlite_store *s, const struct idlist *ids,
-			       store_record_cb cb, void *arg,
-			       struct huce_error *err)
-{
-	struct store_fieldset fs = { 0 };
-	enum huce_err rc = HUCE_OK;
-
-	for (size_t i = 0; !rc && i < ids->n; i++) {
-		struct store_record r;
-		cJSON *fields;
-
-		rc = record_get_locked(s, ids->v[i], &r, err);
-		if (rc == HUCE_ENOTFOUND) {	/* removed by an earlier callback */
-			rc = HUCE_OK;
-			continue;
-		}
-		if (!rc)
-			rc = fields_get_locked(s, ids->v[i], &fs, err);
-		if (rc)
-			break;
-		fields = fields_json(&fs);
-		if (!fields) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-			break;
-		}
-		rc = cb(arg, &r, fields);
-		cJSON_Delete(fields);
-	}
-	store_fieldset_release(&fs);
-	return rc;
-}
-
 static enum huce_err list_and_visit(struct sqlite_store *s, sqlite3_stmt *st,
 				    store_record_cb cb, void *arg,
 				    struct huce_error *err)
 {
+	struct store_fieldset fs = { 0 };
 	struct idlist ids = { 0 };
 	enum huce_err rc;
 
 	rc = collect_ids(s, st, &ids, err);
-	if (!rc)
-		rc = visit_ids(s, &ids, cb, arg, err);
+	for (size_t i = 0; !rc && i < ids.n; i++)
+		rc = store_visit_id(&s->base, ids.v[i], &fs, cb, arg, err);
+	store_fieldset_release(&fs);
 	free(ids.v);
 	return rc;
 }
@@ -1074,61 +773,32 @@ static enum huce_err sq_by_key(struct store *base, const char *kind,
 	sqlite3_stmt *st;
 	enum huce_err rc;
 
-	lock(s);
 	st = huce_db_query(s->db, err,
 		"SELECT id FROM record WHERE kind = ?1 AND dkey = ?2 "
-		"AND deleted = 0 AND id <> ?3", "sss", kind, key,
-		except ? except : "");
+		"AND deleted = 0 AND id <> ?3", "sss", kind, key, except);
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
-	unlock(s);
 	return rc;
 }
 
-static enum huce_err sq_by_field(struct store *base, const char *name,
+static enum huce_err sq_by_field(struct store *base, enum store_index ix,
 				 const char *value_json, const char *except,
 				 store_record_cb cb, void *arg,
 				 struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st;
-	const char *sql;
-	enum huce_err rc;
-
 	/* One literal per field, so each uses its partial index. */
 #define BY_FIELD(n) \
 	"SELECT f.record_id FROM field f JOIN record r ON r.id = f.record_id " \
-	"WHERE f.name = '" n "' AND f.value = ?1 AND r.deleted = 0 " \
-	"AND f.record_id <> ?2 ORDER BY f.record_id"
-	static const char sql_group[] = BY_FIELD("group_id");
-	static const char sql_team[] = BY_FIELD("team_id");
-	static const char sql_household[] = BY_FIELD("household_id");
-	static const char sql_inspection[] = BY_FIELD("inspection_id");
-	static const char sql_owner[] = BY_FIELD("owner_id");
-	static const char sql_id_hash[] = BY_FIELD("id_hash");
+	"WHERE f.name = '" #n "' AND f.value = ?1 AND r.deleted = 0 " \
+	"AND f.record_id <> ?2 ORDER BY f.record_id",
+	static const char *const sql[] = { STORE_INDEXED_FIELDS(BY_FIELD) };
 #undef BY_FIELD
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
 
-	if (strcmp(name, "group_id") == 0)
-		sql = sql_group;
-	else if (strcmp(name, "team_id") == 0)
-		sql = sql_team;
-	else if (strcmp(name, "household_id") == 0)
-		sql = sql_household;
-	else if (strcmp(name, "inspection_id") == 0)
-		sql = sql_inspection;
-	else if (strcmp(name, "owner_id") == 0)
-		sql = sql_owner;
-	else if (strcmp(name, "id_hash") == 0)
-		sql = sql_id_hash;
-	else
-		return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
-	lock(s);
-	st = huce_db_query(s->db, err, sql, "ss", value_json,
-			   except ? except : "");
-	rc = st ? list_and_visit(s, st, cb, arg, err) :
-		  (err ? err->code : HUCE_EDB);
-	unlock(s);
-	return rc;
+	st = huce_db_query(s->db, err, sql[ix], "ss", value_json, except);
+	return st ? list_and_visit(s, st, cb, arg, err) :
+		    (err ? err->code : HUCE_EDB);
 }
 
 static enum huce_err sq_scan_kind(struct store *base, const char *kind,
@@ -1139,7 +809,6 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 	sqlite3_stmt *st;
 	enum huce_err rc;
 
-	lock(s);
 	if (with_deleted)
 		st = huce_db_query(s->db, err,
 			"SELECT id FROM record WHERE kind = ?1 ORDER BY id",
@@ -1150,183 +819,28 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 			"ORDER BY id", "s", kind);
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
-	unlock(s);
 	return rc;
 }
 
-/* --- pages of changes, as text (both backends) ---------------------------- */
+/* --- pages of changes ------------------------------------------------- */
 
-/* s as a JSON string: quotes, backslashes and control bytes escaped. */
-static enum huce_err json_string(struct huce_buf *b, const char *s)
+static const char *col_text(sqlite3_stmt *st, int col)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-	enum huce_err rc = huce_buf_add(b, "\"", 1);
-
-	for (; !rc && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		rc = huce_buf_add(b, run, (size_t)(s - run));
-		if (!rc && (c == '"' || c == '\\')) {
-			e[1] = (char)c;
-			rc = huce_buf_add(b, e, 2);
-		} else if (!rc) {
-			rc = huce_buf_add(b, e, sizeof(e));
-		}
-		run = s + 1;
-	}
-	if (!rc)
-		rc = huce_buf_add(b, run, strlen(run));
-	if (!rc)
-		rc = huce_buf_add(b, "\"", 1);
-	return rc;
-}
-
-void store_page_init(struct store_page *pg, cJSON *out, const char *own)
-{
-	memset(pg, 0, sizeof(*pg));
-	pg->out = out;
-	pg->own = own;
-	huce_buf_init(&pg->text, STORE_CHANGE_BYTES_MAX);
-}
-
-void store_page_release(struct store_page *pg)
-{
-	huce_buf_release(&pg->text);
-}
-
-enum huce_err store_page_begin(struct store_page *pg, int64_t version,
-			       const char *id, const char *kind, int deleted)
-{
-	enum huce_err rc;
-
-	huce_buf_reset(&pg->text);
-	pg->fields = 0;
-	rc = huce_buf_printf(&pg->text, "{\"version\":%lld,\"id\":",
-			     (long long)version);
-	if (!rc)
-		rc = json_string(&pg->text, id ? id : "");
-	if (!rc)
-		rc = huce_buf_addstr(&pg->text, ",\"kind\":");
-	if (!rc)
-		rc = json_string(&pg->text, kind ? kind : "");
-	pg->head_len = pg->text.len;
-	pg->own_ok = pg->own != NULL;
-	pg->stamps = 0;
-	pg->hlc[0] = '\0';
-	if (!rc)
-		rc = huce_buf_addstr(&pg->text, deleted ?
-				     ",\"deleted\":true,\"fields\":{" :
-				     ",\"deleted\":false,\"fields\":{");
-	pg->version = version;
-	return rc;
-}
-
-void store_page_stamp(struct store_page *pg, const char *device,
-		      const char *hlc)
-{
-	if (!pg->own_ok)
-		return;
-	if (!device || !hlc || strcmp(device, pg->own) != 0 ||
-	    strlen(hlc) != HUCE_HLC_STRLEN) {
-		pg->own_ok = 0;
-		return;
-	}
-	if (strcmp(hlc, pg->hlc) > 0)
-		memcpy(pg->hlc, hlc, HUCE_HLC_STRLEN + 1);
-	pg->stamps++;
-}
-
-enum huce_err store_page_field(struct store_page *pg, const char *name,
-			       const char *value, const char *device,
-			       const char *hlc)
-{
-	enum huce_err rc = HUCE_OK;
-
-	store_page_stamp(pg, device, hlc);
-
-	if (pg->fields++)
-		rc = huce_buf_add(&pg->text, ",", 1);
-	if (!rc)
-		rc = json_string(&pg->text, name ? name : "");
-	if (!rc)
-		rc = huce_buf_add(&pg->text, ":", 1);
-	if (!rc)
-		rc = huce_buf_addstr(&pg->text, value && *value ? value : "null");
-	return rc;
-}
-
-enum huce_err store_page_end(struct store_page *pg)
-{
-	cJSON *item;
-	enum huce_err rc;
-
-	if (pg->own_ok && pg->stamps > 0) {
-		/* The device wrote all of it: the head and the newest stamp. */
-		pg->text.len = pg->head_len;
-		pg->text.data[pg->text.len] = '\0';
-		rc = huce_buf_addstr(&pg->text, ",\"own\":true,\"hlc\":");
-		if (!rc)
-			rc = json_string(&pg->text, pg->hlc);
-		if (!rc)
-			rc = huce_buf_add(&pg->text, "}", 1);
-	} else {
-		rc = huce_buf_add(&pg->text, "}}", 2);
-	}
-
-	if (rc)
-		return rc;
-	item = cJSON_CreateRaw(pg->text.data);
-	if (!item)
-		return HUCE_ENOMEM;
-	cJSON_AddItemToArray(pg->out, item);
-	pg->bytes += pg->text.len;
-	pg->n++;
-	return HUCE_OK;
-}
-
-int store_page_full(const struct store_page *pg, int limit)
-{
-	return pg->n >= limit || pg->bytes >= STORE_PAGE_BYTES_MAX;
+	return (const char *)sqlite3_column_text(st, col);
 }
 
 /*
  * One query for the page: the page's record rows joined with their
- * fields, one row per field, and each change written as JSON text
- * straight from the stored value texts (no parse, no tree, no copy of
- * one), handed to the caller as a raw item.
+ * fields, one row per field, fed to store_page_row().
  */
-static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
-				const char *own, cJSON *out, int64_t *next,
-				int *more, int64_t *head,
-				struct huce_error *err)
+static enum huce_err sq_changes(struct store *base, int64_t after,
+				struct store_page *pg, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	struct store_page pg;
 	sqlite3_stmt *st;
 	enum huce_err rc = HUCE_OK;
-	int own_tx = 0, open = 0, r = SQLITE_DONE;
-	int64_t cur = -1;
+	int r = SQLITE_DONE;
 
-	*next = after;
-	*more = 0;
-	*head = 0;
-	if (limit < 1)
-		limit = 1;
-	store_page_init(&pg, out, own);
-	lock(s);
-	if (!s->in_tx) {
-		rc = sq_begin(base, 0, err);
-		if (rc) {
-			unlock(s);
-			store_page_release(&pg);
-			return rc;
-		}
-		own_tx = 1;
-	}
 	/*
 	 * One record more than asked tells whether another page follows.
 	 * The page is a range of versions, up to that of the (limit + 1)th
@@ -1342,72 +856,25 @@ static enum huce_err sq_changes(struct store *base, int64_t after, int limit,
 		"WHERE r.version > ?1 AND r.version <= coalesce((SELECT version "
 		"FROM record WHERE version > ?1 ORDER BY version LIMIT 1 OFFSET ?2), "
 		"9223372036854775807) ORDER BY r.version, f.name",
-		"ii", after, (int64_t)limit);
+		"ii", after, (int64_t)pg->limit);
 	if (!st)
-		rc = err && err->code ? err->code : HUCE_EDB;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t v = sqlite3_column_int64(st, 0);
+		return err && err->code ? err->code : HUCE_EDB;
+	while (!rc && !pg->more && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_page_row row = {
+			.version = sqlite3_column_int64(st, 0),
+			.id = col_text(st, 1), .kind = col_text(st, 2),
+			.deleted = sqlite3_column_int(st, 3),
+			.field = col_text(st, 4), .value = col_text(st, 5),
+			.device = col_text(st, 6), .hlc = col_text(st, 7),
+			.del_version = sqlite3_column_int64(st, 8),
+			.del_device = col_text(st, 9), .del_hlc = col_text(st, 10),
+		};
 
-		if (v != cur) {
-			if (open) {
-				rc = store_page_end(&pg);
-				open = 0;
-				if (rc)
-					break;
-				*next = cur;
-			}
-			if (store_page_full(&pg, limit)) {
-				*more = 1;
-				break;
-			}
-			cur = v;
-			rc = store_page_begin(&pg, v,
-				(const char *)sqlite3_column_text(st, 1),
-				(const char *)sqlite3_column_text(st, 2),
-				sqlite3_column_int(st, 3));
-			open = 1;
-			/*
-			 * Its delete is a stamp too; a record brought back
-			 * from a delete is never a stub (the device may hold
-			 * it deleted).
-			 */
-			if (sqlite3_column_int(st, 3))
-				store_page_stamp(&pg,
-					(const char *)sqlite3_column_text(st, 9),
-					(const char *)sqlite3_column_text(st, 10));
-			else if (sqlite3_column_int64(st, 8) > 0)
-				store_page_stamp(&pg, NULL, NULL);
-		}
-		if (!rc && sqlite3_column_type(st, 4) != SQLITE_NULL)
-			rc = store_page_field(&pg,
-				(const char *)sqlite3_column_text(st, 4),
-				(const char *)sqlite3_column_text(st, 5),
-				(const char *)sqlite3_column_text(st, 6),
-				(const char *)sqlite3_column_text(st, 7));
+		rc = store_page_row(pg, &row);
 	}
-	if (st) {
-		if (!rc && !*more && r != SQLITE_DONE)
-			rc = huce_db_fail(s->db, err, "cannot read changes");
-		sqlite3_reset(st);
-	}
-	if (!rc && open) {
-		rc = store_page_end(&pg);
-		if (!rc)
-			*next = cur;
-	}
-	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
-	if (!rc)
-		*head = s->in_tx && s->tx_write ? s->version :
-			huce_db_meta_int(s->db, "version", 0);
-	if (own_tx) {
-		if (rc)
-			sq_rollback(base);
-		else
-			rc = sq_commit(base, err);
-	}
-	unlock(s);
-	store_page_release(&pg);
+	if (!rc && !pg->more && r != SQLITE_DONE)
+		rc = huce_db_fail(s->db, err, "cannot read changes");
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -1417,20 +884,11 @@ static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = S(base);
 
-	if (!s)
-		return;
-	if (s->in_tx) {
-		huce_db_rollback(s->db);
-		s->in_tx = 0;
-		unlock(s);
-	}
-	for (int i = 0; i <= MULTI_ROWS; i++) {
+	for (int i = 0; i <= STORE_MULTI_ROWS; i++) {
 		sqlite3_finalize(s->fput[i]);
 		sqlite3_finalize(s->hput[i]);
 	}
 	huce_db_close(s->db);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
 }
 
 static const struct store_ops sqlite_ops = {
@@ -1442,10 +900,7 @@ static const struct store_ops sqlite_ops = {
 	.savepoint = sq_savepoint,
 	.release = sq_release,
 	.rollback_to = sq_rollback_to,
-	.next_version = sq_next_version,
-	.head = sq_head,
-	.hlc_tick = sq_hlc_tick,
-	.hlc_observe = sq_hlc_observe,
+	.committed_version = sq_committed_version,
 	.meta_get = sq_meta_get,
 	.meta_set = sq_meta_set,
 	.device_add = sq_device_add,
@@ -1453,7 +908,9 @@ static const struct store_ops sqlite_ops = {
 	.device_get = sq_device_get,
 	.device_list = sq_device_list,
 	.device_set_hwm = sq_device_set_hwm,
-	.device_auth = sq_device_auth,
+	.token_lookup = sq_token_lookup,
+	.device_seen = sq_device_seen,
+	.device_enroll = sq_device_enroll,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
@@ -1505,23 +962,17 @@ static enum huce_err ensure_town_key(struct sqlite_store *s,
 	return rc;
 }
 
-static enum huce_err sqlite_open(struct store **out, const char *path,
-			       int reader, struct huce_error *err)
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				int reader, struct huce_error *err)
 {
 	struct sqlite_store *s;
-	pthread_mutexattr_t attr;
 	enum huce_err rc;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	s->base.ops = &sqlite_ops;
-	s->reader = reader;
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&s->lock, &attr);
-	pthread_mutexattr_destroy(&attr);
+	store_base_init(&s->base, &sqlite_ops, reader);
 	rc = huce_db_open(&s->db, path, "central", err);
 	/*
 	 * A batch is one transaction: with SQLite's default 2 MiB page
@@ -1543,51 +994,9 @@ static enum huce_err sqlite_open(struct store **out, const char *path,
 	if (!rc && !reader)
 		rc = ensure_town_key(s, err);
 	if (rc) {
-		sq_close(&s->base);
+		store_close(&s->base);
 		return rc;
 	}
 	*out = &s->base;
 	return HUCE_OK;
-}
-
-enum huce_err store_sqlite_open(struct store **out, const char *path,
-				struct huce_error *err)
-{
-	return sqlite_open(out, path, 0, err);
-}
-
-enum huce_err store_sqlite_open_reader(struct store **out, const char *path,
-				       struct huce_error *err)
-{
-	return sqlite_open(out, path, 1, err);
-}
-
-enum huce_err store_open(struct store **out, const char *spec,
-			 struct huce_error *err)
-{
-	*out = NULL;
-	if (!spec || !*spec)
-		return huce_fail(err, HUCE_EUSAGE, "no store given");
-	if (strncmp(spec, "postgres://", 11) == 0 ||
-	    strncmp(spec, "postgresql://", 13) == 0)
-		return store_pg_open(out, spec, err);
-	return store_sqlite_open(out, spec, err);
-}
-
-enum huce_err store_open_reader(struct store **out, const char *spec,
-				struct huce_error *err)
-{
-	*out = NULL;
-	if (!spec || !*spec)
-		return huce_fail(err, HUCE_EUSAGE, "no store given");
-	if (strncmp(spec, "postgres://", 11) == 0 ||
-	    strncmp(spec, "postgresql://", 13) == 0)
-		return store_pg_open_reader(out, spec, err);
-	return store_sqlite_open_reader(out, spec, err);
-}
-
-void store_close(struct store *s)
-{
-	if (s)
-		s->ops->close(s);
 }

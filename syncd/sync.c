@@ -22,11 +22,15 @@
 #include <cjson/cJSON.h>
 
 #include "http_client.h"
+#include "http_server.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_clock.h"
 #include "huce_domain_local.h"
+#include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
+#include "huce_record.h"
 #include "huce_util.h"
 
 #define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
@@ -34,7 +38,7 @@
 #define BATCH_RAW_MAX	(1u << 20)	/* bounds the central's memory per batch */
 #define BATCH_ENTRIES_MAX 50000
 #define PULL_LIMIT	2000
-#define ACK_FILE_MAX	(1u << 20)
+#define ACK_FILE_MAX	(64u << 20)	/* as an answer: records' states */
 #define PHOTO_CHUNK	((size_t)256 << 10)
 #define PHOTO_MAX	((int64_t)64 << 20)
 #define PHOTO_BATCH	256
@@ -130,7 +134,55 @@ static enum huce_err build_payload(struct huce_local *l, int64_t after,
 	return rc;
 }
 
-/* Mark entries up to acked as acknowledged and quarantine the rejected. */
+/*
+ * Put the record of refused entry seq back to the central's state, the
+ * answer's "state" of the entry (PROTOCOL.md 2.1), unless this laptop
+ * already holds a newer state of it from the central (an old
+ * acknowledgement file read late).
+ */
+static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
+				     const cJSON *state, struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err,
+		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
+	char kind[64] = "", id[HUCE_ID_STRLEN + 1] = "";
+	enum huce_err rc;
+	cJSON *cur;
+	int s;
+
+	if (!st)
+		return err->code;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		snprintf(kind, sizeof(kind), "%s", sqlite3_column_text(st, 0));
+		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (s != SQLITE_ROW && s != SQLITE_DONE)
+		return huce_db_fail(l->db, err, "cannot read the outbox");
+	if (!id[0] || !huce_kind_find(kind))
+		return HUCE_OK;
+	cur = huce_local_get(l, kind, id, NULL);
+	if (cur && cJSON_IsObject(state) &&
+	    jnum(cJSON_GetObjectItem(cur, "version")) >
+	    jnum(cJSON_GetObjectItem(state, "version"))) {
+		cJSON_Delete(cur);
+		return HUCE_OK;
+	}
+	cJSON_Delete(cur);
+	rc = huce_local_restore(l, kind, id, state, err);
+	/* Back to the central's state: the status is derived again. */
+	if (!rc)
+		rc = huce_local_status_refresh_record(l, kind, id, err);
+	return rc;
+}
+
+/*
+ * Mark entries up to acked as acknowledged, quarantine the rejected and
+ * put their records back to the central's state, in one transaction.
+ * An answer without "state" (a central older than that key) leaves the
+ * records as they are.
+ */
 static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 				const cJSON *rejected, int64_t *nrej,
 				struct huce_error *err)
@@ -153,14 +205,28 @@ static enum huce_err record_ack(struct huce_local *l, int64_t acked,
 
 		if (rc)
 			break;
-		if (!cJSON_IsNumber(seq))
+		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked)
 			continue;
 		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
 			 msg ? msg : "");
 		rc = huce_db_run(l->db, err,
 			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
 			"is", jnum(seq), reason);
+		if (rc || sqlite3_changes(huce_db_handle(l->db)) == 0)
+			continue;
 		(*nrej)++;
+	}
+	/* Every entry is quarantined before any record is put back. */
+	cJSON_ArrayForEach(r, rejected) {
+		const cJSON *seq = cJSON_GetObjectItem(r, "seq");
+
+		if (rc)
+			break;
+		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked ||
+		    !cJSON_GetObjectItem(r, "state"))
+			continue;
+		rc = restore_refused(l, jnum(seq),
+				     cJSON_GetObjectItem(r, "state"), err);
 	}
 	if (!rc) {
 		int64_t cur = huce_db_meta_int(l->db, "acked_seq", 0);
@@ -314,17 +380,8 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	cJSON *j = cJSON_ParseWithLength(resp->body.data ? resp->body.data : "",
 					 resp->body.len);
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
-	enum huce_err code;
+	enum huce_err code = huce_err_from_http(resp->status);
 
-	switch (resp->status) {
-	case 401: code = HUCE_EAUTH; break;
-	case 403: code = HUCE_EFORBIDDEN; break;
-	case 409: code = HUCE_EGAP; break;
-	case 413: code = HUCE_ETOOBIG; break;
-	case 429: code = HUCE_EBUSY; break;
-	case 400: case 415: code = HUCE_EINVAL; break;
-	default: code = resp->status >= 500 ? HUCE_ESERVER : HUCE_ENET; break;
-	}
 	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
 		  msg ? msg : "no detail");
 	cJSON_Delete(j);
@@ -865,6 +922,43 @@ static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 	return HUCE_OK;
 }
 
+/*
+ * Compare this laptop's clock with the central's from the last answer
+ * (huce_clock.h) and keep the result; more than a day apart, say so in
+ * plain words.  Never fails a sync: a clock is not a reason to stop.
+ */
+static void check_clock(struct huce_local *l, const struct huce_http *h,
+			struct huce_sync_stats *st)
+{
+	struct huce_error cerr = { 0 };
+	int64_t skew, flagged = 0;
+	char words[48], lt[21], ct[21];
+
+	if (!h->central_time)
+		return;
+	skew = (int64_t)(h->central_time_local - h->central_time);
+	if (huce_clock_check(l, h->central_time, h->central_time_local,
+			     &flagged, &cerr)) {
+		huce_warn("cannot keep the clock check: %s", cerr.msg);
+		return;
+	}
+	if (st) {
+		st->clock_checked = 1;
+		st->clock_skew = skew;
+		st->clock_flagged = flagged;
+	}
+	if (!huce_clock_is_off(skew))
+		return;
+	huce_clock_describe(skew, words, sizeof(words));
+	huce_iso_time(h->central_time_local, lt);
+	huce_iso_time(h->central_time, ct);
+	huce_warn("this laptop's clock is %s the central's (laptop %s, central "
+		  "%s): set the laptop's date and time. Dates taken from the "
+		  "wrong clock are wrong too: %lld inspection date%s to confirm "
+		  "(`huce status` lists them)", words, lt, ct, (long long)flagged,
+		  flagged == 1 ? "" : "s");
+}
+
 enum huce_err huce_sync_run(struct huce_local *l,
 			    const struct huce_sync_opts *o,
 			    struct huce_sync_stats *st, struct huce_error *err)
@@ -887,6 +981,8 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		rc = pull(l, &h, url, o, st, err);
 	if (!rc)
 		rc = upload_photos(l, &h, url, st, err);
+	/* Whatever happened, an answer that came says what time it is. */
+	check_clock(l, &h, st);
 	if (!rc) {
 		huce_iso_time((int64_t)time(NULL), now);
 		rc = huce_db_meta_set(l->db, "last_sync", now, err);
@@ -905,6 +1001,33 @@ enum huce_err huce_sync_run(struct huce_local *l,
 	return rc;
 }
 
+/*
+ * This laptop's install id for enrolment (X-Huce-Install): its device_id,
+ * made by `huce init` (a file made otherwise gets one now).  A token
+ * enrolls one laptop; the same id may enrol again.  Malloc'd.
+ */
+static char *install_id(struct huce_local *l, struct huce_error *err)
+{
+	char *v = huce_db_meta_get(l->db, "device_id");
+	char id[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+
+	if (v)
+		return v;
+	rc = huce_local_begin(l, err);
+	if (!rc)
+		rc = huce_local_new_id(l, id);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "device_id", id, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc) {
+		huce_local_rollback(l);
+		return NULL;
+	}
+	return huce_db_meta_get(l->db, "device_id");
+}
+
 enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			       const char *token,
 			       const struct huce_sync_opts *o,
@@ -912,8 +1035,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 {
 	struct huce_http h;
 	struct huce_http_resp resp = { 0 };
-	char endpoint[1200];
-	char *trimmed, *town;
+	char endpoint[1200], hinstall[128];
+	const char *hdrs[2] = { hinstall, NULL };
+	char *trimmed, *town, *inst;
 	cJSON *j = NULL;
 	const char *dev, *key;
 	enum huce_err rc;
@@ -926,6 +1050,11 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
 	if (huce_text_check(token, "token", 256, 0, err))
 		return HUCE_EUSAGE;
+	inst = install_id(l, err);
+	if (!inst)
+		return err && err->code ? err->code : HUCE_EDB;
+	snprintf(hinstall, sizeof(hinstall), HUCE_INSTALL_HEADER ": %s", inst);
+	free(inst);
 	trimmed = strndup(url, n);
 	if (!trimmed)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
@@ -941,9 +1070,16 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	h.pin = o->pin;
 	h.timeout_s = 30;
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", trimmed);
-	rc = huce_http_request(&h, endpoint, NULL, NULL, 0, &resp, err);
-	if (!rc && resp.status != 200)
+	rc = huce_http_send(&h, "GET", endpoint, hdrs, NULL, 0, &resp, err);
+	if (!rc && resp.status != 200) {
 		rc = http_error(&resp, "enroll", err);
+		/* 409: the token enrolled another laptop (not a seq gap) */
+		if (resp.status == 409) {
+			rc = HUCE_EFORBIDDEN;
+			if (err)
+				err->code = rc;
+		}
+	}
 	if (!rc) {
 		j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
@@ -959,6 +1095,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "token", token, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "central_device", dev, err);
+		/* One name: the laptop takes the central's name for it. */
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "device", dev, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "town_key", key, err);
 		if (!rc)
@@ -980,6 +1119,8 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		if (rc)
 			huce_db_rollback(l->db);
 	}
+	if (!rc)
+		check_clock(l, &h, NULL);
 	cJSON_Delete(j);
 	huce_http_resp_release(&resp);
 	huce_http_release(&h);
@@ -993,10 +1134,8 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
 	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
 	char *device = device_name(l);
-	char tmp[4200];
 	int64_t first, last, acked = huce_db_meta_int(l->db, "acked_seq", 0);
 	enum huce_err rc;
-	int fd = -1;
 
 	*count = 0;
 	rc = build_payload(l, acked, HUCE_BATCH_MAX_RAW - 4096, &payload, &first, &last,
@@ -1007,37 +1146,9 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 				       &batch, err);
 	if (rc)
 		goto out;
-	/* Write a temp file next to the target, fsync, rename: no torn file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	for (size_t off = 0; off < batch.len;) {
-		ssize_t w = write(fd, batch.data + off, batch.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = huce_fail(err, HUCE_EIO, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		rc = huce_fail(err, HUCE_EIO, "cannot rename to '%s': %s", path, strerror(errno));
+	/* A temp file next to the target, fsync, rename: no torn file. */
+	rc = huce_file_write_atomic(path, batch.data, batch.len, 0600, err);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && fd != -2)
-		unlink(tmp);
 	huce_buf_release(&payload);
 	huce_buf_release(&batch);
 	free(device);
@@ -1048,25 +1159,21 @@ enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 				   int64_t *acked, struct huce_error *err)
 {
 	struct huce_buf b = HUCE_BUF_INIT(ACK_FILE_MAX);
-	char chunk[8192];
-	FILE *fp = fopen(path, "rb");
 	char *device = device_name(l);
 	cJSON *j = NULL;
 	const char *dev;
 	const cJSON *a;
+	struct huce_error ferr = { 0 };
 	int64_t nrej;
-	size_t n;
-	enum huce_err rc = HUCE_OK;
+	enum huce_err rc;
 
-	if (!fp) {
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s': %s", path, strerror(errno));
+	rc = huce_file_read(path, ACK_FILE_MAX, &b, &ferr);
+	if (rc == HUCE_ETOOBIG) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
 		goto out;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && !rc)
-		rc = huce_buf_add(&b, chunk, n);
-	fclose(fp);
 	if (rc) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
+		rc = huce_fail(err, HUCE_EIO, "%s", ferr.msg);
 		goto out;
 	}
 	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
@@ -1096,4 +1203,27 @@ out:
 	huce_buf_release(&b);
 	free(device);
 	return rc;
+}
+
+/* The benchmarks' entry points (sync.h): push or pull alone, the batch builder. */
+enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return push(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err)
+{
+	return pull(l, h, url, o, st, err);
+}
+
+enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
+				      size_t budget, struct huce_buf *out,
+				      int64_t *first, int64_t *last,
+				      int64_t *count, struct huce_error *err)
+{
+	return build_payload(l, after, budget, out, first, last, count, err);
 }

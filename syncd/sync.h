@@ -23,8 +23,11 @@
 
 #include <stdint.h>
 
+#include "huce_buf.h"
 #include "huce_err.h"
 #include "huce_local.h"
+
+struct huce_http;
 
 struct huce_sync_opts {
 	const char *ca_file;	/* extra CA bundle (town's own CA) */
@@ -42,6 +45,10 @@ struct huce_sync_stats {
 	int64_t batches, pages;
 	int64_t photos;		/* photos the central now has in full */
 	long long bytes_up, bytes_down, requests;
+	/* the clock check (common/huce_clock.h), when an answer gave one */
+	int clock_checked;
+	int64_t clock_skew;	/* this laptop minus the central, seconds */
+	int64_t clock_flagged;	/* dates waiting for the cadre to confirm */
 };
 
 /* Ask the central who this token is; store url, token, device, town key. */
@@ -66,5 +73,24 @@ enum huce_err huce_sync_export(struct huce_local *l, const char *path,
 /* Apply an acknowledgement file written by `huce-syncd admin import`. */
 enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
 				   int64_t *acked, struct huce_error *err);
+
+/*
+ * For the benchmarks (tests/bench), which time the parts of a sync
+ * apart: one push or one pull of huce_sync_run() on a client set up by
+ * the caller (http_client.h), and the builder of a batch's payload: the
+ * outbox entries with seq > after, up to about budget raw bytes, into
+ * out ({"entries":[...]}); first, last and count say what went in
+ * (count 0: nothing pending).
+ */
+enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err);
+enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
+			     const char *url, const struct huce_sync_opts *o,
+			     struct huce_sync_stats *st, struct huce_error *err);
+enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
+				      size_t budget, struct huce_buf *out,
+				      int64_t *first, int64_t *last,
+				      int64_t *count, struct huce_error *err);
 
 #endif

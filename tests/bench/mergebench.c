@@ -3,13 +3,13 @@
  * in one process, on the batches a real push would send (issue 5).
  *
  * From a device store written by huce-bench-gen it builds batches exactly
- * as the agent does (syncd/sync.c's build_payload and huce_batch_encode,
- * compiled in; budget 256 KiB raw doubling to 8 MiB), and for each batch
+ * as the agent does (syncd/sync.c's huce_sync_build_payload and
+ * huce_batch_encode; budget 256 KiB raw doubling to 1 MiB), and for each batch
  * times:
  *   - deflate and inflate of the same bytes with plain zlib (the codec's
  *     limit; default level, as the agent uses);
- *   - central_apply_batch() on a real SQLite store (syncd/merge.c and
- *     syncd/store_sqlite.c compiled in): decode, checks, merge, commit;
+ *   - central_apply_batch() on a real SQLite store (the central's
+ *     library): decode, checks, merge, commit;
  *   - the raw insert of the same records into equivalent typed tables
  *     (the laptop's schema: one row per record, a column per field), one
  *     transaction per batch, prepared statements, values bound from
@@ -35,13 +35,27 @@
 
 #include <zlib.h>
 
-#include "sync.c"
-
 #include "central.h"
+#include "huce_batch.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
+#include "huce_db.h"
+#include "huce_local.h"
 #include "huce_record.h"
 #include "store.h"
+#include "sync.h"
+
+/* The agent's batch budget (syncd/sync.c): the first, and the largest. */
+#define BATCH_RAW_START	(256u << 10)
+#define BATCH_RAW_MAX	(1u << 20)
+
+/* The name the device pushes under (sync.c's device_name). */
+static char *device_name(struct huce_local *l)
+{
+	char *d = huce_db_meta_get(l->db, "central_device");
+
+	return d ? d : huce_db_meta_get(l->db, "device");
+}
 
 /* CPU seconds (user + system) of this process. */
 static double cpu_s(void)
@@ -111,7 +125,10 @@ static sqlite3_stmt *raw_stmt(struct raw_db *r, const struct huce_kind_def *k,
 	for (size_t i = 0; i < k->nfields; i++)
 		if (mask & (1ull << i))
 			huce_buf_printf(&sql, ", ?%d", 2 + n++);
-	huce_buf_addstr(&sql, ")");
+	if (huce_buf_addstr(&sql, ")")) {	/* or any earlier failure: it sticks */
+		huce_buf_release(&sql);
+		return NULL;
+	}
 	r->v[r->n].k = k;
 	r->v[r->n].mask = mask;
 	if (sqlite3_prepare_v3(huce_db_handle(r->db), sql.data, -1,
@@ -702,7 +719,7 @@ int main(int argc, char **argv)
 		const cJSON *rej;
 
 		t0 = now_s();
-		if (build_payload(l, after, budget, &payload, &first, &last, &count, &err)) {
+		if (huce_sync_build_payload(l, after, budget, &payload, &first, &last, &count, &err)) {
 			fprintf(stderr, "huce-bench-merge: build: %s\n", err.msg);
 			goto out;
 		}

@@ -1,8 +1,8 @@
 /*
  * syncbench.c - times the laptop's real push and pull against a central.
  *
- * The code under test is syncd/sync.c itself, compiled into this program
- * (#include below) so that its push() and pull() can be timed apart:
+ * The code under test is syncd/sync.c itself (libhuce-sync), whose
+ * huce_sync_push() and huce_sync_pull() are timed apart:
  * `huce sync` runs both back to back, and the peer's push figure is a
  * push alone.  Every HTTP request sync.c makes goes through a thin hook
  * that times it and, on request, keeps a copy of each batch it POSTs
@@ -30,18 +30,30 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
-/* Route sync.c's requests through the hook below. */
-#define huce_http_request bench_http_request
-#include "sync.c"
-#undef huce_http_request
+#include "http_client.h"
+#include "huce_batch.h"
+#include "huce_db.h"
+#include "sync.h"
 
-enum huce_err huce_http_request(struct huce_http *h, const char *url,
-				const char *content_type, const void *body,
-				size_t len, struct huce_http_resp *resp,
-				struct huce_error *err);
+/*
+ * sync.c's requests go through the hook below: the program is linked
+ * with -Wl,--wrap=huce_http_request (tests/bench/meson.build), and the
+ * real function is __real_huce_http_request.
+ */
+enum huce_err __wrap_huce_http_request(struct huce_http *h, const char *url,
+				       const char *content_type,
+				       const void *body, size_t len,
+				       struct huce_http_resp *resp,
+				       struct huce_error *err);
+enum huce_err __real_huce_http_request(struct huce_http *h, const char *url,
+				       const char *content_type,
+				       const void *body, size_t len,
+				       struct huce_http_resp *resp,
+				       struct huce_error *err);
 
 /* CPU seconds (user + system) this process has used. */
 static double cpu_s(void)
@@ -99,10 +111,11 @@ static size_t nreq, areq;
 static const char *save_dir;
 static unsigned saved;
 
-enum huce_err bench_http_request(struct huce_http *h, const char *url,
-				 const char *content_type, const void *body,
-				 size_t len, struct huce_http_resp *resp,
-				 struct huce_error *err)
+enum huce_err __wrap_huce_http_request(struct huce_http *h, const char *url,
+				       const char *content_type,
+				       const void *body, size_t len,
+				       struct huce_http_resp *resp,
+				       struct huce_error *err)
 {
 	struct req_rec r = { 0 };
 	double t0 = now_s(), c0 = central_pid ? proc_cpu_s(central_pid) : 0;
@@ -129,7 +142,7 @@ enum huce_err bench_http_request(struct huce_http *h, const char *url,
 			}
 		}
 	}
-	rc = huce_http_request(h, url, content_type, body, len, resp, err);
+	rc = __real_huce_http_request(h, url, content_type, body, len, resp, err);
 	r.seconds = now_s() - t0;
 	if (central_pid)
 		r.central_cpu = proc_cpu_s(central_pid) - c0;
@@ -212,7 +225,7 @@ static int post_files(const char *url, const char *dir, int repeat)
 			struct huce_batch_header bh;
 
 			huce_http_resp_release(&resp);
-			if (huce_http_request(&h, url, "application/x-huce-batch", files[i].data,
+			if (__real_huce_http_request(&h, url, "application/x-huce-batch", files[i].data,
 					      files[i].len, &resp, &err) || resp.status != 200) {
 				fprintf(stderr, "huce-bench-sync: post: %s (status %ld)\n", err.msg,
 					resp.status);
@@ -328,9 +341,9 @@ int main(int argc, char **argv)
 				h.pin = pin;
 		}
 		if (!rc && strcmp(mode, "push") == 0)
-			rc = push(l, &h, central, &o, &st, &err);
+			rc = huce_sync_push(l, &h, central, &o, &st, &err);
 		else if (!rc)
-			rc = pull(l, &h, central, &o, &st, &err);
+			rc = huce_sync_pull(l, &h, central, &o, &st, &err);
 		st.bytes_up = h.bytes_up;
 		st.bytes_down = h.bytes_down;
 		st.requests = h.requests;

@@ -46,7 +46,9 @@ test_expect_success 'the gate lets a team take its first household, not a second
 	adm import b1 >res &&
 	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[5,\"gate\"],[7,\"gate\"],[8,\"invalid\"]]" &&
 	jq -r ".rejected[0].message" res | grep -q "首厕过关" &&
-	jq -r ".rejected[0].message" res | grep -q "$H1" &&
+	jq -r ".rejected[0].message" res | grep -q "户二 (阿猛村 第一组) cannot go to team 甲队" &&
+	jq -r ".rejected[0].message" res | grep -q "household 户一 (阿猛村 第一组)" &&
+	jq -e ".rejected[0].state == null and .rejected[1].state.fields.build == \"self\"" res >/dev/null &&
 	jq -r ".rejected[2].message" res | grep -q "self-built" &&
 	exists $H1 && ! exists $H2 && exists $H3 && ! exists $H4 &&
 	test "$(sqlite3 "$C" "SELECT count(*) FROM field WHERE record_id = '\''$H3'\'' AND name = '\''team_id'\''")" = 0

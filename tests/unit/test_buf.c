@@ -45,9 +45,10 @@ static const struct {
 	int nsteps;
 } add_cases[] = {
 	{ "fill exactly", 10, { { 4, HUCE_OK, 4 }, { 6, HUCE_OK, 10 } }, 2 },
+	/* A failure sticks: later adds are refused, even ones that fit. */
 	{ "one past the max", 10,
-	  { { 10, HUCE_OK, 10 }, { 1, HUCE_ETOOBIG, 10 }, { 0, HUCE_OK, 10 } }, 3 },
-	{ "single add over max", 10, { { 11, HUCE_ETOOBIG, 0 }, { 10, HUCE_OK, 10 } }, 2 },
+	  { { 10, HUCE_OK, 10 }, { 1, HUCE_ETOOBIG, 10 }, { 0, HUCE_ETOOBIG, 10 } }, 3 },
+	{ "single add over max", 10, { { 11, HUCE_ETOOBIG, 0 }, { 10, HUCE_ETOOBIG, 0 } }, 2 },
 	{ "zero max", 0, { { 0, HUCE_OK, 0 }, { 1, HUCE_ETOOBIG, 0 } }, 2 },
 	{ "growth past the first block", 100000,
 	  { { 200, HUCE_OK, 200 }, { 300, HUCE_OK, 500 }, { 5000, HUCE_OK, 5500 },
@@ -259,12 +260,46 @@ static void test_printf_growth(void **state)
 	huce_buf_release(&b);
 }
 
+/*
+ * A failure sticks: after one refused append the buffer refuses every
+ * later one, even one that would fit, so a run of appends needs one
+ * check at the end; reset, release and detach clear it.
+ */
+static void test_sticky_error(void **state)
+{
+	struct huce_buf b = HUCE_BUF_INIT(8);
+
+	(void)state;
+	assert_int_equal(huce_buf_addstr(&b, "abcd"), HUCE_OK);
+	assert_int_equal(huce_buf_addstr(&b, "efghijk"), HUCE_ETOOBIG);
+	assert_int_equal(b.err, HUCE_ETOOBIG);
+	assert_int_equal(huce_buf_addstr(&b, "e"), HUCE_ETOOBIG);
+	assert_int_equal(huce_buf_add(&b, "e", 1), HUCE_ETOOBIG);
+	assert_int_equal(huce_buf_printf(&b, "%d", 1), HUCE_ETOOBIG);
+	assert_int_equal(huce_buf_reserve(&b, 1), HUCE_ETOOBIG);
+	assert_string_equal(b.data, "abcd");	/* nothing after the failure */
+	check_invariants(&b);
+	huce_buf_reset(&b);
+	assert_int_equal(b.err, HUCE_OK);
+	assert_int_equal(huce_buf_addstr(&b, "e"), HUCE_OK);
+	/* A reserve that is refused appends nothing and does not stick. */
+	assert_int_equal(huce_buf_reserve(&b, 100), HUCE_ETOOBIG);
+	assert_int_equal(b.err, HUCE_OK);
+	assert_int_equal(huce_buf_printf(&b, "%s", "123456789"), HUCE_ETOOBIG);
+	free(huce_buf_detach(&b, NULL));
+	assert_int_equal(b.err, HUCE_OK);
+	assert_int_equal(huce_buf_addstr(&b, "ok"), HUCE_OK);
+	huce_buf_release(&b);
+	assert_int_equal(b.err, HUCE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_table),
 		cmocka_unit_test(test_addstr_and_reset),
 		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_sticky_error),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_printf),
 		cmocka_unit_test(test_printf_growth),

@@ -433,7 +433,7 @@ static void test_device_auth(void **state)
 	assert_int_equal(store_device_auth(f->c.store, "nope", &dev, &err), HUCE_EAUTH);
 	assert_null(dev);
 	assert_int_equal(store_device_revoke(f->c.store, "lap2", &err), HUCE_OK);
-	assert_int_equal(store_device_auth(f->c.store, "h2", &dev, &err), HUCE_EAUTH);
+	assert_int_equal(store_device_auth(f->c.store, "h2", &dev, &err), HUCE_EREVOKED);
 	assert_int_equal(store_device_revoke(f->c.store, "nobody", &err), HUCE_ENOTFOUND);
 	assert_int_equal(store_device_add(f->c.store, "lap1", "h9", &err), HUCE_EINVAL);
 	key = store_meta_get(f->c.store, "town_key");
@@ -509,9 +509,22 @@ static void test_gate(void **state)
 	res = apply(f, "lap1", &batch, HUCE_OK);
 	rejected(res, rej, sizeof(rej));
 	assert_string_equal(rej, "7:gate,14:gate,16:gate");
+	/* Named as a cadre knows them; each with the central's state. */
 	assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
 		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0),
+		"message")), "household 户 (阿猛村 第一组) cannot go to team 甲队"));
+	assert_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0),
 		"message")), H(1)));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "state")));
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 0), "id")), H(2));
+	/* Once per record: seq 16 refused H2 again and carries none. */
+	assert_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 2), "state"));
+	assert_non_null(cJSON_GetObjectItem(
+		cJSON_GetArrayItem(cJSON_GetObjectItem(res, "rejected"), 1), "state"));
 	cJSON_Delete(res);
 	huce_buf_release(&b);
 	huce_buf_release(&batch);
@@ -750,7 +763,7 @@ static void test_reader(void **state)
 	free(dev);
 	dev = NULL;
 	assert_int_equal(store_device_revoke(f->c.store, "lap3", &err), HUCE_OK);
-	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EAUTH);
+	assert_int_equal(store_device_auth(rd.store, "h3", &dev, &err), HUCE_EREVOKED);
 	assert_null(dev);
 	store_close(rd.store);
 }

@@ -10,7 +10,8 @@
  * value, or the outbox insert itself failing after the row was written,
  * forced with a temporary trigger) and is rolled back leaves neither.
  * Pulled state (huce_local_apply) never overwrites fields the device
- * has changed and not yet had acknowledged.  The HLC survives restarts
+ * has changed and not yet had acknowledged; a refused change is undone
+ * (huce_local_restore) down to the central's state.  The HLC survives restarts
  * and stays monotonic when the wall clock is behind it.
  */
 #include "huce_local.h"
@@ -657,6 +658,101 @@ static void test_apply_household(void **state)
 }
 
 /*
+ * A refused change is undone (huce_local_restore): the row becomes the
+ * central's state, a column the central has no value for takes its
+ * default, and only pending fields stay on top; no state, or a state of
+ * another kind, removes the row; a malformed state is refused.
+ */
+static void test_restore(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	char id[HUCE_ID_STRLEN + 1];
+	cJSON *h = cJSON_Parse(
+		"{\"village_id\":\"ebdebf93-7d17-8b1e-ae58-76b1682c6fc0\","
+		"\"group_id\":\"2534d499-b9c6-82ab-88c1-2cc43992ea2d\","
+		"\"head\":\"张三\",\"approach\":\"new-build\",\"build\":\"self\","
+		"\"type\":\"three-grid\"}");
+	cJSON *refused = cJSON_Parse(
+		"{\"build\":\"contracted\",\"status\":\"building\","
+		"\"team_id\":\"7598f32b-0bb0-8dec-92ae-3e710c94597a\"}");
+	cJSON *phone = cJSON_Parse("{\"phone\":\"13900000001\"}");
+	cJSON *central = cJSON_Parse(
+		"{\"kind\":\"household\",\"version\":7,\"deleted\":false,\"fields\":"
+		"{\"village_id\":\"ebdebf93-7d17-8b1e-ae58-76b1682c6fc0\","
+		"\"group_id\":\"2534d499-b9c6-82ab-88c1-2cc43992ea2d\","
+		"\"head\":\"张 三\",\"approach\":\"new-build\",\"build\":\"self\","
+		"\"type\":\"three-grid\",\"phone\":\"13800000000\",\"spaceship\":1}}");
+	cJSON *other = cJSON_Parse(
+		"{\"kind\":\"team\",\"version\":2,\"deleted\":false,\"fields\":{\"name\":\"x\"}}");
+	static const char *const bad[] = {
+		"[]", "{\"kind\":\"household\",\"version\":1,\"deleted\":false}",
+		"{\"kind\":\"household\",\"version\":-1,\"fields\":{}}",
+		"{\"version\":1,\"fields\":{}}",
+		"{\"kind\":\"household\",\"version\":1e300,\"fields\":{}}",
+	};
+	char *s;
+
+	assert_non_null(h);
+	assert_non_null(refused);
+	assert_non_null(phone);
+	assert_non_null(central);
+	assert_non_null(other);
+	assert_int_equal(huce_local_begin(f->l, &err), HUCE_OK);
+	assert_int_equal(huce_local_new_id(f->l, id), HUCE_OK);
+	assert_int_equal(huce_local_commit(f->l, &err), HUCE_OK);
+	assert_int_equal(put1(f, "household", id, h, 1, NULL), HUCE_OK);
+	assert_int_equal(put1(f, "household", id, refused, 0, NULL), HUCE_OK);
+	exec_sql(f, "UPDATE outbox SET state = 'acked' WHERE seq = 1");
+	exec_sql(f, "UPDATE outbox SET state = 'quarantined' WHERE seq = 2");
+	assert_int_equal(put1(f, "household", id, phone, 0, NULL), HUCE_OK);
+
+	assert_int_equal(huce_local_begin(f->l, &err), HUCE_OK);
+	assert_int_equal(huce_local_restore(f->l, "household", id, central, &err), HUCE_OK);
+	assert_int_equal(huce_local_commit(f->l, &err), HUCE_OK);
+	s = q_text(f, "SELECT build || '|' || coalesce(team_id, 'none') || '|' || status || '|' || "
+		      "phone || '|' || head || '|' || head_norm || '|' || version || '|' || deleted "
+		      "FROM household WHERE id = ?1", id);
+	assert_string_equal(s, "self|none|planned|13900000001|张 三|张三|7|0");
+	free(s);
+	assert_int_equal(n_outbox(f), 3);	/* restoring queues nothing */
+
+	/* A pending delete keeps the record deleted. */
+	assert_int_equal(huce_local_begin(f->l, &err), HUCE_OK);
+	assert_int_equal(huce_local_delete(f->l, "household", id, &err), HUCE_OK);
+	assert_int_equal(huce_local_restore(f->l, "household", id, central, &err), HUCE_OK);
+	assert_int_equal(huce_local_commit(f->l, &err), HUCE_OK);
+	assert_int_equal(q_int(f, "SELECT deleted FROM household"), 1);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cJSON *b = cJSON_Parse(bad[i]);
+
+		assert_non_null(b);
+		assert_int_equal(huce_local_begin(f->l, &err), HUCE_OK);
+		assert_int_equal(huce_local_restore(f->l, "household", id, b, &err),
+				 HUCE_ESERVER);
+		huce_local_rollback(f->l);
+		cJSON_Delete(b);
+	}
+	assert_int_equal(q_int(f, "SELECT count(*) FROM household"), 1);
+
+	/* The id is another kind's at the central, or the central has none. */
+	assert_int_equal(huce_local_begin(f->l, &err), HUCE_OK);
+	assert_int_equal(huce_local_restore(f->l, "household", id, other, &err), HUCE_OK);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM household"), 0);
+	assert_int_equal(huce_local_restore(f->l, "household", id, NULL, &err), HUCE_OK);
+	assert_int_equal(huce_local_restore(f->l, "spaceship", id, NULL, &err), HUCE_OK);
+	assert_int_equal(huce_local_restore(f->l, "household", "x", NULL, &err), HUCE_EINVAL);
+	assert_int_equal(huce_local_commit(f->l, &err), HUCE_OK);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM household"), 0);
+	cJSON_Delete(h);
+	cJSON_Delete(refused);
+	cJSON_Delete(phone);
+	cJSON_Delete(central);
+	cJSON_Delete(other);
+}
+
+/*
  * The HLC is persisted by commit and reloaded by begin: across reopening
  * it keeps increasing, and a stored value ahead of the wall clock (the
  * clock was set back, or the value came from a device with a fast
@@ -771,6 +867,7 @@ int main(void)
 		T(test_delete),
 		T(test_apply_keeps_pending),
 		T(test_apply_household),
+		T(test_restore),
 		T(test_hlc_persisted_monotonic),
 		T(test_seq_monotonic),
 		T(test_get_errors),

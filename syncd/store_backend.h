@@ -1,0 +1,220 @@
+/*
+ * store_backend.h - what a backend of the central store implements.
+ *
+ * store.c owns the store (store.h is its contract): it picks a backend
+ * from its table by the store's spec, keeps the lock, the transaction
+ * state, the version counter and the central HLC in struct store, and
+ * holds every rule that does not depend on the SQL: the device-auth
+ * policy, the revoke and listing logic, the grouping of a page of
+ * changes and its stubs (PROTOCOL.md 2.2).  A backend (store_sqlite.c,
+ * store_pg.c) holds only its SQL, behind the operations below.
+ *
+ * Every operation is called with the store's lock held (a recursive
+ * mutex: an operation may call store_* functions of its own store).
+ * begin loads s->version and s->hlc for a write transaction; commit
+ * writes them back; store.c sets in_tx, tx_write and in_sp around the
+ * calls and restores version and hlc on store_rollback_to().
+ *
+ * A backend's struct begins with a struct store, which it sets up with
+ * store_base_init(); store_close() calls its close operation (which
+ * releases what the backend holds but not the struct) and then frees
+ * the struct.  A backend that fails to open calls store_close() on what
+ * it has.
+ */
+#ifndef HUCE_STORE_BACKEND_H
+#define HUCE_STORE_BACKEND_H
+
+#include <pthread.h>
+
+#include "store.h"
+
+/* Rows a backend's fields_put and history_add get at most at once. */
+#define STORE_MULTI_ROWS 16
+
+/* The fields store_by_field() may look up: each has an index. */
+#define STORE_INDEXED_FIELDS(X) \
+	X(group_id) X(team_id) X(household_id) X(inspection_id) \
+	X(owner_id) X(id_hash)
+
+enum store_index {
+#define STORE_IX_ENUM(n) STORE_IX_##n,
+	STORE_INDEXED_FIELDS(STORE_IX_ENUM)
+#undef STORE_IX_ENUM
+	STORE_IX__COUNT
+};
+
+/* One row of a page query: a record's columns and one of its fields. */
+struct store_page_row {
+	int64_t version;
+	const char *id, *kind;
+	int deleted;
+	int64_t del_version;
+	const char *del_device, *del_hlc;	/* NULL when none */
+	const char *field;		/* NULL: a record without fields */
+	const char *value, *device, *hlc;
+};
+
+struct store_ops {
+	const char *backend;
+	void (*close)(struct store *s);
+
+	/* SQL of a transaction; store.c keeps the state. */
+	enum huce_err (*begin)(struct store *s, int write, struct huce_error *err);
+	enum huce_err (*commit)(struct store *s, struct huce_error *err);
+	void (*rollback)(struct store *s);
+	enum huce_err (*savepoint)(struct store *s, struct huce_error *err);
+	enum huce_err (*release)(struct store *s, struct huce_error *err);
+	enum huce_err (*rollback_to)(struct store *s, struct huce_error *err);
+	/* The committed version counter (0 when it cannot be read). */
+	int64_t (*committed_version)(struct store *s);
+
+	char *(*meta_get)(struct store *s, const char *key);
+	enum huce_err (*meta_set)(struct store *s, const char *key,
+				  const char *value, struct huce_error *err);
+
+	enum huce_err (*device_add)(struct store *s, const char *name,
+				    const char *token_hash,
+				    struct huce_error *err);
+	/* Set revoked_at of a device known not to be revoked. */
+	enum huce_err (*device_revoke)(struct store *s, const char *name,
+				       struct huce_error *err);
+	enum huce_err (*device_get)(struct store *s, const char *name,
+				    struct store_device *out,
+				    struct huce_error *err);
+	/* Every device in name order: *v malloc'd (caller frees), *n. */
+	enum huce_err (*device_list)(struct store *s, struct store_device **v,
+				     size_t *n, struct huce_error *err);
+	enum huce_err (*device_set_hwm)(struct store *s, const char *name,
+					int64_t hwm, const char *hwm_hlc,
+					struct huce_error *err);
+	/*
+	 * The device whose token hashes to token_hash_hex: *name malloc'd
+	 * (NULL when unknown), whether it is revoked and its last_seen.
+	 */
+	enum huce_err (*token_lookup)(struct store *s, const char *token_hash_hex,
+				      char **name, int *revoked, int64_t *seen,
+				      struct huce_error *err);
+	/* Advisory: set last_seen = now; a failure is ignored. */
+	void (*device_seen)(struct store *s, const char *name, int64_t now);
+	/* store_device_enroll's one statement (store.h), under the lock. */
+	enum huce_err (*device_enroll)(struct store *s, const char *name,
+				       const char *install_id,
+				       struct huce_error *err);
+
+	enum huce_err (*record_get)(struct store *s, const char *id,
+				    struct store_record *out,
+				    struct huce_error *err);
+	enum huce_err (*record_put)(struct store *s, const struct store_record *r,
+				    struct huce_error *err);
+	enum huce_err (*fields_get)(struct store *s, const char *id,
+				    struct store_fieldset *out,
+				    struct huce_error *err);
+	enum huce_err (*field_get)(struct store *s, const char *id,
+				   const char *name, char **value,
+				   struct huce_error *err);
+	enum huce_err (*team_gate)(struct store *s, const char *team_json,
+				   const char *except,
+				   char other[HUCE_ID_STRLEN + 1], int *passed,
+				   struct huce_error *err);
+	/* At most STORE_MULTI_ROWS rows (store.c cuts longer runs). */
+	enum huce_err (*fields_put)(struct store *s, const char *record_id,
+				    const struct store_field *f, size_t n,
+				    struct huce_error *err);
+	enum huce_err (*history_add)(struct store *s,
+				     const struct store_history *h, size_t n,
+				     struct huce_error *err);
+	enum huce_err (*audit)(struct store *s, const char *actor,
+			       const char *action, const char *detail,
+			       struct huce_error *err);
+
+	/* The listings of store.h; except is never NULL ("" for none). */
+	enum huce_err (*by_key)(struct store *s, const char *kind,
+				const char *key, const char *except,
+				store_record_cb cb, void *arg,
+				struct huce_error *err);
+	enum huce_err (*by_field)(struct store *s, enum store_index ix,
+				  const char *value_json, const char *except,
+				  store_record_cb cb, void *arg,
+				  struct huce_error *err);
+	enum huce_err (*scan_kind)(struct store *s, const char *kind,
+				   int with_deleted, store_record_cb cb,
+				   void *arg, struct huce_error *err);
+	/*
+	 * Feed the rows of the records with version > after, at most
+	 * pg->limit + 1 of them, in version then field-name order, to
+	 * store_page_row() until it sets pg->more or the rows run out.
+	 * Runs inside a transaction.
+	 */
+	enum huce_err (*changes)(struct store *s, int64_t after,
+				 struct store_page *pg, struct huce_error *err);
+};
+
+/* Every backend's struct begins with this. */
+struct store {
+	const struct store_ops *ops;
+	pthread_mutex_t lock;	/* recursive; a transaction holds it */
+	int reader;		/* store_open_reader(): never writes */
+	int in_tx, tx_write, in_sp;
+	int64_t version, sp_version;	/* of the open write transaction */
+	uint64_t hlc, sp_hlc;
+};
+
+void store_base_init(struct store *s, const struct store_ops *ops,
+		     int reader);
+
+/*
+ * Load the record id with its fields and hand it to cb; a record
+ * removed meanwhile (by an earlier callback) is skipped.  fs is scratch
+ * space the caller releases.
+ */
+enum huce_err store_visit_id(struct store *s, const char *id,
+			     struct store_fieldset *fs, store_record_cb cb,
+			     void *arg, struct huce_error *err);
+/*
+ * The SQL of a multi-row INSERT: head, rows groups of cols parameters
+ * ("(?,?),(?,?)", or "($1,$2),($3,$4)" when numbered), then tail.
+ * malloc'd (the caller frees), or NULL when out of memory.
+ */
+char *store_multi_sql(const char *head, size_t rows, size_t cols,
+		      const char *tail, int numbered);
+
+
+/*
+ * One row of a page query (store_ops.changes): starts a new record at a
+ * new version (ending the one before, and stopping with pg->more once
+ * the page is full), folds the record's delete stamp (PROTOCOL.md 2.2:
+ * a record brought back from a delete is never a stub), then writes
+ * the row's field.
+ */
+enum huce_err store_page_row(struct store_page *pg,
+			     const struct store_page_row *r);
+
+/*
+ * The backends.  Each opens the store spec names (a writer or a
+ * reader) into *out, which the caller frees with store_close().
+ */
+enum huce_err store_sqlite_open(struct store **out, const char *path,
+				int reader, struct huce_error *err);
+#ifdef HUCE_HAVE_LIBPQ
+/*
+ * HUCE_EUSAGE for a URL libpq cannot parse, HUCE_EDB when the server
+ * cannot be reached (the message names user@host:port/db, never the
+ * password).
+ */
+enum huce_err store_pg_open(struct store **out, const char *url,
+			    int reader, struct huce_error *err);
+#else
+static inline enum huce_err store_pg_open(struct store **out,
+					  const char *url, int reader,
+					  struct huce_error *err)
+{
+	(void)url;
+	(void)reader;
+	*out = NULL;
+	return huce_fail(err, HUCE_EINVAL,
+			 "this huce-syncd was built without PostgreSQL support "
+			 "(libpq was not found at build time)");
+}
+#endif
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * test_report.c - table tests of the weekly list (common/huce_report.c)
+ * on a small hand-built town of four villages, counted for several
+ * weeks: what is cumulative is counted as of the week's Sunday, what is
+ * weekly counts that week's events once per household, a voided
+ * inspection counts for nothing, and equal villages share a rank.
+ *
+ * The town (weeks of 2026: W39 = 09-21..27, W40 = 09-28..10-04,
+ * W41 = 10-05..11):
+ *   Amu    A1 completion pass 09-30 (reached the central 10-02)
+ *          A2 started 09-01, finished 09-29, completion pass 10-06
+ *          A3 completion pass 09-29, then completion fail 10-01, which
+ *             opened R3 (open)
+ *          A4 completion pass 09-30, voided
+ *          A5 registered 10-20 (its id's time), nothing else
+ *          A6 deleted, completion pass 09-30
+ *   Baxin  B1 completion fail 09-29 (R1), re-inspection pass 10-07
+ *             that closed R1
+ *          B2 completion pass 09-20
+ *          B3 completion pass 10-03, reached the central 10-12
+ *          B4 completion fail 09-30 (R4), re-inspection pass 10-02 that
+ *             closed R4, voided
+ *          B5 excavation 09-30
+ *   Chengzi C1 completion pass 09-21
+ *   Dazhai  nothing
+ * Targets: Amu 5 in W40 and 7 in W41, Baxin 3 in W40.  Open conflicts:
+ * on A3's failing inspection, on B1, on R4, on Dazhai, and one on a
+ * record of no village (a team).
+ */
+#include "huce_report.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "huce_util.h"
+
+#define VA "01900000-0000-8000-8000-0000000000a1"
+#define VB "01900000-0000-8000-8000-0000000000a2"
+#define VC "01900000-0000-8000-8000-0000000000a3"
+#define VD "01900000-0000-8000-8000-0000000000a4"
+
+/* Unix seconds of 04:00 UTC on date: the same date from UTC-4 to UTC+19. */
+static int64_t at(const char *date)
+{
+	struct tm tm = { 0 };
+	int y, m, d;
+
+	assert_int_equal(huce_parse_date(date, &y, &m, &d), 0);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 4;
+	return (int64_t)timegm(&tm);
+}
+
+/* A UUIDv7 made on date, told apart by n. */
+static const char *hid(const char *date, int n)
+{
+	static char ids[64][37];
+	static int next;
+	uint64_t ms = (uint64_t)at(date) * 1000;
+	char *out = ids[next++ % 64];
+
+	snprintf(out, 37, "%08llx-%04llx-7000-8000-%012u",
+		 (unsigned long long)(ms >> 16 & 0xffffffffu),
+		 (unsigned long long)(ms & 0xffff), (unsigned)n % 1000000u);
+	return out;
+}
+
+/* Named records: an id per name, stable within one build of the town. */
+struct names {
+	const char *name;
+	char id[37];
+};
+
+static struct names names[32];
+
+static const char *id(const char *name)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (names[i].name && strcmp(names[i].name, name) == 0)
+			return names[i].id;
+		if (!names[i].name) {
+			names[i].name = name;
+			snprintf(names[i].id, sizeof(names[i].id), "%s",
+				 hid("2026-01-05", (int)i + 1));
+			return names[i].id;
+		}
+	}
+	fail_msg("too many names");
+	return NULL;
+}
+
+/* entered: arrival times known (the central) or not (a laptop). */
+static struct huce_report *town(const char *week, int entered)
+{
+	struct huce_report *r;
+	struct huce_error err = { 0 };
+	char a5[37];
+#define E(date) (entered ? at(date) : 0)
+
+	assert_int_equal(huce_report_new(&r, week, &err), HUCE_OK);
+	huce_report_add_village(r, VA, "Amu");
+	huce_report_add_village(r, VB, "Baxin");
+	huce_report_add_village(r, VC, "Chengzi");
+	huce_report_add_village(r, VD, "Dazhai");
+	huce_report_add_target(r, VA, "2026-W40", 5);
+	huce_report_add_target(r, VA, "2026-W41", 7);
+	huce_report_add_target(r, VB, "2026-W40", 3);
+
+	huce_report_add_household(r, id("A1"), VA, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("a1c"), id("A1"), "2026-09-30",
+				   "completion", "pass", 1, E("2026-10-02"));
+	huce_report_add_household(r, id("A2"), VA, "2026-09-01", "2026-09-29", 1);
+	huce_report_add_inspection(r, id("a2c"), id("A2"), "2026-10-06",
+				   "completion", "pass", 1, E("2026-10-06"));
+	huce_report_add_household(r, id("A3"), VA, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("a3c"), id("A3"), "2026-09-29",
+				   "completion", "pass", 1, E("2026-09-29"));
+	huce_report_add_inspection(r, id("a3f"), id("A3"), "2026-10-01",
+				   "completion", "fail", 1, E("2026-10-01"));
+	huce_report_add_rectification(r, id("R3"), id("A3"), id("a3f"), "open",
+				      NULL, 1);
+	huce_report_add_household(r, id("A4"), VA, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("a4c"), id("A4"), "2026-09-30",
+				   "completion", "pass", 0, E("2026-09-30"));
+	snprintf(a5, sizeof(a5), "%s", hid("2026-10-20", 99));
+	huce_report_add_household(r, a5, VA, NULL, NULL, 1);
+	huce_report_add_household(r, id("A6"), VA, NULL, NULL, 0);
+	huce_report_add_inspection(r, id("a6c"), id("A6"), "2026-09-30",
+				   "completion", "pass", 1, E("2026-09-30"));
+
+	huce_report_add_household(r, id("B1"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b1c"), id("B1"), "2026-09-29",
+				   "completion", "fail", 1, E("2026-09-29"));
+	huce_report_add_inspection(r, id("b1r"), id("B1"), "2026-10-07",
+				   "re-inspection", "pass", 1, E("2026-10-07"));
+	huce_report_add_rectification(r, id("R1"), id("B1"), id("b1c"), "closed",
+				      id("b1r"), 1);
+	huce_report_add_household(r, id("B2"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b2c"), id("B2"), "2026-09-20",
+				   "completion", "pass", 1, E("2026-09-20"));
+	huce_report_add_household(r, id("B3"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b3c"), id("B3"), "2026-10-03",
+				   "completion", "pass", 1, E("2026-10-12"));
+	huce_report_add_household(r, id("B4"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b4c"), id("B4"), "2026-09-30",
+				   "completion", "fail", 1, E("2026-09-30"));
+	huce_report_add_inspection(r, id("b4v"), id("B4"), "2026-10-02",
+				   "re-inspection", "pass", 0, E("2026-10-02"));
+	huce_report_add_rectification(r, id("R4"), id("B4"), id("b4c"), "closed",
+				      id("b4v"), 1);
+	huce_report_add_household(r, id("B5"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b5e"), id("B5"), "2026-09-30",
+				   "excavation", "pass", 1, E("2026-09-30"));
+
+	huce_report_add_household(r, id("C1"), VC, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("c1c"), id("C1"), "2026-09-21",
+				   "completion", "pass", 1, E("2026-09-22"));
+
+	huce_report_add_conflict(r, id("a3f"));
+	huce_report_add_conflict(r, id("B1"));
+	huce_report_add_conflict(r, id("R4"));
+	huce_report_add_conflict(r, VD);
+	huce_report_add_conflict(r, id("a team"));
+#undef E
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	return r;
+}
+
+struct want {
+	const char *week, *village;
+	int entered;	/* arrival times known */
+	int64_t target, households, built, inspected, passed, failed;
+	int64_t accepted, open_rect, entered_same_week, conflicts;
+	int rank;
+};
+
+static const struct want wants[] = {
+	/* W39: only B2 (W38) and C1 accepted; ties share a rank: 1, 1, 3, 3 */
+	{ "2026-W39", "Amu", 1, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 3 },
+	{ "2026-W39", "Baxin", 1, 0, 5, 1, 0, 0, 0, 1, 0, 0, 2, 1 },
+	{ "2026-W39", "Chengzi", 1, 0, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1 },
+	{ "2026-W39", "Dazhai", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3 },
+	/*
+	 * W40: A2 accepted in W41 does not count; A3 passed then failed is
+	 * failed once; A4's voided pass counts for nothing; A5 registered
+	 * later is not a household yet; B3 reached the central in W42.
+	 */
+	{ "2026-W40", "Amu", 1, 5, 4, 3, 2, 1, 1, 1, 1, 1, 1, 2 },
+	{ "2026-W40", "Baxin", 1, 3, 5, 4, 4, 1, 2, 2, 2, 0, 2, 1 },
+	{ "2026-W40", "Chengzi", 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 2 },
+	{ "2026-W40", "Dazhai", 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 4 },
+	/* W41: A2 and B1 accepted; R1 closed on 10-07; R4's closure voided */
+	{ "2026-W41", "Amu", 1, 7, 4, 3, 1, 1, 0, 2, 1, 1, 1, 2 },
+	{ "2026-W41", "Baxin", 1, 0, 5, 4, 1, 1, 0, 3, 1, 1, 2, 1 },
+	{ "2026-W41", "Chengzi", 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 3 },
+	/* W43: A5 is a household now */
+	{ "2026-W43", "Amu", 1, 0, 5, 3, 0, 0, 0, 2, 1, 0, 1, 2 },
+	/* a laptop: arrival not known where a household passed */
+	{ "2026-W40", "Amu", 0, 5, 4, 3, 2, 1, 1, 1, 1, -1, 1, 2 },
+	{ "2026-W40", "Chengzi", 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 2 },
+	{ "2026-W41", "Baxin", 0, 0, 5, 4, 1, 1, 0, 3, 1, -1, 2, 1 },
+};
+
+static void test_columns(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
+		const struct want *w = &wants[i];
+		struct huce_report *r = town(w->week, w->entered);
+		const struct huce_report_row *rows;
+		size_t n = huce_report_rows(r, &rows);
+		const struct huce_report_row *row = NULL;
+
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(rows[k].village, w->village) == 0)
+				row = &rows[k];
+		assert_non_null(row);
+		printf("# %s %s%s\n", w->week, w->village, w->entered ? "" : " (laptop)");
+		assert_int_equal(row->target, w->target);
+		assert_int_equal(row->households, w->households);
+		assert_int_equal(row->built, w->built);
+		assert_int_equal(row->inspected, w->inspected);
+		assert_int_equal(row->passed, w->passed);
+		assert_int_equal(row->failed, w->failed);
+		assert_int_equal(row->accepted, w->accepted);
+		assert_int_equal(row->open_rectifications, w->open_rect);
+		assert_int_equal(row->entered_same_week, w->entered_same_week);
+		assert_int_equal(row->conflicts, w->conflicts);
+		assert_int_equal(row->rank, w->rank);
+		assert_int_equal(huce_report_conflicts(r), 5);
+		huce_report_free(r);
+	}
+}
+
+/* Rows come in rank order, then by name; the week's days are right. */
+static void test_order_and_days(void **state)
+{
+	static const struct {
+		const char *week, *from, *to, *order;
+	} cases[] = {
+		{ "2026-W39", "2026-09-21", "2026-09-27", "Baxin Chengzi Amu Dazhai " },
+		{ "2026-W40", "2026-09-28", "2026-10-04", "Baxin Amu Chengzi Dazhai " },
+		{ "2026-W01", "2025-12-29", "2026-01-04", "Amu Baxin Chengzi Dazhai " },
+		{ "2026-W53", "2026-12-28", "2027-01-03", "Baxin Amu Chengzi Dazhai " },
+		{ "2020-W53", "2020-12-28", "2021-01-03", "Amu Baxin Chengzi Dazhai " },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct huce_report *r = town(cases[i].week, 1);
+		const struct huce_report_row *rows;
+		size_t n = huce_report_rows(r, &rows);
+		char order[128] = "";
+
+		for (size_t k = 0; k < n; k++) {
+			strcat(order, rows[k].village);
+			strcat(order, " ");
+		}
+		assert_string_equal(huce_report_from(r), cases[i].from);
+		assert_string_equal(huce_report_to(r), cases[i].to);
+		assert_string_equal(order, cases[i].order);
+		huce_report_free(r);
+	}
+}
+
+/* The JSON both sides print, with null for what is not known. */
+static void test_json_and_text(void **state)
+{
+	struct huce_report *r = town("2026-W40", 0);
+	struct huce_buf b = HUCE_BUF_INIT(1 << 20);
+	cJSON *j = huce_report_json(r), *v;
+	char *s;
+
+	(void)state;
+	assert_non_null(j);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "week")),
+			    "2026-W40");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(j, "to")),
+			    "2026-10-04");
+	v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "villages"), 1);
+	s = cJSON_PrintUnformatted(v);
+	assert_non_null(s);
+	assert_string_equal(s, "{\"village\":\"Amu\",\"village_id\":\"" VA "\","
+			    "\"target\":5,\"households\":4,\"built\":3,\"inspected\":2,"
+			    "\"passed\":1,\"failed\":1,\"accepted\":1,"
+			    "\"open_rectifications\":1,\"entered_same_week\":null,"
+			    "\"conflicts\":1,\"rank\":2}");
+	free(s);
+	cJSON_Delete(j);
+	assert_int_equal(huce_report_text(r, &b), HUCE_OK);
+	assert_non_null(strstr(b.data, "周清单 week 2026-W40 (2026-09-28 .. 2026-10-04)\n"
+			       "rank\tvillage\ttarget\thouseholds\tbuilt\tinspected\t"
+			       "passed\tfailed\taccepted\topen_rectifications\t"
+			       "entered_same_week\tconflicts\n"));
+	assert_non_null(strstr(b.data, "\n2\tAmu\t5\t4\t3\t2\t1\t1\t1\t1\t-\t1\n"));
+	assert_non_null(strstr(b.data, "\n4\tDazhai\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1\n"));
+	huce_buf_release(&b);
+	huce_report_free(r);
+}
+
+static void test_bad_week_and_empty(void **state)
+{
+	struct huce_report *r = NULL;
+	struct huce_error err = { 0 };
+	const struct huce_report_row *rows;
+
+	(void)state;
+	assert_int_equal(huce_report_new(&r, "2026-W54", &err), HUCE_EINVAL);
+	assert_null(r);
+	assert_int_equal(huce_report_new(&r, "2026-40", &err), HUCE_EINVAL);
+	assert_int_equal(huce_report_new(&r, "2026-W40", &err), HUCE_OK);
+	/* facts that name nothing known count nowhere */
+	huce_report_add_household(r, id("A1"), VA, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("a1c"), id("A1"), "2026-09-30",
+				   "completion", "pass", 1, 0);
+	huce_report_add_rectification(r, id("R3"), id("nobody"), id("a1c"),
+				      "open", NULL, 1);
+	huce_report_add_conflict(r, id("A1"));
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	assert_int_equal(huce_report_rows(r, &rows), 0);
+	assert_int_equal(huce_report_conflicts(r), 1);
+	huce_report_free(r);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_order_and_days),
+		cmocka_unit_test(test_json_and_text),
+		cmocka_unit_test(test_bad_week_and_empty),
+	};
+
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
