@@ -66,6 +66,7 @@ from concurrent.futures import ThreadPoolExecutor
 F_STARTED = 'started'         # household: 开工 date
 F_FINISHED = 'finished'       # household: 完工 date
 F_VOIDED = 'voided'           # inspection: non-empty once voided
+F_VOIDS = 'voids'             # a voiding entry naming the inspection it voids
 # Columns of the laptop's store that are computed locally and never
 # travel (huce_field_def.local_only), per kind.
 LOCAL_ONLY = {'household': {'head_norm'}}
@@ -404,8 +405,6 @@ class World:
             if self.central.poll() is not None:
                 break
             time.sleep(0.025)
-        else:
-            pass
         if not (os.path.exists(portfile) and open(portfile).read().strip()):
             raise Failure('central did not start: %s' % open(
                 os.path.join(self.dir, 'central.log'), errors='replace').read())
@@ -435,14 +434,31 @@ class World:
                 raise Failure('%s sync: %s' % (d, err.strip()))
 
     def stop(self):
-        if self.central and self.central.poll() is None:
+        """Stop the central; it must have lived until now and exit cleanly."""
+        if not self.central:
+            return
+        died = self.central.poll()
+        if died is None:
             self.central.send_signal(signal.SIGTERM)
             try:
-                self.central.wait(20)
+                rc = self.central.wait(20)
             except subprocess.TimeoutExpired:
                 self.central.kill()
-                self.central.wait()
+                rc = self.central.wait()
+                self.fail('f-exit', 'the central did not stop within 20 s of SIGTERM')
+        else:
+            rc = died
+            self.fail('f-exit', 'the central died during the run (exit %d)' % rc)
         self.central = None
+        log = open(os.path.join(self.dir, 'central.log'), encoding='utf-8',
+                   errors='replace').read()
+        if rc not in (0, -signal.SIGTERM) and died is None:
+            self.fail('f-exit', 'the central exited %d on SIGTERM' % rc)
+        if ('AddressSanitizer' in log or 'LeakSanitizer' in log
+                or 'runtime error:' in log):
+            self.fail('f-exit', 'the central reported:\n      %s' % '\n      '.join(
+                [l for l in log.splitlines() if 'Sanitizer' in l
+                 or 'runtime error' in l][:6]))
 
     def drop(self):
         if self.pgdb:
@@ -546,7 +562,8 @@ class World:
                 'AND merged_into IS NULL ORDER BY id')]
         finally:
             con.close()
-        return [r for r in rows if r['id'] in self.hname]
+        return sorted((r for r in rows if r['id'] in self.hname),
+                      key=lambda r: handle_key(self.hname[r['id']]))
 
     def local_inspections(self, dev):
         con = sqlite3.connect('file:%s?mode=ro' % self.db(dev), uri=True)
@@ -555,7 +572,8 @@ class World:
                                'ORDER BY id').fetchall()
         finally:
             con.close()
-        return [r[0] for r in rows if r[0] in self.hname]
+        return sorted((r[0] for r in rows if r[0] in self.hname),
+                      key=lambda i: handle_key(self.hname[i]))
 
     def name_of(self, rid):
         if rid in self.hname:
@@ -601,10 +619,12 @@ class World:
         return fn(step)
 
     def laptop_cmd(self, dev, args, handles=()):
-        """A laptop command; a refusal must leave the file unchanged."""
+        """A laptop command; a refusal must leave the file unchanged.
+        Returns (outcome, stdout): 'ok', 'refused' or 'skipped' (a handle
+        the schedule never made)."""
         for h in handles:
             if h not in self.hid:
-                return 'skipped'
+                return 'skipped', ''
         args = [self.hid.get(a[1:], a) if isinstance(a, str) and
                 a.startswith('@') else a for a in args]
         before = self.laptop_snapshot(dev)
@@ -647,10 +667,7 @@ class World:
                 args += ['--' + k.replace('_', '-'), s[k]]
         if s.get('id_number'):
             self.numbers.append(s['id_number'])
-        r = self.laptop_cmd(s['dev'], args)
-        if r == 'skipped':
-            return r
-        res, out = r
+        res, out = self.laptop_cmd(s['dev'], args)
         if res == 'ok':
             i = self.last_id(s['dev'], 'household', out)
             self.hid[s['h']] = i
@@ -664,28 +681,25 @@ class World:
             if k == 'id_number' and v:
                 self.numbers.append(v)
         r = self.laptop_cmd(s['dev'], args, [s['target']])
-        return r if r == 'skipped' else r[0]
+        return r[0]
 
     def step_delete(self, s):
         r = self.laptop_cmd(s['dev'], ['household', 'delete', '@' + s['target']],
                             [s['target']])
-        return r if r == 'skipped' else r[0]
+        return r[0]
 
     def step_progress(self, s):
         r = self.laptop_cmd(s['dev'], ['household', 'progress', '@' + s['target'],
                                        '--' + s['what'], s['date']],
                             [s['target']])
-        return r if r == 'skipped' else r[0]
+        return r[0]
 
     def step_inspect(self, s):
         args = ['inspect', '@' + s['target'], '--stage', s['stage'],
                 '--inspector', s['inspector'], '--date', s['date']]
         for code, v in s['items']:
             args += ['--item', '%s=%s' % (code, v)]
-        r = self.laptop_cmd(s['dev'], args, [s['target']])
-        if r == 'skipped':
-            return r
-        res, out = r
+        res, out = self.laptop_cmd(s['dev'], args, [s['target']])
         if res == 'ok':
             i = self.last_id(s['dev'], 'inspection', out)
             self.hid[s['i']] = i
@@ -695,7 +709,7 @@ class World:
     def step_void(self, s):
         r = self.laptop_cmd(s['dev'], ['inspect', 'void', '@' + s['target'],
                                        '--reason', s['reason']], [s['target']])
-        return r if r == 'skipped' else r[0]
+        return r[0]
 
     def step_sync(self, s):
         rc, _, _ = self.run(s['dev'], ['sync'], ok_codes=(0,))
@@ -912,15 +926,22 @@ class World:
         return ''
 
     def inspections_of(self, recs):
+        """household id -> its live inspections.  A voiding entry may be a
+        field of the inspection (F_VOIDED), a record of a *void* kind naming
+        it (inspection_id), or a record whose F_VOIDS names it; the last is
+        not an inspection itself."""
         voids = set()
         for r in recs.values():
-            if 'void' in r['kind'] and not r['deleted']:
-                t = r['fields'].get('inspection_id')
-                if t:
-                    voids.add(t)
+            if r['deleted']:
+                continue
+            if 'void' in r['kind'] and r['fields'].get('inspection_id'):
+                voids.add(r['fields']['inspection_id'])
+            if r['fields'].get(F_VOIDS):
+                voids.add(r['fields'][F_VOIDS])
         by_h = {}
         for rid, r in recs.items():
-            if r['kind'] != 'inspection' or r['deleted']:
+            if (r['kind'] != 'inspection' or r['deleted']
+                    or r['fields'].get(F_VOIDS)):
                 continue
             f = r['fields']
             by_h.setdefault(f.get('household_id'), []).append({
@@ -1097,6 +1118,12 @@ class World:
                       % (len(bad), '\n      '.join(sorted(set(bad))[:MAX_DETAIL])))
 
 
+def handle_key(h):
+    """Handles in the order the schedule made them (h3 < o3.1 < h12)."""
+    nums = [int(x) for x in re.findall(r'\d+', h)]
+    return nums, h
+
+
 def same_value(local, central):
     if local is None or central is None:
         return local is None and central is None
@@ -1163,6 +1190,8 @@ class Generator:
             if not cs:
                 op = 'sync'
             else:
+                # In a stable order: conflict ids derive from random ids.
+                cs.sort(key=lambda c: json.dumps(w.conflict_sig(c)))
                 return self.resolve(w, r.choice(cs))
         return getattr(self, 'g_' + op)(w, dev, hs)
 
@@ -1363,7 +1392,7 @@ def step_text(s):
 # Running seeds
 
 class Env:
-    def __init__(self, args):
+    def __init__(self):
         self.huce = os.path.abspath(os.environ['HUCE'])
         self.syncd = os.path.abspath(os.environ['HUCE_SYNCD'])
         self.srcdir = os.environ.get('HUCE_SRCDIR') or os.path.abspath(
@@ -1526,6 +1555,8 @@ def main():
     ap.add_argument('--local-only', metavar='KIND.COLUMN', action='append',
                     default=[], help='another column of the laptop store that '
                     'never travels (check a skips it); may be repeated')
+    ap.add_argument('--show-schedule', action='store_true',
+                    help='print every seed\'s steps')
     ap.add_argument('--keep', action='store_true',
                     help='keep the work directories of failing seeds')
     ap.add_argument('--quiet-after', type=int, default=10, metavar='N',
@@ -1537,7 +1568,7 @@ def main():
         if not os.environ.get(v):
             print('model.py: %s must name the binary' % v, file=sys.stderr)
             return 2
-    env = Env(args)
+    env = Env()
     lock = threading.Lock()
     for kc in args.local_only:
         kind, _, col = kc.partition('.')
@@ -1610,6 +1641,9 @@ def main():
             detailed = r['checks'] and shown[0] < args.quiet_after
             if detailed:
                 shown[0] += 1
+        if args.show_schedule:
+            line += ''.join('\n  step %d: %s' % (k + 1, step_text(s))
+                            for k, s in enumerate(r['steps']))
         if detailed:
             lines = [line]
             for chk, text in r['failures'][:12]:
