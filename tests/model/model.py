@@ -1029,7 +1029,8 @@ class World:
             for iid, ist in state.items():
                 if kind.get(iid) != 'inspection' or ist.get('deleted'):
                     continue
-                if ist.get('result') == 'pass' and ist.get('stage') in ACCEPTING:
+                if (ist.get('result') == 'pass' and ist.get('stage') in ACCEPTING
+                        and not ist.get(F_VOIDS)):
                     hs = state.get(ist.get('household_id'))
                     if hs and live_h(hs) and hs.get('team_id'):
                         opened.add(hs['team_id'])
