@@ -325,6 +325,50 @@ static void sq_device_seen(struct store *base, const char *name, int64_t now)
  * store_device_enroll(): bind at the first enrolment, in one UPDATE
  * (RETURNING says who holds the token now).
  */
+static enum huce_err sq_device_attr_get(struct store *base, const char *name,
+					const char *attr, char **value,
+					struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	char sql[96];
+	sqlite3_stmt *st;
+	int r;
+
+	*value = NULL;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM device WHERE name = ?1", attr);
+	st = huce_db_query(s->db, err, sql, "s", name);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		int null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+
+		*value = null ? NULL : huce_db_col_dup(st, 0);
+		sqlite3_reset(st);
+		return null || *value ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return huce_db_fail(s->db, err, "cannot read device");
+	return huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+}
+
+static enum huce_err sq_device_attr_set(struct store *base, const char *name,
+					const char *attr, const char *value,
+					struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	char sql[96];
+	enum huce_err rc;
+
+	snprintf(sql, sizeof(sql), "UPDATE device SET %s = ?2 WHERE name = ?1", attr);
+	rc = value ? huce_db_run(s->db, err, sql, "ss", name, value) :
+		huce_db_run(s->db, err, sql, "sn", name);
+	if (!rc && sqlite3_changes(huce_db_handle(s->db)) == 0)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	return rc;
+}
+
 static enum huce_err sq_device_enroll(struct store *base, const char *name,
 				      const char *install_id,
 				      struct huce_error *err)
@@ -912,6 +956,8 @@ static const struct store_ops sqlite_ops = {
 	.token_lookup = sq_token_lookup,
 	.device_seen = sq_device_seen,
 	.device_enroll = sq_device_enroll,
+	.device_attr_get = sq_device_attr_get,
+	.device_attr_set = sq_device_attr_set,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,
