@@ -327,9 +327,16 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 
 	*device = NULL;
 	rc = huce_file_read(path, ENROLL_MAX, &b, &ferr);
+	huce_buf_release(&b);
+	if (rc == HUCE_ETOOBIG)
+		return huce_fail(err, HUCE_EINVAL, "'%s' is not an enrolment file "
+				 "(too large)", path);
+	if (rc)
+		return huce_fail(err, rc, "%s", ferr.msg);
+	rc = huce_file_read(path, ENROLL_MAX, &b, &ferr);
 	if (rc) {
 		huce_buf_release(&b);
-		return huce_fail(err, rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc, "%s", ferr.msg);
+		return huce_fail(err, rc, "%s", ferr.msg);
 	}
 	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
 	huce_buf_release(&b);
@@ -832,4 +839,36 @@ out:
 	cJSON_Delete(man);
 	me_release(&m);
 	return rc;
+}
+
+cJSON *huce_stick_status(struct huce_local *l)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *key = huce_db_meta_get(l->db, "central_key");
+	char *at = huce_db_meta_get(l->db, "stick_exported_at");
+	int64_t e = huce_db_meta_int(l->db, "stick_export", 0);
+	int64_t a = huce_db_meta_int(l->db, "stick_applied", 0);
+
+	if (o) {
+		cJSON_AddBoolToObject(o, "enrolled", huce_seal_key_valid(key));
+		cJSON_AddNumberToObject(o, "pending", (double)huce_local_count(l,
+			"SELECT count(*) FROM outbox WHERE state = 'pending'"));
+		cJSON_AddNumberToObject(o, "photos", (double)huce_local_count(l,
+			"SELECT count(*) FROM photo_file WHERE uploaded = 0"));
+		if (e)
+			cJSON_AddNumberToObject(o, "last_export", (double)e);
+		else
+			cJSON_AddNullToObject(o, "last_export");
+		if (at)
+			cJSON_AddStringToObject(o, "exported_at", at);
+		else
+			cJSON_AddNullToObject(o, "exported_at");
+		if (a)
+			cJSON_AddNumberToObject(o, "reply_applied", (double)a);
+		else
+			cJSON_AddNullToObject(o, "reply_applied");
+	}
+	free(key);
+	free(at);
+	return o;
 }

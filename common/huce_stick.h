@@ -168,4 +168,13 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 				struct huce_stick_stats *st,
 				struct huce_error *err);
 
+/*
+ * What waits for the stick, for `huce status`: {"enrolled" (the
+ * laptop has the central's key), "pending" (changes not acknowledged),
+ * "photos" (photos the central lacks), "last_export", "exported_at",
+ * "reply_applied" (null when none)}.  The caller frees it; NULL when
+ * out of memory.
+ */
+cJSON *huce_stick_status(struct huce_local *l);
+
 #endif

@@ -205,6 +205,8 @@ struct lap {
 	char *box_key;			/* the key the central has, or NULL */
 	cJSON *man;
 	cJSON *villages;		/* scope, or NULL */
+	cJSON *out;			/* the reply's manifest, as it grows */
+	int taken;			/* the export was applied */
 };
 
 static void part_name(char *out, size_t n, const char *prefix, int64_t e,
@@ -550,67 +552,68 @@ static void lap_release(struct lap *lp)
 	free(lp->box_key);
 	cJSON_Delete(lp->man);
 	cJSON_Delete(lp->villages);
+	cJSON_Delete(lp->out);
 	memset(lp, 0, sizeof(*lp));
 }
 
-/* One laptop's folder: *summary (caller frees) says what happened. */
+/*
+ * Take one laptop's export: check, then apply (lp->out gathers what
+ * its reply says).  HUCE_ENOTFOUND with no message: no export there.
+ */
 static enum huce_err take_folder(struct stick_run *r, const char *dir,
-				 const char *device, cJSON **summary,
-				 struct huce_error *err)
+				 struct lap *lp, struct huce_error *err)
 {
-	struct lap lp;
 	char *scope = NULL, detail[300];
-	cJSON *out = cJSON_CreateObject();
 	enum huce_err rc;
 
-	*summary = NULL;
-	memset(&lp, 0, sizeof(lp));
-	lp.device = device;
-	if (!out)
+	lp->out = cJSON_CreateObject();
+	if (!lp->out)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	rc = huce_stick_folder(dir, device, 0, lp.folder, sizeof(lp.folder), err);
+	rc = huce_stick_folder(dir, lp->device, 0, lp->folder, sizeof(lp->folder), err);
 	if (rc)
-		goto out;
-	lp.e = huce_stick_newest(lp.folder, "up");
-	if (!lp.e) {
-		rc = HUCE_ENOTFOUND;
-		goto out;
-	}
-	rc = check_folder(r, &lp, err);
+		return rc;
+	lp->e = huce_stick_newest(lp->folder, "up");
+	if (!lp->e)
+		return HUCE_ENOTFOUND;
+	rc = check_folder(r, lp, err);
 	if (!rc)
-		rc = store_device_attr_get(r->c->store, device, "villages", &scope, err);
+		rc = store_device_attr_get(r->c->store, lp->device, "villages", &scope, err);
 	if (!rc && scope) {
-		lp.villages = cJSON_Parse(scope);
-		if (!cJSON_IsArray(lp.villages))
+		lp->villages = cJSON_Parse(scope);
+		if (!cJSON_IsArray(lp->villages))
 			rc = huce_fail(err, HUCE_EDB, "device '%s': villages is not "
-				       "a JSON array", device);
+				       "a JSON array", lp->device);
 	}
-	if (!rc)
-		rc = apply_folder(r, &lp, out, err);
-	if (!rc)
-		rc = write_reply(r, &lp, out, err);
-	if (!rc) {
-		snprintf(detail, sizeof(detail), "device %s export %lld: applied %lld, "
-			 "skipped %lld, rejected %d, photos %d, %lld changes back",
-			 device, (long long)lp.e,
-			 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "applied")),
-			 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "skipped")),
-			 cJSON_GetArraySize(cJSON_GetObjectItem(out, "rejected")),
-			 cJSON_GetArraySize(cJSON_GetObjectItem(out, "photos")),
-			 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(out, "changes")));
-		store_audit(r->c->store, r->actor, "import stick", detail, NULL);
-		*summary = out;
-		out = NULL;
-	} else if (rc == HUCE_EINVAL) {
-		snprintf(detail, sizeof(detail), "device %s export %lld: refused",
-			 device, (long long)lp.e);
-		store_audit(r->c->store, r->actor, "import stick", detail, NULL);
-	}
-out:
 	free(scope);
-	cJSON_Delete(out);
-	lap_release(&lp);
+	if (!rc)
+		rc = apply_folder(r, lp, lp->out, err);
+	if (rc == HUCE_EINVAL) {
+		snprintf(detail, sizeof(detail), "device %s export %lld: refused",
+			 lp->device, (long long)lp->e);
+		store_audit(r->c->store, r->actor, "import stick", detail, NULL);
+	}
 	return rc;
+}
+
+/* The reply of a laptop whose export was taken, and the audit line. */
+static enum huce_err answer_folder(struct stick_run *r, struct lap *lp,
+				   struct huce_error *err)
+{
+	char detail[300];
+	enum huce_err rc = write_reply(r, lp, lp->out, err);
+
+	if (rc)
+		return rc;
+	snprintf(detail, sizeof(detail), "device %s export %lld: applied %lld, "
+		 "skipped %lld, rejected %d, photos %d, %lld changes back",
+		 lp->device, (long long)lp->e,
+		 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(lp->out, "applied")),
+		 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(lp->out, "skipped")),
+		 cJSON_GetArraySize(cJSON_GetObjectItem(lp->out, "rejected")),
+		 cJSON_GetArraySize(cJSON_GetObjectItem(lp->out, "photos")),
+		 (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(lp->out, "changes")));
+	store_audit(r->c->store, r->actor, "import stick", detail, NULL);
+	return HUCE_OK;
 }
 
 int stick_import_wanted(int argc, char **argv)
@@ -641,6 +644,7 @@ int stick_admin_import(struct central *c, const char *actor,
 	const char *dir = NULL, *blobs = blobs_default;
 	char top[4400];
 	char **names = NULL;
+	struct lap *laps = NULL;
 	size_t n = 0, alloc = 0;
 	cJSON *all = cJSON_CreateArray();
 	int json = 0, ret = 0;
@@ -705,11 +709,19 @@ int stick_admin_import(struct central *c, const char *actor,
 	}
 	/* One order whatever the file system's: the same result each time. */
 	qsort(names, n, sizeof(*names), names_cmp);
+	laps = calloc(n ? n : 1, sizeof(*laps));
+	if (!laps) {
+		ret = 1;
+		goto out;
+	}
+	/*
+	 * Every laptop's export first, then every reply: two laptops on one
+	 * stick each get the other's work of the same trip.
+	 */
 	for (size_t i = 0; i < n; i++) {
-		cJSON *sum = NULL;
-
+		laps[i].device = names[i];
 		memset(&err, 0, sizeof(err));
-		rc = take_folder(&r, dir, names[i], &sum, &err);
+		rc = take_folder(&r, dir, &laps[i], &err);
 		if (rc == HUCE_ENOTFOUND && !err.msg[0])
 			continue;	/* a folder with no export: nothing to do */
 		if (rc) {
@@ -719,10 +731,29 @@ int stick_admin_import(struct central *c, const char *actor,
 				ret = huce_err_exit(rc);
 			continue;
 		}
+		laps[i].taken = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cJSON *sum;
+
+		if (!laps[i].taken)
+			continue;
+		memset(&err, 0, sizeof(err));
+		rc = answer_folder(&r, &laps[i], &err);
+		if (rc) {
+			fprintf(stderr, "huce-syncd admin: %s: %s\n", names[i],
+				err.msg[0] ? err.msg : huce_err_text(rc));
+			if (!ret || huce_err_exit(rc) == 1)
+				ret = huce_err_exit(rc);
+			continue;
+		}
+		sum = laps[i].out;
 		if (json) {
-			cJSON_DeleteItemFromObject(sum, "rejected");
-			cJSON_DeleteItemFromObject(sum, "pages");
-			cJSON_AddItemToArray(all, sum);
+			cJSON *o = cJSON_Duplicate(sum, 1);
+
+			cJSON_DeleteItemFromObject(o, "rejected");
+			cJSON_DeleteItemFromObject(o, "pages");
+			cJSON_AddItemToArray(all, o);
 			continue;
 		}
 		printf("%s: export %lld: applied %lld, skipped %lld, rejected %d, "
@@ -733,7 +764,6 @@ int stick_admin_import(struct central *c, const char *actor,
 		       cJSON_GetArraySize(cJSON_GetObjectItem(sum, "rejected")),
 		       cJSON_GetArraySize(cJSON_GetObjectItem(sum, "photos")),
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "changes")));
-		cJSON_Delete(sum);
 	}
 	if (json) {
 		char *t = cJSON_Print(all);
@@ -745,6 +775,9 @@ int stick_admin_import(struct central *c, const char *actor,
 out:
 	if (d)
 		closedir(d);
+	for (size_t i = 0; laps && i < n; i++)
+		lap_release(&laps[i]);
+	free(laps);
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

@@ -325,18 +325,28 @@ static void sq_device_seen(struct store *base, const char *name, int64_t now)
  * store_device_enroll(): bind at the first enrolment, in one UPDATE
  * (RETURNING says who holds the token now).
  */
+/* The device columns of schema 0004, in store.c's order. */
+static int attr_index(const char *attr)
+{
+	return strcmp(attr, "box_key") == 0 ? 0 : strcmp(attr, "villages") == 0 ? 1 : 2;
+}
+
 static enum huce_err sq_device_attr_get(struct store *base, const char *name,
 					const char *attr, char **value,
 					struct huce_error *err)
 {
+	/* Literal SQL: the statement cache is keyed by the text's address. */
+	static const char *const sql[3] = {
+		"SELECT box_key FROM device WHERE name = ?1",
+		"SELECT villages FROM device WHERE name = ?1",
+		"SELECT stick_export FROM device WHERE name = ?1",
+	};
 	struct sqlite_store *s = S(base);
-	char sql[96];
 	sqlite3_stmt *st;
 	int r;
 
 	*value = NULL;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM device WHERE name = ?1", attr);
-	st = huce_db_query(s->db, err, sql, "s", name);
+	st = huce_db_query(s->db, err, sql[attr_index(attr)], "s", name);
 	if (!st)
 		return err ? err->code : HUCE_EDB;
 	r = sqlite3_step(st);
@@ -357,13 +367,17 @@ static enum huce_err sq_device_attr_set(struct store *base, const char *name,
 					const char *attr, const char *value,
 					struct huce_error *err)
 {
+	static const char *const sql[3] = {
+		"UPDATE device SET box_key = ?2 WHERE name = ?1",
+		"UPDATE device SET villages = ?2 WHERE name = ?1",
+		"UPDATE device SET stick_export = ?2 WHERE name = ?1",
+	};
 	struct sqlite_store *s = S(base);
-	char sql[96];
+	const char *q = sql[attr_index(attr)];
 	enum huce_err rc;
 
-	snprintf(sql, sizeof(sql), "UPDATE device SET %s = ?2 WHERE name = ?1", attr);
-	rc = value ? huce_db_run(s->db, err, sql, "ss", name, value) :
-		huce_db_run(s->db, err, sql, "sn", name);
+	rc = value ? huce_db_run(s->db, err, q, "ss", name, value) :
+		huce_db_run(s->db, err, q, "sn", name);
 	if (!rc && sqlite3_changes(huce_db_handle(s->db)) == 0)
 		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
 	return rc;
