@@ -141,8 +141,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
 		printf("conflicts    %lld\n", (long long)conflicts);
-		if (cJSON_IsTrue(cJSON_GetObjectItem(stick, "enrolled")) ||
-		    cJSON_IsNumber(cJSON_GetObjectItem(stick, "last_export")))
+		/* A laptop that uses the stick, or has no other way. */
+		if (cJSON_IsNumber(cJSON_GetObjectItem(stick, "last_export")) ||
+		    (cJSON_IsTrue(cJSON_GetObjectItem(stick, "enrolled")) &&
+		     !cJSON_IsString(cJSON_GetObjectItem(o, "central"))))
 			stick_print(stick);
 		cli_clock_print(cJSON_IsObject(clock) ? clock : NULL);
 	}
