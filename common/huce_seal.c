@@ -5,8 +5,10 @@
  * authenticates, crypto_box_open_easy() refuses anything it did not
  * produce for this pair of keys.  The header's two keys enter the
  * shared key, so a header edited to name another writer opens to
- * nothing; the reserved bytes must be zero, so every byte of a file is
- * covered by a check.
+ * nothing; and the header up to the nonce is repeated inside the
+ * encryption and compared, so every bit of a file is covered by a check
+ * (X25519 ignores a public key's top bit: without the copy that bit
+ * could change unseen).
  */
 #include "huce_seal.h"
 
@@ -17,6 +19,13 @@
 #include <sodium.h>
 
 #include "huce_crypto.h"
+
+/*
+ * The header up to the nonce, repeated at the start of the plaintext:
+ * X25519 ignores the top bit of a public key, so a flipped bit there
+ * would otherwise open to the same shared key.
+ */
+#define HEAD_COPY 72
 
 static enum huce_err start(struct huce_error *err)
 {
@@ -100,16 +109,16 @@ enum huce_err huce_seal(const char *my_pk, const char *my_sk,
 		rc = huce_fail(err, HUCE_EINVAL, "seal: binding or body too long");
 		goto out;
 	}
-	plen = 4 + blen + n;
+	plen = HEAD_COPY + 4 + blen + n;
 	plain = malloc(plen);
 	if (!plain) {
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 		goto out;
 	}
-	put_be32(plain, (uint32_t)blen);
-	memcpy(plain + 4, btext, blen);
+	put_be32(plain + HEAD_COPY, (uint32_t)blen);
+	memcpy(plain + HEAD_COPY + 4, btext, blen);
 	if (n)
-		memcpy(plain + 4 + blen, body, n);
+		memcpy(plain + HEAD_COPY + 4 + blen, body, n);
 	rc = huce_buf_reserve(out, HUCE_SEAL_HEADER + crypto_box_MACBYTES + plen);
 	if (rc) {
 		rc = huce_fail(err, rc, "seal: the file would be too large");
@@ -124,6 +133,8 @@ enum huce_err huce_seal(const char *my_pk, const char *my_sk,
 		memcpy(h + 8, mp, 32);
 		memcpy(h + 40, tp, 32);
 		randombytes_buf(h + 72, crypto_box_NONCEBYTES);
+		/* The header is inside too: no bit of it can change unseen. */
+		memcpy(plain, h, HEAD_COPY);
 		if (crypto_box_easy(h + HUCE_SEAL_HEADER, plain, plen, h + 72, tp, ms) != 0) {
 			rc = huce_fail(err, HUCE_EINVAL, "seal: the reader's key is unusable");
 			goto out;
@@ -204,19 +215,23 @@ enum huce_err huce_unseal(const void *data, size_t len, const char *my_pk,
 			       "authenticate)");
 		goto out;
 	}
-	blen = get_be32((const unsigned char *)body->data);
-	if (blen < 1 || blen > HUCE_SEAL_BINDING_MAX || blen > plen - 4) {
+	if (plen < HEAD_COPY + 4 || sodium_memcmp(body->data, h, HEAD_COPY) != 0) {
+		rc = huce_fail(err, HUCE_EINVAL, "altered or damaged (its header)");
+		goto out;
+	}
+	blen = get_be32((const unsigned char *)body->data + HEAD_COPY);
+	if (blen < 1 || blen > HUCE_SEAL_BINDING_MAX || blen > plen - HEAD_COPY - 4) {
 		rc = huce_fail(err, HUCE_EINVAL, "sealed file with a bad binding");
 		goto out;
 	}
-	b = cJSON_ParseWithLength(body->data + 4, blen);
+	b = cJSON_ParseWithLength(body->data + HEAD_COPY + 4, blen);
 	if (!cJSON_IsObject(b)) {
 		cJSON_Delete(b);
 		rc = huce_fail(err, HUCE_EINVAL, "sealed file with a bad binding");
 		goto out;
 	}
-	memmove(body->data, body->data + 4 + blen, plen - 4 - blen);
-	body->len = plen - 4 - blen;
+	memmove(body->data, body->data + HEAD_COPY + 4 + blen, plen - HEAD_COPY - 4 - blen);
+	body->len = plen - HEAD_COPY - 4 - blen;
 	body->data[body->len] = '\0';
 	*binding = b;
 	if (from_out)

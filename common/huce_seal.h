@@ -28,6 +28,8 @@
  *       40    32  reader's X25519 public key
  *       72    24  nonce (random)
  *       96   ...  crypto_box_easy(plaintext): 16-byte MAC, then
+ *                  72  the header's bytes 0..71 again (compared on
+ *                      opening: every bit of the file is checked)
  *                   4  binding length B (1..HUCE_SEAL_BINDING_MAX)
  *                   B  binding (UTF-8 JSON object)
  *                 ...  body (opaque bytes; compressed by the caller if
@@ -48,7 +50,7 @@
 #define HUCE_SEAL_MAGIC		"HUCS"
 #define HUCE_SEAL_VERSION	1
 #define HUCE_SEAL_HEADER	96
-#define HUCE_SEAL_OVERHEAD	(HUCE_SEAL_HEADER + 16 + 4)
+#define HUCE_SEAL_OVERHEAD	(HUCE_SEAL_HEADER + 16 + 72 + 4)
 #define HUCE_SEAL_KEY_HEX	64
 #define HUCE_SEAL_BINDING_MAX	4096
 
