@@ -1,6 +1,6 @@
 #!/bin/bash
 # t0704-pg-stick.sh - the USB stick and scoped laptops on PostgreSQL
-# (issue 15; the SQLite tests are t0230 and t0231): the central's key
+# (issue 15; the SQLite tests are t0232 and t0233): the central's key
 # made once in the store, a laptop enrolled by file and one enrolled
 # online with its key, a stick round trip, and a laptop scoped to its
 # village equal to the central's view of it.

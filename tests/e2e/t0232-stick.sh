@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0230-stick.sh - the USB stick is a whole sync (issue 15, PROTOCOL.md
+# t0232-stick.sh - the USB stick is a whole sync (issue 15, PROTOCOL.md
 # section 3): laptops that never see a link enrol by file, write their
 # round to a folder on a stick (`huce export DIR`), the office takes
 # every folder (`huce-syncd admin import DIR`) and writes each a reply,

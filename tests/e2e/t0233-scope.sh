@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0231-scope.sh - a laptop scoped to its villages (`huce-syncd admin
+# t0233-scope.sh - a laptop scoped to its villages (`huce-syncd admin
 # device add NAME --villages V,...`, issue 15): its pulls and its stick
 # replies hold the records of those villages only (the villages, their
 # groups and targets, their households and those households'
