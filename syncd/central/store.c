@@ -373,6 +373,13 @@ enum huce_err store_history_add(struct store *s,
 	return rc;
 }
 
+enum huce_err store_history_of(struct store *s, const char *record_id,
+			       store_history_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	LOCKED(history_of(s, record_id, cb, arg, err));
+}
+
 char *store_multi_sql(const char *head, size_t rows, size_t cols,
 		      const char *tail, int numbered)
 {
@@ -644,8 +651,9 @@ static enum huce_err json_string(struct huce_buf *b, const char *s)
 /* --- the scope of a page (store_changes_scoped) ------------------------ */
 
 /* The references a record's scope is decided by, in store_page.ref. */
-static const char *const scope_refs[4] = {
-	"village_id", "household_id", "owner_id", "record"
+#define SCOPE_REFS 5
+static const char *const scope_refs[SCOPE_REFS] = {
+	"village_id", "household_id", "owner_id", "record", "household"
 };
 
 /* An id out of a JSON string text ('"0190..."'), into out; "" if none. */
@@ -662,7 +670,7 @@ static void id_of_text(const char *text, char out[HUCE_ID_STRLEN + 1])
 
 static void keep_ref(struct store_page *pg, const char *name, const char *value)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < SCOPE_REFS; i++)
 		if (strcmp(name, scope_refs[i]) == 0)
 			id_of_text(value, pg->ref[i]);
 }
@@ -688,14 +696,14 @@ static int village_in(const cJSON *villages, const char *id)
  */
 static enum huce_err record_in_scope(struct store_page *pg, const char *id,
 				     const char *kind,
-				     char ref[4][HUCE_ID_STRLEN + 1],
+				     char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1],
 				     int depth, int *in, struct huce_error *err);
 
 static enum huce_err stored_in_scope(struct store_page *pg, const char *id,
 				     int depth, int *in, struct huce_error *err)
 {
 	struct store_record r;
-	char ref[4][HUCE_ID_STRLEN + 1];
+	char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1];
 	enum huce_err rc;
 
 	*in = 0;
@@ -706,7 +714,7 @@ static enum huce_err stored_in_scope(struct store_page *pg, const char *id,
 		return HUCE_OK;
 	if (rc)
 		return rc;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < SCOPE_REFS; i++) {
 		char *v = NULL;
 
 		rc = store_field_get(pg->store, id, scope_refs[i], &v, err);
@@ -720,7 +728,7 @@ static enum huce_err stored_in_scope(struct store_page *pg, const char *id,
 
 static enum huce_err record_in_scope(struct store_page *pg, const char *id,
 				     const char *kind,
-				     char ref[4][HUCE_ID_STRLEN + 1],
+				     char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1],
 				     int depth, int *in, struct huce_error *err)
 {
 	*in = 0;
@@ -743,6 +751,8 @@ static enum huce_err record_in_scope(struct store_page *pg, const char *id,
 		return stored_in_scope(pg, ref[2], depth, in, err);
 	if (strcmp(kind, "conflict") == 0)
 		return stored_in_scope(pg, ref[3], depth, in, err);
+	if (strcmp(kind, "review") == 0)	/* the office's, of a household */
+		return stored_in_scope(pg, ref[4], depth, in, err);
 	return HUCE_OK;		/* a kind the scope does not know: left out */
 }
 

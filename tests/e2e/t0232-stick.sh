@@ -78,7 +78,7 @@ test_expect_success 'offline work and the office list meet in one round trip' '
 	printf "%s\n" "村委会,村民小组,户主姓名,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,一组,岩温,李干部,整厕新建,自建,三格化粪池式" \
 		"芒东村,三组,玉香,李干部,整厕新建,自建,双瓮漏斗式" >list.csv &&
-	adm import list.csv >/dev/null &&
+	adm import list.csv --create >/dev/null &&
 	h lap3 export stick >out && cat out && grep -q "exported 4 entries" out &&
 	grep -q "1 photos" out &&
 	h lap3 status --json | jq -e ".stick.pending == 4 and .stick.photos == 1 and .stick.last_export == 1" >/dev/null &&

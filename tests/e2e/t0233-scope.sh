@@ -28,7 +28,7 @@ PASS_3G=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
 	printf "%s\n" "村委会,村民小组,户主姓名,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,一组,岩温,李干部,整厕新建,自建,三格化粪池式" \
 		"芒东村,三组,玉香,王干部,整厕新建,自建,三格化粪池式" >list.csv &&
-	adm import list.csv &&
+	adm import list.csv --create &&
 	adm device add town | tail -n 1 >tok.town &&
 	start_central c "$C" --rate 0 &&
 	new_device town && h town enroll "$c_URL" "$(cat tok.town)"
@@ -56,6 +56,7 @@ test_expect_success 'work in both villages reaches the central' '
 	h town target set --village 芒东村 --week 2026-W10 7 >/dev/null &&
 	h town team add 甲队 >/dev/null &&
 	h town sync >/dev/null &&
+	adm review "$hA" --issues 缺照片 >/dev/null && adm review "$hM" --approve >/dev/null &&
 	test "$(h town status --json | jq .quarantined)" = 0 &&
 	test "$(adm household list --json | jq length)" = 2
 '
@@ -71,6 +72,7 @@ test_expect_success 'a scoped laptop equals the central view of its villages' '
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM photo")" = 1 &&
 	test "$(sqlite3 ameng.db "SELECT n FROM target")" = 5 &&
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM village_group")" = 1 &&
+	test "$(sqlite3 ameng.db "SELECT state FROM review")" = has-issues &&
 	h ameng cadre list --json | jq -e "length == 3" >/dev/null &&
 	h ameng team list --json | jq -e "length == 1" >/dev/null &&
 	! sqlite3 ameng.db .dump | grep -q 玉香

@@ -22,7 +22,7 @@ norm() {
 	printf "%s\n" "村委会,村民小组,户主姓名,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,一组,岩温,李干部,整厕新建,自建,三格化粪池式" \
 		"芒东村,三组,玉香,王干部,整厕新建,自建,三格化粪池式" >"$TRASH/list.csv" &&
-	adm import "$TRASH/list.csv" &&
+	adm import "$TRASH/list.csv" --create &&
 	adm device add lap1 --enroll-file "$TRASH/lap1.enroll" &&
 	adm device add ameng --villages 阿猛村 | tail -n 1 >"$TRASH/tok.ameng" &&
 	start_central c "$PG" --rate 0 --blobs "$TRASH/blobs" &&
