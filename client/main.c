@@ -36,7 +36,7 @@ static const char main_usage[] =
 "  photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
 "  rectify list                          open rectifications (整改)\n"
 "  target set --village V --week YYYY-Www N\n"
-"  status | sync | export FILE | import-ack FILE\n"
+"  status | sync | export DIR|FILE | import DIR|FILE (import-ack)\n"
 "  quarantine [drop|retry SEQ]           changes the central refused, and why\n"
 "  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
@@ -208,6 +208,7 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync },
 	{ "export", cmd_export },
 	{ "import-ack", cmd_import_ack },
+	{ "import", cmd_import_ack },
 	{ "quarantine", cmd_quarantine },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },

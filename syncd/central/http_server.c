@@ -60,6 +60,7 @@
 #include <microhttpd.h>
 
 #include "blobs.h"
+#include "stick.h"
 #include "central.h"
 #include "conn_guard.h"
 #include "huce_batch.h"
@@ -659,12 +660,15 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 {
 	struct huce_error err = { 0 };
 	char *town = NULL, *key = NULL;
+	char central_pk[HUCE_SEAL_KEY_HEX + 1] = "";
 	cJSON *obj = NULL;
 	enum huce_err rc;
 	enum MHD_Result ret;
 
 	const char *install = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							  HUCE_INSTALL_HEADER);
+	const char *laptop_pk = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    HUCE_KEY_HEADER);
 
 	if (!install_id_valid(install))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
@@ -672,6 +676,10 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 				  HUCE_INSTALL_HEADER " (1 to 64 letters, digits "
 				  "or '-'): update huce on this laptop", NULL,
 				  NULL, NULL);
+	if (laptop_pk && !huce_seal_key_valid(laptop_pk))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  HUCE_KEY_HEADER " must be 64 lower-case hex "
+				  "digits", NULL, NULL, NULL);
 	/*
 	 * A token enrolls one laptop: the first enrolment keeps the
 	 * laptop's install id, the same laptop may enrol again (a lost
@@ -686,6 +694,12 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (rc == HUCE_OK)
 		rc = store_audit(s->central.store, req->device, "enroll",
 				 "town key sent over http", &err);
+	/* The stick's keys: the laptop's kept, the central's sent. */
+	if (rc == HUCE_OK && laptop_pk)
+		rc = store_device_attr_set(s->central.store, req->device,
+					   "box_key", laptop_pk, &err);
+	if (rc == HUCE_OK)
+		rc = stick_central_key(s->central.store, central_pk, NULL, &err);
 	if (rc == HUCE_OK) {
 		key = store_meta_get(s->central.store, "town_key");
 		town = store_meta_get(s->central.store, "town");
@@ -701,10 +715,10 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (rc == HUCE_ENOTFOUND)
 		return unauthorized(conn, req, "revoked");
 	if (rc != HUCE_OK) {
-		huce_err_log("enroll of %s: cannot write the audit log: %s",
-			     req->device, err.msg);
+		huce_err_log("enroll of %s: cannot write the audit log or "
+			     "the keys: %s", req->device, err.msg);
 		ret = send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				 "internal", "cannot write the audit log",
+				 "internal", "cannot record the enrolment",
 				 NULL, NULL, NULL);
 		goto out;
 	}
@@ -720,7 +734,8 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (obj && (!cJSON_AddStringToObject(obj, "device", req->device) ||
 		    !(town ? cJSON_AddStringToObject(obj, "town", town) :
 			     cJSON_AddNullToObject(obj, "town")) ||
-		    !cJSON_AddStringToObject(obj, "town_key", key))) {
+		    !cJSON_AddStringToObject(obj, "town_key", key) ||
+		    !cJSON_AddStringToObject(obj, "central_key", central_pk))) {
 		cJSON_Delete(obj);
 		obj = NULL;
 	}
@@ -782,7 +797,8 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
-	char *json = NULL;
+	char *json = NULL, *scope = NULL;
+	cJSON *villages = NULL;
 	size_t len = 0;
 	enum huce_err rc;
 
@@ -819,10 +835,22 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	note_add(req, " after=%" PRIu64 " limit=%" PRIu64 "%s", after, limit,
 		 own ? " own=stub" : "");
 
+	/* A laptop scoped to villages (admin device add --villages). */
 	pthread_mutex_lock(&s->rlock);
-	rc = central_changes_own(&s->reader, (int64_t)after, (int)limit, own,
-				 &json, &len, &err);
+	rc = store_device_attr_get(s->reader.store, req->device, "villages",
+				   &scope, &err);
+	if (rc == HUCE_OK && scope) {
+		villages = cJSON_Parse(scope);
+		if (!cJSON_IsArray(villages))
+			rc = huce_fail(&err, HUCE_EDB, "device %s: villages is "
+				       "not a JSON array", req->device);
+	}
+	if (rc == HUCE_OK)
+		rc = central_changes_scoped(&s->reader, (int64_t)after, (int)limit,
+					    own, villages, &json, &len, &err);
 	pthread_mutex_unlock(&s->rlock);
+	cJSON_Delete(villages);
+	free(scope);
 	if (rc != HUCE_OK) {
 		huce_err_log("changes for %s: %s", req->device,
 			     err.msg[0] ? err.msg : huce_err_text(rc));

@@ -2484,6 +2484,14 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 				  int limit, const char *own, char **json,
 				  size_t *len, struct huce_error *err)
 {
+	return central_changes_scoped(c, after, limit, own, NULL, json, len, err);
+}
+
+enum huce_err central_changes_scoped(struct central *c, int64_t after,
+				     int limit, const char *own,
+				     const cJSON *villages, char **json,
+				     size_t *len, struct huce_error *err)
+{
 	cJSON *root = cJSON_CreateObject();
 	cJSON *arr = cJSON_CreateArray();
 	int64_t next = after, head = 0;
@@ -2506,8 +2514,8 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	ret = store_changes(c->store, after, limit, own, arr, &next, &more,
-			    &head, err);
+	ret = store_changes_scoped(c->store, after, limit, own, villages, arr,
+				   &next, &more, &head, err);
 	if (ret) {
 		cJSON_Delete(root);
 		return ret;
