@@ -32,11 +32,12 @@
 	X(FORBIDDEN, "forbidden",                   1, 403, "wrong_device")      \
 	X(GAP,       "sequence gap",                1, 409, "gap")               \
 	X(BUSY,      "too many requests",           1, 429, "too_many_requests") \
+	X(UPGRADE,   "upgrade required",            1, 426, "upgrade")           \
 	X(USAGE,     "usage error",                 2,   0, NULL)                \
 	X(INVAL,     "invalid data",                3, 400, "malformed")         \
 	X(TOOBIG,    "too large",                   3, 413, "too_large")         \
 	X(CHECKSUM,  "checksum mismatch",           3, 400, "checksum")          \
-	X(VERSION,   "unsupported format version",  3, 400, "version")           \
+	X(VERSION,   "unsupported format version",  3, 426, "upgrade")           \
 	X(ENCODING,  "wrong encoding",              3, 415, "encoding")          \
 	X(GATE,      "first-toilet gate closed",    3,   0, NULL)                \
 	X(NOTFOUND,  "not found",                   4,   0, NULL)

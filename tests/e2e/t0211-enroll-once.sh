@@ -55,13 +55,17 @@ test_expect_success 'another laptop with that token is refused: 409, a plain mes
 	sqlite3 "$S" "SELECT actor || \" \" || action FROM audit" | grep -q "^laptop-a enroll-refused$"
 '
 
-test_expect_success 'on the wire: 409 already_enrolled with the message; 400 without an install id' '
+test_expect_success 'on the wire: 409 already_enrolled with the message; 426 from an old laptop, 400 without an install id' '
 	T=$(cat "$TRASH/tok.a") &&
 	expect_status 409 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: someone-else" "$c_URL/v1/enroll" &&
 	expect_error "$B" already_enrolled &&
 	test "$(jget "$B" "d[\"message\"]")" = "$MSG" &&
 	! grep -q town_key "$B" &&
-	expect_status 400 "$B" -H "Authorization: Bearer $T" "$c_URL/v1/enroll" &&
+	expect_status 426 "$B" -H "Authorization: Bearer $T" "$c_URL/v1/enroll" &&
+	expect_error "$B" upgrade &&
+	jget "$B" "d[\"message\"]" | grep -q "too old for the town.s central.*Install huce 0.2.0 or newer on this laptop" &&
+	test "$(jget "$B" "d[\"release\"]")" = 0.2.0 &&
+	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 2" "$c_URL/v1/enroll" &&
 	expect_error "$B" malformed &&
 	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: a b" "$c_URL/v1/enroll" &&
 	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: $(printf "%065d" 0)" "$c_URL/v1/enroll" &&
