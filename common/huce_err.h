@@ -12,7 +12,9 @@
  * the API never reports as such (the central answers 500 "internal").
  * The agent maps a status back to the first error of the table that
  * has it (huce_err_from_http), so of several errors with one status the
- * first is the one the agent sees.
+ * first is the one the agent sees.  A batch of an unknown format
+ * version (VERSION) is answered 426 upgrade by the central with the
+ * words of common/huce_proto.h (http_server.c), as UPGRADE.
  */
 #ifndef HUCE_ERR_H
 #define HUCE_ERR_H
@@ -37,7 +39,7 @@
 	X(INVAL,     "invalid data",                3, 400, "malformed")         \
 	X(TOOBIG,    "too large",                   3, 413, "too_large")         \
 	X(CHECKSUM,  "checksum mismatch",           3, 400, "checksum")          \
-	X(VERSION,   "unsupported format version",  3, 426, "upgrade")           \
+	X(VERSION,   "unsupported format version",  3, 400, "version")           \
 	X(ENCODING,  "wrong encoding",              3, 415, "encoding")          \
 	X(GATE,      "first-toilet gate closed",    3,   0, NULL)                \
 	X(NOTFOUND,  "not found",                   4,   0, NULL)
