@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(args[1], "--version") == 0) {
-		puts("huce 0.1.0");
+		puts("huce " HUCE_VERSION);
 		free(args);
 		return 0;
 	}

@@ -1,6 +1,9 @@
 #!/bin/bash
 # demo.sh BUILDDIR - the whole offline -> sync -> merge story, on the
 # embedded SQLite default, in a throwaway directory.
+# demo.sh --prefix PREFIX - the same with the installed binaries
+# PREFIX/bin/huce and PREFIX/bin/huce-syncd (a `meson install`, or the
+# Debian packages unpacked into a root: tests/e2e/t0800-packages.sh).
 #
 # Two cadres' laptops record households and inspections offline in the
 # villages of 阿猛镇, both edit one household differently and both
@@ -13,9 +16,16 @@
 # $HUCE_DEMO_REPORTS (default BUILDDIR/demo-reports) and printing their
 # paths.
 set -euo pipefail
-B=${1:-build}
-HUCE=$(realpath "$B/client/huce")
-SYNCD=$(realpath "$B/syncd/huce-syncd")
+if [ "${1:-}" = --prefix ]; then
+	[ -n "${2:-}" ] || { echo "usage: demo.sh BUILDDIR | --prefix PREFIX" >&2; exit 2; }
+	B=.
+	HUCE=$(realpath "$2/bin/huce")
+	SYNCD=$(realpath "$2/bin/huce-syncd")
+else
+	B=${1:-build}
+	HUCE=$(realpath "$B/client/huce")
+	SYNCD=$(realpath "$B/syncd/huce-syncd")
+fi
 D=$(mktemp -d "${TMPDIR:-/tmp}/huce-demo.XXXXXX")
 CENTRAL_PID=
 cleanup() {

@@ -51,8 +51,12 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
 	enum huce_err code = huce_err_from_http(resp->status);
 
-	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
-		  msg ? msg : "no detail");
+	/* 426: the central's words name the release to install, and only. */
+	if (code == HUCE_EUPGRADE && msg)
+		huce_fail(err, code, "%s", msg);
+	else
+		huce_fail(err, code, "%s: central answered %ld: %s", what,
+			  resp->status, msg ? msg : "no detail");
 	cJSON_Delete(j);
 	return code;
 }

@@ -70,6 +70,7 @@
 #include "huce_err.h"
 #include "huce_file.h"
 #include "huce_log.h"
+#include "huce_proto.h"
 #include "huce_util.h"
 #include "store.h"
 #include "syncd.h"
@@ -169,6 +170,7 @@ struct request {
 	uint64_t blob_offset;	/* PATCH: Upload-Offset */
 	uint64_t blob_total;	/* PATCH: Upload-Length */
 	char note[192];		/* what the log line should add */
+	int proto;		/* X-Huce-Protocol (common/huce_proto.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -622,6 +624,34 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 	return send_json(conn, req, status, obj, hname, hval);
 }
 
+/*
+ * 426 {"error": "upgrade", "message": words naming the release to
+ * install, "protocol": {"min", "max"}, "release": the first release that
+ * speaks min} for a laptop speaking protocol got (common/huce_proto.h).
+ */
+static enum MHD_Result send_upgrade(struct MHD_Connection *conn,
+				    struct request *req, const char *what,
+				    int got, int min)
+{
+	cJSON *obj = cJSON_CreateObject(), *p = NULL;
+	const char *rel = huce_proto_release(min);
+	char msg[400];
+
+	huce_proto_refusal(msg, sizeof(msg), what, got, min, HUCE_VERSION);
+	if (obj && (!cJSON_AddStringToObject(obj, "error",
+				huce_err_wire(HUCE_EUPGRADE)) ||
+		    !cJSON_AddStringToObject(obj, "message", msg) ||
+		    !(p = cJSON_AddObjectToObject(obj, "protocol")) ||
+		    !cJSON_AddNumberToObject(p, "min", min) ||
+		    !cJSON_AddNumberToObject(p, "max", HUCE_PROTO_MAX) ||
+		    !cJSON_AddStringToObject(obj, "release", rel ? rel : HUCE_VERSION))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	note_add(req, " error=upgrade proto=%d", got);
+	return send_json(conn, req, huce_err_http(HUCE_EUPGRADE), obj, NULL, NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* endpoints */
 
@@ -670,6 +700,10 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	const char *laptop_pk = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							    HUCE_KEY_HEADER);
 
+	/* A laptop from before install ids (protocol 1) cannot enrol. */
+	if (!install && req->proto < HUCE_PROTO_ENROLL_MIN)
+		return send_upgrade(conn, req, "enrolment", req->proto,
+				    HUCE_PROTO_ENROLL_MIN);
 	if (!install_id_valid(install))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "enrolment needs the laptop's install id in "
@@ -901,7 +935,7 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	cJSON *result = NULL;
 	uint64_t expected = 0;
 	enum huce_err rc;
-	unsigned status;
+	unsigned status, bver;
 	const char *code;
 
 	/* The header alone, for the log; merge.c does the real checks. */
@@ -910,6 +944,8 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 		note_add(req, " batch=%" PRIu64 "-%" PRIu64 " count=%" PRIu32,
 			 h.first_seq, h.last_seq, h.count);
 
+	/* The header's format version byte, for a 426 (PROTOCOL.md 1.1). */
+	bver = req->body.len > 4 ? (unsigned char)req->body.data[4] : 0;
 	pthread_mutex_lock(&s->lock);
 	rc = central_apply_batch(&s->central, req->device, req->body.data,
 				 req->body.len, &result, &expected, &err);
@@ -933,6 +969,12 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	status = huce_err_http(rc);
 	code = huce_err_wire(rc);
 	switch (rc) {
+	case HUCE_EVERSION:
+		/* A batch format this central does not read (huce_batch.h). */
+		return send_upgrade(conn, req, "sync",
+				    bver > HUCE_BATCH_VERSION ?
+				    HUCE_PROTO_MAX + 1 : HUCE_PROTO_MIN - 1,
+				    HUCE_PROTO_MIN);
 	case HUCE_EGAP:
 		note_add(req, " expected=%" PRIu64, expected);
 		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
@@ -1209,6 +1251,19 @@ static enum MHD_Result begin_request(struct server *s,
 
 	if (authenticate(s, conn, req, &ret))
 		return ret;
+	/*
+	 * A laptop on a release this central does not serve: 426, in words
+	 * that name the release to install (common/huce_proto.h).  After
+	 * the token: a stranger learns nothing.
+	 */
+	req->proto = huce_proto_parse(MHD_lookup_connection_value(conn,
+				MHD_HEADER_KIND, HUCE_PROTO_HEADER));
+	if (req->proto < 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "bad " HUCE_PROTO_HEADER, NULL, NULL, NULL);
+	if (req->proto < HUCE_PROTO_MIN || req->proto > HUCE_PROTO_MAX)
+		return send_upgrade(conn, req, "sync", req->proto,
+				    HUCE_PROTO_MIN);
 	note_add(req, " device=%s", req->device);
 	if (!limiter_take(&s->limiter, req->device, &retry)) {
 		snprintf(retry_s, sizeof(retry_s), "%u", retry);

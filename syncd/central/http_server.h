@@ -64,9 +64,7 @@
 #ifndef HUCE_HTTP_SERVER_H
 #define HUCE_HTTP_SERVER_H
 
-#ifndef HUCE_VERSION
-#define HUCE_VERSION "0.1.0"
-#endif
+/* HUCE_VERSION, the release, comes from meson (the project's version). */
 
 #define HUCE_BATCH_CONTENT_TYPE	"application/x-huce-batch"
 /* The enrolling laptop's own id (its local device_id). */

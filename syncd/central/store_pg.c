@@ -1800,8 +1800,10 @@ static enum huce_err migrate(struct pg_store *s, struct huce_error *err)
 	PQclear(res);
 	res = NULL;
 	if (have > latest) {
-		rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s has schema %d, "
-			       "newer than this program (%d)", s->where, (int)have, latest);
+		rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s: this store was "
+			       "written by a newer huce (schema %d; this huce %s knows "
+			       "%d): install a newer huce", s->where, (int)have,
+			       HUCE_VERSION, latest);
 		goto out;
 	}
 	for (int v = (int)have + 1; v <= latest; v++) {
