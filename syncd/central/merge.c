@@ -2550,6 +2550,30 @@ static enum huce_err verdict_error(const struct verdict *vd,
 	return huce_fail(err, code, "%s", vd->msg);
 }
 
+enum huce_err merge_gate_recheck(struct central *c, const char *id,
+				 struct huce_error *err)
+{
+	struct verdict vd = { 0 };
+	struct huce_error ferr = { 0 };
+	char *tv = NULL;
+	cJSON *team = NULL;
+	enum huce_err ret;
+
+	ret = store_field_get(c->store, id, "team_id", &tv, &ferr);
+	if (ret == HUCE_ENOTFOUND)
+		return HUCE_OK;
+	if (ret)
+		return huce_fail(err, ret, "%s", ferr.msg);
+	team = tv ? cJSON_Parse(tv) : NULL;
+	if (cJSON_IsString(team))
+		ret = gate_check(c, id, NULL, team->valuestring, &vd, err);
+	if (!ret && vd.code)
+		ret = verdict_error(&vd, err);
+	cJSON_Delete(team);
+	free(tv);
+	return ret;
+}
+
 enum huce_err merge_office_change(struct central *c, const char *kind,
 				  const char *id, int del, const cJSON *fields,
 				  int creating, int nochecks,

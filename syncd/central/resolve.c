@@ -390,6 +390,11 @@ static enum huce_err resolve_delete(struct resolution *r, struct huce_error *err
 					   0, 1, err);
 	}
 	if (strcmp(what, "keep") == 0 && target.deleted) {
+		if (strcmp(target.kind, "household") == 0) {
+			ret = merge_gate_recheck(r->c, r->record, err);
+			if (ret)
+				return ret;
+		}
 		r->changes++;
 		return merge_office_change(r->c, target.kind, r->record, 0, NULL,
 					   0, 1, err);
@@ -460,9 +465,53 @@ static enum huce_err resolve_keep(struct resolution *r, const char *kind,
 	return HUCE_OK;
 }
 
+/*
+ * Whether two or more live households of the conflict's values share an
+ * ID hash: then they are one household (一宅一厕, one ID number one
+ * household) and "both" cannot keep them apart.
+ */
+static int same_id_hash(struct resolution *r)
+{
+	const char *first = NULL;
+	char *hold = NULL;
+	const cJSON *v;
+	int same = 0;
+
+	cJSON_ArrayForEach(v, r->vals) {
+		const char *id = value_id(v);
+		struct huce_error ferr = { 0 };
+		char *tv = NULL;
+		cJSON *h;
+
+		if (!id || !huce_id_valid(id) ||
+		    store_field_get(r->c->store, id, "id_hash", &tv, &ferr))
+			continue;
+		h = tv ? cJSON_Parse(tv) : NULL;
+		if (cJSON_IsString(h) && h->valuestring[0]) {
+			if (first && strcmp(first, h->valuestring) == 0)
+				same = 1;
+			else if (!first) {
+				hold = strdup(h->valuestring);
+				first = hold;
+			}
+		}
+		cJSON_Delete(h);
+		free(tv);
+	}
+	free(hold);
+	return same;
+}
+
 static enum huce_err resolve_duplicate(struct resolution *r,
 				       struct huce_error *err)
 {
+	if (!r->pick && r->value && strcmp(r->value, "both") == 0 &&
+	    same_id_hash(r))
+		return huce_fail(err, HUCE_EINVAL,
+				 "these households have the same ID number: one "
+				 "ID number is one household, so they cannot both "
+				 "stay; keep one with --take N (the other's "
+				 "inspections and photos move to it)");
 	return resolve_keep(r, "household", err);
 }
 
