@@ -6,7 +6,10 @@
 # groups, cadres and teams are made with the same name-derived ids as on
 # a laptop; ID numbers are kept only masked and as the town key's HMAC.
 # A bad row names its line and column, exits 3 and writes nothing;
-# importing the same list again adds nothing.
+# importing the same list again adds nothing.  One ID number is one
+# household: a row whose number belongs to another household (another
+# group or head) is a bad row naming it, and so is the second of two
+# rows with one number (issue 9).
 
 case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 . "$(dirname "$0")/lib.sh"
@@ -141,6 +144,46 @@ test_expect_success 'the first-toilet gate holds in the list too, and nothing is
 		"阿猛村,第四组,周九,,,李干部,整厕新建,统建,三格化粪池式,丙队,," &&
 	expect_exit 3 adm import gate.csv 2>err &&
 	grep -q "line 4, column 施工队: .*首厕过关" err &&
+	state >after && test_cmp before after
+'
+
+ID3=532622199003070029
+
+test_expect_success 'an ID number of another household is a bad row naming it' '
+	state >before &&
+	bad idused "$GOOD" "阿猛村,第四组,孙八,$ID1,,李干部,整厕新建,自建,三格化粪池式,,," &&
+	expect_exit 3 adm import idused.csv 2>err &&
+	grep -q "line 3, column 身份证号: .*张三 (阿猛村 第一组)" err &&
+	! grep -q "$ID1" err &&
+	bad idgroup "阿猛村,第二组,张三,$ID1,,李干部,整厕新建,自建,三格化粪池式,,," &&
+	expect_exit 3 adm import idgroup.csv 2>err &&
+	grep -q "line 2, column 身份证号: .*张三 (阿猛村 第一组)" err &&
+	bad idvillage "勐腊村,第一组,张三,$ID1,,李干部,整厕新建,自建,三格化粪池式,,," &&
+	expect_exit 3 adm import idvillage.csv 2>err &&
+	grep -q "line 2, column 身份证号: .*张三 (阿猛村 第一组)" err &&
+	state >after && test_cmp before after
+'
+
+test_expect_success 'the same household with its ID number is present, not a bad row' '
+	state >before &&
+	bad same "阿猛村,第一组,张 三,$ID1,,李干部,整厕新建,统建,三格化粪池式,甲队,," &&
+	adm import same.csv >out &&
+	grep -q "imported 0 households (1 already present)" out &&
+	state >after && test_cmp before after
+'
+
+test_expect_success 'two rows with one ID number: the later names the earlier line' '
+	state >before &&
+	bad twice "$GOOD" "阿猛村,第四组,孙八,$ID3,,李干部,整厕新建,自建,三格化粪池式,,," \
+		"阿猛村,第四组,周九,,,李干部,整厕新建,自建,三格化粪池式,,," \
+		"阿猛村,第五组,周九,$ID3,,李干部,整厕新建,自建,三格化粪池式,,," &&
+	expect_exit 3 adm import twice.csv 2>err &&
+	grep -q "line 5, column 身份证号: the same ID number as line 3" err &&
+	bad dup "阿猛村,第四组,孙八,$ID3,,李干部,整厕新建,自建,三格化粪池式,,," \
+		"阿猛村,第四组,孙八,$ID3,,李干部,整厕新建,自建,三格化粪池式,,," &&
+	expect_exit 3 adm import dup.csv 2>err &&
+	grep -q "line 3, column 身份证号: the same ID number as line 2" err &&
+	! grep -q "$ID3" err &&
 	state >after && test_cmp before after
 '
 

@@ -39,12 +39,12 @@ set -u
 DURATION=${1:-60}
 case "$DURATION" in
 '' | *[!0-9]*)
-	echo "usage: $0 [SECONDS] [batch|checklist|record|apply]..." >&2
+	echo "usage: $0 [SECONDS] [batch|checklist|record|apply|csv]..." >&2
 	exit 2
 	;;
 esac
 [ $# -gt 0 ] && shift
-TARGETS=${*:-batch checklist record apply}
+TARGETS=${*:-batch checklist record apply csv}
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${HUCE_FUZZ_BUILD:-$SRC/build-fuzz}
@@ -83,6 +83,8 @@ build_target() {
 	# The store without HUCE_HAVE_LIBPQ: store_backend.h's stub refuses
 	# postgres:// stores.
 	[ "$t" = apply ] && extra="$SRC/syncd/merge.c $SRC/syncd/store.c $SRC/syncd/store_sqlite.c"
+	# The CSV reader on Debian's libcsv (no pkg-config file).
+	[ "$t" = csv ] && extra="$SRC/syncd/csv_table.c -lcsv"
 	# shellcheck disable=SC2086
 	"$CLANG" $CFLAGS $INC -o "$OUT/fuzz_$t" "$SRC/tests/fuzz/fuzz_$t.c" \
 		$extra $LIBS
