@@ -78,6 +78,9 @@ int cmd_sync(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_import_ack(struct cli *c, int argc, char **argv);
 int cmd_quarantine(struct cli *c, int argc, char **argv);
+int cmd_clock(struct cli *c, int argc, char **argv);
+/* The text of status's "clock" object (huce_clock_status; NULL: never). */
+void cli_clock_print(const cJSON *clock);
 int cmd_ui(struct cli *c, int argc, char **argv);
 
 /*

@@ -18,6 +18,7 @@
 
 #include "huce_buf.h"
 #include "huce_checklist.h"
+#include "huce_clock.h"
 #include "huce_crypto.h"
 #include "huce_file.h"
 #include "huce_id.h"
@@ -201,6 +202,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	const char *final_result, *type_code;
 	cJSON *hrow = NULL, *f = NULL;
 	int nitems = 0, nphotos = 0, ch, r = 0, y, m, d, stage_no, closed = 0;
+	int defaulted = 0, clock_off = 0;
 	enum huce_err rc;
 
 	while ((ch = cli_getopt(argc, argv, opts, NULL, inspect_usage)) != -1) {
@@ -271,6 +273,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	if (!date) {
 		huce_today(today);
 		date = today;
+		defaulted = 1;
 	}
 	if (huce_parse_date(date, &y, &m, &d)) {
 		r = cli_error(HUCE_EINVAL, "date '%s' is not a date like 2026-11-29", date);
@@ -332,6 +335,10 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		rc = huce_local_new_id(c->l, id);
 	if (!rc)
 		rc = huce_local_put(c->l, "inspection", id, f, 1, NULL, &c->err);
+	/* A date from this laptop's clock: remembered, to be confirmed if wrong. */
+	if (!rc && defaulted)
+		rc = huce_clock_defaulted(c->l, "inspection", id, "date", date,
+					  &clock_off, &c->err);
 	for (int i = 0; i < nphotos && !rc; i++)
 		rc = put_photo(c, id, &photos[i], pid);
 	if (!rc && strcmp(final_result, "fail") == 0) {
@@ -398,6 +405,11 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
+	if (clock_off)
+		fprintf(stderr, "huce: warning: at the last sync this laptop's clock "
+			"was off by more than a day, and the date %s was taken from "
+			"it: check it (`huce clock` lists the dates to confirm) or "
+			"give --date\n", date);
 	if (cJSON_GetArraySize(ev.veto) > 0) {
 		const cJSON *code;
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "huce_buf.h"
+#include "huce_clock.h"
 #include "huce_report.h"
 #include "huce_util.h"
 
@@ -15,7 +16,8 @@ static const char status_usage[] =
 "usage: huce status [--json]\n"
 "This laptop: device, pending (outbox entries not yet acknowledged by the\n"
 "central), quarantined (refused by the central, with reasons), last_sync,\n"
-"conflicts (open, as last pulled), and counts.\n";
+"conflicts (open, as last pulled), clock (this laptop's against the\n"
+"central's at the last sync, and dates to confirm), and counts.\n";
 
 static cJSON *meta_json(struct cli *c, const char *key)
 {
@@ -29,7 +31,7 @@ static cJSON *meta_json(struct cli *c, const char *key)
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	sqlite3_stmt *st;
-	cJSON *o, *q;
+	cJSON *o, *q, *clock;
 	int json = 0, ch, r;
 	int64_t pending, quarantined, conflicts;
 
@@ -62,6 +64,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		(double)huce_local_count(c->l, "SELECT count(*) FROM inspection WHERE deleted = 0"));
 	cJSON_AddNumberToObject(o, "photos_not_uploaded",
 		(double)huce_local_count(c->l, "SELECT count(*) FROM photo_file WHERE uploaded = 0"));
+	clock = huce_clock_status(c->l);
+	cJSON_AddItemToObject(o, "clock", clock ? clock : cJSON_CreateNull());
 	q = cJSON_AddArrayToObject(o, "quarantine");
 	st = huce_db_query(c->l->db, &c->err,
 		"SELECT seq, kind, record_id, reason, fields FROM outbox "
@@ -110,6 +114,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
 		printf("conflicts    %lld\n", (long long)conflicts);
+		cli_clock_print(cJSON_IsObject(clock) ? clock : NULL);
 	}
 	cJSON_Delete(o);
 	return 0;

@@ -125,7 +125,9 @@ static const char enroll_usage[] =
 "Register this laptop with the town's central instance.  TOKEN is the one\n"
 "`huce-syncd admin device add NAME` printed.  --ca trusts a town's own CA,\n"
 "--pin pins the central's public key.  The town's key for ID-number hashes\n"
-"is received and kept.\n";
+"is received and kept, and the laptop takes the central's name for it.\n"
+"A token enrolls one laptop: a token another laptop has used is refused\n"
+"(exit 1); enrolling this same laptop again is fine.\n";
 
 int cmd_enroll(struct cli *c, int argc, char **argv)
 {
@@ -136,7 +138,7 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 	};
 	struct huce_sync_opts o = { 0 };
 	enum huce_err rc;
-	char *dev;
+	char *dev, *was;
 	const struct huce_net *net;
 	int ch, r;
 
@@ -156,11 +158,19 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 	r = cli_open(c);
 	if (r)
 		return r;
+	was = huce_db_meta_get(c->l->db, "device");
 	rc = net->enroll(c->l, argv[optind], argv[optind + 1], &o, &c->err);
-	if (rc)
+	if (rc) {
+		free(was);
 		return cli_fail(c, rc);
+	}
 	dev = huce_db_meta_get(c->l->db, "central_device");
 	printf("enrolled as device %s at %s\n", dev ? dev : "?", argv[optind]);
+	/* The laptop's name and the central's name for it are one name. */
+	if (dev && was && strcmp(dev, was) != 0)
+		printf("this laptop was called '%s'; it now has the central's "
+		       "name for it, '%s'\n", was, dev);
+	free(was);
 	free(dev);
 	return 0;
 }

@@ -38,6 +38,7 @@ static const char main_usage[] =
 "  target set --village V --week YYYY-Www N\n"
 "  status | sync | export FILE | import-ack FILE\n"
 "  quarantine [drop|retry SEQ]           changes the central refused, and why\n"
+"  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
 "  conflicts                             conflicts known from the central\n"
 "  ui [--port N] [--no-browser]          the web app (户厕验收) in a browser\n"
@@ -212,6 +213,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
 	{ "ui", cmd_ui },
+	{ "clock", cmd_clock },
 	{ NULL, NULL },
 };
 

@@ -14,10 +14,19 @@
  * its connections meanwhile.  So before judging a connection the walk
  * asks the kernel whether bytes of it wait unread: if so the delay is
  * the server's, and the connection is not cut.
+ *
+ * Lingering sockets (conn_guard.h) are kept by a second thread that
+ * sleeps in poll(2) on them and on a pipe that wakes it when one is
+ * added.  Only that thread reads and closes them; the CLOSED
+ * notification appends under the guard's lock, and the thread compacts
+ * the array under it, so each side touches only its own entries.
  */
 #include "conn_guard.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -26,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "huce_log.h"
 
@@ -48,18 +58,32 @@ struct watch {
 	atomic_int body_started;	/* this request's body clock runs */
 	_Atomic int64_t since_ms;	/* start of the headers or the body */
 	_Atomic uint64_t body_bytes;
+	atomic_int linger;		/* close lingering (conn_guard_linger) */
 	char peer[64];			/* for the log line */
+};
+
+/* A socket lingering after its connection closed: the guard's own dup. */
+struct lingering {
+	int fd;
+	int64_t start_ms, last_ms;	/* lingering since; last byte read */
+	unsigned long long bytes;
 };
 
 struct conn_guard {
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	pthread_cond_t wake_cond;
 	pthread_t thread;
 	int stop;
 	struct watch head;		/* sentinel of a circular list */
 	int64_t header_ms, grace_ms;
 	unsigned min_rate;
 	unsigned long reaped_headers, reaped_bodies;
+	/* lingering close; lv[0..ln) under lock (the linger thread's own) */
+	int wake[2];			/* pipe: a socket was added, or stop */
+	pthread_t lthread;
+	struct lingering lv[CONN_GUARD_LINGER_MAX];
+	size_t ln;
+	unsigned long lingered, linger_cut, linger_refused;
 };
 
 static int64_t mono_ms(void)
@@ -167,10 +191,150 @@ static void *guard_main(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&g->wake, &g->lock, &until);
+		pthread_cond_timedwait(&g->wake_cond, &g->lock, &until);
 	}
 	pthread_mutex_unlock(&g->lock);
 	return NULL;
+}
+
+/*
+ * Read and discard what a lingering socket has; 1 when it is done with
+ * (end of stream, an error, or past the byte bound), else 0.
+ */
+static int drain(struct lingering *l, int64_t now)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = recv(l->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0) {
+			l->bytes += (unsigned long long)n;
+			l->last_ms = now;
+			if (l->bytes >= CONN_GUARD_LINGER_BYTES)
+				return 1;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+	}
+}
+
+static void *linger_main(void *arg)
+{
+	struct conn_guard *g = arg;
+	struct pollfd pfd[CONN_GUARD_LINGER_MAX + 1];
+	int stop;
+
+	for (;;) {
+		int64_t now = mono_ms(), wait = -1;
+		size_t n, keep = 0;
+		char sink[64];
+
+		pthread_mutex_lock(&g->lock);
+		stop = g->stop;
+		n = g->ln;
+		for (size_t i = 0; i < n; i++) {
+			int64_t end = g->lv[i].start_ms + CONN_GUARD_LINGER_MS;
+			int64_t idle = g->lv[i].last_ms + CONN_GUARD_LINGER_IDLE_MS;
+
+			if (idle < end)
+				end = idle;
+			end = end > now ? end - now : 0;
+			if (wait < 0 || end < wait)
+				wait = end;
+			pfd[i + 1] = (struct pollfd){ .fd = g->lv[i].fd,
+						      .events = POLLIN };
+		}
+		pthread_mutex_unlock(&g->lock);
+		if (stop)
+			break;
+		pfd[0] = (struct pollfd){ .fd = g->wake[0], .events = POLLIN };
+		if (poll(pfd, n + 1, wait > INT32_MAX ? INT32_MAX : (int)wait) < 0 &&
+		    errno != EINTR)
+			continue;
+		while (read(g->wake[0], sink, sizeof(sink)) > 0)
+			;
+		now = mono_ms();
+		/*
+		 * Entries 0..n were there when poll began; only this thread
+		 * reads or closes them.  The notification may have appended
+		 * more meanwhile: they are kept for the next round.
+		 */
+		for (size_t i = 0; i < n; i++) {
+			struct lingering *l = &g->lv[i];
+			int done = 0;
+
+			if (pfd[i + 1].revents)
+				done = drain(l, now);
+			if (!done && (now - l->start_ms >= CONN_GUARD_LINGER_MS ||
+				      now - l->last_ms >= CONN_GUARD_LINGER_IDLE_MS ||
+				      l->bytes >= CONN_GUARD_LINGER_BYTES))
+				done = 2;
+			if (!done)
+				continue;
+			if (done == 2 || l->bytes >= CONN_GUARD_LINGER_BYTES) {
+				pthread_mutex_lock(&g->lock);
+				g->linger_cut++;
+				pthread_mutex_unlock(&g->lock);
+			}
+			huce_debug("lingering close after %.1f s, %llu bytes "
+				   "discarded", (double)(now - l->start_ms) / 1000.0,
+				   l->bytes);
+			close(l->fd);
+			l->fd = -1;
+		}
+		pthread_mutex_lock(&g->lock);
+		for (size_t i = 0; i < g->ln; i++)
+			if (i >= n || g->lv[i].fd >= 0)
+				g->lv[keep++] = g->lv[i];
+		g->ln = keep;
+		pthread_mutex_unlock(&g->lock);
+	}
+	/* Stopping: the sockets still lingering are closed now. */
+	pthread_mutex_lock(&g->lock);
+	for (size_t i = 0; i < g->ln; i++)
+		close(g->lv[i].fd);
+	g->ln = 0;
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/* Wake the linger thread; a full pipe has woken it already. */
+static void linger_wake(struct conn_guard *g)
+{
+	ssize_t w = write(g->wake[1], "", 1);
+
+	(void)w;
+}
+
+/*
+ * Keep conn's socket lingering (conn_guard.h).  Called under the lock
+ * from the CLOSED notification, before libmicrohttpd closes fd.
+ */
+static void linger_add(struct conn_guard *g, int fd)
+{
+	struct lingering *l;
+	int dup_fd;
+
+	if (g->ln == CONN_GUARD_LINGER_MAX) {
+		g->linger_refused++;
+		return;
+	}
+	dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0) {
+		g->linger_refused++;
+		return;
+	}
+	/* The answer is out: the client reads it, then our end of stream. */
+	shutdown(dup_fd, SHUT_WR);
+	l = &g->lv[g->ln++];
+	l->fd = dup_fd;
+	l->start_ms = l->last_ms = mono_ms();
+	l->bytes = 0;
+	g->lingered++;
+	linger_wake(g);
 }
 
 struct conn_guard *conn_guard_new(unsigned header_s, unsigned grace_s,
@@ -191,15 +355,36 @@ struct conn_guard *conn_guard_new(unsigned header_s, unsigned grace_s,
 	}
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	if (pthread_cond_init(&g->wake, &ca)) {
+	if (pthread_cond_init(&g->wake_cond, &ca)) {
 		pthread_condattr_destroy(&ca);
 		pthread_mutex_destroy(&g->lock);
 		free(g);
 		return NULL;
 	}
 	pthread_condattr_destroy(&ca);
+	if (pipe2(g->wake, O_CLOEXEC | O_NONBLOCK)) {
+		pthread_cond_destroy(&g->wake_cond);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return NULL;
+	}
 	if (pthread_create(&g->thread, NULL, guard_main, g)) {
-		pthread_cond_destroy(&g->wake);
+		close(g->wake[0]);
+		close(g->wake[1]);
+		pthread_cond_destroy(&g->wake_cond);
+		pthread_mutex_destroy(&g->lock);
+		free(g);
+		return NULL;
+	}
+	if (pthread_create(&g->lthread, NULL, linger_main, g)) {
+		pthread_mutex_lock(&g->lock);
+		g->stop = 1;
+		pthread_cond_signal(&g->wake_cond);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->thread, NULL);
+		close(g->wake[0]);
+		close(g->wake[1]);
+		pthread_cond_destroy(&g->wake_cond);
 		pthread_mutex_destroy(&g->lock);
 		free(g);
 		return NULL;
@@ -215,15 +400,19 @@ void conn_guard_free(struct conn_guard *g)
 		return;
 	pthread_mutex_lock(&g->lock);
 	g->stop = 1;
-	pthread_cond_signal(&g->wake);
+	pthread_cond_signal(&g->wake_cond);
 	pthread_mutex_unlock(&g->lock);
+	linger_wake(g);
 	pthread_join(g->thread, NULL);
+	pthread_join(g->lthread, NULL);
+	close(g->wake[0]);
+	close(g->wake[1]);
 	/* Normally empty: libmicrohttpd reports every close before it stops. */
 	for (w = g->head.next; w != &g->head; w = next) {
 		next = w->next;
 		free(w);
 	}
-	pthread_cond_destroy(&g->wake);
+	pthread_cond_destroy(&g->wake_cond);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -267,6 +456,7 @@ void conn_guard_notify(void *cls, struct MHD_Connection *conn,
 		atomic_init(&w->body_started, 0);
 		atomic_init(&w->since_ms, mono_ms());
 		atomic_init(&w->body_bytes, 0);
+		atomic_init(&w->linger, 0);
 		peer_name(conn, w->peer, sizeof(w->peer));
 		pthread_mutex_lock(&g->lock);
 		w->prev = g->head.prev;
@@ -283,6 +473,10 @@ void conn_guard_notify(void *cls, struct MHD_Connection *conn,
 	pthread_mutex_lock(&g->lock);
 	w->prev->next = w->next;
 	w->next->prev = w->prev;
+	/* A connection cut for slowness does not linger. */
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED && atomic_load(&w->linger) &&
+	    !w->reaped && !g->stop)
+		linger_add(g, w->fd);
 	pthread_mutex_unlock(&g->lock);
 	*socket_context = NULL;
 	free(w);
@@ -318,6 +512,24 @@ void conn_guard_done(struct MHD_Connection *conn)
 	atomic_store(&w->body_bytes, 0);
 	atomic_store(&w->since_ms, mono_ms());
 	atomic_store(&w->phase, PHASE_HEADERS);
+}
+
+void conn_guard_linger(struct MHD_Connection *conn, int on)
+{
+	struct watch *w = watch_of(conn);
+
+	if (w)
+		atomic_store(&w->linger, on ? 1 : 0);
+}
+
+void conn_guard_linger_counts(struct conn_guard *g, unsigned long *lingered,
+			      unsigned long *cut, unsigned long *refused)
+{
+	pthread_mutex_lock(&g->lock);
+	*lingered = g->lingered;
+	*cut = g->linger_cut;
+	*refused = g->linger_refused;
+	pthread_mutex_unlock(&g->lock);
 }
 
 void conn_guard_counts(struct conn_guard *g, unsigned long *headers,

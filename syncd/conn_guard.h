@@ -29,6 +29,22 @@
  * (MHD_CONNECTION_NOTIFY_CLOSED, which takes the same lock) before it
  * closes the descriptor, so the guard never touches a descriptor that
  * has been closed or reused.
+ *
+ * Lingering close.  A request refused on its headers (401, 413, 415...)
+ * is answered before its body is read, and libmicrohttpd then closes the
+ * connection.  Closing a socket with unread bytes makes the kernel send a
+ * reset, and a client still sending its body (one that does not wait for
+ * `100 Continue`) gets a broken pipe instead of the answer.  So, as
+ * nginx's lingering_close does, a connection the handler marked with
+ * conn_guard_linger() is not closed at once: in its CLOSED notification
+ * the guard takes a duplicate of its descriptor (libmicrohttpd's close
+ * then frees only its own), ends the sending side (the client reads the
+ * answer and an end of stream), and a second thread reads and discards
+ * what the client still sends, until the client closes, or
+ * CONN_GUARD_LINGER_BYTES have come, or CONN_GUARD_LINGER_MS have passed
+ * (CONN_GUARD_LINGER_IDLE_MS without a byte), and only then closes.  At
+ * most CONN_GUARD_LINGER_MAX sockets linger at once; past that a
+ * connection is closed as before.
  */
 #ifndef HUCE_CONN_GUARD_H
 #define HUCE_CONN_GUARD_H
@@ -36,6 +52,11 @@
 #include <stddef.h>
 
 #include <microhttpd.h>
+
+#define CONN_GUARD_LINGER_MAX		64
+#define CONN_GUARD_LINGER_BYTES		((unsigned long long)32 << 20)
+#define CONN_GUARD_LINGER_MS		5000
+#define CONN_GUARD_LINGER_IDLE_MS	2000
 
 struct conn_guard;
 
@@ -62,9 +83,22 @@ void conn_guard_busy(struct MHD_Connection *conn);
 void conn_guard_body(struct MHD_Connection *conn, unsigned long long body_bytes);
 /* The request ended; the next one's headers are timed from now. */
 void conn_guard_done(struct MHD_Connection *conn);
+/*
+ * on: the request was answered while its body (or part of it) was still
+ * unread, so when the connection closes it lingers (above); off: a new
+ * request began, nothing is owed.
+ */
+void conn_guard_linger(struct MHD_Connection *conn, int on);
 
 /* Connections hung up on so far: for headers, for a slow body. */
 void conn_guard_counts(struct conn_guard *g, unsigned long *headers,
 		       unsigned long *bodies);
+/*
+ * Lingering closes so far: lingered, and of those cut at a bound (bytes
+ * or time) while the client still sent; refused: closed at once because
+ * CONN_GUARD_LINGER_MAX sockets lingered already.
+ */
+void conn_guard_linger_counts(struct conn_guard *g, unsigned long *lingered,
+			      unsigned long *cut, unsigned long *refused);
 
 #endif

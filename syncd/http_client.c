@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
+#include "http_server.h"
 #include "huce_log.h"
 
 struct sink {
@@ -48,6 +50,37 @@ static long stall_seconds(void)
 		return 30;
 	}
 	return n;
+}
+
+/*
+ * Keep the central's clock from the answer just received: X-Huce-Time
+ * (decimal Unix seconds), else the HTTP Date header.  A malformed value
+ * is ignored: the clock check is a courtesy, never a reason to fail.
+ */
+static void note_central_time(struct huce_http *h)
+{
+	struct curl_header *hd = NULL;
+	long long t = 0;
+
+	if (curl_easy_header(h->curl, HUCE_TIME_HEADER, 0, CURLH_HEADER, -1,
+			     &hd) == CURLHE_OK && hd->value) {
+		char *end;
+
+		errno = 0;
+		t = strtoll(hd->value, &end, 10);
+		if (errno || end == hd->value || *end || t <= 0)
+			t = 0;
+	}
+	if (!t && curl_easy_header(h->curl, "Date", 0, CURLH_HEADER, -1,
+				   &hd) == CURLHE_OK && hd->value) {
+		time_t d = curl_getdate(hd->value, NULL);
+
+		t = d > 0 ? (long long)d : 0;
+	}
+	if (t) {
+		h->central_time = t;
+		h->central_time_local = (long long)time(NULL);
+	}
 }
 
 enum huce_err huce_http_init(struct huce_http *h, struct huce_error *err)
@@ -175,5 +208,6 @@ enum huce_err huce_http_send(struct huce_http *h, const char *method,
 				 errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	note_central_time(h);
 	return HUCE_OK;
 }

@@ -25,6 +25,12 @@ struct huce_http {
 	long low_speed_time;	/* seconds below 1 byte/s = stall */
 	/* counters for honest progress */
 	long long bytes_up, bytes_down, requests;
+	/*
+	 * The central's clock from the last answer that gave it (Unix
+	 * seconds: X-Huce-Time, else the Date header), and this machine's
+	 * clock when that answer came; 0 when no answer gave one.
+	 */
+	long long central_time, central_time_local;
 };
 
 struct huce_http_resp {

@@ -17,7 +17,9 @@
  *   - a request is refused on its headers whenever possible: route,
  *     token, rate, media type and declared length are all checked before
  *     a byte of body is read, and a refusal at that point makes
- *     libmicrohttpd close the connection instead of reading the body;
+ *     libmicrohttpd close the connection instead of reading the body
+ *     (closing lingering, conn_guard.h, so that a client still sending
+ *     reads the answer instead of a reset);
  *   - a body is collected into a buffer with a hard maximum, and the
  *     bytes of all bodies in flight count against one budget, so a crowd
  *     of large uploads cannot exhaust memory;
@@ -501,6 +503,20 @@ static const char oom_body[] =
  * encoding sets Content-Encoding; both may be NULL.  Falls back to a
  * static 500 when memory runs out.
  */
+/*
+ * Every answer carries the central's clock (Unix seconds), so that a
+ * laptop can tell its own is wrong (docs/PROTOCOL.md 2.5).  MHD's Date
+ * header says the same to the second, but a proxy in front may replace
+ * it with its own.
+ */
+static enum MHD_Result add_time(struct MHD_Response *resp)
+{
+	char now[24];
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	return MHD_add_response_header(resp, HUCE_TIME_HEADER, now);
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *conn,
 				 struct request *req, unsigned status,
 				 char *text, size_t len, const char *encoding,
@@ -518,6 +534,7 @@ static enum MHD_Result send_text(struct MHD_Connection *conn,
 	}
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				    "application/json") != MHD_YES ||
+	    add_time(resp) != MHD_YES ||
 	    (encoding && MHD_add_response_header(
 			resp, MHD_HTTP_HEADER_CONTENT_ENCODING,
 			encoding) != MHD_YES) ||
@@ -549,6 +566,7 @@ fallback:
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/json");
+	add_time(resp);
 	ret = MHD_queue_response(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, resp);
 	MHD_destroy_response(resp);
 	if (ret == MHD_YES) {
@@ -619,6 +637,23 @@ static enum MHD_Result do_health(struct MHD_Connection *conn,
 	return send_json(conn, req, MHD_HTTP_OK, obj, NULL, NULL);
 }
 
+/* An install id (X-Huce-Install): 1..64 of [A-Za-z0-9-]. */
+static int install_id_valid(const char *v)
+{
+	size_t n = 0;
+
+	if (!v)
+		return 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= 'a' && v[n] <= 'z') || (v[n] >= 'A' && v[n] <= 'Z') ||
+		      (v[n] >= '0' && v[n] <= '9') || v[n] == '-'))
+			return 0;
+	return n >= 1 && n <= STORE_INSTALL_ID_MAX;
+}
+
+static enum MHD_Result unauthorized(struct MHD_Connection *conn,
+				    struct request *req, const char *why);
+
 static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 				 struct request *req)
 {
@@ -628,15 +663,43 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	enum huce_err rc;
 	enum MHD_Result ret;
 
-	/* Audit first: the town key is only revealed once it is recorded. */
+	const char *install = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							  HUCE_INSTALL_HEADER);
+
+	if (!install_id_valid(install))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "enrolment needs the laptop's install id in "
+				  HUCE_INSTALL_HEADER " (1 to 64 letters, digits "
+				  "or '-'): update huce on this laptop", NULL,
+				  NULL, NULL);
+	/*
+	 * A token enrolls one laptop: the first enrolment keeps the
+	 * laptop's install id, the same laptop may enrol again (a lost
+	 * answer, another central), another one is refused.  Then audit:
+	 * the town key is only revealed once it is recorded.
+	 */
 	pthread_mutex_lock(&s->lock);
-	rc = store_audit(s->central.store, req->device, "enroll",
-			 "town key sent over http", &err);
+	rc = store_device_enroll(s->central.store, req->device, install, &err);
+	if (rc == HUCE_EFORBIDDEN)
+		store_audit(s->central.store, req->device, "enroll-refused",
+			    "the token has enrolled another laptop", NULL);
+	if (rc == HUCE_OK)
+		rc = store_audit(s->central.store, req->device, "enroll",
+				 "town key sent over http", &err);
 	if (rc == HUCE_OK) {
 		key = store_meta_get(s->central.store, "town_key");
 		town = store_meta_get(s->central.store, "town");
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == HUCE_EFORBIDDEN) {
+		note_add(req, " enrolled=other");
+		return send_error(conn, req, MHD_HTTP_CONFLICT, "already_enrolled",
+				  "this token has already enrolled a laptop; ask "
+				  "the town office for a token of your own", NULL,
+				  NULL, NULL);
+	}
+	if (rc == HUCE_ENOTFOUND)
+		return unauthorized(conn, req, "revoked");
 	if (rc != HUCE_OK) {
 		huce_err_log("enroll of %s: cannot write the audit log: %s",
 			     req->device, err.msg);
@@ -672,29 +735,73 @@ out:
 	return ret;
 }
 
+/*
+ * The query of GET /v1/changes, read as strictly as a body: after, limit
+ * and own, each at most once ("after" with no '=' counts, as an empty
+ * value); any other name is refused, so that a misspelt parameter is a
+ * 400 and never a silent page 0.  Values are checked by do_changes().
+ */
+struct changes_query {
+	const char *after, *limit, *own;	/* borrowed from MHD */
+	char bad[160];				/* why refused; "" if not */
+};
+
+static enum MHD_Result changes_arg(void *cls, enum MHD_ValueKind kind,
+				   const char *key, const char *value)
+{
+	struct changes_query *q = cls;
+	const char **slot = NULL;
+	char name[41];
+
+	(void)kind;
+	if (strcmp(key, "after") == 0)
+		slot = &q->after;
+	else if (strcmp(key, "limit") == 0)
+		slot = &q->limit;
+	else if (strcmp(key, "own") == 0)
+		slot = &q->own;
+	log_copy(name, sizeof(name), key);
+	if (!slot)
+		snprintf(q->bad, sizeof(q->bad), "unknown query parameter "
+			 "'%s': /v1/changes takes after, limit and own", name);
+	else if (*slot)
+		snprintf(q->bad, sizeof(q->bad), "query parameter '%s' is "
+			 "given twice", name);
+	else
+		*slot = value ? value : "";
+	return q->bad[0] ? MHD_NO : MHD_YES;
+}
+
 static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 				  struct request *req)
 {
-	const char *a = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "after");
-	const char *l = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "limit");
+	struct changes_query q = { 0 };
 	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *o = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
-						    "own");
-	/*
-	 * own=stub: the device's own records as stubs.  The device is the
-	 * token's, never a name from the query.  Any other value is ignored
-	 * (full records), as a central that predates the parameter does.
-	 */
-	const char *own = o && strcmp(o, "stub") == 0 ? req->device : NULL;
+	const char *a, *l, *own;
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
 	char *json = NULL;
 	size_t len = 0;
 	enum huce_err rc;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, changes_arg, &q);
+	if (q.bad[0])
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  q.bad, NULL, NULL, NULL);
+	a = q.after;
+	l = q.limit;
+	/*
+	 * own=stub: the device's own records as stubs.  The device is the
+	 * token's, never a name from the query.  A central that predates
+	 * the parameter ignores it (full records); this one takes only
+	 * "stub".
+	 */
+	if (q.own && strcmp(q.own, "stub") != 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "own must be stub", NULL, NULL, NULL);
+	own = q.own ? req->device : NULL;
 
 	if (a && parse_u64_range(a, 0, INT64_MAX, &after))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
@@ -1153,6 +1260,17 @@ static enum MHD_Result take_body(struct server *s, struct MHD_Connection *conn,
 	return MHD_YES;
 }
 
+/* Whether the request declares a body (a length above 0, or chunks). */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (clen && strcmp(clen, "0") != 0) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+				MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -1160,6 +1278,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 {
 	struct server *s = cls;
 	struct request *req = *con_cls;
+	enum MHD_Result ret;
 	size_t n;
 
 	(void)version;
@@ -1172,11 +1291,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		huce_buf_init(&req->body, s->max_body);
 		log_copy(req->method, sizeof(req->method), method);
 		log_copy(req->path, sizeof(req->path), url);
+		/* A new request: nothing of an earlier one is owed. */
+		conn_guard_linger(conn, 0);
 		if (!url || !method)
-			return send_error(conn, req, MHD_HTTP_BAD_REQUEST,
-					  "malformed", "bad request line",
-					  NULL, NULL, NULL);
-		return begin_request(s, conn, req, url, method);
+			ret = send_error(conn, req, MHD_HTTP_BAD_REQUEST,
+					 "malformed", "bad request line",
+					 NULL, NULL, NULL);
+		else
+			ret = begin_request(s, conn, req, url, method);
+		/*
+		 * Answered on its headers while a body is on its way: the
+		 * connection lingers when it closes, so that a client still
+		 * sending reads the answer instead of a reset.
+		 */
+		if (req->status && has_body(conn))
+			conn_guard_linger(conn, 1);
+		return ret;
 	}
 	n = *upload_size;
 	*upload_size = 0;
@@ -1808,11 +1938,18 @@ out:
 	if (guard) {
 		unsigned long slow_headers, slow_bodies;
 
+		unsigned long lingered, cut, refused;
+
 		conn_guard_counts(guard, &slow_headers, &slow_bodies);
 		if (slow_headers || slow_bodies)
 			huce_info("slow connections closed: %lu for their "
 				  "headers, %lu for their body", slow_headers,
 				  slow_bodies);
+		conn_guard_linger_counts(guard, &lingered, &cut, &refused);
+		if (lingered || refused)
+			huce_info("refused requests answered before their body: "
+				  "%lu lingering closes (%lu cut at a bound), %lu "
+				  "closed at once", lingered, cut, refused);
 		conn_guard_free(guard);
 	}
 	if (fd >= 0)

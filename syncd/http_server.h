@@ -10,12 +10,17 @@
  *   method  path          auth  answer
  *   ------  ------------  ----  ------------------------------------------
  *   GET     /v1/health    no    200 {"status":"ok","version":"0.1.0"}
- *   GET     /v1/enroll    yes   200 {"device":..,"town":..,"town_key":hex}
+ *   GET     /v1/enroll    yes   200 {"device":..,"town":..,"town_key":hex};
+ *                               needs X-Huce-Install: the laptop's id
+ *                               (a token enrolls one laptop: 409
+ *                               already_enrolled for another id)
  *   POST    /v1/batches   yes   200 apply result (central.h)
  *   GET     /v1/changes   yes   200 changes page (central.h);
  *                               ?after=V (default 0), &limit=N (1..5000,
- *                               default 1000, larger values are capped);
- *                               deflated when Accept-Encoding allows it
+ *                               default 1000, larger values are capped),
+ *                               &own=stub; each at most once, nothing
+ *                               else (400); deflated when Accept-Encoding
+ *                               allows it
  *   GET     /v1/blobs/SHA yes   200 {"sha256","offset","complete"} (HEAD too)
  *   PATCH   /v1/blobs/SHA yes   append a photo chunk (Upload-Offset,
  *                               Upload-Length); 409 "offset" with
@@ -35,6 +40,7 @@
  *   404     not_found           no such endpoint
  *   405     method_not_allowed  known endpoint, wrong method (Allow: says)
  *   409     gap                 first seq > hwm + 1; "expected": hwm + 1
+ *   409     already_enrolled    enroll: the token enrolled another laptop
  *   413     too_large           body, declared size or inflation ratio
  *   415     encoding            Content-Type is not application/x-huce-batch
  *                               or Content-Encoding is not identity
@@ -47,7 +53,13 @@
  * before a byte of it is read.  A chunked upload that passes the limit
  * cannot be answered in the middle of its body (libmicrohttpd 0.9.75
  * queues responses only before or after the body), so the connection is
- * closed there instead; the agent always sends Content-Length.
+ * closed there instead; the agent always sends Content-Length.  A
+ * request answered before its body is read closes lingering
+ * (conn_guard.h), so a client still sending reads the answer.
+ *
+ * Every answer carries the central's clock in X-Huce-Time (Unix
+ * seconds) besides the Date header, so a laptop can tell that its own
+ * clock is wrong (docs/PROTOCOL.md 2.5).
  */
 #ifndef HUCE_HTTP_SERVER_H
 #define HUCE_HTTP_SERVER_H
@@ -57,6 +69,10 @@
 #endif
 
 #define HUCE_BATCH_CONTENT_TYPE	"application/x-huce-batch"
+/* The enrolling laptop's own id (its local device_id). */
+#define HUCE_INSTALL_HEADER	"X-Huce-Install"
+/* The central's clock, Unix seconds, on every answer. */
+#define HUCE_TIME_HEADER	"X-Huce-Time"
 
 #define HUCE_CHANGES_LIMIT_DEFAULT	1000
 #define HUCE_CHANGES_LIMIT_MAX		5000

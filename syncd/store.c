@@ -406,6 +406,18 @@ enum huce_err store_device_revoke(struct store *s, const char *name,
 	return rc;
 }
 
+enum huce_err store_device_enroll(struct store *s, const char *name,
+				  const char *install_id,
+				  struct huce_error *err)
+{
+	enum huce_err rc;
+
+	lock(s);
+	rc = s->ops->device_enroll(s, name, install_id, err);
+	unlock(s);
+	return rc;
+}
+
 enum huce_err store_device_list(struct store *s, store_device_cb cb,
 				void *arg, struct huce_error *err)
 {

@@ -249,6 +249,19 @@ enum huce_err store_device_touch(struct store *s,
 				 const char *token_hash_hex,
 				 struct huce_error *err);
 
+/*
+ * A token enrolls one laptop (schema 0003): the first enrolment of device
+ * name keeps install_id, the enrolling laptop's own id (1..64 of
+ * [A-Za-z0-9-]); a later one with the same id is taken again.  HUCE_OK
+ * then; HUCE_EFORBIDDEN when another laptop (another id) enrolled with
+ * the token; HUCE_ENOTFOUND for an unknown or revoked device.  One
+ * statement, so two laptops enrolling at once cannot both win.
+ */
+#define STORE_INSTALL_ID_MAX 64
+enum huce_err store_device_enroll(struct store *s, const char *name,
+				  const char *install_id,
+				  struct huce_error *err);
+
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */
 enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,

@@ -96,6 +96,10 @@ struct store_ops {
 				      struct huce_error *err);
 	/* Advisory: set last_seen = now; a failure is ignored. */
 	void (*device_seen)(struct store *s, const char *name, int64_t now);
+	/* store_device_enroll's one statement (store.h), under the lock. */
+	enum huce_err (*device_enroll)(struct store *s, const char *name,
+				       const char *install_id,
+				       struct huce_error *err);
 
 	enum huce_err (*record_get)(struct store *s, const char *id,
 				    struct store_record *out,

@@ -968,6 +968,42 @@ static void pg_device_seen(struct store *base, const char *name, int64_t now)
 		     "FOR UPDATE SKIP LOCKED)", &q, NULL, "cannot note last seen"));
 }
 
+/*
+ * store_device_enroll(): bind at the first enrolment, in one UPDATE (the
+ * row lock orders two laptops enrolling at once; RETURNING says who
+ * holds the token now).
+ */
+static enum huce_err pg_device_enroll(struct store *base, const char *name,
+				      const char *install_id,
+				      struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+	PGresult *res;
+
+	p_str(&p, name);
+	p_str(&p, install_id);
+	p_int(&p, (int64_t)time(NULL));
+	rc = before_write(s, err);
+	if (rc)
+		return rc;
+	res = runp(s, "UPDATE device SET install_id = coalesce(install_id, $2), "
+		   "enrolled_at = coalesce(enrolled_at, $3) "
+		   "WHERE name = $1 AND revoked_at IS NULL RETURNING install_id",
+		   &p, err, "cannot enrol device");
+	if (!res)
+		rc = err ? err->code : HUCE_EDB;
+	else if (PQntuples(res) == 0)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	else if (PQgetisnull(res, 0, 0) ||
+		 strcmp(PQgetvalue(res, 0, 0), install_id) != 0)
+		rc = huce_fail(err, HUCE_EFORBIDDEN, "device '%s': its token has "
+			       "enrolled another laptop", name);
+	PQclear(res);
+	return rc;
+}
+
 /* --- records and fields ------------------------------------------------ */
 
 #define REC_COLS "r.id, r.kind, r.version, r.deleted, r.created_by, " \
@@ -1526,6 +1562,7 @@ static const struct store_ops pg_ops = {
 	.device_set_hwm = pg_device_set_hwm,
 	.token_lookup = pg_token_lookup,
 	.device_seen = pg_device_seen,
+	.device_enroll = pg_device_enroll,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,

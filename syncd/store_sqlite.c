@@ -321,6 +321,43 @@ static void sq_device_seen(struct store *base, const char *name, int64_t now)
 		"si", name, now);
 }
 
+/*
+ * store_device_enroll(): bind at the first enrolment, in one UPDATE
+ * (RETURNING says who holds the token now).
+ */
+static enum huce_err sq_device_enroll(struct store *base, const char *name,
+				      const char *install_id,
+				      struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r;
+
+	st = huce_db_query(s->db, err,
+		"UPDATE device SET install_id = coalesce(install_id, ?2), "
+		"enrolled_at = coalesce(enrolled_at, ?3) "
+		"WHERE name = ?1 AND revoked_at IS NULL RETURNING install_id",
+		"ssi", name, install_id, (int64_t)time(NULL));
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		const char *have = (const char *)sqlite3_column_text(st, 0);
+
+		if (!have || strcmp(have, install_id) != 0)
+			rc = huce_fail(err, HUCE_EFORBIDDEN, "device '%s': its "
+				       "token has enrolled another laptop", name);
+		r = sqlite3_step(st);
+	} else {
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = huce_db_fail(s->db, err, "cannot enrol device");
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* --- records and fields ------------------------------------------------ */
 
 static void read_record(sqlite3_stmt *st, struct store_record *r)
@@ -873,6 +910,7 @@ static const struct store_ops sqlite_ops = {
 	.device_set_hwm = sq_device_set_hwm,
 	.token_lookup = sq_token_lookup,
 	.device_seen = sq_device_seen,
+	.device_enroll = sq_device_enroll,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,

@@ -22,8 +22,10 @@
 #include <cjson/cJSON.h>
 
 #include "http_client.h"
+#include "http_server.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
+#include "huce_clock.h"
 #include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
@@ -911,6 +913,43 @@ static enum huce_err setup_http(struct huce_local *l, struct huce_http *h,
 	return HUCE_OK;
 }
 
+/*
+ * Compare this laptop's clock with the central's from the last answer
+ * (huce_clock.h) and keep the result; more than a day apart, say so in
+ * plain words.  Never fails a sync: a clock is not a reason to stop.
+ */
+static void check_clock(struct huce_local *l, const struct huce_http *h,
+			struct huce_sync_stats *st)
+{
+	struct huce_error cerr = { 0 };
+	int64_t skew, flagged = 0;
+	char words[48], lt[21], ct[21];
+
+	if (!h->central_time)
+		return;
+	skew = (int64_t)(h->central_time_local - h->central_time);
+	if (huce_clock_check(l, h->central_time, h->central_time_local,
+			     &flagged, &cerr)) {
+		huce_warn("cannot keep the clock check: %s", cerr.msg);
+		return;
+	}
+	if (st) {
+		st->clock_checked = 1;
+		st->clock_skew = skew;
+		st->clock_flagged = flagged;
+	}
+	if (!huce_clock_is_off(skew))
+		return;
+	huce_clock_describe(skew, words, sizeof(words));
+	huce_iso_time(h->central_time_local, lt);
+	huce_iso_time(h->central_time, ct);
+	huce_warn("this laptop's clock is %s the central's (laptop %s, central "
+		  "%s): set the laptop's date and time. Dates taken from the "
+		  "wrong clock are wrong too: %lld inspection date%s to confirm "
+		  "(`huce status` lists them)", words, lt, ct, (long long)flagged,
+		  flagged == 1 ? "" : "s");
+}
+
 enum huce_err huce_sync_run(struct huce_local *l,
 			    const struct huce_sync_opts *o,
 			    struct huce_sync_stats *st, struct huce_error *err)
@@ -933,6 +972,8 @@ enum huce_err huce_sync_run(struct huce_local *l,
 		rc = pull(l, &h, url, o, st, err);
 	if (!rc)
 		rc = upload_photos(l, &h, url, st, err);
+	/* Whatever happened, an answer that came says what time it is. */
+	check_clock(l, &h, st);
 	if (!rc) {
 		huce_iso_time((int64_t)time(NULL), now);
 		rc = huce_db_meta_set(l->db, "last_sync", now, err);
@@ -951,6 +992,33 @@ enum huce_err huce_sync_run(struct huce_local *l,
 	return rc;
 }
 
+/*
+ * This laptop's install id for enrolment (X-Huce-Install): its device_id,
+ * made by `huce init` (a file made otherwise gets one now).  A token
+ * enrolls one laptop; the same id may enrol again.  Malloc'd.
+ */
+static char *install_id(struct huce_local *l, struct huce_error *err)
+{
+	char *v = huce_db_meta_get(l->db, "device_id");
+	char id[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+
+	if (v)
+		return v;
+	rc = huce_local_begin(l, err);
+	if (!rc)
+		rc = huce_local_new_id(l, id);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "device_id", id, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc) {
+		huce_local_rollback(l);
+		return NULL;
+	}
+	return huce_db_meta_get(l->db, "device_id");
+}
+
 enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			       const char *token,
 			       const struct huce_sync_opts *o,
@@ -958,8 +1026,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 {
 	struct huce_http h;
 	struct huce_http_resp resp = { 0 };
-	char endpoint[1200];
-	char *trimmed, *town;
+	char endpoint[1200], hinstall[128];
+	const char *hdrs[2] = { hinstall, NULL };
+	char *trimmed, *town, *inst;
 	cJSON *j = NULL;
 	const char *dev, *key;
 	enum huce_err rc;
@@ -972,6 +1041,11 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
 	if (huce_text_check(token, "token", 256, 0, err))
 		return HUCE_EUSAGE;
+	inst = install_id(l, err);
+	if (!inst)
+		return err && err->code ? err->code : HUCE_EDB;
+	snprintf(hinstall, sizeof(hinstall), HUCE_INSTALL_HEADER ": %s", inst);
+	free(inst);
 	trimmed = strndup(url, n);
 	if (!trimmed)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
@@ -987,9 +1061,16 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	h.pin = o->pin;
 	h.timeout_s = 30;
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", trimmed);
-	rc = huce_http_request(&h, endpoint, NULL, NULL, 0, &resp, err);
-	if (!rc && resp.status != 200)
+	rc = huce_http_send(&h, "GET", endpoint, hdrs, NULL, 0, &resp, err);
+	if (!rc && resp.status != 200) {
 		rc = http_error(&resp, "enroll", err);
+		/* 409: the token enrolled another laptop (not a seq gap) */
+		if (resp.status == 409) {
+			rc = HUCE_EFORBIDDEN;
+			if (err)
+				err->code = rc;
+		}
+	}
 	if (!rc) {
 		j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
@@ -1005,6 +1086,9 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "token", token, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "central_device", dev, err);
+		/* One name: the laptop takes the central's name for it. */
+		if (!rc)
+			rc = huce_db_meta_set(l->db, "device", dev, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "town_key", key, err);
 		if (!rc)
@@ -1026,6 +1110,8 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		if (rc)
 			huce_db_rollback(l->db);
 	}
+	if (!rc)
+		check_clock(l, &h, NULL);
 	cJSON_Delete(j);
 	huce_http_resp_release(&resp);
 	huce_http_release(&h);

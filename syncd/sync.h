@@ -45,6 +45,10 @@ struct huce_sync_stats {
 	int64_t batches, pages;
 	int64_t photos;		/* photos the central now has in full */
 	long long bytes_up, bytes_down, requests;
+	/* the clock check (common/huce_clock.h), when an answer gave one */
+	int clock_checked;
+	int64_t clock_skew;	/* this laptop minus the central, seconds */
+	int64_t clock_flagged;	/* dates waiting for the cadre to confirm */
 };
 
 /* Ask the central who this token is; store url, token, device, town key. */

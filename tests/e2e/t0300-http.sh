@@ -58,22 +58,22 @@ test_expect_success '401 without, with garbage and with unknown tokens' '
 '
 
 test_expect_success 'enroll gives the device its name and the town key' '
-	expect_status 200 "$B" -H "Authorization: Bearer $T1" "$c_URL/v1/enroll" &&
+	expect_status 200 "$B" -H "Authorization: Bearer $T1" -H "X-Huce-Install: lap-1" "$c_URL/v1/enroll" &&
 	test "$(jget "$B" "d[\"device\"]")" = laptop-1 &&
 	jget "$B" "d[\"town_key\"]" | grep -Eq "^[0-9a-f]{64}$" &&
 	jget "$B" "\"town\" in d" | grep -q true &&
-	expect_status 200 "$B" -H "authorization: bearer $T2" "$c_URL/v1/enroll" &&
+	expect_status 200 "$B" -H "authorization: bearer $T2" -H "x-huce-install: lap-2" "$c_URL/v1/enroll" &&
 	test "$(jget "$B" "d[\"device\"]")" = laptop-2
 '
 
 test_expect_success 'a revoked token is refused at once' '
 	T9=$(new_token "$S" laptop-9) &&
-	expect_status 200 "$B" -H "Authorization: Bearer $T9" "$c_URL/v1/enroll" &&
+	expect_status 200 "$B" -H "Authorization: Bearer $T9" -H "X-Huce-Install: lap-9" "$c_URL/v1/enroll" &&
 	"$HUCE_SYNCD" admin --store "$S" device revoke laptop-9 &&
-	expect_status 401 "$B" -H "Authorization: Bearer $T9" "$c_URL/v1/enroll" &&
+	expect_status 401 "$B" -H "Authorization: Bearer $T9" -H "X-Huce-Install: lap-9" "$c_URL/v1/enroll" &&
 	expect_error "$B" unauthorized &&
 	expect_status 401 "$B" -H "Authorization: Bearer $T9" "$c_URL/v1/changes?after=0" &&
-	expect_status 200 "$B" -H "Authorization: Bearer $T1" "$c_URL/v1/enroll"
+	expect_status 200 "$B" -H "Authorization: Bearer $T1" -H "X-Huce-Install: lap-1" "$c_URL/v1/enroll"
 '
 
 test_expect_success 'push a batch of three households' '

@@ -29,7 +29,7 @@ test_expect_success 'health and enroll over HTTPS' '
 	expect_status 200 "$B" --cacert "$TRASH/cert.pem" "$URL/v1/health" &&
 	test "$(jget "$B" "d[\"status\"]")" = ok &&
 	expect_status 200 "$B" --cacert "$TRASH/cert.pem" \
-		-H "Authorization: Bearer $T1" "$URL/v1/enroll" &&
+		-H "Authorization: Bearer $T1" -H "X-Huce-Install: lap-1" "$URL/v1/enroll" &&
 	test "$(jget "$B" "d[\"device\"]")" = laptop-1
 '
 

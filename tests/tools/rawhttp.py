@@ -10,6 +10,17 @@
 #       status code of the first response, "closed" when the server hung
 #       up without one, or "timeout".  A file ending in @HALFCLOSE@ has
 #       the marker removed and the sending side shut down after it.
+#   rawhttp.py post HOST PORT PATH --bytes N [--header 'Name: value']...
+#                   [--token T] [--rate BPS] [--timeout S] [--method M]
+#       a client that does not wait for `100 Continue`: sends the headers
+#       (with Content-Length: N) and then N bytes of body at once (or at
+#       BPS bytes per second), whatever the server answers meanwhile, and
+#       only then reads the answer.  Prints one JSON line: status (the
+#       response's, or "closed"/"timeout"), sent (body bytes sent),
+#       send_error (null, or the error that stopped the sending: a reset
+#       or broken pipe means the server closed before the client was
+#       done) and secs (from the first byte sent to the end of the
+#       exchange).  @TOKEN@ in a header is replaced by --token.
 #   rawhttp.py corpus DIR
 #       regenerate tests/e2e/hostile/http/ and its MANIFEST
 #
@@ -19,6 +30,8 @@
 # hold to is that the request is refused and the server lives on.
 
 import argparse
+import errno
+import json
 import os
 import socket
 import sys
@@ -56,6 +69,50 @@ def send(host, port, data, timeout):
     if not got:
         return "closed" if time.monotonic() < deadline else "timeout"
     return "garbage"
+
+
+def post(host, port, method, path, nbytes, headers, rate, timeout):
+    lines = [method.encode() + b" " + path.encode() + b" HTTP/1.1",
+             ("Host: %s:%d" % (host, port)).encode(),
+             b"Content-Length: %d" % nbytes]
+    lines += [h.encode() for h in headers]
+    head = b"\r\n".join(lines) + b"\r\n\r\n"
+    s = socket.create_connection((host, port), timeout=timeout)
+    t0 = time.monotonic()
+    sent, send_error, got = 0, None, b""
+    chunk = b"x" * 65536
+    try:
+        try:
+            s.sendall(head)
+            while sent < nbytes:
+                n = min(len(chunk), nbytes - sent)
+                if rate:
+                    n = min(n, max(1, rate // 10))
+                s.sendall(chunk[:n])
+                sent += n
+                if rate:
+                    time.sleep(n / rate)
+        except OSError as e:
+            send_error = errno.errorcode.get(e.errno, str(e))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                c = s.recv(65536)
+            except socket.timeout:
+                break
+            except OSError:
+                break
+            if not c:
+                break
+            got += c
+    finally:
+        s.close()
+    if got.startswith(b"HTTP/1.") and len(got) >= 12:
+        status = got[9:12].decode("ascii", "replace")
+    else:
+        status = "closed" if time.monotonic() < deadline else "timeout"
+    return {"status": status, "sent": sent, "send_error": send_error,
+            "secs": round(time.monotonic() - t0, 2)}
 
 
 def req(method, path, headers, body=b"", version=b"HTTP/1.1"):
@@ -193,11 +250,26 @@ def main():
     s.add_argument("file")
     s.add_argument("--token", default="")
     s.add_argument("--timeout", type=float, default=10.0)
+    p = sub.add_parser("post")
+    p.add_argument("host")
+    p.add_argument("port", type=int)
+    p.add_argument("path")
+    p.add_argument("--bytes", type=int, required=True)
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--token", default="")
+    p.add_argument("--rate", type=int, default=0)
+    p.add_argument("--method", default="POST")
+    p.add_argument("--timeout", type=float, default=30.0)
     c = sub.add_parser("corpus")
     c.add_argument("dir")
     a = ap.parse_args()
     if a.cmd == "corpus":
         corpus(a.dir)
+        return
+    if a.cmd == "post":
+        hs = [h.replace("@TOKEN@", a.token) for h in a.header]
+        print(json.dumps(post(a.host, a.port, a.method, a.path, a.bytes, hs,
+                              a.rate, a.timeout)))
         return
     with open(a.file, "rb") as f:
         data = f.read()
