@@ -121,15 +121,27 @@ static void add_code(struct ui_call *k, cJSON *o, const char *table, const char 
 		cJSON_AddNullToObject(o, "code");
 }
 
-/* The household list's object for a row of HH_COLS. */
+/*
+ * A row of HH_COLS as the keys of `huce household list --json` (README)
+ * and what the pages add: labels, progress, ids of the choices, counts.
+ */
 static cJSON *household_row(struct ui_call *k, sqlite3_stmt *st)
 {
-	cJSON *o = cli_household_json(k->u->c, st);
+	static const char *const keys[] = {
+		"id", "village", "group", "head", "approach", "build", "type",
+		"team", "cadre", "status",
+	};
+	cJSON *o = cJSON_CreateObject();
 	const char *status = col(st, 9);
 	int s = huce_status_parse(status);
 
 	if (!o)
 		return NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		put_text(o, keys[i], col(st, (int)i));
+	cJSON_AddNumberToObject(o, "version", sqlite3_column_double(st, 10));
+	put_text(o, "planned_week", col(st, 11));
+	put_text(o, "water", col(st, 12));
 	put_text(o, "status_label", s >= 0 ? huce_status_label((enum huce_status)s) : NULL);
 	put_text(o, "type_label", huce_toilet_type_label(col(st, 6)));
 	put_text(o, "started", col(st, 13));

@@ -26,6 +26,8 @@ const BUILD = process.env.HUCE_BUILDDIR;
 const SHOTS = path.join(BUILD, 'ui-screenshots');
 const TRASH = fs.mkdtempSync(path.join(os.tmpdir(), 'huce-ui-test.'));
 const children = [];
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 let failed = 0, count = 0;
 
 function huce(db, ...args) {
@@ -140,8 +142,7 @@ async function main() {
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1366, height: 768 },
     locale: 'zh-CN',
     extraHTTPHeaders: { 'Accept-Language': 'zh-CN,zh;q=0.9' },
@@ -262,23 +263,40 @@ async function main() {
 
   await test('a keyboard-only path: skip link, menu, the household list and a household', async () => {
     await go(page, base, '#/today');
-    await page.evaluate(() => document.activeElement.blur());
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.page === '#/today');
     await page.keyboard.press('Tab');
     assert(await page.evaluate(() => document.activeElement.classList.contains('skip')), 'first Tab reaches the skip link');
+    await page.keyboard.press('Enter');
+    assert(await page.evaluate(() => document.activeElement.id === 'main' && location.hash === '#/today'),
+      'the skip link moves the focus to the page');
     await tabTo(page, () => document.activeElement.id === 'nav-households', 'the households menu');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.body.dataset.page === '#/households');
-    await tabTo(page, () => document.activeElement.textContent === '刀建华', 'the household link');
+    await tabTo(page, () => document.activeElement.textContent === '登记农户', 'register a household');
     await page.keyboard.press('Enter');
-    await page.waitForFunction((id) => document.body.dataset.page === '#/household/' + id, hh);
-    await tabTo(page, () => document.activeElement.name === 'started', 'the progress form');
-    await page.keyboard.type('2026-01-05'.replace(/-/g, ''));
-    await tabTo(page, () => document.activeElement.textContent === '保存进度', 'its button');
+    await page.waitForFunction(() => document.body.dataset.page === '#/household/new');
+    /* The form has the focus on its first field; every choice by arrow keys. */
+    assert(await page.evaluate(() => document.activeElement.id) === 'f-village', 'focus on the first field');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('杨正明');
+    await tabTo(page, () => document.activeElement.id === 'f-approach', 'approach');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-build', 'build');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-type', 'type');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-house_no', 'house number');
+    await page.keyboard.type('8');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('input[name=started]') &&
-      document.querySelector('input[name=started]').value !== '' && document.activeElement.id === 'page-title');
-    const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
-    assert(show.started, 'started stored by keyboard alone');
+    await page.waitForFunction(() => /^#\/household\/[0-9a-f-]{36}$/.test(document.body.dataset.page || ''));
+    const list = JSON.parse(huce('lap1.db', 'household', 'list', '--json'));
+    const x = list.find((y) => y.head === '杨正明');
+    assert(x && x.approach === 'biogas-retrofit' && x.build === 'self' && x.type === 'three-grid',
+      'registered by keyboard alone: ' + JSON.stringify(x));
   });
 
   await test('sync with the button and see a conflict in words', async () => {
@@ -309,15 +327,19 @@ async function main() {
   });
 
   await test('English when the browser asks for it first', async () => {
-    await ctx.setExtraHTTPHeaders({ 'Accept-Language': 'en-GB,en;q=0.9,zh;q=0.5' });
-    const p2 = await ctx.newPage();
-    await p2.goto(base + '/#/households');
+    const ctx2 = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(TRASH, 'profile-en.')), {
+      executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    const p2 = ctx2.pages()[0] || await ctx2.newPage();
+    await p2.goto(url);
     await p2.waitForFunction(() => document.body.dataset.page);
+    await p2.goto(base + '/#/households');
+    await p2.waitForFunction(() => document.body.dataset.page === '#/households');
     assert(await p2.getAttribute('html', 'lang') === 'en', 'lang en');
     assert((await p2.textContent('#nav')).includes('Households'), 'English navigation');
+    await noOverflow(p2, 'households (English)');
     await shot(p2, 'households-en');
-    await p2.close();
-    await ctx.setExtraHTTPHeaders({ 'Accept-Language': 'zh-CN,zh;q=0.9' });
+    await ctx2.close();
   });
 
   await test('no script errors on any page', async () => {

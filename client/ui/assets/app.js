@@ -119,7 +119,7 @@ function h(tag, attrs, ...kids) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const kid of kids.flat()) {
+  for (const kid of kids.flat(Infinity)) {
     if (kid === null || kid === undefined || kid === false) continue;
     e.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
   }
@@ -169,12 +169,19 @@ async function choices(fresh) {
 
 function main() { return document.getElementById('main'); }
 
+let rendered = 0;
+
+/*
+ * Show a page.  After a move to another page the focus goes to its
+ * title, so that a keyboard or screen-reader user starts there; on the
+ * first load it stays at the top (the skip link comes first).
+ */
 function page(title, ...kids) {
   const m = main();
   m.replaceChildren(h('h1', { id: 'page-title', tabindex: '-1' }, title), ...kids);
   document.title = title + ' · ' + (LANG === 'en' ? 'huce' : '户厕验收');
   const t = document.getElementById('page-title');
-  if (t && !document.activeElement.closest('#main form')) t.focus();
+  if (rendered++ && t && !document.activeElement.closest('#main form')) t.focus();
 }
 
 function showError(e) {
@@ -738,6 +745,10 @@ async function start() {
     return;
   }
   renderNav();
+  document.querySelector('.skip').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    main().focus();
+  });
   window.addEventListener('hashchange', route);
   await route();
   document.body.dataset.ready = '1';
