@@ -120,5 +120,17 @@ run Bl household list
 run Bl status
 step "The weekly list (周清单)"
 run Bl report week
+
+step "The cadre's screen (户厕验收): huce ui"
+echo "The same work in a browser, in Chinese: \`huce ui\` serves a web app over a"
+echo "laptop's store on 127.0.0.1 and prints its address (with this session's"
+echo "secret) last; it opens the default browser unless --no-browser."
+echo "  $HUCE --db ~/my-laptop.db ui            # after: huce --db ~/my-laptop.db init --device NAME"
+echo "  DEMO_UI=1 make demo                      # this demo's laptop A in the browser (Ctrl-C ends)"
+if [ -n "${DEMO_UI:-}" ]; then
+	kill "$CENTRAL_PID" 2>/dev/null && wait "$CENTRAL_PID" 2>/dev/null
+	CENTRAL_PID=
+	A ui || true
+fi
 echo
 echo "demo finished: central stopped, files removed"

@@ -17,6 +17,7 @@
 
 #include "huce_code.h"
 #include "huce_domain.h"
+#include "huce_file.h"
 #include "huce_record.h"
 #include "huce_report.h"
 #include "huce_util.h"
@@ -611,6 +612,49 @@ static int api_rectifications(struct ui_call *k)
 		if (!o)
 			return ui_fail(k, 404, "not_found", NULL, "rectification %.40s not found", k->id);
 	}
+	return 0;
+}
+
+/* --- photos -------------------------------------------------------------- */
+
+/*
+ * A photo's original, from where this laptop keeps it (photo_file.path;
+ * originals stay local, DESIGN.md section 3).  404 when this laptop has
+ * no copy (a photo pulled from another laptop: `huce photo get`).
+ */
+static int api_photo(struct ui_call *k)
+{
+	static const struct { const unsigned char magic[4]; size_t n; const char *type; } types[] = {
+		{ { 0xff, 0xd8, 0xff, 0 }, 3, "image/jpeg" },
+		{ { 0x89, 'P', 'N', 'G' }, 4, "image/png" },
+		{ { 'R', 'I', 'F', 'F' }, 4, "image/webp" },
+		{ { 'G', 'I', 'F', '8' }, 4, "image/gif" },
+	};
+	sqlite3_stmt *st;
+	char *file = NULL;
+	enum huce_err rc;
+
+	st = huce_db_query(db(k), &k->u->c->err,
+		"SELECT f.path FROM photo p JOIN photo_file f ON f.sha256 = p.sha256 "
+		"WHERE p.id = ?1 AND p.deleted = 0", "s", k->id);
+	if (!st)
+		return db_fail(k, "cannot read the photo");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		file = huce_db_col_dup(st, 0);
+	sqlite3_reset(st);
+	if (!file)
+		return ui_fail(k, 404, "not_found", NULL, "this laptop has no copy of photo %.40s", k->id);
+	huce_buf_init(&k->raw, (size_t)64 << 20);
+	rc = huce_file_read(file, (size_t)64 << 20, &k->raw, &k->u->c->err);
+	free(file);
+	if (rc)
+		return ui_fail(k, rc == HUCE_ENOTFOUND ? 404 : 500,
+			       rc == HUCE_ENOTFOUND ? "not_found" : "internal", NULL,
+			       "cannot read the photo: %s", k->u->c->err.msg);
+	k->raw_type = "application/octet-stream";
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (k->raw.len >= types[i].n && memcmp(k->raw.data, types[i].magic, types[i].n) == 0)
+			k->raw_type = types[i].type;
 	return 0;
 }
 
@@ -1232,6 +1276,7 @@ static const struct route routes[] = {
 	{ "GET", "report-week", 0, NULL, api_report_week },
 	{ "GET", "quarantine", 0, NULL, api_quarantine },
 	{ "GET", "conflicts", 0, NULL, api_conflicts },
+	{ "GET", "photos", 1, NULL, api_photo },
 	{ "GET", "sync", 0, NULL, api_sync_get },
 	{ "POST", "sync", 0, NULL, api_sync_start },
 	{ "POST", "enroll", 0, NULL, api_enroll },

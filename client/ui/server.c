@@ -335,13 +335,25 @@ static void serve_api(struct ui *u, const struct huce_ui_request *rq,
 			k.body = cJSON_CreateObject();
 		}
 	}
-	if (ui_api(&k, rq->path + 5) == 0 && k.out) {
+	huce_buf_init(&k.raw, 0);
+	if (ui_api(&k, rq->path + 5) == 0 && k.raw_type) {
+		/* Bytes (a photo): they become the answer's body. */
+		huce_buf_release(&u->out);
+		u->out = k.raw;
+		huce_buf_init(&k.raw, 0);
+		u->out.max = (size_t)64 << 20;
+		rs->status = 200;
+		rs->content_type = k.raw_type;
+		rs->body = u->out.data ? u->out.data : "";
+		rs->len = u->out.len;
+	} else if (k.out) {
 		answer_json(u, rs, k.status ? k.status : 200, k.out);
 	} else if (k.error) {
 		answer_error(u, rs, k.status, k.error, k.field, k.message);
 	} else {
 		answer_error(u, rs, 404, "not_found", NULL, "no such API");
 	}
+	huce_buf_release(&k.raw);
 	cJSON_Delete(k.out);
 	cJSON_Delete(k.body);
 }

@@ -76,6 +76,8 @@ struct ui_call {
 	const char *sub;		/* a segment after the id, or NULL */
 	cJSON *body;
 	cJSON *out;
+	struct huce_buf raw;		/* or bytes to send as they are */
+	const char *raw_type;		/* their Content-Type (static) */
 	unsigned status;
 	const char *error;		/* wire code, "invalid" ... */
 	const char *field;		/* the form field at fault, or NULL */
