@@ -111,6 +111,16 @@ static cJSON *rows_json(sqlite3_stmt *st, int *failed)
 	return arr;
 }
 
+/*
+ * Whether the store has the office's reviews (the table arrives with a
+ * later migration; until then every household is "received").
+ */
+static int have_reviews(struct ui_call *k)
+{
+	return huce_local_count(k->u->c->l,
+		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'review'") > 0;
+}
+
 /* The short code a cadre types (huce_code.h) of id in table. */
 static void add_code(struct ui_call *k, cJSON *o, const char *table, const char *id)
 {
@@ -318,8 +328,23 @@ static int api_today(struct ui_call *k)
 	if (failed)
 		return db_fail(k, "cannot list rectifications");
 	add_counts(k, k->out);
-	/* The office's review notes arrive with the households (issue 10). */
-	cJSON_AddArrayToObject(k->out, "review");
+	/* The office's review notes: households it found issues with. */
+	if (!have_reviews(k)) {
+		cJSON_AddArrayToObject(k->out, "review");
+		return 0;
+	}
+	st = huce_db_query(db(k), &k->u->c->err,
+		"SELECT r.household, v.name AS village, g.name AS \"group\", h.head, r.state, "
+		"r.note, r.reviewer AS \"by\", r.reviewed_at AS at FROM review r "
+		"JOIN household h ON h.id = r.household AND h.deleted = 0 "
+		"LEFT JOIN village v ON v.id = h.village_id "
+		"LEFT JOIN village_group g ON g.id = h.group_id "
+		"WHERE r.deleted = 0 AND r.state = 'has-issues' ORDER BY r.reviewed_at, r.id", "");
+	if (!st)
+		return db_fail(k, "cannot read the reviews");
+	cJSON_AddItemToObject(k->out, "review", rows_json(st, &failed));
+	if (failed)
+		return db_fail(k, "cannot read the reviews");
 	return 0;
 }
 
@@ -401,18 +426,35 @@ static int api_household(struct ui_call *k)
 	{
 		static const char *const extra[] = {
 			"id_masked", "phone", "house_no", "gps", "current_toilet",
-			"agreement", "merged_into", "review", NULL
+			"agreement", "merged_into", NULL
 		};
 
 		for (int i = 0; extra[i]; i++) {
 			cJSON *v = cJSON_GetObjectItem(full, extra[i]);
 
-			if (v || strcmp(extra[i], "review") != 0)
-				cJSON_AddItemToObject(k->out, extra[i],
-						      v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+			cJSON_AddItemToObject(k->out, extra[i],
+					      v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
 		}
 	}
 	cJSON_Delete(full);
+	/* The office's review {state, note, by, at}, as `household show --json`. */
+	if (have_reviews(k)) {
+		cJSON *rv;
+
+		st = huce_db_query(db(k), &k->u->c->err,
+			"SELECT state, note, reviewer AS \"by\", reviewed_at AS at FROM review "
+			"WHERE household = ?1 AND deleted = 0", "s", id);
+		if (!st)
+			return db_fail(k, "cannot read the review");
+		rv = rows_json(st, &f);
+		failed |= f;
+		if (cJSON_GetArraySize(rv))
+			cJSON_AddItemToObject(k->out, "review", cJSON_DetachItemFromArray(rv, 0));
+		else
+			cJSON_AddItemToObject(k->out, "review", cJSON_Parse(
+				"{\"state\":\"received\",\"note\":null,\"by\":null,\"at\":null}"));
+		cJSON_Delete(rv);
+	}
 	st = huce_db_query(db(k), &k->u->c->err,
 		"SELECT id, stage, date, inspectors, result, items AS items_json, "
 		"failed AS failed_json, veto AS veto_json, note, voided FROM inspection "

@@ -263,8 +263,9 @@ async function pageToday() {
           h('span', { class: x.overdue ? 'bad' : '' }, x.deadline + (x.overdue ? ' (' + T.overdue + ')' : '')),
           link('#/print/rectification/' + x.id, T.notice)]))),
     h('section', {}, h('h2', {}, T.waits), waits, link('#/sync', T.sync_now, 'btn')),
-    d.review && d.review.length ? h('section', {}, h('h2', {}, T.review_notes),
-      h('ul', {}, d.review.map((r) => h('li', {}, r.head + ': ' + r.note)))) : null);
+    d.review && d.review.length ? h('section', { id: 'review' }, h('h2', {}, T.review_notes),
+      h('ul', {}, d.review.map((r) => h('li', {}, link('#/household/' + r.household, hhName(r)), ': ',
+        r.note || '', r.at ? ' (' + r.at.slice(0, 10) + ')' : '')))) : null);
 }
 
 /* --- households -------------------------------------------------------------- */
@@ -314,7 +315,7 @@ async function pageHousehold(id) {
   page(hhName(x),
     h('p', { class: 'actions' }, link('#/household/' + x.id + '/edit', T.edit, 'btn'), ' ',
       link('#/inspect/' + x.id, T.inspect, 'btn primary')),
-    x.review && x.review.note ? h('p', { class: 'alert' }, T.review_notes + ': ' + x.review.note) : null,
+    x.review && x.review.state === 'has-issues' ? h('p', { class: 'alert', role: 'note' }, T.review_notes + ': ' + (x.review.note || '')) : null,
     dl, progressForm(x),
     h('h2', {}, T.inspections),
     table([T.date, T.stage, T.result, T.inspectors, ''],
