@@ -100,6 +100,12 @@ test_expect_success 'every answer forbids framing and sniffing and keeps scripts
 	grep -qi "^X-Frame-Options: DENY" hdr
 '
 
+test_expect_success 'huce itself does not link libmicrohttpd (huce-ui.so does)' '
+	ldd "$HUCE" >ldd.huce &&
+	! grep -E "libmicrohttpd|libgnutls" ldd.huce &&
+	ldd "$(dirname "$HUCE")/huce-ui.so" | grep -q libmicrohttpd
+'
+
 test_expect_success 'usage errors exit 2' '
 	expect_exit 2 "$HUCE" --db "$TRASH/lap1.db" ui extra 2>err &&
 	grep -q "unexpected argument" err &&

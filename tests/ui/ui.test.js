@@ -26,6 +26,8 @@ const BUILD = process.env.HUCE_BUILDDIR;
 const SHOTS = path.join(BUILD, 'ui-screenshots');
 const TRASH = fs.mkdtempSync(path.join(os.tmpdir(), 'huce-ui-test.'));
 const children = [];
+/* A 1x1 PNG, the photo of the tank. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 let failed = 0, count = 0;
@@ -224,6 +226,7 @@ async function main() {
       if (await page.locator('#f-item-' + code).count()) await page.fill('#f-item-' + code, v);
     }
     await page.fill('#f-item-tank_volume', '1.0');
+    await page.setInputFiles('input[name=photo-tank_volume]', { name: 'tank.png', mimeType: 'image/png', buffer: PNG });
     await page.waitForSelector('#veto:not([hidden])');
     assert((await page.textContent('#veto')).includes('化粪池有效容积'), 'the veto names the item');
     assert((await page.textContent('#preview')).includes('不合格'), 'preview says fail');
@@ -242,6 +245,8 @@ async function main() {
     assert(rect.length === 1 && rect[0].household === hh, 'CLI sees it ' + JSON.stringify(rect));
     const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
     assert(show.status === 'failed', 'status derived: failed, not ' + show.status);
+    assert(show.photos.length === 1 && show.photos[0].kind === 'tank' && show.photos[0].uploaded === false,
+      'the photo is recorded, to be uploaded: ' + JSON.stringify(show.photos));
   });
 
   await test('printable A4 pages: the acceptance record and the rectification notice', async () => {
@@ -249,6 +254,8 @@ async function main() {
     const insp = show.inspections[0].id;
     const rid = show.rectifications[0].id;
     await go(page, base, '#/print/inspection/' + insp);
+    await page.waitForFunction(() => [...document.images].length === 1 && document.images[0].complete);
+    assert(await page.evaluate(() => document.images[0].naturalWidth) === 1, 'the photo is on the record');
     const t = await page.textContent('main');
     assert(t.includes('验收单') && t.includes('化粪池有效容积') && t.includes('王建国'), 'record has items and inspectors');
     await page.emulateMedia({ media: 'print' });
