@@ -35,6 +35,7 @@
 #include "huce_file.h"
 #include "huce_util.h"
 #include "import.h"
+#include "resolve.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)

@@ -34,11 +34,17 @@
 
 struct store;
 struct huce_checklists;
+struct merge_touched;
 
 struct central {
 	struct store *store;
 	struct huce_checklists *checklists;
 	size_t max_raw;		/* decompressed batch limit */
+	/* merge.c's households to revisit, during one entry point (merge.h) */
+	struct merge_touched *touched;
+	/* household status fields in devices' changes ignored (the central
+	   derives status: DESIGN.md section 2) */
+	uint64_t status_ignored;
 };
 
 /*
@@ -59,6 +65,21 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				  const void *batch, size_t len,
 				  cJSON **result, uint64_t *expected,
 				  struct huce_error *err);
+
+/*
+ * Put fields (an object of wire field names; borrowed) on record id of
+ * kind as the device "office", which has seen everything: the same
+ * validation, reference, first-toilet gate and checklist checks as a
+ * device's change, no concurrency.  creating: the record must not exist.
+ * Call it inside a write transaction (store_begin(s, 1)); on failure the
+ * caller rolls back.  A refused change returns HUCE_EINVAL, HUCE_EGATE
+ * or HUCE_ENOTFOUND with the reason in err.  A household's status in
+ * fields is ignored (derived); the households touched get their status
+ * derived again before the call returns.
+ */
+enum huce_err central_office_put(struct central *c, const char *kind,
+				 const char *id, const cJSON *fields,
+				 int creating, struct huce_error *err);
 
 /*
  * One page of changes after version `after`, at most limit records, as

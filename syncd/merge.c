@@ -20,13 +20,22 @@
  * same state.  Domain conflicts (a household registered twice, two
  * inspections of one stage disagreeing, an edit racing a delete) are
  * conflict records of their own kinds.  The office closes conflicts
- * with central_resolve(), whose outcome is new changes like any other.
+ * with central_resolve() (resolve.c), whose outcome is new changes like
+ * any other.
+ *
+ * The per-field rule itself is decide_field() (merge_rule.c), a pure
+ * function; the rules of the campaign (status machine, first-toilet
+ * gate, phone, GPS, build mode and team, inspection date) are those of
+ * common/huce_domain.h, called here, never written again.  A household's
+ * status is never taken from a change: the central derives it from the
+ * merged records once per household at the end of each batch or office
+ * change (merge_touched_finish) and stores it as its own change.
  *
  * Nothing here knows SQL: the store (store.h) does the storing, and the
  * kinds table (common/huce_record.c) says what a field is.  The rules
  * are written out, with examples, in docs/MERGE.md.
  */
-#include "central.h"
+#include "merge.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,15 +46,15 @@
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_checklist.h"
+#include "huce_domain.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
 #include "huce_log.h"
 #include "huce_record.h"
 #include "huce_util.h"
+#include "merge_rule.h"
 #include "store.h"
 
-#define DEV_CENTRAL	"central"	/* author of conflict records */
-#define DEV_OFFICE	"office"	/* author of the office's changes */
 #define MAX_FOLLOW	8		/* merged_into hops followed */
 #define MAX_SEQ		9007199254740992.0	/* 2^53: exact in a double */
 #define CHANGES_MAX	50000		/* records in one changes page */
@@ -117,9 +126,9 @@ static void copy_str(char *dst, size_t n, const char *src)
 static int stamp_cmp(const char *h1, const char *d1, const char *h2,
 		     const char *d2)
 {
-	int c = strcmp(h1, h2);
+	struct merge_stamp a = { 0, h1, d1 }, b = { 0, h2, d2 };
 
-	return c ? c : strcmp(d1, d2);
+	return merge_stamp_cmp(&a, &b);
 }
 
 /* Whether two JSON texts hold the same value (object key order aside). */
@@ -147,6 +156,30 @@ static void quote_id(char *out, size_t n, const char *id)
 static const char *str_field(const cJSON *o, const char *name)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+/*
+ * The string a field of fs holds, copied into out (n bytes, cut to fit),
+ * or NULL when the field is absent, null or not a string.
+ */
+static const char *fs_str(const struct store_fieldset *fs, const char *name,
+			  char *out, size_t n)
+{
+	const struct store_field *f = store_fieldset_find(fs, name);
+	cJSON *v = f ? cJSON_Parse(f->value) : NULL;
+	const char *ret = NULL;
+
+	if (cJSON_IsString(v)) {
+		copy_str(out, n, v->valuestring);
+		ret = out;
+	}
+	cJSON_Delete(v);
+	return ret;
+}
+
+int merge_field_derived(const char *kind, const char *field)
+{
+	return strcmp(kind, "household") == 0 && strcmp(field, "status") == 0;
 }
 
 static int has_null_member(const cJSON *o)
@@ -317,14 +350,9 @@ out:
 	return rc;
 }
 
-/*
- * Write a record of the central's own (a conflict, or its resolution):
- * each field of vals that differs from what is stored, as device, at a
- * fresh HLC.  No merge rules apply; only the central writes these.
- */
-static enum huce_err central_write(struct central *c, const char *kind,
-				   const char *id, const cJSON *vals,
-				   const char *device, struct huce_error *err)
+enum huce_err merge_central_write(struct central *c, const char *kind,
+				  const char *id, const cJSON *vals,
+				  const char *device, struct huce_error *err)
 {
 	struct store *s = c->store;
 	struct store_record rec;
@@ -532,7 +560,7 @@ static enum huce_err conflict_note(struct central *c, const char *cid,
 		ret = oom(err);
 		goto out;
 	}
-	ret = central_write(c, "conflict", cid, rowv, DEV_CENTRAL, err);
+	ret = merge_central_write(c, "conflict", cid, rowv, DEV_CENTRAL, err);
 	if (!ret && !open)
 		huce_info("conflict %s opened (%s)", cid, ckind);
 out:
@@ -698,11 +726,48 @@ out:
 }
 
 /*
- * Household rules that span records: a self-built toilet has no team,
- * and the first-toilet gate (首厕过关): a team whose first toilet is not
- * accepted yet may not be given another household.  Checked when the
- * change gives the household a new team or a build mode, on the state
- * after the change.
+ * The first-toilet gate (首厕过关) at the central, the one function every
+ * way of giving a household a team goes through: a device's change, the
+ * office's import, a resolution (--take or --value on team_id), a
+ * laptop restored from an old copy sending an old assignment again.
+ * The team's other live households and whether one of them has ever
+ * passed an acceptance inspection that is not voided (which a derived
+ * "accepted" implies) come from the store (store_team_gate); the rule
+ * is huce_gate_open().
+ */
+static enum huce_err gate_check(struct central *c, const char *id,
+				const cJSON *post, const char *team,
+				struct verdict *vd, struct huce_error *err)
+{
+	char q[HUCE_ID_STRLEN + 3], other[HUCE_ID_STRLEN + 1];
+	char hh[LABEL_MAX], tname[LABEL_MAX], first[LABEL_MAX];
+	int passed = 0;
+	enum huce_err ret;
+
+	quote_id(q, sizeof(q), team);
+	ret = store_team_gate(c->store, q, id, other, &passed, err);
+	if (ret)
+		return ret;
+	if (huce_gate_open(other[0] != '\0', passed))
+		return HUCE_OK;
+	record_label(c, id, post, hh, sizeof(hh));
+	record_label(c, team, NULL, tname, sizeof(tname));
+	record_label(c, other, NULL, first, sizeof(first));
+	return refuse(vd, "gate",
+		      "household %s cannot go to team %s: the team has "
+		      "not passed its first toilet (首厕过关), household "
+		      "%s, which must be accepted before the team is "
+		      "given another. Give the household another team, "
+		      "or retry once that toilet is accepted",
+		      hh, tname, first);
+}
+
+/*
+ * Household rules that span fields or records, on the state after the
+ * change, when the change sets the team or the build mode: a contracted
+ * (统建) toilet names its team and a self-built one has none
+ * (huce_build_team_check), and a household given a new team passes the
+ * first-toilet gate.
  */
 static enum huce_err check_household(struct central *c, const char *id,
 				     const cJSON *in, const cJSON *post,
@@ -710,48 +775,156 @@ static enum huce_err check_household(struct central *c, const char *id,
 				     struct huce_error *err)
 {
 	const char *team = str_field(post, "team_id");
-	const char *build = str_field(post, "build");
-	const char *new_team = str_field(in, "team_id");
-	char q[HUCE_ID_STRLEN + 3], other[HUCE_ID_STRLEN + 1];
-	char hh[LABEL_MAX], tname[LABEL_MAX], first[LABEL_MAX];
-	int passed = 0;
-	enum huce_err ret;
+	struct huce_error derr = { 0 };
+	char hh[LABEL_MAX];
 
 	if (!cJSON_GetObjectItemCaseSensitive(in, "team_id") &&
 	    !cJSON_GetObjectItemCaseSensitive(in, "build"))
 		return HUCE_OK;
-	if (team && build && strcmp(build, "contracted") != 0) {
+	if (huce_build_team_check(str_field(post, "build"), team, &derr)) {
 		record_label(c, id, post, hh, sizeof(hh));
-		return refuse(vd, "invalid",
-			      "household %s: a self-built toilet (自建) has no "
-			      "construction team: set build to contracted (统建) "
-			      "or leave the team out", hh);
+		return refuse(vd, "invalid", "household %s: %s", hh, derr.msg);
 	}
-	if (!new_team || (old_team && strcmp(old_team, new_team) == 0))
+	if (!team || (old_team && strcmp(old_team, team) == 0))
 		return HUCE_OK;
-	/*
-	 * The gate is open when the team has no other live household, or
-	 * when one of them is accepted or has ever passed an acceptance
-	 * inspection (a first toilet that passed keeps the team qualified
-	 * even if a later spot-check fails it).  Indexed lookups that stop
-	 * at the first match: the cost does not grow with the team.
-	 */
-	quote_id(q, sizeof(q), new_team);
-	ret = store_team_gate(c->store, q, id, other, &passed, err);
-	if (ret)
-		return ret;
-	if (other[0] && !passed) {
-		record_label(c, id, post, hh, sizeof(hh));
-		record_label(c, new_team, NULL, tname, sizeof(tname));
-		record_label(c, other, NULL, first, sizeof(first));
-		return refuse(vd, "gate",
-			      "household %s cannot go to team %s: the team has "
-			      "not passed its first toilet (首厕过关), household "
-			      "%s, which must be accepted before the team is "
-			      "given another. Give the household another team, "
-			      "or retry once that toilet is accepted",
-			      hh, tname, first);
+	return gate_check(c, id, post, team, vd, err);
+}
+
+/*
+ * Whether the change in sets field name to a value other than the one
+ * stored (fs): a rule is checked on what a change brings, so that a
+ * laptop restored from an old copy, sending again what the central has,
+ * is not refused for a rule that came later.
+ */
+static int sets_new(const cJSON *in, const struct store_fieldset *fs,
+		    const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(in, name);
+	const struct store_field *cur;
+	char *text;
+	int diff;
+
+	if (!v)
+		return 0;
+	cur = store_fieldset_find(fs, name);
+	if (!cur)
+		return 1;
+	text = cJSON_PrintUnformatted(v);
+	diff = !text || strcmp(text, cur->value) != 0;
+	free(text);
+	return diff;
+}
+
+/*
+ * Phones and GPS positions (huce_phone_check, huce_gps_check), in any
+ * kind that has them, when the change sets a new one.  A value the rule
+ * refuses is refused here with the rule's reason.  A laptop's value the
+ * rule takes is stored as sent: the central never rewrites a device's
+ * value, which would leave the laptop's copy different from the
+ * central's.  The office's values (an import, a resolution) are stored
+ * in the rule's canonical form.
+ */
+static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
+				   const struct store_fieldset *fs, int canonical,
+				   struct verdict *vd, struct huce_error *err)
+{
+	static const char *const names[] = { "phone", "gps" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(in, names[i]);
+		struct huce_error ferr = { 0 };
+		char out[64];
+		enum huce_err rc;
+
+		if (!cJSON_IsString(v) || !v->valuestring[0] ||
+		    !sets_new(in, fs, names[i]))
+			continue;
+		rc = i == 0 ? huce_phone_check(v->valuestring, out, sizeof(out), &ferr)
+			    : huce_gps_check(v->valuestring, out, sizeof(out), &ferr);
+		if (rc)
+			return refuse(vd, "invalid", "%s: %s", k->kind, ferr.msg);
+		if (canonical && strcmp(out, v->valuestring) != 0 &&
+		    !cJSON_SetValuestring(v, out))
+			return oom(err);
 	}
+	return HUCE_OK;
+}
+
+/*
+ * Each inspector of an inspection (names joined by 、, as the laptop
+ * writes them) is a cadre the central knows.  A cadre's id is derived
+ * from its name (huce_id_named("cadre", NULL, name), as `huce cadre
+ * add` and the office's import make it), so each name is one
+ * primary-key seek.
+ */
+static enum huce_err check_inspectors(struct central *c, const char *names,
+				      struct verdict *vd,
+				      struct huce_error *err)
+{
+	static const char sep[] = "、";
+	const char *p = names;
+
+	while (p) {
+		const char *end = strstr(p, sep);
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char name[256], cid[HUCE_ID_STRLEN + 1];
+		struct store_record r;
+		struct huce_error gerr = { 0 };
+		enum huce_err ret;
+
+		if (!len || len >= sizeof(name))
+			return refuse(vd, "invalid",
+				      "inspection.inspectors: '%.80s' is not a list "
+				      "of cadres' names joined by 、", names);
+		memcpy(name, p, len);
+		name[len] = '\0';
+		huce_id_named("cadre", NULL, name, cid);
+		ret = store_record_get(c->store, cid, &r, &gerr);
+		if (ret && ret != HUCE_ENOTFOUND)
+			return huce_fail(err, ret, "%s", gerr.msg);
+		if (ret || r.deleted || strcmp(r.kind, "cadre") != 0)
+			return refuse(vd, "invalid",
+				      "inspection.inspectors: '%s' is not a cadre "
+				      "known to the central (add the cadre first: "
+				      "huce cadre add NAME --role inspector)", name);
+		p = end ? end + strlen(sep) : NULL;
+	}
+	return HUCE_OK;
+}
+
+/*
+ * The rules of an inspection that are not its checklist: its date is
+ * no later than the central's today (huce_inspection_date_check, one
+ * day of slack), its inspectors are known cadres, and a voided
+ * inspection stays voided (a void is evidence too, DESIGN.md 6.1); the
+ * office may still correct a void by resolving a conflict on it.
+ */
+static enum huce_err check_inspection_facts(struct central *c,
+					    const struct change *ch,
+					    const cJSON *in, const cJSON *post,
+					    const struct store_fieldset *fs,
+					    int was_voided, struct verdict *vd,
+					    struct huce_error *err)
+{
+	const cJSON *date = sets_new(in, fs, "date") ?
+		cJSON_GetObjectItemCaseSensitive(in, "date") : NULL;
+	const cJSON *names = sets_new(in, fs, "inspectors") ?
+		cJSON_GetObjectItemCaseSensitive(in, "inspectors") : NULL;
+	const char *voided = str_field(post, "voided");
+	struct huce_error derr = { 0 };
+	char today[11];
+
+	if (cJSON_IsString(date)) {
+		huce_today(today);
+		if (huce_inspection_date_check(date->valuestring, today, &derr))
+			return refuse(vd, "invalid", "inspection.%s", derr.msg);
+	}
+	if (was_voided && (!voided || !voided[0]) && !ch->trusted)
+		return refuse(vd, "invalid",
+			      "inspection %s is voided: a void is not undone; "
+			      "record a new inspection instead", ch->id);
+	if (cJSON_IsString(names))
+		return check_inspectors(c, names->valuestring, vd, err);
 	return HUCE_OK;
 }
 
@@ -884,7 +1057,7 @@ static void record_key(const char *kind, const cJSON *post, char *out,
 struct twin_scan {
 	const char *self;
 	const char *self_hash;		/* may be NULL */
-	cJSON *found;			/* array of {id, device, hlc} */
+	cJSON *found;			/* array of {value: id, device, hlc} */
 };
 
 static enum huce_err twin_visit(void *arg, const struct store_record *r,
@@ -895,7 +1068,8 @@ static enum huce_err twin_visit(void *arg, const struct store_record *r,
 	const cJSON *o;
 	cJSON *row;
 
-	if (strcmp(r->id, t->self) == 0 || strcmp(r->kind, "household") != 0)
+	if (strcmp(r->id, t->self) == 0 || strcmp(r->kind, "household") != 0 ||
+	    r->deleted)
 		return HUCE_OK;
 	/* Two ID numbers that differ are two people, whatever their names. */
 	if (h && t->self_hash && strcmp(h, t->self_hash) != 0)
@@ -910,39 +1084,73 @@ static enum huce_err twin_visit(void *arg, const struct store_record *r,
 }
 
 /*
- * A household just created: another live household with the same group
- * and normalised head name, or the same ID hash, is a possible duplicate
- * (registered twice offline).  Each pair is one "duplicate" conflict.
+ * The live households that are possible duplicates of rec: the same
+ * group and normalised head name (its lookup key), or the same ID hash
+ * (id_hash may be NULL).  *found (caller frees) is an array of conflict
+ * values {value: id, device, hlc}.
  */
-static enum huce_err find_twins(struct central *c,
+static enum huce_err scan_twins(struct central *c,
 				const struct store_record *rec,
-				const cJSON *post, struct huce_error *err)
+				const char *id_hash, cJSON **found,
+				struct huce_error *err)
 {
-	struct twin_scan t = { rec->id, str_field(post, "id_hash"), NULL };
+	struct twin_scan t = { rec->id, id_hash, cJSON_CreateArray() };
 	enum huce_err ret = HUCE_OK;
-	cJSON *pair = NULL;
-	const cJSON *o;
 
-	t.found = cJSON_CreateArray();
+	*found = NULL;
 	if (!t.found)
 		return oom(err);
 	if (rec->key[0])
 		ret = store_by_key(c->store, "household", rec->key, rec->id,
 				   twin_visit, &t, err);
-	if (!ret && t.self_hash) {
+	if (!ret && id_hash) {
 		char q[160];
 
-		snprintf(q, sizeof(q), "\"%s\"", t.self_hash);
+		snprintf(q, sizeof(q), "\"%s\"", id_hash);
 		ret = store_by_field(c->store, "id_hash", q, rec->id, twin_visit,
 				     &t, err);
 	}
 	if (ret == HUCE_ENOMEM)
 		ret = oom(err);
-	cJSON_ArrayForEach(o, t.found) {
+	if (ret) {
+		cJSON_Delete(t.found);
+		return ret;
+	}
+	*found = t.found;
+	return HUCE_OK;
+}
+
+/* The id of the duplicate conflict of households a and b. */
+static void twin_conflict_id(const char *a, const char *b,
+			     char cid[HUCE_ID_STRLEN + 1])
+{
+	const char *lo = strcmp(a, b) < 0 ? a : b;
+	const char *hi = lo == a ? b : a;
+	char name[64];
+
+	snprintf(name, sizeof(name), "#duplicate:%s", hi);
+	huce_id_named("conflict", lo, name, cid);
+}
+
+/*
+ * A household just created (and still live at the end of its batch: one
+ * deleted before it ever synced is no duplicate) and another live
+ * household with the same group and normalised head name, or the same
+ * ID hash, are a possible duplicate (registered twice offline).  Each
+ * pair is one "duplicate" conflict.
+ */
+static enum huce_err find_twins(struct central *c,
+				const struct store_record *rec,
+				const char *id_hash, struct huce_error *err)
+{
+	enum huce_err ret;
+	cJSON *found = NULL, *pair = NULL;
+	const cJSON *o;
+
+	ret = scan_twins(c, rec, id_hash, &found, err);
+	cJSON_ArrayForEach(o, found) {
 		const char *other = str_field(o, "value");
-		const char *lo = strcmp(rec->id, other) < 0 ? rec->id : other;
-		const char *hi = lo == rec->id ? other : rec->id;
-		char cid[HUCE_ID_STRLEN + 1], name[64];
+		char cid[HUCE_ID_STRLEN + 1];
 
 		if (ret)
 			break;
@@ -953,14 +1161,57 @@ static enum huce_err find_twins(struct central *c,
 			ret = oom(err);
 			break;
 		}
-		snprintf(name, sizeof(name), "#duplicate:%s", hi);
-		huce_id_named("conflict", lo, name, cid);
-		ret = conflict_note(c, cid, "duplicate", lo, NULL, pair, err);
+		twin_conflict_id(rec->id, other, cid);
+		ret = conflict_note(c, cid, "duplicate",
+				    strcmp(rec->id, other) < 0 ? rec->id : other,
+				    NULL, pair, err);
 		cJSON_Delete(pair);
 		pair = NULL;
 	}
 	cJSON_Delete(pair);
-	cJSON_Delete(t.found);
+	cJSON_Delete(found);
+	return ret;
+}
+
+/*
+ * A household just deleted settles the open duplicate conflicts it was
+ * part of: one of the two is gone, so there is nothing left to merge.
+ * (Its put and its delete in two batches: a record deleted before it
+ * synced is never left standing as half of a duplicate.)
+ */
+static enum huce_err close_twins(struct central *c,
+				 const struct store_record *rec,
+				 const char *id_hash, struct huce_error *err)
+{
+	enum huce_err ret;
+	cJSON *found = NULL, *done = NULL;
+	const cJSON *o;
+	char text[96];
+
+	ret = scan_twins(c, rec, id_hash, &found, err);
+	snprintf(text, sizeof(text), "household %s was deleted", rec->id);
+	done = cJSON_CreateObject();
+	if (!ret && (!done || !cJSON_AddStringToObject(done, "status", "resolved") ||
+		     !cJSON_AddStringToObject(done, "resolution", text)))
+		ret = oom(err);
+	cJSON_ArrayForEach(o, found) {
+		char cid[HUCE_ID_STRLEN + 1], *st = NULL;
+		struct huce_error gerr = { 0 };
+		enum huce_err rc;
+
+		if (ret)
+			break;
+		twin_conflict_id(rec->id, str_field(o, "value"), cid);
+		rc = store_field_get(c->store, cid, "status", &st, &gerr);
+		if (rc && rc != HUCE_ENOTFOUND)
+			ret = huce_fail(err, rc, "%s", gerr.msg);
+		else if (st && strcmp(st, "\"open\"") == 0)
+			ret = merge_central_write(c, "conflict", cid, done,
+						  DEV_CENTRAL, err);
+		free(st);
+	}
+	cJSON_Delete(done);
+	cJSON_Delete(found);
 	return ret;
 }
 
@@ -991,11 +1242,13 @@ static enum huce_err rival_visit(void *arg, const struct store_record *r,
 {
 	struct rival_scan *x = arg;
 	const char *res = str_field(fields, "result");
+	const char *voided = str_field(fields, "voided");
 	cJSON *o;
 
+	/* A voided inspection counts for nothing: it is no rival. */
 	if (strcmp(r->id, x->self) == 0 || strcmp(r->created_by, x->device) == 0 ||
 	    r->version <= x->base || !res || !x->result ||
-	    strcmp(res, x->result) == 0)
+	    strcmp(res, x->result) == 0 || (voided && voided[0]))
 		return HUCE_OK;
 	o = make_val(inspection_value(r->id, str_field(fields, "stage"), res),
 		     r->created_by, r->created_hlc);
@@ -1071,6 +1324,45 @@ static enum huce_err note_delete_conflict(struct central *c, const char *id,
 
 /* --- one change ----------------------------------------------------------- */
 
+/*
+ * Note household id for merge_touched_finish(); outside an entry point
+ * (c->touched NULL) there is nothing to note.  A failed allocation
+ * sticks to the set and fails its finish.
+ */
+static void touch(struct central *c, const char *id, int flags)
+{
+	struct merge_touched *t = c->touched;
+
+	if (!t || !huce_id_valid(id))
+		return;
+	if (t->n == t->alloc) {
+		size_t na = t->alloc ? t->alloc * 2 : 64;
+		struct merge_touch *nv = realloc(t->v, na * sizeof(*nv));
+
+		if (!nv) {
+			t->oom = 1;
+			return;
+		}
+		t->v = nv;
+		t->alloc = na;
+	}
+	copy_str(t->v[t->n].id, sizeof(t->v[t->n].id), id);
+	t->v[t->n++].flags = flags;
+}
+
+/* A record just deleted: its household (or itself) is revisited. */
+static void touch_deleted(struct central *c, const struct store_record *rec,
+			  const struct store_fieldset *fs)
+{
+	char hh[HUCE_ID_STRLEN + 1];
+
+	if (strcmp(rec->kind, "household") == 0)
+		touch(c, rec->id, MERGE_TOUCH_DELETED);
+	else if (strcmp(rec->kind, "inspection") == 0 &&
+		 fs_str(fs, "household_id", hh, sizeof(hh)))
+		touch(c, hh, 0);
+}
+
 static enum huce_err apply_delete(struct central *c, const struct change *ch,
 				  struct store_record *rec,
 				  struct huce_error *err)
@@ -1092,20 +1384,25 @@ static enum huce_err apply_delete(struct central *c, const struct change *ch,
 		if (!ch->trusted && strcmp(f->device, ch->device) == 0 &&
 		    strcmp(f->hlc, ch->hlc) > 0)
 			stale = 1;
-		if (f->version <= ch->base || strcmp(f->device, ch->device) == 0)
+		/* A field the central derived (a status) is nobody's edit. */
+		if (f->version <= ch->base || strcmp(f->device, ch->device) == 0 ||
+		    strcmp(f->device, DEV_CENTRAL) == 0)
 			continue;
 		if (!best || stamp_cmp(f->hlc, f->device, best->hlc, best->device) > 0)
 			best = f;
 	}
-	if (stale)
+	if (stale) {
 		huce_debug("device %s: delete of %s older than its own later "
 			   "write, ignored", ch->device, rec->id);
-	else if (best)	/* the record stays while the conflict is open */
+	} else if (best) {	/* the record stays while the conflict is open */
 		ret = note_delete_conflict(c, rec->id, ch->device, ch->hlc,
 					   best->device, best->hlc, err);
-	else
+	} else {
 		ret = write_change(c, rec, 0, 1, &none, 1, ch->device, ch->hlc,
 				   ch->seq, err);
+		if (!ret)
+			touch_deleted(c, rec, &fs);
+	}
 	store_fieldset_release(&fs);
 	return ret;
 }
@@ -1158,6 +1455,262 @@ static enum huce_err conflict_refresh(struct central *c, const char *cid,
 	return ret;
 }
 
+/* One change being applied: what the steps of apply_change() share. */
+struct apply {
+	const struct change *ch;
+	const struct huce_kind_def *k;
+	struct store_record rec;
+	struct store_fieldset fs;	/* the stored fields */
+	struct fwrites w;		/* the field writes decided */
+	struct pending_conflict *pc;	/* one per field at most */
+	size_t npc;
+	cJSON *in;			/* the fields to apply (a copy) */
+	cJSON *post;			/* the state after the change */
+	int exists, post_is_in, repointed;
+	int del_change;			/* -1 none, 0 undelete */
+	int del_conflict;		/* an edit racing a delete */
+	int was_voided;			/* an inspection voided before */
+	char old_team[HUCE_ID_STRLEN + 1];	/* "" for none */
+	char old_hh[HUCE_ID_STRLEN + 1];	/* an inspection's household */
+};
+
+static void apply_release(struct apply *a)
+{
+	for (size_t i = 0; a->pc && i < a->npc; i++)
+		cJSON_Delete(a->pc[i].vals);
+	free(a->pc);
+	if (a->post != a->in)
+		cJSON_Delete(a->post);
+	cJSON_Delete(a->in);
+	fwrites_release(&a->w);
+	store_fieldset_release(&a->fs);
+}
+
+/*
+ * Drop the fields the central derives from a change's copy: a device's
+ * household status is ignored, not refused (laptops that predate the
+ * derived status still send it), and counted.
+ */
+static void strip_derived(struct central *c, const struct change *ch,
+			  cJSON *in)
+{
+	cJSON *v = in->child, *next;
+
+	for (; v; v = next) {
+		next = v->next;
+		if (!v->string || !merge_field_derived(ch->kind, v->string))
+			continue;
+		if (!ch->trusted) {
+			c->status_ignored++;
+			huce_debug("device %s seq %lld: %s.%s of %s ignored: the "
+				   "central derives it", ch->device,
+				   (long long)ch->seq, ch->kind, v->string, ch->id);
+		}
+		cJSON_Delete(cJSON_DetachItemViaPointer(in, v));
+	}
+}
+
+/* The fields of the change: copied, stripped, checked, references followed. */
+static enum huce_err apply_input(struct central *c, struct apply *a,
+				 struct verdict *vd, struct huce_error *err)
+{
+	const struct change *ch = a->ch;
+	struct huce_error cerr = { 0 };
+
+	if (has_duplicate_keys(ch->fields))
+		return refuse(vd, "invalid", "%s: a field is given twice", a->k->kind);
+	a->in = cJSON_Duplicate(ch->fields, 1);
+	if (!a->in)
+		return oom(err);
+	strip_derived(c, ch, a->in);
+	if (huce_record_check(a->k, a->in, !a->exists, 1, &cerr))
+		return refuse(vd, "invalid", "%s", cerr.msg);
+	return check_refs(c, a->k, a->in, &a->repointed, vd, err);
+}
+
+/* What is stored, and the state after the change to start from. */
+static enum huce_err apply_state(struct central *c, struct apply *a,
+				 struct huce_error *err)
+{
+	const struct change *ch = a->ch;
+	char reason[8];
+	enum huce_err ret;
+
+	if (a->exists) {
+		ret = store_fields_get(c->store, ch->id, &a->fs, err);
+		if (ret)
+			return ret;
+		if (a->rec.deleted) {
+			a->del_change = 0;
+			a->del_conflict = ch->base < a->rec.del_version &&
+				strcmp(ch->device, a->rec.del_device) != 0;
+		}
+		fs_str(&a->fs, "team_id", a->old_team, sizeof(a->old_team));
+		fs_str(&a->fs, "household_id", a->old_hh, sizeof(a->old_hh));
+		a->was_voided = fs_str(&a->fs, "voided", reason, sizeof(reason)) &&
+				reason[0];
+	} else {
+		memset(&a->rec, 0, sizeof(a->rec));
+		copy_str(a->rec.id, sizeof(a->rec.id), ch->id);
+		copy_str(a->rec.kind, sizeof(a->rec.kind), a->k->kind);
+	}
+	/*
+	 * The state after the change.  A new record's is its input, every
+	 * field of which is written (absent is null): no copy is needed
+	 * unless a null must be left out.
+	 */
+	a->post_is_in = !a->exists && !has_null_member(a->in);
+	a->post = a->post_is_in ? a->in : store_fieldset_json(&a->fs);
+	a->pc = calloc((size_t)cJSON_GetArraySize(a->in) + 1, sizeof(*a->pc));
+	if (!a->post || !a->pc)
+		return oom(err);
+	return HUCE_OK;
+}
+
+/* A field conflict (cur set) or a refresh of the device's value (cur NULL). */
+static enum huce_err pending_add(struct apply *a, const char *field,
+				 const struct store_field *cur,
+				 const char *text, struct huce_error *err)
+{
+	cJSON *vals = cJSON_CreateArray();
+
+	if (!vals || (cur && !add_val_text(vals, cur->value, cur->device,
+					   cur->hlc)) ||
+	    !add_val_text(vals, text, a->ch->device, a->ch->hlc)) {
+		cJSON_Delete(vals);
+		return oom(err);
+	}
+	a->pc[a->npc].field = field;
+	a->pc[a->npc].refresh = !cur;
+	a->pc[a->npc++].vals = vals;
+	return HUCE_OK;
+}
+
+/* Decide each field (decide_field, DESIGN.md section 4) into a->w. */
+static enum huce_err decide_fields(struct apply *a, struct huce_error *err)
+{
+	const struct change *ch = a->ch;
+	const struct merge_stamp in = { 0, ch->hlc, ch->device };
+	cJSON *v;
+
+	cJSON_ArrayForEach(v, a->in) {
+		const struct store_field *cur = store_fieldset_find(&a->fs, v->string);
+		struct merge_stamp st = { 0, "", "" };
+		struct merge_decision d;
+		char *text = cJSON_PrintUnformatted(v);
+		int equal, write = 0, stamp = 0;
+		enum huce_err ret = HUCE_OK;
+
+		if (!text)
+			return oom(err);
+		if (cur)
+			st = (struct merge_stamp){ cur->version, cur->hlc, cur->device };
+		equal = cur ? same_value(cur->value, text) : cJSON_IsNull(v);
+		d = decide_field(ch->base, cur ? &st : NULL, &in, equal, ch->trusted);
+		if (d.outcome == MERGE_TAKE) {
+			write = 1;
+		} else if (d.outcome == MERGE_SAME) {
+			stamp = d.incoming_wins;
+		} else if (d.outcome == MERGE_CONFLICT) {
+			ret = pending_add(a, v->string, cur, text, err);
+			write = d.incoming_wins;
+		}
+		/* Its own earlier edit, unseen: it may be in a conflict. */
+		if (!ret && d.refresh)
+			ret = pending_add(a, v->string, NULL, text, err);
+		if (ret || (!write && !stamp)) {
+			free(text);
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (fwrites_add(&a->w, v->string, text, cur, stamp))
+			return oom(err);
+		if (a->repointed && cJSON_IsString(v)) {
+			const char *sent = str_field(ch->fields, v->string);
+
+			a->w.v[a->w.n - 1].repointed = sent &&
+				strcmp(sent, v->valuestring) != 0;
+		}
+		if (write && !a->post_is_in) {
+			cJSON *dup = cJSON_Duplicate(v, 1);
+
+			if (!dup)
+				return oom(err);
+			cJSON_DeleteItemFromObjectCaseSensitive(a->post, v->string);
+			cJSON_AddItemToObject(a->post, v->string, dup);
+		}
+	}
+	return HUCE_OK;
+}
+
+/* The rules on the state after the change (docs/MERGE.md section 3). */
+static enum huce_err apply_rules(struct central *c, struct apply *a,
+				 struct verdict *vd, struct huce_error *err)
+{
+	const struct change *ch = a->ch;
+	enum huce_err ret;
+
+	if (ch->nochecks)
+		return HUCE_OK;
+	if (strcmp(a->k->kind, "household") == 0)
+		return check_household(c, ch->id, a->in, a->post,
+				       a->old_team[0] ? a->old_team : NULL, vd, err);
+	if (strcmp(a->k->kind, "inspection") != 0)
+		return HUCE_OK;
+	ret = check_inspection_facts(c, ch, a->in, a->post, &a->fs, a->was_voided,
+				     vd, err);
+	if (ret || vd->code)
+		return ret;
+	if (!a->exists || cJSON_GetObjectItemCaseSensitive(a->in, "items") ||
+	    cJSON_GetObjectItemCaseSensitive(a->in, "result") ||
+	    cJSON_GetObjectItemCaseSensitive(a->in, "stage"))
+		return check_inspection(c, a->post, vd, err);
+	return HUCE_OK;
+}
+
+/* Write the record, its conflicts, and note the households it touches. */
+static enum huce_err apply_write(struct central *c, struct apply *a,
+				 struct huce_error *err)
+{
+	const struct change *ch = a->ch;
+	char key[STORE_KEY_MAX + 1];
+	int rec_dirty;
+	enum huce_err ret;
+
+	record_key(a->k->kind, a->post, key, sizeof(key));
+	rec_dirty = strcmp(key, a->rec.key) != 0;
+	copy_str(a->rec.key, sizeof(a->rec.key), key);
+	ret = write_change(c, &a->rec, !a->exists, rec_dirty, &a->w,
+			   a->del_change, ch->device, ch->hlc, ch->seq, err);
+	for (size_t i = 0; !ret && i < a->npc; i++) {
+		char cid[HUCE_ID_STRLEN + 1];
+
+		huce_id_named("conflict", ch->id, a->pc[i].field, cid);
+		if (a->pc[i].refresh)
+			ret = conflict_refresh(c, cid, ch->id, a->pc[i].field,
+					       a->pc[i].vals, err);
+		else
+			ret = conflict_note(c, cid, "field", ch->id, a->pc[i].field,
+					    a->pc[i].vals, err);
+	}
+	if (!ret && a->del_conflict)
+		ret = note_delete_conflict(c, ch->id, a->rec.del_device,
+					   a->rec.del_hlc, ch->device, ch->hlc, err);
+	if (ret)
+		return ret;
+	if (strcmp(a->k->kind, "household") == 0) {
+		touch(c, ch->id, a->exists ? 0 : MERGE_TOUCH_CREATED);
+	} else if (strcmp(a->k->kind, "inspection") == 0) {
+		touch(c, str_field(a->post, "household_id"), 0);
+		if (a->old_hh[0])
+			touch(c, a->old_hh, 0);
+		if (!a->exists)
+			ret = find_rivals(c, ch, &a->rec, a->post, err);
+	}
+	return ret;
+}
+
 /*
  * Apply one change.  Returns HUCE_OK with vd->code NULL when it was
  * applied (or changed nothing), HUCE_OK with vd->code set when it was
@@ -1167,247 +1720,259 @@ static enum huce_err conflict_refresh(struct central *c, const char *cid,
 static enum huce_err apply_change(struct central *c, const struct change *ch,
 				  struct verdict *vd, struct huce_error *err)
 {
-	struct store *s = c->store;
-	const struct huce_kind_def *k = huce_kind_find(ch->kind);
-	struct store_record rec;
-	struct store_fieldset fs = { 0 };
-	struct fwrites w = { 0 };
 	struct huce_error gerr = { 0 };
-	struct pending_conflict *pc = NULL;
-	size_t npc = 0;
-	cJSON *in = NULL, *post = NULL;
-	char *old_team = NULL;
-	char key[STORE_KEY_MAX + 1];
-	int exists, del_change = -1, del_conflict = 0, rec_dirty, post_is_in;
-	int repointed = 0;
+	struct apply a;
 	enum huce_err ret;
-	cJSON *v;
 
+	memset(&a, 0, sizeof(a));
+	a.ch = ch;
+	a.del_change = -1;
 	vd->code = NULL;
-	if (!k)
+	a.k = huce_kind_find(ch->kind);
+	if (!a.k)
 		return refuse(vd, "invalid", "unknown kind '%.31s'", ch->kind);
-	if (!ch->trusted && !k->device_writable)
+	if (!ch->trusted && !a.k->device_writable)
 		return refuse(vd, "forbidden", "devices may not write %s records",
-			      k->kind);
-	ret = store_record_get(s, ch->id, &rec, &gerr);
+			      a.k->kind);
+	ret = store_record_get(c->store, ch->id, &a.rec, &gerr);
 	if (ret && ret != HUCE_ENOTFOUND)
 		return huce_fail(err, ret, "%s", gerr.msg);
-	exists = ret == HUCE_OK;
-	ret = HUCE_OK;
-	if (exists && strcmp(rec.kind, k->kind) != 0)
+	a.exists = ret == HUCE_OK;
+	if (a.exists && strcmp(a.rec.kind, a.k->kind) != 0)
 		return refuse(vd, "invalid", "record %s is a %s, not a %s", ch->id,
-			      rec.kind, k->kind);
-	if (exists && ch->creating)
-		return refuse(vd, "invalid", "%s %s exists already", k->kind, ch->id);
+			      a.rec.kind, a.k->kind);
+	if (a.exists && ch->creating)
+		return refuse(vd, "invalid", "%s %s exists already", a.k->kind, ch->id);
 	if (ch->del) {
-		if (!exists)
-			return refuse(vd, "notfound", "%s %s not found", k->kind,
+		if (!a.exists)
+			return refuse(vd, "notfound", "%s %s not found", a.k->kind,
 				      ch->id);
-		return apply_delete(c, ch, &rec, err);
+		return apply_delete(c, ch, &a.rec, err);
 	}
 	/*
 	 * A device's HLCs grow with its seqs, so an entry of a device
 	 * older than that device's own stored stamp is a file restored
 	 * from an older copy sending again what it had not sent (its
 	 * entries renumbered, PROTOCOL.md 2.1): the device's later
-	 * delete, and below its later value of a field, stand.  Not for
-	 * the office: its stamps may carry a device's HLC (a re-pointed
-	 * reference), which need not be older than its own.
+	 * delete, and (decide_field) its later value of a field, stand.
+	 * Not for the office: its stamps may carry a device's HLC (a
+	 * re-pointed reference), which need not be older than its own.
 	 */
-	if (!ch->trusted && exists && rec.deleted &&
-	    strcmp(rec.del_device, ch->device) == 0 &&
-	    strcmp(ch->hlc, rec.del_hlc) < 0)
+	if (!ch->trusted && a.exists && a.rec.deleted &&
+	    strcmp(a.rec.del_device, ch->device) == 0 &&
+	    strcmp(ch->hlc, a.rec.del_hlc) < 0)
 		return HUCE_OK;
 
-	if (has_duplicate_keys(ch->fields))
-		return refuse(vd, "invalid", "%s: a field is given twice", k->kind);
-	{
-		struct huce_error cerr = { 0 };
-
-		if (huce_record_check(k, ch->fields, !exists, 1, &cerr))
-			return refuse(vd, "invalid", "%s", cerr.msg);
-	}
-	in = cJSON_Duplicate(ch->fields, 1);
-	if (!in)
-		return oom(err);
-	ret = check_refs(c, k, in, &repointed, vd, err);
-	if (ret || vd->code)
-		goto out;
-	if (exists) {
-		ret = store_fields_get(s, ch->id, &fs, err);
-		if (ret)
-			goto out;
-		if (rec.deleted) {
-			del_change = 0;
-			del_conflict = ch->base < rec.del_version &&
-				strcmp(ch->device, rec.del_device) != 0;
-		}
-	} else {
-		memset(&rec, 0, sizeof(rec));
-		copy_str(rec.id, sizeof(rec.id), ch->id);
-		copy_str(rec.kind, sizeof(rec.kind), k->kind);
-	}
+	ret = apply_input(c, &a, vd, err);
 	/*
-	 * The state after the change.  A new record's is its input, every
-	 * field of which is written (absent is null): no copy is needed
-	 * unless a null must be left out.
+	 * Nothing left once the derived fields are gone (an old laptop's
+	 * status of a household): no change at all, so no undelete either.
 	 */
-	post_is_in = !exists && !has_null_member(in);
-	post = post_is_in ? in : store_fieldset_json(&fs);
-	if (!post) {
+	if (!ret && !vd->code && a.exists && !ch->trusted && !a.in->child) {
+		apply_release(&a);
+		return HUCE_OK;
+	}
+	if (!ret && !vd->code)
+		ret = apply_state(c, &a, err);
+	if (!ret && !vd->code && !ch->nochecks)
+		ret = check_formats(a.k, a.in, &a.fs, ch->trusted, vd, err);
+	if (!ret && !vd->code)
+		ret = decide_fields(&a, err);
+	if (!ret && !vd->code)
+		ret = apply_rules(c, &a, vd, err);
+	if (!ret && !vd->code)
+		ret = apply_write(c, &a, err);
+	apply_release(&a);
+	return ret;
+}
+
+/* --- households as a whole ------------------------------------------------ */
+
+/* An inspection as the status machine needs it, copied out of a visit. */
+struct fact {
+	char id[HUCE_ID_STRLEN + 1];
+	char date[11];
+	int stage, pass, voided;
+};
+
+struct fact_scan {
+	struct fact *v;
+	size_t n, alloc;
+};
+
+static enum huce_err fact_visit(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	struct fact_scan *x = arg;
+	const char *date = str_field(fields, "date");
+	const char *result = str_field(fields, "result");
+	const char *voided = str_field(fields, "voided");
+	struct fact *f;
+
+	if (strcmp(r->kind, "inspection") != 0 || r->deleted || !date)
+		return HUCE_OK;
+	if (x->n == x->alloc) {
+		size_t na = x->alloc ? x->alloc * 2 : 8;
+		struct fact *nv = realloc(x->v, na * sizeof(*nv));
+
+		if (!nv)
+			return HUCE_ENOMEM;
+		x->v = nv;
+		x->alloc = na;
+	}
+	f = &x->v[x->n++];
+	copy_str(f->id, sizeof(f->id), r->id);
+	copy_str(f->date, sizeof(f->date), date);
+	f->stage = huce_stage_parse(str_field(fields, "stage"));
+	f->pass = result && strcmp(result, "pass") == 0;
+	f->voided = voided && voided[0];
+	return HUCE_OK;
+}
+
+/*
+ * Derive the status of the live household rec (its fields fs) from its
+ * construction dates (started 开工, finished 完工) and its inspections
+ * (huce_status_derive), and store it as a change of the central's when
+ * it differs from the stored one, so that pulls carry it and the
+ * history explains it.  No stored status is planned: a planned
+ * household gets no change.
+ */
+static enum huce_err status_update(struct central *c, struct store_record *rec,
+				   const struct store_fieldset *fs,
+				   struct huce_error *err)
+{
+	char started[16], finished[16], stored[32], q[HUCE_ID_STRLEN + 3];
+	char hlc[HUCE_HLC_STRLEN + 1], *text;
+	struct huce_insp_fact *facts = NULL;
+	struct fact_scan x = { 0 };
+	struct fwrites w = { 0 };
+	const char *have, *name;
+	enum huce_status st;
+	enum huce_err ret;
+
+	quote_id(q, sizeof(q), rec->id);
+	ret = store_by_field(c->store, "household_id", q, NULL, fact_visit, &x, err);
+	if (ret == HUCE_ENOMEM)
 		ret = oom(err);
-		goto out;
-	}
-	if (exists && str_field(post, "team_id")) {
-		old_team = strdup(str_field(post, "team_id"));
-		if (!old_team) {
-			ret = oom(err);
-			goto out;
-		}
-	}
-	pc = calloc((size_t)cJSON_GetArraySize(in) + 1, sizeof(*pc));
-	if (!pc) {
-		ret = oom(err);
-		goto out;
-	}
-
-	/* Decide each field (DESIGN.md section 4). */
-	cJSON_ArrayForEach(v, in) {
-		const struct store_field *cur = store_fieldset_find(&fs, v->string);
-		char *text = cJSON_PrintUnformatted(v);
-		int write = 0, stamp = 0, refresh = 0;
-
-		if (!text) {
-			ret = oom(err);
-			goto out;
-		}
-		if (!cur) {
-			write = !cJSON_IsNull(v);	/* absent is null */
-		} else if (!ch->trusted && strcmp(cur->device, ch->device) == 0 &&
-			   strcmp(ch->hlc, cur->hlc) < 0) {
-			write = 0;	/* its own later value stands (above) */
-		} else if (cur->version <= ch->base ||
-			   strcmp(cur->device, ch->device) == 0) {
-			write = strcmp(cur->value, text) != 0;
-			/* Its own earlier edit, unseen: it may be in a conflict. */
-			refresh = write && cur->version > ch->base;
-		} else if (same_value(cur->value, text)) {
-			/* Concurrent and equal: keep the greater stamp. */
-			stamp = stamp_cmp(ch->hlc, ch->device, cur->hlc,
-					  cur->device) > 0;
-		} else {
-			cJSON *vals = cJSON_CreateArray();
-
-			if (!vals || !add_val_text(vals, cur->value, cur->device,
-						   cur->hlc) ||
-			    !add_val_text(vals, text, ch->device, ch->hlc)) {
-				cJSON_Delete(vals);
-				free(text);
-				ret = oom(err);
-				goto out;
-			}
-			pc[npc].field = v->string;
-			pc[npc++].vals = vals;
-			write = stamp_cmp(ch->hlc, ch->device, cur->hlc,
-					  cur->device) > 0;
-		}
-		if (refresh) {
-			cJSON *vals = cJSON_CreateArray();
-
-			if (!vals || !add_val_text(vals, text, ch->device, ch->hlc)) {
-				cJSON_Delete(vals);
-				free(text);
-				ret = oom(err);
-				goto out;
-			}
-			pc[npc].field = v->string;
-			pc[npc].refresh = 1;
-			pc[npc++].vals = vals;
-		}
-		if (!write && !stamp) {
-			free(text);
-			continue;
-		}
-		if (fwrites_add(&w, v->string, text, cur, stamp)) {
-			ret = oom(err);
-			goto out;
-		}
-		if (repointed && cJSON_IsString(v)) {
-			const char *sent = cJSON_GetStringValue(
-				cJSON_GetObjectItemCaseSensitive(ch->fields,
-								 v->string));
-
-			w.v[w.n - 1].repointed = sent &&
-				strcmp(sent, v->valuestring) != 0;
-		}
-		if (write && !post_is_in) {
-			cJSON *d = cJSON_Duplicate(v, 1);
-
-			if (!d) {
-				ret = oom(err);
-				goto out;
-			}
-			cJSON_DeleteItemFromObjectCaseSensitive(post, v->string);
-			cJSON_AddItemToObject(post, v->string, d);
-		}
-	}
-
-	/* Rules on the state after the change. */
-	if (!ch->nochecks && strcmp(k->kind, "household") == 0) {
-		ret = check_household(c, ch->id, in, post, old_team, vd, err);
-		if (ret || vd->code)
-			goto out;
-	}
-	if (!ch->nochecks && strcmp(k->kind, "inspection") == 0 &&
-	    (!exists || cJSON_GetObjectItemCaseSensitive(in, "items") ||
-	     cJSON_GetObjectItemCaseSensitive(in, "result") ||
-	     cJSON_GetObjectItemCaseSensitive(in, "stage"))) {
-		ret = check_inspection(c, post, vd, err);
-		if (ret || vd->code)
-			goto out;
-	}
-
-	record_key(k->kind, post, key, sizeof(key));
-	rec_dirty = strcmp(key, rec.key) != 0;
-	copy_str(rec.key, sizeof(rec.key), key);
-	ret = write_change(c, &rec, !exists, rec_dirty, &w, del_change,
-			   ch->device, ch->hlc, ch->seq, err);
 	if (ret)
 		goto out;
-
-	for (size_t i = 0; i < npc; i++) {
-		char cid[HUCE_ID_STRLEN + 1];
-
-		huce_id_named("conflict", ch->id, pc[i].field, cid);
-		if (pc[i].refresh)
-			ret = conflict_refresh(c, cid, ch->id, pc[i].field,
-					       pc[i].vals, err);
-		else
-			ret = conflict_note(c, cid, "field", ch->id, pc[i].field,
-					    pc[i].vals, err);
-		if (ret)
-			goto out;
+	facts = calloc(x.n ? x.n : 1, sizeof(*facts));
+	if (!facts) {
+		ret = oom(err);
+		goto out;
 	}
-	if (del_conflict) {
-		ret = note_delete_conflict(c, ch->id, rec.del_device, rec.del_hlc,
-					   ch->device, ch->hlc, err);
-		if (ret)
-			goto out;
+	for (size_t i = 0; i < x.n; i++)
+		facts[i] = (struct huce_insp_fact){ x.v[i].id, x.v[i].date,
+			x.v[i].stage, x.v[i].pass, x.v[i].voided };
+	st = huce_status_derive(fs_str(fs, "started", started, sizeof(started)),
+				fs_str(fs, "finished", finished, sizeof(finished)),
+				facts, x.n, NULL);
+	name = huce_status_name(st);
+	have = fs_str(fs, "status", stored, sizeof(stored));
+	if (have ? strcmp(have, name) == 0 : st == HUCE_STATUS_PLANNED)
+		goto out;
+	text = malloc(strlen(name) + 3);
+	if (!text) {
+		ret = oom(err);
+		goto out;
 	}
-	if (!exists && strcmp(k->kind, "household") == 0)
-		ret = find_twins(c, &rec, post, err);
-	else if (!exists && strcmp(k->kind, "inspection") == 0)
-		ret = find_rivals(c, ch, &rec, post, err);
+	snprintf(text, strlen(name) + 3, "\"%s\"", name);
+	if (fwrites_add(&w, "status", text, store_fieldset_find(fs, "status"), 0)) {
+		ret = oom(err);
+		goto out;
+	}
+	huce_hlc_format(store_hlc_tick(c->store), hlc);
+	ret = write_change(c, rec, 0, 0, &w, -1, DEV_CENTRAL, hlc, 0, err);
+	if (!ret)
+		huce_debug("household %s: status %s -> %s", rec->id,
+			   have ? have : "(none)", name);
 out:
-	for (size_t i = 0; pc && i < npc; i++)
-		cJSON_Delete(pc[i].vals);
-	free(pc);
-	free(old_team);
-	if (post != in)
-		cJSON_Delete(post);
-	cJSON_Delete(in);
 	fwrites_release(&w);
+	free(facts);
+	free(x.v);
+	return ret;
+}
+
+/* Revisit household id (MERGE_TOUCH_* flags): twins, duplicates, status. */
+static enum huce_err revisit(struct central *c, const char *id, int flags,
+			     struct huce_error *err)
+{
+	struct store_record rec;
+	struct store_fieldset fs = { 0 };
+	struct huce_error gerr = { 0 };
+	char hash[80];
+	const char *h;
+	enum huce_err ret;
+
+	ret = store_record_get(c->store, id, &rec, &gerr);
+	if (ret == HUCE_ENOTFOUND)
+		return HUCE_OK;
+	if (ret)
+		return huce_fail(err, ret, "%s", gerr.msg);
+	if (strcmp(rec.kind, "household") != 0)
+		return HUCE_OK;
+	/* Made and deleted before it ever synced: no twin, no status. */
+	if (rec.deleted && (!(flags & MERGE_TOUCH_DELETED) ||
+			    (flags & MERGE_TOUCH_CREATED)))
+		return HUCE_OK;
+	ret = store_fields_get(c->store, id, &fs, err);
+	if (ret)
+		return ret;
+	h = fs_str(&fs, "id_hash", hash, sizeof(hash));
+	if (rec.deleted) {
+		ret = close_twins(c, &rec, h, err);
+	} else {
+		if (flags & MERGE_TOUCH_CREATED)
+			ret = find_twins(c, &rec, h, err);
+		if (!ret)
+			ret = status_update(c, &rec, &fs, err);
+	}
 	store_fieldset_release(&fs);
+	return ret;
+}
+
+static int touch_cmp(const void *pa, const void *pb)
+{
+	const struct merge_touch *a = pa, *b = pb;
+
+	return strcmp(a->id, b->id);
+}
+
+void merge_touched_open(struct central *c, struct merge_touched *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (!c->touched)
+		c->touched = t;
+}
+
+void merge_touched_close(struct central *c, struct merge_touched *t)
+{
+	if (c->touched == t)
+		c->touched = NULL;
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+enum huce_err merge_touched_finish(struct central *c, struct merge_touched *t,
+				   struct huce_error *err)
+{
+	enum huce_err ret = HUCE_OK;
+
+	if (c->touched != t)
+		return HUCE_OK;
+	c->touched = NULL;	/* the revisits touch nothing more */
+	if (t->oom)
+		ret = oom(err);
+	else if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), touch_cmp);
+	for (size_t i = 0, j; !ret && i < t->n; i = j) {
+		int flags = 0;
+
+		for (j = i; j < t->n && strcmp(t->v[j].id, t->v[i].id) == 0; j++)
+			flags |= t->v[j].flags;
+		ret = revisit(c, t->v[i].id, flags, err);
+	}
+	merge_touched_close(c, t);
 	return ret;
 }
 
@@ -1697,6 +2262,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	struct huce_batch_header h;
 	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
 	struct store_device dev;
+	struct merge_touched touched;
 	cJSON *root = NULL, *rejected = NULL, *res = NULL;
 	const cJSON *e;
 	size_t max_raw = c->max_raw ? c->max_raw : HUCE_BATCH_MAX_RAW;
@@ -1709,6 +2275,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	*result = NULL;
 	if (expected)
 		*expected = 0;
+	merge_touched_open(c, &touched);
 	if (max_raw > payload.max)
 		payload.max = max_raw;
 	ret = huce_batch_decode(batch, len, max_raw, &h, &payload, err);
@@ -1822,7 +2389,11 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 			goto out;
 		applied++;
 	}
-	ret = add_states(c, rejected, err);
+	/* Every household the batch touched, once: twins, status. */
+	ret = merge_touched_finish(c, &touched, err);
+	/* Then the states of refused records, as the batch left them. */
+	if (!ret)
+		ret = add_states(c, rejected, err);
 	if (ret)
 		goto out;
 	if (h.count && (int64_t)h.last_seq > hwm) {
@@ -1857,6 +2428,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	*result = res;
 	res = NULL;
 out:
+	merge_touched_close(c, &touched);
 	if (in_tx)
 		store_rollback(s);
 	cJSON_Delete(res);
@@ -1934,11 +2506,10 @@ static enum huce_err verdict_error(const struct verdict *vd,
 	return huce_fail(err, code, "%s", vd->msg);
 }
 
-/* Apply a change as the office: base = everything, HLC above all. */
-static enum huce_err office_change(struct central *c, const char *kind,
-				   const char *id, int del,
-				   const cJSON *fields, int creating,
-				   int nochecks, struct huce_error *err)
+enum huce_err merge_office_change(struct central *c, const char *kind,
+				  const char *id, int del, const cJSON *fields,
+				  int creating, int nochecks,
+				  struct huce_error *err)
 {
 	struct change ch;
 	struct verdict vd;
@@ -1972,393 +2543,13 @@ enum huce_err central_office_put(struct central *c, const char *kind,
 				 const char *id, const cJSON *fields,
 				 int creating, struct huce_error *err)
 {
-	return office_change(c, kind, id, 0, fields, creating, 0, err);
-}
-
-/* Re-point every reference to household from to household to. */
-struct repoint {
-	struct central *c;
-	const char *field, *to;
-	int n;
-	struct huce_error *err;
-};
-
-static enum huce_err repoint_visit(void *arg, const struct store_record *r,
-				   const cJSON *fields)
-{
-	struct repoint *rp = arg;
-	cJSON *f = cJSON_CreateObject();
+	struct merge_touched t;
 	enum huce_err ret;
 
-	(void)fields;
-	if (!f || !cJSON_AddStringToObject(f, rp->field, rp->to)) {
-		cJSON_Delete(f);
-		return oom(rp->err);
-	}
-	ret = office_change(rp->c, r->kind, r->id, 0, f, 0, 1, rp->err);
-	cJSON_Delete(f);
+	merge_touched_open(c, &t);
+	ret = merge_office_change(c, kind, id, 0, fields, creating, 0, err);
 	if (!ret)
-		rp->n++;
-	return ret;
-}
-
-static enum huce_err repoint_all(struct central *c, const char *from,
-				 const char *to, int *n, struct huce_error *err)
-{
-	static const char *const refs[] = { "household_id", "owner_id", NULL };
-	char q[HUCE_ID_STRLEN + 3];
-	enum huce_err ret = HUCE_OK;
-
-	quote_id(q, sizeof(q), from);
-	for (int i = 0; refs[i] && !ret; i++) {
-		struct repoint rp = { c, refs[i], to, 0, err };
-
-		ret = store_by_field(c->store, refs[i], q, NULL, repoint_visit,
-				     &rp, err);
-		*n += rp.n;
-	}
-	return ret;
-}
-
-struct kill_rect {
-	struct central *c;
-	int n;
-	struct huce_error *err;
-};
-
-static enum huce_err kill_rect_visit(void *arg, const struct store_record *r,
-				     const cJSON *fields)
-{
-	struct kill_rect *kr = arg;
-	enum huce_err ret;
-
-	(void)fields;
-	if (strcmp(r->kind, "rectification") != 0)
-		return HUCE_OK;
-	ret = office_change(kr->c, r->kind, r->id, 1, NULL, 0, 1, kr->err);
-	if (!ret)
-		kr->n++;
-	return ret;
-}
-
-/*
- * Merge household drop into keep: keep takes the fields it lacks from
- * drop, every inspection, rectification and photo of drop moves to keep,
- * and drop is deleted with merged_into = keep.
- */
-static enum huce_err merge_households(struct central *c, const char *keep,
-				      const char *drop, int *changes,
-				      struct huce_error *err)
-{
-	struct store_fieldset kf = { 0 }, df = { 0 };
-	const struct huce_kind_def *k = huce_kind_find("household");
-	struct store_record r;
-	struct huce_error gerr = { 0 };
-	cJSON *fill = NULL, *m = NULL;
-	enum huce_err ret;
-
-	ret = store_record_get(c->store, drop, &r, &gerr);
-	if (ret == HUCE_ENOTFOUND || (!ret && r.deleted))
-		return HUCE_OK;	/* gone already: nothing to merge */
-	if (ret)
-		return huce_fail(err, ret, "%s", gerr.msg);
-	ret = store_fields_get(c->store, keep, &kf, err);
-	if (!ret)
-		ret = store_fields_get(c->store, drop, &df, err);
-	if (ret)
-		goto out;
-	fill = cJSON_CreateObject();
-	m = cJSON_CreateObject();
-	if (!fill || !m || !cJSON_AddStringToObject(m, "merged_into", keep)) {
-		ret = oom(err);
-		goto out;
-	}
-	for (size_t i = 0; i < df.n; i++) {
-		const struct huce_field_def *f = huce_field_find(k, df.v[i].name);
-		const struct store_field *have = store_fieldset_find(&kf, df.v[i].name);
-		cJSON *val;
-
-		if (!f || f->local_only || strcmp(f->name, "merged_into") == 0 ||
-		    strcmp(df.v[i].value, "null") == 0 ||
-		    (have && strcmp(have->value, "null") != 0))
-			continue;
-		val = cJSON_Parse(df.v[i].value);
-		if (!val) {
-			ret = oom(err);
-			goto out;
-		}
-		cJSON_AddItemToObject(fill, f->name, val);
-	}
-	if (cJSON_GetArraySize(fill)) {
-		ret = office_change(c, "household", keep, 0, fill, 0, 1, err);
-		if (ret)
-			goto out;
-		(*changes)++;
-	}
-	ret = repoint_all(c, drop, keep, changes, err);
-	if (!ret)
-		ret = office_change(c, "household", drop, 0, m, 0, 1, err);
-	if (!ret)
-		ret = office_change(c, "household", drop, 1, NULL, 0, 1, err);
-	if (!ret)
-		*changes += 2;
-out:
-	cJSON_Delete(fill);
-	cJSON_Delete(m);
-	store_fieldset_release(&kf);
-	store_fieldset_release(&df);
-	return ret;
-}
-
-/* Delete inspection id and the rectifications it opened. */
-static enum huce_err drop_inspection(struct central *c, const char *id,
-				     int *changes, struct huce_error *err)
-{
-	struct kill_rect kr = { c, 0, err };
-	struct store_record r;
-	struct huce_error gerr = { 0 };
-	char q[HUCE_ID_STRLEN + 3];
-	enum huce_err ret;
-
-	ret = store_record_get(c->store, id, &r, &gerr);
-	if (ret == HUCE_ENOTFOUND || (!ret && r.deleted))
-		return HUCE_OK;
-	if (ret)
-		return huce_fail(err, ret, "%s", gerr.msg);
-	quote_id(q, sizeof(q), id);
-	ret = store_by_field(c->store, "inspection_id", q, NULL,
-			     kill_rect_visit, &kr, err);
-	*changes += kr.n;
-	if (!ret)
-		ret = office_change(c, "inspection", id, 1, NULL, 0, 1, err);
-	if (!ret)
-		(*changes)++;
-	return ret;
-}
-
-/* The id a duplicate or inspection conflict value names. */
-static const char *value_id(const cJSON *val)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(val, "value");
-
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	return str_field(v, "id");
-}
-
-enum huce_err central_resolve(struct central *c, const char *conflict_id,
-			      int take, const char *value, cJSON **summary,
-			      struct huce_error *err)
-{
-	struct store *s = c->store;
-	struct store_record cr, target;
-	struct store_fieldset fs = { 0 };
-	struct huce_error gerr = { 0 };
-	cJSON *cf = NULL, *chosen = NULL, *fields = NULL, *done = NULL;
-	const cJSON *vals, *pick = NULL;
-	const char *ckind, *record, *field, *status;
-	char resolution[128];
-	int nvals, changes = 0;
-	enum huce_err ret;
-
-	if (summary)
-		*summary = NULL;
-	if (!huce_id_valid(conflict_id))
-		return huce_fail(err, HUCE_EINVAL, "'%.40s' is not a conflict id",
-				 conflict_id);
-	ret = store_record_get(s, conflict_id, &cr, &gerr);
-	if (ret == HUCE_ENOTFOUND || (!ret && strcmp(cr.kind, "conflict") != 0))
-		return huce_fail(err, HUCE_ENOTFOUND, "conflict %s not found",
-				 conflict_id);
-	if (ret)
-		return huce_fail(err, ret, "%s", gerr.msg);
-	ret = store_fields_get(s, conflict_id, &fs, err);
-	if (ret)
-		return ret;
-	cf = store_fieldset_json(&fs);
-	if (!cf) {
-		ret = oom(err);
-		goto out;
-	}
-	ckind = str_field(cf, "kind");
-	record = str_field(cf, "record");
-	field = str_field(cf, "field");
-	status = str_field(cf, "status");
-	vals = cJSON_GetObjectItemCaseSensitive(cf, "vals");
-	nvals = cJSON_GetArraySize(vals);
-	if (!ckind || !record) {
-		ret = huce_fail(err, HUCE_EINVAL, "conflict %s is damaged", conflict_id);
-		goto out;
-	}
-	if (!status || strcmp(status, "open") != 0) {
-		ret = huce_fail(err, HUCE_EINVAL, "conflict %s is already resolved",
-				conflict_id);
-		goto out;
-	}
-	if (take) {
-		if (take < 1 || take > nvals) {
-			ret = huce_fail(err, HUCE_EINVAL,
-					"conflict %s has values 1..%d, not %d",
-					conflict_id, nvals, take);
-			goto out;
-		}
-		pick = cJSON_GetArrayItem(vals, take - 1);
-		snprintf(resolution, sizeof(resolution), "took value %d", take);
-	} else if (value) {
-		snprintf(resolution, sizeof(resolution), "entered a value");
-	} else {
-		ret = huce_fail(err, HUCE_EUSAGE, "resolve needs --take N or --value V");
-		goto out;
-	}
-
-	if (strcmp(ckind, "field") == 0) {
-		const struct huce_kind_def *k;
-		struct huce_error cerr = { 0 };
-
-		if (!field) {
-			ret = huce_fail(err, HUCE_EINVAL, "conflict %s names no field",
-					conflict_id);
-			goto out;
-		}
-		ret = store_record_get(s, record, &target, &gerr);
-		if (ret) {
-			ret = huce_fail(err, ret, "%s", gerr.msg);
-			goto out;
-		}
-		k = huce_kind_find(target.kind);
-		if (!k) {
-			ret = huce_fail(err, HUCE_EINVAL, "record %s has an unknown kind",
-					record);
-			goto out;
-		}
-		/*
-		 * A typed value is JSON if it parses and suits the field, else
-		 * the text itself: 13900000009 for a phone is the string.
-		 */
-		for (int attempt = pick ? 2 : 0; attempt < 3; attempt++) {
-			if (attempt == 0)
-				chosen = cJSON_Parse(value);
-			else if (attempt == 1)
-				chosen = cJSON_CreateString(value);
-			else
-				chosen = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(pick, "value"), 1);
-			if (!chosen && attempt == 0)
-				continue;
-			cJSON_Delete(fields);
-			fields = cJSON_CreateObject();
-			if (!chosen || !fields) {
-				ret = oom(err);
-				goto out;
-			}
-			cJSON_AddItemToObject(fields, field, chosen);
-			chosen = NULL;
-			memset(&cerr, 0, sizeof(cerr));
-			if (!huce_record_check(k, fields, 0, 1, &cerr))
-				break;
-			if (attempt != 0) {
-				ret = huce_fail(err, HUCE_EINVAL, "%s", cerr.msg);
-				goto out;
-			}
-		}
-		/* A deleted record stays deleted; the conflict just closes. */
-		if (!target.deleted) {
-			ret = office_change(c, target.kind, record, 0, fields, 0, 0, err);
-			if (ret)
-				goto out;
-			changes++;
-		}
-	} else if (strcmp(ckind, "delete") == 0) {
-		const char *what = pick ? cJSON_GetStringValue(
-			cJSON_GetObjectItemCaseSensitive(pick, "value")) : value;
-
-		if (!what || (strcmp(what, "delete") && strcmp(what, "keep"))) {
-			ret = huce_fail(err, HUCE_EINVAL,
-					"a delete conflict is resolved by delete or keep");
-			goto out;
-		}
-		ret = store_record_get(s, record, &target, &gerr);
-		if (ret == HUCE_ENOTFOUND) {
-			ret = HUCE_OK;
-		} else if (ret) {
-			ret = huce_fail(err, ret, "%s", gerr.msg);
-			goto out;
-		} else if (strcmp(what, "delete") == 0 && !target.deleted) {
-			ret = office_change(c, target.kind, record, 1, NULL, 0, 1, err);
-			changes++;
-		} else if (strcmp(what, "keep") == 0 && target.deleted) {
-			ret = office_change(c, target.kind, record, 0, NULL, 0, 1, err);
-			changes++;
-		}
-		if (ret)
-			goto out;
-		snprintf(resolution, sizeof(resolution), "%s", what);
-	} else if (strcmp(ckind, "duplicate") == 0 ||
-		   strcmp(ckind, "inspection") == 0) {
-		const char *keep = pick ? value_id(pick) : NULL;
-		const cJSON *o;
-
-		if (!pick && strcmp(value, "both") != 0) {
-			ret = huce_fail(err, HUCE_EINVAL,
-					"a %s conflict is resolved by --take N or "
-					"--value both", ckind);
-			goto out;
-		}
-		if (!pick) {
-			snprintf(resolution, sizeof(resolution), "kept both");
-		} else if (!keep || !huce_id_valid(keep)) {
-			ret = huce_fail(err, HUCE_EINVAL, "conflict %s value %d names no record",
-					conflict_id, take);
-			goto out;
-		} else {
-			snprintf(resolution, sizeof(resolution), "kept %s", keep);
-		}
-		cJSON_ArrayForEach(o, vals) {
-			const char *other = value_id(o);
-
-			if (!keep || !other || strcmp(other, keep) == 0 ||
-			    !huce_id_valid(other))
-				continue;
-			if (strcmp(ckind, "duplicate") == 0)
-				ret = merge_households(c, keep, other, &changes, err);
-			else
-				ret = drop_inspection(c, other, &changes, err);
-			if (ret)
-				goto out;
-		}
-	} else {
-		ret = huce_fail(err, HUCE_EINVAL, "conflict %s has unknown kind '%s'",
-				conflict_id, ckind);
-		goto out;
-	}
-
-	done = cJSON_CreateObject();
-	if (!done || !cJSON_AddStringToObject(done, "status", "resolved") ||
-	    !cJSON_AddStringToObject(done, "resolution", resolution)) {
-		ret = oom(err);
-		goto out;
-	}
-	ret = central_write(c, "conflict", conflict_id, done, DEV_OFFICE, err);
-	if (ret)
-		goto out;
-	if (summary) {
-		cJSON *sm = cJSON_CreateObject();
-
-		if (!sm || !cJSON_AddStringToObject(sm, "conflict", conflict_id) ||
-		    !cJSON_AddStringToObject(sm, "kind", ckind) ||
-		    !cJSON_AddStringToObject(sm, "record", record) ||
-		    !cJSON_AddStringToObject(sm, "resolution", resolution) ||
-		    !cJSON_AddNumberToObject(sm, "changes", changes)) {
-			cJSON_Delete(sm);
-			ret = oom(err);
-			goto out;
-		}
-		*summary = sm;
-	}
-out:
-	cJSON_Delete(cf);
-	cJSON_Delete(chosen);
-	cJSON_Delete(fields);
-	cJSON_Delete(done);
-	store_fieldset_release(&fs);
+		ret = merge_touched_finish(c, &t, err);
+	merge_touched_close(c, &t);
 	return ret;
 }

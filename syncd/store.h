@@ -294,10 +294,13 @@ enum huce_err store_field_get(struct store *s, const char *id,
  * whose id is team_json (JSON text, the quoted id), leaving out the
  * household except (may be NULL): other is the first id, in id order,
  * of another live household of the team ("" when there is none), and,
- * only when there is one, *passed whether any such household is
- * accepted or has a live acceptance inspection (completion, first-toilet
- * or re-inspection) that passed.  A few indexed lookups that stop at
- * the first match, whatever the size of the team.
+ * only when there is one, *passed whether any such household has a live
+ * acceptance inspection (completion, first-toilet or re-inspection) that
+ * passed and is not voided (its "voided" field null or absent).  The
+ * stored status does not count: the gate's rule (huce_gate_open) takes
+ * the inspections, of which a derived "accepted" is one consequence.  A
+ * few indexed lookups that stop at the first match, whatever the size
+ * of the team.
  */
 enum huce_err store_team_gate(struct store *s,
 			      const char *team_json,
@@ -446,39 +449,6 @@ cJSON *store_fieldset_json(const struct store_fieldset *fs);
 /* The field called name in fs, or NULL. */
 struct store_field *store_fieldset_find(const struct store_fieldset *fs,
 					const char *name);
-
-/*
- * The office's side of the merge (merge.c), used by admin.c.  Each must
- * be called inside a write transaction (store_begin(s, 1)); on failure
- * the caller rolls back.
- */
-struct central;
-
-/*
- * Put fields (an object of wire field names; borrowed) on record id of
- * kind as the device "office", which has seen everything: the same
- * validation, reference, first-toilet gate and checklist checks as a
- * device's change, no concurrency.  creating: the record must not exist.
- * A refused change returns HUCE_EINVAL, HUCE_EGATE or HUCE_ENOTFOUND
- * with the reason in err.
- */
-enum huce_err central_office_put(struct central *c, const char *kind,
-				 const char *id, const cJSON *fields,
-				 int creating, struct huce_error *err);
-
-/*
- * Close conflict conflict_id by taking value number take (1-based,
- * take > 0) or by the value text value (take == 0; JSON if it parses
- * and suits the field, else the text as a string; "delete"/"keep" for a
- * delete conflict, "both" to keep both sides of a duplicate or
- * inspection conflict).  The outcome is a set of new changes by "office" that
- * every device pulls.  *summary (may be NULL; caller frees) describes
- * what was done, without personal data.  HUCE_ENOTFOUND for an unknown
- * conflict, HUCE_EINVAL for a closed one or a bad choice.
- */
-enum huce_err central_resolve(struct central *c, const char *conflict_id,
-			      int take, const char *value, cJSON **summary,
-			      struct huce_error *err);
 
 /*
  * `huce-syncd admin --store S report ...` (report.c): argv[0] is

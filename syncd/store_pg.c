@@ -1197,13 +1197,11 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 	 * inspection of the town.
 	 */
 	if (!rc && other[0]) {
+		/*
+		 * Passed: a live acceptance inspection with result pass that
+		 * is not voided, never the stored status (store.h).
+		 */
 		res = runp(s, "SELECT EXISTS (SELECT 1 FROM field t "
-			"JOIN record h ON h.id = t.record_id "
-			"JOIN field a ON a.record_id = t.record_id AND a.name = 'status' "
-			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
-			"AND h.kind = 'household' AND NOT h.deleted "
-			"AND a.value = '\"accepted\"') "
-			"OR EXISTS (SELECT 1 FROM field t "
 			"JOIN record h ON h.id = t.record_id "
 			"CROSS JOIN LATERAL (SELECT 1 FROM field k "
 			"JOIN record i ON i.id = k.record_id "
@@ -1214,6 +1212,8 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 			"AND i.kind = 'inspection' AND NOT i.deleted "
 			"AND res.value = '\"pass\"' AND stg.value IN "
 			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
+			"AND NOT EXISTS (SELECT 1 FROM field vd WHERE vd.record_id = i.id "
+			"AND vd.name = 'voided' AND vd.value NOT IN ('null', '\"\"')) "
 			"LIMIT 1) p "
 			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
 			"AND h.kind = 'household' AND NOT h.deleted)",

@@ -549,14 +549,13 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		}
 	}
 	if (!rc && other[0]) {
+		/*
+		 * Passed: a live acceptance inspection with result pass that
+		 * is not voided.  Not the stored status: a derived "accepted"
+		 * implies such an inspection, and a typed one proves nothing.
+		 */
 		st = huce_db_query(s->db, err,
 			"SELECT EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
-			"CROSS JOIN field a WHERE h.id = t.record_id "
-			"AND a.record_id = t.record_id AND a.name = 'status' "
-			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
-			"AND h.kind = 'household' AND h.deleted = 0 "
-			"AND a.value = '\"accepted\"') "
-			"OR EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
 			"CROSS JOIN field k CROSS JOIN record i CROSS JOIN field res "
 			"CROSS JOIN field stg WHERE h.id = t.record_id "
 			"AND k.name = 'household_id' "
@@ -568,7 +567,9 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND i.kind = 'inspection' AND i.deleted = 0 "
 			"AND res.value = '\"pass\"' AND stg.value IN "
-			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"'))",
+			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
+			"AND NOT EXISTS (SELECT 1 FROM field vd WHERE vd.record_id = i.id "
+			"AND vd.name = 'voided' AND vd.value NOT IN ('null', '\"\"')))",
 			"ss", team_json, except);
 		if (!st)
 			rc = err ? err->code : HUCE_EDB;

@@ -28,11 +28,11 @@ $BL "$TRASH/base" lap1 <<EOF || exit 1
 EOF
 # Both laptops pulled version 3, then edited offline.  lap1's clock is later.
 $BL "$TRASH/l1" lap1 <<EOF || exit 1
-4 household $H put 3 0190000000000200 {"phone":"222","water":"wet"}
-5 household $H put 3 0190000000000201 {"phone":"444","house_no":"2"}
+4 household $H put 3 0190000000000200 {"phone":"13900000222","water":"wet"}
+5 household $H put 3 0190000000000201 {"phone":"13900000444","house_no":"2"}
 EOF
 $BL "$TRASH/l2" lap2 <<EOF || exit 1
-1 household $H put 3 0190000000000100 {"phone":"111","water":"wet","gps":"25.1,99.2"}
+1 household $H put 3 0190000000000100 {"phone":"13900000111","water":"wet","gps":"25.1,99.2"}
 2 household $H put 3 0190000000000101 {"house_no":"3"}
 EOF
 
@@ -55,12 +55,12 @@ test_expect_success 'different concurrent values are one conflict per field, one
 	jq -e ".[] | select(.field == \"phone\") | .kind == \"field\" and .record == \"$H\"
 		and .status == \"open\"" ca.json >/dev/null &&
 	test "$(jq -c ".[] | select(.field == \"phone\") | [.values[] | [.value, .device, .hlc]]" ca.json)" = \
-		"[[\"111\",\"lap2\",\"0190000000000100\"],[\"444\",\"lap1\",\"0190000000000201\"]]" &&
+		"[[\"13900000111\",\"lap2\",\"0190000000000100\"],[\"13900000444\",\"lap1\",\"0190000000000201\"]]" &&
 	test "$(jq -c ".[] | select(.field == \"house_no\") | [.values[].value]" ca.json)" = "[\"3\",\"2\"]"
 '
 
 test_expect_success 'the provisional winner is the highest HLC; the same device overwrites itself' '
-	test "$(sqlite3 "$TRASH/a.db" "SELECT value FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"444\"" &&
+	test "$(sqlite3 "$TRASH/a.db" "SELECT value FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"13900000444\"" &&
 	test "$(sqlite3 "$TRASH/a.db" "SELECT value FROM field WHERE record_id = '\''$H'\'' AND name = '\''house_no'\''")" = "\"2\""
 '
 
@@ -79,7 +79,7 @@ test_expect_success 'resolve --take N writes that value as a new change by the o
 	v0=$(adm a household list --json | jq ".[0].version") &&
 	adm a resolve "$id" --take 1 >out &&
 	grep -q "resolved" out &&
-	test "$(sqlite3 "$TRASH/a.db" "SELECT value, device FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"111\"|office" &&
+	test "$(sqlite3 "$TRASH/a.db" "SELECT value, device FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"13900000111\"|office" &&
 	v1=$(adm a household list --json | jq ".[0].version") &&
 	test "$v1" -gt "$v0" &&
 	adm a conflicts --all --json >all.json &&
@@ -116,14 +116,14 @@ test_expect_success 'resolutions are in the history, above every HLC seen' '
 
 test_expect_success 'a later concurrent edit reopens the same conflict; the office value leads' '
 	$BL l2b lap2 <<-EOF &&
-	3 household $H put 5 0190000000000300 {"phone":"555"}
+	3 household $H put 5 0190000000000300 {"phone":"13900000555"}
 	EOF
 	adm a import l2b >/dev/null &&
 	adm a conflicts --json >c.json &&
 	test "$(jq -r ".[0].id" c.json)" = "$(cat id)" &&
 	test "$(jq -r ".[0].status" c.json)" = open &&
-	test "$(jq -c "[.[0].values[] | [.value, .device]]" c.json)" = "[[\"555\",\"lap2\"],[\"111\",\"office\"]]" &&
-	test "$(sqlite3 "$TRASH/a.db" "SELECT value FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"111\""
+	test "$(jq -c "[.[0].values[] | [.value, .device]]" c.json)" = "[[\"13900000555\",\"lap2\"],[\"13900000111\",\"office\"]]" &&
+	test "$(sqlite3 "$TRASH/a.db" "SELECT value FROM field WHERE record_id = '\''$H'\'' AND name = '\''phone'\''")" = "\"13900000111\""
 '
 
 test_expect_success 'an edit made after seeing the change is no conflict' '

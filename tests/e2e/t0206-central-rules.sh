@@ -2,15 +2,20 @@
 # t0206-central-rules.sh - the rules the central checks again on every
 # entry, whatever the laptop thought: the first-toilet gate (首厕过关),
 # the checklist of the household's toilet type, references to existing
-# records of the right kind, and the kinds a laptop may write.  A broken
-# entry is rejected with a code and a reason and leaves no trace; the
-# rest of its batch lands.
+# records of the right kind, and the kinds a laptop may write; and the
+# domain rules (common/huce_domain.h): a status is derived, never taken
+# from a laptop, build mode and team agree, phones, GPS, an inspection's
+# date and inspectors are checked, a void stays.  A broken entry is
+# rejected with a code and a reason and leaves no trace; the rest of its
+# batch lands.
 
 case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 . "$(dirname "$0")/lib.sh"
 
 C=$TRASH/c.db
 BL="python3 $HUCE_SRCDIR/tests/tools/batchlines.py"
+MK="python3 $HUCE_SRCDIR/tests/tools/mkbatch.py"
+fld() { sqlite3 "$C" "SELECT value FROM field WHERE record_id = '$1' AND name = '$2'"; }
 adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 exists() { test "$(sqlite3 "$C" "SELECT count(*) FROM record WHERE id = '$1'")" = 1; }
 V=01900000-0000-7000-8000-0000000000a1
@@ -20,6 +25,10 @@ H1=01900000-0000-7000-8000-000000000001
 H2=01900000-0000-7000-8000-000000000002
 H3=01900000-0000-7000-8000-000000000003
 H4=01900000-0000-7000-8000-000000000004
+H5=01900000-0000-7000-8000-000000000005
+H6=01900000-0000-7000-8000-000000000006
+H7=01900000-0000-7000-8000-000000000007
+T2=01900000-0000-7000-8000-0000000000f2
 hh() {	# hh HEAD BUILD [TEAM]
 	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"%s","type":"three-grid","status":"planned"%s}' \
 		"$V" "$G" "$1" "$2" "${3:+,\"team_id\":\"$3\"}"
@@ -30,7 +39,12 @@ insp() {	# insp ITEMS RESULT [STAGE]
 }
 OK='{"tank_volume":2,"walls_roof_door":true,"room_area":1.5,"no_leak":true,"sealed_cover":true,"no_exposed_waste":true}'
 
-adm device add lap1 >/dev/null || exit 1
+adm device add lap1 >/dev/null && adm device add lap0 >/dev/null || exit 1
+# The inspectors are cadres the central knows.
+$BL "$TRASH/b0" lap0 <<EOF || exit 1
+1 cadre $($MK named cadre 甲) put 0 0190000000000001 {"name":"甲","role":"inspector"}
+EOF
+adm import b0 >/dev/null || exit 1
 
 test_expect_success 'the gate lets a team take its first household, not a second' '
 	$BL b1 lap1 <<-EOF &&
@@ -52,6 +66,18 @@ test_expect_success 'the gate lets a team take its first household, not a second
 	jq -r ".rejected[2].message" res | grep -q "self-built" &&
 	exists $H1 && ! exists $H2 && exists $H3 && ! exists $H4 &&
 	test "$(sqlite3 "$C" "SELECT count(*) FROM field WHERE record_id = '\''$H3'\'' AND name = '\''team_id'\''")" = 0
+'
+
+test_expect_success 'a status a laptop sends is ignored: it does not open the gate' '
+	$BL b1b lap0 <<-EOF &&
+	2 household $H1 put 8 0190000000000102 {"status":"accepted"}
+	3 household $H2 put 8 0190000000000103 $(hh 户二 contracted $T)
+	EOF
+	adm import b1b >res &&
+	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[3,\"gate\"]]" &&
+	test "$(fld $H1 status)" = "" &&
+	test "$(adm household list --json | jq -r ".[] | select(.id == \"$H1\") | .status")" = planned &&
+	! exists $H2
 '
 
 test_expect_success 'once the first toilet is accepted the team takes more' '
@@ -116,6 +142,60 @@ test_expect_success 'laptops may not write conflicts, nor change a record'\''s k
 	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[26,\"invalid\"]]" &&
 	test "$(jq .acked res)" = 26 &&
 	test "$(sqlite3 "$C" "SELECT value FROM field WHERE record_id = '\''$H1'\'' AND name = '\''head'\''")" = "\"户一\""
+'
+
+test_expect_success 'build mode and team, phone and GPS follow the domain rules' '
+	$BL b8 lap0 <<-EOF &&
+	4 household $H5 put 8 0190000000000104 $(hh 户五 contracted)
+	5 household $H5 put 8 0190000000000105 {"village_id":"$V","group_id":"$G","head":"户五","approach":"new-build","build":"self","type":"three-grid","phone":"1390000"}
+	6 household $H5 put 8 0190000000000106 {"village_id":"$V","group_id":"$G","head":"户五","approach":"new-build","build":"self","type":"three-grid","gps":"北纬25度"}
+	7 household $H5 put 8 0190000000000107 {"village_id":"$V","group_id":"$G","head":"户五","approach":"new-build","build":"self","type":"three-grid","phone":"0871-1234567","gps":"25.1,99.2"}
+	8 household $H5 put 8 0190000000000108 {"team_id":"$T"}
+	EOF
+	adm import b8 >res &&
+	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[4,\"invalid\"],[5,\"invalid\"],[6,\"invalid\"],[8,\"invalid\"]]" &&
+	jq -r ".rejected[0].message" res | grep -q "contracted" &&
+	jq -r ".rejected[1].message" res | grep -q "phone" &&
+	jq -r ".rejected[2].message" res | grep -q "LAT,LON" &&
+	test "$(fld $H5 phone)" = "\"0871-1234567\""
+'
+
+test_expect_success 'an inspection is dated, by known cadres, and a void stays' '
+	c10=01900000-0000-7000-8000-0000000000ca &&
+	c11=01900000-0000-7000-8000-0000000000cb &&
+	c12=01900000-0000-7000-8000-0000000000cc &&
+	$BL b9 lap0 <<-EOF &&
+	9 inspection $c10 put 8 0190000000000109 {"household_id":"$H1","stage":"spot-check","date":"2099-01-07","week":"2099-W02","inspectors":"甲","items":$OK,"result":"pass"}
+	10 inspection $c11 put 8 0190000000000110 {"household_id":"$H1","stage":"spot-check","date":"2026-01-07","week":"2026-W02","inspectors":"甲、无名氏","items":$OK,"result":"pass"}
+	11 inspection $c12 put 8 0190000000000111 {"household_id":"$H1","stage":"spot-check","date":"2026-01-08","week":"2026-W02","inspectors":"甲","items":$OK,"result":"fail"}
+	12 inspection $c12 put 8 0190000000000112 {"voided":"录错了户"}
+	13 inspection $c12 put 8 0190000000000113 {"voided":null}
+	EOF
+	adm import b9 >res &&
+	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[9,\"invalid\"],[10,\"invalid\"],[13,\"invalid\"]]" &&
+	jq -r ".rejected[0].message" res | grep -q "future" &&
+	jq -r ".rejected[1].message" res | grep -q "无名氏" &&
+	test "$(fld $c12 voided)" = "\"录错了户\""
+'
+
+test_expect_success 'a laptop restored from an old copy does not pass the gate' '
+	c13=01900000-0000-7000-8000-0000000000cd &&
+	$BL b10 lap1 <<-EOF &&
+	27 team $T2 put 8 0190000000000126 {"name":"乙队"}
+	28 household $H6 put 8 0190000000000127 $(hh 户六 contracted $T2)
+	29 inspection $c13 put 8 0190000000000128 {"household_id":"$H6","stage":"first-toilet","date":"2026-01-07","week":"2026-W02","inspectors":"甲","items":$OK,"result":"pass"}
+	30 inspection $c13 put 8 0190000000000129 {"voided":"验收人不在场"}
+	EOF
+	adm import b10 >res && test "$(jq ".rejected | length" res)" = 0 &&
+	$BL b11 lap1 <<-EOF &&
+	31 inspection $c13 put 8 0190000000000128 {"household_id":"$H6","stage":"first-toilet","date":"2026-01-07","week":"2026-W02","inspectors":"甲","items":$OK,"result":"pass"}
+	32 household $H6 put 8 0190000000000128 {"status":"accepted"}
+	33 household $H7 put 8 0190000000000128 $(hh 户七 contracted $T2)
+	EOF
+	adm import b11 >res &&
+	test "$(jq -c "[.rejected[] | [.seq, .error]]" res)" = "[[33,\"gate\"]]" &&
+	test "$(fld $c13 voided)" = "\"验收人不在场\"" &&
+	test "$(fld $H6 status)" = "" && ! exists $H7
 '
 
 test_expect_success 'a rejected entry leaves no trace in records, fields or history' '

@@ -17,6 +17,7 @@ case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 
 C=$TRASH/c.db
 BL="python3 $HUCE_SRCDIR/tests/tools/batchlines.py"
+MK="python3 $HUCE_SRCDIR/tests/tools/mkbatch.py"
 adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 VA=01900000-0000-7000-8000-0000000000a1
 VB=01900000-0000-7000-8000-0000000000a2
@@ -34,6 +35,10 @@ insp() {	# insp HOUSEHOLD ITEMS RESULT DATE WEEK
 
 {
 	adm device add lap1 && adm device add lap2 &&
+	$BL "$TRASH/a" lap2 <<-EOF &&
+	1 cadre $($MK named cadre 甲) put 0 0190000000000100 {"name":"甲","role":"inspector"}
+	EOF
+	adm import "$TRASH/a" &&
 	$BL "$TRASH/b" lap1 <<-EOF &&
 	1 village $VA put 0 0190000000000001 {"name":"阿猛村"}
 	2 village $VB put 0 0190000000000002 {"name":"<b>坝心村</b>"}
@@ -56,10 +61,10 @@ insp() {	# insp HOUSEHOLD ITEMS RESULT DATE WEEK
 	EOF
 	adm import "$TRASH/b" &&
 	$BL "$TRASH/c" lap2 <<-EOF &&
-	1 household $(id 1) put 0 0190000000000101 {"phone":"1"}
+	2 household $(id 1) put 0 0190000000000101 {"phone":"13900000001"}
 	EOF
 	$BL "$TRASH/d" lap1 <<-EOF &&
-	19 household $(id 1) put 0 0190000000000102 {"phone":"2"}
+	19 household $(id 1) put 0 0190000000000102 {"phone":"13900000002"}
 	EOF
 	adm import "$TRASH/c" && adm import "$TRASH/d"
 } >/dev/null || exit 1

@@ -45,6 +45,7 @@ test_expect_success 'three laptops work offline, sync twice, and all agree with 
 		h $d group add --village 阿猛村 一组 >/dev/null &&
 		h $d cadre add 李春华 --role 挂包干部 >/dev/null || return 1
 	done &&
+	h d1 cadre add 王 --role 验收组 >/dev/null &&
 	a=$(add_hh d1 阿猛村 一组 刀建华 --cadre 李春华) &&
 	b=$(add_hh d2 阿猛村 一组 白玉兰) &&
 	c=$(add_hh d3 阿猛村 一组 杨正明) &&
@@ -76,7 +77,7 @@ test_expect_success 'arrival order does not matter: same edits, two device order
 		x=$(add_hh e1 阿猛村 一组 张三) &&
 		h e1 sync >/dev/null && h e2 sync >/dev/null &&
 		h e1 household set "$x" type=double-urn phone=13900000001 >/dev/null &&
-		h e2 household set "$x" type=biogas status=building >/dev/null &&
+		h e2 household set "$x" type=biogas house_no=7 >/dev/null &&
 		h e1 household add --village 阿猛村 --group 一组 --head "李 四" --approach new-build --build self --type sewer >/dev/null &&
 		h e2 household add --village 阿猛村 --group 一组 --head 李四 --approach new-build --build self --type sewer >/dev/null &&
 		h $1 sync >/dev/null && h $2 sync >/dev/null && h $1 sync >/dev/null &&
@@ -144,10 +145,10 @@ test_expect_success 'a laptop refuses a closed team locally (exit 3); other work
 	h k1 team add 一队 >/dev/null &&
 	add_hh k1 阿猛村 一组 甲 --build contracted --team 一队 >/dev/null &&
 	h k1 sync >/dev/null && h k2 sync >/dev/null &&
-	add_hh k1 阿猛村 一组 乙 --build contracted >/dev/null &&
-	y=$(add_hh k2 阿猛村 一组 丙 --build contracted) &&
+	add_hh k1 阿猛村 一组 乙 >/dev/null &&
+	add_hh k2 阿猛村 一组 丙 >/dev/null &&
 	k1y=$(h k1 household list --json | jq -r ".[] | select(.head == \"乙\") | .id") &&
-	h k1 household set "$k1y" team=一队 2>/dev/null; test $? = 3 &&
+	h k1 household set "$k1y" build=contracted team=一队 2>/dev/null; test $? = 3 &&
 	h k2 household add --village 阿猛村 --group 一组 --head 丁 --approach new-build --build self --type sewer >/dev/null &&
 	h k2 sync >/dev/null &&
 	h k1 sync >/dev/null &&

@@ -63,9 +63,10 @@ converged() {
 test_expect_success 'setup: both laptops know the village, the teams and household 乙' '
 	h A village add 阿猛村 >/dev/null && h A group add --village 阿猛村 一组 >/dev/null &&
 	h A team add 一队 >/dev/null && h A team add 二队 >/dev/null &&
+	h A team add 三队 >/dev/null && h A cadre add 王 --role inspector >/dev/null &&
 	h A sync >/dev/null &&
 	h B sync >/dev/null &&
-	add_hh B 乙 contracted >/dev/null &&
+	add_hh B 乙 contracted --team 三队 >/dev/null &&
 	h B sync >/dev/null && h A sync >/dev/null &&
 	converged A && converged B
 '
@@ -96,7 +97,7 @@ test_expect_success 'the central refuses the three changes; B converges in that 
 	converged B &&
 	test "$(jq .quarantined st-B)" = "$(jq length q)" &&
 	# the refused team is gone, the phone set after it in the same batch stays
-	test "$(jq -r ".[] | select(.head == \"乙\") | .team" h-B)" = null &&
+	test "$(jq -r ".[] | select(.head == \"乙\") | .team" h-B)" = 三队 &&
 	test "$(h B household show "$(id_of B 乙)" --json | jq -r .phone)" = 13900000001 &&
 	test -z "$(id_of B 戊)" &&
 	test "$(jq .inspections st-B)" = 0 &&
@@ -181,10 +182,10 @@ test_expect_success 'by USB stick: the acknowledgement carries the state, import
 	jq -r ".quarantine[0].name" st-D | grep -q "辛 (阿猛村 一组)" &&
 	h D quarantine --json | jq -r ".[0].reason" | grep -q 首厕过关 &&
 	# an update refused by the office: the ack carries the household as the central has it
-	h A sync >/dev/null && h B sync >/dev/null &&
+	h A team add 四队 >/dev/null && h A sync >/dev/null && h B sync >/dev/null &&
 	geng=$(id_of B 庚) &&
-	h B household set "$geng" build=contracted team=三队 >/dev/null &&
-	add_hh A 壬 contracted --team 三队 >/dev/null && h A sync >/dev/null &&
+	h B household set "$geng" build=contracted team=四队 >/dev/null &&
+	add_hh A 壬 contracted --team 四队 >/dev/null && h A sync >/dev/null &&
 	h B export b.huce >/dev/null &&
 	adm import b.huce --ack-out b.ack >/dev/null &&
 	jq -e ".rejected | length == 1 and .[0].state.fields.build == \"self\"" b.ack >/dev/null &&

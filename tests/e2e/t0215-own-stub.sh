@@ -85,7 +85,7 @@ test_expect_success 'the laptops pull with own=stub and converge exactly as befo
 	grep -q "GET /v1/changes.* own=stub" "$TRASH/c1.log" &&
 	# the first pull after the first push starts at 0 and asks for stubs
 	grep -q "GET /v1/changes.* after=0 .*own=stub" "$TRASH/c1.log" &&
-	h s2 household set "$a" status=building >/dev/null &&
+	h s2 household set "$a" water=wet >/dev/null &&
 	h s1 household set "$b" phone=13900000002 >/dev/null &&
 	for i in 7 8 9; do add_hh s1 户主$i >/dev/null || return 1; done &&
 	for round in 1 2; do
@@ -129,6 +129,7 @@ test_expect_success 'an inspection the central re-pointed to a kept duplicate is
 	cid=$(jq -r ".[] | select(.kind == \"duplicate\" and .status == \"open\") | .id" conf) &&
 	n=$(jq -r ".[] | select(.id == \"$cid\") | .values | map(.device) | index(\"s2\") + 1" conf) &&
 	"$HUCE_SYNCD" admin --store "$TRASH/c1.db" resolve "$cid" --take "$n" >/dev/null &&
+	h s1 cadre add 王 --role 验收组 >/dev/null &&
 	i=$(h s1 inspect "$d1" --stage completion --inspector 王 "${ITEMS[@]}" | tail -n 1) &&
 	h s1 sync >/dev/null &&
 	changes s1 "&own=stub" >p &&

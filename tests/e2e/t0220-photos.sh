@@ -19,6 +19,7 @@ ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
 	h d1 enroll "$c_URL" "$(cat "$TRASH/tok1")" &&
 	h d2 enroll "$c_URL" "$(cat "$TRASH/tok2")" &&
 	h d1 village add 阿猛村 && h d1 group add --village 阿猛村 一组 &&
+	h d1 cadre add 王 --role 验收组 &&
 	h d1 household add --village 阿猛村 --group 一组 --head 刀建华 \
 		--approach new-build --build self --type three-grid | tail -n 1 >"$TRASH/hh" &&
 	head -c 700000 /dev/urandom >"$TRASH/tank.jpg" &&

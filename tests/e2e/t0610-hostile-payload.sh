@@ -134,10 +134,10 @@ refused("seq-descending", [hh(seq + 1), hh(seq)], count=2, last=seq + 1)
 
 # --- well shaped, bad fields: 200 with the entry rejected ----------------
 landed("type-head-number", [hh(seq, 123)], 0, 1)
-landed("type-status-bool", [hh(seq, status=True)], 0, 1)
+landed("type-water-bool", [hh(seq, water=True)], 0, 1)
 landed("type-target-n-string", [ent(seq, "target", {"village_id": V, "week": "2026-W10", "n": "5"})], 0, 1)
 landed("enum-type", [hh(seq, type="golden-toilet")], 0, 1)
-landed("enum-sql", [hh(seq, status="planned' OR '1'='1")], 0, 1)
+landed("enum-sql", [hh(seq, water="wet' OR '1'='1")], 0, 1)
 landed("week-99", [hh(seq, planned_week="2026-W99")], 0, 1)
 landed("ref-not-id", [hh(seq, village_id="not-an-id")], 0, 1)
 landed("ref-missing", [hh(seq, village_id=MISSING)], 0, 1)

@@ -35,6 +35,7 @@ ITEMS_BAD=(--item tank_volume=1.2 --item walls_roof_door=yes --item room_area=1.
 	h d1 enroll "$c1_URL" "$(cat "$TRASH/tok1")" &&
 	h d2 enroll "$c2_URL" "$(cat "$TRASH/tok2")" &&
 	h d1 village add 阿猛村 && h d1 group add --village 阿猛村 第一组 &&
+	h d1 cadre add 甲 --role 验收组 && h d1 cadre add 乙 --role 验收组 &&
 	h d1 household add --village 阿猛村 --group 第一组 --head 李四 \
 		--approach new-build --build self --type three-grid | tail -n 1 >"$TRASH/li" &&
 	h d1 sync && h d2 sync
@@ -53,14 +54,13 @@ test_expect_success 'offline work on both laptops syncs through two centrals; th
 		--approach new-build --build self --type three-grid | tail -n 1 >zs2 &&
 	h d1 household set "$LI" phone=13900000001 >/dev/null &&
 	h d2 household set "$LI" phone=13900000002 >/dev/null &&
-	h d1 household set "$LI" status=built >/dev/null &&
 	h d1 inspect "$LI" --stage completion --inspector 甲 "${ITEMS_OK[@]}" >/dev/null &&
 	h d2 inspect "$LI" --stage completion --inspector 乙 "${ITEMS_BAD[@]}" >/dev/null &&
 	h d1 sync >/dev/null && h d2 sync >/dev/null && h d1 sync >/dev/null &&
 	adm conflicts --json >c.json &&
 	test "$(jq -c "[.[] | [.kind, .field]] | sort" c.json)" = \
-		"[[\"duplicate\",null],[\"field\",\"phone\"],[\"field\",\"status\"],[\"inspection\",null]]" &&
-	test "$(h d1 status --json | jq .conflicts)" = 4 &&
+		"[[\"duplicate\",null],[\"field\",\"phone\"],[\"inspection\",null]]" &&
+	test "$(h d1 status --json | jq .conflicts)" = 3 &&
 	test "$(h d2 status --json | jq .quarantined)" = 0
 '
 
@@ -77,14 +77,11 @@ test_expect_success 'the office resolves every conflict while both centrals run'
 	adm resolve "$dup" --take "$n" >/dev/null &&
 	fld=$(jq -r ".[] | select(.field == \"phone\") | .id" c.json) &&
 	adm resolve "$fld" --value 13900000009 >/dev/null &&
-	st=$(jq -r ".[] | select(.field == \"status\") | .id" c.json) &&
-	n=$(jq -r ".[] | select(.field == \"status\") | [.values[].value] | index(\"accepted\") + 1" c.json) &&
-	adm resolve "$st" --take "$n" >/dev/null &&
 	ins=$(jq -r ".[] | select(.kind == \"inspection\") | .id" c.json) &&
 	n=$(jq -r ".[] | select(.kind == \"inspection\") | [.values[].value.result] | index(\"pass\") + 1" c.json) &&
 	adm resolve "$ins" --take "$n" >/dev/null &&
 	test "$(adm conflicts --json | jq length)" = 0 &&
-	test "$(pgq "SELECT count(*) FROM audit WHERE action = '\''resolve'\''")" = 4
+	test "$(pgq "SELECT count(*) FROM audit WHERE action = '\''resolve'\''")" = 3
 '
 
 test_expect_success 'after the next sync everyone shows the resolutions' '

@@ -151,20 +151,24 @@ $BL "$TRASH/base" lap1 <<EOF || exit 1
 2 group $G put 0 0190000000000002 {"village_id":"$V","name":"第一组"}
 3 household $H1 put 0 0190000000000003 $(hh 赵六 '"house_no":"1"')
 EOF
+$BL "$TRASH/base2" lap2 <<EOF || exit 1
+1 cadre $(python3 "$HUCE_SRCDIR/tests/tools/mkbatch.py" named cadre 乙) put 0 0190000000000005 {"name":"乙","role":"inspector"}
+EOF
 $BL "$TRASH/l1" lap1 <<EOF || exit 1
-4 household $H1 put 3 0190000000000200 {"phone":"222","water":"wet"}
-5 household $H1 put 3 0190000000000201 {"phone":"444","house_no":"2"}
+4 household $H1 put 3 0190000000000200 {"phone":"13900000222","water":"wet"}
+5 household $H1 put 3 0190000000000201 {"phone":"13900000444","house_no":"2"}
 6 household $H2 put 3 0190000000000202 $(hh 张三)
 EOF
 $BL "$TRASH/l2" lap2 <<EOF || exit 1
-1 household $H1 put 3 0190000000000100 {"phone":"111","water":"wet","gps":"25.1,99.2"}
-2 household $H1 put 3 0190000000000101 {"house_no":"3"}
-3 household $H3 put 3 0190000000000102 $(hh '张 三' '"phone":"13900000000"')
-4 inspection $I2 put 3 0190000000000103 {"household_id":"$H3","stage":"excavation","date":"2026-01-05","week":"2026-W02","inspectors":"乙","items":{"tank_volume":2},"result":"pass"}
+2 household $H1 put 3 0190000000000100 {"phone":"13900000111","water":"wet","gps":"25.1,99.2"}
+3 household $H1 put 3 0190000000000101 {"house_no":"3"}
+4 household $H3 put 3 0190000000000102 $(hh '张 三' '"phone":"13900000000"')
+5 inspection $I2 put 3 0190000000000103 {"household_id":"$H3","stage":"excavation","date":"2026-01-05","week":"2026-W02","inspectors":"乙","items":{"tank_volume":2},"result":"pass"}
 EOF
 
 test_expect_success 'both orders of arrival give the same households, fields and conflicts' '
 	adb "$A" import base >/dev/null && adb "$B" import base >/dev/null &&
+	adb "$A" import base2 >/dev/null && adb "$B" import base2 >/dev/null &&
 	adb "$A" import l1 >/dev/null && adb "$A" import l2 >/dev/null &&
 	adb "$B" import l2 >/dev/null && adb "$B" import l1 >/dev/null &&
 	adb "$A" household list --json | nover >a.json &&
@@ -181,8 +185,8 @@ test_expect_success 'one conflict per field, one value per device, the highest H
 	test "$(jq -c "[.[] | [.kind, .field]] | sort" ca.json)" = \
 		"[[\"duplicate\",null],[\"field\",\"house_no\"],[\"field\",\"phone\"]]" &&
 	test "$(jq -c ".[] | select(.field == \"phone\") | [.values[] | [.value, .device, .hlc]]" ca.json)" = \
-		"[[\"111\",\"lap2\",\"0190000000000100\"],[\"444\",\"lap1\",\"0190000000000201\"]]" &&
-	test "$(fld $H1 phone "$A")" = "\"444\"" &&
+		"[[\"13900000111\",\"lap2\",\"0190000000000100\"],[\"13900000444\",\"lap1\",\"0190000000000201\"]]" &&
+	test "$(fld $H1 phone "$A")" = "\"13900000444\"" &&
 	test "$(fld $H1 house_no "$A")" = "\"2\"" &&
 	test "$(fld $H1 gps "$A")" = "\"25.1,99.2\"" &&
 	test "$(jq -c "[.[] | select(.kind == \"duplicate\") | .values[].value] | sort" ca.json)" = "[\"$H2\",\"$H3\"]"
@@ -192,7 +196,7 @@ test_expect_success 'resolve --take writes the value as a new change by the offi
 	id=$(jq -r ".[] | select(.field == \"phone\") | .id" ca.json) &&
 	v0=$(pgq "$A" "SELECT version FROM counter") &&
 	adb "$A" resolve "$id" --take 1 >out && grep -q resolved out &&
-	test "$(pgq "$A" "SELECT value, device FROM field WHERE record_id = '\''$H1'\'' AND name = '\''phone'\''")" = "\"111\"|office" &&
+	test "$(pgq "$A" "SELECT value, device FROM field WHERE record_id = '\''$H1'\'' AND name = '\''phone'\''")" = "\"13900000111\"|office" &&
 	test "$(pgq "$A" "SELECT version FROM counter")" -gt "$v0" &&
 	test "$(pgq "$A" "SELECT hlc FROM history WHERE device = '\''office'\'' AND field = '\''phone'\''")" \> 0190000000000201 &&
 	expect_exit 3 adb "$A" resolve "$id" --take 1 2>err && grep -q "already resolved" err &&

@@ -66,6 +66,7 @@
 
 extern char **environ;
 
+#define INSPECTOR "验收员"	/* every inspection's inspector (a cadre) */
 #define NAME_LEN	64
 #define TOKEN_LEN	512
 #define SYNC_ATTEMPTS	30
@@ -285,11 +286,17 @@ static enum huce_err ensure_place(struct huce_local *l, const char *village,
 				  struct huce_error *err)
 {
 	cJSON *v = cJSON_CreateObject(), *g = cJSON_CreateObject();
+	cJSON *k = cJSON_CreateObject();
 	char *town = huce_db_meta_get(l->db, "town");
+	char kid[HUCE_ID_STRLEN + 1];
 	enum huce_err rc;
 
 	huce_id_named("village", NULL, village, vid);
 	huce_id_named("group", vid, group, gid);
+	/* The inspections' inspector: a cadre the central knows. */
+	huce_id_named("cadre", NULL, INSPECTOR, kid);
+	cJSON_AddStringToObject(k, "name", INSPECTOR);
+	cJSON_AddStringToObject(k, "role", "inspector");
 	cJSON_AddStringToObject(v, "name", village);
 	if (town)
 		cJSON_AddStringToObject(v, "town", town);
@@ -307,6 +314,10 @@ static enum huce_err ensure_place(struct huce_local *l, const char *village,
 		if (!rc && !cur)
 			rc = huce_local_put(l, "group", gid, g, 1, NULL, err);
 		cJSON_Delete(cur);
+		cur = rc ? NULL : huce_local_get(l, "cadre", kid, NULL);
+		if (!rc && !cur)
+			rc = huce_local_put(l, "cadre", kid, k, 1, NULL, err);
+		cJSON_Delete(cur);
 		if (!rc)
 			rc = huce_local_commit(l, err);
 		else
@@ -314,6 +325,7 @@ static enum huce_err ensure_place(struct huce_local *l, const char *village,
 	}
 	cJSON_Delete(v);
 	cJSON_Delete(g);
+	cJSON_Delete(k);
 	return rc;
 }
 
@@ -452,7 +464,7 @@ static int fill_main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s-%ld", tag, i);
 		if (i % 3 == 2 && last_hh[0]) {
 			kind = "inspection";
-			rc = write_inspection(l, &t, last_hh, "fill", name, id, &err);
+			rc = write_inspection(l, &t, last_hh, INSPECTOR, name, id, &err);
 		} else {
 			kind = "household";
 			rc = write_household(l, vid, gid, name, id, &err);
@@ -752,7 +764,7 @@ static void job_round(struct run *R, struct laptop *lp, long i)
 
 		snprintf(tag, sizeof(tag), "%s-%ld", lp->name, j);
 		if (j % 2 == 1) {
-			rc = write_inspection(l, &R->tmpl, lp->last_hh, "验收组", tag, id, &err);
+			rc = write_inspection(l, &R->tmpl, lp->last_hh, INSPECTOR, tag, id, &err);
 			if (!rc)
 				lp->inspections++;
 		} else {

@@ -16,6 +16,9 @@
 #       payload and batch in one go (count = K + 2)
 #   mkbatch.py corpus DIR
 #       regenerate the hostile corpus (tests/e2e/hostile/) and its MANIFEST
+#   mkbatch.py named KIND NAME [--parent ID]
+#       the id huce_id_named() derives (common/huce_id.c), e.g. a cadre's
+#       from its name, for batches that name records as the CLI does
 #
 # Everything is deterministic: the same arguments give the same bytes.
 
@@ -58,6 +61,16 @@ def uuid7(seed, n):
     h[6] = 0x70 | (h[6] & 0x0f)
     h[8] = 0x80 | (h[8] & 0x3f)
     x = h.hex()
+    return "%s-%s-%s-%s-%s" % (x[0:8], x[8:12], x[12:16], x[16:20], x[20:32])
+
+
+def named(kind, parent, name):
+    # huce_id_named: sha256("kind\x1fparent\x1fname"), version nibble 8.
+    data = ("%s\x1f%s\x1f%s" % (kind, parent or "", name)).encode()[:1023]
+    b = bytearray(hashlib.sha256(data).digest()[:16])
+    b[6] = 0x80 | (b[6] & 0x0f)
+    b[8] = 0x80 | (b[8] & 0x3f)
+    x = b.hex()
     return "%s-%s-%s-%s-%s" % (x[0:8], x[8:12], x[12:16], x[16:20], x[20:32])
 
 
@@ -211,6 +224,11 @@ def main():
     c = sub.add_parser("corpus")
     c.add_argument("dir")
 
+    n = sub.add_parser("named")
+    n.add_argument("kind")
+    n.add_argument("name")
+    n.add_argument("--parent")
+
     a = ap.parse_args()
     out = sys.stdout.buffer
     if a.cmd == "batch":
@@ -231,6 +249,8 @@ def main():
         out.write(batch(a.device, a.first, a.first + n - 1, n, payload))
     elif a.cmd == "corpus":
         corpus(a.dir)
+    elif a.cmd == "named":
+        out.write((named(a.kind, a.parent, a.name) + "\n").encode())
 
 
 if __name__ == "__main__":

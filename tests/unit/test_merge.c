@@ -33,6 +33,8 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
+#include "huce_id.h"
+#include "resolve.h"
 #include "store.h"
 
 struct fixture {
@@ -123,6 +125,17 @@ static void uid(char out[37], unsigned kind, unsigned n)
 	snprintf(out, 37, "01900000-%04x-7000-8000-%012x", kind, n);
 }
 
+/* The id of the cadre called name, derived from it as the CLI does. */
+static const char *cadre_id(const char *name)
+{
+	static char ids[4][HUCE_ID_STRLEN + 1];
+	static int next;
+	char *out = ids[next++ % 4];
+
+	huce_id_named("cadre", NULL, name, out);
+	return out;
+}
+
 /* Append one entry to the payload being built in b ("{"entries":[" open). */
 static void entry(struct huce_buf *b, uint64_t seq, const char *kind,
 		  const char *id, const char *op, int64_t base,
@@ -133,6 +146,18 @@ static void entry(struct huce_buf *b, uint64_t seq, const char *kind,
 		"\"base\":%lld,\"hlc\":\"%016llx\",\"fields\":%s}",
 		b->len > 12 ? "," : "", (unsigned long long)seq, id, kind, op,
 		(long long)base, 0x0190000000000000ull + seq, fields), HUCE_OK);
+}
+
+/* Append an entry with the HLC 0190000000000000 + n instead of seq's. */
+static void entry_hlc(struct huce_buf *b, uint64_t seq, unsigned n,
+		      const char *kind, const char *id, const char *op,
+		      const char *fields)
+{
+	assert_int_equal(huce_buf_printf(b,
+		"%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\",\"op\":\"%s\","
+		"\"base\":0,\"hlc\":\"%016llx\",\"fields\":%s}",
+		b->len > 12 ? "," : "", (unsigned long long)seq, id, kind, op,
+		0x0190000000000000ull + n, fields), HUCE_OK);
 }
 
 /* Finish the payload and encode it as a batch into out. */
@@ -393,7 +418,7 @@ static void test_changes_full_state(void **state)
 	huce_buf_release(&batch);
 	uid(id, 3, 1);
 	begin(&b);
-	entry(&b, 4, "household", id, "put", 3, "{\"phone\":\"139\"}");
+	entry(&b, 4, "household", id, "put", 3, "{\"phone\":\"13900000000\"}");
 	entry(&b, 5, "village", VILLAGE, "delete", 3, "{}");
 	seal(&b, "lap1", 4, 5, 2, &batch);
 	res = apply(f, "lap1", &batch, HUCE_OK);
@@ -411,7 +436,7 @@ static void test_changes_full_state(void **state)
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
 		cJSON_GetObjectItem(c, "fields"), "head")), "户主1");
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
-		cJSON_GetObjectItem(c, "fields"), "phone")), "139");
+		cJSON_GetObjectItem(c, "fields"), "phone")), "13900000000");
 	c = cJSON_GetArrayItem(cJSON_GetObjectItem(page, "changes"), 1);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind")), "village");
@@ -442,6 +467,21 @@ static void test_device_auth(void **state)
 	free(key);
 	assert_null(store_meta_get(f->c.store, "no such key"));
 	assert_int_equal(store_audit(f->c.store, "lap1", "enroll", NULL, &err), HUCE_OK);
+}
+
+/* The JSON text of a field of record id ("" when absent); static buffer. */
+static const char *field_text(struct fixture *f, const char *id,
+			      const char *name)
+{
+	static char out[512];
+	struct huce_error err = { 0 };
+	char *v = NULL;
+	enum huce_err rc = store_field_get(f->c.store, id, name, &v, &err);
+
+	assert_true(rc == HUCE_OK || rc == HUCE_ENOTFOUND);
+	snprintf(out, sizeof(out), "%s", v ? v : "");
+	free(v);
+	return out;
 }
 
 /* The seqs of the rejected entries of a result, and their codes. */
@@ -481,8 +521,18 @@ static void test_gate(void **state)
 {
 	struct fixture *f = *state;
 	struct huce_buf b, batch;
-	char rej[256];
+	uint64_t ignored;
+	char rej[256], fields[256];
 	cJSON *res;
+
+	/* The inspector is a cadre the central knows. */
+	begin(&b);
+	entry(&b, 1, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	seal(&b, "lap2", 1, 1, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
 
 	begin(&b);
 	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
@@ -531,25 +581,63 @@ static void test_gate(void **state)
 
 	/*
 	 * A passed re-inspection opens it, without the status being
-	 * accepted; a later failed spot-check does not close it again.
+	 * accepted; a later failed spot-check does not close it again.  A
+	 * status a laptop types is ignored (counted), not refused: it does
+	 * not open the gate (issue 9: status=accepted from an old laptop).
 	 */
+	ignored = f->c.status_ignored;
 	begin(&b);
 	entry(&b, 17, "inspection", I(2), "put", 16,
 	      GATE_INSP(H(1), "re-inspection", "pass"));
 	entry(&b, 18, "inspection", I(3), "put", 16,
 	      GATE_INSP(H(1), "spot-check", "fail"));
 	entry(&b, 19, "household", H(2), "put", 16, GATE_HH(T1));
-	/* A team whose other household is accepted takes more. */
 	entry(&b, 20, "household", H(5), "put", 16, "{\"status\":\"accepted\"}");
-	entry(&b, 21, "household", H(6), "put", 16, GATE_HH(T3));
+	entry(&b, 21, "household", H(6), "put", 16, GATE_HH(T3));	/* gate */
 	seal(&b, "lap1", 17, 21, 5, &batch);
 	res = apply(f, "lap1", &batch, HUCE_OK);
 	rejected(res, rej, sizeof(rej));
-	assert_string_equal(rej, "");
-	assert_int_equal(num(res, "applied"), 5);
+	assert_string_equal(rej, "21:gate");
+	assert_int_equal(num(res, "applied"), 4);
+	assert_int_equal(f->c.status_ignored, ignored + 3);
 	cJSON_Delete(res);
 	huce_buf_release(&b);
 	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(5), "status"), "");
+
+	/*
+	 * A voided inspection counts for nothing: voiding the re-inspection
+	 * closes the gate for a new household (H2 keeps its team).  A void
+	 * is not undone, and the laptop restored from an old copy, sending
+	 * the re-inspection's creation again (older HLC, no void), changes
+	 * nothing: the gate stays closed.
+	 */
+	begin(&b);
+	entry(&b, 22, "inspection", I(2), "put", 21,
+	      "{\"voided\":\"wrong household\"}");
+	entry(&b, 23, "household", H(7), "put", 21, GATE_HH(T1));	/* gate */
+	entry(&b, 24, "inspection", I(2), "put", 21, "{\"voided\":null}");
+	seal(&b, "lap1", 22, 24, 3, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	assert_string_equal(rej, "23:gate,24:invalid");
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	begin(&b);
+	entry_hlc(&b, 25, 17, "inspection", I(2), "put",
+		  GATE_INSP(H(1), "re-inspection", "pass"));
+	snprintf(fields, sizeof(fields), "{\"team_id\":\"%s\",\"status\":"
+		 "\"accepted\"}", T1);
+	entry_hlc(&b, 26, 18, "household", H(4), "put", fields);	/* gate */
+	seal(&b, "lap1", 25, 26, 2, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	assert_string_equal(rej, "26:gate");
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, I(2), "voided"), "\"wrong household\"");
 }
 
 /*
@@ -668,9 +756,9 @@ static void test_own_stubs(void **state)
 	huce_buf_release(&batch);
 	begin(&b);
 	/* h1: lap1's edit, unaware of lap2's delete, brings it back. */
-	entry(&b, 6, "household", h1, "put", 5, "{\"phone\":\"139\"}");
+	entry(&b, 6, "household", h1, "put", 5, "{\"phone\":\"13900000000\"}");
 	entry(&b, 7, "household", h3, "delete", 5, "{}");
-	entry(&b, 8, "household", h2, "put", 5, "{\"status\":\"building\"}");
+	entry(&b, 8, "household", h2, "put", 5, "{\"house_no\":\"8\"}");
 	seal(&b, "lap1", 6, 8, 3, &batch);
 	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
 	huce_buf_release(&b);
@@ -703,7 +791,7 @@ static void test_own_stubs(void **state)
 
 	/* An edit by lap2 makes h2 lap2's too: full for lap1 from then on. */
 	begin(&b);
-	entry(&b, 2, "household", h2, "put", 10, "{\"phone\":\"138\"}");
+	entry(&b, 2, "household", h2, "put", 10, "{\"phone\":\"13800000000\"}");
 	seal(&b, "lap2", 2, 2, 1, &batch);
 	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
 	huce_buf_release(&b);
@@ -864,6 +952,11 @@ static void test_bench_10k(void **state)
 	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
 	entry(&b, 2, "group", GROUP, "put", 0,
 	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	entry(&b, 4, "cadre", cadre_id("乙"), "put", 0,
+	      "{\"name\":\"乙\",\"role\":\"inspector\"}");
+	seq = 4;
 	for (unsigned i = 1; seq < 10000; i++) {
 		uid(hh, 3, i);
 		uid(in, 4, i);
@@ -875,7 +968,7 @@ static void test_bench_10k(void **state)
 		entry(&b, ++seq, "household", hh, "put", 0, fields);
 		snprintf(fields, sizeof(fields),
 			 "{\"household_id\":\"%s\",\"stage\":\"completion\","
-			 "\"date\":\"2026-01-05\",\"week\":\"2026-W02\",\"inspectors\":\"甲,乙\","
+			 "\"date\":\"2026-01-05\",\"week\":\"2026-W02\",\"inspectors\":\"甲、乙\","
 			 "\"items\":{\"tank_volume\":2,\"walls_roof_door\":true,\"room_area\":1.5,"
 			 "\"no_leak\":true,\"sealed_cover\":true,\"no_exposed_waste\":true},"
 			 "\"result\":\"pass\"}", hh);
@@ -894,18 +987,6 @@ static void test_bench_10k(void **state)
 	cJSON_Delete(res);
 	huce_buf_release(&b);
 	huce_buf_release(&batch);
-}
-
-/* Append an entry with the HLC 0190000000000000 + n instead of seq's. */
-static void entry_hlc(struct huce_buf *b, uint64_t seq, unsigned n,
-		      const char *kind, const char *id, const char *op,
-		      const char *fields)
-{
-	assert_int_equal(huce_buf_printf(b,
-		"%s{\"seq\":%llu,\"id\":\"%s\",\"kind\":\"%s\",\"op\":\"%s\","
-		"\"base\":0,\"hlc\":\"%016llx\",\"fields\":%s}",
-		b->len > 12 ? "," : "", (unsigned long long)seq, id, kind, op,
-		0x0190000000000000ull + n, fields), HUCE_OK);
 }
 
 static const char *acked_hlc(const cJSON *res)
@@ -956,7 +1037,7 @@ static void test_restored_copy(void **state)
 	uid(h1, 3, 1);
 	uid(h2, 3, 2);
 	begin(&b);
-	entry_hlc(&b, 5, 0x50, "household", h1, "put", "{\"phone\":\"139\"}");
+	entry_hlc(&b, 5, 0x50, "household", h1, "put", "{\"phone\":\"13900000000\"}");
 	entry_hlc(&b, 6, 0x60, "household", h2, "delete", "{}");
 	seal(&b, "lap1", 5, 6, 2, &batch);
 	res = apply(f, "lap1", &batch, HUCE_OK);
@@ -966,10 +1047,10 @@ static void test_restored_copy(void **state)
 	huce_buf_release(&batch);
 
 	begin(&b);
-	entry_hlc(&b, 7, 0x05, "household", h1, "put", "{\"phone\":\"138\"}");
-	entry_hlc(&b, 8, 0x06, "household", h2, "put", "{\"phone\":\"137\"}");
+	entry_hlc(&b, 7, 0x05, "household", h1, "put", "{\"phone\":\"13800000000\"}");
+	entry_hlc(&b, 8, 0x06, "household", h2, "put", "{\"phone\":\"13700000000\"}");
 	entry_hlc(&b, 9, 0x07, "household", h1, "delete", "{}");
-	entry_hlc(&b, 10, 0x50, "household", h1, "put", "{\"phone\":\"139\"}");
+	entry_hlc(&b, 10, 0x50, "household", h1, "put", "{\"phone\":\"13900000000\"}");
 	seal(&b, "lap1", 7, 10, 4, &batch);
 	res = apply(f, "lap1", &batch, HUCE_OK);
 	assert_int_equal(num(res, "acked"), 10);
@@ -987,11 +1068,378 @@ static void test_restored_copy(void **state)
 	assert_non_null(c);
 	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
 	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(
-		cJSON_GetObjectItem(c, "fields"), "phone")), "139");
+		cJSON_GetObjectItem(c, "fields"), "phone")), "13900000000");
 	c = change_of(page, h2);
 	assert_non_null(c);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")));
 	cJSON_Delete(page);
+}
+
+/* --- issue 9: the records the office acts on are true --------------------- */
+
+#define GROUP2 "01900000-0000-7000-8000-0000000000b2"
+#define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HH_IN(group, head, extra) "{\"village_id\":\"" VILLAGE "\",\"group_id\":\"" \
+	group "\",\"head\":\"" head "\",\"approach\":\"new-build\",\"build\":\"self\"," \
+	"\"type\":\"three-grid\"" extra "}"
+#define INSP_ON(hh, stage, date, result) "{\"household_id\":\"" hh "\",\"stage\":\"" \
+	stage "\",\"date\":\"" date "\",\"week\":\"2026-W02\",\"inspectors\":\"甲\"," \
+	"\"items\":{\"tank_volume\":2,\"walls_roof_door\":true,\"room_area\":1.5," \
+	"\"no_leak\":true,\"sealed_cover\":true,\"no_exposed_waste\":true}," \
+	"\"result\":\"" result "\"}"
+
+struct conflict_list {
+	char kinds[16][32];	/* "kind:status" */
+	char ids[16][HUCE_ID_STRLEN + 1];
+	size_t n;
+};
+
+static enum huce_err conflict_visit(void *arg, const struct store_record *r,
+				    const cJSON *fields)
+{
+	struct conflict_list *l = arg;
+
+	if (l->n == 16)
+		return HUCE_OK;
+	snprintf(l->kinds[l->n], sizeof(l->kinds[0]), "%s:%s",
+		 cJSON_GetStringValue(cJSON_GetObjectItem(fields, "kind")),
+		 cJSON_GetStringValue(cJSON_GetObjectItem(fields, "status")));
+	snprintf(l->ids[l->n++], HUCE_ID_STRLEN + 1, "%s", r->id);
+	return HUCE_OK;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Every conflict as "kind:status", sorted and joined by commas. */
+static const char *conflicts(struct fixture *f, struct conflict_list *l)
+{
+	static char out[512];
+	struct huce_error err = { 0 };
+	char sorted[16][32];
+	size_t len = 0;
+
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(store_scan_kind(f->c.store, "conflict", 0, conflict_visit,
+					 l, &err), HUCE_OK);
+	memcpy(sorted, l->kinds, sizeof(sorted));
+	qsort(sorted, l->n, sizeof(sorted[0]), str_cmp);
+	out[0] = '\0';
+	for (size_t i = 0; i < l->n; i++)
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+					i ? "," : "", sorted[i]);
+	return out;
+}
+
+/* The id of the conflict in l that is kind:status (the first). */
+static const char *conflict_of(const struct conflict_list *l, const char *ks)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->kinds[i], ks) == 0)
+			return l->ids[i];
+	fail_msg("no %s conflict", ks);
+	return NULL;
+}
+
+/* The 1-based number of the value of conflict cid that names id. */
+static int value_number(struct fixture *f, const char *cid, const char *id)
+{
+	struct huce_error err = { 0 };
+	char *text = NULL;
+	cJSON *vals;
+	const cJSON *v;
+	int n = 0, found = 0;
+
+	assert_int_equal(store_field_get(f->c.store, cid, "vals", &text, &err), HUCE_OK);
+	vals = cJSON_Parse(text);
+	free(text);
+	cJSON_ArrayForEach(v, vals) {
+		const cJSON *x = cJSON_GetObjectItem(v, "value");
+
+		n++;
+		if ((cJSON_IsString(x) && strcmp(x->valuestring, id) == 0) ||
+		    (cJSON_IsObject(x) && strcmp(cJSON_GetStringValue(
+			cJSON_GetObjectItem(x, "id")), id) == 0))
+			found = n;
+	}
+	cJSON_Delete(vals);
+	assert_true(found > 0);
+	return found;
+}
+
+static enum huce_err resolve(struct fixture *f, const char *cid, int take,
+			     const char *value)
+{
+	struct huce_error err = { 0 };
+	enum huce_err rc;
+
+	assert_int_equal(store_begin(f->c.store, 1, &err), HUCE_OK);
+	rc = central_resolve(&f->c, cid, take, value, NULL, &err);
+	if (rc) {
+		store_rollback(f->c.store);
+		return rc;
+	}
+	assert_int_equal(store_commit(f->c.store, &err), HUCE_OK);
+	return HUCE_OK;
+}
+
+/* Apply the entries of b (seqs first..last) from dev; returns the rejects. */
+static const char *push(struct fixture *f, const char *dev, struct huce_buf *b,
+			uint64_t first, uint64_t last, uint32_t count)
+{
+	static char rej[256];
+	struct huce_buf batch;
+	cJSON *res;
+
+	seal(b, dev, first, last, count, &batch);
+	res = apply(f, dev, &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	cJSON_Delete(res);
+	huce_buf_release(b);
+	huce_buf_release(&batch);
+	return rej;
+}
+
+/* The stamp device of a field of record id. */
+static const char *field_device(struct fixture *f, const char *id,
+				const char *name)
+{
+	static char out[STORE_NAME_MAX + 1];
+	struct store_fieldset fs = { 0 };
+	struct huce_error err = { 0 };
+	const struct store_field *v;
+
+	assert_int_equal(store_fields_get(f->c.store, id, &fs, &err), HUCE_OK);
+	v = store_fieldset_find(&fs, name);
+	snprintf(out, sizeof(out), "%s", v ? v->device : "");
+	store_fieldset_release(&fs);
+	return out;
+}
+
+/*
+ * Status is derived at the central (DESIGN.md section 2): a status in a
+ * device's change is ignored, the central stores the status of the
+ * merged records as its own change, two laptops' disagreeing
+ * inspections are one inspection conflict and no status conflict, and
+ * resolving it derives the status again.
+ */
+static void test_status_derived(void **state)
+{
+	struct fixture *f = *state;
+	struct conflict_list l;
+	struct huce_buf b;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	entry(&b, 4, "household", H(1), "put", 0,
+	      HH_IN(GROUP, "张三", ",\"status\":\"accepted\""));
+	assert_string_equal(push(f, "lap1", &b, 1, 4, 4), "");
+	assert_int_equal(f->c.status_ignored, 1);
+	assert_string_equal(field_text(f, H(1), "status"), "");	/* planned */
+
+	begin(&b);
+	entry(&b, 5, "household", H(1), "put", 4, "{\"started\":\"2026-01-02\"}");
+	assert_string_equal(push(f, "lap1", &b, 5, 5, 1), "");
+	assert_string_equal(field_text(f, H(1), "status"), "\"building\"");
+	assert_string_equal(field_device(f, H(1), "status"), "central");
+
+	/* Both laptops inspect without seeing each other; old laptops
+	 * also send the status they computed. */
+	begin(&b);
+	entry(&b, 6, "inspection", I(1), "put", 5,
+	      INSP_ON(H(1), "completion", "2026-01-07", "pass"));
+	entry(&b, 7, "household", H(1), "put", 5, "{\"status\":\"accepted\"}");
+	assert_string_equal(push(f, "lap1", &b, 6, 7, 2), "");
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+	begin(&b);
+	entry(&b, 1, "inspection", I(2), "put", 5,
+	      INSP_ON(H(1), "completion", "2026-01-08", "fail"));
+	entry(&b, 2, "household", H(1), "put", 5, "{\"status\":\"failed\"}");
+	assert_string_equal(push(f, "lap2", &b, 1, 2, 2), "");
+	assert_int_equal(f->c.status_ignored, 3);
+	assert_string_equal(conflicts(f, &l), "inspection:open");
+	assert_string_equal(field_text(f, H(1), "status"), "\"failed\"");
+
+	/* The office keeps the passing one: the status follows. */
+	assert_int_equal(resolve(f, l.ids[0], value_number(f, l.ids[0], I(1)),
+				 NULL), HUCE_OK);
+	assert_string_equal(conflicts(f, &l), "inspection:resolved");
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+
+	/* A voided inspection counts for nothing. */
+	begin(&b);
+	entry(&b, 8, "inspection", I(1), "put", 20, "{\"voided\":\"wrong toilet\"}");
+	assert_string_equal(push(f, "lap1", &b, 8, 8, 1), "");
+	assert_string_equal(field_text(f, H(1), "status"), "\"building\"");
+}
+
+/*
+ * One ID number, one household (issue 9, items 5, 9 and 10): the same
+ * ID hash from two laptops is a duplicate whatever the names; a
+ * household deleted before it synced is never half of a duplicate
+ * (deleted in the same batch, or in a later one: the conflict closes);
+ * keeping a household of a duplicate keeps the value the office set on
+ * the other by resolving a field conflict.
+ */
+static void test_duplicates(void **state)
+{
+	struct fixture *f = *state;
+	struct conflict_list l;
+	struct huce_buf b;
+	const char *dup, *fld;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "group", GROUP2, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第二组\"}");
+	entry(&b, 4, "household", H(1), "put", 0,
+	      HH_IN(GROUP, "张三", ",\"id_hash\":\"" HASH_A "\""));
+	entry(&b, 5, "household", H(2), "put", 0, HH_IN(GROUP, "李四", ""));
+	assert_string_equal(push(f, "lap1", &b, 1, 5, 5), "");
+
+	begin(&b);
+	entry(&b, 1, "household", H(3), "put", 5,
+	      HH_IN(GROUP2, "张山", ",\"id_hash\":\"" HASH_A "\",\"phone\":\"13700000000\""));
+	entry(&b, 2, "household", H(4), "put", 5, HH_IN(GROUP, "李 四", ""));
+	entry(&b, 3, "household", H(4), "delete", 5, "{}");
+	assert_string_equal(push(f, "lap2", &b, 1, 3, 3), "");
+	assert_string_equal(conflicts(f, &l), "duplicate:open");
+	dup = conflict_of(&l, "duplicate:open");
+	assert_int_equal(value_number(f, dup, H(1)) + value_number(f, dup, H(3)), 3);
+
+	begin(&b);
+	entry(&b, 4, "household", H(5), "put", 5, HH_IN(GROUP, "李四", ""));
+	assert_string_equal(push(f, "lap2", &b, 4, 4, 1), "");
+	assert_string_equal(conflicts(f, &l), "duplicate:open,duplicate:open");
+	begin(&b);
+	entry(&b, 5, "household", H(5), "delete", 8, "{}");
+	assert_string_equal(push(f, "lap2", &b, 5, 5, 1), "");
+	assert_string_equal(conflicts(f, &l), "duplicate:open,duplicate:resolved");
+
+	/* A field conflict on H1's phone, settled by the office's value. */
+	begin(&b);
+	entry(&b, 6, "household", H(1), "put", 5, "{\"phone\":\"13900000001\"}");
+	assert_string_equal(push(f, "lap1", &b, 6, 6, 1), "");
+	begin(&b);
+	entry(&b, 6, "household", H(1), "put", 5, "{\"phone\":\"13900000002\"}");
+	assert_string_equal(push(f, "lap2", &b, 6, 6, 1), "");
+	conflicts(f, &l);
+	fld = conflict_of(&l, "field:open");
+	assert_int_equal(resolve(f, fld, 0, "139 0000 0009"), HUCE_OK);
+	assert_string_equal(field_text(f, H(1), "phone"), "\"13900000009\"");
+
+	/* Keeping H3 (its own phone) keeps the office's value of H1's. */
+	conflicts(f, &l);
+	dup = conflict_of(&l, "duplicate:open");
+	assert_int_equal(resolve(f, dup, value_number(f, dup, H(3)), NULL), HUCE_OK);
+	assert_string_equal(field_text(f, H(3), "phone"), "\"13900000009\"");
+	assert_string_equal(field_text(f, H(1), "merged_into"), "\"" H(3) "\"");
+	assert_string_equal(conflicts(f, &l),
+			    "duplicate:resolved,duplicate:resolved,field:resolved");
+}
+
+/*
+ * The rules of the domain layer at the central: build mode and team,
+ * phone, GPS, an inspection's date, its inspectors and its checklist.
+ * The office's values are stored in their canonical form.
+ */
+static void test_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { 0 };
+	struct huce_buf b;
+	cJSON *fields;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	entry(&b, 4, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 5, "household", H(1), "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"group_id\":\"" GROUP "\",\"head\":\"甲\","
+	      "\"approach\":\"new-build\",\"build\":\"contracted\",\"type\":\"three-grid\"}");
+	entry(&b, 6, "household", H(2), "put", 0,
+	      HH_IN(GROUP, "乙", ",\"team_id\":\"" T1 "\""));
+	entry(&b, 7, "household", H(3), "put", 0, HH_IN(GROUP, "丙", ",\"phone\":\"222\""));
+	entry(&b, 8, "household", H(4), "put", 0,
+	      HH_IN(GROUP, "丁", ",\"gps\":\"北纬25度\""));
+	entry(&b, 9, "household", H(5), "put", 0,
+	      HH_IN(GROUP, "戊", ",\"phone\":\"0871-1234567\",\"gps\":\"25.1,99.2\""));
+	entry(&b, 10, "inspection", I(1), "put", 0,
+	      INSP_ON(H(5), "completion", "2099-01-07", "pass"));
+	entry(&b, 11, "inspection", I(2), "put", 0,
+	      "{\"household_id\":\"" H(5) "\",\"stage\":\"completion\",\"date\":"
+	      "\"2026-01-07\",\"week\":\"2026-W02\",\"inspectors\":\"甲、丙\","
+	      "\"result\":\"pass\",\"items\":{\"tank_volume\":2,\"walls_roof_door\":true,"
+	      "\"room_area\":1.5,\"no_leak\":true,\"sealed_cover\":true,"
+	      "\"no_exposed_waste\":true}}");
+	entry(&b, 12, "inspection", I(3), "put", 0,
+	      "{\"household_id\":\"" H(5) "\",\"stage\":\"completion\",\"date\":"
+	      "\"2026-01-07\",\"week\":\"2026-W02\",\"inspectors\":\"甲\","
+	      "\"result\":\"pass\"}");
+	entry(&b, 13, "inspection", I(4), "put", 0,
+	      INSP_ON(H(5), "completion", "2026-01-07", "pass"));
+	assert_string_equal(push(f, "lap1", &b, 1, 13, 13),
+			    "5:invalid,6:invalid,7:invalid,8:invalid,10:invalid,"
+			    "11:invalid,12:checklist");
+	assert_string_equal(field_text(f, H(5), "status"), "\"accepted\"");
+
+	/* The office: canonical forms, and no typed status. */
+	fields = cJSON_Parse(HH_IN(GROUP, "己", ",\"phone\":\"139 0000 0001\","
+				   "\"gps\":\"25.1，99.2\",\"status\":\"accepted\""));
+	assert_non_null(fields);
+	assert_int_equal(store_begin(f->c.store, 1, &err), HUCE_OK);
+	assert_int_equal(central_office_put(&f->c, "household", H(6), fields, 1, &err),
+			 HUCE_OK);
+	assert_int_equal(store_commit(f->c.store, &err), HUCE_OK);
+	cJSON_Delete(fields);
+	assert_string_equal(field_text(f, H(6), "phone"), "\"13900000001\"");
+	assert_string_equal(field_text(f, H(6), "gps"), "\"25.100000,99.200000\"");
+	assert_string_equal(field_text(f, H(6), "status"), "");
+}
+
+/*
+ * The gate has no way round: resolving a field conflict on team_id
+ * with the value that would pass a team's gate is refused.
+ */
+static void test_resolve_gate(void **state)
+{
+	struct fixture *f = *state;
+	struct conflict_list l;
+	struct huce_buf b;
+	const char *cid;
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 4, "team", T2, "put", 0, "{\"name\":\"乙队\"}");
+	entry(&b, 5, "household", H(1), "put", 0, GATE_HH(T1));
+	entry(&b, 6, "household", H(2), "put", 0, GATE_HH(T2));
+	assert_string_equal(push(f, "lap1", &b, 1, 6, 6), "");
+	/* lap2, unaware of lap1's H2 team, gives H2 to T1: it loses. */
+	begin(&b);
+	entry(&b, 1, "household", H(2), "put", 0, "{\"team_id\":\"" T1 "\"}");
+	assert_string_equal(push(f, "lap2", &b, 1, 1, 1), "");
+	/* (GATE_HH households share a head: a duplicate too.) */
+	assert_string_equal(conflicts(f, &l), "duplicate:open,field:open");
+	cid = conflict_of(&l, "field:open");
+	assert_int_equal(resolve(f, cid, value_number(f, cid, T1), NULL), HUCE_EGATE);
+	assert_int_equal(resolve(f, cid, 0, T1), HUCE_EGATE);
+	assert_string_equal(field_text(f, H(2), "team_id"), "\"" T2 "\"");
+	assert_int_equal(resolve(f, cid, value_number(f, cid, T2), NULL), HUCE_OK);
+	assert_string_equal(conflicts(f, &l), "duplicate:open,field:resolved");
 }
 
 int main(void)
@@ -1008,6 +1456,10 @@ int main(void)
 		cmocka_unit_test(test_page_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restored_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_derived, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
