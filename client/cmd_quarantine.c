@@ -6,7 +6,7 @@
  * reference to a record it does not have, a checklist), the sync keeps
  * the entry in the outbox as 'quarantined' with the central's reason
  * and puts the record back to the central's state in the same
- * transaction (syncd/sync.c, huce_local_restore).  Here the cadre sees
+ * transaction (syncd/agent/sync.c, huce_local_restore).  Here the cadre sees
  * those entries by the names of their records, and either drops one
  * (the change is given up) or retries it once the cause is fixed: the
  * change is written again through the laptop's own rules as a new

@@ -1,12 +1,11 @@
 /*
  * cmd_sync.c - enroll, sync, export and import-ack: the client's doors to
- * the central, online (syncd/sync.c over libcurl) or by USB stick.
+ * the central, online (syncd/agent/sync.c over libcurl) or by USB stick.
  *
- * syncd/sync.c is not linked into `huce`: it lives in the network module
- * (client/huce_net.h), loaded here by the four commands that call it, so
- * no other command pays for loading libcurl.  export and import-ack do
- * no HTTP but share sync.c's batch and acknowledgement code, so they
- * load the module too.
+ * syncd/agent/sync.c is not linked into `huce`: it lives in the network
+ * module (client/huce_net.h), loaded here by enroll and sync only, so no
+ * other command pays for loading libcurl.  export and import-ack do no
+ * HTTP: they call the outbox (common/huce_outbox.h) without the module.
  */
 #include "client.h"
 
@@ -18,6 +17,7 @@
 
 #include "huce_log.h"
 #include "huce_net.h"
+#include "huce_outbox.h"
 
 /* dir + "/" + rel + "/" + file into out; 0, or -1 when too long. */
 static int module_path(char *out, size_t size, const char *dir,
@@ -238,7 +238,6 @@ int cmd_export(struct cli *c, int argc, char **argv)
 {
 	enum huce_err rc;
 	int64_t n = 0;
-	const struct huce_net *net;
 	int ch, r;
 
 	while ((ch = cli_getopt(argc, argv, NULL, NULL, export_usage)) != -1)
@@ -246,13 +245,10 @@ int cmd_export(struct cli *c, int argc, char **argv)
 			return 2;
 	if (optind + 1 != argc)
 		return cli_usage(export_usage, "export takes one FILE");
-	r = cli_net_load(&net);
-	if (r)
-		return r;
 	r = cli_open(c);
 	if (r)
 		return r;
-	rc = net->export_file(c->l, argv[optind], &n, &c->err);
+	rc = huce_outbox_export(c->l, argv[optind], &n, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	printf("exported %lld entries to %s\n", (long long)n, argv[optind]);
@@ -269,7 +265,6 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 {
 	enum huce_err rc;
 	int64_t acked = 0;
-	const struct huce_net *net;
 	int ch, r;
 
 	while ((ch = cli_getopt(argc, argv, NULL, NULL, import_ack_usage)) != -1)
@@ -277,13 +272,10 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 			return 2;
 	if (optind + 1 != argc)
 		return cli_usage(import_ack_usage, "import-ack takes one FILE");
-	r = cli_net_load(&net);
-	if (r)
-		return r;
 	r = cli_open(c);
 	if (r)
 		return r;
-	rc = net->import_ack(c->l, argv[optind], &acked, &c->err);
+	rc = huce_outbox_import_ack(c->l, argv[optind], &acked, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	printf("acknowledged up to seq %lld\n", (long long)acked);

@@ -1,11 +1,11 @@
 /*
  * net_module.c - huce-net.so, the part of `huce` that links libcurl.
  *
- * Built as a shared module from this file, syncd/sync.c,
- * syncd/http_client.c and its own copy of libhuce-common; `huce` loads it
- * only for the commands that need it (client/huce_net.h says why and
+ * Built as a shared module from this file, syncd/agent/sync.c,
+ * syncd/agent/http_client.c and its own copy of libhuce-common; `huce`
+ * loads it only for the commands that need it (client/huce_net.h says why and
  * how).  It holds no logic of its own: the table below points at the
- * functions of syncd/sync.h.
+ * functions of syncd/agent/sync.h.
  */
 #include "huce_net.h"
 
@@ -26,6 +26,4 @@ const struct huce_net huce_net_module_v1 = {
 	.set_log_threshold = set_log_threshold,
 	.enroll = huce_sync_enroll,
 	.run = huce_sync_run,
-	.export_file = huce_sync_export,
-	.import_ack = huce_sync_import_ack,
 };

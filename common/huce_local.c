@@ -14,6 +14,7 @@
 
 #include "huce_buf.h"
 #include "huce_hlc.h"
+#include "huce_outbox.h"
 #include "huce_record.h"
 #include "huce_util.h"
 
@@ -350,26 +351,6 @@ out:
 	return rc;
 }
 
-static enum huce_err outbox_append(struct huce_local *l, const char *kind,
-				   const char *id, const char *op,
-				   const cJSON *fields, struct huce_error *err)
-{
-	char hex[HUCE_HLC_STRLEN + 1];
-	char *text = cJSON_PrintUnformatted(fields);
-	int64_t base = huce_db_meta_int(l->db, "cursor", 0);
-	enum huce_err rc;
-
-	if (!text)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	huce_hlc_format(huce_local_tick(l), hex);
-	rc = huce_db_run(l->db, err,
-		"INSERT INTO outbox(record_id, kind, op, fields, base, hlc) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-		"ssssis", id, kind, op, text, base, hex);
-	free(text);
-	return rc;
-}
-
 enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 			     const char *id, const cJSON *fields, int creating,
 			     int *changed, struct huce_error *err)
@@ -421,7 +402,7 @@ enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 		goto out;
 	rc = write_row(l, k, id, diff, exists, -1, 0, err);
 	if (!rc)
-		rc = outbox_append(l, kind, id, "put", diff, err);
+		rc = huce_outbox_append(l, kind, id, "put", diff, err);
 	if (!rc && changed)
 		*changed = cJSON_GetArraySize(diff);
 out:
@@ -457,7 +438,7 @@ enum huce_err huce_local_delete(struct huce_local *l, const char *kind,
 	empty = cJSON_CreateObject();
 	if (!empty)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
-	rc = outbox_append(l, kind, id, "delete", empty, err);
+	rc = huce_outbox_append(l, kind, id, "delete", empty, err);
 	cJSON_Delete(empty);
 	return rc;
 }

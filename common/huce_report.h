@@ -3,7 +3,7 @@
  * and the central.
  *
  * `huce report week` (client/cmd_report.c) and `huce-syncd admin report
- * week` (syncd/report.c) only load facts, each from its own store, and
+ * week` (syncd/central/report.c) only load facts, each from its own store, and
  * hand them to this module, which counts and ranks; so the two give the
  * same numbers for the same records.  Nothing here reads a stored
  * status: a household's status as of a day is derived from its facts by

@@ -1,7 +1,7 @@
 -- Central store of the town office, version 1 (PostgreSQL backend).
 --
 -- The same tables as schema/central/0001_init.sql (the SQLite backend),
--- in PostgreSQL's types; syncd/store_pg.c holds every statement against
+-- in PostgreSQL's types; syncd/central/store_pg.c holds every statement against
 -- them, and docs/POSTGRES.md says how several `huce-syncd central`
 -- processes share one database.
 --

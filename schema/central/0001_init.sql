@@ -1,7 +1,7 @@
 -- Central store of the town office, version 1 (SQLite backend).
 --
 -- Records are stored generically, one row per record and one row per
--- field, so that the merge (syncd/merge.c) is the same code for every
+-- field, so that the merge (syncd/central/merge.c) is the same code for every
 -- kind: a household and a photo differ only in their field tables
 -- (common/huce_record.c).  Each field remembers the global version, the
 -- HLC timestamp and the device of its last change (DESIGN.md section 4);
@@ -11,7 +11,7 @@
 -- Field values are the JSON text of the value as it travels on the wire
 -- ('"阿猛村"', '3', '{"tank_volume":2}').
 --
--- Every statement against these tables lives in syncd/store_sqlite.c.
+-- Every statement against these tables lives in syncd/central/store_sqlite.c.
 -- The indexes are chosen so that a pull costs in proportion to the
 -- changes it returns and a merged entry costs the same in an empty
 -- store and in a full one: every lookup the merge makes is a primary

@@ -3,7 +3,7 @@
  * in one process, on the batches a real push would send (issue 5).
  *
  * From a device store written by huce-bench-gen it builds batches exactly
- * as the agent does (syncd/sync.c's huce_sync_build_payload and
+ * as the agent does (common/huce_outbox.c's huce_outbox_payload and
  * huce_batch_encode; budget 256 KiB raw doubling to 1 MiB), and for each batch
  * times:
  *   - deflate and inflate of the same bytes with plain zlib (the codec's
@@ -41,11 +41,11 @@
 #include "huce_crypto.h"
 #include "huce_db.h"
 #include "huce_local.h"
+#include "huce_outbox.h"
 #include "huce_record.h"
 #include "store.h"
-#include "sync.h"
 
-/* The agent's batch budget (syncd/sync.c): the first, and the largest. */
+/* The agent's batch budget (syncd/agent/sync.c): the first, and the largest. */
 #define BATCH_RAW_START	(256u << 10)
 #define BATCH_RAW_MAX	(1u << 20)
 
@@ -719,7 +719,7 @@ int main(int argc, char **argv)
 		const cJSON *rej;
 
 		t0 = now_s();
-		if (huce_sync_build_payload(l, after, budget, &payload, &first, &last, &count, &err)) {
+		if (huce_outbox_payload(l, after, budget, &payload, &first, &last, &count, &err)) {
 			fprintf(stderr, "huce-bench-merge: build: %s\n", err.msg);
 			goto out;
 		}

@@ -211,7 +211,7 @@ cat >"$RAW/meta.json" <<EOF
  "cpu": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/"//g')",
  "kernel": "$(uname -r)", "sqlite": "$(sqlite3 --version | cut -d' ' -f1)",
  "node": "$(node --version 2>/dev/null || echo none)", "date": "$(date -u +%FT%TZ)",
- "source_md5": "$(cd "$SRC" && cat common/*.[ch] syncd/*.[ch] client/*.[ch] schema/*/*.sql 2>/dev/null | md5sum | cut -d' ' -f1)"}
+ "source_md5": "$(cd "$SRC" && cat common/*.[ch] syncd/*.[ch] syncd/*/*.[ch] client/*.[ch] schema/*/*.sql 2>/dev/null | md5sum | cut -d' ' -f1)"}
 EOF
 
 # ---------------------------------------------------------- generation ---

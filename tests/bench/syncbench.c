@@ -1,7 +1,7 @@
 /*
  * syncbench.c - times the laptop's real push and pull against a central.
  *
- * The code under test is syncd/sync.c itself (libhuce-sync), whose
+ * The code under test is syncd/agent/sync.c itself (libhuce-sync), whose
  * huce_sync_push() and huce_sync_pull() are timed apart:
  * `huce sync` runs both back to back, and the peer's push figure is a
  * push alone.  Every HTTP request sync.c makes goes through a thin hook

@@ -1,10 +1,12 @@
 #!/bin/bash
 # t0011-net-module.sh - `huce` loads libcurl only for the commands that
-# need the sync engine (enroll, sync, export, import-ack), through the
-# module huce-net.so (client/huce_net.h): offline commands do not load it,
-# the module is found next to the binary (build tree) and where `meson
-# install` puts it, and a missing or broken module is one clear line on
-# stderr and exit 1, after usage errors and --help as before.
+# talk to the central (enroll, sync), through the module huce-net.so
+# (client/huce_net.h): offline commands, and export and import-ack (the
+# USB stick's files, common/huce_outbox.c), do not load it and work
+# without it; the module is found next to the binary (build tree) and
+# where `meson install` puts it, and a missing or broken module is one
+# clear line on stderr and exit 1, after usage errors and --help as
+# before.
 
 case "${HUCE:-}" in '' | /*) ;; *) HUCE=$PWD/$HUCE ;; esac
 . "$(dirname "$0")/lib.sh"
@@ -24,11 +26,23 @@ test_expect_success 'offline commands do not load libcurl or the module' '
 	! grep -E "libcurl|huce-net" "$TRASH/ld.status" "$TRASH/ld.list"
 '
 
-test_expect_success 'export loads the module from next to the binary' '
+test_expect_success 'export and import-ack do not load libcurl or the module' '
 	LD_DEBUG=libs h export "$TRASH/b1" >out 2>"$TRASH/ld.export" &&
 	grep -q "^exported 1 entries to " out &&
-	grep -q "calling init: $(dirname "$HUCE")/huce-net.so" "$TRASH/ld.export" &&
-	grep -q "calling init: .*libcurl" "$TRASH/ld.export"
+	"$HUCE_SYNCD" admin --store "$TRASH/c.db" device add net-1 >/dev/null &&
+	"$HUCE_SYNCD" admin --store "$TRASH/c.db" import "$TRASH/b1" \
+		--ack-out "$TRASH/ack1" >/dev/null &&
+	LD_DEBUG=libs h import-ack "$TRASH/ack1" >out 2>"$TRASH/ld.ack" &&
+	grep -q "^acknowledged up to seq 1$" out &&
+	grep -q "libsqlite3" "$TRASH/ld.export" &&
+	! grep -E "libcurl|huce-net" "$TRASH/ld.export" "$TRASH/ld.ack"
+'
+
+test_expect_success 'sync loads the module from next to the binary' '
+	LD_DEBUG=libs expect_exit 2 h sync >out 2>"$TRASH/ld.sync" &&
+	grep -q "^huce: this laptop is not enrolled" "$TRASH/ld.sync" &&
+	grep -q "calling init: $(dirname "$HUCE")/huce-net.so" "$TRASH/ld.sync" &&
+	grep -q "calling init: .*libcurl" "$TRASH/ld.sync"
 '
 
 # A copy of the binary without the module beside it.
@@ -41,9 +55,18 @@ test_expect_success 'without the module offline commands still work' '
 	lone village list | grep -q 阿猛
 '
 
-test_expect_success 'without the module sync, enroll, export, import-ack fail with exit 1' '
+test_expect_success 'without the module export and import-ack still work' '
+	lone village add 阿松 >/dev/null &&
+	lone export "$TRASH/b2" | grep -q "^exported 1 entries to " &&
+	"$HUCE_SYNCD" admin --store "$TRASH/c.db" import "$TRASH/b2" \
+		--ack-out "$TRASH/ack2" >/dev/null &&
+	lone import-ack "$TRASH/ack2" | grep -q "^acknowledged up to seq 2$" &&
+	lone export "$TRASH/b3" | grep -q "^exported 0 entries to "
+'
+
+test_expect_success 'without the module sync and enroll fail with exit 1' '
 	dump_db "$DB" >before &&
-	for cmd in sync "enroll http://127.0.0.1:9 tok" "export $TRASH/b2" "import-ack $TRASH/b1"; do
+	for cmd in sync "enroll http://127.0.0.1:9 tok"; do
 		set +e
 		lone $cmd >out 2>err
 		rc=$?
@@ -53,7 +76,6 @@ test_expect_success 'without the module sync, enroll, export, import-ack fail wi
 		test "$(wc -l <err)" = 1 &&
 		grep -q "^huce: network module huce-net.so not found (looked in .*): reinstall huce$" err
 	done &&
-	test ! -e "$TRASH/b2" &&
 	dump_db "$DB" >after &&
 	test_cmp before after
 '
@@ -70,8 +92,16 @@ test_expect_success 'a broken module is refused with exit 1' '
 	echo "not an ELF file" >"$TRASH/bin/huce-net.so" &&
 	expect_exit 1 lone sync 2>err &&
 	test "$(wc -l <err)" = 1 &&
-	grep -q "^huce: cannot load network module: .*huce-net.so" err &&
-	rm "$TRASH/bin/huce-net.so"
+	grep -q "^huce: cannot load network module: .*huce-net.so" err
+'
+
+test_expect_success 'a broken or unreadable module does not touch export and import-ack' '
+	lone export "$TRASH/b4" | grep -q "^exported 0 entries to " &&
+	lone import-ack "$TRASH/ack2" | grep -q "^acknowledged up to seq 2$" &&
+	chmod 000 "$TRASH/bin/huce-net.so" &&
+	lone export "$TRASH/b5" | grep -q "^exported 0 entries to " &&
+	lone import-ack "$TRASH/ack2" | grep -q "^acknowledged up to seq 2$" &&
+	rm -f "$TRASH/bin/huce-net.so"
 '
 
 test_expect_success 'after meson install the module is found in LIBDIR/huce' '
@@ -86,8 +116,9 @@ test_expect_success 'after meson install the module is found in LIBDIR/huce' '
 	mod=$(find "$TRASH/inst" -name huce-net.so -type f) &&
 	case $mod in */huce/huce-net.so) ;; *) echo "module at $mod"; exit 1 ;; esac &&
 	test ! -e "$(dirname "$bin")/huce-net.so" &&
-	"$bin" --db "$DB" export "$TRASH/b3" | grep -q "^exported 1 entries to " &&
-	test -s "$TRASH/b3"
+	LD_DEBUG=libs expect_exit 2 "$bin" --db "$DB" sync 2>"$TRASH/ld.inst" &&
+	grep -q "^huce: this laptop is not enrolled" "$TRASH/ld.inst" &&
+	grep -q "calling init: .*/huce/huce-net.so" "$TRASH/ld.inst"
 '
 
 test_done

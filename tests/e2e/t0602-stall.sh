@@ -1,7 +1,7 @@
 #!/bin/bash
 # t0602-stall.sh - a link that goes silent (issue 4, item 2): the proxy
 # stops relaying in both directions but keeps the sockets open, so no
-# error ever arrives.  libcurl's low-speed limit (syncd/http_client.c:
+# error ever arrives.  libcurl's low-speed limit (syncd/agent/http_client.c:
 # below 1 byte/s for HUCE_STALL_TIMEOUT seconds, 30 by default) must abandon the
 # request, `huce sync` must fail with exit 1 instead of hanging, and the
 # next try must land everything exactly once.  Once on an upload, once in

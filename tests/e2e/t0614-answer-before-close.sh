@@ -7,7 +7,7 @@
 # does not wait for `100 Continue` is still sending that body; if the
 # central then closes a socket with unread bytes, the kernel resets the
 # connection and the client gets a broken pipe instead of the answer.
-# The central lingers instead (syncd/conn_guard.h): it ends its side,
+# The central lingers instead (syncd/central/conn_guard.h): it ends its side,
 # reads and discards what still comes, bounded in bytes and in time, and
 # only then closes.  tests/tools/rawhttp.py post is such a client: it
 # sends the whole body at once and only then reads.  Each body here is

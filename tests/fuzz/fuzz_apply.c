@@ -2,10 +2,10 @@
  * fuzz_apply.c - fuzz target for the central's body path.
  *
  * `POST /v1/batches` and `huce-syncd admin import` hand the bytes they
- * received to central_apply_batch() (syncd/merge.c), which decodes the
+ * received to central_apply_batch() (syncd/central/merge.c), which decodes the
  * batch, checks the payload's shape, and merges every entry into the
  * store in one transaction.  This target drives that function on a real
- * SQLite store (syncd/store_sqlite.c) in a temporary directory, opened
+ * SQLite store (syncd/central/store_sqlite.c) in a temporary directory, opened
  * once with store_open() and kept for the whole run, so later inputs
  * merge against what earlier ones left: conflicts, duplicates, deletes.
  *

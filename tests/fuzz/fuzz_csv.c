@@ -2,7 +2,7 @@
  * fuzz_csv.c - fuzz target for the office list's CSV reader.
  *
  * `huce-syncd admin import FILE.csv` hands the file's bytes to
- * csv_table_parse() (syncd/csv_table.c, on libcsv) before anything else
+ * csv_table_parse() (syncd/central/csv_table.c, on libcsv) before anything else
  * looks at them.  This target feeds it any bytes and checks what it
  * promises in csv_table.h.
  *

@@ -74,7 +74,7 @@ ninja -C "$OUT" common/libhuce-common.a >"$OUT/ninja.log" 2>&1 || {
 }
 
 LIBS="$OUT/common/libhuce-common.a $(pkg-config --libs sqlite3 libcjson zlib libcrypto) -lpthread -lm"
-INC="-I$SRC/common -I$SRC/syncd $(pkg-config --cflags libcjson)"
+INC="-I$SRC/common -I$SRC/syncd -I$SRC/syncd/central $(pkg-config --cflags libcjson)"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -DHUCE_LIBFUZZER -fsanitize=fuzzer $SAN"
 
 build_target() {
@@ -82,9 +82,9 @@ build_target() {
 	extra=""
 	# The store without HUCE_HAVE_LIBPQ: store_backend.h's stub refuses
 	# postgres:// stores.
-	[ "$t" = apply ] && extra="$SRC/syncd/merge.c $SRC/syncd/store.c $SRC/syncd/store_sqlite.c"
+	[ "$t" = apply ] && extra="$SRC/syncd/central/merge.c $SRC/syncd/central/store.c $SRC/syncd/central/store_sqlite.c"
 	# The CSV reader on Debian's libcsv (no pkg-config file).
-	[ "$t" = csv ] && extra="$SRC/syncd/csv_table.c -lcsv"
+	[ "$t" = csv ] && extra="$SRC/syncd/central/csv_table.c -lcsv"
 	# shellcheck disable=SC2086
 	"$CLANG" $CFLAGS $INC -o "$OUT/fuzz_$t" "$SRC/tests/fuzz/fuzz_$t.c" \
 		$extra $LIBS

@@ -1,5 +1,5 @@
 /*
- * test_pg_store.c - what only the PostgreSQL backend (syncd/store_pg.c)
+ * test_pg_store.c - what only the PostgreSQL backend (syncd/central/store_pg.c)
  * must get right: several store handles on one database, as several
  * `huce-syncd central` processes have.
  *

@@ -3,7 +3,7 @@
  * against one central instance, with the real library: each laptop is
  * a local SQLite store written through huce_local_* (one transaction
  * per record, outbox row included, exactly as the CLI writes) and
- * synced by huce_sync_run (syncd/sync.c), on its own curl handle.
+ * synced by huce_sync_run (syncd/agent/sync.c), on its own curl handle.
  *
  *   loaddriver --url URL --store S [--laptops 300] [--records N]
  *              [--rounds R] [--threads T] [--out result.json] ...

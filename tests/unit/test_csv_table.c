@@ -1,6 +1,6 @@
 /*
  * test_csv_table.c - unit tests of the office list's CSV reader
- * (syncd/csv_table.c on libcsv): one table of texts, each with the rows
+ * (syncd/central/csv_table.c on libcsv): one table of texts, each with the rows
  * it must read as (every row as "LINE:cell|cell|...") or the message it
  * must be refused with.  Each text is a heap copy of exactly its length,
  * so AddressSanitizer catches a read past its end.

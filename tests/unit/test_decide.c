@@ -1,5 +1,5 @@
 /*
- * test_decide.c - the per-field merge rule (syncd/merge_rule.c,
+ * test_decide.c - the per-field merge rule (syncd/central/merge_rule.c,
  * decide_field) as a table: every row of the table in docs/MERGE.md
  * section 2, the worked example of that section (t0202) in both arrival
  * orders, and the restored-copy rule (t0645).

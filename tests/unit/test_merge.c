@@ -1,6 +1,6 @@
 /*
- * test_merge.c - unit tests of the central merge (syncd/merge.c) on the
- * SQLite store (syncd/store_sqlite.c), through the interface the HTTP
+ * test_merge.c - unit tests of the central merge (syncd/central/merge.c) on the
+ * SQLite store (syncd/central/store_sqlite.c), through the interface the HTTP
  * server uses: central_apply_batch, central_changes and the store_*
  * calls it makes directly.  The end-to-end tests (tests/e2e/t02xx) cover
  * conflicts and the office's commands; these pin the API's contract:
@@ -9,7 +9,7 @@
  *
  * Batches are built with the real encoder (huce_batch_encode) from
  * entries written here, each test on a fresh store in a temp dir, or on
- * PostgreSQL (syncd/store_pg.c) when HUCE_TEST_PG_URL is set
+ * PostgreSQL (syncd/central/store_pg.c) when HUCE_TEST_PG_URL is set
  * (tests/pg/with-pg.sh; the meson test "merge_pg").
  */
 #include <pthread.h>
@@ -45,7 +45,7 @@ struct fixture {
 
 /*
  * HUCE_TEST_PG_URL (tests/pg/with-pg.sh sets it) runs every test on that
- * PostgreSQL database (syncd/store_pg.c) instead of a SQLite file.  The
+ * PostgreSQL database (syncd/central/store_pg.c) instead of a SQLite file.  The
  * store's tables are dropped before each test, so the URL must name a
  * throwaway database.
  */

@@ -1,12 +1,14 @@
 /*
- * sync.c - push the outbox, pull changes, enrol, export, import-ack.
+ * sync.c - the network half of sync: push the outbox, pull changes,
+ * upload photos, enrol, over libcurl (http_client.h).
  *
  * The order of a sync run is fixed: push first (records are small and
- * urgent), then pull.  Every step that changes the laptop's state runs
- * in one local transaction, so a kill -9 at any instant leaves either
- * the old or the new state; the worst case is sending a batch again,
- * which the central acknowledges and skips (entries at or below its
- * high-water mark).
+ * urgent), then pull.  What a batch holds and what an answer or a page
+ * does to the laptop's store is common/huce_outbox.c's, each step in one
+ * local transaction, so a kill -9 at any instant leaves either the old
+ * or the new state; the worst case is sending a batch again, which the
+ * central acknowledges and skips (entries at or below its high-water
+ * mark).
  */
 #include "sync.h"
 
@@ -26,347 +28,18 @@
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_clock.h"
-#include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
-#include "huce_record.h"
+#include "huce_outbox.h"
 #include "huce_util.h"
 
 #define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
 #define BATCH_RAW_MIN	(8u << 10)
 #define BATCH_RAW_MAX	(1u << 20)	/* bounds the central's memory per batch */
-#define BATCH_ENTRIES_MAX 50000
 #define PULL_LIMIT	2000
-#define ACK_FILE_MAX	(64u << 20)	/* as an answer: records' states */
 #define PHOTO_CHUNK	((size_t)256 << 10)
 #define PHOTO_MAX	((int64_t)64 << 20)
 #define PHOTO_BATCH	256
-
-/*
- * A non-negative integer from JSON that came from outside (the central,
- * an acknowledgement file), or -1: converting a double beyond int64 is
- * undefined behaviour, so the range is checked first.
- */
-static int64_t jnum(const cJSON *v)
-{
-	double d;
-
-	if (!cJSON_IsNumber(v))
-		return -1;
-	d = v->valuedouble;
-	if (!(d >= 0 && d <= 9007199254740992.0))
-		return -1;
-	return (int64_t)d;
-}
-
-/* The name this laptop has at the central (its token's device). */
-static char *device_name(struct huce_local *l)
-{
-	char *d = huce_db_meta_get(l->db, "central_device");
-
-	return d ? d : huce_db_meta_get(l->db, "device");
-}
-
-/*
- * Build the payload {"entries":[ ... ]} of outbox entries with seq > after,
- * up to about budget raw bytes (at least one entry).  The out-parameters first, last, count
- * describe what went in; count 0 means nothing is pending.
- */
-static enum huce_err build_payload(struct huce_local *l, int64_t after,
-				   size_t budget, struct huce_buf *out,
-				   int64_t *first, int64_t *last, int64_t *count,
-				   struct huce_error *err)
-{
-	sqlite3_stmt *st = huce_db_query(l->db, err,
-		"SELECT seq, record_id, kind, op, fields, base, hlc FROM outbox "
-		"WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-		"ii", after, (int64_t)BATCH_ENTRIES_MAX);
-	enum huce_err rc = HUCE_OK;
-	int s;
-
-	*first = *last = *count = 0;
-	if (!st)
-		return err->code;
-	huce_buf_reset(out);
-	rc = huce_buf_addstr(out, "{\"entries\":[");
-	while (!rc && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0);
-		cJSON *e = cJSON_CreateObject();
-		char *text;
-
-		if (*count && (seq != *last + 1 || out->len >= budget)) {
-			cJSON_Delete(e);
-			break;
-		}
-		cJSON_AddNumberToObject(e, "seq", (double)seq);
-		cJSON_AddStringToObject(e, "id", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(e, "kind", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddStringToObject(e, "op", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddNumberToObject(e, "base", (double)sqlite3_column_int64(st, 5));
-		cJSON_AddStringToObject(e, "hlc", (const char *)sqlite3_column_text(st, 6));
-		/* The fields text was written by cJSON on this laptop. */
-		cJSON_AddItemToObject(e, "fields",
-				      cJSON_CreateRaw((const char *)sqlite3_column_text(st, 4)));
-		text = cJSON_PrintUnformatted(e);
-		cJSON_Delete(e);
-		if (!text) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-			break;
-		}
-		if (*count)
-			rc = huce_buf_addstr(out, ",");
-		if (!rc)
-			rc = huce_buf_addstr(out, text);
-		free(text);
-		if (rc) {
-			rc = huce_fail(err, rc, "batch too large");
-			break;
-		}
-		if (!*count)
-			*first = seq;
-		*last = seq;
-		(*count)++;
-	}
-	sqlite3_reset(st);
-	if (!rc)
-		rc = huce_buf_addstr(out, "]}");
-	return rc;
-}
-
-/*
- * Put the record of refused entry seq back to the central's state, the
- * answer's "state" of the entry (PROTOCOL.md 2.1), unless this laptop
- * already holds a newer state of it from the central (an old
- * acknowledgement file read late).
- */
-static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
-				     const cJSON *state, struct huce_error *err)
-{
-	sqlite3_stmt *st = huce_db_query(l->db, err,
-		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
-	char kind[64] = "", id[HUCE_ID_STRLEN + 1] = "";
-	cJSON *cur;
-	int s;
-
-	if (!st)
-		return err->code;
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		snprintf(kind, sizeof(kind), "%s", sqlite3_column_text(st, 0));
-		snprintf(id, sizeof(id), "%s", sqlite3_column_text(st, 1));
-	}
-	sqlite3_reset(st);
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
-	if (!id[0] || !huce_kind_find(kind))
-		return HUCE_OK;
-	cur = huce_local_get(l, kind, id, NULL);
-	if (cur && cJSON_IsObject(state) &&
-	    jnum(cJSON_GetObjectItem(cur, "version")) >
-	    jnum(cJSON_GetObjectItem(state, "version"))) {
-		cJSON_Delete(cur);
-		return HUCE_OK;
-	}
-	cJSON_Delete(cur);
-	return huce_local_restore(l, kind, id, state, err);
-}
-
-/*
- * Mark entries up to acked as acknowledged, quarantine the rejected and
- * put their records back to the central's state, in one transaction.
- * An answer without "state" (a central older than that key) leaves the
- * records as they are.
- */
-static enum huce_err record_ack(struct huce_local *l, int64_t acked,
-				const cJSON *rejected, int64_t *nrej,
-				struct huce_error *err)
-{
-	const cJSON *r;
-	enum huce_err rc;
-
-	*nrej = 0;
-	rc = huce_db_begin(l->db, err);
-	if (rc)
-		return rc;
-	rc = huce_db_run(l->db, err,
-		"UPDATE outbox SET state = 'acked' WHERE seq <= ?1 AND state = 'pending'",
-		"i", acked);
-	cJSON_ArrayForEach(r, rejected) {
-		const cJSON *seq = cJSON_GetObjectItem(r, "seq");
-		const char *code = cJSON_GetStringValue(cJSON_GetObjectItem(r, "error"));
-		const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(r, "message"));
-		char reason[600];
-
-		if (rc)
-			break;
-		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked)
-			continue;
-		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
-			 msg ? msg : "");
-		rc = huce_db_run(l->db, err,
-			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
-			"is", jnum(seq), reason);
-		if (rc || sqlite3_changes(huce_db_handle(l->db)) == 0)
-			continue;
-		(*nrej)++;
-	}
-	/* Every entry is quarantined before any record is put back. */
-	cJSON_ArrayForEach(r, rejected) {
-		const cJSON *seq = cJSON_GetObjectItem(r, "seq");
-
-		if (rc)
-			break;
-		if (!cJSON_IsNumber(seq) || jnum(seq) < 1 || jnum(seq) > acked ||
-		    !cJSON_GetObjectItem(r, "state"))
-			continue;
-		rc = restore_refused(l, jnum(seq),
-				     cJSON_GetObjectItem(r, "state"), err);
-	}
-	if (!rc) {
-		int64_t cur = huce_db_meta_int(l->db, "acked_seq", 0);
-
-		if (acked > cur)
-			rc = huce_db_meta_set_int(l->db, "acked_seq", acked, err);
-	}
-	if (!rc)
-		rc = huce_db_commit(l->db, err);
-	if (rc)
-		huce_db_rollback(l->db);
-	return rc;
-}
-
-/*
- * The HLC of this laptop's outbox entry seq, into out ("" when there is
- * no such entry).
- */
-static enum huce_err entry_hlc(struct huce_local *l, int64_t seq, char *out,
-			       size_t n, struct huce_error *err)
-{
-	sqlite3_stmt *st = huce_db_query(l->db, err,
-		"SELECT hlc FROM outbox WHERE seq = ?1", "i", seq);
-	int s;
-
-	out[0] = '\0';
-	if (!st)
-		return err->code;
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
-	return HUCE_OK;
-}
-
-/*
- * This file is older than what the central has from this device (it was
- * restored from a backup or copied): its entries after acked were
- * numbered again from where the old file stood, at or below the
- * central's mark hwm, and the central would skip them as replays.  Move
- * every entry above acked, in order, to hwm + 1, hwm + 2, ..., and take
- * hwm as acknowledged, in one transaction.  The seqs are negated first
- * so that no UPDATE row meets another's key, and the AUTOINCREMENT
- * counter is kept at or above the new maximum (and hwm) so that the
- * next write follows them.
- */
-static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
-				     int64_t hwm, const char *hwm_hlc,
-				     struct huce_error *err)
-{
-	sqlite3_stmt *st = huce_db_query(l->db, err,
-		"SELECT coalesce(min(seq), 0), count(*) FROM outbox WHERE seq > ?1",
-		"i", acked);
-	int64_t lo = 0, n = 0, shift;
-	enum huce_err rc;
-	int s;
-
-	if (!st)
-		return err->code;
-	s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		lo = sqlite3_column_int64(st, 0);
-		n = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (s != SQLITE_ROW)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
-	shift = hwm + 1 - lo;
-	huce_warn("this laptop's database is older than what the central already "
-		  "has from this device (was it restored from a backup or copied?): "
-		  "the central has entries up to number %lld, this file knew only "
-		  "up to %lld. Its %lld unsent entries are renumbered from %lld so "
-		  "that the central takes them instead of skipping them",
-		  (long long)hwm, (long long)acked, (long long)n, (long long)hwm + 1);
-	rc = huce_db_begin(l->db, err);
-	if (rc)
-		return rc;
-	if (n)
-		rc = huce_db_run(l->db, err,
-			"UPDATE outbox SET seq = -seq WHERE seq > ?1", "i", acked);
-	if (!rc && n)
-		rc = huce_db_run(l->db, err,
-			"UPDATE outbox SET seq = ?1 - seq WHERE seq < 0", "i", shift);
-	if (!rc)
-		rc = huce_db_run(l->db, err,
-			"UPDATE sqlite_sequence SET seq = max(seq, ?1, "
-			"(SELECT coalesce(max(seq), 0) FROM outbox)) WHERE name = 'outbox'",
-			"i", hwm);
-	if (!rc)
-		rc = huce_db_run(l->db, err,
-			"INSERT INTO sqlite_sequence(name, seq) SELECT 'outbox', "
-			"max(?1, (SELECT coalesce(max(seq), 0) FROM outbox)) WHERE NOT EXISTS "
-			"(SELECT 1 FROM sqlite_sequence WHERE name = 'outbox')", "i", hwm);
-	if (!rc)
-		rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
-	/*
-	 * The lost file's writes reached the central with HLCs up to
-	 * hwm_hlc; the merge keeps a device's later value over its older
-	 * one.  Move this file's clock past them, so that what is written
-	 * from now on counts as later even if the laptop's clock was set
-	 * back after the restore.  (Both are 16 lower-case hex digits.)
-	 */
-	if (!rc && hwm_hlc[0] && huce_hlc_parse(hwm_hlc, &(uint64_t){ 0 }) == 0)
-		rc = huce_db_run(l->db, err,
-			"UPDATE meta SET value = ?1 WHERE key = 'hlc' AND value < ?1",
-			"s", hwm_hlc);
-	if (!rc)
-		rc = huce_db_commit(l->db, err);
-	if (rc)
-		huce_db_rollback(l->db);
-	return rc;
-}
-
-/*
- * The central has this device's entries up to hwm, above what this file
- * takes as acknowledged (acked).  hwm_hlc is the HLC of the central's
- * entry at hwm, "" from a central that does not say.  If this file has
- * that very entry, only an answer was lost: take the acknowledgement.
- * If it has another entry there, or none (and the central names one, or
- * hwm is beyond every entry of this file), the file is older than what
- * the central has: renumber.  Otherwise (an older central, no proof)
- * change nothing: the push goes on as before, and the central skips
- * what it has.
- */
-static enum huce_err central_ahead(struct huce_local *l, int64_t acked,
-				   int64_t hwm, const char *hwm_hlc,
-				   struct huce_error *err)
-{
-	char mine[HUCE_HLC_STRLEN + 8];
-	int64_t nrej;
-	enum huce_err rc = entry_hlc(l, hwm, mine, sizeof(mine), err);
-
-	if (rc)
-		return rc;
-	if (hwm_hlc[0] && strcmp(mine, hwm_hlc) == 0) {
-		huce_info("the central already has our entries up to seq %lld "
-			  "(an answer was lost): recording it", (long long)hwm);
-		return record_ack(l, hwm, NULL, &nrej, err);
-	}
-	if (hwm_hlc[0] ||
-	    hwm > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"))
-		return renumber_outbox(l, acked, hwm, hwm_hlc, err);
-	return HUCE_OK;
-}
 
 static enum huce_err http_error(const struct huce_http_resp *resp,
 				const char *what, struct huce_error *err)
@@ -401,7 +74,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	struct huce_http_resp resp = { 0 };
 	size_t budget = o->batch_raw ? o->batch_raw : BATCH_RAW_START;
 	char endpoint[1200];
-	char *device = device_name(l);
+	char *device = huce_outbox_device(l);
 	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
 	int64_t pending = 0;
 	int gaps = 0, busy = 0, probed = 0;
@@ -413,7 +86,8 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		int64_t first, last, count, nrej;
 		cJSON *res;
 
-		rc = build_payload(l, acked, budget, &payload, &first, &last, &count, err);
+		rc = huce_outbox_payload(l, acked, budget, &payload, &first, &last,
+					 &count, err);
 		if (rc)
 			break;
 		/*
@@ -425,7 +99,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		 * from an older copy of its file has a lower one than the
 		 * central, and numbers new entries at or below the
 		 * central's: sent as they are they would be skipped as
-		 * replays (central_ahead).
+		 * replays (huce_outbox_central_ahead).
 		 */
 		if (count == 0 && (probed || acked == 0))
 			break;
@@ -459,7 +133,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		if (resp.status == 409) {
 			cJSON *j = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 			const cJSON *exp = cJSON_GetObjectItem(j, "expected");
-			int64_t e = cJSON_IsNumber(exp) ? jnum(exp) : -1;
+			int64_t e = cJSON_IsNumber(exp) ? huce_wire_int(exp) : -1;
 
 			cJSON_Delete(j);
 			if (e < 1 || ++gaps > 3) {
@@ -472,22 +146,10 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			 * expects entries we thought it had.  Resend from e.
 			 */
 			huce_info("central expects seq %lld, resending from there", (long long)e);
-			if (e - 1 > acked) {
-				rc = record_ack(l, e - 1, NULL, &nrej, err);
-			} else {
-				/* one transaction: the outbox and acked_seq agree */
-				rc = huce_db_begin(l->db, err);
-				if (!rc)
-					rc = huce_db_run(l->db, err,
-						"UPDATE outbox SET state = 'pending' WHERE seq >= ?1 AND state = 'acked'",
-						"i", e);
-				if (!rc)
-					rc = huce_db_meta_set_int(l->db, "acked_seq", e - 1, err);
-				if (!rc)
-					rc = huce_db_commit(l->db, err);
-				if (rc)
-					huce_db_rollback(l->db);
-			}
+			if (e - 1 > acked)
+				rc = huce_outbox_ack(l, e - 1, NULL, &nrej, err);
+			else
+				rc = huce_outbox_rewind(l, e - 1, err);
 			if (rc)
 				break;
 			continue;
@@ -514,7 +176,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			break;
 		}
 		if (count == 0) {
-			int64_t hwm = jnum(cJSON_GetObjectItem(res, "acked"));
+			int64_t hwm = huce_wire_int(cJSON_GetObjectItem(res, "acked"));
 			const char *hh = cJSON_GetStringValue(cJSON_GetObjectItem(res, "acked_hlc"));
 			char hwm_hlc[HUCE_HLC_STRLEN + 1] = "";
 
@@ -527,7 +189,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				break;
 			}
 			if (hwm > acked) {
-				rc = central_ahead(l, acked, hwm, hwm_hlc, err);
+				rc = huce_outbox_central_ahead(l, acked, hwm, hwm_hlc, err);
 				if (rc)
 					break;
 			}
@@ -538,22 +200,12 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			}
 			huce_warn("the central has our entries up to seq %lld only (restored "
 				  "from a backup?): sending the rest again", (long long)hwm);
-			rc = huce_db_begin(l->db, err);
-			if (!rc)
-				rc = huce_db_run(l->db, err,
-					"UPDATE outbox SET state = 'pending' WHERE seq > ?1 AND state = 'acked'",
-					"i", hwm);
-			if (!rc)
-				rc = huce_db_meta_set_int(l->db, "acked_seq", hwm, err);
-			if (!rc)
-				rc = huce_db_commit(l->db, err);
-			if (rc) {
-				huce_db_rollback(l->db);
+			rc = huce_outbox_rewind(l, hwm, err);
+			if (rc)
 				break;
-			}
 			continue;
 		}
-		rc = record_ack(l, jnum(cJSON_GetObjectItem(res, "acked")),
+		rc = huce_outbox_ack(l, huce_wire_int(cJSON_GetObjectItem(res, "acked")),
 				cJSON_GetObjectItem(res, "rejected"), &nrej, err);
 		cJSON_Delete(res);
 		if (rc)
@@ -570,77 +222,6 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	huce_buf_release(&payload);
 	huce_buf_release(&batch);
 	free(device);
-	return rc;
-}
-
-/*
- * Apply one page of changes and advance the cursor, atomically.  A stub
- * (a record this device wrote all of, PROTOCOL.md 2.2) is checked
- * against the outbox and only takes its version; when one fails the
- * check nothing is applied, *refused is set, and the caller asks for
- * the same page in full.
- */
-static enum huce_err apply_page(struct huce_local *l, const cJSON *page,
-				int64_t *applied, int *refused,
-				struct huce_error *err)
-{
-	const cJSON *changes = cJSON_GetObjectItem(page, "changes");
-	const cJSON *next = cJSON_GetObjectItem(page, "next");
-	const cJSON *ch;
-	enum huce_err rc;
-	int64_t n = 0;
-
-	*refused = 0;
-	if (!cJSON_IsArray(changes) || jnum(next) < 0)
-		return huce_fail(err, HUCE_ESERVER, "pull: malformed page from the central");
-	rc = huce_local_begin(l, err);
-	if (rc)
-		return rc;
-	cJSON_ArrayForEach(ch, changes) {
-		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(ch, "id"));
-		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(ch, "kind"));
-		const cJSON *ver = cJSON_GetObjectItem(ch, "version");
-		const cJSON *fields = cJSON_GetObjectItem(ch, "fields");
-
-		if (id && kind && jnum(ver) >= 0 &&
-		    cJSON_IsTrue(cJSON_GetObjectItem(ch, "own"))) {
-			int ok = 0;
-
-			rc = huce_local_apply_stub(l, kind, id, jnum(ver),
-				cJSON_GetStringValue(cJSON_GetObjectItem(ch, "hlc")),
-				&ok, err);
-			if (rc)
-				break;
-			if (!ok) {
-				*refused = 1;
-				break;
-			}
-			n++;
-			continue;
-		}
-		if (!id || !kind || jnum(ver) < 0 || !cJSON_IsObject(fields)) {
-			rc = huce_fail(err, HUCE_ESERVER, "pull: malformed change from the central");
-			break;
-		}
-		rc = huce_local_apply(l, kind, id, jnum(ver),
-				      cJSON_IsTrue(cJSON_GetObjectItem(ch, "deleted")),
-				      fields, err);
-		if (rc)
-			break;
-		n++;
-	}
-	if (!rc && *refused) {
-		huce_local_rollback(l);
-		return HUCE_OK;
-	}
-	if (!rc)
-		rc = huce_db_meta_set_int(l->db, "cursor", jnum(next), err);
-	if (!rc)
-		rc = huce_local_commit(l, err);
-	if (rc)
-		huce_local_rollback(l);
-	else
-		*applied += n;
 	return rc;
 }
 
@@ -695,9 +276,9 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 			 * versions will be given again to other changes.  Pull
 			 * everything again (applying a record twice is harmless).
 			 */
-			if (jnum(head) >= 0 && jnum(head) < cursor &&
+			if (huce_wire_int(head) >= 0 && huce_wire_int(head) < cursor &&
 			    !repulled) {
-				long long hv = (long long)jnum(head);
+				long long hv = (long long)huce_wire_int(head);
 
 				cJSON_Delete(page);
 				huce_warn("the central's history ends at version %lld, before ours "
@@ -709,7 +290,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 				continue;
 			}
 		}
-		rc = apply_page(l, page, &st->pulled, &refused, err);
+		rc = huce_outbox_apply_page(l, page, &st->pulled, &refused, err);
 		more = cJSON_IsTrue(cJSON_GetObjectItem(page, "more"));
 		cJSON_Delete(page);
 		if (rc)
@@ -800,7 +381,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 			rc = huce_fail(err, HUCE_ESERVER, "photo: the central's answer has no offset");
 			break;
 		}
-		offset = jnum(off);
+		offset = huce_wire_int(off);
 		if (cJSON_IsTrue(cJSON_GetObjectItem(j, "complete"))) {
 			cJSON_Delete(j);
 			*done = 1;
@@ -1119,84 +700,7 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	return rc;
 }
 
-enum huce_err huce_sync_export(struct huce_local *l, const char *path,
-			       int64_t *count, struct huce_error *err)
-{
-	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
-	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
-	char *device = device_name(l);
-	int64_t first, last, acked = huce_db_meta_int(l->db, "acked_seq", 0);
-	enum huce_err rc;
-
-	*count = 0;
-	rc = build_payload(l, acked, HUCE_BATCH_MAX_RAW - 4096, &payload, &first, &last,
-			   count, err);
-	if (!rc)
-		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
-				       (uint32_t)*count, payload.data, payload.len, 9,
-				       &batch, err);
-	if (rc)
-		goto out;
-	/* A temp file next to the target, fsync, rename: no torn file. */
-	rc = huce_file_write_atomic(path, batch.data, batch.len, 0600, err);
-out:
-	huce_buf_release(&payload);
-	huce_buf_release(&batch);
-	free(device);
-	return rc;
-}
-
-enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
-				   int64_t *acked, struct huce_error *err)
-{
-	struct huce_buf b = HUCE_BUF_INIT(ACK_FILE_MAX);
-	char *device = device_name(l);
-	cJSON *j = NULL;
-	const char *dev;
-	const cJSON *a;
-	struct huce_error ferr = { 0 };
-	int64_t nrej;
-	enum huce_err rc;
-
-	rc = huce_file_read(path, ACK_FILE_MAX, &b, &ferr);
-	if (rc == HUCE_ETOOBIG) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
-		goto out;
-	}
-	if (rc) {
-		rc = huce_fail(err, HUCE_EIO, "%s", ferr.msg);
-		goto out;
-	}
-	j = cJSON_ParseWithLength(b.data ? b.data : "", b.len);
-	dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
-	a = cJSON_GetObjectItem(j, "acked");
-	if (!dev || !cJSON_IsNumber(a) || a->valuedouble < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
-		goto out;
-	}
-	if (!device || strcmp(dev, device) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges device '%s', not this laptop ('%s')",
-			       path, dev, device ? device : "?");
-		goto out;
-	}
-	*acked = jnum(a);
-	if (*acked < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
-		goto out;
-	}
-	if (*acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges entries this laptop never wrote", path);
-		goto out;
-	}
-	rc = record_ack(l, *acked, cJSON_GetObjectItem(j, "rejected"), &nrej, err);
-out:
-	cJSON_Delete(j);
-	huce_buf_release(&b);
-	free(device);
-	return rc;
-}
-
-/* The benchmarks' entry points (sync.h): push or pull alone, the batch builder. */
+/* The benchmarks' entry points (sync.h): push or pull alone. */
 enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
 			     const char *url, const struct huce_sync_opts *o,
 			     struct huce_sync_stats *st, struct huce_error *err)
@@ -1209,12 +713,4 @@ enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
 			     struct huce_sync_stats *st, struct huce_error *err)
 {
 	return pull(l, h, url, o, st, err);
-}
-
-enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
-				      size_t budget, struct huce_buf *out,
-				      int64_t *first, int64_t *last,
-				      int64_t *count, struct huce_error *err)
-{
-	return build_payload(l, after, budget, out, first, last, count, err);
 }

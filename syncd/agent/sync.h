@@ -1,17 +1,20 @@
 /*
- * sync.h - the laptop's side of sync: push the outbox, pull changes,
- * enrol, and the sneakernet file path.  Used by `huce sync` (once) and
- * `huce-syncd agent` (in a loop with backoff).
+ * sync.h - the laptop's side of sync over the network: push the outbox,
+ * pull changes, enrol.  Used by `huce sync` (once, through the module
+ * huce-net.so) and `huce-syncd agent` (in a loop with backoff).  The
+ * outbox's own life, and the USB-stick files (export, import-ack), are
+ * common/huce_outbox.h: no network there.
  *
  * Push: outbox entries after the acknowledged seq go as batches (header
  * + zlib JSON, common/huce_batch.h) of an adaptive size; the central's
  * answer acknowledges a seq and lists rejected entries, which are
- * quarantined with its reason.  A 409 names the seq the central expects
- * and the agent resends from there.  Nothing acknowledged is sent again.
+ * quarantined with its reason (huce_outbox_ack).  A 409 names the seq
+ * the central expects and the agent resends from there.  Nothing
+ * acknowledged is sent again.
  *
  * Pull: pages of records changed after the cursor; each page is applied
- * and the cursor advanced in one transaction; local unacknowledged edits
- * stay on top (huce_local_apply).
+ * and the cursor advanced in one transaction (huce_outbox_apply_page);
+ * local unacknowledged edits stay on top (huce_local_apply).
  *
  * Photos go last (records are small and urgent): each original still
  * marked not uploaded is sent in chunks from the byte the central
@@ -63,24 +66,10 @@ enum huce_err huce_sync_run(struct huce_local *l,
 			    struct huce_sync_stats *st, struct huce_error *err);
 
 /*
- * Write every pending entry as one batch file (temp + rename); *count
- * gets the number of entries.  Nothing is marked sent: the device learns
- * the acknowledgement by sync or by huce_sync_import_ack().
- */
-enum huce_err huce_sync_export(struct huce_local *l, const char *path,
-			       int64_t *count, struct huce_error *err);
-
-/* Apply an acknowledgement file written by `huce-syncd admin import`. */
-enum huce_err huce_sync_import_ack(struct huce_local *l, const char *path,
-				   int64_t *acked, struct huce_error *err);
-
-/*
  * For the benchmarks (tests/bench), which time the parts of a sync
  * apart: one push or one pull of huce_sync_run() on a client set up by
- * the caller (http_client.h), and the builder of a batch's payload: the
- * outbox entries with seq > after, up to about budget raw bytes, into
- * out ({"entries":[...]}); first, last and count say what went in
- * (count 0: nothing pending).
+ * the caller (http_client.h).  The batch's payload is
+ * huce_outbox_payload() (common/huce_outbox.h).
  */
 enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
 			     const char *url, const struct huce_sync_opts *o,
@@ -88,9 +77,5 @@ enum huce_err huce_sync_push(struct huce_local *l, struct huce_http *h,
 enum huce_err huce_sync_pull(struct huce_local *l, struct huce_http *h,
 			     const char *url, const struct huce_sync_opts *o,
 			     struct huce_sync_stats *st, struct huce_error *err);
-enum huce_err huce_sync_build_payload(struct huce_local *l, int64_t after,
-				      size_t budget, struct huce_buf *out,
-				      int64_t *first, int64_t *last,
-				      int64_t *count, struct huce_error *err);
 
 #endif

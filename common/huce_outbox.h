@@ -1,0 +1,136 @@
+/*
+ * huce_outbox.h - the whole life of the laptop's outbox, next to the
+ * local store (huce_local.h), with no network in it.
+ *
+ * An entry is appended by huce_local_put()/huce_local_delete() in the
+ * transaction of its write; goes to the central in a batch built by
+ * huce_outbox_payload() (online by syncd/agent/sync.c, or on a USB stick
+ * by huce_outbox_export()); is acknowledged, or quarantined with the
+ * central's reason and its record put back to the central's state, by
+ * huce_outbox_ack() (from the central's answer, or from the office's
+ * file by huce_outbox_import_ack()).  When the central's high-water mark
+ * is below what this laptop took as acknowledged (a central restored
+ * from a backup) the acknowledged entries above it are sent again
+ * (huce_outbox_rewind); when it is above (an answer lost, or this file
+ * restored from a backup) huce_outbox_central_ahead() takes the
+ * acknowledgement or renumbers the unsent entries.  A page pulled from
+ * the central is applied by huce_outbox_apply_page(), whose stubs are
+ * checked against the outbox.
+ *
+ * The outbox table: seq (AUTOINCREMENT), record_id, kind, op ("put" or
+ * "delete"), fields (the changed fields, JSON), base (the pull cursor
+ * when written), hlc, state ('pending', 'acked', 'quarantined'),
+ * reason.  meta "acked_seq" is the highest seq the central has.
+ * `huce quarantine` (client/cmd_quarantine.c) lists, drops and retries
+ * quarantined entries.
+ */
+#ifndef HUCE_OUTBOX_H
+#define HUCE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "huce_buf.h"
+#include "huce_err.h"
+#include "huce_local.h"
+
+/*
+ * A non-negative integer from JSON that came from outside (the central,
+ * an acknowledgement file), or -1: converting a double beyond int64 is
+ * undefined behaviour, so the range (0 .. 2^53) is checked first.
+ */
+int64_t huce_wire_int(const cJSON *v);
+
+/*
+ * The name this laptop has at the central (its token's device), else its
+ * own; NULL when it has neither.  Malloc'd.
+ */
+char *huce_outbox_device(struct huce_local *l);
+
+/*
+ * Append an entry: op ("put" or "delete") of record id of kind, the
+ * changed fields (borrowed), the pull cursor as base and the next HLC.
+ * Must be inside huce_local_begin/commit, with the write it records.
+ */
+enum huce_err huce_outbox_append(struct huce_local *l, const char *kind,
+				 const char *id, const char *op,
+				 const cJSON *fields, struct huce_error *err);
+
+/*
+ * The payload {"entries":[ ... ]} of the consecutive entries with
+ * seq > after, up to about budget raw bytes (at least one entry), into
+ * out.  first, last and count say what went in; count 0: nothing
+ * pending.
+ */
+enum huce_err huce_outbox_payload(struct huce_local *l, int64_t after,
+				  size_t budget, struct huce_buf *out,
+				  int64_t *first, int64_t *last, int64_t *count,
+				  struct huce_error *err);
+
+/*
+ * The central has every entry up to acked: mark them acknowledged,
+ * quarantine the rejected ({"seq","error","message","state"} each, may
+ * be NULL) with the central's reason, and put their records back to
+ * the answer's "state" (huce_local_restore) unless this laptop holds a
+ * newer one; raise acked_seq.  One transaction; *nrej counts the newly
+ * quarantined.
+ */
+enum huce_err huce_outbox_ack(struct huce_local *l, int64_t acked,
+			      const cJSON *rejected, int64_t *nrej,
+			      struct huce_error *err);
+
+/*
+ * The central has this device's entries up to hwm only, at or below
+ * acked_seq: entries after hwm go back to pending and acked_seq becomes
+ * hwm, in one transaction, so that they are sent again.
+ */
+enum huce_err huce_outbox_rewind(struct huce_local *l, int64_t hwm,
+				 struct huce_error *err);
+
+/*
+ * The central has this device's entries up to hwm, above acked
+ * (acked_seq); hwm_hlc is the HLC of its entry at hwm, "" from a
+ * central that does not say.  The same entry here: an answer was lost,
+ * take the acknowledgement.  Another entry, or none: this file is older
+ * than what the central has, and the entries after acked are renumbered
+ * from hwm + 1 (and the HLC moved past hwm_hlc).  No proof either way:
+ * nothing changes.
+ */
+enum huce_err huce_outbox_central_ahead(struct huce_local *l, int64_t acked,
+					int64_t hwm, const char *hwm_hlc,
+					struct huce_error *err);
+
+/*
+ * Apply one page of the central's changes ({"changes":[...],"next":V})
+ * and advance the pull cursor to its "next", in one transaction; *applied
+ * grows by the records applied.  A stub (a record this device wrote all
+ * of, PROTOCOL.md 2.2) is checked against the outbox and only takes its
+ * version; when one fails the check nothing is applied, *refused is set,
+ * and the caller asks for the same page in full.  HUCE_ESERVER for a
+ * malformed page.
+ */
+enum huce_err huce_outbox_apply_page(struct huce_local *l, const cJSON *page,
+				     int64_t *applied, int *refused,
+				     struct huce_error *err);
+
+/*
+ * Write every entry after acked_seq as one batch file at path (temp,
+ * fsync, rename); *count gets the number of entries.  Nothing is marked
+ * sent: the laptop learns the acknowledgement by sync or by
+ * huce_outbox_import_ack().
+ */
+enum huce_err huce_outbox_export(struct huce_local *l, const char *path,
+				 int64_t *count, struct huce_error *err);
+
+/*
+ * Apply an acknowledgement file written by `huce-syncd admin import
+ * --ack-out` for this laptop (huce_outbox_ack); *acked gets its seq.
+ * HUCE_EINVAL for a file that is not one, names another device, or
+ * acknowledges entries this laptop never wrote.
+ */
+enum huce_err huce_outbox_import_ack(struct huce_local *l, const char *path,
+				     int64_t *acked, struct huce_error *err);
+
+#endif
