@@ -35,6 +35,7 @@
 #include "huce_file.h"
 #include "huce_util.h"
 #include "import.h"
+#include "report.h"
 #include "resolve.h"
 #include "store.h"
 
@@ -52,7 +53,12 @@ static const char usage[] =
 "                               close a conflict; the outcome reaches every laptop\n"
 "  import FILE [--ack-out F]    a laptop's batch file (huce export), or the\n"
 "                               office's CSV household list\n"
-"  report week [--week YYYY-Www] [--json] [--format text|csv|html] [--out F]\n"
+"  report week [--week YYYY-Www]   the weekly list (周清单)\n"
+"  report dispatch [--date D]      Monday's, Wednesday's, Friday's figures\n"
+"  report month [--month YYYY-MM] [--config F]   ranking, red and black lists\n"
+"        [--json | --format text|json|csv|xlsx|html] [--out F] [--stale-days N]\n"
+"  audit sample --rate R [--seed N] [--as-of D] [--json]\n"
+"                               accepted households to re-check (账实相符)\n"
 "  town [NAME]                  show or set the town's name (sent at enrolment)\n"
 "\n"
 "exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n";
@@ -781,7 +787,7 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "device") && strcmp(argv[0], "household") &&
 	    strcmp(argv[0], "conflicts") && strcmp(argv[0], "resolve") &&
 	    strcmp(argv[0], "import") && strcmp(argv[0], "report") &&
-	    strcmp(argv[0], "town"))
+	    strcmp(argv[0], "audit") && strcmp(argv[0], "town"))
 		return usage_error("unknown command '%s'", argv[0]);
 	if (strcmp(argv[0], "household") == 0 &&
 	    (argc < 2 || strcmp(argv[1], "list") != 0))
@@ -793,7 +799,8 @@ int admin_main(int argc, char **argv)
 		return fail(rc, &err);
 	a.central.store = a.store;
 	a.central.max_raw = HUCE_BATCH_MAX_RAW;
-	if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "resolve") == 0) {
+	if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "resolve") == 0 ||
+	    strcmp(argv[0], "report") == 0) {
 		rc = huce_checklists_load(&a.central.checklists, checklists, &err);
 		if (rc) {
 			ret = fail(rc, &err);
@@ -810,8 +817,15 @@ int admin_main(int argc, char **argv)
 		ret = resolve(&a, argc, argv);
 	else if (strcmp(argv[0], "import") == 0)
 		ret = import(&a, argc, argv);
-	else if (strcmp(argv[0], "report") == 0)
-		ret = admin_report(a.store, a.actor, argc, argv);
+	else if (strcmp(argv[0], "report") == 0 || strcmp(argv[0], "audit") == 0) {
+		struct report_ctx ctx = {
+			.store = a.store, .spec = store, .actor = a.actor,
+			.checklists = a.central.checklists,
+		};
+
+		ret = argv[0][0] == 'r' ? admin_report(&ctx, argc, argv)
+					: admin_audit(&ctx, argc, argv);
+	}
 	else
 		ret = town(&a, argc, argv);
 out:

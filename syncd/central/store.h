@@ -450,11 +450,4 @@ cJSON *store_fieldset_json(const struct store_fieldset *fs);
 struct store_field *store_fieldset_find(const struct store_fieldset *fs,
 					const char *name);
 
-/*
- * `huce-syncd admin --store S report ...` (report.c): argv[0] is
- * "report".  Prints or writes the report and returns an exit code of
- * the command-line contract; actor names the admin in the audit log.
- */
-int admin_report(struct store *s, const char *actor, int argc, char **argv);
-
 #endif
