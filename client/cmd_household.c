@@ -18,6 +18,7 @@
 #include "huce_id.h"
 #include "huce_idnum.h"
 #include "huce_record.h"
+#include "huce_review.h"
 #include "huce_util.h"
 
 #define HH_SELECT \
@@ -45,11 +46,30 @@ static void add_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The office's review of household id (huce_review.h); "received" when none. */
+static cJSON *review_of(struct cli *c, const char *id)
+{
+	sqlite3_stmt *st = huce_db_query(c->l->db, NULL,
+		"SELECT state, note, reviewer, reviewed_at FROM review "
+		"WHERE household = ?1 AND deleted = 0", "s", id);
+	cJSON *o;
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		o = huce_review_json(NULL, NULL, NULL, NULL);
+	else
+		o = huce_review_json((const char *)sqlite3_column_text(st, 0),
+				     (const char *)sqlite3_column_text(st, 1),
+				     (const char *)sqlite3_column_text(st, 2),
+				     (const char *)sqlite3_column_text(st, 3));
+	if (st)
+		sqlite3_reset(st);
+	return o;
+}
+
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	(void)c;
 	if (!o)
 		return NULL;
 	add_text(o, "id", st, 0);
@@ -65,6 +85,7 @@ cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
 	cJSON_AddNumberToObject(o, "version", (double)sqlite3_column_int64(st, 10));
 	add_text(o, "planned_week", st, 11);
 	add_text(o, "water", st, 12);
+	cJSON_AddItemToObject(o, "review", review_of(c, (const char *)sqlite3_column_text(st, 0)));
 	return o;
 }
 
@@ -391,18 +412,20 @@ out:
 }
 
 static const char list_usage[] =
-"usage: huce household list [--village V] [--status S] [--json]\n"
+"usage: huce household list [--village V] [--status S] [--review STATE] [--json]\n"
 "JSON: an array of objects with id, village, group, head, approach, build,\n"
-"type, team, cadre, status, version, planned_week, water.\n";
+"type, team, cadre, status, version, planned_week, water, review.\n"
+"--review: received, approved, has-issues or edited (the office's review).\n";
 
 static int hh_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "village", required_argument, NULL, 'v' },
 		{ "status", required_argument, NULL, 's' },
+		{ "review", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *village = NULL, *status = NULL;
+	const char *village = NULL, *status = NULL, *review = NULL;
 	char vid[HUCE_ID_STRLEN + 1] = "";
 	sqlite3_stmt *st;
 	cJSON *arr;
@@ -415,6 +438,8 @@ static int hh_list(struct cli *c, int argc, char **argv)
 			village = optarg;
 		else if (ch == 's')
 			status = optarg;
+		else if (ch == 'r')
+			review = optarg;
 	}
 	if (optind != argc)
 		return cli_usage(list_usage, "unexpected argument '%s'", argv[optind]);
@@ -422,6 +447,9 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		return cli_error(HUCE_EINVAL,
 				 "status '%s' is not one of: planned, building, built, accepted, failed, rectifying",
 				 status);
+	if (review && huce_review_parse(review) < 0)
+		return cli_error(HUCE_EINVAL, "review state '%s' is not one of: received, "
+				 "approved, has-issues, edited", review);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -433,8 +461,10 @@ static int hh_list(struct cli *c, int argc, char **argv)
 	st = huce_db_query(c->l->db, &c->err,
 		HH_SELECT "WHERE h.deleted = 0 AND (?1 IS NULL OR h.village_id = ?1) "
 		"AND (?2 IS NULL OR h.status = ?2) "
+		"AND (?3 IS NULL OR coalesce((SELECT r.state FROM review r WHERE "
+		"r.household = h.id AND r.deleted = 0), 'received') = ?3) "
 		"ORDER BY v.name, g.name, h.head, h.id",
-		"ss", village ? vid : NULL, status);
+		"sss", village ? vid : NULL, status, review);
 	if (!st)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
@@ -566,6 +596,11 @@ static int hh_show(struct cli *c, int argc, char **argv)
 			printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
 			free(s);
 		}
+		v = cJSON_GetObjectItem(o, "review");
+		printf("%-13s %s%s%s\n", "review",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "state")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "note")) ? ": " : "",
+		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "note")), ""));
 		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
 			printf("inspection    %s %s %s %s%s%s\n",
 			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),

@@ -6,7 +6,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 \
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
-libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev postgresql \
+libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev postgresql xlsx2csv \
 libxlsxwriter-dev faketime chromium curl jq openssl iproute2"
 missing=""
 for p in $PKGS; do

@@ -125,6 +125,13 @@ struct store_history {
  */
 typedef enum huce_err (*store_device_cb)(void *arg,
 					 const struct store_device *d);
+/*
+ * One history row, written at Unix second at; its strings are valid
+ * during the call only.
+ */
+typedef enum huce_err (*store_history_cb)(void *arg,
+					  const struct store_history *h,
+					  int64_t at);
 /* fields: an object of the record's parsed field values (borrowed). */
 typedef enum huce_err (*store_record_cb)(void *arg,
 					 const struct store_record *r,
@@ -322,6 +329,15 @@ enum huce_err store_fields_put(struct store *s,
 enum huce_err store_history_add(struct store *s,
 				const struct store_history *h,
 				size_t n, struct huce_error *err);
+
+/*
+ * The history of one record, oldest first (version, then field name):
+ * one range of the history's primary key.  cb must not write to the
+ * store.  No history is not an error.
+ */
+enum huce_err store_history_of(struct store *s, const char *record_id,
+			       store_history_cb cb, void *arg,
+			       struct huce_error *err);
 
 /* Append to the audit log.  detail may be NULL; never personal data. */
 enum huce_err store_audit(struct store *s, const char *actor,

@@ -136,7 +136,7 @@ test_expect_success 'number A after enrolment, on a second household' '
 test_expect_success 'number B through the office CSV import' '
 	printf "%s\n" "村委会,村民小组,户主姓名,身份证号,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,第一组,李五,$B,王五,整厕新建,自建,三格化粪池式" >"$TRASH/input.csv" &&
-	adm import "$TRASH/input.csv" >"$TRASH/logs/import.out" &&
+	adm import "$TRASH/input.csv" --create >"$TRASH/logs/import.out" &&
 	"$HUCE_SYNCD" admin --store "$C" household list --json >"$TRASH/logs/central-list.json" &&
 	sqlite3 "$C" "SELECT value FROM field WHERE name = '"'"'id_masked'"'"'" | grep -qF "\"$B_MASK\"" &&
 	test "$(sqlite3 "$C" "SELECT count(*) FROM field WHERE name = '"'"'id_hash'"'"'")" -ge 2
