@@ -20,6 +20,7 @@
 #include "huce_file.h"
 #include "huce_record.h"
 #include "huce_report.h"
+#include "huce_review.h"
 #include "huce_util.h"
 
 #define HH_COLS \
@@ -29,9 +30,11 @@
 	"(SELECT count(*) FROM rectification r WHERE r.household_id = h.id " \
 	" AND r.deleted = 0 AND r.status = 'open'), " \
 	"(SELECT max(i.date) FROM inspection i WHERE i.household_id = h.id " \
-	" AND i.deleted = 0 AND coalesce(i.voided, '') = '') "
+	" AND i.deleted = 0 AND coalesce(i.voided, '') = ''), " \
+	"rv.state, rv.note, rv.reviewer, rv.reviewed_at "
 #define HH_FROM \
 	"FROM household h " \
+	"LEFT JOIN review rv ON rv.household = h.id AND rv.deleted = 0 " \
 	"LEFT JOIN village v ON v.id = h.village_id " \
 	"LEFT JOIN village_group g ON g.id = h.group_id " \
 	"LEFT JOIN team t ON t.id = h.team_id " \
@@ -111,16 +114,6 @@ static cJSON *rows_json(sqlite3_stmt *st, int *failed)
 	return arr;
 }
 
-/*
- * Whether the store has the office's reviews (the table arrives with a
- * later migration; until then every household is "received").
- */
-static int have_reviews(struct ui_call *k)
-{
-	return huce_local_count(k->u->c->l,
-		"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'review'") > 0;
-}
-
 /* The short code a cadre types (huce_code.h) of id in table. */
 static void add_code(struct ui_call *k, cJSON *o, const char *table, const char *id)
 {
@@ -163,6 +156,8 @@ static cJSON *household_row(struct ui_call *k, sqlite3_stmt *st)
 	put_text(o, "cadre_id", col(st, 18));
 	cJSON_AddNumberToObject(o, "open_rectifications", sqlite3_column_double(st, 19));
 	put_text(o, "last_inspection", col(st, 20));
+	cJSON_AddItemToObject(o, "review", huce_review_json(col(st, 21), col(st, 22),
+							    col(st, 23), col(st, 24)));
 	add_code(k, o, "household", col(st, 0));
 	return o;
 }
@@ -218,6 +213,13 @@ static const char *status_label_of(const char *code)
 	return s >= 0 ? huce_status_label((enum huce_status)s) : NULL;
 }
 
+static const char *review_label_of(const char *code)
+{
+	int s = huce_review_parse(code);
+
+	return s >= 0 ? huce_review_label((enum huce_review_state)s) : NULL;
+}
+
 static int api_choices(struct ui_call *k)
 {
 	static const char *const sql[] = {
@@ -246,6 +248,7 @@ static int api_choices(struct ui_call *k)
 	cJSON_AddItemToObject(k->out, "builds", code_labels(huce_builds, huce_build_label));
 	cJSON_AddItemToObject(k->out, "roles", code_labels(huce_roles, huce_role_label));
 	cJSON_AddItemToObject(k->out, "statuses", code_labels(huce_statuses, status_label_of));
+	cJSON_AddItemToObject(k->out, "reviews", code_labels(huce_review_states, review_label_of));
 	cJSON_AddItemToObject(k->out, "stages", code_labels(huce_stages, NULL));
 	cJSON_AddItemToObject(k->out, "waters", code_labels(huce_waters, NULL));
 	cJSON_AddItemToObject(k->out, "photo_kinds", code_labels(huce_photo_kinds, NULL));
@@ -329,10 +332,6 @@ static int api_today(struct ui_call *k)
 		return db_fail(k, "cannot list rectifications");
 	add_counts(k, k->out);
 	/* The office's review notes: households it found issues with. */
-	if (!have_reviews(k)) {
-		cJSON_AddArrayToObject(k->out, "review");
-		return 0;
-	}
 	st = huce_db_query(db(k), &k->u->c->err,
 		"SELECT r.household, v.name AS village, g.name AS \"group\", h.head, r.state, "
 		"r.note, r.reviewer AS \"by\", r.reviewed_at AS at FROM review r "
@@ -356,6 +355,7 @@ static int api_households(struct ui_call *k)
 	const char *group = k->rq->arg(k->rq, "group");
 	const char *status = k->rq->arg(k->rq, "status");
 	const char *q = k->rq->arg(k->rq, "q");
+	const char *review = k->rq->arg(k->rq, "review");
 	char like[300];
 	sqlite3_stmt *st;
 	int s;
@@ -369,14 +369,21 @@ static int api_households(struct ui_call *k)
 	if (status && huce_status_parse(status) < 0)
 		return ui_fail(k, 400, "invalid", "status", "status '%.40s' is not one of: "
 			       "planned, building, built, accepted, failed, rectifying", status);
+	if (review && !*review)
+		review = NULL;
+	if (review && huce_review_parse(review) < 0)
+		return ui_fail(k, 400, "invalid", "review", "review state '%.40s' is not one of: "
+			       "received, approved, has-issues, edited", review);
 	snprintf(like, sizeof(like), "%%%.256s%%", q ? q : "");
 	st = huce_db_query(db(k), &k->u->c->err,
 		"SELECT " HH_COLS HH_FROM
 		"WHERE h.deleted = 0 AND coalesce(h.merged_into, '') = '' "
 		"AND (?1 IS NULL OR h.village_id = ?1) AND (?2 IS NULL OR h.group_id = ?2) "
 		"AND (?3 IS NULL OR h.status = ?3) AND (h.head LIKE ?4 OR h.id LIKE ?4) "
+		"AND (?5 IS NULL OR coalesce(rv.state, 'received') = ?5) "
 		"ORDER BY v.name, g.name, h.head, h.id",
-		"ssss", village, group, status ? huce_status_name((enum huce_status)huce_status_parse(status)) : NULL, like);
+		"sssss", village, group, status ? huce_status_name((enum huce_status)huce_status_parse(status)) : NULL,
+		like, review);
 	if (!st)
 		return db_fail(k, "cannot list households");
 	k->out = cJSON_CreateArray();
@@ -437,24 +444,6 @@ static int api_household(struct ui_call *k)
 		}
 	}
 	cJSON_Delete(full);
-	/* The office's review {state, note, by, at}, as `household show --json`. */
-	if (have_reviews(k)) {
-		cJSON *rv;
-
-		st = huce_db_query(db(k), &k->u->c->err,
-			"SELECT state, note, reviewer AS \"by\", reviewed_at AS at FROM review "
-			"WHERE household = ?1 AND deleted = 0", "s", id);
-		if (!st)
-			return db_fail(k, "cannot read the review");
-		rv = rows_json(st, &f);
-		failed |= f;
-		if (cJSON_GetArraySize(rv))
-			cJSON_AddItemToObject(k->out, "review", cJSON_DetachItemFromArray(rv, 0));
-		else
-			cJSON_AddItemToObject(k->out, "review", cJSON_Parse(
-				"{\"state\":\"received\",\"note\":null,\"by\":null,\"at\":null}"));
-		cJSON_Delete(rv);
-	}
 	st = huce_db_query(db(k), &k->u->c->err,
 		"SELECT id, stage, date, inspectors, result, items AS items_json, "
 		"failed AS failed_json, veto AS veto_json, note, voided FROM inspection "

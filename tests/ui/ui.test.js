@@ -314,6 +314,8 @@ async function main() {
     await page.fill('#f-phone', '13700000001');
     await page.click('button[type=submit]');
     await page.waitForFunction((id) => document.body.dataset.page === '#/household/' + id, other);
+    /* The office finds an issue with it (信息审核); the note travels with the sync. */
+    adm('review', other, '--issues', '门牌号缺失');
     await go(page, base, '#/sync');
     await page.click('#sync-now');
     await page.waitForFunction(() => /同步完成|同步失败/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
@@ -323,6 +325,15 @@ async function main() {
     assert(c.includes('白玉兰') && c.includes('13900000002') && c.includes('13700000001'), 'conflict in words: ' + c);
     await noOverflow(page, 'sync');
     await shot(page, 'sync');
+  });
+
+  await test("the office's review note on the today page and as a filter", async () => {
+    await go(page, base, '#/today');
+    const r = await page.textContent('#review');
+    assert(r.includes('白玉兰') && r.includes('门牌号缺失'), 'review note: ' + r);
+    await go(page, base, '#/households?review=has-issues');
+    assert(await page.locator('tbody tr').count() === 1, 'one household has issues');
+    assert((await page.textContent('tbody')).includes('白玉兰'), 'it is 白玉兰');
   });
 
   await test('every page fits 1366x768 and has a screenshot', async () => {

@@ -22,7 +22,7 @@ const T = {
     current_toilet: '现有厕所', agreement: '委托建设协议', planned_week: '计划周',
     started: '开工日期', finished: '完工日期', progress: '施工进度', code: '编号',
     none: '无', choose: '请选择', search: '搜索户主', filter: '筛选',
-    visit: '待走访农户', due: '到期整改（7 天内）', waits: '待同步', review_notes: '镇办审核意见',
+    visit: '待走访农户', review: '审核', due: '到期整改（7 天内）', waits: '待同步', review_notes: '镇办审核意见',
     pending: '条修改待上传', quarantined: '条被拒绝', conflicts: '个冲突', last_sync: '上次同步',
     never: '从未', not_enrolled: '本机尚未注册到镇里的中心服务器',
     stage: '验收阶段', date: '验收日期', inspectors: '验收人员', note: '备注', result: '结果',
@@ -64,7 +64,7 @@ const T = {
     current_toilet: 'Current toilet', agreement: 'Agreement', planned_week: 'Planned week',
     started: 'Started', finished: 'Finished', progress: 'Progress', code: 'Code',
     none: 'none', choose: 'Choose…', search: 'Search head', filter: 'Filter',
-    visit: 'Households to visit', due: 'Rectifications due (7 days)', waits: 'Waiting to sync',
+    visit: 'Households to visit', review: 'Review', due: 'Rectifications due (7 days)', waits: 'Waiting to sync',
     review_notes: "Office's review notes", pending: 'changes to upload', quarantined: 'refused',
     conflicts: 'conflicts', last_sync: 'Last sync', never: 'never',
     not_enrolled: 'This laptop is not enrolled with the town central yet',
@@ -132,6 +132,10 @@ function statusLabel(code, label) {
 function typeLabel(code) {
   const t = choicesCache && choicesCache.types.find((x) => x.code === code);
   return LANG === 'en' ? code : (t ? t.label : code);
+}
+function reviewLabel(code) {
+  const t = choicesCache && choicesCache.reviews.find((x) => x.code === code);
+  return LANG === 'en' || !t ? code : t.label;
 }
 function codeLabel(list, code) {
   const t = list && list.find((x) => x.code === code);
@@ -278,8 +282,10 @@ async function pageHouseholds(q) {
     .map((g) => ({ value: g.id, label: g.name })), q.group, { emptyLabel: T.all });
   const ss = select('status', c.statuses.map((s) => ({ value: s.code, label: statusLabel(s.code, s.label) })),
     q.status, { emptyLabel: T.all });
+  const rs = select('review', c.reviews.map((s) => ({ value: s.code, label: LANG === 'en' ? s.code : s.label || s.code })),
+    q.review, { emptyLabel: T.all });
   const qs = h('input', { name: 'q', type: 'search', value: q.q || '' });
-  f.append(field(T.village, vs), field(T.group, gs), field(T.status, ss), field(T.search, qs),
+  f.append(field(T.village, vs), field(T.group, gs), field(T.status, ss), field(T.review, rs), field(T.search, qs),
     h('button', { type: 'submit' }, T.filter));
   vs.addEventListener('change', () => { gs.value = ''; f.requestSubmit(); });
   f.addEventListener('submit', (ev) => {
@@ -289,13 +295,14 @@ async function pageHouseholds(q) {
     location.hash = '#/households' + (p.toString() ? '?' + p : '');
   });
   const p = new URLSearchParams();
-  for (const k of ['village', 'group', 'status', 'q']) if (q[k]) p.set(k, q[k]);
+  for (const k of ['village', 'group', 'status', 'review', 'q']) if (q[k]) p.set(k, q[k]);
   const list = await api('households?' + p);
   page(T.households, h('p', {}, link('#/household/new', T.add_household, 'btn primary')), f,
     h('p', { class: 'count' }, T.total + ': ' + list.length),
     table([T.code, T.village, T.group, T.head, T.type, T.status, T.progress, ''],
       list.map((x) => [x.code, x.village, x.group, link('#/household/' + x.id, x.head),
-        typeLabel(x.type), h('span', { class: 'st st-' + x.status }, statusLabel(x.status, x.status_label)),
+        typeLabel(x.type), [h('span', { class: 'st st-' + x.status }, statusLabel(x.status, x.status_label)),
+          x.review && x.review.state === 'has-issues' ? h('span', { class: 'badge', title: x.review.note || '' }, reviewLabel(x.review.state)) : null],
         [x.started ? T.started + ' ' + x.started : '', x.finished ? ' · ' + T.finished + ' ' + x.finished : '',
           x.open_rectifications ? ' · ' + T.rectifications + ' ' + x.open_rectifications : ''].join(''),
         h('span', { class: 'actions' }, link('#/household/' + x.id + '/edit', T.edit),
