@@ -80,6 +80,12 @@ async function test(name, fn) {
 
 function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
 
+/* No stray "null" or "undefined" printed on a page. */
+async function noStray(page, what) {
+  const t = await page.textContent('main');
+  assert(!/\bnull\b|\bundefined\b|\[object /.test(t), what + ' shows a stray value: ' + t.slice(0, 300));
+}
+
 /* Nothing wider than the window: no horizontal scroll of the page. */
 async function noOverflow(page, what) {
   const r = await page.evaluate(() => {
@@ -93,6 +99,7 @@ async function noOverflow(page, what) {
     return { sw: document.documentElement.scrollWidth, w, wide: wide.slice(0, 5) };
   });
   assert(r.sw <= r.w && r.wide.length === 0, what + ' overflows 1366px: ' + JSON.stringify(r));
+  await noStray(page, what);
 }
 
 async function shot(page, name) {
@@ -314,8 +321,6 @@ async function main() {
     await page.fill('#f-phone', '13700000001');
     await page.click('button[type=submit]');
     await page.waitForFunction((id) => document.body.dataset.page === '#/household/' + id, other);
-    /* The office finds an issue with it (信息审核); the note travels with the sync. */
-    adm('review', other, '--issues', '门牌号缺失');
     await go(page, base, '#/sync');
     await page.click('#sync-now');
     await page.waitForFunction(() => /同步完成|同步失败/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
@@ -328,6 +333,12 @@ async function main() {
   });
 
   await test("the office's review note on the today page and as a filter", async () => {
+    /* The office finds an issue (信息审核); the note reaches the laptop by sync. */
+    adm('review', other, '--issues', '门牌号缺失');
+    await go(page, base, '#/sync');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&
+      /同步完成|同步失败/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
     await go(page, base, '#/today');
     const r = await page.textContent('#review');
     assert(r.includes('白玉兰') && r.includes('门牌号缺失'), 'review note: ' + r);

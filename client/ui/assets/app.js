@@ -182,7 +182,8 @@ let rendered = 0;
  */
 function page(title, ...kids) {
   const m = main();
-  m.replaceChildren(h('h1', { id: 'page-title', tabindex: '-1' }, title), ...kids);
+  m.replaceChildren(h('h1', { id: 'page-title', tabindex: '-1' }, title),
+    ...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
   document.title = title + ' · ' + (LANG === 'en' ? 'huce' : '户厕验收');
   const t = document.getElementById('page-title');
   if (rendered++ && t && !document.activeElement.closest('#main form')) t.focus();
