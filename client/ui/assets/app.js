@@ -534,7 +534,7 @@ async function pageInspect(id, q) {
       f.querySelectorAll('.err').forEach((e) => { e.textContent = ''; });
       out.replaceChildren(h('h2', {}, T.saved_insp),
         h('p', { class: 'result ' + (r.result === 'pass' ? 'ok' : 'bad') }, T.result + ': ' + T[r.result]),
-        r.veto && r.veto.length ? h('p', {}, T.critical + ': ' + r.veto.join(', ')) : null,
+        r.veto && r.veto.length ? h('p', {}, T.critical + ': ' + r.veto.map((v) => (items.find((it) => it.code === v) || { label: v }).label).join('、')) : null,
         r.deadline ? h('p', {}, T.rect_opened + ' ' + r.deadline) : null,
         r.closed ? h('p', {}, r.closed + ' ' + T.rect_closed) : null,
         h('p', {}, link('#/print/inspection/' + r.id, T.record, 'btn'), ' ',
@@ -656,7 +656,7 @@ function printBar() {
 }
 
 async function pagePrintInspection(id) {
-  const i = await api('inspections/' + encodeURIComponent(id));
+  const [i, c] = await Promise.all([api('inspections/' + encodeURIComponent(id)), choices()]);
   const x = i.household_record;
   const checklist = i.checklist || [];
   const photos = (x.photos || []).filter((p) => p.owner === i.id);
@@ -665,7 +665,7 @@ async function pagePrintInspection(id) {
       h('h2', { class: 'sheet-title' }, (session.town || '') + ' ' + (LANG === 'en' ? 'Household toilet acceptance record' : '农村户厕改造验收单')),
       h('dl', { class: 'facts' },
         [[T.code, i.code], [T.village, x.village + ' ' + x.group], [T.head, x.head], [T.id_number, x.id_masked],
-          [T.type, typeLabel(x.type)], [T.build, x.build], [T.team, x.team], [T.stage, T.stages[i.stage] || i.stage],
+          [T.type, typeLabel(x.type)], [T.build, codeLabel(c.builds, x.build)], [T.team, x.team], [T.stage, T.stages[i.stage] || i.stage],
           [T.date, i.date], [T.inspectors, i.inspectors]].filter((r) => r[1]).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       table([T.items, T.result, T.pass_hint, ''], checklist.map((it) => {
         const v = i.items[it.code];
@@ -674,7 +674,7 @@ async function pagePrintInspection(id) {
           passHint(it), h('span', { class: bad ? 'bad' : 'ok' }, bad ? T.fail : T.pass)];
       })),
       h('p', { class: 'result ' + (i.result === 'pass' ? 'ok' : 'bad') }, T.result + ': ' + T[i.result] +
-        (i.veto && i.veto.length ? ' (' + T.critical + ': ' + i.veto.join(', ') + ')' : '') + (i.voided ? ' · ' + T.voided + ': ' + i.voided : '')),
+        (i.veto && i.veto.length ? ' (' + T.critical + ': ' + i.veto.map((v) => (checklist.find((it) => it.code === v) || { label: v }).label).join('、') + ')' : '') + (i.voided ? ' · ' + T.voided + ': ' + i.voided : '')),
       i.note ? h('p', {}, T.note + ': ' + i.note) : null,
       photos.length ? h('div', { class: 'photos' }, photos.map((p) => h('figure', {},
         h('img', { src: '/api/photos/' + p.id, alt: T.kinds[p.kind] || p.kind }),
