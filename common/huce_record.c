@@ -84,7 +84,12 @@ static const struct huce_field_def household_fields[] = {
 	F("team_id", HUCE_F_REF, 0, 0, NULL, "team"),
 	F("type", HUCE_F_TEXT, 1, 0, toilet_types, NULL),
 	F("cadre_id", HUCE_F_REF, 0, 0, NULL, "cadre"),
-	F("status", HUCE_F_TEXT, 0, 0, huce_statuses, NULL),
+	/*
+	 * Derived by the status machine (huce_domain.h) from started,
+	 * finished and the inspections, on the laptop and at the central
+	 * alike: never typed, never sent, never taken from the wire.
+	 */
+	{ "status", HUCE_F_TEXT, 0, 0, huce_statuses, NULL, 1 },
 	F("planned_week", HUCE_F_WEEK, 0, 0, NULL, NULL),
 	F("merged_into", HUCE_F_REF, 0, 0, NULL, "household"),
 	F("started", HUCE_F_DATE, 0, 0, NULL, NULL),	/* 开工 */

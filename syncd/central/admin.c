@@ -479,6 +479,8 @@ static enum huce_err hh_row(void *arg, const struct store_record *r,
 	cJSON_AddNumberToObject(o, "version", (double)r->version);
 	add_text(o, "planned_week", fields, NULL);
 	add_text(o, "water", fields, NULL);
+	add_text(o, "started", fields, NULL);
+	add_text(o, "finished", fields, NULL);
 	cJSON_AddItemToObject(o, "review", rv ? cJSON_Duplicate(rv, 1) : review_received());
 	return HUCE_OK;
 }
