@@ -100,6 +100,17 @@ const void *cli_module_load(const char *what, const char *file,
 struct huce_net;
 int cli_net_load(const struct huce_net **out);
 
+/*
+ * Record a photo of owner (a household or an inspection) whose original
+ * is the file at path (its bytes' sha256 and size; the file stays where
+ * it is: originals stay local), and remember where it is; id (37 bytes)
+ * gets the new photo's id.  Inside a transaction.  `huce inspect
+ * --photo`, `huce photo add` and the web app's acceptance form.
+ */
+enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
+			    const char *path, const char *sha256, int64_t size,
+			    char *id);
+
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
 

@@ -11,12 +11,18 @@
  */
 #include "ui.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "huce_code.h"
+#include "huce_crypto.h"
 #include "huce_domain.h"
+#include "huce_domain_local.h"
 #include "huce_file.h"
 #include "huce_record.h"
 #include "huce_report.h"
@@ -960,9 +966,70 @@ static const char *field_of(const char *msg, const char *const *fields)
 	return NULL;
 }
 
-#if __has_include("huce_domain_local.h")
-#include "huce_domain_local.h"
-#define UI_HAVE_DOMAIN_LOCAL 1
+
+#define UI_PHOTOS_MAX 16
+#define UI_PHOTO_BYTES_MAX ((size_t)16 << 20)
+
+/* A photo sent with an inspection, kept as a file on this laptop. */
+struct ui_photo {
+	const char *kind;
+	char sha256[65];
+	char path[1024];
+	int64_t size;
+};
+
+/*
+ * Decode one photo of the body ({kind, data: base64}) and keep its bytes
+ * as DBDIR/photos/SHA256.EXT (content-addressed: the same photo twice is
+ * one file), the original a sync uploads later.
+ */
+static int photo_save(struct ui_call *k, const cJSON *p, struct ui_photo *out)
+{
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(p, "kind"));
+	const char *data = cJSON_GetStringValue(cJSON_GetObjectItem(p, "data"));
+	const char *slash = strrchr(k->u->c->db_path, '/'), *ext = "bin";
+	unsigned char *bin;
+	size_t n, len;
+	int dn, r = 0, w;
+	char dir[900];
+
+	if (!kind || huce_enum_index(huce_photo_kinds, kind) < 0)
+		return ui_fail(k, 400, "invalid", "photos", "photo kind '%.40s' is not one of: before, "
+			       "excavation, tank, water-test, room, pan, vent, cover, plaque, after",
+			       kind ? kind : "");
+	n = data ? strlen(data) : 0;
+	if (n == 0 || n % 4 || n / 4 * 3 > UI_PHOTO_BYTES_MAX)
+		return ui_fail(k, 400, "invalid", "photos", "a %s photo is empty, not base64 or over 16 MiB", kind);
+	bin = malloc(n / 4 * 3 + 1);
+	if (!bin)
+		return ui_fail(k, 500, "internal", NULL, "out of memory");
+	dn = EVP_DecodeBlock(bin, (const unsigned char *)data, (int)n);
+	len = dn < 0 ? 0 : (size_t)dn - (data[n - 1] == '=') - (data[n - 2] == '=');
+	if (dn < 0 || len == 0) {
+		free(bin);
+		return ui_fail(k, 400, "invalid", "photos", "a %s photo is not base64", kind);
+	}
+	if (len >= 3 && bin[0] == 0xff && bin[1] == 0xd8 && bin[2] == 0xff)
+		ext = "jpg";
+	else if (len >= 4 && memcmp(bin, "\x89PNG", 4) == 0)
+		ext = "png";
+	huce_sha256_hex(bin, len, out->sha256);
+	w = snprintf(dir, sizeof(dir), "%.*s/photos", slash ? (int)(slash - k->u->c->db_path) : 1,
+		     slash ? k->u->c->db_path : ".");
+	if (w < 0 || (size_t)w >= sizeof(dir)) {
+		free(bin);
+		return ui_fail(k, 500, "internal", NULL, "the store's path is too long for its photos");
+	}
+	snprintf(out->path, sizeof(out->path), "%s/%s.%s", dir, out->sha256, ext);
+	out->kind = huce_photo_kinds[huce_enum_index(huce_photo_kinds, kind)];
+	out->size = (int64_t)len;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		r = ui_fail(k, 500, "internal", NULL, "cannot make '%s': %s", dir, strerror(errno));
+	else if (huce_file_write_atomic(out->path, bin, len, 0600, &k->u->c->err))
+		r = ui_fail(k, 500, "internal", NULL, "%s", k->u->c->err.msg);
+	free(bin);
+	return r;
+}
 
 static const char *const household_fields[] = {
 	"village", "group", "head", "approach", "build", "team", "type", "cadre",
@@ -1172,7 +1239,9 @@ static int api_inspect(struct ui_call *k)
 	struct huce_inspection_in in = { 0 };
 	struct huce_inspection_out o = { 0 };
 	struct huce_local *l = k->u->c->l;
-	char hh[HUCE_ID_STRLEN + 1], today[11], num[64][32];
+	struct ui_photo photos[UI_PHOTOS_MAX];
+	char hh[HUCE_ID_STRLEN + 1], today[11], num[64][32], pid[HUCE_ID_STRLEN + 1];
+	int np;
 	const cJSON *e;
 	const char *stage = body_str(k, "stage"), *result = body_str(k, "result");
 	enum huce_err rc;
@@ -1221,13 +1290,19 @@ static int api_inspect(struct ui_call *k)
 	in.result = result && *result ? result : NULL;
 	in.note = body_str(k, "note");
 	in.gps = body_str(k, "gps");
-	if (cJSON_GetArraySize(cJSON_GetObjectItem(k->body, "photos")) > 0)
-		return ui_fail(k, 501, "not_implemented", NULL,
-			       "photos from the web app are not stored yet: add them with `huce photo add`");
+	np = cJSON_GetArraySize(cJSON_GetObjectItem(k->body, "photos"));
+	if (np > UI_PHOTOS_MAX)
+		return ui_fail(k, 400, "invalid", "photos", "at most %d photos", UI_PHOTOS_MAX);
+	for (int i = 0; i < np; i++)
+		if (photo_save(k, cJSON_GetArrayItem(cJSON_GetObjectItem(k->body, "photos"), i), &photos[i]))
+			return -1;
 	memset(&k->u->c->err, 0, sizeof(k->u->c->err));
 	rc = huce_local_begin(l, &k->u->c->err);
 	if (!rc)
 		rc = huce_local_inspection_record(l, k->u->cl, &in, &o, &k->u->c->err);
+	for (int i = 0; i < np && !rc; i++)
+		rc = cli_photo_put(k->u->c, o.id, photos[i].kind, photos[i].path,
+				   photos[i].sha256, photos[i].size, pid);
 	if (!rc)
 		rc = huce_local_commit(l, &k->u->c->err);
 	if (rc) {
@@ -1262,22 +1337,6 @@ static int api_inspect(struct ui_call *k)
 	k->status = 201;
 	return 0;
 }
-#else
-/*
- * Until the laptop's domain layer (common/huce_domain_local.h) is in
- * this tree, changes are refused rather than written by rules of ours.
- */
-static int not_yet(struct ui_call *k)
-{
-	(void)field_of;
-	return ui_fail(k, 501, "not_implemented", NULL,
-		       "this build has no common/huce_domain_local.h: use the command line");
-}
-#define api_household_add not_yet
-#define api_household_set not_yet
-#define api_household_progress not_yet
-#define api_inspect not_yet
-#endif
 
 /* --- routing ------------------------------------------------------------- */
 
