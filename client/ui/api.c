@@ -938,9 +938,9 @@ static int api_enroll(struct ui_call *k)
  * begin with the field ("phone: ...", "item 'tank_volume': ...") or
  * name it; wire names are given as the form's.
  */
-static const char *field_of(const char *msg, const char *const *fields)
+static const char *field_of(struct ui_call *k, const char *msg,
+			    const char *const *fields)
 {
-	static char item[80];
 	const char *p;
 
 	if (!msg)
@@ -950,8 +950,9 @@ static const char *field_of(const char *msg, const char *const *fields)
 		const char *end = strchr(p + 6, '\'');
 
 		if (end && end - p - 6 < 60) {
-			snprintf(item, sizeof(item), "item-%.*s", (int)(end - p - 6), p + 6);
-			return item;
+			snprintf(k->field_buf, sizeof(k->field_buf), "item-%.*s",
+				 (int)(end - p - 6), p + 6);
+			return k->field_buf;
 		}
 	}
 	for (int i = 0; fields[i]; i++) {
@@ -1177,11 +1178,11 @@ static int household_write(struct ui_call *k, const char *id, int creating)
 	cJSON_Delete(f);
 	if (rc) {
 		const char *msg = k->u->c->err.msg;
-		const char *fld = field_of(msg, household_fields);
+		const char *fld = field_of(k, msg, household_fields);
 
 		huce_local_rollback(l);
 		if (!fld)
-			fld = wire_to_form(field_of(msg, wire_fields));
+			fld = wire_to_form(field_of(k, msg, wire_fields));
 		return ui_fail_err(k, rc, fld, msg);
 	}
 	k->out = cJSON_CreateObject();
@@ -1306,7 +1307,7 @@ static int api_inspect(struct ui_call *k)
 	if (!rc)
 		rc = huce_local_commit(l, &k->u->c->err);
 	if (rc) {
-		const char *fld = field_of(k->u->c->err.msg, fields);
+		const char *fld = field_of(k, k->u->c->err.msg, fields);
 
 		huce_local_rollback(l);
 		huce_eval_release(&o.ev);

@@ -291,8 +291,14 @@ int ui_fail_err(struct ui_call *k, enum huce_err rc, const char *field,
 		error = "usage";
 		break;
 	default:
-		status = rc == HUCE_ENET || rc == HUCE_EAUTH || rc == HUCE_EREVOKED ? 502 : 500;
-		error = rc == HUCE_ENET ? "network" : "internal";
+		if (rc == HUCE_EAUTH || rc == HUCE_EREVOKED || rc == HUCE_EFORBIDDEN) {
+			/* The central refused this laptop's token. */
+			status = 400;
+			error = "unauthorized";
+		} else {
+			status = rc == HUCE_ENET || rc == HUCE_ESERVER ? 502 : 500;
+			error = rc == HUCE_ENET || rc == HUCE_ESERVER ? "network" : "internal";
+		}
 		break;
 	}
 	return ui_fail(k, status, error, field, "%s", msg && *msg ? msg : huce_err_text(rc));

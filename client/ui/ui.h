@@ -81,6 +81,7 @@ struct ui_call {
 	unsigned status;
 	const char *error;		/* wire code, "invalid" ... */
 	const char *field;		/* the form field at fault, or NULL */
+	char field_buf[80];		/* "item-CODE" when field names an item */
 	char message[512];
 };
 
