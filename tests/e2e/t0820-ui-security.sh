@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0800-ui-security.sh - who may talk to `huce ui` (docs/UI.md,
+# t0820-ui-security.sh - who may talk to `huce ui` (docs/UI.md,
 # "Security"): it listens on 127.0.0.1 only, answers 403 to a request
 # without the session secret or its cookie, refuses a Host other than
 # 127.0.0.1:PORT / localhost:PORT (DNS rebinding), and refuses a change
