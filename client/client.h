@@ -81,6 +81,35 @@ int cmd_quarantine(struct cli *c, int argc, char **argv);
 int cmd_clock(struct cli *c, int argc, char **argv);
 /* The text of status's "clock" object (huce_clock_status; NULL: never). */
 void cli_clock_print(const cJSON *clock);
+int cmd_ui(struct cli *c, int argc, char **argv);
+
+/*
+ * A module of `huce` (huce-net.so, huce-ui.so): find file next to the
+ * executable, else where meson installed it (client/huce_net.h), dlopen
+ * it and return its symbol; path gets the file found.  what names it in
+ * messages ("network").  Prints the error and returns NULL on failure.
+ * The handle is never closed: the process ends with the command.
+ */
+const void *cli_module_load(const char *what, const char *file,
+			    const char *symbol, char *path, size_t pathsize);
+/*
+ * Load the network module (cli_module_load) and check that it is of
+ * this build.  Prints the error and returns its exit code, or 0 with
+ * *out set.
+ */
+struct huce_net;
+int cli_net_load(const struct huce_net **out);
+
+/*
+ * Record a photo of owner (a household or an inspection) whose original
+ * is the file at path (its bytes' sha256 and size; the file stays where
+ * it is: originals stay local), and remember where it is; id (37 bytes)
+ * gets the new photo's id.  Inside a transaction.  `huce inspect
+ * --photo`, `huce photo add` and the web app's acceptance form.
+ */
+enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
+			    const char *path, const char *sha256, int64_t size,
+			    char *id);
 
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
@@ -104,5 +133,21 @@ int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
  */
 char *cli_record_name(struct cli *c, const char *kind, const char *id,
 		      const cJSON *fields);
+
+/*
+ * The changes the central refused, as `huce quarantine --json` prints
+ * them: [{seq, kind, record, name, op, fields, reason, at}].  NULL with
+ * c->err set on failure; the caller frees the array.
+ */
+cJSON *cli_quarantine_json(struct cli *c);
+
+/*
+ * Load this laptop's facts into a weekly list (common/huce_report.h):
+ * the same facts the central loads from its store.  The laptop cannot
+ * know when a record reached the central, so every arrival time is 0.
+ */
+struct huce_report;
+enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
+			      const char *week);
 
 #endif

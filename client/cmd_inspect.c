@@ -61,9 +61,9 @@ static int hash_file(const char *path, char *hex, int64_t *size)
 	return 0;
 }
 
-/* Write one photo record and remember where the original is. */
-static enum huce_err put_photo(struct cli *c, const char *owner,
-			       const struct photo_in *p, char *id)
+enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
+			    const char *path, const char *sha256, int64_t size,
+			    char *id)
 {
 	char now[21];
 	cJSON *f = cJSON_CreateObject();
@@ -71,24 +71,30 @@ static enum huce_err put_photo(struct cli *c, const char *owner,
 
 	huce_iso_time((int64_t)time(NULL), now);
 	cJSON_AddStringToObject(f, "owner_id", owner);
-	cJSON_AddStringToObject(f, "kind", p->kind);
+	cJSON_AddStringToObject(f, "kind", kind);
 	cJSON_AddStringToObject(f, "taken_at", now);
-	cJSON_AddStringToObject(f, "sha256", p->sha256);
-	cJSON_AddNumberToObject(f, "size", (double)p->size);
+	cJSON_AddStringToObject(f, "sha256", sha256);
+	cJSON_AddNumberToObject(f, "size", (double)size);
 	rc = huce_local_new_id(c->l, id);
 	if (!rc)
 		rc = huce_local_put(c->l, "photo", id, f, 1, NULL, &c->err);
 	cJSON_Delete(f);
 	if (!rc) {
-		char *abs = realpath(p->path, NULL);
+		char *abs = realpath(path, NULL);
 
 		rc = huce_db_run(c->l->db, &c->err,
 			"INSERT INTO photo_file(sha256, path) VALUES(?1, ?2) "
 			"ON CONFLICT(sha256) DO UPDATE SET path = excluded.path",
-			"ss", p->sha256, abs ? abs : p->path);
+			"ss", sha256, abs ? abs : path);
 		free(abs);
 	}
 	return rc;
+}
+
+static enum huce_err put_photo(struct cli *c, const char *owner,
+			       const struct photo_in *p, char *id)
+{
+	return cli_photo_put(c, owner, p->kind, p->path, p->sha256, p->size, id);
 }
 
 static int parse_photo(const char *arg, struct photo_in *p)

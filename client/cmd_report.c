@@ -186,13 +186,9 @@ static void add_failed(struct huce_report *r, const char *json)
 	cJSON_Delete(a);
 }
 
-/*
- * Load this laptop's facts into the report (common/huce_report.h): the
- * same facts the central loads from its store.  The laptop cannot know
- * when a record reached the central, so every arrival time is 0.
- */
-static enum huce_err load_facts(struct cli *c, struct huce_report *r,
-				const char *week)
+/* client.h: the same facts the central loads from its store. */
+enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
+			      const char *week)
 {
 	static const char *const sql[] = {
 		"SELECT id, name FROM village WHERE deleted = 0",
@@ -311,7 +307,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		return r;
 	rc = huce_report_new(&rep, week, &c->err);
 	if (!rc)
-		rc = load_facts(c, rep, week);
+		rc = cli_report_load(c, rep, week);
 	if (!rc)
 		rc = huce_report_compute(rep, &c->err);
 	if (!rc && json) {
