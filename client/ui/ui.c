@@ -86,7 +86,7 @@ int cmd_ui(struct cli *c, int argc, char **argv)
 		{ "no-browser", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct huce_ui_http *m;
+	const struct huce_ui_http *m = NULL;
 	struct huce_ui_server *srv = NULL;
 	struct ui u = { .c = c };
 	sigset_t sigs, old;

@@ -1685,6 +1685,17 @@ static enum huce_err apply_rules(struct central *c, struct apply *a,
 		ret = check_progress(c, ch->id, a->in, a->post, &a->fs, vd);
 		if (ret || vd->code)
 			return ret;
+		/*
+		 * An edit of a deleted household brings it back (DESIGN 4: an
+		 * edit concurrent with a delete): with its team, it takes a
+		 * place in that team again, so it passes the gate again.
+		 */
+		if (a->exists && a->rec.deleted && str_field(a->post, "team_id")) {
+			ret = gate_check(c, ch->id, a->post,
+					 str_field(a->post, "team_id"), vd, err);
+			if (ret || vd->code)
+				return ret;
+		}
 		return check_household(c, ch->id, a->in, a->post,
 				       a->old_team[0] ? a->old_team : NULL, vd, err);
 	}
