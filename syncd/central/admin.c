@@ -1469,6 +1469,7 @@ static int resolve(struct admin *a, int argc, char **argv)
 	char id[HUCE_ID_STRLEN + 1];
 	cJSON *summary = NULL;
 	int64_t take = 0;
+	int tail_ok;
 	enum huce_err rc;
 	char detail[256];
 
@@ -1496,7 +1497,13 @@ static int resolve(struct admin *a, int argc, char **argv)
 	rc = store_begin(a->store, 1, &err);
 	if (rc)
 		return fail(rc, &err);
-	rc = names_resolve(a->store, "conflict", "conflict", typed, id, &err);
+	if (huce_id_valid(typed))
+		snprintf(id, sizeof(id), "%s", typed);
+	else if (huce_code_key(typed, id, &tail_ok, NULL))
+		rc = huce_fail(&err, HUCE_EINVAL, "conflict '%.40s' is not a code or "
+			       "id: give the code shown by conflicts", typed);
+	else
+		rc = names_resolve(a->store, "conflict", "conflict", typed, id, &err);
 	if (!rc)
 		rc = central_resolve(&a->central, id, (int)take, value, &summary, &err);
 	if (rc) {
