@@ -36,6 +36,7 @@
  * are written out, with examples, in docs/MERGE.md.
  */
 #include "merge.h"
+#include "names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -578,42 +579,6 @@ out:
 #define LABEL_MAX 400	/* a record's name in a refusal message */
 
 /*
- * The string field name of record id at the central into out ("" when
- * absent or not a string).  For refusal messages only: a failure to
- * read leaves out empty.
- */
-static void field_text(struct central *c, const char *id, const char *name,
-		       char *out, size_t n)
-{
-	struct huce_error gerr = { 0 };
-	char *v = NULL;
-	cJSON *j;
-
-	out[0] = '\0';
-	if (!id || store_field_get(c->store, id, name, &v, &gerr) != HUCE_OK) {
-		free(v);
-		return;
-	}
-	j = cJSON_Parse(v);
-	free(v);
-	if (cJSON_IsString(j))
-		copy_str(out, n, j->valuestring);
-	cJSON_Delete(j);
-}
-
-/* Field name from fields (may be NULL) if it is there, else the store's. */
-static void state_text(struct central *c, const char *id, const cJSON *fields,
-		       const char *name, char *out, size_t n)
-{
-	const char *s = str_field(fields, name);
-
-	if (s)
-		copy_str(out, n, s);
-	else
-		field_text(c, id, name, out, n);
-}
-
-/*
  * What a cadre calls a record in a refusal: a household by its head,
  * village and group ("刀建华 (阿猛村 一组)"), another record by its
  * name, and by its id only when the central knows no name for it.
@@ -623,24 +588,7 @@ static void state_text(struct central *c, const char *id, const cJSON *fields,
 static void record_label(struct central *c, const char *id,
 			 const cJSON *fields, char *out, size_t n)
 {
-	char head[STORE_NAME_MAX + 1], ref[HUCE_ID_STRLEN + 1];
-	char village[STORE_NAME_MAX + 1], group[STORE_NAME_MAX + 1];
-
-	state_text(c, id, fields, "head", head, sizeof(head));
-	if (!head[0]) {
-		state_text(c, id, fields, "name", head, sizeof(head));
-		copy_str(out, n, head[0] ? head : id);
-		return;
-	}
-	state_text(c, id, fields, "village_id", ref, sizeof(ref));
-	field_text(c, ref[0] ? ref : NULL, "name", village, sizeof(village));
-	state_text(c, id, fields, "group_id", ref, sizeof(ref));
-	field_text(c, ref[0] ? ref : NULL, "name", group, sizeof(group));
-	if (village[0] || group[0])
-		snprintf(out, n, "%s (%s%s%s)", head, village,
-			 village[0] && group[0] ? " " : "", group);
-	else
-		copy_str(out, n, head);
+	names_label(c->store, id, fields, out, n);
 }
 
 /*
