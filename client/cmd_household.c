@@ -443,11 +443,14 @@ static cJSON *related(struct cli *c, const char *kind, const char *sql,
 	if (!st)
 		return arr;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		char rid[HUCE_ID_STRLEN + 1];
+		char rid[HUCE_ID_STRLEN + 1], code[HUCE_CODE_STRLEN + 1];
 		cJSON *o;
 
 		snprintf(rid, sizeof(rid), "%s", sqlite3_column_text(st, 0));
 		o = huce_local_get(c->l, kind, rid, NULL);
+		if (o && !huce_code_of(huce_db_handle(c->l->db),
+				       huce_kind_find(kind)->table, rid, code, NULL))
+			cJSON_AddStringToObject(o, "code", code);
 		if (o && sqlite3_column_count(st) > 1)
 			cJSON_AddBoolToObject(o, "uploaded", sqlite3_column_int(st, 1));
 		if (o)

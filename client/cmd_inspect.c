@@ -19,6 +19,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_clock.h"
+#include "huce_code.h"
 #include "huce_crypto.h"
 #include "huce_domain_local.h"
 #include "huce_file.h"
@@ -445,7 +446,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 	};
 	sqlite3_stmt *st;
 	cJSON *arr;
-	char today[11];
+	char today[11], code[HUCE_CODE_STRLEN + 1];
 	int json = 0, all = 0, ch, r, s;
 
 	if (argc < 2 || strcmp(argv[1], "list") != 0) {
@@ -481,7 +482,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("id\tvillage\thead\tcategory\towner\tdeadline\tstatus\n");
+		printf("code\tvillage\thead\tcategory\towner\tdeadline\tstatus\n");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		static const char *const keys[] = {
 			"id", "household", "village", "head", "category", "owner",
@@ -498,11 +499,14 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 				cJSON_AddNullToObject(o, keys[i]);
 		}
 		cJSON_AddBoolToObject(o, "overdue", sqlite3_column_int(st, 9));
+		if (huce_code_of(huce_db_handle(c->l->db), "rectification",
+				 (const char *)sqlite3_column_text(st, 0), code, NULL))
+			code[0] = '\0';
+		cJSON_AddStringToObject(o, "code", code);
 		if (json) {
 			cJSON_AddItemToArray(arr, o);
 		} else {
-			printf("%.8s\t%s\t%s\t%s\t%s\t%s\t%s%s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", code,
 			       cJSON_IsString(cJSON_GetObjectItem(o, "village")) ?
 				       cJSON_GetObjectItem(o, "village")->valuestring : "-",
 			       cJSON_IsString(cJSON_GetObjectItem(o, "head")) ?
