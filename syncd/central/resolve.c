@@ -210,6 +210,40 @@ static enum huce_err fill_takes(struct central *c, const char *keep,
 	return HUCE_OK;
 }
 
+struct hash_scan {
+	const char *keep, *drop;
+	int held;
+};
+
+static enum huce_err hash_visit(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	struct hash_scan *x = arg;
+
+	(void)fields;
+	if (strcmp(r->kind, "household") == 0 && !r->deleted &&
+	    strcmp(r->id, x->keep) != 0 && strcmp(r->id, x->drop) != 0)
+		x->held = 1;
+	return HUCE_OK;
+}
+
+/* Whether a live household other than keep and drop has id_hash (JSON text). */
+static enum huce_err hash_held(struct central *c, const char *hash_json,
+			       const char *keep, const char *drop, int *held,
+			       struct huce_error *err)
+{
+	struct hash_scan x = { keep, drop, 0 };
+	enum huce_err ret;
+
+	if (strcmp(hash_json, "null") == 0) {
+		*held = 0;
+		return HUCE_OK;
+	}
+	ret = store_by_field(c->store, "id_hash", hash_json, NULL, hash_visit, &x, err);
+	*held = x.held;
+	return ret;
+}
+
 /*
  * Merge household drop into keep (a live household): keep takes the
  * fields it lacks from drop (and the office's decisions on drop), every
@@ -257,6 +291,23 @@ static enum huce_err merge_households(struct central *c, const char *keep,
 			goto out;
 		if (!take)
 			continue;
+		/*
+		 * One ID number is one household: the dropped household's ID
+		 * number does not move to the kept one when a third live
+		 * household already holds it (that one keeps it alone).
+		 */
+		if (strcmp(f->name, "id_hash") == 0 || strcmp(f->name, "id_masked") == 0) {
+			const struct store_field *h = store_fieldset_find(&df, "id_hash");
+			int held = 0;
+
+			if (h) {
+				ret = hash_held(c, h->value, keep, drop, &held, err);
+				if (ret)
+					goto out;
+			}
+			if (held)
+				continue;
+		}
 		val = cJSON_Parse(df.v[i].value);
 		if (!val) {
 			ret = oom(err);
