@@ -99,11 +99,17 @@ test_expect_success 'the units: the agent timer, the central hardened, as user h
 test_expect_success 'central.conf and the unit start a central that answers' '
 	set -a && . "$ROOT/etc/huce/central.conf" && set +a &&
 	test -z "$HUCE_ARGS" &&
-	"$ROOT/usr/bin/huce-syncd" central --store "$TRASH/office.db" \
-		--listen 127.0.0.1:0 --port-file "$TRASH/office.port" $HUCE_ARGS \
-		>"$TRASH/office.log" 2>&1 &
-	pid=$!
-	echo $pid >>"$TRASH/.central_pids"
+	# in a function, "&" backgrounds the central alone, so $! is its pid
+	# (after an && list it would be a subshell, and the central would
+	# outlive the test)
+	start_office() {
+		"$ROOT/usr/bin/huce-syncd" central --store "$TRASH/office.db" \
+			--listen 127.0.0.1:0 --port-file "$TRASH/office.port" $HUCE_ARGS \
+			>"$TRASH/office.log" 2>&1 &
+		pid=$!
+	} &&
+	start_office &&
+	echo $pid >>"$TRASH/.central_pids" &&
 	for _ in $(seq 100); do [ -s "$TRASH/office.port" ] && break; sleep 0.05; done
 	curl -sf "http://127.0.0.1:$(cat "$TRASH/office.port")/v1/health" | grep -q "\"version\":\"$VERSION\""
 	kill $pid; wait $pid || true
