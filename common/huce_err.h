@@ -21,28 +21,34 @@
 
 #include <stdarg.h>
 
-/*     name       text                          exit http wire */
-#define HUCE_ERR_MAP(X)                                                          \
-	X(OK,        "ok",                          0,   0, NULL)                \
-	X(NOMEM,     "out of memory",               1, 500, "internal")          \
-	X(IO,        "input/output error",          1, 500, "internal")          \
-	X(DB,        "storage error",               1, 500, "internal")          \
-	X(NET,       "network error",               1,   0, NULL)                \
-	X(SERVER,    "server error",                1, 500, "internal")          \
-	X(AUTH,      "not authorised",              1, 401, "unauthorized")      \
-	X(REVOKED,   "token revoked",               1, 401, "unauthorized")      \
-	X(FORBIDDEN, "forbidden",                   1, 403, "wrong_device")      \
-	X(GAP,       "sequence gap",                1, 409, "gap")               \
-	X(BUSY,      "too many requests",           1, 429, "too_many_requests") \
-	X(UPGRADE,   "upgrade required",            1, 426, "upgrade")           \
-	X(USAGE,     "usage error",                 2,   0, NULL)                \
-	X(INVAL,     "invalid data",                3, 400, "malformed")         \
-	X(TOOBIG,    "too large",                   3, 413, "too_large")         \
-	X(CHECKSUM,  "checksum mismatch",           3, 400, "checksum")          \
-	X(VERSION,   "unsupported format version",  3, 400, "version")           \
-	X(ENCODING,  "wrong encoding",              3, 415, "encoding")          \
-	X(GATE,      "first-toilet gate closed",    3,   0, NULL)                \
-	X(NOTFOUND,  "not found",                   4,   0, NULL)
+/*
+ * The texts are English (the central's answers carry them); N_ marks them
+ * for the catalog, and the command line prints them through _()
+ * (huce_i18n.h, which defines N_ the same way).
+ */
+#define N_(s) s
+/*     name       text                                exit http wire */
+#define HUCE_ERR_MAP(X)                                                         \
+	X(OK,         N_("ok"),                           0,   0, NULL)                \
+	X(NOMEM,      N_("out of memory"),                1, 500, "internal")          \
+	X(IO,         N_("input/output error"),           1, 500, "internal")          \
+	X(DB,         N_("storage error"),                1, 500, "internal")          \
+	X(NET,        N_("network error"),                1,   0, NULL)                \
+	X(SERVER,     N_("server error"),                 1, 500, "internal")          \
+	X(AUTH,       N_("not authorised"),               1, 401, "unauthorized")      \
+	X(REVOKED,    N_("token revoked"),                1, 401, "unauthorized")      \
+	X(FORBIDDEN,  N_("forbidden"),                    1, 403, "wrong_device")      \
+	X(GAP,        N_("sequence gap"),                 1, 409, "gap")               \
+	X(BUSY,       N_("too many requests"),            1, 429, "too_many_requests") \
+	X(UPGRADE,    N_("upgrade required"),             1, 426, "upgrade")           \
+	X(USAGE,      N_("usage error"),                  2,   0, NULL)                \
+	X(INVAL,      N_("invalid data"),                 3, 400, "malformed")         \
+	X(TOOBIG,     N_("too large"),                    3, 413, "too_large")         \
+	X(CHECKSUM,   N_("checksum mismatch"),            3, 400, "checksum")          \
+	X(VERSION,    N_("unsupported format version"),   3, 400, "version")           \
+	X(ENCODING,   N_("wrong encoding"),               3, 415, "encoding")          \
+	X(GATE,       N_("first-toilet gate closed"),     3,   0, NULL)                \
+	X(NOTFOUND,   N_("not found"),                    4,   0, NULL)
 
 enum huce_err {
 #define HUCE_ERR_ENUM(name, text, exitcode, http, wire) HUCE_E##name,
