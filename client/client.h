@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "huce_err.h"
+#include "huce_i18n.h"
 #include "huce_local.h"
 
 struct cli {
@@ -28,7 +29,11 @@ struct cli {
 int cli_open(struct cli *c);
 /* Print err's message (or the code's text) and return the exit code. */
 int cli_fail(struct cli *c, enum huce_err rc);
-/* Print "huce: <message>" and a usage hint; return 2. */
+/*
+ * Print "huce: <message>" and a usage hint; return 2.  usage is the
+ * English text (marked N_()); it is printed in the user's language.
+ * Callers give fmt through _() (common/huce_i18n.h).
+ */
 int cli_usage(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print a message for an explicit code; return its exit code. */
@@ -44,6 +49,13 @@ int cli_error(enum huce_err rc, const char *fmt, ...)
 int cli_getopt(int argc, char **argv, const struct option *opts, int *json,
 	       const char *usage);
 
+/*
+ * Print label to stdout padded to width columns, then a space (as
+ * printf("%-13s ") does for ASCII): a character of three or more UTF-8
+ * bytes (Chinese) counts as two columns, so translated labels line up.
+ */
+void cli_label(const char *label, int width);
+
 /* Print a JSON value (pretty, UTF-8 as is) followed by a newline. */
 void cli_print_json(const cJSON *v);
 
@@ -54,6 +66,18 @@ void cli_print_json(const cJSON *v);
  */
 int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 		const char *name_or_id, char *out);
+/*
+ * The word for a kind of record ("village", "household") in a message,
+ * in the user's language; kind itself when it is not a known one.
+ */
+const char *cli_kind_text(const char *kind);
+/*
+ * A code of the data (a status, a result, a stage, a review state) as a
+ * person reads it in a message: what is "status", "result", "stage",
+ * "review" or "rectification"; the code itself in English, or when it is
+ * not a known one.
+ */
+const char *cli_value_text(const char *what, const char *code);
 /* Resolve a household or inspection id (full id or unique prefix). */
 int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out);
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
@@ -132,6 +156,9 @@ int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
  * Malloc'd; the caller frees.  NULL on OOM.
  */
 char *cli_record_name(struct cli *c, const char *kind, const char *id,
+		      const cJSON *fields);
+/* The same in the user's language, for a message (not for JSON). */
+char *cli_record_text(struct cli *c, const char *kind, const char *id,
 		      const cJSON *fields);
 
 /*

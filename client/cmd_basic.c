@@ -18,8 +18,57 @@
 #include "huce_record.h"
 #include "huce_util.h"
 
+const char *cli_value_text(const char *what, const char *code)
+{
+	static const char *const words[] = {
+		NC_("status", "planned"), NC_("status", "building"),
+		NC_("status", "built"), NC_("status", "accepted"),
+		NC_("status", "failed"), NC_("status", "rectifying"),
+		NC_("result", "pass"), NC_("result", "fail"),
+		NC_("stage", "excavation"), NC_("stage", "pre-cover"),
+		NC_("stage", "completion"), NC_("stage", "first-toilet"),
+		NC_("stage", "re-inspection"), NC_("stage", "spot-check"),
+		NC_("review", "received"), NC_("review", "approved"),
+		NC_("review", "has-issues"), NC_("review", "edited"),
+		NC_("rectification", "open"), NC_("rectification", "closed"),
+		NC_("photo", "before"), NC_("photo", "excavation"),
+		NC_("photo", "tank"), NC_("photo", "water-test"),
+		NC_("photo", "room"), NC_("photo", "pan"), NC_("photo", "vent"),
+		NC_("photo", "cover"), NC_("photo", "plaque"), NC_("photo", "after"),
+	};
+	size_t n = strlen(what);
+
+	if (!code)
+		return code;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strncmp(words[i], what, n) == 0 && words[i][n] == '\004' &&
+		    strcmp(words[i] + n + 1, code) == 0)
+			return huce_pgettext(words[i]);
+	return code;
+}
+
 /* Names: villages, groups, cadres, teams. */
 #define NAME_MAX_BYTES 128
+
+const char *cli_kind_text(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "village", N_("village") },
+		{ "group", N_("group") },
+		{ "cadre", N_("cadre") },
+		{ "team", N_("team") },
+		{ "household", N_("household") },
+		{ "inspection", N_("inspection") },
+		{ "rectification", N_("rectification") },
+		{ "photo", N_("photo") },
+		{ "target", N_("target") },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i][0]) == 0)
+			return _(kinds[i][1]);
+	return kind;
+}
 
 int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 		const char *name_or_id, char *out)
@@ -30,7 +79,7 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 	int found = 0, s;
 
 	if (!name_or_id || !*name_or_id)
-		return cli_error(HUCE_EINVAL, "%s name is empty", kind);
+		return cli_error(HUCE_EINVAL, _("%s name is empty"), cli_kind_text(kind));
 	if (huce_id_valid(name_or_id)) {
 		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = ?1 AND deleted = 0",
 			 k->table);
@@ -43,7 +92,7 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 			 k->table);
 	}
 	if (sqlite3_prepare_v2(huce_db_handle(c->l->db), sql, -1, &st, NULL)) {
-		huce_db_fail(c->l->db, &c->err, "cannot look up");
+		huce_db_fail(c->l->db, &c->err, _("cannot look up"));
 		return cli_fail(c, c->err.code);
 	}
 	sqlite3_bind_text(st, 1, name_or_id, -1, SQLITE_STATIC);
@@ -56,13 +105,13 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot look up %s", kind);
+		return cli_error(HUCE_EDB, _("cannot look up %s"), cli_kind_text(kind));
 	if (found == 0)
-		return cli_error(HUCE_ENOTFOUND, "%s '%s' not found", kind, name_or_id);
+		return cli_error(HUCE_ENOTFOUND, _("%s '%s' not found"), cli_kind_text(kind), name_or_id);
 	if (found > 1)
 		return cli_error(HUCE_EINVAL,
-				 "%s name '%s' is ambiguous: give its village (--village) or its id",
-				 kind, name_or_id);
+				 _("%s name '%s' is ambiguous: give its village (--village) or its id"),
+				 cli_kind_text(kind), name_or_id);
 	return 0;
 }
 
@@ -93,26 +142,26 @@ static int resolve_id(struct cli *c, const char *kind, const char *prefix,
 	enum huce_err rc;
 
 	if (!*prefix && !quiet)
-		return cli_error(HUCE_EINVAL, "%s: an empty id", kind);
+		return cli_error(HUCE_EINVAL, _("%s: an empty id"), cli_kind_text(kind));
 	rc = huce_code_resolve(huce_db_handle(c->l->db), k->table, prefix, out, &err);
 	if (!rc)
 		return 0;
 	if (quiet && rc == HUCE_ENOTFOUND)
 		return huce_err_exit(HUCE_ENOTFOUND);
 	if (rc == HUCE_ENOTFOUND)
-		return cli_error(rc, "%s '%.40s' not found (give the code shown by "
-				 "`huce %s list`, or its id)", kind, prefix,
+		return cli_error(rc, _("%s '%.40s' not found (give the code shown by "
+				 "`huce %s list`, or its id)"), cli_kind_text(kind), prefix,
 				 strcmp(kind, "inspection") == 0 ? "household" : kind);
 	if (rc == HUCE_EINVAL)
-		return cli_error(rc, "%s id prefix '%.40s' is ambiguous: %s", kind,
+		return cli_error(rc, _("%s id prefix '%.40s' is ambiguous: %s"), cli_kind_text(kind),
 				 prefix, err.msg);
 	return cli_error(rc, "%s", err.msg);
 }
 
 static const char init_usage[] =
-"usage: huce init --device NAME [--town NAME]\n"
+N_("usage: huce init --device NAME [--town NAME]\n"
 "Create the local database for this laptop.  NAME identifies the laptop\n"
-"(e.g. the cadre's name or an asset tag); the device id is printed last.\n";
+"(e.g. the cadre's name or an asset tag); the device id is printed last.\n");
 
 int cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -133,21 +182,21 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		else if (ch == 't')
 			town = optarg;
 		else if (ch == 1 || ch == '?')
-			return ch == '?' ? 2 : cli_usage(init_usage, "unexpected argument '%s'", optarg);
+			return ch == '?' ? 2 : cli_usage(init_usage, _("unexpected argument '%s'"), optarg);
 	}
 	if (optind < argc)
-		return cli_usage(init_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(init_usage, _("unexpected argument '%s'"), argv[optind]);
 	if (!device)
-		return cli_usage(init_usage, "--device NAME is required");
-	if (huce_text_check(device, "device name", 64, 0, &c->err) ||
-	    (town && huce_text_check(town, "town name", NAME_MAX_BYTES, 0, &c->err)))
+		return cli_usage(init_usage, _("--device NAME is required"));
+	if (huce_text_check(device, _("device name"), 64, 0, &c->err) ||
+	    (town && huce_text_check(town, _("town name"), NAME_MAX_BYTES, 0, &c->err)))
 		return cli_fail(c, HUCE_EINVAL);
 	rc = huce_local_open(&c->l, c->db_path, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
 	have = huce_db_meta_get(c->l->db, "device");
 	if (have) {
-		int r = cli_error(HUCE_EINVAL, "database '%s' is already initialised for device '%s'",
+		int r = cli_error(HUCE_EINVAL, _("database '%s' is already initialised for device '%s'"),
 				  c->db_path, have);
 
 		free(have);
@@ -169,7 +218,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("initialised device %s in %s\n%s\n", device, c->db_path, id);
+	printf(_("initialised device %s in %s\n%s\n"), device, c->db_path, id);
 	return 0;
 }
 
@@ -193,7 +242,7 @@ static int add_named(struct cli *c, const char *kind, const char *parent_id,
 	if (cur && cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "deleted")) == 0) {
 		cJSON_Delete(cur);
 		huce_local_rollback(c->l);
-		return cli_error(HUCE_EINVAL, "%s '%s' already exists (id %s)", kind, name, id);
+		return cli_error(HUCE_EINVAL, _("%s '%s' already exists (id %s)"), cli_kind_text(kind), name, id);
 	}
 	cJSON_Delete(cur);
 	rc = huce_local_put(c->l, kind, id, fields, 1, NULL, &c->err);
@@ -203,7 +252,7 @@ static int add_named(struct cli *c, const char *kind, const char *parent_id,
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("added %s %s\n%s\n", kind, name, id);
+	printf(_("added %s %s\n%s\n"), cli_kind_text(kind), name, id);
 	return 0;
 }
 
@@ -220,14 +269,14 @@ static int list_rows(struct cli *c, int json, const char *sql,
 		ncol++;
 	if (!arr || sqlite3_prepare_v2(huce_db_handle(c->l->db), sql, -1, &st, NULL)) {
 		cJSON_Delete(arr);
-		return cli_error(HUCE_EDB, "cannot list: %s",
+		return cli_error(HUCE_EDB, _("cannot list: %s"),
 				 sqlite3_errmsg(huce_db_handle(c->l->db)));
 	}
 	if (parent)
 		sqlite3_bind_text(st, 1, parent, -1, SQLITE_STATIC);
 	if (!json) {
 		for (int i = 0; i < ncol; i++)
-			printf("%s%s", i ? "\t" : "", headers[i]);
+			printf("%s%s", i ? "\t" : "", _(headers[i]));
 		putchar('\n');
 	}
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -261,7 +310,7 @@ static int list_rows(struct cli *c, int json, const char *sql,
 		cli_print_json(arr);
 	cJSON_Delete(arr);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot list");
+		return cli_error(HUCE_EDB, _("cannot list"));
 	return 0;
 }
 
@@ -269,9 +318,9 @@ static int list_rows(struct cli *c, int json, const char *sql,
 static int subcommand(int argc, char **argv, const char *usage, const char **sub)
 {
 	if (argc < 2)
-		return cli_usage(usage, "missing subcommand");
+		return cli_usage(usage, _("missing subcommand"));
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return -1;
 	}
 	*sub = argv[1];
@@ -279,14 +328,16 @@ static int subcommand(int argc, char **argv, const char *usage, const char **sub
 }
 
 static const char village_usage[] =
-"usage: huce village add NAME\n"
+N_("usage: huce village add NAME\n"
 "       huce village list [--json]\n"
-"Village committees (村委会).  JSON keys: id, name, town, households, version.\n";
+"Village committees (村委会).  JSON keys: id, name, town, households, version.\n");
 
 int cmd_village(struct cli *c, int argc, char **argv)
 {
 	static const char *const cols[] = { "id", "name", "town", "households", "version", NULL };
-	static const char *const hdr[] = { "id", "name", "town", "households", "version", NULL };
+	static const char *const hdr[] = {
+		N_("id"), N_("name"), N_("town"), N_("households"), N_("version"), NULL
+	};
 	const char *sub = NULL;
 	int json = 0, ch, r;
 
@@ -304,8 +355,8 @@ int cmd_village(struct cli *c, int argc, char **argv)
 		char *town;
 
 		if (json || optind + 1 != argc)
-			return cli_usage(village_usage, "village add takes one NAME");
-		if (huce_text_check(argv[optind], "village name", NAME_MAX_BYTES, 0, &c->err))
+			return cli_usage(village_usage, _("village add takes one NAME"));
+		if (huce_text_check(argv[optind], _("village name"), NAME_MAX_BYTES, 0, &c->err))
 			return cli_fail(c, HUCE_EINVAL);
 		r = cli_open(c);
 		if (r)
@@ -322,7 +373,7 @@ int cmd_village(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
-			return cli_usage(village_usage, "village list takes no arguments");
+			return cli_usage(village_usage, _("village list takes no arguments"));
 		r = cli_open(c);
 		if (r)
 			return r;
@@ -332,14 +383,14 @@ int cmd_village(struct cli *c, int argc, char **argv)
 			"v.version FROM village v WHERE v.deleted = 0 ORDER BY v.name, v.id",
 			NULL, cols, hdr);
 	}
-	return cli_usage(village_usage, "unknown subcommand 'village %s'", sub);
+	return cli_usage(village_usage, _("unknown subcommand 'village %s'"), sub);
 }
 
 static const char group_usage[] =
-"usage: huce group add --village V NAME\n"
+N_("usage: huce group add --village V NAME\n"
 "       huce group list [--village V] [--json]\n"
 "Village groups (村民小组), named uniquely within their village.\n"
-"JSON keys: id, village, village_id, name, households, version.\n";
+"JSON keys: id, village, village_id, name, households, version.\n");
 
 int cmd_group(struct cli *c, int argc, char **argv)
 {
@@ -348,6 +399,10 @@ int cmd_group(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "village", "village_id", "name", "households", "version", NULL };
+	static const char *const hdr[] = {
+		N_("id"), N_("village"), N_("village_id"), N_("name"), N_("households"),
+		N_("version"), NULL
+	};
 	const char *sub = NULL, *village = NULL;
 	char vid[HUCE_ID_STRLEN + 1];
 	int json = 0, ch, r;
@@ -366,16 +421,16 @@ int cmd_group(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "add") == 0) {
 		if (json || optind + 1 != argc)
-			return cli_usage(group_usage, "group add takes one NAME");
+			return cli_usage(group_usage, _("group add takes one NAME"));
 		if (!village)
-			return cli_usage(group_usage, "--village V is required");
-		if (huce_text_check(argv[optind], "group name", NAME_MAX_BYTES, 0, &c->err))
+			return cli_usage(group_usage, _("--village V is required"));
+		if (huce_text_check(argv[optind], _("group name"), NAME_MAX_BYTES, 0, &c->err))
 			return cli_fail(c, HUCE_EINVAL);
 	} else if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
-			return cli_usage(group_usage, "group list takes no arguments");
+			return cli_usage(group_usage, _("group list takes no arguments"));
 	} else {
-		return cli_usage(group_usage, "unknown subcommand 'group %s'", sub);
+		return cli_usage(group_usage, _("unknown subcommand 'group %s'"), sub);
 	}
 	r = cli_open(c);
 	if (r)
@@ -405,17 +460,17 @@ int cmd_group(struct cli *c, int argc, char **argv)
 			"(SELECT count(*) FROM household h WHERE h.group_id = g.id AND h.deleted = 0), "
 			"g.version FROM village_group g LEFT JOIN village v ON v.id = g.village_id "
 			"WHERE g.deleted = 0 ORDER BY v.name, g.name, g.id",
-			village ? vid : NULL, cols, cols);
+			village ? vid : NULL, cols, hdr);
 	}
 }
 
 static const char cadre_usage[] =
-"usage: huce cadre add NAME --role ROLE [--phone P]\n"
+N_("usage: huce cadre add NAME --role ROLE [--phone P]\n"
 "       (P: an 11-digit mobile, or a landline with its area code)\n"
 "       huce cadre list [--json]\n"
 "Cadres (干部).  ROLE: village-lead 包村领导, liaison 挂包干部, technician\n"
 "技术指导员, inspector 验收组, data-entry 录入组, office 镇办 (code or Chinese).\n"
-"JSON keys: id, name, role, households, version.\n";
+"JSON keys: id, name, role, households, version.\n");
 
 int cmd_cadre(struct cli *c, int argc, char **argv)
 {
@@ -425,6 +480,9 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "name", "role", "households", "version", NULL };
+	static const char *const hdr[] = {
+		N_("id"), N_("name"), N_("role"), N_("households"), N_("version"), NULL
+	};
 	const char *sub = NULL, *role = NULL, *phone = NULL;
 	int json = 0, ch, r;
 
@@ -448,15 +506,15 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		cJSON *f;
 
 		if (json || optind + 1 != argc)
-			return cli_usage(cadre_usage, "cadre add takes one NAME");
+			return cli_usage(cadre_usage, _("cadre add takes one NAME"));
 		if (!role)
-			return cli_usage(cadre_usage, "--role ROLE is required");
+			return cli_usage(cadre_usage, _("--role ROLE is required"));
 		code = huce_role_code(role);
 		if (!code)
 			return cli_error(HUCE_EINVAL,
-					 "role '%s' is not one of: village-lead, liaison, technician, inspector, data-entry, office",
+					 _("role '%s' is not one of: village-lead, liaison, technician, inspector, data-entry, office"),
 					 role);
-		if (huce_text_check(argv[optind], "cadre name", NAME_MAX_BYTES, 0, &c->err) ||
+		if (huce_text_check(argv[optind], _("cadre name"), NAME_MAX_BYTES, 0, &c->err) ||
 		    (phone && huce_phone_check(phone, canon, sizeof(canon), &c->err)))
 			return cli_fail(c, HUCE_EINVAL);
 		r = cli_open(c);
@@ -473,7 +531,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
-			return cli_usage(cadre_usage, "cadre list takes no arguments");
+			return cli_usage(cadre_usage, _("cadre list takes no arguments"));
 		r = cli_open(c);
 		if (r)
 			return r;
@@ -481,17 +539,17 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 			"SELECT c.id, c.name, c.role, "
 			"(SELECT count(*) FROM household h WHERE h.cadre_id = c.id AND h.deleted = 0), "
 			"c.version FROM cadre c WHERE c.deleted = 0 ORDER BY c.name, c.id",
-			NULL, cols, cols);
+			NULL, cols, hdr);
 	}
-	return cli_usage(cadre_usage, "unknown subcommand 'cadre %s'", sub);
+	return cli_usage(cadre_usage, _("unknown subcommand 'cadre %s'"), sub);
 }
 
 static const char team_usage[] =
-"usage: huce team add NAME [--leader NAME]\n"
+N_("usage: huce team add NAME [--leader NAME]\n"
 "       huce team list [--json]\n"
 "Construction teams (施工队).  Until a team's first toilet is accepted\n"
 "(首厕过关) it may not be given a second household.\n"
-"JSON keys: id, name, leader, households, accepted, gate (open|closed), version.\n";
+"JSON keys: id, name, leader, households, accepted, gate (open|closed), version.\n");
 
 int cmd_team(struct cli *c, int argc, char **argv)
 {
@@ -500,6 +558,10 @@ int cmd_team(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "name", "leader", "households", "accepted", "gate", "version", NULL };
+	static const char *const hdr[] = {
+		N_("id"), N_("name"), N_("leader"), N_("households"), N_("accepted"),
+		N_("gate"), N_("version"), NULL
+	};
 	const char *sub = NULL, *leader = NULL;
 	int json = 0, ch, r;
 
@@ -519,9 +581,9 @@ int cmd_team(struct cli *c, int argc, char **argv)
 		cJSON *f;
 
 		if (json || optind + 1 != argc)
-			return cli_usage(team_usage, "team add takes one NAME");
-		if (huce_text_check(argv[optind], "team name", NAME_MAX_BYTES, 0, &c->err) ||
-		    (leader && huce_text_check(leader, "leader name", NAME_MAX_BYTES, 0, &c->err)))
+			return cli_usage(team_usage, _("team add takes one NAME"));
+		if (huce_text_check(argv[optind], _("team name"), NAME_MAX_BYTES, 0, &c->err) ||
+		    (leader && huce_text_check(leader, _("leader name"), NAME_MAX_BYTES, 0, &c->err)))
 			return cli_fail(c, HUCE_EINVAL);
 		r = cli_open(c);
 		if (r)
@@ -536,7 +598,7 @@ int cmd_team(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
-			return cli_usage(team_usage, "team list takes no arguments");
+			return cli_usage(team_usage, _("team list takes no arguments"));
 		r = cli_open(c);
 		if (r)
 			return r;
@@ -547,15 +609,15 @@ int cmd_team(struct cli *c, int argc, char **argv)
 			"CASE WHEN EXISTS (SELECT 1 FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND "
 			HUCE_LOCAL_SQL_HH_PASSED ") THEN 'open' ELSE 'closed' END, "
 			"t.version FROM team t WHERE t.deleted = 0 ORDER BY t.name, t.id",
-			NULL, cols, cols);
+			NULL, cols, hdr);
 	}
-	return cli_usage(team_usage, "unknown subcommand 'team %s'", sub);
+	return cli_usage(team_usage, _("unknown subcommand 'team %s'"), sub);
 }
 
 static const char target_usage[] =
-"usage: huce target set --village V --week YYYY-Www N\n"
+N_("usage: huce target set --village V --week YYYY-Www N\n"
 "       huce target list [--json]\n"
-"Weekly target (周任务): N toilets to accept in village V that ISO week.\n";
+"Weekly target (周任务): N toilets to accept in village V that ISO week.\n");
 
 int cmd_target(struct cli *c, int argc, char **argv)
 {
@@ -565,6 +627,9 @@ int cmd_target(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const cols[] = { "id", "village", "week", "n", "version", NULL };
+	static const char *const hdr[] = {
+		N_("id"), N_("village"), N_("week"), N_("n"), N_("version"), NULL
+	};
 	const char *sub = NULL, *village = NULL, *week = NULL;
 	char vid[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
 	int json = 0, ch, r, y, w;
@@ -588,25 +653,25 @@ int cmd_target(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "list") == 0) {
 		if (optind != argc)
-			return cli_usage(target_usage, "target list takes no arguments");
+			return cli_usage(target_usage, _("target list takes no arguments"));
 		r = cli_open(c);
 		if (r)
 			return r;
 		return list_rows(c, json,
 			"SELECT t.id, v.name, t.week, t.n, t.version FROM target t "
 			"LEFT JOIN village v ON v.id = t.village_id WHERE t.deleted = 0 "
-			"ORDER BY t.week, v.name", NULL, cols, cols);
+			"ORDER BY t.week, v.name", NULL, cols, hdr);
 	}
 	if (strcmp(sub, "set") != 0)
-		return cli_usage(target_usage, "unknown subcommand 'target %s'", sub);
+		return cli_usage(target_usage, _("unknown subcommand 'target %s'"), sub);
 	if (json || optind + 1 != argc)
-		return cli_usage(target_usage, "target set takes one number N");
+		return cli_usage(target_usage, _("target set takes one number N"));
 	if (!village || !week)
-		return cli_usage(target_usage, "--village V and --week YYYY-Www are required");
+		return cli_usage(target_usage, _("--village V and --week YYYY-Www are required"));
 	if (huce_parse_week(week, &y, &w))
-		return cli_error(HUCE_EINVAL, "week '%s' is not an ISO week like 2026-W48", week);
+		return cli_error(HUCE_EINVAL, _("week '%s' is not an ISO week like 2026-W48"), week);
 	if (huce_parse_i64(argv[optind], &n) || n < 0 || n > 100000)
-		return cli_error(HUCE_EINVAL, "target '%s' is not a whole number 0..100000",
+		return cli_error(HUCE_EINVAL, _("target '%s' is not a whole number 0..100000"),
 				 argv[optind]);
 	r = cli_open(c);
 	if (r)
@@ -629,6 +694,6 @@ int cmd_target(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("target %s %s = %lld\n%s\n", village, week, (long long)n, id);
+	printf(_("target %s %s = %lld\n%s\n"), village, week, (long long)n, id);
 	return 0;
 }

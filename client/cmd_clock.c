@@ -13,14 +13,14 @@
 #include "huce_clock.h"
 
 static const char clock_usage[] =
-"usage: huce clock [--json]\n"
+N_("usage: huce clock [--json]\n"
 "       huce clock confirm ID... | --all\n"
 "This laptop's clock as the last sync found it against the central's, and\n"
 "the inspection dates taken from it (no --date) while it was more than a\n"
 "day off: check each; `confirm` says a date is right (ID: the record id or\n"
 "a unique prefix; --all: every one listed).  JSON: {skew_seconds,\n"
 "checked_at, off, confirm: [{record, kind, field, value, household,\n"
-"stage}]}, or null when the clock was never checked.\n";
+"stage}]}, or null when the clock was never checked.\n");
 
 void cli_clock_print(const cJSON *clock)
 {
@@ -29,30 +29,34 @@ void cli_clock_print(const cJSON *clock)
 	char words[48];
 
 	if (!clock) {
-		printf("clock        not checked yet (checked at each sync)\n");
+		printf(_("clock        not checked yet (checked at each sync)\n"));
 		return;
 	}
 	if (cJSON_IsNumber(skew)) {
 		huce_clock_describe((int64_t)skew->valuedouble, words, sizeof(words));
-		printf("clock        %s the central's (checked %s)%s\n", words,
+		/* TRANSLATORS: the first %s is huce_clock_describe's words
+		   ("3 hours ahead of"), the last the "WRONG" line below or "". */
+		printf(_("clock        %s the central's (checked %s)%s\n"), words,
 		       cJSON_GetStringValue(cJSON_GetObjectItem(clock, "checked_at")),
 		       cJSON_IsTrue(cJSON_GetObjectItem(clock, "off")) ?
-		       ": WRONG, set the laptop's date and time" : "");
+		       _(": WRONG, set the laptop's date and time") : "");
 	}
 	if (cJSON_GetArraySize(arr) == 0)
 		return;
-	printf("confirm the dates of these inspections (taken from a wrong clock):\n");
+	printf(_("confirm the dates of these inspections (taken from a wrong clock):\n"));
 	cJSON_ArrayForEach(e, arr) {
 		const char *hh = cJSON_GetStringValue(cJSON_GetObjectItem(e, "household"));
 		const char *stage = cJSON_GetStringValue(cJSON_GetObjectItem(e, "stage"));
 
-		printf("  %s  %s  %s%s%s\n",
+		printf("  %s  %s  %s",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "value")),
-		       stage ? stage : cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
-		       hh ? ", household " : "", hh ? hh : "");
+		       stage ? stage : cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")));
+		if (hh)
+			printf(_(", household %s"), hh);
+		putchar('\n');
 	}
-	printf("  (`huce clock confirm ID` once a date is checked)\n");
+	printf(_("  (`huce clock confirm ID` once a date is checked)\n"));
 }
 
 int cmd_clock(struct cli *c, int argc, char **argv)
@@ -79,9 +83,9 @@ int cmd_clock(struct cli *c, int argc, char **argv)
 			all = 1;
 	}
 	if (!confirm && optind != argc)
-		return cli_usage(clock_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(clock_usage, _("unexpected argument '%s'"), argv[optind]);
 	if (confirm && all == (optind != argc))
-		return cli_usage(clock_usage, "clock confirm takes IDs or --all");
+		return cli_usage(clock_usage, _("clock confirm takes IDs or --all"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -90,7 +94,8 @@ int cmd_clock(struct cli *c, int argc, char **argv)
 					(size_t)(argc - optind), &n, &c->err);
 		if (rc)
 			return cli_fail(c, rc);
-		printf("%lld date%s confirmed\n", (long long)n, n == 1 ? "" : "s");
+		printf(Q_("%lld date confirmed\n", "%lld dates confirmed\n", n),
+		       (long long)n);
 		return 0;
 	}
 	o = huce_clock_status(c->l);

@@ -138,7 +138,7 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 		code = huce_approach_code(val);
 		if (!code)
 			return cli_error(HUCE_EINVAL,
-					 "approach '%s' is not biogas-retrofit (原有沼气池改造) or new-build (整厕新建)",
+					 _("approach '%s' is not biogas-retrofit (原有沼气池改造) or new-build (整厕新建)"),
 					 val);
 		cJSON_AddStringToObject(f, "approach", code);
 		return 0;
@@ -147,7 +147,7 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 		code = huce_build_code(val);
 		if (!code)
 			return cli_error(HUCE_EINVAL,
-					 "build '%s' is not self (自建) or contracted (统建)", val);
+					 _("build '%s' is not self (自建) or contracted (统建)"), val);
 		cJSON_AddStringToObject(f, "build", code);
 		return 0;
 	}
@@ -155,8 +155,8 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 		code = huce_toilet_type_label(val) ? val : huce_toilet_type_from_label(val);
 		if (!code)
 			return cli_error(HUCE_EINVAL,
-					 "type '%s' is not one of: three-grid, double-urn, biogas, "
-					 "urine-diversion, double-pit, sewer", val);
+					 _("type '%s' is not one of: three-grid, double-urn, biogas, "
+					 "urine-diversion, double-pit, sewer"), val);
 		cJSON_AddStringToObject(f, "type", code);
 		return 0;
 	}
@@ -171,9 +171,9 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 			cli_fail(c, c->err.code) : 0;
 	if (strcmp(key, "status") == 0)
 		return cli_error(HUCE_EUSAGE,
-				 "status is derived, not set: it changes with "
+				 _("status is derived, not set: it changes with "
 				 "`huce household progress` (开工/完工), `huce inspect` "
-				 "and `huce inspect void`");
+				 "and `huce inspect void`"));
 	if (strcmp(key, "开工") == 0)
 		key = "started";
 	if (strcmp(key, "完工") == 0)
@@ -189,10 +189,10 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 	    strcmp(key, "team_id") == 0 || strcmp(key, "cadre_id") == 0 ||
 	    !huce_field_find(huce_kind_find("household"), key))
 		return cli_error(HUCE_EINVAL,
-				 "household field '%s' cannot be set (fields: village, group, head, "
+				 _("household field '%s' cannot be set (fields: village, group, head, "
 				 "approach, build, type, team, cadre, id_number, phone, house_no, "
 				 "gps, water, current_toilet, agreement, planned_week, started, "
-				 "finished)", key);
+				 "finished)"), key);
 	if (!*val && !huce_field_find(huce_kind_find("household"), key)->required)
 		cJSON_AddNullToObject(f, key);
 	else
@@ -215,7 +215,7 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 
 	if (x->group) {
 		if (!vid)
-			return cli_error(HUCE_EINVAL, "group needs a village");
+			return cli_error(HUCE_EINVAL, _("group needs a village"));
 		r = cli_resolve(c, "group", vid, x->group, gid);
 		if (r)
 			return r;
@@ -223,7 +223,7 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 	} else if (x->village_id[0] && cur &&
 		   strcmp(x->village_id, cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id")) ?
 			  cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id")) : "") != 0) {
-		return cli_error(HUCE_EINVAL, "moving a household to another village needs its group too");
+		return cli_error(HUCE_EINVAL, _("moving a household to another village needs its group too"));
 	}
 	return 0;
 }
@@ -239,7 +239,7 @@ int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
 }
 
 static const char add_usage[] =
-"usage: huce household add --village V --group G --head NAME\n"
+N_("usage: huce household add --village V --group G --head NAME\n"
 "         --approach biogas-retrofit|new-build --build self|contracted [--team T]\n"
 "         --type three-grid|double-urn|biogas|urine-diversion|double-pit|sewer\n"
 "         [--id-number N] [--phone P] [--cadre C] [--planned-week YYYY-Www]\n"
@@ -251,7 +251,7 @@ static const char add_usage[] =
 "an 11-digit mobile or a landline with its area code (0871-1234567); GPS is\n"
 "LAT,LON in decimal degrees.  One ID number is one household; only the\n"
 "masked ID number and a keyed hash are stored.  Prints the new household id\n"
-"last.\n";
+"last.\n");
 
 static int hh_add(struct cli *c, int argc, char **argv)
 {
@@ -295,16 +295,16 @@ static int hh_add(struct cli *c, int argc, char **argv)
 			vals[ch - 1000] = optarg;
 	}
 	if (optind != argc)
-		return cli_usage(add_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(add_usage, _("unexpected argument '%s'"), argv[optind]);
 	for (int i = 0; i < 7; i++)
 		if (i != 5 && !vals[i])
-			return cli_usage(add_usage, "--%s is required", keys[i]);
+			return cli_usage(add_usage, _("--%s is required"), keys[i]);
 	r = cli_open(c);
 	if (r)
 		return r;
 	f = cJSON_CreateObject();
 	if (!f)
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	for (int i = 0; i < 18; i++) {
 		if (!vals[i])
 			continue;
@@ -332,19 +332,19 @@ static int hh_add(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
-	printf("added household %s\n%s\n", vals[2], id);
+	printf(_("added household %s\n%s\n"), vals[2], id);
 out:
 	cJSON_Delete(f);
 	return r;
 }
 
 static const char list_usage[] =
-"usage: huce household list [--village V] [--status S] [--review STATE] [--json]\n"
+N_("usage: huce household list [--village V] [--status S] [--review STATE] [--json]\n"
 "JSON: an array of objects with id, village, group, head, approach, build,\n"
 "type, team, cadre, status, version, planned_week, water, started, finished,\n"
 "review.  status is derived (planned, building, built, accepted, failed,\n"
 "rectifying).  --review: received, approved, has-issues or edited (the\n"
-"office's review).\n";
+"office's review).\n");
 
 static int hh_list(struct cli *c, int argc, char **argv)
 {
@@ -371,14 +371,14 @@ static int hh_list(struct cli *c, int argc, char **argv)
 			review = optarg;
 	}
 	if (optind != argc)
-		return cli_usage(list_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(list_usage, _("unexpected argument '%s'"), argv[optind]);
 	if (status && huce_enum_index(huce_statuses, status) < 0)
 		return cli_error(HUCE_EINVAL,
-				 "status '%s' is not one of: planned, building, built, accepted, failed, rectifying",
+				 _("status '%s' is not one of: planned, building, built, accepted, failed, rectifying"),
 				 status);
 	if (review && huce_review_parse(review) < 0)
-		return cli_error(HUCE_EINVAL, "review state '%s' is not one of: received, "
-				 "approved, has-issues, edited", review);
+		return cli_error(HUCE_EINVAL, _("review state '%s' is not one of: received, "
+				 "approved, has-issues, edited"), review);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -398,7 +398,7 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n");
+		printf(_("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n"));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = cli_household_json(c, st);
 		char code[HUCE_CODE_STRLEN + 1];
@@ -428,7 +428,7 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		cli_print_json(arr);
 	cJSON_Delete(arr);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot list households");
+		return cli_error(HUCE_EDB, _("cannot list households"));
 	return 0;
 }
 
@@ -468,6 +468,13 @@ static void show_text(const cJSON *o)
 		"approach", "build", "type", "team", "cadre", "status", "started",
 		"finished", "planned_week", "water", "version", NULL
 	};
+	/* What a person reads for each key (the key itself in English). */
+	static const char *const labels[] = {
+		N_("id"), N_("village"), N_("group"), N_("head"), N_("id_masked"),
+		N_("phone"), N_("house_no"), N_("approach"), N_("build"), N_("type"),
+		N_("team"), N_("cadre"), N_("status"), N_("started"), N_("finished"),
+		N_("planned_week"), N_("water"), N_("version"), NULL
+	};
 	const cJSON *v;
 
 	for (int i = 0; keys[i]; i++) {
@@ -477,14 +484,16 @@ static void show_text(const cJSON *o)
 		if (!v || cJSON_IsNull(v))
 			continue;
 		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-		printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
+		cli_label(_(labels[i]), 13);
+		printf("%s\n", s ? s : v->valuestring);
 		free(s);
 	}
 	v = cJSON_GetObjectItem(o, "review");
 	if (v) {
 		const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(v, "note"));
 
-		printf("%-13s %s%s%s\n", "review",
+		cli_label(_("review"), 13);
+		printf("%s%s%s\n",
 		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "state")), "-"),
 		       note ? ": " : "", str_or(note, ""));
 	}
@@ -492,34 +501,39 @@ static void show_text(const cJSON *o)
 		const cJSON *veto = cJSON_GetObjectItem(v, "veto");
 		const char *voided = cJSON_GetStringValue(cJSON_GetObjectItem(v, "voided"));
 
-		printf("inspection    %s %s %s %s%s%s%s%s\n",
+		cli_label(_("inspection"), 13);
+		printf("%s %s %s %s",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
-		       cJSON_GetArraySize(veto) ? " veto: " : "",
-		       cJSON_GetArraySize(veto) ?
-			       cJSON_GetStringValue(cJSON_GetArrayItem(veto, 0)) : "",
-		       voided && *voided ? " VOIDED (作废): " : "",
-		       voided && *voided ? voided : "");
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")));
+		if (cJSON_GetArraySize(veto))
+			printf(_(" veto: %s"), cJSON_GetStringValue(cJSON_GetArrayItem(veto, 0)));
+		if (voided && *voided)
+			printf(_(" VOIDED (作废): %s"), voided);
+		putchar('\n');
 	}
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications"))
-		printf("rectification %s %s deadline %s\n",
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
+		cli_label(_("rectification"), 13);
+		printf(_("%s %s deadline %s\n"),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
 		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos"))
-		printf("photo         %s %.12s %s\n",
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos")) {
+		cli_label(_("photo"), 13);
+		printf("%s %.12s %s\n",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
 		       cJSON_IsTrue(cJSON_GetObjectItem(v, "uploaded")) ?
-			       "at central" : "not yet uploaded");
+			       _("at central") : _("not yet uploaded"));
+	}
 }
 
 static const char show_usage[] =
-"usage: huce household show ID [--json]\n"
+N_("usage: huce household show ID [--json]\n"
 "The household with its inspections (voided ones marked, with their\n"
-"reason), rectifications and photos.\n";
+"reason), rectifications and photos.\n");
 
 static int hh_show(struct cli *c, int argc, char **argv)
 {
@@ -532,7 +546,7 @@ static int hh_show(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(show_usage, "household show takes one ID");
+		return cli_usage(show_usage, _("household show takes one ID"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -543,7 +557,7 @@ static int hh_show(struct cli *c, int argc, char **argv)
 	if (!st || sqlite3_step(st) != SQLITE_ROW) {
 		if (st)
 			sqlite3_reset(st);
-		return cli_error(HUCE_ENOTFOUND, "household %s not found", id);
+		return cli_error(HUCE_ENOTFOUND, _("household %s not found"), id);
 	}
 	o = cli_household_json(c, st);
 	sqlite3_reset(st);
@@ -579,13 +593,13 @@ static int hh_show(struct cli *c, int argc, char **argv)
 }
 
 static const char set_usage[] =
-"usage: huce household set ID FIELD=VALUE...\n"
+N_("usage: huce household set ID FIELD=VALUE...\n"
 "FIELD: village, group, head, approach, build, type, team, cadre,\n"
 "id_number, phone, house_no, gps, water, current_toilet, agreement,\n"
 "planned_week, started (开工), finished (完工).  An empty VALUE clears an\n"
 "optional field.  status is not a FIELD: it is derived from the progress\n"
 "(`huce household progress`) and the inspections (`huce inspect`,\n"
-"`huce inspect void`).\n";
+"`huce inspect void`).\n");
 
 /*
  * Change household id by the wire fields in f (the pairs of `set` or
@@ -615,7 +629,8 @@ static int write_existing(struct cli *c, const char *id, cJSON *f,
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("household %s: %d field%s changed\n", id, changed, changed == 1 ? "" : "s");
+	printf(Q_("household %s: %d field changed\n",
+		  "household %s: %d fields changed\n", changed), id, changed);
 	return 0;
 }
 
@@ -630,10 +645,10 @@ static int hh_set(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (argc - optind < 2)
-		return cli_usage(set_usage, "household set takes an ID and at least one FIELD=VALUE");
+		return cli_usage(set_usage, _("household set takes an ID and at least one FIELD=VALUE"));
 	for (int i = optind + 1; i < argc; i++)
 		if (!strchr(argv[i], '=') || argv[i][0] == '=')
-			return cli_usage(set_usage, "'%s' is not FIELD=VALUE", argv[i]);
+			return cli_usage(set_usage, _("'%s' is not FIELD=VALUE"), argv[i]);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -642,14 +657,14 @@ static int hh_set(struct cli *c, int argc, char **argv)
 		return r;
 	f = cJSON_CreateObject();
 	if (!f)
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	for (int i = optind + 1; i < argc && !r; i++) {
 		char key[64];
 		const char *eq = strchr(argv[i], '=');
 		size_t kl = (size_t)(eq - argv[i]);
 
 		if (kl >= sizeof(key)) {
-			r = cli_error(HUCE_EINVAL, "field name too long");
+			r = cli_error(HUCE_EINVAL, _("field name too long"));
 			break;
 		}
 		memcpy(key, argv[i], kl);
@@ -663,12 +678,12 @@ static int hh_set(struct cli *c, int argc, char **argv)
 }
 
 static const char progress_usage[] =
-"usage: huce household progress ID [--started YYYY-MM-DD] [--finished YYYY-MM-DD]\n"
+N_("usage: huce household progress ID [--started YYYY-MM-DD] [--finished YYYY-MM-DD]\n"
 "Report construction progress: 开工 (--started, also --开工) and 完工\n"
 "(--finished, also --完工), each no later than tomorrow; a finish is on or\n"
 "after the start.  After a failed inspection, a new --started is rework\n"
 "begun (整改中) and a new --finished rework done.  The household's status is\n"
-"derived from these dates and its inspections.  An empty date clears it.\n";
+"derived from these dates and its inspections.  An empty date clears it.\n");
 
 static int hh_progress(struct cli *c, int argc, char **argv)
 {
@@ -694,9 +709,9 @@ static int hh_progress(struct cli *c, int argc, char **argv)
 			finished = optarg;
 	}
 	if (optind + 1 != argc)
-		return cli_usage(progress_usage, "household progress takes one ID");
+		return cli_usage(progress_usage, _("household progress takes one ID"));
 	if (!started && !finished)
-		return cli_usage(progress_usage, "give --started or --finished (or both)");
+		return cli_usage(progress_usage, _("give --started or --finished (or both)"));
 	r = cli_open(c);
 	if (!r)
 		r = cli_resolve_id(c, "household", argv[optind], id);
@@ -704,7 +719,7 @@ static int hh_progress(struct cli *c, int argc, char **argv)
 		return r;
 	f = cJSON_CreateObject();
 	if (!f)
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	if (started)
 		r = set_field(c, f, &x, "started", started);
 	if (!r && finished)
@@ -716,8 +731,8 @@ static int hh_progress(struct cli *c, int argc, char **argv)
 }
 
 static const char assign_usage[] =
-"usage: huce household assign ID --cadre C\n"
-"Make cadre C responsible for the household (挂包).\n";
+N_("usage: huce household assign ID --cadre C\n"
+"Make cadre C responsible for the household (挂包).\n");
 
 static int hh_assign(struct cli *c, int argc, char **argv)
 {
@@ -738,7 +753,7 @@ static int hh_assign(struct cli *c, int argc, char **argv)
 			cadre = optarg;
 	}
 	if (optind + 1 != argc || !cadre)
-		return cli_usage(assign_usage, "household assign takes an ID and --cadre C");
+		return cli_usage(assign_usage, _("household assign takes an ID and --cadre C"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -759,14 +774,14 @@ static int hh_assign(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("household %s assigned to %s\n", id, cadre);
+	printf(_("household %s assigned to %s\n"), id, cadre);
 	return 0;
 }
 
 static const char delete_usage[] =
-"usage: huce household delete ID\n"
+N_("usage: huce household delete ID\n"
 "Remove a household registered by mistake (kept as a tombstone so the\n"
-"deletion reaches the central and every laptop).\n";
+"deletion reaches the central and every laptop).\n");
 
 static int hh_delete(struct cli *c, int argc, char **argv)
 {
@@ -778,7 +793,7 @@ static int hh_delete(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(delete_usage, "household delete takes one ID");
+		return cli_usage(delete_usage, _("household delete takes one ID"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -794,12 +809,12 @@ static int hh_delete(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("household %s deleted\n", id);
+	printf(_("household %s deleted\n"), id);
 	return 0;
 }
 
 static const char household_usage[] =
-"usage: huce household add|list|show|set|progress|assign|delete ...\n"
+N_("usage: huce household add|list|show|set|progress|assign|delete ...\n"
 "  add --village V --group G --head NAME --approach A --build B --type T ...\n"
 "  list [--village V] [--status S] [--json]\n"
 "  show ID [--json]\n"
@@ -807,7 +822,7 @@ static const char household_usage[] =
 "  progress ID [--started YYYY-MM-DD] [--finished YYYY-MM-DD]   开工 / 完工\n"
 "  assign ID --cadre C\n"
 "  delete ID\n"
-"`huce household SUBCOMMAND --help` for details.\n";
+"`huce household SUBCOMMAND --help` for details.\n");
 
 int cmd_household(struct cli *c, int argc, char **argv)
 {
@@ -821,9 +836,9 @@ int cmd_household(struct cli *c, int argc, char **argv)
 	};
 
 	if (argc < 2)
-		return cli_usage(household_usage, "missing subcommand");
+		return cli_usage(household_usage, _("missing subcommand"));
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(household_usage, stdout);
+		fputs(_(household_usage), stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
@@ -832,5 +847,5 @@ int cmd_household(struct cli *c, int argc, char **argv)
 			return subs[i].fn(c, argc - 1, argv + 1);
 		}
 	}
-	return cli_usage(household_usage, "unknown subcommand 'household %s'", argv[1]);
+	return cli_usage(household_usage, _("unknown subcommand 'household %s'"), argv[1]);
 }

@@ -46,15 +46,15 @@ static int hash_file(const char *path, char *hex, int64_t *size)
 	enum huce_err rc = huce_file_read(path, PHOTO_MAX_BYTES, &b, NULL);
 
 	if (rc == HUCE_ENOTFOUND)
-		return cli_error(HUCE_EINVAL, "cannot read photo '%s': %s", path, strerror(errno));
+		return cli_error(HUCE_EINVAL, _("cannot read photo '%s': %s"), path, strerror(errno));
 	if (rc) {
 		return cli_error(rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
-				 "cannot read photo '%s': %s", path,
-				 rc == HUCE_ETOOBIG ? "larger than 64 MiB" : huce_err_text(rc));
+				 _("cannot read photo '%s': %s"), path,
+				 rc == HUCE_ETOOBIG ? _("larger than 64 MiB") : _(huce_err_text(rc)));
 	}
 	if (b.len == 0) {
 		huce_buf_release(&b);
-		return cli_error(HUCE_EINVAL, "photo '%s' is empty", path);
+		return cli_error(HUCE_EINVAL, _("photo '%s' is empty"), path);
 	}
 	huce_sha256_hex(b.data, b.len, hex);
 	*size = (int64_t)b.len;
@@ -103,7 +103,7 @@ static int parse_photo(const char *arg, struct photo_in *p)
 	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg || eq - arg > 32)
-		return cli_error(HUCE_EINVAL, "--photo '%s' is not KIND=FILE", arg);
+		return cli_error(HUCE_EINVAL, _("--photo '%s' is not KIND=FILE"), arg);
 	for (int i = 0; huce_photo_kinds[i]; i++) {
 		if (strlen(huce_photo_kinds[i]) == (size_t)(eq - arg) &&
 		    strncmp(huce_photo_kinds[i], arg, (size_t)(eq - arg)) == 0) {
@@ -113,12 +113,12 @@ static int parse_photo(const char *arg, struct photo_in *p)
 		}
 	}
 	return cli_error(HUCE_EINVAL,
-			 "photo kind in '%s' is not one of: before, excavation, tank, water-test, "
-			 "room, pan, vent, cover, plaque, after", arg);
+			 _("photo kind in '%s' is not one of: before, excavation, tank, water-test, "
+			 "room, pan, vent, cover, plaque, after"), arg);
 }
 
 static const char inspect_usage[] =
-"usage: huce inspect HOUSEHOLD --stage STAGE --inspector NAME [--date YYYY-MM-DD]\n"
+N_("usage: huce inspect HOUSEHOLD --stage STAGE --inspector NAME [--date YYYY-MM-DD]\n"
 "         [--item CODE=VALUE]... [--result pass|fail] [--photo KIND=FILE]...\n"
 "         [--note TEXT] [--gps LAT,LON]\n"
 "       huce inspect void INSPECTION --reason TEXT\n"
@@ -134,7 +134,7 @@ static const char inspect_usage[] =
 "household's status follows (it is derived, never typed).\n"
 "Prints the inspection id last.\n"
 "`inspect void` voids a wrong inspection: it stays in the history, counts\n"
-"for nothing, and the status is derived again.  A voiding is final.\n";
+"for nothing, and the status is derived again.  A voiding is final.\n");
 
 /* The options of `huce inspect`, as typed. */
 struct inspect_args {
@@ -156,9 +156,9 @@ static int parse_item(struct inspect_args *a, const char *arg)
 	size_t n = a->in.nitems;
 
 	if (n == MAX_ITEMS)
-		return cli_error(HUCE_EINVAL, "too many --item (at most %d)", MAX_ITEMS);
+		return cli_error(HUCE_EINVAL, _("too many --item (at most %d)"), MAX_ITEMS);
 	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(a->codebuf[0]))
-		return cli_error(HUCE_EINVAL, "--item '%.60s' is not CODE=VALUE", arg);
+		return cli_error(HUCE_EINVAL, _("--item '%.60s' is not CODE=VALUE"), arg);
 	memcpy(a->codebuf[n], arg, (size_t)(eq - arg));
 	a->codebuf[n][eq - arg] = '\0';
 	a->codes[n] = a->codebuf[n];
@@ -198,13 +198,13 @@ static int inspect_parse(struct inspect_args *a, int argc, char **argv)
 		case 'I': r = parse_item(a, optarg); break;
 		case 'i':
 			if (a->in.ninspectors == MAX_INSPECTORS)
-				return cli_error(HUCE_EINVAL, "too many --inspector (at most %d)",
+				return cli_error(HUCE_EINVAL, _("too many --inspector (at most %d)"),
 						 MAX_INSPECTORS);
 			a->inspectors[a->in.ninspectors++] = optarg;
 			break;
 		case 'p':
 			if (a->nphotos == MAX_PHOTOS)
-				return cli_error(HUCE_EINVAL, "too many --photo (at most %d)",
+				return cli_error(HUCE_EINVAL, _("too many --photo (at most %d)"),
 						 MAX_PHOTOS);
 			r = parse_photo(optarg, &a->photos[a->nphotos++]);
 			break;
@@ -213,14 +213,14 @@ static int inspect_parse(struct inspect_args *a, int argc, char **argv)
 			return r;
 	}
 	if (optind + 1 != argc)
-		return cli_usage(inspect_usage, "inspect takes one HOUSEHOLD");
+		return cli_usage(inspect_usage, _("inspect takes one HOUSEHOLD"));
 	if (!a->stage || !a->in.ninspectors)
-		return cli_usage(inspect_usage, "--stage and --inspector are required");
+		return cli_usage(inspect_usage, _("--stage and --inspector are required"));
 	a->in.stage = huce_stage_parse(a->stage);
 	if (a->in.stage < 0)
 		return cli_error(HUCE_EINVAL,
-				 "stage '%s' is not one of: excavation, pre-cover, completion, "
-				 "first-toilet, re-inspection, spot-check", a->stage);
+				 _("stage '%s' is not one of: excavation, pre-cover, completion, "
+				 "first-toilet, re-inspection, spot-check"), a->stage);
 	if (!a->in.date) {
 		huce_today(a->today);
 		a->in.date = a->today;
@@ -238,9 +238,10 @@ static void inspect_report(const struct huce_checklists *cl,
 	if (nveto > 0) {
 		const cJSON *code;
 
-		printf("result: fail%s — critical item%s failed:",
-		       o->overridden ? " (typed pass overridden)" : "",
-		       nveto > 1 ? "s" : "");
+		printf(_("result: %s"), cli_value_text("result", "fail"));
+		if (o->overridden)
+			printf("%s", _(" (typed pass overridden)"));
+		printf("%s", Q_(" — critical item failed:", " — critical items failed:", nveto));
 		cJSON_ArrayForEach(code, o->ev.veto) {
 			const struct huce_checklist_item *it =
 				huce_checklist_find(cl, o->type, code->valuestring);
@@ -249,14 +250,18 @@ static void inspect_report(const struct huce_checklists *cl,
 		}
 		putchar('\n');
 	} else {
-		printf("result: %s%s\n", o->result,
-		       cJSON_GetArraySize(o->ev.failed) ? " (some non-critical items failed)" : "");
+		printf(_("result: %s"), cli_value_text("result", o->result));
+		if (cJSON_GetArraySize(o->ev.failed))
+			printf("%s", _(" (some non-critical items failed)"));
+		putchar('\n');
 	}
 	if (o->deadline[0])
-		printf("rectification opened, deadline %s\n", o->deadline);
+		printf(_("rectification opened, deadline %s\n"), o->deadline);
 	if (o->closed)
-		printf("%d rectification%s closed\n", o->closed, o->closed > 1 ? "s" : "");
-	printf("status: %s\n%s\n", huce_status_name(o->status), o->id);
+		printf(Q_("%d rectification closed\n", "%d rectifications closed\n", o->closed),
+		       o->closed);
+	printf(_("status: %s\n"), cli_value_text("status", huce_status_name(o->status)));
+	printf("%s\n", o->id);
 }
 
 static int cmd_inspect_void(struct cli *c, int argc, char **argv);
@@ -276,7 +281,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	r = inspect_parse(a, argc, argv);
 	if (!r)
 		r = cli_open(c);
@@ -307,10 +312,10 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (clock_off)
-		fprintf(stderr, "huce: warning: at the last sync this laptop's clock "
+		fprintf(stderr, _("huce: warning: at the last sync this laptop's clock "
 			"was off by more than a day, and the date %s was taken from "
 			"it: check it (`huce clock` lists the dates to confirm) or "
-			"give --date\n", a->in.date);
+			"give --date\n"), a->in.date);
 	inspect_report(cl, &o);
 out:
 	huce_eval_release(&o.ev);
@@ -320,12 +325,12 @@ out:
 }
 
 static const char void_usage[] =
-"usage: huce inspect void INSPECTION --reason TEXT\n"
+N_("usage: huce inspect void INSPECTION --reason TEXT\n"
 "Void a wrong inspection (作废).  It stays in the history, marked voided with\n"
 "the reason, and counts for nothing: the household's status is derived again,\n"
 "the rectifications it opened are closed and the ones it closed open again\n"
 "(unless the toilet is still accepted).  A voiding is final (exit 3 the\n"
-"second time); record a new inspection instead.\n";
+"second time); record a new inspection instead.\n");
 
 static int cmd_inspect_void(struct cli *c, int argc, char **argv)
 {
@@ -346,7 +351,7 @@ static int cmd_inspect_void(struct cli *c, int argc, char **argv)
 			reason = optarg;
 	}
 	if (optind + 1 != argc || !reason)
-		return cli_usage(void_usage, "inspect void takes an INSPECTION and --reason TEXT");
+		return cli_usage(void_usage, _("inspect void takes an INSPECTION and --reason TEXT"));
 	r = cli_open(c);
 	if (!r)
 		r = cli_resolve_id(c, "inspection", argv[optind], id);
@@ -361,21 +366,22 @@ static int cmd_inspect_void(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("inspection %s voided\n", id);
+	printf(_("inspection %s voided\n"), id);
 	if (o.closed)
-		printf("%d rectification%s it opened closed\n", o.closed, o.closed > 1 ? "s" : "");
+		printf(Q_("%d rectification it opened closed\n",
+			  "%d rectifications it opened closed\n", o.closed), o.closed);
 	if (o.reopened)
-		printf("%d rectification%s it closed open again\n", o.reopened,
-		       o.reopened > 1 ? "s" : "");
-	printf("status: %s\n", huce_status_name(o.status));
+		printf(Q_("%d rectification it closed open again\n",
+			  "%d rectifications it closed open again\n", o.reopened), o.reopened);
+	printf(_("status: %s\n"), cli_value_text("status", huce_status_name(o.status)));
 	return 0;
 }
 
 static const char photo_usage[] =
-"usage: huce photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
+N_("usage: huce photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
 "KIND: before, excavation, tank, water-test, room, pan, vent, cover, plaque,\n"
 "after.  The original stays on this laptop; its SHA-256 and size are recorded\n"
-"and the photo is uploaded after the records.  Prints the photo id last.\n";
+"and the photo is uploaded after the records.  Prints the photo id last.\n");
 
 int cmd_photo(struct cli *c, int argc, char **argv)
 {
@@ -392,10 +398,10 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "add") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(photo_usage, stdout);
+			fputs(_(photo_usage), stdout);
 			return 0;
 		}
-		return cli_usage(photo_usage, "expected `photo add`");
+		return cli_usage(photo_usage, _("expected `photo add`"));
 	}
 	argc--;
 	argv++;
@@ -407,9 +413,9 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 			kind = optarg;
 	}
 	if (optind + 2 != argc || !kind)
-		return cli_usage(photo_usage, "photo add takes an owner, a FILE and --kind");
+		return cli_usage(photo_usage, _("photo add takes an owner, a FILE and --kind"));
 	r = huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]) == HUCE_OK ?
-		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
+		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, _("path too long"));
 	huce_buf_release(&arg);
 	if (r)
 		return r;
@@ -419,7 +425,7 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 		return r;
 	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
 	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
-		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
+		return cli_error(HUCE_ENOTFOUND, _("no household or inspection '%s'"), argv[optind]);
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
 		rc = put_photo(c, owner, &p, id);
@@ -429,14 +435,14 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf("photo %s %s (%lld bytes)\n%s\n", p.kind, p.sha256, (long long)p.size, id);
+	printf(_("photo %s %s (%lld bytes)\n%s\n"), p.kind, p.sha256, (long long)p.size, id);
 	return 0;
 }
 
 static const char rectify_usage[] =
-"usage: huce rectify list [--all] [--json]\n"
+N_("usage: huce rectify list [--all] [--json]\n"
 "Open rectifications (整改), oldest deadline first.  JSON keys: id, household,\n"
-"village, head, category, owner, deadline, status, inspection, overdue.\n";
+"village, head, category, owner, deadline, status, inspection, overdue.\n");
 
 int cmd_rectify(struct cli *c, int argc, char **argv)
 {
@@ -451,10 +457,10 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "list") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(rectify_usage, stdout);
+			fputs(_(rectify_usage), stdout);
 			return 0;
 		}
-		return cli_usage(rectify_usage, "expected `rectify list`");
+		return cli_usage(rectify_usage, _("expected `rectify list`"));
 	}
 	argc--;
 	argv++;
@@ -466,7 +472,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 			all = 1;
 	}
 	if (optind != argc)
-		return cli_usage(rectify_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(rectify_usage, _("unexpected argument '%s'"), argv[optind]);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -482,7 +488,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("code\tvillage\thead\tcategory\towner\tdeadline\tstatus\n");
+		printf(_("code\tvillage\thead\tcategory\towner\tdeadline\tstatus\n"));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		static const char *const keys[] = {
 			"id", "household", "village", "head", "category", "owner",
@@ -517,7 +523,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 			       cJSON_IsString(cJSON_GetObjectItem(o, "deadline")) ?
 				       cJSON_GetObjectItem(o, "deadline")->valuestring : "-",
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")),
-			       sqlite3_column_int(st, 9) ? " (overdue)" : "");
+			       sqlite3_column_int(st, 9) ? _(" (overdue)") : "");
 			cJSON_Delete(o);
 		}
 	}
@@ -526,6 +532,6 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 		cli_print_json(arr);
 	cJSON_Delete(arr);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot list rectifications");
+		return cli_error(HUCE_EDB, _("cannot list rectifications"));
 	return 0;
 }

@@ -69,6 +69,22 @@ static char *name_of(struct cli *c, const char *kind, const char *id)
 	return name;
 }
 
+/* What b holds, "" when nothing. */
+static const char *buf_text(const struct huce_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+/*
+ * s in the user's language for a person's text (tr), or as it is for
+ * JSON, whose values never change with the language.  s is marked N_().
+ */
+__attribute__((format_arg(2)))
+static const char *tr_text(int tr, const char *s)
+{
+	return tr ? _(s) : s;
+}
+
 /* "head (village group)" of a household row or fields into b. */
 static void household_text(struct cli *c, const cJSON *row,
 			   const cJSON *fields, const char *id,
@@ -123,7 +139,7 @@ static cJSON *quarantined_fields(struct cli *c, const char *id)
 
 /* The household id as household_text says it, from its local row. */
 static void household_ref_text(struct cli *c, const char *id,
-			       struct huce_buf *b)
+			       struct huce_buf *b, int tr)
 {
 	cJSON *row = id ? huce_local_get(c->l, "household", id, NULL) : NULL;
 	cJSON *q = NULL;
@@ -132,18 +148,23 @@ static void household_ref_text(struct cli *c, const char *id,
 		household_text(c, row, NULL, id, b);
 	} else if (id && (q = quarantined_fields(c, id)) && pick(q, NULL, "head")) {
 		household_text(c, q, NULL, id, b);
-		huce_buf_addstr(b, ", not on this laptop");
+		huce_buf_addstr(b, tr_text(tr, N_(", not on this laptop")));
 	} else {
-		huce_buf_printf(b, "%s (not on this laptop)", id ? id : "?");
+		huce_buf_printf(b, tr_text(tr, N_("%s (not on this laptop)")), id ? id : "?");
 	}
 	cJSON_Delete(q);
 	cJSON_Delete(row);
 }
 
-char *cli_record_name(struct cli *c, const char *kind, const char *id,
-		      const cJSON *fields)
+/*
+ * What a cadre calls record id (cli_record_name), in English for JSON or,
+ * with tr, in the user's language for a message.
+ */
+static char *record_name(struct cli *c, const char *kind, const char *id,
+			 const cJSON *fields, int tr)
 {
 	struct huce_buf b = HUCE_BUF_INIT(NAME_TEXT_MAX);
+	struct huce_buf hh = HUCE_BUF_INIT(NAME_TEXT_MAX);
 	cJSON *row = huce_kind_find(kind) ? huce_local_get(c->l, kind, id, NULL) : NULL;
 	char *s;
 
@@ -157,24 +178,50 @@ char *cli_record_name(struct cli *c, const char *kind, const char *id,
 		const char *stage = pick(row, fields, "stage");
 		const char *date = pick(row, fields, "date");
 
-		huce_buf_printf(&b, "%s inspection%s%s of ", stage ? stage : "an",
-				date ? " on " : "", date ? date : "");
-		household_ref_text(c, pick(row, fields, "household_id"), &b);
+		household_ref_text(c, pick(row, fields, "household_id"), &hh, tr);
+		if (stage && tr)
+			stage = cli_value_text("stage", stage);
+		if (stage && date)
+			huce_buf_printf(&b, tr_text(tr, N_("%s inspection on %s of %s")),
+					stage, date, buf_text(&hh));
+		else if (stage)
+			huce_buf_printf(&b, tr_text(tr, N_("%s inspection of %s")),
+					stage, buf_text(&hh));
+		else if (date)
+			huce_buf_printf(&b, tr_text(tr, N_("an inspection on %s of %s")),
+					date, buf_text(&hh));
+		else
+			huce_buf_printf(&b, tr_text(tr, N_("an inspection of %s")),
+					buf_text(&hh));
 	} else if (strcmp(kind, "rectification") == 0) {
-		huce_buf_addstr(&b, "rectification of ");
-		household_ref_text(c, pick(row, fields, "household_id"), &b);
+		household_ref_text(c, pick(row, fields, "household_id"), &hh, tr);
+		huce_buf_printf(&b, tr_text(tr, N_("rectification of %s")), buf_text(&hh));
 	} else if (strcmp(kind, "photo") == 0) {
 		const char *owner = pick(row, fields, "owner_id");
+		const char *pkind = pick(row, fields, "kind");
 		cJSON *insp = owner ? huce_local_get(c->l, "inspection", owner, NULL) : NULL;
 
-		huce_buf_printf(&b, "%s photo of ", pick(row, fields, "kind") ?
-				pick(row, fields, "kind") : "a");
+		if (pkind && tr)
+			pkind = cli_value_text("photo", pkind);
 		if (insp) {
-			huce_buf_printf(&b, "the %s inspection of ",
-					pick(insp, NULL, "stage") ? pick(insp, NULL, "stage") : "");
-			household_ref_text(c, pick(insp, NULL, "household_id"), &b);
+			const char *stage = pick(insp, NULL, "stage");
+
+			household_ref_text(c, pick(insp, NULL, "household_id"), &hh, tr);
+			stage = stage ? (tr ? cli_value_text("stage", stage) : stage) : "";
+			if (pkind)
+				huce_buf_printf(&b, tr_text(tr, N_("%s photo of the %s inspection of %s")),
+						pkind, stage, buf_text(&hh));
+			else
+				huce_buf_printf(&b, tr_text(tr, N_("a photo of the %s inspection of %s")),
+						stage, buf_text(&hh));
 		} else {
-			household_ref_text(c, owner, &b);
+			household_ref_text(c, owner, &hh, tr);
+			if (pkind)
+				huce_buf_printf(&b, tr_text(tr, N_("%s photo of %s")),
+						pkind, buf_text(&hh));
+			else
+				huce_buf_printf(&b, tr_text(tr, N_("a photo of %s")),
+						buf_text(&hh));
 		}
 		cJSON_Delete(insp);
 	} else if (strcmp(kind, "group") == 0) {
@@ -186,7 +233,7 @@ char *cli_record_name(struct cli *c, const char *kind, const char *id,
 	} else if (strcmp(kind, "target") == 0) {
 		char *village = name_of(c, "village", pick(row, fields, "village_id"));
 
-		huce_buf_printf(&b, "target of %s for %s", village ? village : "?",
+		huce_buf_printf(&b, tr_text(tr, N_("target of %s for %s")), village ? village : "?",
 				pick(row, fields, "week") ? pick(row, fields, "week") : "?");
 		free(village);
 	} else {
@@ -194,10 +241,23 @@ char *cli_record_name(struct cli *c, const char *kind, const char *id,
 				pick(row, fields, "name") : id);
 	}
 	cJSON_Delete(row);
+	huce_buf_release(&hh);
 	/* A name cut by the buffer's maximum is still a name. */
 	s = b.data && b.len ? strndup(b.data, b.len) : strdup(id);
 	huce_buf_release(&b);
 	return s;
+}
+
+char *cli_record_name(struct cli *c, const char *kind, const char *id,
+		      const cJSON *fields)
+{
+	return record_name(c, kind, id, fields, 0);
+}
+
+char *cli_record_text(struct cli *c, const char *kind, const char *id,
+		      const cJSON *fields)
+{
+	return record_name(c, kind, id, fields, 1);
 }
 
 /* One quarantined entry as read from the outbox. */
@@ -252,10 +312,10 @@ static int qentry_get(struct cli *c, int64_t seq, struct qentry *q)
 		qentry_read(q, st);
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
-		return cli_error(HUCE_ENOTFOUND, "no quarantined change with seq %lld "
-				 "(`huce quarantine` lists them)", (long long)seq);
+		return cli_error(HUCE_ENOTFOUND, _("no quarantined change with seq %lld "
+				 "(`huce quarantine` lists them)"), (long long)seq);
 	if (s != SQLITE_ROW)
-		return cli_error(HUCE_EDB, "cannot read the outbox");
+		return cli_error(HUCE_EDB, _("cannot read the outbox"));
 	return 0;
 }
 
@@ -283,7 +343,7 @@ static void fields_text(struct cli *c, const char *kind, const cJSON *fields,
 
 			if (strcmp(f->ref_kind, "household") == 0) {
 				huce_buf_printf(b, "%.*s=", (int)(n - 3), v->string);
-				household_ref_text(c, v->valuestring, b);
+				household_ref_text(c, v->valuestring, b, 1);
 				continue;
 			}
 			huce_buf_printf(b, "%.*s=%s", (int)(n - 3), v->string,
@@ -302,7 +362,7 @@ static void fields_text(struct cli *c, const char *kind, const cJSON *fields,
 }
 
 static const char quarantine_usage[] =
-"usage: huce quarantine [--json]\n"
+N_("usage: huce quarantine [--json]\n"
 "       huce quarantine drop SEQ\n"
 "       huce quarantine retry SEQ\n"
 "Changes the central refused, each with the central's reason.  The record\n"
@@ -311,7 +371,7 @@ static const char quarantine_usage[] =
 "  retry SEQ   apply it again, through this laptop's own checks, once what\n"
 "              was refused is fixed; the next `huce sync` sends it\n"
 "JSON: [{seq, kind, record, name, op, fields, reason, at}] (at: when the\n"
-"change was made, UTC).\n";
+"change was made, UTC).\n");
 
 cJSON *cli_quarantine_json(struct cli *c)
 {
@@ -326,7 +386,7 @@ cJSON *cli_quarantine_json(struct cli *c)
 	}
 	if (!arr) {
 		sqlite3_reset(st);
-		huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
+		huce_fail(&c->err, HUCE_ENOMEM, _("out of memory"));
 		return NULL;
 	}
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -355,7 +415,7 @@ cJSON *cli_quarantine_json(struct cli *c)
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE) {
 		cJSON_Delete(arr);
-		huce_fail(&c->err, HUCE_EDB, "cannot read the outbox");
+		huce_fail(&c->err, HUCE_EDB, _("cannot read the outbox"));
 		return NULL;
 	}
 	return arr;
@@ -378,26 +438,33 @@ static int q_list(struct cli *c, int json)
 		const char *at = cJSON_GetStringValue(cJSON_GetObjectItem(e, "at"));
 		const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(e, "op"));
 
-		fields_text(c, cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
-			    cJSON_GetObjectItem(e, "fields"), &b);
-		printf("seq %lld  %s %s%s%s\n",
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind"));
+		char *name = cli_record_text(c, kind,
+			cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+			cJSON_GetObjectItem(e, "fields"));
+
+		fields_text(c, kind, cJSON_GetObjectItem(e, "fields"), &b);
+		printf("seq %lld  %s %s",
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
-		       at ? ", changed " : "", at ? at : "");
+		       cli_kind_text(kind), name ? name :
+		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")));
+		if (at)
+			printf(_(", changed %s"), at);
+		putchar('\n');
+		free(name);
 		if (op && strcmp(op, "delete") == 0)
-			printf("  change:  delete\n");
+			printf(_("  change:  delete\n"));
 		else
-			printf("  change:  %s\n", b.data ? b.data : "");
-		printf("  refused: %s\n",
+			printf(_("  change:  %s\n"), b.data ? b.data : "");
+		printf(_("  refused: %s\n"),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason")));
 		huce_buf_release(&b);
 	}
 	if (cJSON_GetArraySize(arr))
-		printf("`huce quarantine retry SEQ` applies a change again once fixed; "
-		       "`huce quarantine drop SEQ` gives it up.\n");
+		printf(_("`huce quarantine retry SEQ` applies a change again once fixed; "
+		       "`huce quarantine drop SEQ` gives it up.\n"));
 	else
-		printf("nothing quarantined\n");
+		printf(_("nothing quarantined\n"));
 	cJSON_Delete(arr);
 	return 0;
 }
@@ -405,8 +472,8 @@ static int q_list(struct cli *c, int json)
 static int parse_seq(const char *s, int64_t *seq)
 {
 	if (huce_parse_i64(s, seq) || *seq < 1)
-		return cli_usage(quarantine_usage, "'%s' is not a seq (a number from "
-				 "`huce quarantine`)", s);
+		return cli_usage(quarantine_usage, _("'%s' is not a seq (a number from "
+				 "`huce quarantine`)"), s);
 	return 0;
 }
 
@@ -419,14 +486,14 @@ static int q_drop(struct cli *c, int64_t seq)
 
 	if (r)
 		return r;
-	name = cli_record_name(c, q.kind, q.id, q.fields);
+	name = cli_record_text(c, q.kind, q.id, q.fields);
 	rc = huce_db_run(c->l->db, &c->err,
 		"DELETE FROM outbox WHERE seq = ?1 AND state = 'quarantined'", "i", seq);
 	if (rc)
 		r = cli_fail(c, rc);
 	else
-		printf("dropped seq %lld: the change to %s %s is given up\n",
-		       (long long)seq, q.kind, name ? name : q.id);
+		printf(_("dropped seq %lld: the change to %s %s is given up\n"),
+		       (long long)seq, cli_kind_text(q.kind), name ? name : q.id);
 	free(name);
 	qentry_release(&q);
 	return r;
@@ -480,13 +547,13 @@ static int check_refs(struct cli *c, const struct huce_kind_def *k,
 
 			if (first)
 				return cli_error(HUCE_EINVAL,
-						 "%s.%s: the %s it names is not on this laptop: "
-						 "retry seq %lld first, which makes it",
-						 k->kind, f->name, kinds[0], (long long)first);
+						 _("%s.%s: the %s it names is not on this laptop: "
+						 "retry seq %lld first, which makes it"),
+						 k->kind, f->name, cli_kind_text(kinds[0]), (long long)first);
 			return cli_error(HUCE_EINVAL,
-					 "%s.%s: the %s it names (%s) is not on this laptop "
-					 "or not at the central any more: drop this change",
-					 k->kind, f->name, kinds[0], v->valuestring);
+					 _("%s.%s: the %s it names (%s) is not on this laptop "
+					 "or not at the central any more: drop this change"),
+					 k->kind, f->name, cli_kind_text(kinds[0]), v->valuestring);
 		}
 	}
 	return 0;
@@ -507,8 +574,8 @@ static int q_retry(struct cli *c, int64_t seq)
 		return r;
 	k = huce_kind_find(q.kind);
 	if (!k || !huce_id_valid(q.id)) {
-		r = cli_error(HUCE_EINVAL, "seq %lld is a change of a kind this huce "
-			      "does not know ('%s'): drop it", (long long)seq, q.kind);
+		r = cli_error(HUCE_EINVAL, _("seq %lld is a change of a kind this huce "
+			      "does not know ('%s'): drop it"), (long long)seq, q.kind);
 		goto out;
 	}
 	rc = huce_local_begin(c->l, &c->err);
@@ -518,7 +585,7 @@ static int q_retry(struct cli *c, int64_t seq)
 	}
 	cur = huce_local_get(c->l, q.kind, q.id, NULL);
 	gone = !cur || cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "deleted")) != 0;
-	name = cli_record_name(c, q.kind, q.id, q.fields);
+	name = cli_record_text(c, q.kind, q.id, q.fields);
 	if (strcmp(q.op, "delete") == 0) {
 		if (!gone)
 			rc = huce_local_delete(c->l, q.kind, q.id, &c->err);
@@ -526,9 +593,9 @@ static int q_retry(struct cli *c, int64_t seq)
 	} else {
 		first = cur ? 0 : earlier_quarantined(c, q.id, seq);
 		if (first) {
-			r = cli_error(HUCE_EINVAL, "%s %s is not on this laptop: retry "
-				      "seq %lld first, which registers it",
-				      q.kind, name, (long long)first);
+			r = cli_error(HUCE_EINVAL, _("%s %s is not on this laptop: retry "
+				      "seq %lld first, which registers it"),
+				      cli_kind_text(q.kind), name, (long long)first);
 			goto rollback;
 		}
 		r = check_refs(c, k, q.fields);
@@ -554,12 +621,12 @@ static int q_retry(struct cli *c, int64_t seq)
 		goto rollback;
 	}
 	if (changed)
-		printf("seq %lld: the change to %s %s is written again as seq %lld; "
-		       "`huce sync` sends it\n", (long long)seq, q.kind, name,
+		printf(_("seq %lld: the change to %s %s is written again as seq %lld; "
+		       "`huce sync` sends it\n"), (long long)seq, cli_kind_text(q.kind), name,
 		       (long long)now_seq);
 	else
-		printf("seq %lld: %s %s already is as the change says; nothing to send\n",
-		       (long long)seq, q.kind, name);
+		printf(_("seq %lld: %s %s already is as the change says; nothing to send\n"),
+		       (long long)seq, cli_kind_text(q.kind), name);
 	goto out;
 rollback:
 	huce_local_rollback(c->l);
@@ -583,13 +650,13 @@ int cmd_quarantine(struct cli *c, int argc, char **argv)
 		return r ? r : q_list(c, json);
 	}
 	if (strcmp(argv[optind], "drop") != 0 && strcmp(argv[optind], "retry") != 0)
-		return cli_usage(quarantine_usage, "unknown subcommand 'quarantine %s'",
+		return cli_usage(quarantine_usage, _("unknown subcommand 'quarantine %s'"),
 				 argv[optind]);
 	if (json)
-		return cli_usage(quarantine_usage, "option '--json' does not apply to "
-				 "quarantine %s", argv[optind]);
+		return cli_usage(quarantine_usage, _("option '--json' does not apply to "
+				 "quarantine %s"), argv[optind]);
 	if (optind + 2 != argc)
-		return cli_usage(quarantine_usage, "quarantine %s takes one SEQ",
+		return cli_usage(quarantine_usage, _("quarantine %s takes one SEQ"),
 				 argv[optind]);
 	r = parse_seq(argv[optind + 1], &seq);
 	if (!r)

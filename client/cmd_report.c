@@ -19,11 +19,11 @@
 #include "huce_util.h"
 
 static const char status_usage[] =
-"usage: huce status [--json]\n"
+N_("usage: huce status [--json]\n"
 "This laptop: device, pending (outbox entries not yet acknowledged by the\n"
 "central), quarantined (refused by the central, with reasons), last_sync,\n"
 "conflicts (open, as last pulled), clock (this laptop's against the\n"
-"central's at the last sync, and dates to confirm), and counts.\n";
+"central's at the last sync, and dates to confirm), and counts.\n");
 
 static cJSON *meta_json(struct cli *c, const char *key)
 {
@@ -40,20 +40,21 @@ static void stick_print(const cJSON *s)
 	const cJSON *e = cJSON_GetObjectItem(s, "last_export");
 	const cJSON *a = cJSON_GetObjectItem(s, "reply_applied");
 
-	printf("stick        %lld changes and %lld photos wait for the central",
+	cli_label(_("stick"), 12);
+	printf(_("%lld changes and %lld photos wait for the central"),
 	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pending")),
 	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "photos")));
 	if (!cJSON_IsNumber(e)) {
-		printf("; nothing exported yet (`huce export DIR`)\n");
+		printf(_("; nothing exported yet (`huce export DIR`)\n"));
 		return;
 	}
-	printf("; last export %lld at %s, ", (long long)e->valuedouble,
+	printf(_("; last export %lld at %s, "), (long long)e->valuedouble,
 	       cJSON_GetStringValue(cJSON_GetObjectItem(s, "exported_at")) ?
 	       cJSON_GetStringValue(cJSON_GetObjectItem(s, "exported_at")) : "?");
 	if (cJSON_IsNumber(a) && a->valuedouble >= e->valuedouble)
-		printf("its reply applied\n");
+		printf(_("its reply applied\n"));
 	else
-		printf("its reply not yet applied (`huce import DIR`)\n");
+		printf(_("its reply not yet applied (`huce import DIR`)\n"));
 }
 
 int cmd_status(struct cli *c, int argc, char **argv)
@@ -67,7 +68,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind != argc)
-		return cli_usage(status_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(status_usage, _("unexpected argument '%s'"), argv[optind]);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -115,7 +116,11 @@ int cmd_status(struct cli *c, int argc, char **argv)
 				       fields);
 		cJSON_AddStringToObject(e, "name", name ? name : "");
 		free(name);
-		cJSON_Delete(fields);
+		/* The text below names the record again, in the user's language. */
+		if (json)
+			cJSON_Delete(fields);
+		else
+			cJSON_AddItemToObject(e, "fields", fields);
 		cJSON_AddItemToArray(q, e);
 	}
 	if (st)
@@ -125,25 +130,41 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	} else {
 		const cJSON *e;
 
-		printf("device       %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(o, "device")));
-		printf("database     %s\n", c->db_path);
-		printf("central      %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "central")) ?
-		       cJSON_GetObjectItem(o, "central")->valuestring : "(not enrolled)");
-		printf("households   %lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "households")));
-		printf("inspections  %lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "inspections")));
-		printf("pending      %lld\n", (long long)pending);
-		printf("quarantined  %lld\n", (long long)quarantined);
-		cJSON_ArrayForEach(e, q)
+		cli_label(_("device"), 12);
+		printf("%s\n", cJSON_GetStringValue(cJSON_GetObjectItem(o, "device")));
+		cli_label(_("database"), 12);
+		printf("%s\n", c->db_path);
+		cli_label(_("central"), 12);
+		printf("%s\n", cJSON_IsString(cJSON_GetObjectItem(o, "central")) ?
+		       cJSON_GetObjectItem(o, "central")->valuestring : _("(not enrolled)"));
+		cli_label(_("households"), 12);
+		printf("%lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "households")));
+		cli_label(_("inspections"), 12);
+		printf("%lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "inspections")));
+		cli_label(_("pending"), 12);
+		printf("%lld\n", (long long)pending);
+		cli_label(_("quarantined"), 12);
+		printf("%lld\n", (long long)quarantined);
+		cJSON_ArrayForEach(e, q) {
+			const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind"));
+			char *name = cli_record_text(c, kind,
+				cJSON_GetStringValue(cJSON_GetObjectItem(e, "record")),
+				cJSON_GetObjectItem(e, "fields"));
+
 			printf("  seq %lld %s %s: %s\n",
 			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind")),
+			       cli_kind_text(kind), name ? name :
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason")));
+			free(name);
+		}
 		if (quarantined)
-			printf("  (`huce quarantine` to drop or retry them)\n");
-		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
-		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
-		printf("conflicts    %lld\n", (long long)conflicts);
+			printf(_("  (`huce quarantine` to drop or retry them)\n"));
+		cli_label(_("last sync"), 12);
+		printf("%s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
+		       cJSON_GetObjectItem(o, "last_sync")->valuestring : _("never"));
+		cli_label(_("conflicts"), 12);
+		printf("%lld\n", (long long)conflicts);
 		/* A laptop that uses the stick, or has no other way. */
 		if (cJSON_IsNumber(cJSON_GetObjectItem(stick, "last_export")) ||
 		    (cJSON_IsTrue(cJSON_GetObjectItem(stick, "enrolled")) &&
@@ -156,7 +177,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 }
 
 static const char report_usage[] =
-"usage: huce report week [--week YYYY-Www] [--json]\n"
+N_("usage: huce report week [--week YYYY-Www] [--json]\n"
 "The weekly list (周清单) per village, counted as of the end of the week\n"
 "(its Sunday) from the records' own dates, ranked by accepted (equal\n"
 "villages share a rank).  As of Sunday: households, built, accepted,\n"
@@ -170,7 +191,7 @@ static const char report_usage[] =
 "failed, accepted, open_rectifications, entered_same_week, conflicts, rank,\n"
 "started, newly_accepted, first_pass_rate, rectifications_opened/overdue/\n"
 "closed, teams_blocked, missing_photos (null here), stale, rechecks,\n"
-"mismatches, failures, ...}], \"town\", \"late\", \"blocked_teams\"} (README).\n";
+"mismatches, failures, ...}], \"town\", \"late\", \"blocked_teams\"} (README).\n");
 
 static const char *col(sqlite3_stmt *st, int i)
 {
@@ -261,8 +282,8 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 		}
 		sqlite3_reset(st);
 		if (s != SQLITE_DONE)
-			return huce_fail(&c->err, HUCE_EDB, "cannot read the facts "
-					 "of the weekly list: %s",
+			return huce_fail(&c->err, HUCE_EDB, _("cannot read the facts "
+					 "of the weekly list: %s"),
 					 sqlite3_errmsg(sqlite3_db_handle(st)));
 	}
 	return HUCE_OK;
@@ -283,10 +304,10 @@ int cmd_report(struct cli *c, int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "week") != 0) {
 		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(report_usage, stdout);
+			fputs(_(report_usage), stdout);
 			return 0;
 		}
-		return cli_usage(report_usage, "expected `report week`");
+		return cli_usage(report_usage, _("expected `report week`"));
 	}
 	argc--;
 	argv++;
@@ -298,13 +319,13 @@ int cmd_report(struct cli *c, int argc, char **argv)
 			week = optarg;
 	}
 	if (optind != argc)
-		return cli_usage(report_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(report_usage, _("unexpected argument '%s'"), argv[optind]);
 	if (!week) {
 		huce_this_week(thisweek);
 		week = thisweek;
 	}
 	if (huce_parse_week(week, &y, &w))
-		return cli_error(HUCE_EINVAL, "week '%s' is not an ISO week like 2026-W48", week);
+		return cli_error(HUCE_EINVAL, _("week '%s' is not an ISO week like 2026-W48"), week);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -319,12 +340,12 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		if (o)
 			cli_print_json(o);
 		else
-			rc = huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(&c->err, HUCE_ENOMEM, _("out of memory"));
 		cJSON_Delete(o);
 	} else if (!rc) {
 		rc = huce_report_text(rep, &out);
 		if (rc)
-			huce_fail(&c->err, rc, "cannot build the weekly list");
+			huce_fail(&c->err, rc, _("cannot build the weekly list"));
 		else
 			fwrite(out.data, 1, out.len, stdout);
 	}
@@ -334,11 +355,11 @@ int cmd_report(struct cli *c, int argc, char **argv)
 }
 
 static const char conflicts_usage[] =
-"usage: huce conflicts [--all] [--json]\n"
+N_("usage: huce conflicts [--all] [--json]\n"
 "Conflicts the central found and sent to this laptop (open ones unless\n"
 "--all).  The town office resolves them; the resolution arrives by sync.\n"
 "JSON: array of {id, kind, record, field, values: [{value, device, hlc}],\n"
-"status, resolution}.\n";
+"status, resolution}.\n");
 
 /*
  * Conflict o named for a person, as the central's `admin conflicts` does:
@@ -404,7 +425,7 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 			all = 1;
 	}
 	if (optind != argc)
-		return cli_usage(conflicts_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(conflicts_usage, _("unexpected argument '%s'"), argv[optind]);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -415,7 +436,7 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("code\tkind\tname\tfield\tstatus\tid\trecord\n");
+		printf(_("code\tkind\tname\tfield\tstatus\tid\trecord\n"));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *vals = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
@@ -452,8 +473,11 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 				printf("  %d. %s", ++i,
 				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "label")));
 				if (m)
-					printf(", ID %s, %d inspections", m,
-					       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cd, "inspections")));
+				{
+					int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cd, "inspections"));
+
+					printf(Q_(", ID %s, %d inspection", ", ID %s, %d inspections", n), m, n);
+				}
 				m = cJSON_GetStringValue(cJSON_GetObjectItem(v, "device"));
 				printf("  (%s)\n", m ? m : "?");
 			}
@@ -467,6 +491,6 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 		cli_print_json(arr);
 	cJSON_Delete(arr);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, "cannot list conflicts");
+		return cli_error(HUCE_EDB, _("cannot list conflicts"));
 	return 0;
 }

@@ -58,29 +58,29 @@ const void *cli_module_load(const char *what, const char *file,
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0 || (size_t)n >= sizeof(exe) - 1) {
-		cli_error(HUCE_EIO, "cannot find the module %s: "
-			  "cannot read /proc/self/exe", file);
+		cli_error(HUCE_EIO, _("cannot find the module %s: "
+			  "cannot read /proc/self/exe"), file);
 		return NULL;
 	}
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
 	if (!slash) {
-		cli_error(HUCE_EIO, "cannot find the module %s: "
-			  "odd executable path '%s'", file, exe);
+		cli_error(HUCE_EIO, _("cannot find the module %s: "
+			  "odd executable path '%s'"), file, exe);
 		return NULL;
 	}
 	*slash = '\0';
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (module_path(tried[i], sizeof(tried[i]), exe, dirs[i], file)) {
-			cli_error(HUCE_EIO, "cannot find the module %s: path too long", file);
+			cli_error(HUCE_EIO, _("cannot find the module %s: path too long"), file);
 			return NULL;
 		}
 		if (access(tried[i], F_OK) == 0)
 			break;
 	}
 	if (i == sizeof(dirs) / sizeof(dirs[0])) {
-		cli_error(HUCE_EIO, "%s module %s not found "
-			  "(looked in '%s' and '%s'): reinstall huce",
+		cli_error(HUCE_EIO, _("%s module %s not found "
+			  "(looked in '%s' and '%s'): reinstall huce"),
 			  what, file, tried[0], tried[1]);
 		return NULL;
 	}
@@ -93,12 +93,12 @@ const void *cli_module_load(const char *what, const char *file,
 	h = dlopen(tried[i], RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		msg = dlerror();
-		cli_error(HUCE_EIO, "cannot load %s module: %s", what, msg ? msg : tried[i]);
+		cli_error(HUCE_EIO, _("cannot load %s module: %s"), what, msg ? msg : tried[i]);
 		return NULL;
 	}
 	sym = dlsym(h, symbol);
 	if (!sym) {
-		cli_error(HUCE_EIO, "%s module '%s' has no %s", what, tried[i], symbol);
+		cli_error(HUCE_EIO, _("%s module '%s' has no %s"), what, tried[i], symbol);
 		return NULL;
 	}
 	snprintf(path, pathsize, "%s", tried[i]);
@@ -109,21 +109,21 @@ int cli_net_load(const struct huce_net **out)
 {
 	char path[PATH_MAX + 64];
 	const struct huce_net *net =
-		cli_module_load("network", HUCE_NET_FILE, HUCE_NET_SYMBOL, path, sizeof(path));
+		cli_module_load(_("network"), HUCE_NET_FILE, HUCE_NET_SYMBOL, path, sizeof(path));
 
 	if (!net)
 		return huce_err_exit(HUCE_EIO);
 	if (net->abi != HUCE_NET_ABI)
-		return cli_error(HUCE_EIO, "network module '%s' has interface %d, "
-				 "huce needs %d: reinstall huce",
+		return cli_error(HUCE_EIO, _("network module '%s' has interface %d, "
+				 "huce needs %d: reinstall huce"),
 				 path, net->abi, HUCE_NET_ABI);
 	if (strcmp(net->version, HUCE_VERSION) != 0 ||
 	    net->local_size != sizeof(struct huce_local) ||
 	    net->error_size != sizeof(struct huce_error) ||
 	    net->opts_size != sizeof(struct huce_sync_opts) ||
 	    net->stats_size != sizeof(struct huce_sync_stats))
-		return cli_error(HUCE_EIO, "network module '%s' is from another "
-				 "build of huce (module %s, huce %s): reinstall huce",
+		return cli_error(HUCE_EIO, _("network module '%s' is from another "
+				 "build of huce (module %s, huce %s): reinstall huce"),
 				 path, net->version, HUCE_VERSION);
 	net->set_log_threshold(huce_log_threshold);
 	*out = net;
@@ -131,7 +131,7 @@ int cli_net_load(const struct huce_net **out)
 }
 
 static const char enroll_usage[] =
-"usage: huce enroll URL TOKEN [--ca FILE] [--pin sha256//KEY]\n"
+N_("usage: huce enroll URL TOKEN [--ca FILE] [--pin sha256//KEY]\n"
 "       huce enroll FILE\n"
 "Register this laptop with the town's central instance.  TOKEN is the one\n"
 "`huce-syncd admin device add NAME` printed.  --ca trusts a town's own CA,\n"
@@ -141,7 +141,7 @@ static const char enroll_usage[] =
 "(exit 1); enrolling this same laptop again is fine.\n"
 "With FILE, the enrolment file of `huce-syncd admin device add NAME\n"
 "--enroll-file F` (a laptop that only ever syncs by USB stick): no link\n"
-"is needed.  The file is as secret as a token: delete it afterwards.\n";
+"is needed.  The file is as secret as a token: delete it afterwards.\n");
 
 int cmd_enroll(struct cli *c, int argc, char **argv)
 {
@@ -171,12 +171,12 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 		rc = huce_stick_enroll_file(c->l, argv[optind], &dev, &c->err);
 		if (rc)
 			return cli_fail(c, rc);
-		printf("enrolled as device %s from %s (by USB stick)\n", dev, argv[optind]);
+		printf(_("enrolled as device %s from %s (by USB stick)\n"), dev, argv[optind]);
 		free(dev);
 		return 0;
 	}
 	if (optind + 2 != argc)
-		return cli_usage(enroll_usage, "enroll takes URL and TOKEN, or FILE");
+		return cli_usage(enroll_usage, _("enroll takes URL and TOKEN, or FILE"));
 	r = cli_net_load(&net);
 	if (r)
 		return r;
@@ -190,23 +190,23 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc);
 	}
 	dev = huce_db_meta_get(c->l->db, "central_device");
-	printf("enrolled as device %s at %s\n", dev ? dev : "?", argv[optind]);
+	printf(_("enrolled as device %s at %s\n"), dev ? dev : "?", argv[optind]);
 	/* The laptop's name and the central's name for it are one name. */
 	if (dev && was && strcmp(dev, was) != 0)
-		printf("this laptop was called '%s'; it now has the central's "
-		       "name for it, '%s'\n", was, dev);
+		printf(_("this laptop was called '%s'; it now has the central's "
+		       "name for it, '%s'\n"), was, dev);
 	free(was);
 	free(dev);
 	return 0;
 }
 
 static const char sync_usage[] =
-"usage: huce sync [--ca FILE] [--timeout S]\n"
+N_("usage: huce sync [--ca FILE] [--timeout S]\n"
 "Push what this laptop recorded, then pull the merged state from the\n"
 "central.  Safe to interrupt and repeat: nothing is sent twice once the\n"
 "central has acknowledged it.  A change the central refuses is undone here\n"
 "(the record is put back as the central has it) and kept, with the reason,\n"
-"in `huce quarantine`.\n";
+"in `huce quarantine`.\n");
 
 int cmd_sync(struct cli *c, int argc, char **argv)
 {
@@ -231,12 +231,12 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 			long t = strtol(optarg, &end, 10);
 
 			if (*end || t <= 0 || t > 86400)
-				return cli_usage(sync_usage, "--timeout takes seconds (1..86400)");
+				return cli_usage(sync_usage, _("--timeout takes seconds (1..86400)"));
 			o.timeout_s = t;
 		}
 	}
 	if (optind != argc)
-		return cli_usage(sync_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(sync_usage, _("unexpected argument '%s'"), argv[optind]);
 	r = cli_net_load(&net);
 	if (r)
 		return r;
@@ -245,8 +245,8 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 		return r;
 	o.progress = isatty(2);
 	rc = net->run(c->l, &o, &st, &c->err);
-	printf("pushed %lld, quarantined %lld, pulled %lld in %lld requests "
-	       "(%lld bytes up, %lld bytes down), %lld photos uploaded\n",
+	printf(_("pushed %lld, quarantined %lld, pulled %lld in %lld requests "
+	       "(%lld bytes up, %lld bytes down), %lld photos uploaded\n"),
 	       (long long)st.pushed, (long long)st.quarantined, (long long)st.pulled,
 	       st.requests, st.bytes_up, st.bytes_down, (long long)st.photos);
 	if (rc)
@@ -255,14 +255,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 }
 
 static const char export_usage[] =
-"usage: huce export DIR | FILE\n"
+N_("usage: huce export DIR | FILE\n"
 "DIR (a USB stick): write this laptop's round under DIR/huce/<device>/,\n"
 "sealed for the town's central: every change not yet acknowledged, the\n"
 "photos the central lacks and a request for the changes since the last\n"
 "pull.  The office runs `huce-syncd admin import DIR`; back here,\n"
 "`huce import DIR` applies its reply.\n"
 "FILE: write everything not yet acknowledged as one batch (as sent\n"
-"online) for `huce-syncd admin import FILE`.\n";
+"online) for `huce-syncd admin import FILE`.\n");
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
@@ -274,7 +274,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(export_usage, "export takes one DIR or FILE");
+		return cli_usage(export_usage, _("export takes one DIR or FILE"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -284,27 +284,27 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		rc = huce_stick_export(c->l, argv[optind], &st, &c->err);
 		if (rc)
 			return cli_fail(c, rc);
-		printf("exported %lld entries in %lld batches and %lld photos to %s "
-		       "(export %lld)\n", (long long)st.entries, (long long)st.batches,
+		printf(_("exported %lld entries in %lld batches and %lld photos to %s "
+		       "(export %lld)\n"), (long long)st.entries, (long long)st.batches,
 		       (long long)st.photos, st.folder, (long long)st.export_no);
 		return 0;
 	}
 	rc = huce_outbox_export(c->l, argv[optind], &n, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
-	printf("exported %lld entries to %s\n", (long long)n, argv[optind]);
+	printf(_("exported %lld entries to %s\n"), (long long)n, argv[optind]);
 	return 0;
 }
 
 static const char import_ack_usage[] =
-"usage: huce import DIR | FILE   (also: huce import-ack DIR | FILE)\n"
+N_("usage: huce import DIR | FILE   (also: huce import-ack DIR | FILE)\n"
 "DIR (a USB stick): apply the town office's reply to this laptop's last\n"
 "export as a pull: the acknowledgement, then every change since this\n"
 "laptop's cursor.  A reply is applied once; an older one changes nothing.\n"
 "FILE: the acknowledgement the office wrote for an exported batch\n"
 "(`huce-syncd admin import BATCH --ack-out FILE`).\n"
 "Changes the office refused are undone and kept in `huce quarantine`, as\n"
-"by `huce sync`.\n";
+"by `huce sync`.\n");
 
 int cmd_import_ack(struct cli *c, int argc, char **argv)
 {
@@ -316,7 +316,7 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(import_ack_usage, "import takes one DIR or FILE");
+		return cli_usage(import_ack_usage, _("import takes one DIR or FILE"));
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -327,12 +327,12 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 		if (rc)
 			return cli_fail(c, rc);
 		if (st.already)
-			printf("the reply to export %lld was applied before: nothing "
-			       "to do\n", (long long)st.export_no);
+			printf(_("the reply to export %lld was applied before: nothing "
+			       "to do\n"), (long long)st.export_no);
 		else
-			printf("applied the reply to export %lld: acknowledged up to "
+			printf(_("applied the reply to export %lld: acknowledged up to "
 			       "seq %lld, quarantined %lld, pulled %lld, %lld photos "
-			       "at the central\n", (long long)st.export_no,
+			       "at the central\n"), (long long)st.export_no,
 			       (long long)st.acked, (long long)st.quarantined,
 			       (long long)st.pulled, (long long)st.photos_at_central);
 		return 0;
@@ -340,6 +340,6 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 	rc = huce_outbox_import_ack(c->l, argv[optind], &acked, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
-	printf("acknowledged up to seq %lld\n", (long long)acked);
+	printf(_("acknowledged up to seq %lld\n"), (long long)acked);
 	return 0;
 }

@@ -18,7 +18,7 @@
 #include "huce_util.h"
 
 static const char main_usage[] =
-"usage: huce [--db PATH] [--checklists DIR] COMMAND [ARGS]\n"
+N_("usage: huce [--db PATH] [--checklists DIR] COMMAND [ARGS]\n"
 "\n"
 "Field data collector for the household-toilet renovation (户厕改造).\n"
 "Works offline on a local SQLite file: --db PATH, else $HUCE_DB, else\n"
@@ -44,7 +44,7 @@ static const char main_usage[] =
 "  ui [--port N] [--no-browser]          the web app (户厕验收) in a browser\n"
 "\n"
 "Every listing and status take --json.  `huce COMMAND --help` for more.\n"
-"exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n";
+"exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n");
 
 int cli_error(enum huce_err rc, const char *fmt, ...)
 {
@@ -62,7 +62,7 @@ int cli_fail(struct cli *c, enum huce_err rc)
 {
 	if (c->err.code == rc && c->err.msg[0])
 		return cli_error(rc, "%s", c->err.msg);
-	return cli_error(rc, "%s", huce_err_text(rc));
+	return cli_error(rc, "%s", _(huce_err_text(rc)));
 }
 
 int cli_usage(const char *usage, const char *fmt, ...)
@@ -75,7 +75,7 @@ int cli_usage(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (usage)
-		fputs(usage, stderr);
+		fputs(_(usage), stderr);
 	return 2;
 }
 
@@ -98,28 +98,41 @@ int cli_getopt(int argc, char **argv, const struct option *opts, int *json,
 				*json = 1;
 			else
 			{
-				cli_usage(usage, "option '--json' does not apply here");
+				cli_usage(usage, _("option '--json' does not apply here"));
 				return '?';
 			}
 			continue;
 		}
 		if (ch == 'h') {
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			exit(0);
 		}
 		if (ch == '?') {
 			if (optopt)
-				cli_usage(usage, "unknown option '-%c'", optopt);
+				cli_usage(usage, _("unknown option '-%c'"), optopt);
 			else
-				cli_usage(usage, "unknown option '%s'", argv[optind - 1]);
+				cli_usage(usage, _("unknown option '%s'"), argv[optind - 1]);
 			return '?';
 		}
 		if (ch == ':') {
-			cli_usage(usage, "option '%s' needs a value", argv[optind - 1]);
+			cli_usage(usage, _("option '%s' needs a value"), argv[optind - 1]);
 			return '?';
 		}
 		return ch;
 	}
+}
+
+void cli_label(const char *label, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			cols += *p >= 0xe0 ? 2 : 1;
+	fputs(label, stdout);
+	do
+		putchar(' ');
+	while (cols++ < width);
 }
 
 void cli_print_json(const cJSON *v)
@@ -142,7 +155,7 @@ int cli_open(struct cli *c)
 		return 0;
 	if (access(c->db_path, F_OK) != 0)
 		return cli_error(HUCE_EIO,
-				 "no database at '%s': run `huce init --device NAME` first",
+				 _("no database at '%s': run `huce init --device NAME` first"),
 				 c->db_path);
 	rc = huce_local_open(&c->l, c->db_path, &c->err);
 	if (rc)
@@ -150,7 +163,7 @@ int cli_open(struct cli *c)
 	dev = huce_db_meta_get(c->l->db, "device");
 	if (!dev)
 		return cli_error(HUCE_EIO,
-				 "database '%s' is not initialised: run `huce init --device NAME`",
+				 _("database '%s' is not initialised: run `huce init --device NAME`"),
 				 c->db_path);
 	free(dev);
 	return 0;
@@ -226,12 +239,13 @@ int main(int argc, char **argv)
 	const char *db = NULL;
 	const char *env;
 
+	huce_i18n_init();
 	env = getenv("HUCE_LOG");
 	if (env && huce_log_parse_level(env) >= 0)
 		huce_log_set_level((enum huce_log_level)huce_log_parse_level(env));
 	args = calloc((size_t)argc + 1, sizeof(*args));
 	if (!args)
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	/* Take the global options out wherever they stand. */
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -247,7 +261,7 @@ int main(int argc, char **argv)
 			      strcmp(a, "--log-level") == 0)) {
 			if (i + 1 >= argc) {
 				free(args);
-				return cli_usage(NULL, "option '%s' needs a value", a);
+				return cli_usage(NULL, _("option '%s' needs a value"), a);
 			}
 			val = argv[++i];
 		} else if (i > 0 && (strncmp(a, "--db=", 5) == 0 ||
@@ -266,20 +280,20 @@ int main(int argc, char **argv)
 			*slot = val;
 		} else if (huce_log_parse_level(val) < 0) {
 			free(args);
-			return cli_usage(NULL, "unknown log level '%s'", val);
+			return cli_usage(NULL, _("unknown log level '%s'"), val);
 		} else {
 			huce_log_set_level((enum huce_log_level)huce_log_parse_level(val));
 		}
 	}
 	args[n] = NULL;
 	if (n < 2) {
-		fputs(main_usage, stderr);
+		fputs(_(main_usage), stderr);
 		free(args);
 		return 2;
 	}
 	if (strcmp(args[1], "--help") == 0 || strcmp(args[1], "-h") == 0 ||
 	    strcmp(args[1], "help") == 0) {
-		fputs(main_usage, stdout);
+		fputs(_(main_usage), stdout);
 		free(args);
 		return 0;
 	}
@@ -295,12 +309,12 @@ int main(int argc, char **argv)
 	}
 	if (db && !*db) {
 		free(args);
-		return cli_usage(NULL, "--db needs a path");
+		return cli_usage(NULL, _("--db needs a path"));
 	}
 	c.db_path = db ? strdup(db) : default_db_path();
 	if (!c.db_path) {
 		free(args);
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	}
 	ret = -1;
 	for (const struct command *cmd = commands; cmd->name; cmd++) {
@@ -311,12 +325,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ret < 0)
-		ret = cli_usage(main_usage, "unknown command '%s'", args[1]);
+		ret = cli_usage(main_usage, _("unknown command '%s'"), args[1]);
 	huce_local_close(c.l);
 	free(c.db_path);
 	free(args);
 	fflush(stdout);
 	if (ferror(stdout) && ret == 0)
-		ret = cli_error(HUCE_EIO, "cannot write output");
+		ret = cli_error(HUCE_EIO, _("cannot write output"));
 	return ret;
 }

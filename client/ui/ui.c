@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -26,12 +27,12 @@
 extern char **environ;
 
 static const char ui_usage[] =
-"usage: huce ui [--port N] [--no-browser]\n"
+N_("usage: huce ui [--port N] [--no-browser]\n"
 "Serve the web app (户厕验收) over this laptop's store on 127.0.0.1 only,\n"
 "in Chinese (English when the browser asks for it first).  The URL it\n"
 "prints last carries this session's secret: open it in a browser on this\n"
 "laptop (it is opened for you unless --no-browser).  --port N listens on\n"
-"port N (default: a free port).  Ctrl-C stops it.\n";
+"port N (default: a free port).  Ctrl-C stops it.\n");
 
 static int random_hex(char *out)
 {
@@ -55,15 +56,37 @@ static void open_browser(const char *url)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ) != 0)
-		fprintf(stderr, "huce: cannot start xdg-open: open the URL below in a browser\n");
+		fprintf(stderr, _("huce: cannot start xdg-open: open the URL below in a browser\n"));
 	posix_spawn_file_actions_destroy(&fa);
+}
+
+/*
+ * The web app's answers in the "C" locale: its JSON, and the messages of
+ * the domain layer in it, stay as they are whatever the terminal's
+ * language (the pages choose their language from the browser's, and
+ * api.c finds an error's form field in its English words).  Requests are
+ * served on the module's thread, which takes this locale per call.
+ */
+struct ui_c_locale {
+	struct ui *u;
+	locale_t c;
+};
+
+static void handle_in_c(void *ctx, const struct huce_ui_request *rq,
+			struct huce_ui_response *rs)
+{
+	struct ui_c_locale *w = ctx;
+	locale_t was = uselocale(w->c);
+
+	ui_handle(w->u, rq, rs);
+	uselocale(was);
 }
 
 static int load_module(const struct huce_ui_http **out)
 {
 	char path[PATH_MAX + 64];
 	const struct huce_ui_http *m =
-		cli_module_load("web", HUCE_UI_HTTP_FILE, HUCE_UI_HTTP_SYMBOL,
+		cli_module_load(_("web"), HUCE_UI_HTTP_FILE, HUCE_UI_HTTP_SYMBOL,
 				path, sizeof(path));
 
 	if (!m)
@@ -72,8 +95,8 @@ static int load_module(const struct huce_ui_http **out)
 	    m->request_size != sizeof(struct huce_ui_request) ||
 	    m->response_size != sizeof(struct huce_ui_response) ||
 	    m->error_size != sizeof(struct huce_error))
-		return cli_error(HUCE_EIO, "web module '%s' is from another build of "
-				 "huce (module %s, huce %s): reinstall huce",
+		return cli_error(HUCE_EIO, _("web module '%s' is from another build of "
+				 "huce (module %s, huce %s): reinstall huce"),
 				 path, m->version, HUCE_VERSION);
 	*out = m;
 	return 0;
@@ -89,6 +112,7 @@ int cmd_ui(struct cli *c, int argc, char **argv)
 	const struct huce_ui_http *m = NULL;
 	struct huce_ui_server *srv = NULL;
 	struct ui u = { .c = c };
+	struct ui_c_locale in_c = { .u = &u };
 	sigset_t sigs, old;
 	int64_t port = 0;
 	int browser = 1, ch, r, sig;
@@ -102,11 +126,11 @@ int cmd_ui(struct cli *c, int argc, char **argv)
 			browser = 0;
 		} else if (ch == 'p') {
 			if (huce_parse_i64(optarg, &port) || port < 0 || port > 65535)
-				return cli_usage(ui_usage, "--port takes a port number (0..65535)");
+				return cli_usage(ui_usage, _("--port takes a port number (0..65535)"));
 		}
 	}
 	if (optind != argc)
-		return cli_usage(ui_usage, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(ui_usage, _("unexpected argument '%s'"), argv[optind]);
 	r = load_module(&m);
 	if (r)
 		return r;
@@ -118,7 +142,12 @@ int cmd_ui(struct cli *c, int argc, char **argv)
 		return cli_fail(c, rc);
 	if (random_hex(u.secret) || random_hex(u.session) || random_hex(u.csrf)) {
 		huce_checklists_free(u.cl);
-		return cli_error(HUCE_EIO, "cannot read random bytes for the session secret");
+		return cli_error(HUCE_EIO, _("cannot read random bytes for the session secret"));
+	}
+	in_c.c = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!in_c.c) {
+		huce_checklists_free(u.cl);
+		return cli_error(HUCE_ENOMEM, _("out of memory"));
 	}
 	huce_buf_init(&u.out, (size_t)64 << 20);
 	pthread_mutex_init(&u.mu, NULL);
@@ -129,21 +158,21 @@ int cmd_ui(struct cli *c, int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
-	rc = m->start((unsigned)port, ui_handle, &u, &srv, &u.port, &c->err);
+	rc = m->start((unsigned)port, handle_in_c, &in_c, &srv, &u.port, &c->err);
 	if (rc) {
 		r = cli_fail(c, rc);
 		goto out;
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/?s=%s", u.port, u.secret);
-	printf("huce ui: serving %s on 127.0.0.1:%u (Ctrl-C to stop)\n", c->db_path, u.port);
-	printf("open this address in a browser on this laptop (it carries this session's secret):\n");
+	printf(_("huce ui: serving %s on 127.0.0.1:%u (Ctrl-C to stop)\n"), c->db_path, u.port);
+	printf(_("open this address in a browser on this laptop (it carries this session's secret):\n"));
 	printf("%s\n", url);
 	fflush(stdout);
 	if (browser)
 		open_browser(url);
 	while (sigwait(&sigs, &sig) != 0)
 		;
-	fprintf(stderr, "huce ui: stopping\n");
+	fprintf(stderr, _("huce ui: stopping\n"));
 	r = 0;
 out:
 	m->stop(srv);
@@ -152,5 +181,6 @@ out:
 	pthread_mutex_destroy(&u.mu);
 	huce_buf_release(&u.out);
 	huce_checklists_free(u.cl);
+	freelocale(in_c.c);
 	return r;
 }
