@@ -66,18 +66,6 @@ void cli_print_json(const cJSON *v);
  */
 int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 		const char *name_or_id, char *out);
-/*
- * The word for a kind of record ("village", "household") in a message,
- * in the user's language; kind itself when it is not a known one.
- */
-const char *cli_kind_text(const char *kind);
-/*
- * A code of the data (a status, a result, a stage, a review state) as a
- * person reads it in a message: what is "status", "result", "stage",
- * "review" or "rectification"; the code itself in English, or when it is
- * not a known one.
- */
-const char *cli_value_text(const char *what, const char *code);
 /* Resolve a household or inspection id (full id or unique prefix). */
 int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out);
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,

@@ -18,57 +18,9 @@
 #include "huce_record.h"
 #include "huce_util.h"
 
-const char *cli_value_text(const char *what, const char *code)
-{
-	static const char *const words[] = {
-		NC_("status", "planned"), NC_("status", "building"),
-		NC_("status", "built"), NC_("status", "accepted"),
-		NC_("status", "failed"), NC_("status", "rectifying"),
-		NC_("result", "pass"), NC_("result", "fail"),
-		NC_("stage", "excavation"), NC_("stage", "pre-cover"),
-		NC_("stage", "completion"), NC_("stage", "first-toilet"),
-		NC_("stage", "re-inspection"), NC_("stage", "spot-check"),
-		NC_("review", "received"), NC_("review", "approved"),
-		NC_("review", "has-issues"), NC_("review", "edited"),
-		NC_("rectification", "open"), NC_("rectification", "closed"),
-		NC_("photo", "before"), NC_("photo", "excavation"),
-		NC_("photo", "tank"), NC_("photo", "water-test"),
-		NC_("photo", "room"), NC_("photo", "pan"), NC_("photo", "vent"),
-		NC_("photo", "cover"), NC_("photo", "plaque"), NC_("photo", "after"),
-	};
-	size_t n = strlen(what);
-
-	if (!code)
-		return code;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strncmp(words[i], what, n) == 0 && words[i][n] == '\004' &&
-		    strcmp(words[i] + n + 1, code) == 0)
-			return huce_pgettext(words[i]);
-	return code;
-}
-
 /* Names: villages, groups, cadres, teams. */
 #define NAME_MAX_BYTES 128
 
-const char *cli_kind_text(const char *kind)
-{
-	static const char *const kinds[][2] = {
-		{ "village", N_("village") },
-		{ "group", N_("group") },
-		{ "cadre", N_("cadre") },
-		{ "team", N_("team") },
-		{ "household", N_("household") },
-		{ "inspection", N_("inspection") },
-		{ "rectification", N_("rectification") },
-		{ "photo", N_("photo") },
-		{ "target", N_("target") },
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kind, kinds[i][0]) == 0)
-			return _(kinds[i][1]);
-	return kind;
-}
 
 int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 		const char *name_or_id, char *out)
@@ -79,7 +31,7 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 	int found = 0, s;
 
 	if (!name_or_id || !*name_or_id)
-		return cli_error(HUCE_EINVAL, _("%s name is empty"), cli_kind_text(kind));
+		return cli_error(HUCE_EINVAL, _("%s name is empty"), huce_kind_text(kind));
 	if (huce_id_valid(name_or_id)) {
 		snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE id = ?1 AND deleted = 0",
 			 k->table);
@@ -105,13 +57,13 @@ int cli_resolve(struct cli *c, const char *kind, const char *parent_id,
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
-		return cli_error(HUCE_EDB, _("cannot look up %s"), cli_kind_text(kind));
+		return cli_error(HUCE_EDB, _("cannot look up %s"), huce_kind_text(kind));
 	if (found == 0)
-		return cli_error(HUCE_ENOTFOUND, _("%s '%s' not found"), cli_kind_text(kind), name_or_id);
+		return cli_error(HUCE_ENOTFOUND, _("%s '%s' not found"), huce_kind_text(kind), name_or_id);
 	if (found > 1)
 		return cli_error(HUCE_EINVAL,
 				 _("%s name '%s' is ambiguous: give its village (--village) or its id"),
-				 cli_kind_text(kind), name_or_id);
+				 huce_kind_text(kind), name_or_id);
 	return 0;
 }
 
@@ -142,7 +94,7 @@ static int resolve_id(struct cli *c, const char *kind, const char *prefix,
 	enum huce_err rc;
 
 	if (!*prefix && !quiet)
-		return cli_error(HUCE_EINVAL, _("%s: an empty id"), cli_kind_text(kind));
+		return cli_error(HUCE_EINVAL, _("%s: an empty id"), huce_kind_text(kind));
 	rc = huce_code_resolve(huce_db_handle(c->l->db), k->table, prefix, out, &err);
 	if (!rc)
 		return 0;
@@ -150,10 +102,10 @@ static int resolve_id(struct cli *c, const char *kind, const char *prefix,
 		return huce_err_exit(HUCE_ENOTFOUND);
 	if (rc == HUCE_ENOTFOUND)
 		return cli_error(rc, _("%s '%.40s' not found (give the code shown by "
-				 "`huce %s list`, or its id)"), cli_kind_text(kind), prefix,
+				 "`huce %s list`, or its id)"), huce_kind_text(kind), prefix,
 				 strcmp(kind, "inspection") == 0 ? "household" : kind);
 	if (rc == HUCE_EINVAL)
-		return cli_error(rc, _("%s id prefix '%.40s' is ambiguous: %s"), cli_kind_text(kind),
+		return cli_error(rc, _("%s id prefix '%.40s' is ambiguous: %s"), huce_kind_text(kind),
 				 prefix, err.msg);
 	return cli_error(rc, "%s", err.msg);
 }
@@ -242,7 +194,7 @@ static int add_named(struct cli *c, const char *kind, const char *parent_id,
 	if (cur && cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "deleted")) == 0) {
 		cJSON_Delete(cur);
 		huce_local_rollback(c->l);
-		return cli_error(HUCE_EINVAL, _("%s '%s' already exists (id %s)"), cli_kind_text(kind), name, id);
+		return cli_error(HUCE_EINVAL, _("%s '%s' already exists (id %s)"), huce_kind_text(kind), name, id);
 	}
 	cJSON_Delete(cur);
 	rc = huce_local_put(c->l, kind, id, fields, 1, NULL, &c->err);
@@ -252,7 +204,7 @@ static int add_named(struct cli *c, const char *kind, const char *parent_id,
 		huce_local_rollback(c->l);
 		return cli_fail(c, rc);
 	}
-	printf(_("added %s %s\n%s\n"), cli_kind_text(kind), name, id);
+	printf(_("added %s %s\n%s\n"), huce_kind_text(kind), name, id);
 	return 0;
 }
 

@@ -238,7 +238,7 @@ static void inspect_report(const struct huce_checklists *cl,
 	if (nveto > 0) {
 		const cJSON *code;
 
-		printf(_("result: %s"), cli_value_text("result", "fail"));
+		printf(_("result: %s"), huce_value_text("result", "fail"));
 		if (o->overridden)
 			printf("%s", _(" (typed pass overridden)"));
 		printf("%s", Q_(" — critical item failed:", " — critical items failed:", nveto));
@@ -250,7 +250,7 @@ static void inspect_report(const struct huce_checklists *cl,
 		}
 		putchar('\n');
 	} else {
-		printf(_("result: %s"), cli_value_text("result", o->result));
+		printf(_("result: %s"), huce_value_text("result", o->result));
 		if (cJSON_GetArraySize(o->ev.failed))
 			printf("%s", _(" (some non-critical items failed)"));
 		putchar('\n');
@@ -260,7 +260,7 @@ static void inspect_report(const struct huce_checklists *cl,
 	if (o->closed)
 		printf(Q_("%d rectification closed\n", "%d rectifications closed\n", o->closed),
 		       o->closed);
-	printf(_("status: %s\n"), cli_value_text("status", huce_status_name(o->status)));
+	printf(_("status: %s\n"), huce_value_text("status", huce_status_name(o->status)));
 	printf("%s\n", o->id);
 }
 
@@ -373,7 +373,7 @@ static int cmd_inspect_void(struct cli *c, int argc, char **argv)
 	if (o.reopened)
 		printf(Q_("%d rectification it closed open again\n",
 			  "%d rectifications it closed open again\n", o.reopened), o.reopened);
-	printf(_("status: %s\n"), cli_value_text("status", huce_status_name(o.status)));
+	printf(_("status: %s\n"), huce_value_text("status", huce_status_name(o.status)));
 	return 0;
 }
 

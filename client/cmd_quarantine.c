@@ -180,7 +180,7 @@ static char *record_name(struct cli *c, const char *kind, const char *id,
 
 		household_ref_text(c, pick(row, fields, "household_id"), &hh, tr);
 		if (stage && tr)
-			stage = cli_value_text("stage", stage);
+			stage = huce_value_text("stage", stage);
 		if (stage && date)
 			huce_buf_printf(&b, tr_text(tr, N_("%s inspection on %s of %s")),
 					stage, date, buf_text(&hh));
@@ -202,12 +202,12 @@ static char *record_name(struct cli *c, const char *kind, const char *id,
 		cJSON *insp = owner ? huce_local_get(c->l, "inspection", owner, NULL) : NULL;
 
 		if (pkind && tr)
-			pkind = cli_value_text("photo", pkind);
+			pkind = huce_value_text("photo", pkind);
 		if (insp) {
 			const char *stage = pick(insp, NULL, "stage");
 
 			household_ref_text(c, pick(insp, NULL, "household_id"), &hh, tr);
-			stage = stage ? (tr ? cli_value_text("stage", stage) : stage) : "";
+			stage = stage ? (tr ? huce_value_text("stage", stage) : stage) : "";
 			if (pkind)
 				huce_buf_printf(&b, tr_text(tr, N_("%s photo of the %s inspection of %s")),
 						pkind, stage, buf_text(&hh));
@@ -446,7 +446,7 @@ static int q_list(struct cli *c, int json)
 		fields_text(c, kind, cJSON_GetObjectItem(e, "fields"), &b);
 		printf("seq %lld  %s %s",
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
-		       cli_kind_text(kind), name ? name :
+		       huce_kind_text(kind), name ? name :
 		       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")));
 		if (at)
 			printf(_(", changed %s"), at);
@@ -493,7 +493,7 @@ static int q_drop(struct cli *c, int64_t seq)
 		r = cli_fail(c, rc);
 	else
 		printf(_("dropped seq %lld: the change to %s %s is given up\n"),
-		       (long long)seq, cli_kind_text(q.kind), name ? name : q.id);
+		       (long long)seq, huce_kind_text(q.kind), name ? name : q.id);
 	free(name);
 	qentry_release(&q);
 	return r;
@@ -549,11 +549,11 @@ static int check_refs(struct cli *c, const struct huce_kind_def *k,
 				return cli_error(HUCE_EINVAL,
 						 _("%s.%s: the %s it names is not on this laptop: "
 						 "retry seq %lld first, which makes it"),
-						 k->kind, f->name, cli_kind_text(kinds[0]), (long long)first);
+						 k->kind, f->name, huce_kind_text(kinds[0]), (long long)first);
 			return cli_error(HUCE_EINVAL,
 					 _("%s.%s: the %s it names (%s) is not on this laptop "
 					 "or not at the central any more: drop this change"),
-					 k->kind, f->name, cli_kind_text(kinds[0]), v->valuestring);
+					 k->kind, f->name, huce_kind_text(kinds[0]), v->valuestring);
 		}
 	}
 	return 0;
@@ -595,7 +595,7 @@ static int q_retry(struct cli *c, int64_t seq)
 		if (first) {
 			r = cli_error(HUCE_EINVAL, _("%s %s is not on this laptop: retry "
 				      "seq %lld first, which registers it"),
-				      cli_kind_text(q.kind), name, (long long)first);
+				      huce_kind_text(q.kind), name, (long long)first);
 			goto rollback;
 		}
 		r = check_refs(c, k, q.fields);
@@ -622,11 +622,11 @@ static int q_retry(struct cli *c, int64_t seq)
 	}
 	if (changed)
 		printf(_("seq %lld: the change to %s %s is written again as seq %lld; "
-		       "`huce sync` sends it\n"), (long long)seq, cli_kind_text(q.kind), name,
+		       "`huce sync` sends it\n"), (long long)seq, huce_kind_text(q.kind), name,
 		       (long long)now_seq);
 	else
 		printf(_("seq %lld: %s %s already is as the change says; nothing to send\n"),
-		       (long long)seq, cli_kind_text(q.kind), name);
+		       (long long)seq, huce_kind_text(q.kind), name);
 	goto out;
 rollback:
 	huce_local_rollback(c->l);

@@ -14,6 +14,7 @@
 #include "huce_code.h"
 #include "huce_domain_local.h"
 #include "huce_id.h"
+#include "huce_record.h"
 #include "huce_report.h"
 #include "huce_stick.h"
 #include "huce_util.h"
@@ -153,7 +154,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 
 			printf("  seq %lld %s %s: %s\n",
 			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")),
-			       cli_kind_text(kind), name ? name :
+			       huce_kind_text(kind), name ? name :
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "name")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "reason")));
 			free(name);

@@ -24,6 +24,8 @@
 #define ZLIB_CONST	/* next_in and msg are const */
 #include <zlib.h>
 
+#include "huce_i18n.h"
+
 /* Bytes handed to zlib per call; keeps avail_in/avail_out in a uInt. */
 #define IN_STEP		((size_t)1 << 30)
 #define OUT_STEP	((size_t)64 * 1024)
@@ -125,11 +127,11 @@ static enum huce_err check_device(const unsigned char *dev, size_t len,
 {
 	if (len < 1 || len > HUCE_BATCH_DEVICE_MAX)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch device name is %zu bytes, must be 1..%d",
+				 _("batch device name is %zu bytes, must be 1..%d"),
 				 len, HUCE_BATCH_DEVICE_MAX);
 	if (!valid_device_name(dev, len))
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch device name is not valid UTF-8 without control characters");
+				 _("batch device name is not valid UTF-8 without control characters"));
 	return HUCE_OK;
 }
 
@@ -185,19 +187,19 @@ static enum huce_err zlib_fail(struct huce_error *err, const char *what,
 {
 	switch (zrc) {
 	case Z_MEM_ERROR:
-		return huce_fail(err, HUCE_ENOMEM, "%s: out of memory in zlib", what);
+		return huce_fail(err, HUCE_ENOMEM, _("%s: out of memory in zlib"), what);
 	case Z_DATA_ERROR:
-		return huce_fail(err, HUCE_EINVAL, "%s: corrupt zlib stream: %s",
+		return huce_fail(err, HUCE_EINVAL, _("%s: corrupt zlib stream: %s"),
 				 what, zs->msg ? zs->msg : "data error");
 	case Z_NEED_DICT:
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s: zlib stream needs a preset dictionary", what);
+				 _("%s: zlib stream needs a preset dictionary"), what);
 	case Z_BUF_ERROR:
-		return huce_fail(err, HUCE_EINVAL, "%s: truncated zlib stream", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s: truncated zlib stream"), what);
 	case Z_VERSION_ERROR:
-		return huce_fail(err, HUCE_EINVAL, "%s: incompatible zlib library", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s: incompatible zlib library"), what);
 	default:
-		return huce_fail(err, HUCE_EINVAL, "%s: zlib error %d: %s", what,
+		return huce_fail(err, HUCE_EINVAL, _("%s: zlib error %d: %s"), what,
 				 zrc, zs->msg ? zs->msg : "no message");
 	}
 }
@@ -242,7 +244,7 @@ static enum huce_err inflate_into(const unsigned char *in, size_t n,
 			want = room < OUT_STEP ? room : OUT_STEP;
 			rc = huce_buf_reserve(out, want);
 			if (rc) {
-				huce_fail(err, rc, "%s: cannot grow output buffer", what);
+				huce_fail(err, rc, _("%s: cannot grow output buffer"), what);
 				goto out;
 			}
 			zs.next_out = (Bytef *)out->data + out->len;
@@ -255,7 +257,7 @@ static enum huce_err inflate_into(const unsigned char *in, size_t n,
 		zrc = inflate(&zs, Z_NO_FLUSH);
 		if (!room && zs.avail_out != want) {
 			rc = huce_fail(err, HUCE_ETOOBIG,
-				       "%s inflates past %s (%zu bytes)",
+				       _("%s inflates past %s (%zu bytes)"),
 				       what, bound, limit);
 			goto out;
 		}
@@ -275,7 +277,7 @@ static enum huce_err inflate_into(const unsigned char *in, size_t n,
 	}
 	if (zs.avail_in || n)
 		rc = huce_fail(err, HUCE_EINVAL,
-			       "%s: %zu trailing bytes after the zlib stream",
+			       _("%s: %zu trailing bytes after the zlib stream"),
 			       what, (size_t)zs.avail_in + n);
 out:
 	zrc = inflateEnd(&zs);
@@ -321,13 +323,13 @@ static enum huce_err deflate_into(z_stream *zs, const unsigned char *in,
 				if (fl == Z_NO_FLUSH && !zs->avail_in)
 					break;
 				return huce_fail(err, HUCE_ETOOBIG,
-						 "%s does not fit in %zu bytes",
+						 _("%s does not fit in %zu bytes"),
 						 what, out->max);
 			}
 			rc = huce_buf_reserve(out, want);
 			if (rc)
 				return huce_fail(err, rc,
-						 "%s: cannot grow output buffer", what);
+						 _("%s: cannot grow output buffer"), what);
 			zs->next_out = (Bytef *)out->data + out->len;
 			zs->avail_out = (uInt)want;
 			zrc = deflate(zs, fl);
@@ -342,7 +344,7 @@ static enum huce_err deflate_into(z_stream *zs, const unsigned char *in,
 		} while (!zs->avail_out && zrc != Z_STREAM_END);
 	} while (n);
 	if (flush == Z_FINISH && zrc != Z_STREAM_END)
-		return huce_fail(err, HUCE_EINVAL, "%s: zlib stream did not end", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s: zlib stream did not end"), what);
 	return HUCE_OK;
 }
 
@@ -359,29 +361,29 @@ enum huce_err huce_batch_decode_header(const void *data, size_t len,
 	if (h)
 		memset(h, 0, sizeof(*h));
 	if (!p && len)
-		return huce_fail(err, HUCE_EINVAL, "batch data is NULL");
+		return huce_fail(err, HUCE_EINVAL, _("batch data is NULL"));
 	if (len && memcmp(p, HUCE_BATCH_MAGIC, len < 4 ? len : 4))
-		return huce_fail(err, HUCE_EINVAL, "not a huce batch");
+		return huce_fail(err, HUCE_EINVAL, _("not a huce batch"));
 	if (len > OFF_VERSION && p[OFF_VERSION] != HUCE_BATCH_VERSION)
 		return huce_fail(err, HUCE_EVERSION,
-				 "batch format version %u is not supported (want %d)",
+				 _("batch format version %u is not supported (want %d)"),
 				 (unsigned)p[OFF_VERSION], HUCE_BATCH_VERSION);
 	if (len < HUCE_BATCH_HEADER_SIZE)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch header truncated at %zu of %d bytes",
+				 _("batch header truncated at %zu of %d bytes"),
 				 len, HUCE_BATCH_HEADER_SIZE);
 	if (p[OFF_FLAGS])
-		return huce_fail(err, HUCE_EINVAL, "batch flags 0x%02x are not supported",
+		return huce_fail(err, HUCE_EINVAL, _("batch flags 0x%02x are not supported"),
 				 (unsigned)p[OFF_FLAGS]);
 
 	devlen = get_be16(p + OFF_DEVLEN);
 	if (devlen < 1 || devlen > HUCE_BATCH_DEVICE_MAX)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch device name is %zu bytes, must be 1..%d",
+				 _("batch device name is %zu bytes, must be 1..%d"),
 				 devlen, HUCE_BATCH_DEVICE_MAX);
 	if (len - HUCE_BATCH_HEADER_SIZE < devlen)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch header truncated at %zu of %zu bytes",
+				 _("batch header truncated at %zu of %zu bytes"),
 				 len, HUCE_BATCH_HEADER_SIZE + devlen);
 	rc = check_device(p + HUCE_BATCH_HEADER_SIZE, devlen, err);
 	if (rc)
@@ -475,13 +477,13 @@ enum huce_err huce_batch_writer_begin(struct huce_batch_writer *w,
 	memset(w, 0, sizeof(*w));
 	if (devlen > HUCE_BATCH_DEVICE_MAX)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch device name is longer than %d bytes",
+				 _("batch device name is longer than %d bytes"),
 				 HUCE_BATCH_DEVICE_MAX);
 	rc = check_device((const unsigned char *)device, devlen, err);
 	if (rc)
 		return rc;
 	if (!valid_level(level))
-		return huce_fail(err, HUCE_EINVAL, "zlib level %d is not -1..9", level);
+		return huce_fail(err, HUCE_EINVAL, _("zlib level %d is not -1..9"), level);
 
 	/* Seqs, count, CRC and length are filled in by finish. */
 	memset(hdr, 0, sizeof(hdr));
@@ -492,7 +494,7 @@ enum huce_err huce_batch_writer_begin(struct huce_batch_writer *w,
 
 	zs = calloc(1, sizeof(*zs));
 	if (!zs)
-		return huce_fail(err, HUCE_ENOMEM, "batch writer: out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("batch writer: out of memory"));
 	zrc = deflateInit(zs, level);
 	if (zrc != Z_OK) {
 		rc = zlib_fail(err, "batch writer", zs, zrc);
@@ -504,7 +506,7 @@ enum huce_err huce_batch_writer_begin(struct huce_batch_writer *w,
 	if (rc) {
 		deflateEnd(zs);
 		free(zs);
-		return huce_fail(err, rc, "batch header does not fit in %zu bytes",
+		return huce_fail(err, rc, _("batch header does not fit in %zu bytes"),
 				 out->max);
 	}
 	w->out = out;
@@ -533,17 +535,17 @@ enum huce_err huce_batch_writer_write(struct huce_batch_writer *w,
 	enum huce_err rc;
 
 	if (!w->zs)
-		return huce_fail(err, HUCE_EINVAL, "batch writer is not started");
+		return huce_fail(err, HUCE_EINVAL, _("batch writer is not started"));
 	if (!n)
 		return HUCE_OK;
 	if (!p) {
 		huce_batch_writer_abort(w);
-		return huce_fail(err, HUCE_EINVAL, "batch payload is NULL");
+		return huce_fail(err, HUCE_EINVAL, _("batch payload is NULL"));
 	}
 	if (n > HUCE_BATCH_MAX_RAW - w->raw_len) {
 		huce_batch_writer_abort(w);
 		return huce_fail(err, HUCE_ETOOBIG,
-				 "batch payload passes %zu bytes", HUCE_BATCH_MAX_RAW);
+				 _("batch payload passes %zu bytes"), HUCE_BATCH_MAX_RAW);
 	}
 	w->crc = (uint32_t)crc32_z(w->crc, p, n);
 	w->raw_len += n;
@@ -564,7 +566,7 @@ enum huce_err huce_batch_writer_finish(struct huce_batch_writer *w,
 	int zrc;
 
 	if (!w->zs)
-		return huce_fail(err, HUCE_EINVAL, "batch writer is not started");
+		return huce_fail(err, HUCE_EINVAL, _("batch writer is not started"));
 	rc = check_seqs(first_seq, last_seq, count, err);
 	if (rc)
 		goto fail;
@@ -583,7 +585,7 @@ enum huce_err huce_batch_writer_finish(struct huce_batch_writer *w,
 	w->zs = NULL;
 	if (zrc != Z_OK) {
 		buf_truncate(w->out, w->start);
-		return huce_fail(err, HUCE_EINVAL, "batch writer: deflateEnd failed (%d)",
+		return huce_fail(err, HUCE_EINVAL, _("batch writer: deflateEnd failed (%d)"),
 				 zrc);
 	}
 
@@ -613,7 +615,7 @@ enum huce_err huce_batch_encode(const char *device, uint64_t first_seq,
 		return rc;
 	if (len > HUCE_BATCH_MAX_RAW)
 		return huce_fail(err, HUCE_ETOOBIG,
-				 "batch payload of %zu bytes passes %zu", len,
+				 _("batch payload of %zu bytes passes %zu"), len,
 				 HUCE_BATCH_MAX_RAW);
 	rc = huce_batch_writer_begin(&w, device, level, out, err);
 	if (rc)
@@ -633,7 +635,7 @@ enum huce_err huce_inflate_bounded(const void *in, size_t n, size_t max,
 	enum huce_err rc;
 
 	if (!in && n)
-		return huce_fail(err, HUCE_EINVAL, "zlib input is NULL");
+		return huce_fail(err, HUCE_EINVAL, _("zlib input is NULL"));
 	if (max < limit)
 		limit = max;
 	rc = inflate_into(in, n, limit, out, "zlib stream", "the limit", err);

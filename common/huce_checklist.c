@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "huce_buf.h"
+#include "huce_i18n.h"
 #include "huce_schema.h"
 
 #define NFILES 7		/* common.json and the six types */
@@ -261,12 +262,12 @@ static enum huce_err perr(struct pctx *x, enum huce_err code,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (x->item && x->code)
-		return huce_fail(x->err, code, "checklist '%s': item %d ('%s'): %s",
+		return huce_fail(x->err, code, _("checklist '%s': item %d ('%s'): %s"),
 				 x->name, x->item, x->code, msg);
 	if (x->item)
-		return huce_fail(x->err, code, "checklist '%s': item %d: %s",
+		return huce_fail(x->err, code, _("checklist '%s': item %d: %s"),
 				 x->name, x->item, msg);
-	return huce_fail(x->err, code, "checklist '%s': %s", x->name, msg);
+	return huce_fail(x->err, code, _("checklist '%s': %s"), x->name, msg);
 }
 
 static void where(const char *data, size_t off, int *line, int *col)
@@ -763,12 +764,12 @@ enum huce_err huce_checklist_validate(const char *type, const void *data,
 	enum huce_err rc;
 
 	if (type && file_index(type, 1) < 0)
-		return huce_fail(err, HUCE_EINVAL, "unknown checklist type '%s'", type);
+		return huce_fail(err, HUCE_EINVAL, _("unknown checklist type '%s'"), type);
 	if (!data && len)
-		return huce_fail(err, HUCE_EINVAL, "checklist: no data");
+		return huce_fail(err, HUCE_EINVAL, _("checklist: no data"));
 	if (len > HUCE_CHECKLIST_MAX_BYTES)
 		return huce_fail(err, HUCE_ETOOBIG,
-				 "checklist: %zu bytes is more than the limit of %d bytes",
+				 _("checklist: %zu bytes is more than the limit of %d bytes"),
 				 len, HUCE_CHECKLIST_MAX_BYTES);
 	/*
 	 * The loader always hands cJSON a NUL-terminated buffer; keep it
@@ -776,7 +777,7 @@ enum huce_err huce_checklist_validate(const char *type, const void *data,
 	 */
 	copy = malloc(len + 1);
 	if (!copy)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (len)
 		memcpy(copy, data, len);
 	copy[len] = '\0';
@@ -799,15 +800,15 @@ static enum huce_err read_file(const char *path, struct huce_buf *b,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return huce_fail(err, errno == ENOENT ? HUCE_ENOTFOUND : HUCE_EIO,
-				 "cannot open checklist '%s': %s", path,
+				 _("cannot open checklist '%s': %s"), path,
 				 strerror(errno));
 	if (fstat(fd, &st) < 0) {
-		rc = huce_fail(err, HUCE_EIO, "cannot stat checklist '%s': %s",
+		rc = huce_fail(err, HUCE_EIO, _("cannot stat checklist '%s': %s"),
 			       path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		rc = huce_fail(err, HUCE_EIO, "checklist '%s' is not a regular file",
+		rc = huce_fail(err, HUCE_EIO, _("checklist '%s' is not a regular file"),
 			       path);
 		goto out;
 	}
@@ -817,7 +818,7 @@ static enum huce_err read_file(const char *path, struct huce_buf *b,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			rc = huce_fail(err, HUCE_EIO, "cannot read checklist '%s': %s",
+			rc = huce_fail(err, HUCE_EIO, _("cannot read checklist '%s': %s"),
 				       path, strerror(errno));
 			goto out;
 		}
@@ -826,12 +827,12 @@ static enum huce_err read_file(const char *path, struct huce_buf *b,
 		rc = huce_buf_add(b, chunk, (size_t)got);
 		if (rc == HUCE_ETOOBIG) {
 			rc = huce_fail(err, rc,
-				       "checklist '%s': more than the limit of %d bytes",
+				       _("checklist '%s': more than the limit of %d bytes"),
 				       path, HUCE_CHECKLIST_MAX_BYTES);
 			goto out;
 		}
 		if (rc) {
-			rc = huce_fail(err, rc, "out of memory reading checklist '%s'",
+			rc = huce_fail(err, rc, _("out of memory reading checklist '%s'"),
 				       path);
 			goto out;
 		}
@@ -863,11 +864,11 @@ static enum huce_err build_views(struct huce_checklists *cl,
 		for (size_t i = 0; f && i < c->n; i++)
 			if (find_in(common, c->items[i].code))
 				return huce_fail(err, HUCE_EINVAL,
-						 "checklist '%s': item '%s' is also a common item",
+						 _("checklist '%s': item '%s' is also a common item"),
 						 file_types[f], c->items[i].code);
 		cl->view[f] = calloc(n, sizeof(*cl->view[f]));
 		if (!cl->view[f])
-			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		for (size_t i = 0; i < c->n; i++)
 			cl->view[f][k++] = &c->items[i];
 		for (size_t i = 0; f && i < common->n; i++)
@@ -880,9 +881,9 @@ static enum huce_err build_views(struct huce_checklists *cl,
 			if (huce_checklist_required(cl, file_types[f], st, NULL, 0))
 				continue;
 			return huce_fail(err, HUCE_EINVAL,
-					 "checklist '%s': no item is required at stage %s "
+					 _("checklist '%s': no item is required at stage %s "
 					 "(mark one \"critical\" or list the stage in its "
-					 "\"required\"): an inspection must record something",
+					 "\"required\"): an inspection must record something"),
 					 file_types[f], stage_names[st]);
 		}
 	}
@@ -900,7 +901,7 @@ enum huce_err huce_checklists_load(struct huce_checklists **out,
 	*out = NULL;
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	for (int f = 0; f < NFILES; f++) {
 		const char *data;
 		size_t len;
@@ -911,7 +912,7 @@ enum huce_err huce_checklists_load(struct huce_checklists **out,
 				     file_types[f]);
 			if (n < 0 || (size_t)n >= sizeof(name)) {
 				rc = huce_fail(err, HUCE_EINVAL,
-					       "checklist directory name is too long");
+					       _("checklist directory name is too long"));
 				goto out;
 			}
 			huce_buf_reset(&b);
@@ -928,7 +929,7 @@ enum huce_err huce_checklists_load(struct huce_checklists **out,
 			sf = huce_schema_find(name);
 			if (!sf) {
 				rc = huce_fail(err, HUCE_ENOTFOUND,
-					       "embedded checklist '%s' is missing (build problem)",
+					       _("embedded checklist '%s' is missing (build problem)"),
 					       name);
 				goto out;
 			}
@@ -1115,22 +1116,22 @@ static enum huce_err take_answer(const struct huce_checklist_item *it,
 	if (it->kind == HUCE_ITEM_BOOL) {
 		if (parse_bool(value, &a->yes))
 			return huce_fail(err, HUCE_EINVAL,
-					 "item '%s': '%s' is not a yes/no answer (expected pass/fail, yes/no, y/n, true/false, 1/0, 合格/不合格 or 是/否)",
+					 _("item '%s': '%s' is not a yes/no answer (expected pass/fail, yes/no, y/n, true/false, 1/0, 合格/不合格 or 是/否)"),
 					 it->code, shown(value, buf));
 	} else {
 		if (parse_number(value, &a->num)) {
 			if (it->unit)
 				return huce_fail(err, HUCE_EINVAL,
-						 "item '%s': '%s' is not a number (%s)",
+						 _("item '%s': '%s' is not a number (%s)"),
 						 it->code, shown(value, buf), it->unit);
 			return huce_fail(err, HUCE_EINVAL,
-					 "item '%s': '%s' is not a number",
+					 _("item '%s': '%s' is not a number"),
 					 it->code, shown(value, buf));
 		}
 		if (it->has_range &&
 		    (a->num < it->range_lo || a->num > it->range_hi))
 			return huce_fail(err, HUCE_EINVAL,
-					 "item '%s': %g is outside the plausible range %g–%g%s%s",
+					 _("item '%s': %g is outside the plausible range %g–%g%s%s"),
 					 it->code, a->num, it->range_lo,
 					 it->range_hi, unit_sp(it), unit_of(it));
 	}
@@ -1197,12 +1198,12 @@ static enum huce_err missing_error(const struct huce_checklist_item *const *v,
 		return HUCE_OK;
 	if (nmore)
 		return huce_fail(err, HUCE_EINVAL,
-				 "missing %s item '%s' (%s) for stage %s, and %zu more: %s",
+				 _("missing %s item '%s' (%s) for stage %s, and %zu more: %s"),
 				 first->critical ? "critical" : "required",
 				 first->code, first->label, stage_names[stage],
 				 nmore, more);
 	return huce_fail(err, HUCE_EINVAL,
-			 "missing %s item '%s' (%s) for stage %s",
+			 _("missing %s item '%s' (%s) for stage %s"),
 			 first->critical ? "critical" : "required",
 			 first->code, first->label, stage_names[stage]);
 }
@@ -1237,28 +1238,28 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 
 	memset(out, 0, sizeof(*out));
 	if (!cl)
-		return huce_fail(err, HUCE_EINVAL, "no checklists loaded");
+		return huce_fail(err, HUCE_EINVAL, _("no checklists loaded"));
 	f = file_index(type, 0);
 	if (f < 0)
 		return huce_fail(err, HUCE_EINVAL,
-				 "unknown toilet type '%s' (known: three-grid, double-urn, biogas, urine-diversion, double-pit, sewer)",
+				 _("unknown toilet type '%s' (known: three-grid, double-urn, biogas, urine-diversion, double-pit, sewer)"),
 				 type ? shown(type, buf) : "(none)");
 	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
-		return huce_fail(err, HUCE_EINVAL, "unknown inspection stage %d", stage);
+		return huce_fail(err, HUCE_EINVAL, _("unknown inspection stage %d"), stage);
 	if (n && (!codes || !values))
-		return huce_fail(err, HUCE_EINVAL, "item codes or values missing");
+		return huce_fail(err, HUCE_EINVAL, _("item codes or values missing"));
 	v = cl->view[f];
 	nv = cl->nview[f];
 	ans = calloc(nv, sizeof(*ans));
 	if (!ans)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 
 		if (!codes[i] || !values[i]) {
 			rc = huce_fail(err, HUCE_EINVAL,
-				       "answer %zu has no item code or no value", i + 1);
+				       _("answer %zu has no item code or no value"), i + 1);
 			goto out;
 		}
 		for (j = 0; j < nv; j++)
@@ -1267,12 +1268,12 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 		if (j == nv) {
 			list_codes(v, nv, known, sizeof(known));
 			rc = huce_fail(err, HUCE_EINVAL,
-				       "unknown item '%s' for type %s (known: %s)",
+				       _("unknown item '%s' for type %s (known: %s)"),
 				       shown(codes[i], buf), file_types[f], known);
 			goto out;
 		}
 		if (ans[j].given) {
-			rc = huce_fail(err, HUCE_EINVAL, "item '%s' is given twice",
+			rc = huce_fail(err, HUCE_EINVAL, _("item '%s' is given twice"),
 				       v[j]->code);
 			goto out;
 		}
@@ -1315,7 +1316,7 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 	goto out;
 nomem:
 	huce_eval_release(&ev);
-	rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 out:
 	free(ans);
 	return rc;

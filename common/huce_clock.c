@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huce_i18n.h"
 #include "huce_util.h"
 
 int huce_clock_is_off(int64_t skew)
@@ -21,16 +22,24 @@ int huce_clock_is_off(int64_t skew)
 void huce_clock_describe(int64_t skew, char *out, size_t size)
 {
 	int64_t a = skew < 0 ? -skew : skew;
-	const char *dir = skew < 0 ? "behind" : "ahead of";
 
+	/*
+	 * TRANSLATORS: these are followed by "the central's" in English;
+	 * translate them with the comparison to the central's clock in
+	 * (比中心服务器慢 3 小时), as that phrase is left out of the
+	 * sentences that use them.
+	 */
 	if (a < 60)
-		snprintf(out, size, "in step with");
+		snprintf(out, size, "%s", _("in step with"));
 	else if (a < 3600)
-		snprintf(out, size, "%lld minutes %s", (long long)(a / 60), dir);
+		snprintf(out, size, skew < 0 ? _("%lld minutes behind") :
+			 _("%lld minutes ahead of"), (long long)(a / 60));
 	else if (a < 2 * 86400)
-		snprintf(out, size, "%lld hours %s", (long long)(a / 3600), dir);
+		snprintf(out, size, skew < 0 ? _("%lld hours behind") :
+			 _("%lld hours ahead of"), (long long)(a / 3600));
 	else
-		snprintf(out, size, "%lld days %s", (long long)(a / 86400), dir);
+		snprintf(out, size, skew < 0 ? _("%lld days behind") :
+			 _("%lld days ahead of"), (long long)(a / 86400));
 }
 
 /* Whether the last check found the clock off. */
@@ -178,11 +187,11 @@ enum huce_err huce_clock_confirm(struct huce_local *l,
 			m = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
 		if (m == 0 || !*ids[i])
-			rc = huce_fail(err, HUCE_ENOTFOUND, "no date to confirm for "
-				       "'%.80s'", ids[i]);
+			rc = huce_fail(err, HUCE_ENOTFOUND, _("no date to confirm for "
+				       "'%.80s'"), ids[i]);
 		else if (m > 1)
-			rc = huce_fail(err, HUCE_EINVAL, "'%.80s' matches %lld dates "
-				       "to confirm: give more of the id", ids[i],
+			rc = huce_fail(err, HUCE_EINVAL, _("'%.80s' matches %lld dates "
+				       "to confirm: give more of the id"), ids[i],
 				       (long long)m);
 		else
 			rc = huce_db_run(l->db, err,

@@ -43,7 +43,8 @@ int huce_clock_is_off(int64_t skew);
 
 /*
  * Plain words for a skew (laptop minus central): "3 days behind",
- * "5 hours ahead of", "in step with" (to be followed by "the central's").
+ * "5 hours ahead of", "in step with" (to be followed by "the central's"),
+ * in the user's language (huce_i18n.h).
  */
 void huce_clock_describe(int64_t skew, char *out, size_t size);
 

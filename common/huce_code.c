@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "huce_i18n.h"
 #include "huce_id.h"
 
 #define CODE_MIN 6
@@ -42,7 +43,7 @@ enum huce_err huce_code_of(sqlite3 *db, const char *table, const char *id,
 		int count;
 
 		if (count_tail(db, table, tail, &count))
-			return huce_fail(err, HUCE_EDB, "cannot look up %s codes",
+			return huce_fail(err, HUCE_EDB, _("cannot look up %s codes"),
 					 table);
 		if (count <= 1 || len == HUCE_CODE_STRLEN || tail == id) {
 			snprintf(out, HUCE_CODE_STRLEN + 1, "%s", tail);
@@ -66,7 +67,7 @@ enum huce_err huce_code_key(const char *typed, char key[HUCE_ID_STRLEN + 1],
 
 		if (n == HUCE_ID_STRLEN ||
 		    !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || ch == '-'))
-			return huce_fail(err, HUCE_ENOTFOUND, "'%.40s' is not a code or id",
+			return huce_fail(err, HUCE_ENOTFOUND, _("'%.40s' is not a code or id"),
 					 typed);
 		if (ch == '-')
 			hexonly = 0;
@@ -75,8 +76,8 @@ enum huce_err huce_code_key(const char *typed, char key[HUCE_ID_STRLEN + 1],
 	key[n] = '\0';
 	if (n < 4)
 		return huce_fail(err, HUCE_ENOTFOUND,
-				 "'%.40s' is too short: give the code shown in the "
-				 "listing (at least 4 characters)", typed);
+				 _("'%.40s' is too short: give the code shown in the "
+				 "listing (at least 4 characters)"), typed);
 	*tail_ok = hexonly && n <= HUCE_CODE_STRLEN;
 	return HUCE_OK;
 }
@@ -100,7 +101,7 @@ enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
 		 "(id = ?1 OR substr(id, 1, ?2) = ?1%s) ORDER BY id LIMIT 2",
 		 table, tail_ok ? " OR substr(id, -?2) = ?1" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return huce_fail(err, HUCE_EDB, "cannot look up %s", table);
+		return huce_fail(err, HUCE_EDB, _("cannot look up %s"), table);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)n);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -113,12 +114,12 @@ enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return huce_fail(err, HUCE_EDB, "cannot look up %s", table);
+		return huce_fail(err, HUCE_EDB, _("cannot look up %s"), table);
 	if (!found)
-		return huce_fail(err, HUCE_ENOTFOUND, "'%s' not found", key);
+		return huce_fail(err, HUCE_ENOTFOUND, _("'%s' not found"), key);
 	if (found > 1)
 		return huce_fail(err, HUCE_EINVAL,
-				 "'%s' matches more than one record: type more of "
-				 "its code", key);
+				 _("'%s' matches more than one record: type more of "
+				 "its code"), key);
 	return HUCE_OK;
 }

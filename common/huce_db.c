@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "huce_i18n.h"
 #include "huce_schema.h"
 
 #define STMT_CACHE 128
@@ -54,7 +55,7 @@ enum huce_err huce_db_exec(struct huce_db *db, const char *sql,
 	char *msg = NULL;
 
 	if (sqlite3_exec(db->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		huce_fail(err, HUCE_EDB, "database: %s", msg ? msg : "error");
+		huce_fail(err, HUCE_EDB, _("database: %s"), msg ? msg : "error");
 		sqlite3_free(msg);
 		return HUCE_EDB;
 	}
@@ -126,13 +127,13 @@ static void newer_schema(struct huce_db *db, int have, int latest,
 			rel = sqlite3_column_text(st, 0);
 	}
 	if (rel)
-		huce_fail(err, HUCE_EDB, "this file was written by a newer huce "
+		huce_fail(err, HUCE_EDB, _("this file was written by a newer huce "
 			  "(schema %d; this huce %s knows %d): install huce %s "
-			  "or newer", have, HUCE_VERSION, latest, (const char *)rel);
+			  "or newer"), have, HUCE_VERSION, latest, (const char *)rel);
 	else
-		huce_fail(err, HUCE_EDB, "this file was written by a newer huce "
+		huce_fail(err, HUCE_EDB, _("this file was written by a newer huce "
 			  "(schema %d; this huce %s knows %d): install a newer "
-			  "huce", have, HUCE_VERSION, latest);
+			  "huce"), have, HUCE_VERSION, latest);
 	sqlite3_finalize(st);
 }
 
@@ -145,7 +146,7 @@ static enum huce_err migrate(struct huce_db *db, const char *set,
 	char pragma[256];
 
 	if (have < 0)
-		return huce_db_fail(db, err, "cannot read schema version");
+		return huce_db_fail(db, err, _("cannot read schema version"));
 	if (have > latest) {
 		newer_schema(db, have, latest, err);
 		return HUCE_EDB;
@@ -163,7 +164,7 @@ static enum huce_err migrate(struct huce_db *db, const char *set,
 				break;
 		if (!f->name) {
 			huce_db_rollback(db);
-			return huce_fail(err, HUCE_EDB, "migration %s/%04d is missing",
+			return huce_fail(err, HUCE_EDB, _("migration %s/%04d is missing"),
 					 set, v);
 		}
 		rc = huce_db_exec(db, f->data, err);
@@ -222,15 +223,15 @@ enum huce_err huce_db_open(struct huce_db **out, const char *path,
 	 */
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno != EEXIST)
-		return huce_fail(err, HUCE_EIO, "cannot open database '%s': %s", path, strerror(errno));
+		return huce_fail(err, HUCE_EIO, _("cannot open database '%s': %s"), path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	db = calloc(1, sizeof(*db));
 	if (!db)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = huce_fail(err, HUCE_EIO, "cannot open database '%s': %s", path,
+		rc = huce_fail(err, HUCE_EIO, _("cannot open database '%s': %s"), path,
 			       db->db ? sqlite3_errmsg(db->db) : "out of memory");
 		huce_db_close(db);
 		return rc;
@@ -247,7 +248,7 @@ enum huce_err huce_db_open(struct huce_db **out, const char *path,
 
 		if (err) {
 			snprintf(msg, sizeof(msg), "%s", err->msg);
-			huce_fail(err, rc, "database '%s': %s", path, msg);
+			huce_fail(err, rc, _("database '%s': %s"), path, msg);
 		}
 		huce_db_close(db);
 		return rc;
@@ -307,7 +308,7 @@ sqlite3_stmt *huce_db_stmt(struct huce_db *db, const char *sql,
 			if (sqlite3_prepare_v3(db->db, sql, -1,
 					       SQLITE_PREPARE_PERSISTENT,
 					       &st, NULL) != SQLITE_OK) {
-				huce_db_fail(db, err, "cannot prepare statement");
+				huce_db_fail(db, err, _("cannot prepare statement"));
 				return NULL;
 			}
 			s->sql = sql;
@@ -316,7 +317,7 @@ sqlite3_stmt *huce_db_stmt(struct huce_db *db, const char *sql,
 		}
 	}
 	/* Cache full: a programming error, but still work (leak-free). */
-	huce_fail(err, HUCE_EDB, "statement cache full");
+	huce_fail(err, HUCE_EDB, _("statement cache full"));
 	return NULL;
 }
 
@@ -377,7 +378,7 @@ sqlite3_stmt *huce_db_query(struct huce_db *db, struct huce_error *err,
 	rc = bind_va(db, st, types, ap);
 	va_end(ap);
 	if (rc) {
-		huce_db_fail(db, err, "cannot bind");
+		huce_db_fail(db, err, _("cannot bind"));
 		return NULL;
 	}
 	return st;
@@ -397,11 +398,11 @@ enum huce_err huce_db_run(struct huce_db *db, struct huce_error *err,
 	rc = bind_va(db, st, types, ap);
 	va_end(ap);
 	if (rc)
-		return huce_db_fail(db, err, "cannot bind");
+		return huce_db_fail(db, err, _("cannot bind"));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	if (s != SQLITE_DONE) {
-		rc = huce_db_fail(db, err, "write failed");
+		rc = huce_db_fail(db, err, _("write failed"));
 		sqlite3_reset(st);
 		return rc;
 	}

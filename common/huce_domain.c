@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "huce_checklist.h"
+#include "huce_i18n.h"
 #include "huce_util.h"
 
 static const char *const status_names[HUCE_STATUS__COUNT] = {
@@ -149,7 +150,7 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 	int dashes = 0;
 
 	if (!s || n < 16)
-		return huce_fail(err, HUCE_EINVAL, "phone: empty");
+		return huce_fail(err, HUCE_EINVAL, _("phone: empty"));
 	for (const char *p = s; *p; p++) {
 		if (*p >= '0' && *p <= '9') {
 			if (nd + 1 >= sizeof(digits))
@@ -183,9 +184,9 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 	}
 bad:
 	return huce_fail(err, HUCE_EINVAL,
-			 "phone '%.40s' is not an 11-digit mobile number "
+			 _("phone '%.40s' is not an 11-digit mobile number "
 			 "(13912345678) or a landline with its area code "
-			 "(0871-1234567)", s);
+			 "(0871-1234567)"), s);
 }
 
 /* A decimal number at *p (no exponent, no hex, no inf/nan). */
@@ -232,14 +233,14 @@ enum huce_err huce_gps_check(const char *s, char *out, size_t n,
 		goto bad;
 	if (lat < -90 || lat > 90 || lon < -180 || lon > 180)
 		return huce_fail(err, HUCE_EINVAL,
-				 "gps '%.60s': latitude must lie within -90..90 "
-				 "and longitude within -180..180 (LAT,LON)", s);
+				 _("gps '%.60s': latitude must lie within -90..90 "
+				 "and longitude within -180..180 (LAT,LON)"), s);
 	snprintf(out, n, "%.6f,%.6f", lat, lon);
 	return HUCE_OK;
 bad:
 	return huce_fail(err, HUCE_EINVAL,
-			 "gps '%.60s' is not LAT,LON in decimal degrees "
-			 "(e.g. 22.123456,100.654321)", s ? s : "");
+			 _("gps '%.60s' is not LAT,LON in decimal degrees "
+			 "(e.g. 22.123456,100.654321)"), s ? s : "");
 }
 
 enum huce_err huce_build_team_check(const char *build, const char *team,
@@ -249,12 +250,12 @@ enum huce_err huce_build_team_check(const char *build, const char *team,
 
 	if (build && strcmp(build, "contracted") == 0 && !has_team)
 		return huce_fail(err, HUCE_EINVAL,
-				 "team: a contracted toilet (统建) names its "
-				 "construction team (--team T)");
+				 _("team: a contracted toilet (统建) names its "
+				 "construction team (--team T)"));
 	if (build && strcmp(build, "self") == 0 && has_team)
 		return huce_fail(err, HUCE_EINVAL,
-				 "team: a self-built toilet (自建) has no "
-				 "construction team");
+				 _("team: a self-built toilet (自建) has no "
+				 "construction team"));
 	return HUCE_OK;
 }
 
@@ -277,18 +278,18 @@ enum huce_err huce_inspection_date_check(const char *date, const char *today,
 
 	if (huce_parse_date(date, &y, &m, &d))
 		return huce_fail(err, HUCE_EINVAL,
-				 "date '%.20s' is not a date like 2026-11-29",
+				 _("date '%.20s' is not a date like 2026-11-29"),
 				 date ? date : "");
 	if (y < 2000)
 		return huce_fail(err, HUCE_EINVAL,
-				 "date %s: an inspection is dated 2000 or later",
+				 _("date %s: an inspection is dated 2000 or later"),
 				 date);
 	if (huce_parse_date(today, &ty, &tm, &td) == 0 &&
 	    day_number(y, m, d) > day_number(ty, tm, td) + 1)
 		return huce_fail(err, HUCE_EINVAL,
-				 "date %s is in the future (today is %s): an "
+				 _("date %s is in the future (today is %s): an "
 				 "inspection is recorded on or after the day it "
-				 "took place", date, today);
+				 "took place"), date, today);
 	return HUCE_OK;
 }
 
@@ -301,16 +302,16 @@ static enum huce_err progress_date(const char *field, const char *label,
 
 	if (huce_parse_date(date, &y, &m, &d))
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s (%s): '%.20s' is not a date like 2026-11-29",
+				 _("%s (%s): '%.20s' is not a date like 2026-11-29"),
 				 field, label, date);
 	if (y < 2000)
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s (%s): %s is before 2000", field, label, date);
+				 _("%s (%s): %s is before 2000"), field, label, date);
 	if (huce_parse_date(today, &ty, &tm, &td) == 0 &&
 	    day_number(y, m, d) > day_number(ty, tm, td) + 1)
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s (%s): %s is in the future (today is %s): "
-				 "report progress on or after the day it happened",
+				 _("%s (%s): %s is in the future (today is %s): "
+				 "report progress on or after the day it happened"),
 				 field, label, date, today);
 	return HUCE_OK;
 }
@@ -335,7 +336,7 @@ enum huce_err huce_progress_check(const char *started, const char *finished,
 	if (finished_new && has_finish && has_start &&
 	    strcmp(finished, started) < 0)
 		return huce_fail(err, HUCE_EINVAL,
-				 "finished (完工) %s is before started (开工) %s",
+				 _("finished (完工) %s is before started (开工) %s"),
 				 finished, started);
 	return HUCE_OK;
 }

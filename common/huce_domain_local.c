@@ -18,6 +18,7 @@
 #include "huce_buf.h"
 #include "huce_code.h"
 #include "huce_crypto.h"
+#include "huce_i18n.h"
 #include "huce_idnum.h"
 #include "huce_record.h"
 #include "huce_util.h"
@@ -71,7 +72,7 @@ enum huce_err huce_local_status_refresh(struct huce_local *l,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read household");
+		return huce_db_fail(l->db, err, _("cannot read household"));
 	if (!found)
 		return HUCE_OK;
 	st = huce_db_query(l->db, err,
@@ -90,7 +91,7 @@ enum huce_err huce_local_status_refresh(struct huce_local *l,
 				facts = nf;
 			nr = nf ? realloc(rows, ncap * sizeof(*nr)) : NULL;
 			if (!nr) {
-				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+				rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 				break;
 			}
 			rows = nr;
@@ -105,7 +106,7 @@ enum huce_err huce_local_status_refresh(struct huce_local *l,
 	}
 	sqlite3_reset(st);
 	if (!rc && s != SQLITE_DONE)
-		rc = huce_db_fail(l->db, err, "cannot read inspections");
+		rc = huce_db_fail(l->db, err, _("cannot read inspections"));
 	if (rc)
 		goto out;
 	/* The rows array may have moved while growing: point at it now. */
@@ -296,7 +297,7 @@ enum huce_err huce_local_gate_check(struct huce_local *l, const char *team_id,
 		return err ? err->code : HUCE_EDB;
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return huce_db_fail(l->db, err, "cannot check the first-toilet gate");
+		return huce_db_fail(l->db, err, _("cannot check the first-toilet gate"));
 	}
 	passed = sqlite3_column_int64(st, 0);
 	others = sqlite3_column_int64(st, 1);
@@ -307,9 +308,9 @@ enum huce_err huce_local_gate_check(struct huce_local *l, const char *team_id,
 		return HUCE_OK;
 	huce_local_household_name(l, first, name, sizeof(name));
 	return huce_fail(err, HUCE_EGATE,
-			 "team '%s' has not passed its first toilet (首厕过关): "
+			 _("team '%s' has not passed its first toilet (首厕过关): "
 			 "household %s must be accepted before the team is given "
-			 "another or starts one", team, name);
+			 "another or starts one"), team, name);
 }
 
 /* --- households -------------------------------------------------------- */
@@ -331,7 +332,7 @@ enum huce_err huce_local_idnum_fields(struct huce_local *l, const char *number,
 		return HUCE_OK;
 	}
 	if (huce_idnum_check(number, &ierr))
-		return huce_fail(err, HUCE_EINVAL, "id_number: %s", ierr.msg);
+		return huce_fail(err, HUCE_EINVAL, _("id_number: %s"), ierr.msg);
 	huce_idnum_mask(number, masked);
 	cJSON_AddStringToObject(fields, "id_masked", masked);
 	/*
@@ -397,7 +398,7 @@ static enum huce_err canonical(cJSON *change, const char *key,
 	rc = check(v, out, sizeof(out), err);
 	if (!rc && !cJSON_ReplaceItemInObjectCaseSensitive(change, key,
 							    cJSON_CreateString(out)))
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	return rc;
 }
 
@@ -418,7 +419,7 @@ static enum huce_err idnum_unique(struct huce_local *l, const char *id,
 		return HUCE_OK;
 	norm = huce_name_normalize(head ? head : "");
 	if (!norm)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	/*
 	 * With the town's key on both sides the keyed hash decides; a
 	 * household made before enrolment has only the masked number, and
@@ -439,13 +440,13 @@ static enum huce_err idnum_unique(struct huce_local *l, const char *id,
 		col_copy(st, 0, other, sizeof(other));
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot check the ID number");
+		return huce_db_fail(l->db, err, _("cannot check the ID number"));
 	if (!other[0])
 		return HUCE_OK;
 	huce_local_household_name(l, other, name, sizeof(name));
 	return huce_fail(err, HUCE_EINVAL,
-			 "id_number: this ID number (%s) is already registered for "
-			 "household %s: one ID number is one household (一宅一厕)",
+			 _("id_number: this ID number (%s) is already registered for "
+			 "household %s: one ID number is one household (一宅一厕)"),
 			 masked, name);
 }
 
@@ -460,9 +461,9 @@ static enum huce_err household_rules(struct huce_local *l, const char *id,
 
 	if (changes(change, "status"))
 		return huce_fail(err, HUCE_EUSAGE,
-				 "status is derived, not set: it changes with "
+				 _("status is derived, not set: it changes with "
 				 "`huce household progress` (开工/完工), `huce inspect` "
-				 "and `huce inspect void`");
+				 "and `huce inspect void`"));
 	rc = canonical(change, "phone", huce_phone_check, err);
 	if (!rc)
 		rc = canonical(change, "gps", huce_gps_check, err);
@@ -504,7 +505,7 @@ static enum huce_err live_household(struct huce_local *l, const char *id,
 	*cur = NULL;
 	if (gerr.code && gerr.code != HUCE_ENOTFOUND)
 		return huce_fail(err, gerr.code, "%s", gerr.msg);
-	return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", id);
+	return huce_fail(err, HUCE_ENOTFOUND, _("household %s not found"), id);
 }
 
 enum huce_err huce_local_household_check(struct huce_local *l, const char *id,
@@ -572,14 +573,14 @@ static enum huce_err inspectors_known(struct huce_local *l,
 				      struct huce_error *err)
 {
 	if (!in->ninspectors)
-		return huce_fail(err, HUCE_EINVAL, "inspection: no inspector named");
+		return huce_fail(err, HUCE_EINVAL, _("inspection: no inspector named"));
 	for (size_t i = 0; i < in->ninspectors; i++) {
 		const char *name = in->inspectors[i];
 		sqlite3_stmt *st;
 		enum huce_err rc;
 		int s;
 
-		rc = huce_text_check(name, "inspector name", 128, 0, err);
+		rc = huce_text_check(name, _("inspector name"), 128, 0, err);
 		if (rc)
 			return rc;
 		st = huce_db_query(l->db, err,
@@ -589,15 +590,15 @@ static enum huce_err inspectors_known(struct huce_local *l,
 		s = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (s != SQLITE_ROW && s != SQLITE_DONE)
-			return huce_db_fail(l->db, err, "cannot look up cadre");
+			return huce_db_fail(l->db, err, _("cannot look up cadre"));
 		if (s == SQLITE_DONE)
 			return huce_fail(err, HUCE_EINVAL,
-					 "inspector '%s' is not a known cadre: add them "
-					 "first with `huce cadre add %s --role inspector`",
+					 _("inspector '%s' is not a known cadre: add them "
+					 "first with `huce cadre add %s --role inspector`"),
 					 name, name);
 		if ((names->len && huce_buf_addstr(names, "、")) ||
 		    huce_buf_addstr(names, name))
-			return huce_fail(err, HUCE_EINVAL, "too many inspectors");
+			return huce_fail(err, HUCE_EINVAL, _("too many inspectors"));
 	}
 	return HUCE_OK;
 }
@@ -620,21 +621,21 @@ static enum huce_err inspection_checks(struct huce_local *l,
 	hh = huce_local_get(l, "household", in->household_id, NULL);
 	if (!hh || cJSON_GetNumberValue(cJSON_GetObjectItem(hh, "deleted")) != 0) {
 		cJSON_Delete(hh);
-		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found",
+		return huce_fail(err, HUCE_ENOTFOUND, _("household %s not found"),
 				 in->household_id);
 	}
 	snprintf(out->type, sizeof(out->type), "%s", jstr(hh, "type") ? jstr(hh, "type") : "");
 	cJSON_Delete(hh);
 	if (!huce_stage_name(in->stage))
-		return huce_fail(err, HUCE_EINVAL, "unknown inspection stage %d", in->stage);
+		return huce_fail(err, HUCE_EINVAL, _("unknown inspection stage %d"), in->stage);
 	huce_today(today);
 	rc = huce_inspection_date_check(in->date, today, err);
 	if (rc)
 		return rc;
 	if (in->result && strcmp(in->result, "pass") && strcmp(in->result, "fail"))
-		return huce_fail(err, HUCE_EINVAL, "result '%.40s' is not pass or fail",
+		return huce_fail(err, HUCE_EINVAL, _("result '%.40s' is not pass or fail"),
 				 in->result);
-	if (in->note && huce_text_check(in->note, "note", 1024, 1, err))
+	if (in->note && huce_text_check(in->note, _("note"), 1024, 1, err))
 		return HUCE_EINVAL;
 	gps[0] = '\0';
 	if (in->gps && huce_gps_check(in->gps, gps, gpsn, err))
@@ -792,7 +793,7 @@ enum huce_err huce_local_inspection_record(struct huce_local *l,
 		rc = huce_checklist_evaluate(cl, out->type, in->stage, in->nitems,
 					     in->codes, in->values, &out->ev, &eerr);
 		if (rc)
-			huce_fail(err, rc, "%s (household type %s)", eerr.msg, out->type);
+			huce_fail(err, rc, _("%s (household type %s)"), eerr.msg, out->type);
 	}
 	if (rc)
 		goto out;
@@ -806,7 +807,7 @@ enum huce_err huce_local_inspection_record(struct huce_local *l,
 		out->result = out->ev.pass ? "pass" : "fail";
 	}
 	f = inspection_fields(in, out, names.data, gps);
-	rc = f ? huce_local_new_id(l, out->id) : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	rc = f ? huce_local_new_id(l, out->id) : huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (!rc)
 		rc = huce_local_put(l, "inspection", out->id, f, 1, NULL, err);
 	if (!rc && strcmp(out->result, "fail") == 0)
@@ -837,13 +838,13 @@ enum huce_err huce_local_inspection_void(struct huce_local *l,
 	enum huce_err rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = huce_text_check(reason, "reason", 1024, 0, err);
+	rc = huce_text_check(reason, _("reason"), 1024, 0, err);
 	if (rc)
 		return rc;
 	insp = huce_local_get(l, "inspection", inspection_id, NULL);
 	if (!insp || cJSON_GetNumberValue(cJSON_GetObjectItem(insp, "deleted")) != 0) {
 		cJSON_Delete(insp);
-		return huce_fail(err, HUCE_ENOTFOUND, "inspection %s not found",
+		return huce_fail(err, HUCE_ENOTFOUND, _("inspection %s not found"),
 				 inspection_id);
 	}
 	snprintf(out->household_id, sizeof(out->household_id), "%s",
@@ -851,8 +852,8 @@ enum huce_err huce_local_inspection_void(struct huce_local *l,
 	was = jstr(insp, "voided");
 	if (was && *was) {
 		rc = huce_fail(err, HUCE_EINVAL,
-			       "inspection %s is already voided (%.200s): a voiding "
-			       "is final; record a new inspection instead",
+			       _("inspection %s is already voided (%.200s): a voiding "
+			       "is final; record a new inspection instead"),
 			       inspection_id, was);
 		cJSON_Delete(insp);
 		return rc;
@@ -861,7 +862,7 @@ enum huce_err huce_local_inspection_void(struct huce_local *l,
 	f = cJSON_CreateObject();
 	if (!f || !cJSON_AddStringToObject(f, "voided", reason)) {
 		cJSON_Delete(f);
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	rc = huce_local_put(l, "inspection", inspection_id, f, 0, NULL, err);
 	cJSON_Delete(f);

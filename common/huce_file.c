@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "huce_i18n.h"
+
 enum huce_err huce_file_read(const char *path, size_t max,
 			     struct huce_buf *out, struct huce_error *err)
 {
@@ -20,16 +22,16 @@ enum huce_err huce_file_read(const char *path, size_t max,
 
 	huce_buf_init(out, max);
 	if (!f)
-		return huce_fail(err, HUCE_ENOTFOUND, "cannot open '%s': %s", path,
+		return huce_fail(err, HUCE_ENOTFOUND, _("cannot open '%s': %s"), path,
 				 strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && !rc)
 		rc = huce_buf_add(out, chunk, n);
 	if (rc == HUCE_ETOOBIG)
-		huce_fail(err, rc, "'%s' is larger than %zu bytes", path, max);
+		huce_fail(err, rc, _("'%s' is larger than %zu bytes"), path, max);
 	else if (rc)
-		huce_fail(err, rc, "cannot read '%s': out of memory", path);
+		huce_fail(err, rc, _("cannot read '%s': out of memory"), path);
 	else if (ferror(f))
-		rc = huce_fail(err, HUCE_EIO, "cannot read '%s': %s", path,
+		rc = huce_fail(err, HUCE_EIO, _("cannot read '%s': %s"), path,
 			       strerror(errno));
 	fclose(f);
 	if (rc)
@@ -74,7 +76,7 @@ enum huce_err huce_file_write_atomic(const char *path, const void *data,
 
 	if (huce_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid())) {
 		huce_buf_release(&tmp);
-		return huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path,
+		return huce_fail(err, HUCE_EIO, _("cannot write '%s': %s"), path,
 				 strerror(ENAMETOOLONG));
 	}
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -104,7 +106,7 @@ enum huce_err huce_file_write_atomic(const char *path, const void *data,
 		goto fail;
 	huce_buf_release(&tmp);
 	if (sync_dir(path))
-		return huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path,
+		return huce_fail(err, HUCE_EIO, _("cannot write '%s': %s"), path,
 				 strerror(errno));
 	return HUCE_OK;
 fail:
@@ -113,6 +115,6 @@ fail:
 		close(fd);
 	unlink(tmp.data);
 	huce_buf_release(&tmp);
-	return huce_fail(err, HUCE_EIO, "cannot write '%s': %s", path,
+	return huce_fail(err, HUCE_EIO, _("cannot write '%s': %s"), path,
 			 strerror(saved));
 }

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "huce_crypto.h"
+#include "huce_i18n.h"
 
 static const int weights[17] = {
 	7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
@@ -62,21 +63,21 @@ enum huce_err huce_idnum_check(const char *s, struct huce_error *err)
 	char last;
 
 	if (!s)
-		return huce_fail(err, HUCE_EINVAL, "id number: missing");
+		return huce_fail(err, HUCE_EINVAL, _("id number: missing"));
 	len = strnlen(s, HUCE_IDNUM_LEN + 1);
 	if (len != HUCE_IDNUM_LEN)
-		return huce_fail(err, HUCE_EINVAL,
-				 "id number: must be 18 characters long (got %s%zu)",
-				 len > HUCE_IDNUM_LEN ? "more than " : "",
+		return huce_fail(err, HUCE_EINVAL, len > HUCE_IDNUM_LEN ?
+				 _("id number: must be 18 characters long (got more than %zu)") :
+				 _("id number: must be 18 characters long (got %zu)"),
 				 len > HUCE_IDNUM_LEN ? (size_t)HUCE_IDNUM_LEN : len);
 	for (int i = 0; i < 17; i++)
 		if (!is_digit(s[i]))
 			return huce_fail(err, HUCE_EINVAL,
-					 "id number: character %d is not a digit", i + 1);
+					 _("id number: character %d is not a digit"), i + 1);
 	last = s[17] == 'x' ? 'X' : s[17];
 	if (!is_digit(last) && last != 'X')
 		return huce_fail(err, HUCE_EINVAL,
-				 "id number: the last character must be a digit or X");
+				 _("id number: the last character must be a digit or X"));
 
 	y = digits(s + 6, 4);
 	m = digits(s + 10, 2);
@@ -84,16 +85,16 @@ enum huce_err huce_idnum_check(const char *s, struct huce_error *err)
 	if (y < 1900 || m < 1 || m > 12 || d < 1 ||
 	    d > mdays[m - 1] + (m == 2 && leap(y)))
 		return huce_fail(err, HUCE_EINVAL,
-				 "id number: characters 7-14 are not a valid birth date");
+				 _("id number: characters 7-14 are not a valid birth date"));
 	if (y * 10000L + m * 100 + d > today_cst())
 		return huce_fail(err, HUCE_EINVAL,
-				 "id number: the birth date is in the future");
+				 _("id number: the birth date is in the future"));
 
 	for (int i = 0; i < 17; i++)
 		sum += (s[i] - '0') * weights[i];
 	if (check_chars[sum % 11] != last)
 		return huce_fail(err, HUCE_EINVAL,
-				 "id number: wrong check character (mistyped digit?)");
+				 _("id number: wrong check character (mistyped digit?)"));
 	return HUCE_OK;
 }
 

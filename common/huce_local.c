@@ -14,6 +14,7 @@
 
 #include "huce_buf.h"
 #include "huce_hlc.h"
+#include "huce_i18n.h"
 #include "huce_outbox.h"
 #include "huce_record.h"
 #include "huce_util.h"
@@ -29,7 +30,7 @@ enum huce_err huce_local_open(struct huce_local **out, const char *path,
 	*out = NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = huce_db_open(&l->db, path, "local", err);
 	if (rc) {
 		free(l);
@@ -58,7 +59,7 @@ static sqlite3_stmt *local_stmt(struct huce_local *l, const char *sql,
 	}
 	if (sqlite3_prepare_v3(huce_db_handle(l->db), sql, -1,
 			       SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		huce_db_fail(l->db, err, "cannot prepare");
+		huce_db_fail(l->db, err, _("cannot prepare"));
 		return NULL;
 	}
 	slot = l->next_stmt++ % HUCE_LOCAL_STMTS;
@@ -69,7 +70,7 @@ static sqlite3_stmt *local_stmt(struct huce_local *l, const char *sql,
 	if (!l->stmts[slot].sql) {
 		sqlite3_finalize(st);
 		l->stmts[slot].st = NULL;
-		huce_fail(err, HUCE_ENOMEM, "out of memory");
+		huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		return NULL;
 	}
 	return st;
@@ -179,7 +180,7 @@ cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
 	int s;
 
 	if (!k) {
-		huce_fail(err, HUCE_EINVAL, "unknown kind '%s'", kind);
+		huce_fail(err, HUCE_EINVAL, _("unknown kind '%s'"), kind);
 		return NULL;
 	}
 	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE id = ?1", k->table);
@@ -215,11 +216,11 @@ cJSON *huce_local_get(struct huce_local *l, const char *kind, const char *id,
 			cJSON_AddItemToObject(row, name, v);
 		}
 		if (!row)
-			huce_fail(err, HUCE_ENOMEM, "out of memory");
+			huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	} else if (s != SQLITE_DONE) {
-		huce_db_fail(l->db, err, "cannot read");
+		huce_db_fail(l->db, err, _("cannot read"));
 	} else if (err) {
-		huce_fail(err, HUCE_ENOTFOUND, "%s %s not found", kind, id);
+		huce_fail(err, HUCE_ENOTFOUND, _("%s %s not found"), huce_kind_text(kind), id);
 	}
 	sqlite3_reset(st);
 	return row;
@@ -271,7 +272,7 @@ static enum huce_err write_row(struct huce_local *l,
 		if (head && cJSON_IsString(head)) {
 			norm = huce_name_normalize(head->valuestring);
 			if (!norm)
-				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+				return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		}
 	}
 	if (exists) {
@@ -315,7 +316,7 @@ static enum huce_err write_row(struct huce_local *l,
 		huce_buf_release(&vals);
 	}
 	if (rc) {
-		rc = huce_fail(err, HUCE_ENOMEM, "statement too long");
+		rc = huce_fail(err, HUCE_ENOMEM, _("statement too long"));
 		goto out;
 	}
 	st = local_stmt(l, sql.data, err);
@@ -333,7 +334,7 @@ static enum huce_err write_row(struct huce_local *l,
 			continue;
 		rc = bind_json(st, idx++, v, f);
 		if (rc) {
-			rc = huce_fail(err, rc, "%s.%s: cannot store value",
+			rc = huce_fail(err, rc, _("%s.%s: cannot store value"),
 				       k->kind, f->name);
 			goto out;
 		}
@@ -342,7 +343,7 @@ static enum huce_err write_row(struct huce_local *l,
 		sqlite3_bind_text(st, idx++, norm, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, idx, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = huce_db_fail(l->db, err, "cannot write record");
+		rc = huce_db_fail(l->db, err, _("cannot write record"));
 out:
 	if (st)
 		sqlite3_reset(st);
@@ -365,9 +366,9 @@ enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 	if (changed)
 		*changed = 0;
 	if (!k)
-		return huce_fail(err, HUCE_EINVAL, "unknown kind '%s'", kind);
+		return huce_fail(err, HUCE_EINVAL, _("unknown kind '%s'"), kind);
 	if (!huce_id_valid(id))
-		return huce_fail(err, HUCE_EINVAL, "'%.40s' is not a record id", id);
+		return huce_fail(err, HUCE_EINVAL, _("'%.40s' is not a record id"), id);
 	cur = huce_local_get(l, kind, id, &gerr);
 	if (!cur && gerr.code != HUCE_ENOTFOUND)
 		return huce_fail(err, gerr.code, "%s", gerr.msg);
@@ -379,7 +380,7 @@ enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 		goto out;
 	diff = cJSON_CreateObject();
 	if (!diff) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	cJSON_ArrayForEach(v, fields) {
@@ -396,7 +397,7 @@ enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 			continue;
 		copy = cJSON_Duplicate(v, 1);
 		if (!copy) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			goto out;
 		}
 		cJSON_AddItemToObject(diff, v->string, copy);
@@ -425,23 +426,23 @@ enum huce_err huce_local_delete(struct huce_local *l, const char *kind,
 	sqlite3_stmt *st = NULL;
 
 	if (!k)
-		return huce_fail(err, HUCE_EINVAL, "unknown kind '%s'", kind);
+		return huce_fail(err, HUCE_EINVAL, _("unknown kind '%s'"), kind);
 	snprintf(sql, sizeof(sql),
 		 "UPDATE %s SET deleted = 1 WHERE id = ?1 AND deleted = 0", k->table);
 	if (sqlite3_prepare_v2(huce_db_handle(l->db), sql, -1, &st, NULL))
-		return huce_db_fail(l->db, err, "cannot prepare delete");
+		return huce_db_fail(l->db, err, _("cannot prepare delete"));
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = huce_db_fail(l->db, err, "cannot delete");
+		rc = huce_db_fail(l->db, err, _("cannot delete"));
 		sqlite3_finalize(st);
 		return rc;
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_changes(huce_db_handle(l->db)) == 0)
-		return huce_fail(err, HUCE_ENOTFOUND, "%s %s not found", kind, id);
+		return huce_fail(err, HUCE_ENOTFOUND, _("%s %s not found"), huce_kind_text(kind), id);
 	empty = cJSON_CreateObject();
 	if (!empty)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = huce_outbox_append(l, kind, id, "delete", empty, err);
 	cJSON_Delete(empty);
 	return rc;
@@ -468,7 +469,7 @@ static enum huce_err drop_pending(struct huce_local *l, const char *id,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read outbox");
+		return huce_db_fail(l->db, err, _("cannot read outbox"));
 	return HUCE_OK;
 }
 
@@ -485,7 +486,7 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 	if (!k)
 		return HUCE_OK;	/* a newer central's kind: ignore */
 	if (!huce_id_valid(id))
-		return huce_fail(err, HUCE_EINVAL, "pulled record has a bad id");
+		return huce_fail(err, HUCE_EINVAL, _("pulled record has a bad id"));
 	{
 		char sql[128];
 		sqlite3_stmt *st;
@@ -499,12 +500,12 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 		s = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (s != SQLITE_ROW && s != SQLITE_DONE)
-			return huce_db_fail(l->db, err, "cannot read");
+			return huce_db_fail(l->db, err, _("cannot read"));
 		exists = s == SQLITE_ROW;
 	}
 	keep = cJSON_CreateObject();
 	if (!keep)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	cJSON_ArrayForEach(v, fields) {
 		const struct huce_field_def *f = huce_field_find(k, v->string);
 		cJSON *copy;
@@ -514,7 +515,7 @@ enum huce_err huce_local_apply(struct huce_local *l, const char *kind,
 		copy = cJSON_Duplicate(v, 1);
 		if (!copy) {
 			cJSON_Delete(keep);
-			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		}
 		cJSON_AddItemToObject(keep, v->string, copy);
 	}
@@ -557,7 +558,7 @@ static enum huce_err keep_pending(struct huce_local *l, const char *id,
 			if (!copy) {
 				cJSON_Delete(f);
 				sqlite3_reset(st);
-				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+				return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			}
 			cJSON_DeleteItemFromObjectCaseSensitive(row, v->string);
 			cJSON_AddItemToObject(row, v->string, copy);
@@ -566,7 +567,7 @@ static enum huce_err keep_pending(struct huce_local *l, const char *id,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read outbox");
+		return huce_db_fail(l->db, err, _("cannot read outbox"));
 	return HUCE_OK;
 }
 
@@ -590,13 +591,13 @@ enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
 	if (!k)
 		return HUCE_OK;	/* a newer kind: this build keeps no row of it */
 	if (!huce_id_valid(id))
-		return huce_fail(err, HUCE_EINVAL, "'%.40s' is not a record id", id);
+		return huce_fail(err, HUCE_EINVAL, _("'%.40s' is not a record id"), id);
 	if (state && !cJSON_IsNull(state) &&
 	    (!cJSON_IsObject(state) || !cJSON_IsObject(fields) || !skind ||
 	     !cJSON_IsNumber(ver) || !(ver->valuedouble >= 0 &&
 				       ver->valuedouble <= 9007199254740992.0)))
 		return huce_fail(err, HUCE_ESERVER,
-				 "the central's state of %s %s is malformed", kind, id);
+				 _("the central's state of %s %s is malformed"), kind, id);
 	/* The id is another kind's at the central: it has no such record. */
 	if (skind && strcmp(skind, k->kind) != 0)
 		state = NULL;
@@ -614,7 +615,7 @@ enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
 	s = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE) {
-		rc = huce_db_fail(l->db, err, "cannot write record");
+		rc = huce_db_fail(l->db, err, _("cannot write record"));
 		goto out;
 	}
 	rc = HUCE_OK;
@@ -622,7 +623,7 @@ enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
 		goto out;
 	row = cJSON_CreateObject();
 	if (!row) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	cJSON_ArrayForEach(v, fields) {
@@ -633,7 +634,7 @@ enum huce_err huce_local_restore(struct huce_local *l, const char *kind,
 			continue;
 		copy = cJSON_Duplicate(v, 1);
 		if (!copy) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			goto out;
 		}
 		cJSON_AddItemToObject(row, v->string, copy);
@@ -690,7 +691,7 @@ enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW)
-		return huce_db_fail(l->db, err, "cannot read outbox");
+		return huce_db_fail(l->db, err, _("cannot read outbox"));
 	if (!acked || quarantined)
 		return HUCE_OK;
 	/* The record is here: it takes the version, as a full one would. */
@@ -704,7 +705,7 @@ enum huce_err huce_local_apply_stub(struct huce_local *l, const char *kind,
 	s = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot write record");
+		return huce_db_fail(l->db, err, _("cannot write record"));
 	*ok = sqlite3_changes(huce_db_handle(l->db)) == 1;
 	return HUCE_OK;
 }

@@ -19,6 +19,7 @@
 #include "huce_domain_local.h"
 #include "huce_file.h"
 #include "huce_hlc.h"
+#include "huce_i18n.h"
 #include "huce_log.h"
 #include "huce_record.h"
 
@@ -59,7 +60,7 @@ enum huce_err huce_outbox_append(struct huce_local *l, const char *kind,
 	enum huce_err rc;
 
 	if (!text)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	huce_hlc_format(huce_local_tick(l), hex);
 	rc = huce_db_run(l->db, err,
 		"INSERT INTO outbox(record_id, kind, op, fields, base, hlc) "
@@ -112,7 +113,7 @@ enum huce_err huce_outbox_payload(struct huce_local *l, int64_t after,
 		text = cJSON_PrintUnformatted(e);
 		cJSON_Delete(e);
 		if (!text) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			break;
 		}
 		if (*count)
@@ -121,7 +122,7 @@ enum huce_err huce_outbox_payload(struct huce_local *l, int64_t after,
 			rc = huce_buf_addstr(out, text);
 		free(text);
 		if (rc) {
-			rc = huce_fail(err, rc, "batch too large");
+			rc = huce_fail(err, rc, _("batch too large"));
 			break;
 		}
 		if (!*count)
@@ -160,7 +161,7 @@ static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
+		return huce_db_fail(l->db, err, _("cannot read the outbox"));
 	if (!id[0] || !huce_kind_find(kind))
 		return HUCE_OK;
 	cur = huce_local_get(l, kind, id, NULL);
@@ -280,7 +281,7 @@ static enum huce_err entry_hlc(struct huce_local *l, int64_t seq, char *out,
 		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
+		return huce_db_fail(l->db, err, _("cannot read the outbox"));
 	return HUCE_OK;
 }
 
@@ -315,7 +316,7 @@ static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
 	}
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW)
-		return huce_db_fail(l->db, err, "cannot read the outbox");
+		return huce_db_fail(l->db, err, _("cannot read the outbox"));
 	shift = hwm + 1 - lo;
 	huce_warn("this laptop's database is older than what the central already "
 		  "has from this device (was it restored from a backup or copied?): "
@@ -413,7 +414,7 @@ enum huce_err huce_outbox_apply_page(struct huce_local *l, const cJSON *page,
 
 	*refused = 0;
 	if (!cJSON_IsArray(changes) || huce_wire_int(next) < 0)
-		return huce_fail(err, HUCE_ESERVER, "pull: malformed page from the central");
+		return huce_fail(err, HUCE_ESERVER, _("pull: malformed page from the central"));
 	rc = huce_local_begin(l, err);
 	if (rc)
 		return rc;
@@ -440,7 +441,7 @@ enum huce_err huce_outbox_apply_page(struct huce_local *l, const cJSON *page,
 			continue;
 		}
 		if (!id || !kind || huce_wire_int(ver) < 0 || !cJSON_IsObject(fields)) {
-			rc = huce_fail(err, HUCE_ESERVER, "pull: malformed change from the central");
+			rc = huce_fail(err, HUCE_ESERVER, _("pull: malformed change from the central"));
 			break;
 		}
 		rc = huce_local_apply(l, kind, id, huce_wire_int(ver),
@@ -509,7 +510,7 @@ enum huce_err huce_outbox_import_ack(struct huce_local *l, const char *path,
 
 	rc = huce_file_read(path, ACK_FILE_MAX, &b, &ferr);
 	if (rc == HUCE_ETOOBIG) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file (too large)", path);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' is not an acknowledgement file (too large)"), path);
 		goto out;
 	}
 	if (rc) {
@@ -520,21 +521,21 @@ enum huce_err huce_outbox_import_ack(struct huce_local *l, const char *path,
 	dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
 	a = cJSON_GetObjectItem(j, "acked");
 	if (!dev || !cJSON_IsNumber(a) || a->valuedouble < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' is not an acknowledgement file"), path);
 		goto out;
 	}
 	if (!device || strcmp(dev, device) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges device '%s', not this laptop ('%s')",
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' acknowledges device '%s', not this laptop ('%s')"),
 			       path, dev, device ? device : "?");
 		goto out;
 	}
 	*acked = huce_wire_int(a);
 	if (*acked < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an acknowledgement file", path);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' is not an acknowledgement file"), path);
 		goto out;
 	}
 	if (*acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' acknowledges entries this laptop never wrote", path);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' acknowledges entries this laptop never wrote"), path);
 		goto out;
 	}
 	rc = huce_outbox_ack(l, *acked, cJSON_GetObjectItem(j, "rejected"), &nrej, err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "huce_i18n.h"
 #include "huce_id.h"
 #include "huce_review.h"
 #include "huce_util.h"
@@ -206,7 +207,7 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 	if (cJSON_IsNull(v)) {
 		if (f->required)
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s may not be empty", k->kind, f->name);
+					 _("%s.%s may not be empty"), k->kind, f->name);
 		return HUCE_OK;
 	}
 	switch (f->type) {
@@ -216,38 +217,38 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 		    v->valuedouble < 0 || v->valuedouble > 9007199254740992.0 ||
 		    v->valuedouble != (double)(long long)v->valuedouble)
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s must be a non-negative integer",
+					 _("%s.%s must be a non-negative integer"),
 					 k->kind, f->name);
 		return HUCE_OK;
 	case HUCE_F_JSON:
 		if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s must be an object or array",
+					 _("%s.%s must be an object or array"),
 					 k->kind, f->name);
 		return HUCE_OK;
 	default:
 		break;
 	}
 	if (!cJSON_IsString(v))
-		return huce_fail(err, HUCE_EINVAL, "%s.%s must be a string",
+		return huce_fail(err, HUCE_EINVAL, _("%s.%s must be a string"),
 				 k->kind, f->name);
 	s = v->valuestring;
 	switch (f->type) {
 	case HUCE_F_REF:
 		if (!huce_id_valid(s))
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s is not a record id", k->kind, f->name);
+					 _("%s.%s is not a record id"), k->kind, f->name);
 		return HUCE_OK;
 	case HUCE_F_DATE:
 		if (huce_parse_date(s, &y, &m, &d))
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s: '%.40s' is not a date (YYYY-MM-DD)",
+					 _("%s.%s: '%.40s' is not a date (YYYY-MM-DD)"),
 					 k->kind, f->name, s);
 		return HUCE_OK;
 	case HUCE_F_WEEK:
 		if (huce_parse_week(s, &y, &m))
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s: '%.40s' is not an ISO week (YYYY-Www)",
+					 _("%s.%s: '%.40s' is not an ISO week (YYYY-Www)"),
 					 k->kind, f->name, s);
 		return HUCE_OK;
 	default:
@@ -262,7 +263,7 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 				used += (size_t)snprintf(list + used, sizeof(list) - used,
 							 "%s%s", i ? ", " : "", f->values[i]);
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s.%s: '%.40s' is not one of: %s",
+					 _("%s.%s: '%.40s' is not one of: %s"),
 					 k->kind, f->name, s, list);
 		}
 		return HUCE_OK;
@@ -283,16 +284,16 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 	enum huce_err rc;
 
 	if (!cJSON_IsObject(fields))
-		return huce_fail(err, HUCE_EINVAL, "%s: fields must be an object",
+		return huce_fail(err, HUCE_EINVAL, _("%s: fields must be an object"),
 				 k->kind);
 	cJSON_ArrayForEach(v, fields) {
 		const struct huce_field_def *f;
 
 		if (!v->string)
-			return huce_fail(err, HUCE_EINVAL, "%s: unnamed field", k->kind);
+			return huce_fail(err, HUCE_EINVAL, _("%s: unnamed field"), k->kind);
 		f = huce_field_find(k, v->string);
 		if (!f || (from_wire && f->local_only))
-			return huce_fail(err, HUCE_EINVAL, "%s: unknown field '%.40s'",
+			return huce_fail(err, HUCE_EINVAL, _("%s: unknown field '%.40s'"),
 					 k->kind, v->string);
 		rc = check_value(k, f, v, err);
 		if (rc)
@@ -305,7 +306,7 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 			if (f->required &&
 			    !cJSON_GetObjectItemCaseSensitive(fields, f->name))
 				return huce_fail(err, HUCE_EINVAL,
-						 "%s: required field '%s' is missing",
+						 _("%s: required field '%s' is missing"),
 						 k->kind, f->name);
 		}
 	}
@@ -358,4 +359,53 @@ const char *huce_build_code(const char *s)
 const char *huce_role_code(const char *s)
 {
 	return to_code(huce_roles, role_labels, s);
+}
+
+const char *huce_value_text(const char *what, const char *code)
+{
+	static const char *const words[] = {
+		NC_("status", "planned"), NC_("status", "building"),
+		NC_("status", "built"), NC_("status", "accepted"),
+		NC_("status", "failed"), NC_("status", "rectifying"),
+		NC_("result", "pass"), NC_("result", "fail"),
+		NC_("stage", "excavation"), NC_("stage", "pre-cover"),
+		NC_("stage", "completion"), NC_("stage", "first-toilet"),
+		NC_("stage", "re-inspection"), NC_("stage", "spot-check"),
+		NC_("review", "received"), NC_("review", "approved"),
+		NC_("review", "has-issues"), NC_("review", "edited"),
+		NC_("rectification", "open"), NC_("rectification", "closed"),
+		NC_("photo", "before"), NC_("photo", "excavation"),
+		NC_("photo", "tank"), NC_("photo", "water-test"),
+		NC_("photo", "room"), NC_("photo", "pan"), NC_("photo", "vent"),
+		NC_("photo", "cover"), NC_("photo", "plaque"), NC_("photo", "after"),
+	};
+	size_t n = strlen(what);
+
+	if (!code)
+		return code;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strncmp(words[i], what, n) == 0 && words[i][n] == '\004' &&
+		    strcmp(words[i] + n + 1, code) == 0)
+			return huce_pgettext(words[i]);
+	return code;
+}
+
+const char *huce_kind_text(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "village", N_("village") },
+		{ "group", N_("group") },
+		{ "cadre", N_("cadre") },
+		{ "team", N_("team") },
+		{ "household", N_("household") },
+		{ "inspection", N_("inspection") },
+		{ "rectification", N_("rectification") },
+		{ "photo", N_("photo") },
+		{ "target", N_("target") },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(kind, kinds[i][0]) == 0)
+			return _(kinds[i][1]);
+	return kind;
 }

@@ -71,6 +71,20 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 				const cJSON *fields, int creating,
 				int from_wire, struct huce_error *err);
 
+/*
+ * The word for a kind of record ("village", "household") in a message,
+ * in the user's language (huce_i18n.h); kind itself when it is not a
+ * known one.  Static.
+ */
+const char *huce_kind_text(const char *kind);
+/*
+ * A code of the data as a person reads it in a message: what is
+ * "status", "result", "stage", "review", "rectification" (open, closed)
+ * or "photo" (a photo's kind).  The code itself in English, or when it
+ * is not a known one.  Static.
+ */
+const char *huce_value_text(const char *what, const char *code);
+
 /* Chinese labels <-> codes for approach, build and role (CSV import, reports). */
 const char *huce_approach_label(const char *code);
 const char *huce_build_label(const char *code);

@@ -26,6 +26,7 @@
 
 #include "huce_checklist.h"
 #include "huce_domain.h"
+#include "huce_i18n.h"
 #include "huce_util.h"
 
 struct rep_village {
@@ -294,11 +295,11 @@ enum huce_err huce_report_new(struct huce_report **out, const char *week,
 	*out = NULL;
 	if (huce_parse_week(week, &y, &w))
 		return huce_fail(err, HUCE_EINVAL,
-				 "week '%.20s' is not an ISO week like 2026-W48",
+				 _("week '%.20s' is not an ISO week like 2026-W48"),
 				 week ? week : "");
 	r = report_alloc();
 	if (!r)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	snprintf(r->week, sizeof(r->week), "%s", week);
 	week_days(y, w, r->from, r->to);
 	date_add(r->from, -1, r->before);
@@ -313,12 +314,12 @@ enum huce_err huce_report_new_range(struct huce_report **out, const char *from,
 
 	*out = NULL;
 	if (!is_date(from) || !is_date(to) || strcmp(from, to) > 0)
-		return huce_fail(err, HUCE_EINVAL, "'%.20s' .. '%.20s' is not a "
-				 "period of dates (YYYY-MM-DD)", from ? from : "",
+		return huce_fail(err, HUCE_EINVAL, _("'%.20s' .. '%.20s' is not a "
+				 "period of dates (YYYY-MM-DD)"), from ? from : "",
 				 to ? to : "");
 	r = report_alloc();
 	if (!r)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	snprintf(r->from, sizeof(r->from), "%s", from);
 	snprintf(r->to, sizeof(r->to), "%s", to);
 	date_add(r->from, -1, r->before);
@@ -1236,9 +1237,9 @@ enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
 	enum huce_err rc = HUCE_OK;
 
 	if (r->oom)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (r->rows)
-		return huce_fail(err, HUCE_EINVAL, "the report is counted already");
+		return huce_fail(err, HUCE_EINVAL, _("the report is counted already"));
 	r->nrows = 0;
 	r->rows = calloc(r->n_villages ? r->n_villages : 1, sizeof(*r->rows));
 	by_id = calloc(r->n_inspections ? r->n_inspections : 1, sizeof(*by_id));
@@ -1340,7 +1341,7 @@ enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
 	goto out;
 oom:
 	r->oom = 1;
-	rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 out:
 	free(by_id);
 	free(facts);
@@ -1481,7 +1482,7 @@ enum huce_err huce_report_rank_month(struct huce_report *r,
 	r->reason_text = calloc(r->nrows ? r->nrows * 3 : 1,
 				sizeof(*r->reason_text));
 	if (!r->reason_text)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	for (size_t i = 0; i < r->nrows; i++) {
 		struct huce_report_row *w = &r->rows[i];
 		double fp = huce_report_rate(w->first_passed, w->first_inspected);

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "huce_crypto.h"
+#include "huce_i18n.h"
 
 /*
  * The header up to the nonce, repeated at the start of the plaintext:
@@ -30,7 +31,7 @@
 static enum huce_err start(struct huce_error *err)
 {
 	if (sodium_init() < 0)
-		return huce_fail(err, HUCE_EIO, "cannot start libsodium");
+		return huce_fail(err, HUCE_EIO, _("cannot start libsodium"));
 	return HUCE_OK;
 }
 
@@ -95,24 +96,24 @@ enum huce_err huce_seal(const char *my_pk, const char *my_sk,
 	if (rc)
 		return rc;
 	if (key_bytes(my_pk, mp) || key_bytes(my_sk, ms) || key_bytes(to_pk, tp)) {
-		rc = huce_fail(err, HUCE_EINVAL, "seal: a key is not 64 hex digits");
+		rc = huce_fail(err, HUCE_EINVAL, _("seal: a key is not 64 hex digits"));
 		goto out;
 	}
 	btext = cJSON_IsObject(binding) ? cJSON_PrintUnformatted(binding) : NULL;
 	if (!btext) {
-		rc = huce_fail(err, HUCE_EINVAL, "seal: no binding");
+		rc = huce_fail(err, HUCE_EINVAL, _("seal: no binding"));
 		goto out;
 	}
 	blen = strlen(btext);
 	if (blen < 1 || blen > HUCE_SEAL_BINDING_MAX ||
 	    n > SIZE_MAX - HUCE_SEAL_OVERHEAD - blen) {
-		rc = huce_fail(err, HUCE_EINVAL, "seal: binding or body too long");
+		rc = huce_fail(err, HUCE_EINVAL, _("seal: binding or body too long"));
 		goto out;
 	}
 	plen = HEAD_COPY + 4 + blen + n;
 	plain = malloc(plen);
 	if (!plain) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	put_be32(plain + HEAD_COPY, (uint32_t)blen);
@@ -121,7 +122,7 @@ enum huce_err huce_seal(const char *my_pk, const char *my_sk,
 		memcpy(plain + HEAD_COPY + 4 + blen, body, n);
 	rc = huce_buf_reserve(out, HUCE_SEAL_HEADER + crypto_box_MACBYTES + plen);
 	if (rc) {
-		rc = huce_fail(err, rc, "seal: the file would be too large");
+		rc = huce_fail(err, rc, _("seal: the file would be too large"));
 		goto out;
 	}
 	{
@@ -136,7 +137,7 @@ enum huce_err huce_seal(const char *my_pk, const char *my_sk,
 		/* The header is inside too: no bit of it can change unseen. */
 		memcpy(plain, h, HEAD_COPY);
 		if (crypto_box_easy(h + HUCE_SEAL_HEADER, plain, plen, h + 72, tp, ms) != 0) {
-			rc = huce_fail(err, HUCE_EINVAL, "seal: the reader's key is unusable");
+			rc = huce_fail(err, HUCE_EINVAL, _("seal: the reader's key is unusable"));
 			goto out;
 		}
 		out->len += HUCE_SEAL_HEADER + crypto_box_MACBYTES + plen;
@@ -171,29 +172,29 @@ enum huce_err huce_unseal(const void *data, size_t len, const char *my_pk,
 	if (rc)
 		return rc;
 	if (key_bytes(my_pk, mp) || key_bytes(my_sk, ms))
-		return huce_fail(err, HUCE_EINVAL, "unseal: this machine's key is not 64 hex digits");
+		return huce_fail(err, HUCE_EINVAL, _("unseal: this machine's key is not 64 hex digits"));
 	if (len < HUCE_SEAL_OVERHEAD || memcmp(h, HUCE_SEAL_MAGIC, 4) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "not a sealed huce file");
+		rc = huce_fail(err, HUCE_EINVAL, _("not a sealed huce file"));
 		goto out;
 	}
 	if (h[4] != HUCE_SEAL_VERSION) {
-		rc = huce_fail(err, HUCE_EVERSION, "sealed file of format %u: this "
-			       "huce reads format %u", h[4], HUCE_SEAL_VERSION);
+		rc = huce_fail(err, HUCE_EVERSION, _("sealed file of format %u: this "
+			       "huce reads format %u"), h[4], HUCE_SEAL_VERSION);
 		goto out;
 	}
 	if (h[5] || h[6] || h[7]) {
-		rc = huce_fail(err, HUCE_EINVAL, "altered or damaged (its header)");
+		rc = huce_fail(err, HUCE_EINVAL, _("altered or damaged (its header)"));
 		goto out;
 	}
 	if (sodium_memcmp(h + 40, mp, 32) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "written for another reader "
-			       "(another central, or another laptop)");
+		rc = huce_fail(err, HUCE_EINVAL, _("written for another reader "
+			       "(another central, or another laptop)"));
 		goto out;
 	}
 	if (from_pk) {
 		if (key_bytes(from_pk, fp) || sodium_memcmp(h + 8, fp, 32) != 0) {
-			rc = huce_fail(err, HUCE_EINVAL, "written by another key than "
-				       "its sender's (another laptop or another central)");
+			rc = huce_fail(err, HUCE_EINVAL, _("written by another key than "
+				       "its sender's (another laptop or another central)"));
 			goto out;
 		}
 	}
@@ -201,33 +202,33 @@ enum huce_err huce_unseal(const void *data, size_t len, const char *my_pk,
 	clen = len - HUCE_SEAL_HEADER;
 	plen = clen - crypto_box_MACBYTES;
 	if (plen > body->max) {
-		rc = huce_fail(err, HUCE_ETOOBIG, "sealed file larger than its limit");
+		rc = huce_fail(err, HUCE_ETOOBIG, _("sealed file larger than its limit"));
 		goto out;
 	}
 	rc = huce_buf_reserve(body, plen);
 	if (rc) {
-		rc = huce_fail(err, rc, "sealed file larger than its limit");
+		rc = huce_fail(err, rc, _("sealed file larger than its limit"));
 		goto out;
 	}
 	if (crypto_box_open_easy((unsigned char *)body->data, h + HUCE_SEAL_HEADER,
 				 clen, h + 72, fp, ms) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "altered or damaged (it does not "
-			       "authenticate)");
+		rc = huce_fail(err, HUCE_EINVAL, _("altered or damaged (it does not "
+			       "authenticate)"));
 		goto out;
 	}
 	if (plen < HEAD_COPY + 4 || sodium_memcmp(body->data, h, HEAD_COPY) != 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "altered or damaged (its header)");
+		rc = huce_fail(err, HUCE_EINVAL, _("altered or damaged (its header)"));
 		goto out;
 	}
 	blen = get_be32((const unsigned char *)body->data + HEAD_COPY);
 	if (blen < 1 || blen > HUCE_SEAL_BINDING_MAX || blen > plen - HEAD_COPY - 4) {
-		rc = huce_fail(err, HUCE_EINVAL, "sealed file with a bad binding");
+		rc = huce_fail(err, HUCE_EINVAL, _("sealed file with a bad binding"));
 		goto out;
 	}
 	b = cJSON_ParseWithLength(body->data + HEAD_COPY + 4, blen);
 	if (!cJSON_IsObject(b)) {
 		cJSON_Delete(b);
-		rc = huce_fail(err, HUCE_EINVAL, "sealed file with a bad binding");
+		rc = huce_fail(err, HUCE_EINVAL, _("sealed file with a bad binding"));
 		goto out;
 	}
 	memmove(body->data, body->data + HEAD_COPY + 4 + blen, plen - HEAD_COPY - 4 - blen);

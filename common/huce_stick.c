@@ -25,6 +25,7 @@
 #include "huce_batch.h"
 #include "huce_crypto.h"
 #include "huce_file.h"
+#include "huce_i18n.h"
 #include "huce_log.h"
 #include "huce_outbox.h"
 #include "huce_seal.h"
@@ -39,7 +40,7 @@
 static enum huce_err make_dir(const char *path, struct huce_error *err)
 {
 	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return huce_fail(err, HUCE_EIO, "cannot create '%s': %s", path,
+		return huce_fail(err, HUCE_EIO, _("cannot create '%s': %s"), path,
 				 strerror(errno));
 	return HUCE_OK;
 }
@@ -52,19 +53,19 @@ enum huce_err huce_stick_folder(const char *dir, const char *device,
 	int len;
 
 	if (!device || !*device || device[0] == '.' || strchr(device, '/'))
-		return huce_fail(err, HUCE_EINVAL, "device name '%s' cannot name a "
-				 "folder on the stick", device ? device : "");
+		return huce_fail(err, HUCE_EINVAL, _("device name '%s' cannot name a "
+				 "folder on the stick"), device ? device : "");
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return huce_fail(err, HUCE_ENOTFOUND, "'%s' is not a folder (is the "
-				 "stick mounted?)", dir);
+		return huce_fail(err, HUCE_ENOTFOUND, _("'%s' is not a folder (is the "
+				 "stick mounted?)"), dir);
 	len = snprintf(out, n, "%s/%s", dir, HUCE_STICK_TOP);
 	if (len < 0 || (size_t)len >= n)
-		return huce_fail(err, HUCE_EIO, "path too long: '%s'", dir);
+		return huce_fail(err, HUCE_EIO, _("path too long: '%s'"), dir);
 	if (create && make_dir(out, err))
 		return err->code;
 	len = snprintf(out, n, "%s/%s/%s", dir, HUCE_STICK_TOP, device);
 	if (len < 0 || (size_t)len >= n)
-		return huce_fail(err, HUCE_EIO, "path too long: '%s'", dir);
+		return huce_fail(err, HUCE_EIO, _("path too long: '%s'"), dir);
 	if (create && make_dir(out, err))
 		return err->code;
 	return HUCE_OK;
@@ -137,7 +138,7 @@ enum huce_err huce_stick_write(const char *folder, const char *name,
 	enum huce_err rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", folder, name) >= sizeof(path))
-		return huce_fail(err, HUCE_EIO, "path too long: '%s'", folder);
+		return huce_fail(err, HUCE_EIO, _("path too long: '%s'"), folder);
 	rc = huce_seal(my_pk, my_sk, to_pk, binding, body, n, &out, err);
 	if (!rc && sha_out)
 		huce_sha256_hex(out.data, out.len, sha_out);
@@ -170,23 +171,23 @@ enum huce_err huce_stick_read(const char *folder, const char *name,
 
 	huce_buf_reset(body);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", folder, name) >= sizeof(path))
-		return huce_fail(err, HUCE_EIO, "path too long: '%s'", folder);
+		return huce_fail(err, HUCE_EIO, _("path too long: '%s'"), folder);
 	rc = huce_file_read(path, HUCE_STICK_PART_MAX + HUCE_SEAL_OVERHEAD +
 			    HUCE_SEAL_BINDING_MAX, &file, &ferr);
 	if (rc) {
 		huce_buf_release(&file);
 		if (rc == HUCE_ENOTFOUND)
-			return huce_fail(err, rc, "'%s' is missing (the stick was "
-					 "pulled out while it was written?)", path);
+			return huce_fail(err, rc, _("'%s' is missing (the stick was "
+					 "pulled out while it was written?)"), path);
 		return huce_fail(err, rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc, "%s", ferr.msg);
 	}
 	if (want_sha) {
 		huce_sha256_hex(file.data, file.len, sha);
 		if (strcmp(sha, want_sha) != 0) {
 			huce_buf_release(&file);
-			return huce_fail(err, HUCE_EINVAL, "'%s' is refused: it is not "
+			return huce_fail(err, HUCE_EINVAL, _("'%s' is refused: it is not "
 					 "the file its manifest names (altered, or "
-					 "from another round)", path);
+					 "from another round)"), path);
 		}
 	}
 	rc = huce_unseal(file.data, file.len, my_pk, my_sk, from_pk, from_out,
@@ -194,16 +195,16 @@ enum huce_err huce_stick_read(const char *folder, const char *name,
 	huce_buf_release(&file);
 	if (rc)
 		return huce_fail(err, rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
-				 "'%s' is refused: %s", path, ferr.msg);
+				 _("'%s' is refused: %s"), path, ferr.msg);
 	if (!binding_is(b, "huce", "stick") || !binding_is(b, "central", central_pk) ||
 	    !binding_is(b, "device", device) || !binding_is(b, "dir", dir) ||
 	    huce_wire_int(cJSON_GetObjectItem(b, "export")) != export_no ||
 	    !binding_is(b, "part", part)) {
 		const char *bd = cJSON_GetStringValue(cJSON_GetObjectItem(b, "device"));
 
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is refused: it was written as "
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' is refused: it was written as "
 			       "another file (device '%s', export %lld, part '%s'), "
-			       "not as %s export %lld part '%s': renamed or moved",
+			       "not as %s export %lld part '%s': renamed or moved"),
 			       path, bd ? bd : "?",
 			       (long long)huce_wire_int(cJSON_GetObjectItem(b, "export")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(b, "part")) ?
@@ -306,8 +307,8 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 	rc = huce_file_read(path, ENROLL_MAX, &b, &ferr);
 	huce_buf_release(&b);
 	if (rc == HUCE_ETOOBIG)
-		return huce_fail(err, HUCE_EINVAL, "'%s' is not an enrolment file "
-				 "(too large)", path);
+		return huce_fail(err, HUCE_EINVAL, _("'%s' is not an enrolment file "
+				 "(too large)"), path);
 	if (rc)
 		return huce_fail(err, rc, "%s", ferr.msg);
 	rc = huce_file_read(path, ENROLL_MAX, &b, &ferr);
@@ -325,13 +326,13 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 	url = cJSON_GetStringValue(cJSON_GetObjectItem(j, "url"));
 	if (huce_wire_int(cJSON_GetObjectItem(j, "huce_enroll")) != 1 || !dev ||
 	    !token || !key || !huce_seal_key_valid(ckey) ||
-	    huce_text_check(dev, "device name", 128, 0, &ferr) ||
-	    huce_text_check(token, "token", 256, 0, &ferr) ||
-	    huce_text_check(key, "town key", 256, 0, &ferr) ||
-	    (town && huce_text_check(town, "town", 128, 0, &ferr)) ||
+	    huce_text_check(dev, _("device name"), 128, 0, &ferr) ||
+	    huce_text_check(token, _("token"), 256, 0, &ferr) ||
+	    huce_text_check(key, _("town key"), 256, 0, &ferr) ||
+	    (town && huce_text_check(town, _("town"), 128, 0, &ferr)) ||
 	    (url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s' is not an enrolment file of "
-			       "`huce-syncd admin device add NAME --enroll-file F`", path);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s' is not an enrolment file of "
+			       "`huce-syncd admin device add NAME --enroll-file F`"), path);
 		goto out;
 	}
 	free(huce_outbox_install_id(l, err));
@@ -362,7 +363,7 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 	if (!rc) {
 		*device = strdup(dev);
 		if (!*device)
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 out:
 	free(have_town);
@@ -400,10 +401,10 @@ static enum huce_err me_load(struct huce_local *l, struct me *m,
 	m->central = huce_db_meta_get(l->db, "central_key");
 	m->token = huce_db_meta_get(l->db, "token");
 	if (!m->device || !huce_seal_key_valid(m->central) || !m->token)
-		return huce_fail(err, HUCE_EUSAGE, "this laptop has no key of the "
+		return huce_fail(err, HUCE_EUSAGE, _("this laptop has no key of the "
 				 "central: enrol it (`huce enroll URL TOKEN` online, "
 				 "or `huce enroll FILE` with the office's enrolment "
-				 "file)");
+				 "file)"));
 	m->install = huce_outbox_install_id(l, err);
 	if (!m->install)
 		return err->code ? err->code : HUCE_EDB;
@@ -412,7 +413,7 @@ static enum huce_err me_load(struct huce_local *l, struct me *m,
 		return rc;
 	m->sk = huce_db_meta_get(l->db, "stick_sk");
 	if (!huce_seal_key_valid(m->sk))
-		return huce_fail(err, HUCE_EDB, "this laptop's stick key is damaged");
+		return huce_fail(err, HUCE_EDB, _("this laptop's stick key is damaged"));
 	return HUCE_OK;
 }
 
@@ -426,7 +427,7 @@ static enum huce_err put_part(const struct me *m, const char *folder,
 	enum huce_err rc;
 
 	if (!b)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (strcmp(part, "manifest") == 0)
 		snprintf(name, sizeof(name), "up-%lld.huce", (long long)e);
 	else
@@ -436,7 +437,7 @@ static enum huce_err put_part(const struct me *m, const char *folder,
 	cJSON_Delete(b);
 	if (!rc && entry && (!cJSON_AddStringToObject(entry, "file", name) ||
 			     !cJSON_AddStringToObject(entry, "sha256", sha)))
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	return rc;
 }
 
@@ -468,7 +469,7 @@ static enum huce_err export_batches(struct huce_local *l, const struct me *m,
 		o = cJSON_CreateObject();
 		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			break;
 		}
 		snprintf(part, sizeof(part), "b%lld", (long long)st->batches + 1);
@@ -518,7 +519,7 @@ static enum huce_err export_photos(struct huce_local *l, const struct me *m,
 	}
 	sqlite3_reset(q);
 	if (!list)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	cJSON_ArrayForEach(it, list) {
 		const char *sha = cJSON_GetStringValue(cJSON_GetArrayItem(it, 0));
 		const char *path = cJSON_GetStringValue(cJSON_GetArrayItem(it, 1));
@@ -545,14 +546,14 @@ static enum huce_err export_photos(struct huce_local *l, const struct me *m,
 		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(o);
 			huce_buf_release(&bytes);
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			break;
 		}
 		snprintf(part, sizeof(part), "p%lld", (long long)st->photos + 1);
 		rc = put_part(m, folder, e, part, bytes.data, bytes.len, o, err);
 		if (!rc && (!cJSON_AddStringToObject(o, "photo", sha) ||
 			    !cJSON_AddNumberToObject(o, "size", (double)bytes.len)))
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		huce_buf_release(&bytes);
 		if (rc)
 			break;
@@ -590,7 +591,7 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 	batches = cJSON_AddArrayToObject(man, "batches");
 	photos = cJSON_AddArrayToObject(man, "photos");
 	if (!man || !batches || !photos) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = export_batches(l, &m, st->folder, e, batches, st, err);
@@ -609,12 +610,12 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 		(double)huce_db_meta_int(l->db, "cursor", 0)) ||
 	    !cJSON_AddStringToObject(man, "written_at", now) ||
 	    !(text = cJSON_PrintUnformatted(man))) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = huce_deflate(text, strlen(text), 9, &z);
 	if (rc) {
-		rc = huce_fail(err, rc, "the manifest is too large");
+		rc = huce_fail(err, rc, _("the manifest is too large"));
 		goto out;
 	}
 	rc = put_part(&m, st->folder, e, "manifest", z.data, z.len, NULL, err);
@@ -656,15 +657,15 @@ static enum huce_err read_json_part(const struct me *m, const char *folder,
 		rc = huce_inflate_bounded(body.data, body.len, HUCE_STICK_JSON_MAX,
 					  &raw, err);
 		if (rc)
-			rc = huce_fail(err, HUCE_EINVAL, "'%s/%s': its body does not "
-				       "inflate", folder, name);
+			rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s': its body does not "
+				       "inflate"), folder, name);
 	}
 	if (!rc) {
 		*out = cJSON_ParseWithLength(raw.data, raw.len);
 		if (!cJSON_IsObject(*out)) {
 			cJSON_Delete(*out);
 			*out = NULL;
-			rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is not JSON", folder, name);
+			rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' is not JSON"), folder, name);
 		}
 	}
 	huce_buf_release(&body);
@@ -707,8 +708,8 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 		goto out;
 	e = huce_stick_newest(st->folder, "down");
 	if (!e) {
-		rc = huce_fail(err, HUCE_ENOTFOUND, "no reply for this laptop in '%s' "
-			       "(has the town office imported the stick?)", st->folder);
+		rc = huce_fail(err, HUCE_ENOTFOUND, _("no reply for this laptop in '%s' "
+			       "(has the town office imported the stick?)"), st->folder);
 		goto out;
 	}
 	st->export_no = e;
@@ -716,8 +717,8 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 	if (rc)
 		goto out;
 	if (e > huce_db_meta_int(l->db, "stick_export", 0)) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/down-%lld.huce' answers export "
-			       "%lld, which this laptop never wrote", st->folder,
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/down-%lld.huce' answers export "
+			       "%lld, which this laptop never wrote"), st->folder,
 			       (long long)e, (long long)e);
 		goto out;
 	}
@@ -728,7 +729,7 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 	pages = cJSON_GetObjectItem(man, "pages");
 	if (!cJSON_IsArray(pages) || !cJSON_IsArray(cJSON_GetObjectItem(man, "photos")) ||
 	    huce_wire_int(cJSON_GetObjectItem(man, "acked")) < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/down-%lld.huce' is not a reply",
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/down-%lld.huce' is not a reply"),
 			       st->folder, (long long)e);
 		goto out;
 	}
@@ -749,9 +750,9 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 		int64_t mine = huce_db_meta_int(l->db, "acked_seq", 0);
 
 		if (acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
-			rc = huce_fail(err, HUCE_EINVAL, "the reply acknowledges entries "
+			rc = huce_fail(err, HUCE_EINVAL, _("the reply acknowledges entries "
 				       "this laptop never wrote (was this laptop's file "
-				       "restored from a backup?)");
+				       "restored from a backup?)"));
 			goto out;
 		}
 		if (expected >= 1 && expected - 1 < mine) {
@@ -792,8 +793,8 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 			drop_seen(page, cursor);
 			rc = huce_outbox_apply_page(l, page, &st->pulled, &refused, err);
 			if (!rc && refused)
-				rc = huce_fail(err, HUCE_ESERVER, "the reply holds a stub "
-					       "this laptop cannot take");
+				rc = huce_fail(err, HUCE_ESERVER, _("the reply holds a stub "
+					       "this laptop cannot take"));
 		}
 		cJSON_Delete(page);
 		page = NULL;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "huce_i18n.h"
+
 int huce_utf8_valid(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -55,16 +57,16 @@ enum huce_err huce_text_check(const char *s, const char *what, size_t maxlen,
 	size_t n;
 
 	if (!s)
-		return huce_fail(err, HUCE_EINVAL, "%s is missing", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s is missing"), what);
 	n = strlen(s);
 	if (!n && !allow_empty)
-		return huce_fail(err, HUCE_EINVAL, "%s is empty", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s is empty"), what);
 	if (n > maxlen)
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s is too long (%zu bytes, at most %zu)",
+				 _("%s is too long (%zu bytes, at most %zu)"),
 				 what, n, maxlen);
 	if (!huce_utf8_valid(s, n))
-		return huce_fail(err, HUCE_EINVAL, "%s is not valid UTF-8", what);
+		return huce_fail(err, HUCE_EINVAL, _("%s is not valid UTF-8"), what);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -72,7 +74,7 @@ enum huce_err huce_text_check(const char *s, const char *what, size_t maxlen,
 		if (c < 0x20 || c == 0x7f ||
 		    (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] < 0xa0))
 			return huce_fail(err, HUCE_EINVAL,
-					 "%s contains a control character", what);
+					 _("%s contains a control character"), what);
 	}
 	return HUCE_OK;
 }
