@@ -1197,14 +1197,14 @@ static enum huce_err missing_error(const struct huce_checklist_item *const *v,
 	if (!first)
 		return HUCE_OK;
 	if (nmore)
-		return huce_fail(err, HUCE_EINVAL,
-				 _("missing %s item '%s' (%s) for stage %s, and %zu more: %s"),
-				 first->critical ? "critical" : "required",
+		return huce_fail(err, HUCE_EINVAL, first->critical ?
+				 _("missing critical item '%s' (%s) for stage %s, and %zu more: %s") :
+				 _("missing required item '%s' (%s) for stage %s, and %zu more: %s"),
 				 first->code, first->label, stage_names[stage],
 				 nmore, more);
-	return huce_fail(err, HUCE_EINVAL,
-			 _("missing %s item '%s' (%s) for stage %s"),
-			 first->critical ? "critical" : "required",
+	return huce_fail(err, HUCE_EINVAL, first->critical ?
+			 _("missing critical item '%s' (%s) for stage %s") :
+			 _("missing required item '%s' (%s) for stage %s"),
 			 first->code, first->label, stage_names[stage]);
 }
 

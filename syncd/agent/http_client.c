@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "http_server.h"
+#include "huce_i18n.h"
 #include "huce_log.h"
 #include "huce_proto.h"
 
@@ -90,7 +91,7 @@ enum huce_err huce_http_init(struct huce_http *h, struct huce_error *err)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	h->curl = curl_easy_init();
 	if (!h->curl)
-		return huce_fail(err, HUCE_ENOMEM, "cannot create http handle");
+		return huce_fail(err, HUCE_ENOMEM, _("cannot create http handle"));
 	h->timeout_s = 300;
 	h->max_body = 64u << 20;
 	h->low_speed_time = stall_seconds();
@@ -205,9 +206,9 @@ enum huce_err huce_http_send(struct huce_http *h, const char *method,
 	}
 	if (cc != CURLE_OK) {
 		if (sink.overflow)
-			return huce_fail(err, HUCE_ETOOBIG, "response from %s is larger than %zu bytes",
+			return huce_fail(err, HUCE_ETOOBIG, _("response from %s is larger than %zu bytes"),
 					 url, h->max_body);
-		return huce_fail(err, HUCE_ENET, "cannot reach %s: %s", url,
+		return huce_fail(err, HUCE_ENET, _("cannot reach %s: %s"), url,
 				 errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);

@@ -29,6 +29,7 @@
 #include "huce_buf.h"
 #include "huce_clock.h"
 #include "huce_hlc.h"
+#include "huce_i18n.h"
 #include "huce_log.h"
 #include "huce_outbox.h"
 #include "huce_seal.h"
@@ -55,8 +56,8 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	if (code == HUCE_EUPGRADE && msg)
 		huce_fail(err, code, "%s", msg);
 	else
-		huce_fail(err, code, "%s: central answered %ld: %s", what,
-			  resp->status, msg ? msg : "no detail");
+		huce_fail(err, code, _("%s: central answered %ld: %s"), what,
+			  resp->status, msg ? msg : _("no detail"));
 	cJSON_Delete(j);
 	return code;
 }
@@ -66,7 +67,8 @@ static void progress(const struct huce_sync_opts *o, const char *what,
 {
 	if (!o->progress)
 		return;
-	fprintf(stderr, "\r%s %lld/%lld records, %lld KiB   ", what, (long long)n,
+	fputc('\r', stderr);
+	fprintf(stderr, _("%s %lld/%lld records, %lld KiB   "), what, (long long)n,
 		(long long)total, bytes / 1024);
 	fflush(stderr);
 }
@@ -115,7 +117,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			huce_buf_reset(&payload);
 			rc = huce_buf_addstr(&payload, "{\"entries\":[]}");
 			if (rc) {
-				rc = huce_fail(err, rc, "out of memory");
+				rc = huce_fail(err, rc, _("out of memory"));
 				break;
 			}
 			probed = 1;
@@ -178,7 +180,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		res = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		if (!cJSON_IsNumber(cJSON_GetObjectItem(res, "acked"))) {
 			cJSON_Delete(res);
-			rc = huce_fail(err, HUCE_ESERVER, "push: central's answer has no acked seq");
+			rc = huce_fail(err, HUCE_ESERVER, _("push: central's answer has no acked seq"));
 			break;
 		}
 		if (count == 0) {
@@ -190,8 +192,8 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				memcpy(hwm_hlc, hh, sizeof(hwm_hlc));
 			cJSON_Delete(res);
 			if (hwm < 0) {
-				rc = huce_fail(err, HUCE_ESERVER, "push: central's acked "
-					       "seq is not a seq");
+				rc = huce_fail(err, HUCE_ESERVER, _("push: central's acked "
+					       "seq is not a seq"));
 				break;
 			}
 			if (hwm > acked) {
@@ -204,8 +206,8 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 					break;
 				continue;
 			}
-			huce_warn("the central has our entries up to seq %lld only (restored "
-				  "from a backup?): sending the rest again", (long long)hwm);
+			huce_warn(_("the central has our entries up to seq %lld only (restored "
+				  "from a backup?): sending the rest again"), (long long)hwm);
 			rc = huce_outbox_rewind(l, hwm, err);
 			if (rc)
 				break;
@@ -222,7 +224,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		probed = 1;	/* the answer told us the high-water mark */
 		if (budget * 2 <= BATCH_RAW_MAX)
 			budget *= 2;
-		progress(o, "pushed", st->pushed + st->quarantined, total, h->bytes_up);
+		progress(o, _("pushed"), st->pushed + st->quarantined, total, h->bytes_up);
 	}
 	huce_http_resp_release(&resp);
 	huce_buf_release(&payload);
@@ -270,7 +272,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 		}
 		page = cJSON_ParseWithLength(resp.body.data, resp.body.len);
 		if (!page) {
-			rc = huce_fail(err, HUCE_ESERVER, "pull: the central's page is not JSON");
+			rc = huce_fail(err, HUCE_ESERVER, _("pull: the central's page is not JSON"));
 			break;
 		}
 		{
@@ -287,8 +289,8 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 				long long hv = (long long)huce_wire_int(head);
 
 				cJSON_Delete(page);
-				huce_warn("the central's history ends at version %lld, before ours "
-					  "(%lld): pulling everything again", hv, (long long)cursor);
+				huce_warn(_("the central's history ends at version %lld, before ours "
+					  "(%lld): pulling everything again"), hv, (long long)cursor);
 				repulled = 1;
 				rc = huce_db_meta_set_int(l->db, "cursor", 0, err);
 				if (rc)
@@ -305,7 +307,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 			if (full) {
 				/* A full page holds no stub: a faulty central. */
 				rc = huce_fail(err, HUCE_ESERVER,
-					       "pull: the central sent a stub unasked");
+					       _("pull: the central sent a stub unasked"));
 				break;
 			}
 			huce_info("pull after %lld: a record of ours is not as we have it: "
@@ -315,7 +317,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 		}
 		full = 0;
 		st->pages++;
-		progress(o, "pulled", st->pulled, st->pulled, h->bytes_down);
+		progress(o, _("pulled"), st->pulled, st->pulled, h->bytes_down);
 		if (!more)
 			break;
 	}
@@ -347,7 +349,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 	*done = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &stbuf) != 0) {
-		huce_warn("photo %.12s: the original '%s' cannot be read: %s",
+		huce_warn(_("photo %.12s: the original '%s' cannot be read: %s"),
 			  sha, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -355,7 +357,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 	}
 	size = (int64_t)stbuf.st_size;
 	if (size <= 0 || size > PHOTO_MAX) {
-		huce_warn("photo %.12s: '%s' is empty or larger than 64 MiB", sha, path);
+		huce_warn(_("photo %.12s: '%s' is empty or larger than 64 MiB"), sha, path);
 		close(fd);
 		return HUCE_OK;
 	}
@@ -373,7 +375,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 	}
 	chunk = malloc(PHOTO_CHUNK);
 	if (!chunk) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	for (;;) {
@@ -384,7 +386,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		off = cJSON_GetObjectItem(j, resp.status == 409 ? "expected" : "offset");
 		if (!cJSON_IsNumber(off)) {
 			cJSON_Delete(j);
-			rc = huce_fail(err, HUCE_ESERVER, "photo: the central's answer has no offset");
+			rc = huce_fail(err, HUCE_ESERVER, _("photo: the central's answer has no offset"));
 			break;
 		}
 		offset = huce_wire_int(off);
@@ -395,13 +397,13 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		}
 		cJSON_Delete(j);
 		if (offset < 0 || offset >= size || ++rounds > 4 * (int)(size / (int64_t)PHOTO_CHUNK) + 8) {
-			huce_warn("photo %.12s: the central has %lld of %lld bytes; giving up for now",
+			huce_warn(_("photo %.12s: the central has %lld of %lld bytes; giving up for now"),
 				  sha, (long long)offset, (long long)size);
 			break;
 		}
 		n = pread(fd, chunk, PHOTO_CHUNK, (off_t)offset);
 		if (n <= 0) {
-			huce_warn("photo %.12s: cannot read '%s'", sha, path);
+			huce_warn(_("photo %.12s: cannot read '%s'"), sha, path);
 			break;
 		}
 		snprintf(hoff, sizeof(hoff), "Upload-Offset: %lld", (long long)offset);
@@ -411,8 +413,8 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		if (rc)
 			break;
 		if (resp.status == 400) {
-			huce_warn("photo %.12s: '%s' no longer matches its SHA-256 "
-				  "(changed after it was recorded?)", sha, path);
+			huce_warn(_("photo %.12s: '%s' no longer matches its SHA-256 "
+				  "(changed after it was recorded?)"), sha, path);
 			break;
 		}
 		if (resp.status != 200 && resp.status != 409) {
@@ -448,7 +450,7 @@ static enum huce_err upload_photos(struct huce_local *l, struct huce_http *h,
 	paths = calloc(PHOTO_BATCH, sizeof(*paths));
 	if (!sha || !paths) {
 		sqlite3_reset(q);
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	while (n < PHOTO_BATCH && sqlite3_step(q) == SQLITE_ROW) {
@@ -517,7 +519,7 @@ static void check_clock(struct huce_local *l, const struct huce_http *h,
 	skew = (int64_t)(h->central_time_local - h->central_time);
 	if (huce_clock_check(l, h->central_time, h->central_time_local,
 			     &flagged, &cerr)) {
-		huce_warn("cannot keep the clock check: %s", cerr.msg);
+		huce_warn(_("cannot keep the clock check: %s"), cerr.msg);
 		return;
 	}
 	if (st) {
@@ -530,11 +532,16 @@ static void check_clock(struct huce_local *l, const struct huce_http *h,
 	huce_clock_describe(skew, words, sizeof(words));
 	huce_iso_time(h->central_time_local, lt);
 	huce_iso_time(h->central_time, ct);
-	huce_warn("this laptop's clock is %s the central's (laptop %s, central "
-		  "%s): set the laptop's date and time. Dates taken from the "
-		  "wrong clock are wrong too: %lld inspection date%s to confirm "
-		  "(`huce status` lists them)", words, lt, ct, (long long)flagged,
-		  flagged == 1 ? "" : "s");
+	/* TRANSLATORS: the first %s is huce_clock_describe's words. */
+	huce_warn(Q_("this laptop's clock is %s the central's (laptop %s, central "
+		     "%s): set the laptop's date and time. Dates taken from the "
+		     "wrong clock are wrong too: %lld inspection date to confirm "
+		     "(`huce status` lists them)",
+		     "this laptop's clock is %s the central's (laptop %s, central "
+		     "%s): set the laptop's date and time. Dates taken from the "
+		     "wrong clock are wrong too: %lld inspection dates to confirm "
+		     "(`huce status` lists them)", flagged),
+		  words, lt, ct, (long long)flagged);
 }
 
 enum huce_err huce_sync_run(struct huce_local *l,
@@ -550,8 +557,8 @@ enum huce_err huce_sync_run(struct huce_local *l,
 	memset(st, 0, sizeof(*st));
 	if (!url)
 		return huce_fail(err, HUCE_EUSAGE,
-				 "this laptop is not enrolled: run `huce enroll URL TOKEN` "
-				 "(or carry a file: `huce export FILE`)");
+				 _("this laptop is not enrolled: run `huce enroll URL TOKEN` "
+				 "(or carry a file: `huce export FILE`)"));
 	rc = setup_http(l, &h, o, &token, &pin, err);
 	if (!rc)
 		rc = push(l, &h, url, o, st, err);
@@ -597,10 +604,10 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	size_t n;
 
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return huce_fail(err, HUCE_EUSAGE, "URL '%s' must start with http:// or https://", url);
+		return huce_fail(err, HUCE_EUSAGE, _("URL '%s' must start with http:// or https://"), url);
 	n = strlen(url);
 	if (n > 1000)
-		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
+		return huce_fail(err, HUCE_EUSAGE, _("URL is too long"));
 	if (huce_text_check(token, "token", 256, 0, err))
 		return HUCE_EUSAGE;
 	inst = huce_outbox_install_id(l, err);
@@ -615,7 +622,7 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	snprintf(hkey, sizeof(hkey), HUCE_KEY_HEADER ": %s", pk);
 	trimmed = strndup(url, n);
 	if (!trimmed)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	while (n > 0 && trimmed[n - 1] == '/')
 		trimmed[--n] = '\0';
 	rc = huce_http_init(&h, err);
@@ -643,11 +650,11 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		dev = cJSON_GetStringValue(cJSON_GetObjectItem(j, "device"));
 		key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "town_key"));
 		if (!dev || !key)
-			rc = huce_fail(err, HUCE_ESERVER, "enroll: the central's answer lacks device or key");
+			rc = huce_fail(err, HUCE_ESERVER, _("enroll: the central's answer lacks device or key"));
 		/* A central older than the stick's keys sends none. */
 		ckey = cJSON_GetStringValue(cJSON_GetObjectItem(j, "central_key"));
 		if (ckey && !huce_seal_key_valid(ckey))
-			rc = huce_fail(err, HUCE_ESERVER, "enroll: the central's key is malformed");
+			rc = huce_fail(err, HUCE_ESERVER, _("enroll: the central's key is malformed"));
 	}
 	if (!rc)
 		rc = huce_db_begin(l->db, err);
