@@ -31,6 +31,7 @@
 
 #include "huce_buf.h"
 #include "huce_i18n.h"
+#include "huce_record.h"
 #include "huce_schema.h"
 
 #define NFILES 7		/* common.json and the six types */
@@ -1200,12 +1201,13 @@ static enum huce_err missing_error(const struct huce_checklist_item *const *v,
 		return huce_fail(err, HUCE_EINVAL, first->critical ?
 				 _("missing critical item '%s' (%s) for stage %s, and %zu more: %s") :
 				 _("missing required item '%s' (%s) for stage %s, and %zu more: %s"),
-				 first->code, first->label, stage_names[stage],
-				 nmore, more);
+				 first->code, first->label,
+				 huce_value_text("stage", stage_names[stage]), nmore, more);
 	return huce_fail(err, HUCE_EINVAL, first->critical ?
 			 _("missing critical item '%s' (%s) for stage %s") :
 			 _("missing required item '%s' (%s) for stage %s"),
-			 first->code, first->label, stage_names[stage]);
+			 first->code, first->label,
+			 huce_value_text("stage", stage_names[stage]));
 }
 
 static int add_code(cJSON *arr, const char *code)

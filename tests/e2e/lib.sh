@@ -38,6 +38,13 @@ trap cleanup EXIT
 cd "$TRASH" || exit 1
 export HUCE_DB="$TRASH/default.db"
 unset HUCE_CHECKLISTS
+# The tests read huce's English messages: whatever the language of the
+# machine, they run in English (t0830-i18n sets Chinese where it wants it).
+unset LANGUAGE LC_ALL LC_MESSAGES HUCE_LOCALEDIR
+case "${LANG:-C}" in
+C | C.* | POSIX | en_*) ;;
+*) export LANG=C.UTF-8 ;;
+esac
 
 say() { echo "# $*"; }
 
