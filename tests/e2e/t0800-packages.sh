@@ -39,12 +39,12 @@ LAPTOP=$DEBS/huce_${VERSION}_$ARCH.deb
 OFFICE=$DEBS/huce-central_${VERSION}_$ARCH.deb
 ROOT=$TRASH/root
 
-test_expect_success 'huce: the laptop binaries, module, checklists, desktop entry, user timer' '
+test_expect_success 'huce: the laptop binaries, module, checklists, catalog, desktop entry, user timer' '
 	dpkg-deb -c "$LAPTOP" | awk "{print \$6}" | sed "s#^\./#/#" >"$TRASH/laptop.list" &&
 	for f in /usr/bin/huce /usr/bin/huce-syncd /usr/lib/$TRIPLET/huce/huce-net.so /usr/lib/$TRIPLET/huce/huce-ui.so \
 		/usr/share/huce/checklists/three-grid.json /usr/share/huce/checklists/common.json \
 		/usr/share/applications/huce.desktop /usr/lib/systemd/user/huce-agent.service \
-		/usr/lib/systemd/user/huce-agent.timer; do
+		/usr/lib/systemd/user/huce-agent.timer /usr/share/locale/zh_CN/LC_MESSAGES/huce.mo; do
 		grep -qx "$f" "$TRASH/laptop.list" || { echo "missing $f"; false; }
 	done &&
 	test "$(dpkg-deb -f "$LAPTOP" Package)" = huce
@@ -66,6 +66,20 @@ test_expect_success 'both unpack into one root' '
 	test -x "$ROOT/usr/bin/huce" && test -x "$ROOT/usr/bin/huce-syncd" &&
 	"$ROOT/usr/bin/huce" --version | grep -q "$VERSION" &&
 	"$ROOT/usr/bin/huce-syncd" --version | grep -qx "huce-syncd $VERSION"
+'
+
+# The catalog from the unpacked root: ROOT/usr/bin/huce finds
+# ROOT/usr/share/locale (../share/locale from its bin/), neither the build
+# tree's po/ (not next to it) nor the system's (there is a ../share/locale).
+test_expect_success 'the unpacked huce speaks Chinese from its own catalog' '
+	if ! locale -a 2>/dev/null | grep -qix "zh_CN.utf-\{0,1\}8"; then
+		echo "the locale zh_CN.UTF-8 is missing: run scripts/deps.sh as root"
+		false
+	fi &&
+	LANG=zh_CN.UTF-8 expect_exit 2 "$ROOT/usr/bin/huce" --db "$TRASH/none.db" bogus 2>"$TRASH/zh.err" &&
+	grep -q "^huce: 未知命令“bogus”$" "$TRASH/zh.err" &&
+	LANG=C expect_exit 2 "$ROOT/usr/bin/huce" --db "$TRASH/none.db" bogus 2>"$TRASH/en.err" &&
+	grep -q "^huce: unknown command '\''bogus'\''$" "$TRASH/en.err"
 '
 
 test_expect_success 'the desktop entry 户厕验收 starts huce ui' '
