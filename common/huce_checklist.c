@@ -303,14 +303,14 @@ static enum huce_err check_bytes(struct pctx *x, const char *data, size_t len)
 		if (!k) {
 			where(data, i, &line, &col);
 			return perr(x, HUCE_EENCODING,
-				    "not valid UTF-8 at line %d, column %d (save the file as UTF-8)",
+				    _("not valid UTF-8 at line %d, column %d (save the file as UTF-8)"),
 				    line, col);
 		}
 		if (k == 1 && is_control(p[i]) &&
 		    p[i] != '\n' && p[i] != '\r' && p[i] != '\t') {
 			where(data, i, &line, &col);
 			return perr(x, HUCE_EINVAL,
-				    "control character 0x%02x at line %d, column %d",
+				    _("control character 0x%02x at line %d, column %d"),
 				    p[i], line, col);
 		}
 		i += k;
@@ -332,15 +332,15 @@ static enum huce_err check_keys(struct pctx *x, const cJSON *obj,
 		size_t k;
 
 		if (!m->string)
-			return perr(x, HUCE_EINVAL, "member without a name");
+			return perr(x, HUCE_EINVAL, _("member without a name"));
 		for (k = 0; k < nkeys; k++)
 			if (strcmp(m->string, keys[k]) == 0)
 				break;
 		if (k == nkeys)
-			return perr(x, HUCE_EINVAL, "unknown key '%s'",
+			return perr(x, HUCE_EINVAL, _("unknown key '%s'"),
 				    shown(m->string, buf));
 		if (seen & (1u << k))
-			return perr(x, HUCE_EINVAL, "key '%s' appears twice", keys[k]);
+			return perr(x, HUCE_EINVAL, _("key '%s' appears twice"), keys[k]);
 		seen |= 1u << k;
 	}
 	return HUCE_OK;
@@ -359,21 +359,21 @@ static enum huce_err get_string(struct pctx *x, const cJSON *obj,
 	*out = NULL;
 	if (!m || cJSON_IsNull(m)) {
 		if (required)
-			return perr(x, HUCE_EINVAL, "missing '%s'", key);
+			return perr(x, HUCE_EINVAL, _("missing '%s'"), key);
 		return HUCE_OK;
 	}
 	if (!cJSON_IsString(m) || !m->valuestring)
-		return perr(x, HUCE_EINVAL, "'%s' must be a string", key);
+		return perr(x, HUCE_EINVAL, _("'%s' must be a string"), key);
 	if (!m->valuestring[0])
-		return perr(x, HUCE_EINVAL, "'%s' is empty", key);
+		return perr(x, HUCE_EINVAL, _("'%s' is empty"), key);
 	if (strlen(m->valuestring) > max)
-		return perr(x, HUCE_EINVAL, "'%s' is longer than %zu bytes", key, max);
+		return perr(x, HUCE_EINVAL, _("'%s' is longer than %zu bytes"), key, max);
 	if (!clean_text(m->valuestring, max))
 		return perr(x, HUCE_EINVAL,
-			    "'%s' contains a control character or broken UTF-8", key);
+			    _("'%s' contains a control character or broken UTF-8"), key);
 	*out = strdup(m->valuestring);
 	if (!*out)
-		return perr(x, HUCE_ENOMEM, "out of memory");
+		return perr(x, HUCE_ENOMEM, _("out of memory"));
 	return HUCE_OK;
 }
 
@@ -383,9 +383,9 @@ static enum huce_err get_bool(struct pctx *x, const cJSON *obj,
 	const cJSON *m = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	if (!m)
-		return perr(x, HUCE_EINVAL, "missing '%s'", key);
+		return perr(x, HUCE_EINVAL, _("missing '%s'"), key);
 	if (!cJSON_IsBool(m))
-		return perr(x, HUCE_EINVAL, "'%s' must be true or false", key);
+		return perr(x, HUCE_EINVAL, _("'%s' must be true or false"), key);
 	*out = cJSON_IsTrue(m);
 	return HUCE_OK;
 }
@@ -394,9 +394,9 @@ static enum huce_err check_number(struct pctx *x, const cJSON *m,
 				  const char *what)
 {
 	if (!cJSON_IsNumber(m))
-		return perr(x, HUCE_EINVAL, "%s must be a number", what);
+		return perr(x, HUCE_EINVAL, _("%s must be a number"), what);
 	if (!isfinite(m->valuedouble))
-		return perr(x, HUCE_EINVAL, "%s is not a finite number", what);
+		return perr(x, HUCE_EINVAL, _("%s is not a finite number"), what);
 	return HUCE_OK;
 }
 
@@ -449,26 +449,26 @@ static enum huce_err parse_stages(struct pctx *x, const cJSON *obj,
 	if (!arr && optional)
 		return HUCE_OK;
 	if (!arr)
-		return perr(x, HUCE_EINVAL, "missing '%s'", key);
+		return perr(x, HUCE_EINVAL, _("missing '%s'"), key);
 	if (!cJSON_IsArray(arr))
-		return perr(x, HUCE_EINVAL, "'%s' must be an array of stage names", key);
+		return perr(x, HUCE_EINVAL, _("'%s' must be an array of stage names"), key);
 	cJSON_ArrayForEach(s, arr) {
 		int st;
 
 		if (!cJSON_IsString(s) || !s->valuestring)
-			return perr(x, HUCE_EINVAL, "'%s' must contain only strings", key);
+			return perr(x, HUCE_EINVAL, _("'%s' must contain only strings"), key);
 		st = huce_stage_parse(s->valuestring);
 		if (st < 0)
 			return perr(x, HUCE_EINVAL,
-				    "unknown stage '%s' (known: excavation, pre-cover, completion, first-toilet, re-inspection, spot-check)",
+				    _("unknown stage '%s' (known: excavation, pre-cover, completion, first-toilet, re-inspection, spot-check)"),
 				    shown(s->valuestring, buf));
 		if (*out & (1u << st))
-			return perr(x, HUCE_EINVAL, "stage '%s' listed twice",
+			return perr(x, HUCE_EINVAL, _("stage '%s' listed twice"),
 				    stage_names[st]);
 		*out |= 1u << st;
 	}
 	if (!*out)
-		return perr(x, HUCE_EINVAL, "'%s' is empty", key);
+		return perr(x, HUCE_EINVAL, _("'%s' is empty"), key);
 	return HUCE_OK;
 }
 
@@ -481,7 +481,7 @@ static enum huce_err parse_range(struct pctx *x, const cJSON *obj,
 	if (!r)
 		return HUCE_OK;
 	if (!cJSON_IsArray(r) || cJSON_GetArraySize(r) != 2)
-		return perr(x, HUCE_EINVAL, "'range' must be an array [low, high]");
+		return perr(x, HUCE_EINVAL, _("'range' must be an array [low, high]"));
 	rc = check_number(x, r->child, "'range' low");
 	if (!rc)
 		rc = check_number(x, r->child->next, "'range' high");
@@ -491,7 +491,7 @@ static enum huce_err parse_range(struct pctx *x, const cJSON *obj,
 	it->range_lo = r->child->valuedouble;
 	it->range_hi = r->child->next->valuedouble;
 	if (!(it->range_lo < it->range_hi))
-		return perr(x, HUCE_EINVAL, "'range' low %g is not below high %g",
+		return perr(x, HUCE_EINVAL, _("'range' low %g is not below high %g"),
 			    it->range_lo, it->range_hi);
 	return HUCE_OK;
 }
@@ -511,13 +511,13 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 	size_t k;
 
 	if (!cJSON_IsObject(obj))
-		return perr(x, HUCE_EINVAL, "must be an object");
+		return perr(x, HUCE_EINVAL, _("must be an object"));
 	rc = get_string(x, obj, "code", 1, MAX_CODE, &it->code);
 	if (rc)
 		return rc;
 	if (!valid_code(it->code))
 		return perr(x, HUCE_EINVAL,
-			    "code '%s' must be lowercase letters, digits and '_', starting with a letter",
+			    _("code '%s' must be lowercase letters, digits and '_', starting with a letter"),
 			    shown(it->code, buf));
 	x->code = it->code;
 	rc = check_keys(x, obj, keys, ARRAY_SIZE(keys));
@@ -540,12 +540,12 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 	for (int st = 0; st < HUCE_STAGE__COUNT; st++)
 		if ((it->required & ~it->stages) & (1u << st))
 			return perr(x, HUCE_EINVAL,
-				    "'required' stage '%s' is not one of its 'stages'",
+				    _("'required' stage '%s' is not one of its 'stages'"),
 				    stage_names[st]);
 
 	kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
 	if (!kind)
-		return perr(x, HUCE_EINVAL, "missing 'kind'");
+		return perr(x, HUCE_EINVAL, _("missing 'kind'"));
 	if (cJSON_IsString(kind) && kind->valuestring &&
 	    strcmp(kind->valuestring, "number") == 0)
 		it->kind = HUCE_ITEM_NUMBER;
@@ -553,7 +553,7 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 		 strcmp(kind->valuestring, "bool") == 0)
 		it->kind = HUCE_ITEM_BOOL;
 	else
-		return perr(x, HUCE_EINVAL, "'kind' must be \"number\" or \"bool\"");
+		return perr(x, HUCE_EINVAL, _("'kind' must be \"number\" or \"bool\""));
 
 	rc = get_number(x, obj, "min", &it->has_min, &it->min);
 	if (!rc)
@@ -565,19 +565,19 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 	if (it->kind == HUCE_ITEM_BOOL) {
 		if (it->has_min || it->has_max || it->has_range || it->unit)
 			return perr(x, HUCE_EINVAL,
-				    "'min', 'max', 'range' and 'unit' apply only to number items");
+				    _("'min', 'max', 'range' and 'unit' apply only to number items"));
 	} else {
 		if (!it->has_range)
 			return perr(x, HUCE_EINVAL,
-				    "missing 'range' (the plausible [low, high] of a measurement)");
+				    _("missing 'range' (the plausible [low, high] of a measurement)"));
 		if (it->has_min && it->has_max && it->min > it->max)
-			return perr(x, HUCE_EINVAL, "'min' %g is greater than 'max' %g",
+			return perr(x, HUCE_EINVAL, _("'min' %g is greater than 'max' %g"),
 				    it->min, it->max);
 		if (it->has_min && (it->min < it->range_lo || it->min > it->range_hi))
-			return perr(x, HUCE_EINVAL, "'min' %g is outside 'range' [%g, %g]",
+			return perr(x, HUCE_EINVAL, _("'min' %g is outside 'range' [%g, %g]"),
 				    it->min, it->range_lo, it->range_hi);
 		if (it->has_max && (it->max < it->range_lo || it->max > it->range_hi))
-			return perr(x, HUCE_EINVAL, "'max' %g is outside 'range' [%g, %g]",
+			return perr(x, HUCE_EINVAL, _("'max' %g is outside 'range' [%g, %g]"),
 				    it->max, it->range_lo, it->range_hi);
 	}
 
@@ -590,7 +590,7 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 			break;
 	if (k == ARRAY_SIZE(photo_kinds))
 		return perr(x, HUCE_EINVAL,
-			    "unknown photo kind '%s' (known: before, excavation, tank, water-test, room, pan, vent, cover, plaque, after, or null)",
+			    _("unknown photo kind '%s' (known: before, excavation, tank, water-test, room, pan, vent, cover, plaque, after, or null)"),
 			    shown(photo, buf));
 
 	/* note is free text for the people who maintain the file. */
@@ -637,7 +637,7 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 
 	if (len > HUCE_CHECKLIST_MAX_BYTES)
 		return perr(&x, HUCE_ETOOBIG,
-			    "%zu bytes is more than the limit of %d bytes",
+			    _("%zu bytes is more than the limit of %d bytes"),
 			    len, HUCE_CHECKLIST_MAX_BYTES);
 	/* Windows editors put a byte-order mark first; it is harmless. */
 	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
@@ -653,27 +653,27 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 			(size_t)(end - data) : 0;
 
 		where(data, off, &line, &col);
-		return perr(&x, HUCE_EINVAL, "malformed JSON near line %d, column %d",
+		return perr(&x, HUCE_EINVAL, _("malformed JSON near line %d, column %d"),
 			    line, col);
 	}
 	for (const char *p = end; p < data + len; p++) {
 		if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
 			where(data, (size_t)(p - data), &line, &col);
 			rc = perr(&x, HUCE_EINVAL,
-				  "unexpected text after the JSON object at line %d, column %d",
+				  _("unexpected text after the JSON object at line %d, column %d"),
 				  line, col);
 			goto out;
 		}
 	}
 
 	if (!cJSON_IsObject(root)) {
-		rc = perr(&x, HUCE_EINVAL, "must be a JSON object");
+		rc = perr(&x, HUCE_EINVAL, _("must be a JSON object"));
 		goto out;
 	}
 	/* Version first: a newer format may well have keys we do not know. */
 	m = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (!m) {
-		rc = perr(&x, HUCE_EINVAL, "missing 'version'");
+		rc = perr(&x, HUCE_EINVAL, _("missing 'version'"));
 		goto out;
 	}
 	rc = check_number(&x, m, "'version'");
@@ -681,7 +681,7 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 		goto out;
 	if (m->valuedouble != 1) {
 		rc = perr(&x, HUCE_EVERSION,
-			  "format version %g is not supported (this program reads version 1)",
+			  _("format version %g is not supported (this program reads version 1)"),
 			  m->valuedouble);
 		goto out;
 	}
@@ -694,12 +694,12 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 		goto out;
 	if (file_index(s, 1) < 0) {
 		rc = perr(&x, HUCE_EINVAL,
-			  "unknown type '%s' (known: common, three-grid, double-urn, biogas, urine-diversion, double-pit, sewer)",
+			  _("unknown type '%s' (known: common, three-grid, double-urn, biogas, urine-diversion, double-pit, sewer)"),
 			  shown(s, buf));
 		goto out;
 	}
 	if (type && strcmp(s, type) != 0) {
-		rc = perr(&x, HUCE_EINVAL, "declares type '%s' but must be '%s'",
+		rc = perr(&x, HUCE_EINVAL, _("declares type '%s' but must be '%s'"),
 			  s, type);
 		goto out;
 	}
@@ -713,22 +713,22 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 
 	items = cJSON_GetObjectItemCaseSensitive(root, "items");
 	if (!items) {
-		rc = perr(&x, HUCE_EINVAL, "missing 'items'");
+		rc = perr(&x, HUCE_EINVAL, _("missing 'items'"));
 		goto out;
 	}
 	if (!cJSON_IsArray(items)) {
-		rc = perr(&x, HUCE_EINVAL, "'items' must be an array");
+		rc = perr(&x, HUCE_EINVAL, _("'items' must be an array"));
 		goto out;
 	}
 	count = cJSON_GetArraySize(items);
 	if (count < 1 || count > HUCE_CHECKLIST_MAX_ITEMS) {
-		rc = perr(&x, HUCE_EINVAL, "must have 1 to %d items, not %d",
+		rc = perr(&x, HUCE_EINVAL, _("must have 1 to %d items, not %d"),
 			  HUCE_CHECKLIST_MAX_ITEMS, count);
 		goto out;
 	}
 	c->items = calloc((size_t)count, sizeof(*c->items));
 	if (!c->items) {
-		rc = perr(&x, HUCE_ENOMEM, "out of memory");
+		rc = perr(&x, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	m = items->child;
@@ -745,7 +745,7 @@ static enum huce_err parse_checklist(struct checklist *c, const char *type,
 		for (int j = 0; j < i; j++) {
 			if (strcmp(c->items[j].code, it->code) == 0) {
 				rc = perr(&x, HUCE_EINVAL,
-					  "code already used by item %d", j + 1);
+					  _("code already used by item %d"), j + 1);
 				goto out;
 			}
 		}

@@ -145,7 +145,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 
 			cJSON_Delete(j);
 			if (e < 1 || ++gaps > 3) {
-				rc = http_error(&resp, "push", err);
+				rc = http_error(&resp, _("push"), err);
 				break;
 			}
 			/*
@@ -174,7 +174,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			continue;
 		}
 		if (resp.status != 200) {
-			rc = http_error(&resp, "push", err);
+			rc = http_error(&resp, _("push"), err);
 			break;
 		}
 		res = cJSON_ParseWithLength(resp.body.data, resp.body.len);
@@ -267,7 +267,7 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
 		if (rc)
 			break;
 		if (resp.status != 200) {
-			rc = http_error(&resp, "pull", err);
+			rc = http_error(&resp, _("pull"), err);
 			break;
 		}
 		page = cJSON_ParseWithLength(resp.body.data, resp.body.len);
@@ -370,7 +370,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		goto out;
 	}
 	if (resp.status != 200) {
-		rc = http_error(&resp, "photo", err);
+		rc = http_error(&resp, _("photo"), err);
 		goto out;
 	}
 	chunk = malloc(PHOTO_CHUNK);
@@ -418,7 +418,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 			break;
 		}
 		if (resp.status != 200 && resp.status != 409) {
-			rc = http_error(&resp, "photo", err);
+			rc = http_error(&resp, _("photo"), err);
 			break;
 		}
 	}
@@ -637,7 +637,7 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/enroll", trimmed);
 	rc = huce_http_send(&h, "GET", endpoint, hdrs, NULL, 0, &resp, err);
 	if (!rc && resp.status != 200) {
-		rc = http_error(&resp, "enroll", err);
+		rc = http_error(&resp, _("enroll"), err);
 		/* 409: the token enrolled another laptop (not a seq gap) */
 		if (resp.status == 409) {
 			rc = HUCE_EFORBIDDEN;
