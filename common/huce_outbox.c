@@ -318,11 +318,11 @@ static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
 	if (s != SQLITE_ROW)
 		return huce_db_fail(l->db, err, _("cannot read the outbox"));
 	shift = hwm + 1 - lo;
-	huce_warn("this laptop's database is older than what the central already "
+	huce_warn(_("this laptop's database is older than what the central already "
 		  "has from this device (was it restored from a backup or copied?): "
 		  "the central has entries up to number %lld, this file knew only "
 		  "up to %lld. Its %lld unsent entries are renumbered from %lld so "
-		  "that the central takes them instead of skipping them",
+		  "that the central takes them instead of skipping them"),
 		  (long long)hwm, (long long)acked, (long long)n, (long long)hwm + 1);
 	rc = huce_db_begin(l->db, err);
 	if (rc)

@@ -249,7 +249,7 @@ void huce_stick_prune(const char *folder, const char *prefix, int64_t keep)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", folder, e->d_name) <
 		    sizeof(path) && unlink(path) != 0)
-			huce_warn("cannot remove '%s': %s", path, strerror(errno));
+			huce_warn(_("cannot remove '%s': %s"), path, strerror(errno));
 	}
 	closedir(d);
 }
@@ -530,15 +530,15 @@ static enum huce_err export_photos(struct huce_local *l, const struct me *m,
 		if (!sha || !path)
 			continue;
 		if (huce_file_read(path, PHOTO_MAX, &bytes, &ferr)) {
-			huce_warn("photo %.12s: the original '%s' cannot be read: %s",
+			huce_warn(_("photo %.12s: the original '%s' cannot be read: %s"),
 				  sha, path, ferr.msg);
 			huce_buf_release(&bytes);
 			continue;
 		}
 		huce_sha256_hex(bytes.data ? bytes.data : "", bytes.len, got);
 		if (strcmp(got, sha) != 0) {
-			huce_warn("photo %.12s: '%s' no longer matches its SHA-256 "
-				  "(changed after it was recorded?)", sha, path);
+			huce_warn(_("photo %.12s: '%s' no longer matches its SHA-256 "
+				  "(changed after it was recorded?)"), sha, path);
 			huce_buf_release(&bytes);
 			continue;
 		}
