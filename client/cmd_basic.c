@@ -208,10 +208,14 @@ static int add_named(struct cli *c, const char *kind, const char *parent_id,
 	return 0;
 }
 
-/* Run a listing query and print rows as JSON or as a table. */
+/*
+ * Run a listing query and print rows as JSON or as a table.  In the
+ * table, a column named in coded (NULL-terminated, may be NULL) shows
+ * its codes as a person reads them (huce_value_text of that name).
+ */
 static int list_rows(struct cli *c, int json, const char *sql,
 		     const char *parent, const char *const *cols,
-		     const char *const *headers)
+		     const char *const *headers, const char *const *coded)
 {
 	sqlite3_stmt *st = NULL;
 	cJSON *arr = cJSON_CreateArray();
@@ -239,6 +243,9 @@ static int list_rows(struct cli *c, int json, const char *sql,
 			const char *txt = (const char *)sqlite3_column_text(st, i);
 
 			if (!json) {
+				for (int k = 0; txt && coded && coded[k]; k++)
+					if (strcmp(coded[k], cols[i]) == 0)
+						txt = huce_value_text(cols[i], txt);
 				printf("%s%s", i ? "\t" : "", txt ? txt : "-");
 				continue;
 			}
@@ -333,7 +340,7 @@ int cmd_village(struct cli *c, int argc, char **argv)
 			"SELECT v.id, v.name, v.town, "
 			"(SELECT count(*) FROM household h WHERE h.village_id = v.id AND h.deleted = 0), "
 			"v.version FROM village v WHERE v.deleted = 0 ORDER BY v.name, v.id",
-			NULL, cols, hdr);
+			NULL, cols, hdr, NULL);
 	}
 	return cli_usage(village_usage, _("unknown subcommand 'village %s'"), sub);
 }
@@ -412,7 +419,7 @@ int cmd_group(struct cli *c, int argc, char **argv)
 			"(SELECT count(*) FROM household h WHERE h.group_id = g.id AND h.deleted = 0), "
 			"g.version FROM village_group g LEFT JOIN village v ON v.id = g.village_id "
 			"WHERE g.deleted = 0 ORDER BY v.name, g.name, g.id",
-			village ? vid : NULL, cols, hdr);
+			village ? vid : NULL, cols, hdr, NULL);
 	}
 }
 
@@ -435,6 +442,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 	static const char *const hdr[] = {
 		N_("id"), N_("name"), N_("role"), N_("households"), N_("version"), NULL
 	};
+	static const char *const coded[] = { "role", NULL };
 	const char *sub = NULL, *role = NULL, *phone = NULL;
 	int json = 0, ch, r;
 
@@ -491,7 +499,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 			"SELECT c.id, c.name, c.role, "
 			"(SELECT count(*) FROM household h WHERE h.cadre_id = c.id AND h.deleted = 0), "
 			"c.version FROM cadre c WHERE c.deleted = 0 ORDER BY c.name, c.id",
-			NULL, cols, hdr);
+			NULL, cols, hdr, coded);
 	}
 	return cli_usage(cadre_usage, _("unknown subcommand 'cadre %s'"), sub);
 }
@@ -561,7 +569,7 @@ int cmd_team(struct cli *c, int argc, char **argv)
 			"CASE WHEN EXISTS (SELECT 1 FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND "
 			HUCE_LOCAL_SQL_HH_PASSED ") THEN 'open' ELSE 'closed' END, "
 			"t.version FROM team t WHERE t.deleted = 0 ORDER BY t.name, t.id",
-			NULL, cols, hdr);
+			NULL, cols, hdr, NULL);
 	}
 	return cli_usage(team_usage, _("unknown subcommand 'team %s'"), sub);
 }
@@ -612,7 +620,7 @@ int cmd_target(struct cli *c, int argc, char **argv)
 		return list_rows(c, json,
 			"SELECT t.id, v.name, t.week, t.n, t.version FROM target t "
 			"LEFT JOIN village v ON v.id = t.village_id WHERE t.deleted = 0 "
-			"ORDER BY t.week, v.name", NULL, cols, hdr);
+			"ORDER BY t.week, v.name", NULL, cols, hdr, NULL);
 	}
 	if (strcmp(sub, "set") != 0)
 		return cli_usage(target_usage, _("unknown subcommand 'target %s'"), sub);

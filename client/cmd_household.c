@@ -413,11 +413,11 @@ static int hh_list(struct cli *c, int argc, char **argv)
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "village")), "-"),
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "group")), "-"),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "head")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "type")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "build")),
+			       huce_value_text("type", cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"))),
+			       huce_value_text("build", cJSON_GetStringValue(cJSON_GetObjectItem(o, "build"))),
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "team")), "-"),
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "cadre")), "-"),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")));
+			       huce_value_text("status", cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"))));
 			cJSON_Delete(o);
 		} else {
 			cJSON_AddItemToArray(arr, o);
@@ -485,7 +485,7 @@ static void show_text(const cJSON *o)
 			continue;
 		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
 		cli_label(_(labels[i]), 13);
-		printf("%s\n", s ? s : v->valuestring);
+		printf("%s\n", s ? s : huce_value_text(keys[i], v->valuestring));
 		free(s);
 	}
 	v = cJSON_GetObjectItem(o, "review");
@@ -494,7 +494,8 @@ static void show_text(const cJSON *o)
 
 		cli_label(_("review"), 13);
 		printf("%s%s%s\n",
-		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "state")), "-"),
+		       str_or(huce_value_text("review", cJSON_GetStringValue(
+			       cJSON_GetObjectItem(v, "state"))), "-"),
 		       note ? ": " : "", str_or(note, ""));
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections")) {
@@ -504,8 +505,8 @@ static void show_text(const cJSON *o)
 		cli_label(_("inspection"), 13);
 		printf("%s %s %s %s",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
+		       huce_value_text("stage", cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage"))),
+		       huce_value_text("result", cJSON_GetStringValue(cJSON_GetObjectItem(v, "result"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")));
 		if (cJSON_GetArraySize(veto))
 			printf(_(" veto: %s"), cJSON_GetStringValue(cJSON_GetArrayItem(veto, 0)));
@@ -516,14 +517,15 @@ static void show_text(const cJSON *o)
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
 		cli_label(_("rectification"), 13);
 		printf(_("%s %s deadline %s\n"),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
+		       huce_value_text("rectification",
+				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
 		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos")) {
 		cli_label(_("photo"), 13);
 		printf("%s %.12s %s\n",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
+		       huce_value_text("photo", cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
 		       cJSON_IsTrue(cJSON_GetObjectItem(v, "uploaded")) ?
 			       _("at central") : _("not yet uploaded"));

@@ -246,7 +246,7 @@ static void inspect_report(const struct huce_checklists *cl,
 			const struct huce_checklist_item *it =
 				huce_checklist_find(cl, o->type, code->valuestring);
 
-			printf(" %s (%s)", code->valuestring, it ? it->label : "");
+			printf(_(" %s (%s)"), code->valuestring, it ? it->label : "");
 		}
 		putchar('\n');
 	} else {
@@ -522,7 +522,8 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 				       cJSON_GetObjectItem(o, "owner")->valuestring : "-",
 			       cJSON_IsString(cJSON_GetObjectItem(o, "deadline")) ?
 				       cJSON_GetObjectItem(o, "deadline")->valuestring : "-",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")),
+			       huce_value_text("rectification",
+					       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"))),
 			       sqlite3_column_int(st, 9) ? _(" (overdue)") : "");
 			cJSON_Delete(o);
 		}

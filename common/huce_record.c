@@ -378,6 +378,15 @@ const char *huce_value_text(const char *what, const char *code)
 		NC_("photo", "tank"), NC_("photo", "water-test"),
 		NC_("photo", "room"), NC_("photo", "pan"), NC_("photo", "vent"),
 		NC_("photo", "cover"), NC_("photo", "plaque"), NC_("photo", "after"),
+		NC_("approach", "biogas-retrofit"), NC_("approach", "new-build"),
+		NC_("build", "self"), NC_("build", "contracted"),
+		NC_("type", "three-grid"), NC_("type", "double-urn"),
+		NC_("type", "biogas"), NC_("type", "urine-diversion"),
+		NC_("type", "double-pit"), NC_("type", "sewer"),
+		NC_("water", "wet"), NC_("water", "dry"),
+		NC_("role", "village-lead"), NC_("role", "liaison"),
+		NC_("role", "technician"), NC_("role", "inspector"),
+		NC_("role", "data-entry"), NC_("role", "office"),
 	};
 	size_t n = strlen(what);
 

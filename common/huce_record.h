@@ -79,9 +79,11 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 const char *huce_kind_text(const char *kind);
 /*
  * A code of the data as a person reads it in a message: what is
- * "status", "result", "stage", "review", "rectification" (open, closed)
- * or "photo" (a photo's kind).  The code itself in English, or when it
- * is not a known one.  Static.
+ * "status", "result", "stage", "review", "rectification" (open, closed),
+ * "photo" (a photo's kind), "approach", "build", "type", "water" or
+ * "role"; the Chinese is the labels used everywhere else (huce_status_label,
+ * huce_toilet_type_label, the web app's).  The code itself in English,
+ * or when it is not a known one.  Static.
  */
 const char *huce_value_text(const char *what, const char *code);
 
