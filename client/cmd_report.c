@@ -462,10 +462,11 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 
 			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "code")),
-			       sqlite3_column_text(st, 1),
+			       huce_value_text("conflict", (const char *)sqlite3_column_text(st, 1)),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "name")),
 			       sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "-",
-			       sqlite3_column_text(st, 5), sqlite3_column_text(st, 0),
+			       huce_value_text("conflict status", (const char *)sqlite3_column_text(st, 5)),
+			       sqlite3_column_text(st, 0),
 			       sqlite3_column_text(st, 2));
 			cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values")) {
 				const cJSON *cd = cJSON_GetObjectItem(v, "candidate");

@@ -387,6 +387,9 @@ const char *huce_value_text(const char *what, const char *code)
 		NC_("role", "village-lead"), NC_("role", "liaison"),
 		NC_("role", "technician"), NC_("role", "inspector"),
 		NC_("role", "data-entry"), NC_("role", "office"),
+		NC_("conflict", "field"), NC_("conflict", "inspection"),
+		NC_("conflict", "duplicate"), NC_("conflict", "delete"),
+		NC_("conflict status", "open"), NC_("conflict status", "resolved"),
 	};
 	size_t n = strlen(what);
 

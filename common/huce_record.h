@@ -80,8 +80,8 @@ const char *huce_kind_text(const char *kind);
 /*
  * A code of the data as a person reads it in a message: what is
  * "status", "result", "stage", "review", "rectification" (open, closed),
- * "photo" (a photo's kind), "approach", "build", "type", "water" or
- * "role"; the Chinese is the labels used everywhere else (huce_status_label,
+ * "photo" (a photo's kind), "approach", "build", "type", "water", "role",
+ * "conflict" (a conflict's kind) or "conflict status"; the Chinese is the labels used everywhere else (huce_status_label,
  * huce_toilet_type_label, the web app's).  The code itself in English,
  * or when it is not a known one.  Static.
  */
