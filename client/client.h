@@ -49,13 +49,6 @@ int cli_error(enum huce_err rc, const char *fmt, ...)
 int cli_getopt(int argc, char **argv, const struct option *opts, int *json,
 	       const char *usage);
 
-/*
- * Print label to stdout padded to width columns, then a space (as
- * printf("%-13s ") does for ASCII): a character of three or more UTF-8
- * bytes (Chinese) counts as two columns, so translated labels line up.
- */
-void cli_label(const char *label, int width);
-
 /* Print a JSON value (pretty, UTF-8 as is) followed by a newline. */
 void cli_print_json(const cJSON *v);
 

@@ -484,7 +484,7 @@ static void show_text(const cJSON *o)
 		if (!v || cJSON_IsNull(v))
 			continue;
 		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-		cli_label(_(labels[i]), 13);
+		huce_i18n_label(_(labels[i]), 13);
 		printf("%s\n", s ? s : huce_value_text(keys[i], v->valuestring));
 		free(s);
 	}
@@ -492,7 +492,7 @@ static void show_text(const cJSON *o)
 	if (v) {
 		const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(v, "note"));
 
-		cli_label(_("review"), 13);
+		huce_i18n_label(_("review"), 13);
 		printf("%s%s%s\n",
 		       str_or(huce_value_text("review", cJSON_GetStringValue(
 			       cJSON_GetObjectItem(v, "state"))), "-"),
@@ -502,7 +502,7 @@ static void show_text(const cJSON *o)
 		const cJSON *veto = cJSON_GetObjectItem(v, "veto");
 		const char *voided = cJSON_GetStringValue(cJSON_GetObjectItem(v, "voided"));
 
-		cli_label(_("inspection"), 13);
+		huce_i18n_label(_("inspection"), 13);
 		printf("%s %s %s %s",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
 		       huce_value_text("stage", cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage"))),
@@ -515,7 +515,7 @@ static void show_text(const cJSON *o)
 		putchar('\n');
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
-		cli_label(_("rectification"), 13);
+		huce_i18n_label(_("rectification"), 13);
 		printf(_("%s %s deadline %s\n"),
 		       huce_value_text("rectification",
 				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status"))),
@@ -523,7 +523,7 @@ static void show_text(const cJSON *o)
 		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos")) {
-		cli_label(_("photo"), 13);
+		huce_i18n_label(_("photo"), 13);
 		printf("%s %.12s %s\n",
 		       huce_value_text("photo", cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),

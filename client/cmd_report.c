@@ -41,7 +41,7 @@ static void stick_print(const cJSON *s)
 	const cJSON *e = cJSON_GetObjectItem(s, "last_export");
 	const cJSON *a = cJSON_GetObjectItem(s, "reply_applied");
 
-	cli_label(_("stick"), 12);
+	huce_i18n_label(_("stick"), 12);
 	printf(_("%lld changes and %lld photos wait for the central"),
 	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pending")),
 	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "photos")));
@@ -131,20 +131,20 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	} else {
 		const cJSON *e;
 
-		cli_label(_("device"), 12);
+		huce_i18n_label(_("device"), 12);
 		printf("%s\n", cJSON_GetStringValue(cJSON_GetObjectItem(o, "device")));
-		cli_label(_("database"), 12);
+		huce_i18n_label(_("database"), 12);
 		printf("%s\n", c->db_path);
-		cli_label(_("central"), 12);
+		huce_i18n_label(_("central"), 12);
 		printf("%s\n", cJSON_IsString(cJSON_GetObjectItem(o, "central")) ?
 		       cJSON_GetObjectItem(o, "central")->valuestring : _("(not enrolled)"));
-		cli_label(_("households"), 12);
+		huce_i18n_label(_("households"), 12);
 		printf("%lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "households")));
-		cli_label(_("inspections"), 12);
+		huce_i18n_label(_("inspections"), 12);
 		printf("%lld\n", (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "inspections")));
-		cli_label(_("pending"), 12);
+		huce_i18n_label(_("pending"), 12);
 		printf("%lld\n", (long long)pending);
-		cli_label(_("quarantined"), 12);
+		huce_i18n_label(_("quarantined"), 12);
 		printf("%lld\n", (long long)quarantined);
 		cJSON_ArrayForEach(e, q) {
 			const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind"));
@@ -161,10 +161,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		}
 		if (quarantined)
 			printf(_("  (`huce quarantine` to drop or retry them)\n"));
-		cli_label(_("last sync"), 12);
+		huce_i18n_label(_("last sync"), 12);
 		printf("%s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : _("never"));
-		cli_label(_("conflicts"), 12);
+		huce_i18n_label(_("conflicts"), 12);
 		printf("%lld\n", (long long)conflicts);
 		/* A laptop that uses the stick, or has no other way. */
 		if (cJSON_IsNumber(cJSON_GetObjectItem(stick, "last_export")) ||
@@ -478,7 +478,7 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 				{
 					int n = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cd, "inspections"));
 
-					printf(Q_(", ID %s, %d inspection", ", ID %s, %d inspections", n), m, n);
+					printf(_(", ID %s, %d inspections"), m, n);
 				}
 				m = cJSON_GetStringValue(cJSON_GetObjectItem(v, "device"));
 				printf("  (%s)\n", m ? m : "?");

@@ -122,19 +122,6 @@ int cli_getopt(int argc, char **argv, const struct option *opts, int *json,
 	}
 }
 
-void cli_label(const char *label, int width)
-{
-	int cols = 0;
-
-	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			cols += *p >= 0xe0 ? 2 : 1;
-	fputs(label, stdout);
-	do
-		putchar(' ');
-	while (cols++ < width);
-}
-
 void cli_print_json(const cJSON *v)
 {
 	char *s = cJSON_Print(v);

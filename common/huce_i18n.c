@@ -66,6 +66,19 @@ static void find_localedir(char *out, size_t n)
 	}
 }
 
+void huce_i18n_label(const char *label, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			cols += *p >= 0xe0 ? 2 : 1;
+	fputs(label, stdout);
+	do
+		putchar(' ');
+	while (cols++ < width);
+}
+
 const char *huce_pgettext(const char *key)
 {
 	const char *t = dgettext(HUCE_TEXTDOMAIN, key);
@@ -92,4 +105,21 @@ void huce_i18n_init(void)
 	bindtextdomain(HUCE_TEXTDOMAIN, dir);
 	bind_textdomain_codeset(HUCE_TEXTDOMAIN, "UTF-8");
 	textdomain(HUCE_TEXTDOMAIN);
+}
+
+struct huce_i18n_scope huce_i18n_c_begin(void)
+{
+	struct huce_i18n_scope s = { (locale_t)0, newlocale(LC_ALL_MASK, "C", (locale_t)0) };
+
+	if (s.c)
+		s.was = uselocale(s.c);
+	return s;
+}
+
+void huce_i18n_c_end(struct huce_i18n_scope s)
+{
+	if (!s.c)
+		return;
+	uselocale(s.was);
+	freelocale(s.c);
 }

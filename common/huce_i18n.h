@@ -35,6 +35,7 @@
 #define HUCE_I18N_H
 
 #include <libintl.h>
+#include <locale.h>
 
 #define HUCE_TEXTDOMAIN "huce"
 
@@ -73,5 +74,25 @@ const char *huce_pgettext(const char *key) __attribute__((format_arg(1)));
  * locale, messages stay English.
  */
 void huce_i18n_init(void);
+
+/*
+ * Print label to stdout padded to width columns, then a space (as
+ * printf("%-13s ") does for ASCII): a character of three or more UTF-8
+ * bytes (Chinese) counts as two columns, so translated labels line up.
+ */
+void huce_i18n_label(const char *label, int width);
+
+/*
+ * Words that go on the wire or into a program's JSON (a refused change's
+ * reason written for a laptop, a JSON answer) stay English whatever the
+ * language: between huce_i18n_c_begin() and huce_i18n_c_end() the calling
+ * thread's messages are in "C" (uselocale), the process's untouched.
+ * Never fails: without memory for the locale, nothing is switched.
+ */
+struct huce_i18n_scope {
+	locale_t was, c;
+};
+struct huce_i18n_scope huce_i18n_c_begin(void);
+void huce_i18n_c_end(struct huce_i18n_scope s);
 
 #endif

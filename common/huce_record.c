@@ -414,9 +414,10 @@ const char *huce_kind_text(const char *kind)
 		{ "rectification", N_("rectification") },
 		{ "photo", N_("photo") },
 		{ "target", N_("target") },
+		{ "conflict", N_("conflict") },
 	};
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+	for (size_t i = 0; kind && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (strcmp(kind, kinds[i][0]) == 0)
 			return _(kinds[i][1]);
 	return kind;

@@ -12,7 +12,6 @@
 #include "ui.h"
 
 #include <errno.h>
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -799,18 +798,13 @@ static void *sync_thread(void *arg)
 	struct huce_local *l = NULL;
 	enum huce_err rc;
 	/* Its message goes into a JSON answer: in "C", as the handler's (ui.c). */
-	locale_t c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	struct huce_i18n_scope in_c = huce_i18n_c_begin();
 
-	if (c_loc)
-		uselocale(c_loc);
 	rc = huce_local_open(&l, j->db_path, &err);
 	if (!rc)
 		rc = j->net->run(l, &o, &st, &err);
 	huce_local_close(l);
-	if (c_loc) {
-		uselocale(LC_GLOBAL_LOCALE);
-		freelocale(c_loc);
-	}
+	huce_i18n_c_end(in_c);
 	pthread_mutex_lock(&j->u->mu);
 	j->u->sync_stats = st;
 	j->u->sync_err = err;

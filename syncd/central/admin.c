@@ -38,6 +38,7 @@
 #include "huce_crypto.h"
 #include "huce_domain.h"
 #include "huce_file.h"
+#include "huce_i18n.h"
 #include "huce_id.h"
 #include "huce_record.h"
 #include "huce_review.h"
@@ -55,7 +56,7 @@
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
 
 static const char usage[] =
-"usage: huce-syncd admin --store S [--checklists DIR] [--blobs DIR] COMMAND ...\n"
+N_("usage: huce-syncd admin --store S [--checklists DIR] [--blobs DIR] COMMAND ...\n"
 "\n"
 "  device add NAME [--villages V,...] [--enroll-file F [--url URL]]\n"
 "                               enrol a laptop; prints its token (once) last;\n"
@@ -89,7 +90,7 @@ static const char usage[] =
 "                               accepted households to re-check (账实相符)\n"
 "  town [NAME]                  show or set the town's name (sent at enrolment)\n"
 "\n"
-"exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n";
+"exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n");
 
 struct admin {
 	struct store *store;
@@ -100,7 +101,7 @@ struct admin {
 
 static int fail(enum huce_err rc, const struct huce_error *err)
 {
-	fprintf(stderr, "huce-syncd admin: %s\n",
+	fprintf(stderr, _("huce-syncd admin: %s\n"),
 		err && err->msg[0] ? err->msg : huce_err_text(rc));
 	return huce_err_exit(rc);
 }
@@ -117,7 +118,7 @@ static int usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n", stderr);
-	fputs(usage, stderr);
+	fputs(_(usage), stderr);
 	return 2;
 }
 
@@ -137,7 +138,7 @@ static void audit(struct admin *a, const char *action, const char *detail)
 	struct huce_error err = { 0 };
 
 	if (store_audit(a->store, a->actor, action, detail, &err))
-		fprintf(stderr, "huce-syncd admin: warning: audit log: %s\n", err.msg);
+		fprintf(stderr, _("huce-syncd admin: warning: audit log: %s\n"), err.msg);
 }
 
 static void iso_or_null(cJSON *o, const char *key, int64_t secs)
@@ -159,7 +160,7 @@ static int device_name_ok(const char *name, struct huce_error *err)
 	if (huce_text_check(name, "device name", HUCE_BATCH_DEVICE_MAX, 0, err))
 		return 0;
 	if (strcmp(name, "office") == 0 || strcmp(name, "central") == 0) {
-		huce_fail(err, HUCE_EINVAL, "device name '%s' is reserved", name);
+		huce_fail(err, HUCE_EINVAL, _("device name '%s' is reserved"), name);
 		return 0;
 	}
 	return 1;
@@ -188,10 +189,10 @@ static int device_add(struct admin *a, int argc, char **argv)
 		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
 			url = argv[++i];
 		else
-			return usage_error("device add: unexpected argument '%s'", argv[i]);
+			return usage_error(_("device add: unexpected argument '%s'"), argv[i]);
 	}
 	if (url && !file)
-		return usage_error("device add: --url goes with --enroll-file");
+		return usage_error(_("device add: --url goes with --enroll-file"));
 	if (!device_name_ok(name, &err))
 		return fail(HUCE_EINVAL, &err);
 	if (villages) {
@@ -205,7 +206,7 @@ static int device_add(struct admin *a, int argc, char **argv)
 	}
 	rc = huce_random_bytes(raw, sizeof(raw));
 	if (rc) {
-		huce_fail(&err, rc, "cannot make a token: no randomness");
+		huce_fail(&err, rc, _("cannot make a token: no randomness"));
 		return fail(rc, &err);
 	}
 	huce_hex(raw, sizeof(raw), token);
@@ -223,7 +224,7 @@ static int device_add(struct admin *a, int argc, char **argv)
 			return fail(rc, &err);
 		audit(a, "enroll file", name);
 	}
-	printf("device '%s' enrolled; give it this token (shown once):\n%s\n",
+	printf(_("device '%s' enrolled; give it this token (shown once):\n%s\n"),
 	       name, token);
 	return 0;
 }
@@ -263,7 +264,7 @@ static int device_list(struct admin *a, int json)
 	if (json) {
 		print_json(arr);
 	} else {
-		printf("name\tcreated\trevoked\thwm\tlast_seen\n");
+		printf(_("name\tcreated\trevoked\thwm\tlast_seen\n"));
 		cJSON_ArrayForEach(o, arr) {
 			const char *rv = cJSON_GetStringValue(cJSON_GetObjectItem(o, "revoked_at"));
 			const char *ls = cJSON_GetStringValue(cJSON_GetObjectItem(o, "last_seen"));
@@ -273,7 +274,7 @@ static int device_list(struct admin *a, int json)
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "created_at")),
 			       rv ? rv : "-",
 			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "hwm")),
-			       ls ? ls : "never");
+			       ls ? ls : _("never"));
 		}
 	}
 	cJSON_Delete(arr);
@@ -289,7 +290,7 @@ static int device_revoke(struct admin *a, const char *name)
 	if (rc)
 		return fail(rc, &err);
 	audit(a, "device revoke", name);
-	printf("device '%s' revoked\n", name);
+	printf(_("device '%s' revoked\n"), name);
 	return 0;
 }
 
@@ -302,7 +303,7 @@ static int cmd_device(struct admin *a, int argc, char **argv)
 			if (strcmp(argv[i], "--json") == 0)
 				json = 1;
 			else
-				return usage_error("device list: unexpected argument '%s'",
+				return usage_error(_("device list: unexpected argument '%s'"),
 						   argv[i]);
 		}
 		return device_list(a, json);
@@ -311,7 +312,7 @@ static int cmd_device(struct admin *a, int argc, char **argv)
 		return device_add(a, argc, argv);
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0)
 		return device_revoke(a, argv[2]);
-	return usage_error("expected device add NAME | list [--json] | revoke NAME");
+	return usage_error(_("expected device add NAME | list [--json] | revoke NAME"));
 }
 
 /* --- names and ids -------------------------------------------------------- */
@@ -370,7 +371,7 @@ static enum huce_err resolve_named(struct admin *a, const char *kind,
 		rc = HUCE_ENOMEM;
 	if (rc) {
 		cJSON_Delete(known);
-		return huce_fail(err, rc, "cannot list the %ss", kind);
+		return huce_fail(err, rc, _("cannot list the %s names"), huce_kind_text(kind));
 	}
 	cJSON_ArrayForEach(o, known)
 		if (!parent || strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "parent")),
@@ -378,10 +379,10 @@ static enum huce_err resolve_named(struct admin *a, const char *kind,
 			v[n++] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "name"));
 	near = huce_suggest(typed, v, n);
 	if (near)
-		huce_fail(err, HUCE_ENOTFOUND, "no %s '%s' (did you mean %s?)", kind,
+		huce_fail(err, HUCE_ENOTFOUND, _("no %s '%s' (did you mean %s?)"), huce_kind_text(kind),
 			  typed, near);
 	else
-		huce_fail(err, HUCE_ENOTFOUND, "no %s '%s'", kind, typed);
+		huce_fail(err, HUCE_ENOTFOUND, _("no %s '%s'"), huce_kind_text(kind), typed);
 	free(v);
 	cJSON_Delete(known);
 	return HUCE_ENOTFOUND;
@@ -581,8 +582,8 @@ static enum huce_err hh_csv(const cJSON *rows, struct huce_buf *b)
 }
 
 static const char hh_list_usage[] =
-	"expected household list [--village V] [--status S] [--review STATE] "
-	"[--cadre C] [--json | --format text|json|csv [--out F]]";
+	N_("expected household list [--village V] [--status S] [--review STATE] "
+	"[--cadre C] [--json | --format text|json|csv [--out F]]");
 
 static int household_list(struct admin *a, int argc, char **argv)
 {
@@ -614,24 +615,24 @@ static int household_list(struct admin *a, int argc, char **argv)
 		else if (strcmp(argv[i], "--review") == 0 && val && ++i)
 			l.f_review = val;
 		else
-			return usage_error("household list: unexpected argument '%s'; %s",
-					   argv[i], hh_list_usage);
+			return usage_error(_("household list: unexpected argument '%s'; %s"),
+					   argv[i], _(hh_list_usage));
 	}
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
-		return usage_error("household list: format '%s' is not text, json or csv",
+		return usage_error(_("household list: format '%s' is not text, json or csv"),
 				   format);
 	if (out && strcmp(format, "csv") != 0)
-		return usage_error("household list: --out is for --format csv");
+		return usage_error(_("household list: --out is for --format csv"));
 	if (l.f_status && huce_status_parse(l.f_status) < 0) {
-		huce_fail(&err, HUCE_EINVAL, "status '%s' is not one of: planned, building, "
-			  "built, accepted, failed, rectifying", l.f_status);
+		huce_fail(&err, HUCE_EINVAL, _("status '%s' is not one of: planned, building, "
+			  "built, accepted, failed, rectifying"), l.f_status);
 		return fail(HUCE_EINVAL, &err);
 	}
 	if (l.f_status)
 		l.f_status = huce_status_name((enum huce_status)huce_status_parse(l.f_status));
 	if (l.f_review && huce_review_parse(l.f_review) < 0) {
-		huce_fail(&err, HUCE_EINVAL, "review state '%s' is not one of: received, "
-			  "approved, has-issues, edited", l.f_review);
+		huce_fail(&err, HUCE_EINVAL, _("review state '%s' is not one of: received, "
+			  "approved, has-issues, edited"), l.f_review);
 		return fail(HUCE_EINVAL, &err);
 	}
 	l.store = a->store;
@@ -673,7 +674,7 @@ static int household_list(struct admin *a, int argc, char **argv)
 	if (rc) {
 		store_rollback(a->store);
 		if (rc == HUCE_ENOMEM)
-			huce_fail(&err, rc, "out of memory");
+			huce_fail(&err, rc, _("out of memory"));
 		ret = fail(rc, &err);
 		goto out;
 	}
@@ -698,11 +699,11 @@ static int household_list(struct admin *a, int argc, char **argv)
 	} else if (strcmp(format, "csv") == 0) {
 		rc = hh_csv(sorted, &csv);
 		if (rc)
-			huce_fail(&err, rc, "the list is too long for CSV");
+			huce_fail(&err, rc, _("the list is too long for CSV"));
 		else if (out)
 			rc = huce_file_write_atomic(out, csv.data, csv.len, 0666, &err);
 		else if (fwrite(csv.data, 1, csv.len, stdout) != csv.len)
-			rc = huce_fail(&err, HUCE_EIO, "cannot write the list");
+			rc = huce_fail(&err, HUCE_EIO, _("cannot write the list"));
 		if (rc) {
 			ret = fail(rc, &err);
 			goto out;
@@ -712,7 +713,7 @@ static int household_list(struct admin *a, int argc, char **argv)
 	} else {
 		const cJSON *o;
 
-		printf("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\treview\n");
+		printf(_("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\treview\n"));
 		cJSON_ArrayForEach(o, sorted) {
 			static const char *const keys[] = {
 				"code", "id", "village", "group", "head", "type", "build",
@@ -915,6 +916,14 @@ static void print_show(const cJSON *o)
 		"approach", "build", "type", "team", "cadre", "status", "planned_week",
 		"started", "finished", "water", "version", NULL
 	};
+	/* What a person reads for each key (the key itself in English). */
+	static const char *const labels[] = {
+		N_("id"), N_("code"), N_("village"), N_("group"), N_("head"),
+		N_("id_masked"), N_("phone"), N_("house_no"), N_("approach"),
+		N_("build"), N_("type"), N_("team"), N_("cadre"), N_("status"),
+		N_("planned_week"), N_("started"), N_("finished"), N_("water"),
+		N_("version"), NULL
+	};
 	const cJSON *v, *rv = cJSON_GetObjectItem(o, "review");
 	const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(rv, "note"));
 
@@ -925,45 +934,53 @@ static void print_show(const cJSON *o)
 		if (!v || cJSON_IsNull(v))
 			continue;
 		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-		printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
+		huce_i18n_label(_(labels[i]), 13);
+		printf("%s\n", s ? s : huce_value_text(keys[i], v->valuestring));
 		free(s);
 	}
-	printf("%-13s %s%s%s\n", "review",
-	       cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")),
+	huce_i18n_label(_("review"), 13);
+	printf("%s%s%s\n",
+	       huce_value_text("review", cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state"))),
 	       note ? ": " : "", note ? note : "");
-	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
-		printf("inspection    %s %s %s %s (code %s)\n",
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections")) {
+		huce_i18n_label(_("inspection"), 13);
+		printf(_("%s %s %s %s (code %s)\n"),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
+		       huce_value_text("stage", cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage"))),
+		       huce_value_text("result", cJSON_GetStringValue(cJSON_GetObjectItem(v, "result"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "code")));
+	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
 		const char *dl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline"));
 
-		printf("rectification %s %s deadline %s\n",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
+		huce_i18n_label(_("rectification"), 13);
+		printf(_("%s %s deadline %s\n"),
+		       huce_value_text("rectification",
+				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
 		       dl ? dl : "-");
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos")) {
 		const cJSON *ar = cJSON_GetObjectItem(v, "arrived");
 
-		printf("photo         %s %.12s %s\n",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
+		huce_i18n_label(_("photo"), 13);
+		printf("%s %.12s %s\n",
+		       huce_value_text("photo", cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind"))),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
-		       cJSON_IsTrue(ar) ? "arrived" : cJSON_IsFalse(ar) ?
-		       "not arrived" : "(bytes unknown: --blobs DIR)");
+		       cJSON_IsTrue(ar) ? _("arrived") : cJSON_IsFalse(ar) ?
+		       _("not arrived") : _("(bytes unknown: --blobs DIR)"));
 	}
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "history")) {
 		const cJSON *f;
 		int first = 1;
 
-		printf("change        v%lld %s %s %s",
+		huce_i18n_label(_("change"), 13);
+		printf("v%lld %s %s %s",
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(v, "version")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "at")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "device")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")));
+		       huce_kind_text(cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind"))));
 		cJSON_ArrayForEach(f, cJSON_GetObjectItem(v, "fields")) {
 			printf("%s%s", first ? ": " : ", ", f->string);
 			first = 0;
@@ -1076,7 +1093,7 @@ static enum huce_err household_json(struct admin *a, const char *id, cJSON **out
 	rc = household_history(a, o, hist, err);
 out:
 	if (rc == HUCE_ENOMEM)
-		huce_fail(err, rc, "out of memory");
+		huce_fail(err, rc, _("out of memory"));
 	if (!rc) {
 		*out = o;
 		o = NULL;
@@ -1102,10 +1119,10 @@ static int household_show(struct admin *a, int argc, char **argv)
 		else if (!typed && argv[i][0] != '-')
 			typed = argv[i];
 		else
-			return usage_error("household show: unexpected argument '%s'", argv[i]);
+			return usage_error(_("household show: unexpected argument '%s'"), argv[i]);
 	}
 	if (!typed)
-		return usage_error("expected household show ID [--json]");
+		return usage_error(_("expected household show ID [--json]"));
 	rc = store_begin(a->store, 0, &err);
 	if (rc)
 		return fail(rc, &err);
@@ -1133,7 +1150,7 @@ static int cmd_household(struct admin *a, int argc, char **argv)
 		return household_list(a, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return household_show(a, argc, argv);
-	return usage_error("expected household list ... | show ID [--json]");
+	return usage_error(_("expected household list ... | show ID [--json]"));
 }
 
 /* --- review ------------------------------------------------------------------ */
@@ -1156,10 +1173,10 @@ static int review(struct admin *a, int argc, char **argv)
 		else if (!typed && argv[i][0] != '-')
 			typed = argv[i];
 		else
-			return usage_error("review: unexpected argument '%s'", argv[i]);
+			return usage_error(_("review: unexpected argument '%s'"), argv[i]);
 	}
 	if (!typed || approve == (issues != NULL))
-		return usage_error("expected review HOUSEHOLD --approve | --issues TEXT");
+		return usage_error(_("expected review HOUSEHOLD --approve | --issues TEXT"));
 	if (issues && huce_text_check(issues, "issues", 1024, 0, &err))
 		return fail(HUCE_EINVAL, &err);
 	rc = store_begin(a->store, 1, &err);
@@ -1180,7 +1197,8 @@ static int review(struct admin *a, int argc, char **argv)
 		store_rollback(a->store);
 	if (rc)
 		return fail(rc, &err);
-	printf("household %s: %s\n", id, approve ? "approved" : "has-issues");
+	printf(_("household %s: %s\n"), id,
+	       huce_value_text("review", approve ? "approved" : "has-issues"));
 	return 0;
 }
 
@@ -1231,14 +1249,14 @@ static int target_list(struct admin *a, int json)
 		cJSON_Delete(l.villages);
 		cJSON_Delete(l.rows);
 		if (rc == HUCE_ENOMEM)
-			huce_fail(&err, rc, "out of memory");
+			huce_fail(&err, rc, _("out of memory"));
 		return fail(rc, &err);
 	}
 	sort_array(l.rows, by_week_village);
 	if (json) {
 		print_json(l.rows);
 	} else {
-		printf("id\tvillage\tweek\tn\tversion\n");
+		printf(_("id\tvillage\tweek\tn\tversion\n"));
 		cJSON_ArrayForEach(o, l.rows) {
 			const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, "village"));
 
@@ -1273,16 +1291,16 @@ static int target_set(struct admin *a, int argc, char **argv)
 		else if (!num && argv[i][0] != '-')
 			num = argv[i];
 		else
-			return usage_error("target set: unexpected argument '%s'", argv[i]);
+			return usage_error(_("target set: unexpected argument '%s'"), argv[i]);
 	}
 	if (!village || !week || !num)
-		return usage_error("expected target set --village V --week YYYY-Www N");
+		return usage_error(_("expected target set --village V --week YYYY-Www N"));
 	if (huce_parse_week(week, &y, &w)) {
-		huce_fail(&err, HUCE_EINVAL, "week '%s' is not an ISO week like 2026-W48", week);
+		huce_fail(&err, HUCE_EINVAL, _("week '%s' is not an ISO week like 2026-W48"), week);
 		return fail(HUCE_EINVAL, &err);
 	}
 	if (huce_parse_i64(num, &n) || n < 0 || n > 100000) {
-		huce_fail(&err, HUCE_EINVAL, "target '%s' is not a whole number 0..100000", num);
+		huce_fail(&err, HUCE_EINVAL, _("target '%s' is not a whole number 0..100000"), num);
 		return fail(HUCE_EINVAL, &err);
 	}
 	rc = store_begin(a->store, 1, &err);
@@ -1295,7 +1313,7 @@ static int target_set(struct admin *a, int argc, char **argv)
 		if (!f || !cJSON_AddStringToObject(f, "village_id", vid) ||
 		    !cJSON_AddStringToObject(f, "week", week) ||
 		    !cJSON_AddNumberToObject(f, "n", (double)n))
-			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 	}
 	if (!rc)
 		rc = central_office_put(&a->central, "target", id, f, 0, &err);
@@ -1310,7 +1328,7 @@ static int target_set(struct admin *a, int argc, char **argv)
 		store_rollback(a->store);
 	if (rc)
 		return fail(rc, &err);
-	printf("target %s %s = %lld\n%s\n", village, week, (long long)n, id);
+	printf(_("target %s %s = %lld\n%s\n"), village, week, (long long)n, id);
 	return 0;
 }
 
@@ -1321,9 +1339,9 @@ static int cmd_target(struct admin *a, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
 		if (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))
 			return target_list(a, argc == 3);
-		return usage_error("expected target list [--json]");
+		return usage_error(_("expected target list [--json]"));
 	}
-	return usage_error("expected target set --village V --week YYYY-Www N | list [--json]");
+	return usage_error(_("expected target set --village V --week YYYY-Www N | list [--json]"));
 }
 
 /* --- conflicts ------------------------------------------------------------- */
@@ -1429,15 +1447,18 @@ static void print_value(int i, const cJSON *v)
 		const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id_masked"));
 		const char *last = cJSON_GetStringValue(cJSON_GetObjectItem(c, "last_result"));
 
-		printf(", ID %s, registered by %s, %d inspections%s%s%s, code %s",
+		int ninsp = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "inspections"));
+
+		printf(_(", ID %s, registered by %s, %d inspections"),
 		       m ? m : "-", cJSON_GetStringValue(cJSON_GetObjectItem(c, "device")),
-		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "inspections")),
-		       last ? " (last " : "", last ? last : "", last ? ")" : "",
-		       cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
+		       ninsp);
+		if (last)
+			printf(_(" (last %s)"), last);
+		printf(_(", code %s"), cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
 		if (cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")))
-			printf(", deleted");
+			printf(_(", deleted"));
 	} else if (c) {
-		printf(", code %s", cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
+		printf(_(", code %s"), cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
 	}
 	printf("  (%s, %s)\n", cJSON_GetStringValue(cJSON_GetObjectItem(v, "device")),
 	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "hlc")));
@@ -1458,7 +1479,7 @@ static int conflicts(struct admin *a, int argc, char **argv)
 		else if (strcmp(argv[i], "--all") == 0)
 			l.all = 1;
 		else
-			return usage_error("conflicts: unexpected argument '%s'", argv[i]);
+			return usage_error(_("conflicts: unexpected argument '%s'"), argv[i]);
 	}
 	l.rows = cJSON_CreateArray();
 	if (!l.rows)
@@ -1476,13 +1497,13 @@ static int conflicts(struct admin *a, int argc, char **argv)
 	if (rc) {
 		cJSON_Delete(l.rows);
 		if (rc == HUCE_ENOMEM)
-			huce_fail(&err, rc, "out of memory");
+			huce_fail(&err, rc, _("out of memory"));
 		return fail(rc, &err);
 	}
 	if (json) {
 		print_json(l.rows);
 	} else {
-		printf("code\tkind\tname\tfield\tstatus\tid\trecord\n");
+		printf(_("code\tkind\tname\tfield\tstatus\tid\trecord\n"));
 		cJSON_ArrayForEach(o, l.rows) {
 			const char *f = cJSON_GetStringValue(cJSON_GetObjectItem(o, "field"));
 			const cJSON *v;
@@ -1520,11 +1541,11 @@ static int resolve(struct admin *a, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--take") == 0 && i + 1 < argc) {
 			if (huce_parse_i64(argv[++i], &take) || take < 1 || take > 1000)
-				return usage_error("--take needs a value number, not '%s'",
+				return usage_error(_("--take needs a value number, not '%s'"),
 						   argv[i]);
 		} else if (strncmp(argv[i], "--take=", 7) == 0) {
 			if (huce_parse_i64(argv[i] + 7, &take) || take < 1 || take > 1000)
-				return usage_error("--take needs a value number, not '%s'",
+				return usage_error(_("--take needs a value number, not '%s'"),
 						   argv[i] + 7);
 		} else if (strcmp(argv[i], "--value") == 0 && i + 1 < argc) {
 			value = argv[++i];
@@ -1533,19 +1554,19 @@ static int resolve(struct admin *a, int argc, char **argv)
 		} else if (argv[i][0] != '-' && !typed) {
 			typed = argv[i];
 		} else {
-			return usage_error("resolve: unexpected argument '%s'", argv[i]);
+			return usage_error(_("resolve: unexpected argument '%s'"), argv[i]);
 		}
 	}
 	if (!typed || (!take && !value) || (take && value))
-		return usage_error("expected resolve ID --take N | --value V");
+		return usage_error(_("expected resolve ID --take N | --value V"));
 	rc = store_begin(a->store, 1, &err);
 	if (rc)
 		return fail(rc, &err);
 	if (huce_id_valid(typed))
 		snprintf(id, sizeof(id), "%s", typed);
 	else if (huce_code_key(typed, id, &tail_ok, NULL))
-		rc = huce_fail(&err, HUCE_EINVAL, "conflict '%.40s' is not a code or "
-			       "id: give the code shown by conflicts", typed);
+		rc = huce_fail(&err, HUCE_EINVAL, _("conflict '%.40s' is not a code or "
+			       "id: give the code shown by conflicts"), typed);
 	else
 		rc = names_resolve(a->store, "conflict", "conflict", typed, id, &err);
 	if (!rc)
@@ -1565,7 +1586,7 @@ static int resolve(struct admin *a, int argc, char **argv)
 		cJSON_Delete(summary);
 		return fail(rc, &err);
 	}
-	printf("conflict %s resolved: %s (%d changes)\n", id,
+	printf(_("conflict %s resolved: %s (%d changes)\n"), id,
 	       cJSON_GetStringValue(cJSON_GetObjectItem(summary, "resolution")),
 	       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(summary, "changes")));
 	cJSON_Delete(summary);
@@ -1580,6 +1601,7 @@ static int import_batch(struct admin *a, const struct huce_buf *file,
 	struct huce_error err = { 0 };
 	struct huce_batch_header h;
 	struct store_device dev;
+	struct huce_i18n_scope in_c;
 	cJSON *res = NULL, *ack = NULL;
 	uint64_t expected = 0;
 	char *text = NULL, detail[256];
@@ -1591,22 +1613,25 @@ static int import_batch(struct admin *a, const struct huce_buf *file,
 		return fail(rc, &err);
 	rc = store_device_get(a->store, h.device, &dev, &err);
 	if (rc == HUCE_ENOTFOUND) {
-		huce_fail(&err, rc, "the batch is from device '%s', which is not "
-			  "enrolled here", h.device);
+		huce_fail(&err, rc, _("the batch is from device '%s', which is not "
+			  "enrolled here"), h.device);
 		return fail(rc, &err);
 	}
 	if (rc)
 		return fail(rc, &err);
 	if (dev.revoked_at) {
-		huce_fail(&err, HUCE_EAUTH, "device '%s' is revoked: its batch is refused",
+		huce_fail(&err, HUCE_EAUTH, _("device '%s' is revoked: its batch is refused"),
 			  h.device);
 		return fail(HUCE_EAUTH, &err);
 	}
+	/* The reasons in the acknowledgement are for the laptop: English. */
+	in_c = huce_i18n_c_begin();
 	rc = central_apply_batch(&a->central, h.device, file->data, file->len,
 				 &res, &expected, &err);
+	huce_i18n_c_end(in_c);
 	if (rc == HUCE_EGAP) {
-		huce_fail(&err, rc, "batch from '%s' starts at seq %llu but the central "
-			  "expects %llu: import the earlier batch files first",
+		huce_fail(&err, rc, _("batch from '%s' starts at seq %llu but the central "
+			  "expects %llu: import the earlier batch files first"),
 			  h.device, (unsigned long long)h.first_seq,
 			  (unsigned long long)expected);
 		snprintf(detail, sizeof(detail), "device %s seqs %llu..%llu: gap",
@@ -1665,29 +1690,32 @@ static int import_office_list(struct admin *a, const char *path,
 	rc = list_file_decode(path, file, FILE_MAX, &t, &err);
 	if (rc)
 		return fail(rc, &err);
-	printf("encoding: %s\n", t.encoding);
+	printf(_("encoding: %s\n"), t.encoding);
 	fflush(stdout);
 	rc = import_list(&a->central, a->actor, t.text, t.len, o, &res, &err);
 	list_text_release(&t);
 	cJSON_ArrayForEach(p, res.ignored)
-		fprintf(stderr, "huce-syncd admin: note: ignoring column '%s'\n",
+		fprintf(stderr, _("huce-syncd admin: note: ignoring column '%s'\n"),
 			cJSON_GetStringValue(p));
 	cJSON_ArrayForEach(p, res.problems) {
 		char *line = import_problem_text(p);
 
-		fprintf(stderr, "huce-syncd admin: %s%s\n", !rc ? "skipped " : "",
-			line ? line : "out of memory");
+		fprintf(stderr, !rc ? _("huce-syncd admin: skipped %s\n") :
+			"huce-syncd admin: %s\n", line ? line : _("out of memory"));
 		free(line);
 	}
 	if (rc) {
 		import_result_release(&res);
 		return fail(rc, &err);
 	}
-	printf("imported %d %s (%d already present, %d updated); created %d villages, "
-	       "%d groups, %d cadres, %d teams\n", res.added, res.list, res.present,
+	printf(strcmp(res.list, "targets") == 0 ?
+	       _("imported %d targets (%d already present, %d updated); created %d villages, "
+		 "%d groups, %d cadres, %d teams\n") :
+	       _("imported %d households (%d already present, %d updated); created %d villages, "
+		 "%d groups, %d cadres, %d teams\n"), res.added, res.present,
 	       res.updated, res.villages, res.groups, res.cadres, res.teams);
 	if (res.bad_rows)
-		printf("skipped %d bad rows of %d\n", res.bad_rows, res.rows);
+		printf(_("skipped %d bad rows of %d\n"), res.bad_rows, res.rows);
 	import_result_release(&res);
 	return 0;
 }
@@ -1721,21 +1749,21 @@ static int import(struct admin *a, int argc, char **argv)
 		else if (!path && (argv[i][0] != '-' || !argv[i][1]))
 			path = argv[i];
 		else
-			return usage_error("import: unexpected argument '%s'", argv[i]);
+			return usage_error(_("import: unexpected argument '%s'"), argv[i]);
 	}
 	if (!path)
-		return usage_error("expected import FILE [--ack-out F] [--create] [--skip-bad]");
+		return usage_error(_("expected import FILE [--ack-out F] [--create] [--skip-bad]"));
 	rc = huce_file_read(path, FILE_MAX, &file, &err);
 	if (rc)
 		return fail(rc, &err);
 	if (file.len >= 4 && memcmp(file.data, HUCE_BATCH_MAGIC, 4) == 0) {
 		if (o.create || o.skip_bad)
-			ret = usage_error("--create and --skip-bad are for the office's "
-					  "lists; '%s' is a batch file", path);
+			ret = usage_error(_("--create and --skip-bad are for the office's "
+					  "lists; '%s' is a batch file"), path);
 		else
 			ret = import_batch(a, &file, ack);
 	} else if (ack) {
-		ret = usage_error("--ack-out is for batch files; '%s' is not one", path);
+		ret = usage_error(_("--ack-out is for batch files; '%s' is not one"), path);
 	} else {
 		ret = import_office_list(a, path, &file, &o);
 	}
@@ -1756,7 +1784,7 @@ static int town(struct admin *a, int argc, char **argv)
 		return 0;
 	}
 	if (argc != 2)
-		return usage_error("expected town [NAME]");
+		return usage_error(_("expected town [NAME]"));
 	if (huce_text_check(argv[1], "town name", 128, 0, &err))
 		return fail(HUCE_EINVAL, &err);
 	rc = store_meta_set(a->store, "town", argv[1], &err);
@@ -1788,7 +1816,7 @@ int admin_main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
+			fputs(_(usage), stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc) {
 			store = argv[i + 1];
@@ -1806,17 +1834,17 @@ int admin_main(int argc, char **argv)
 		} else if (strncmp(argv[i], "--blobs=", 8) == 0) {
 			a.blobs = argv[i++] + 8;
 		} else {
-			return usage_error("unknown option '%s'", argv[i]);
+			return usage_error(_("unknown option '%s'"), argv[i]);
 		}
 	}
 	if (i >= argc)
-		return usage_error("no command given");
+		return usage_error(_("no command given"));
 	if (strcmp(argv[i], "help") == 0) {
-		fputs(usage, stdout);
+		fputs(_(usage), stdout);
 		return 0;
 	}
 	if (!store)
-		return usage_error("--store is required");
+		return usage_error(_("--store is required"));
 	argc -= i;
 	argv += i;
 	if (strcmp(argv[0], "device") && strcmp(argv[0], "household") &&
@@ -1824,7 +1852,7 @@ int admin_main(int argc, char **argv)
 	    strcmp(argv[0], "import") && strcmp(argv[0], "report") &&
 	    strcmp(argv[0], "audit") && strcmp(argv[0], "town") &&
 	    strcmp(argv[0], "target") && strcmp(argv[0], "review"))
-		return usage_error("unknown command '%s'", argv[0]);
+		return usage_error(_("unknown command '%s'"), argv[0]);
 
 	set_actor(&a);
 	/* The central keeps photos in STORE.blobs unless told otherwise. */

@@ -28,6 +28,7 @@
 
 #include <csv.h>
 
+#include "huce_i18n.h"
 #include "huce_util.h"
 
 /*
@@ -104,24 +105,24 @@ static void on_field(void *data, size_t len, void *arg)
 	if (!r->row.n)
 		r->row.line = r->open_line;
 	if (len > CSV_TABLE_MAX_CELL) {
-		r->rc = huce_fail(r->err, HUCE_EINVAL, "line %d: a field is longer "
-				  "than %d bytes", r->open_line, CSV_TABLE_MAX_CELL);
+		r->rc = huce_fail(r->err, HUCE_EINVAL, _("line %d: a field is longer "
+				  "than %d bytes"), r->open_line, CSV_TABLE_MAX_CELL);
 		return;
 	}
 	if (r->row.n == CSV_TABLE_MAX_COLS) {
-		r->rc = huce_fail(r->err, HUCE_EINVAL, "line %d: more than %d columns",
+		r->rc = huce_fail(r->err, HUCE_EINVAL, _("line %d: more than %d columns"),
 				  r->row.line, CSV_TABLE_MAX_COLS);
 		return;
 	}
 	nv = realloc(r->row.cell, (r->row.n + 1) * sizeof(*nv));
 	if (!nv) {
-		r->rc = huce_fail(r->err, HUCE_ENOMEM, "out of memory");
+		r->rc = huce_fail(r->err, HUCE_ENOMEM, _("out of memory"));
 		return;
 	}
 	r->row.cell = nv;
 	s = malloc(len + 1);
 	if (!s) {
-		r->rc = huce_fail(r->err, HUCE_ENOMEM, "out of memory");
+		r->rc = huce_fail(r->err, HUCE_ENOMEM, _("out of memory"));
 		return;
 	}
 	if (len)
@@ -150,7 +151,7 @@ static void on_row(int c, void *arg)
 		struct csv_table_row *nv = realloc(t->rows, na * sizeof(*nv));
 
 		if (!nv) {
-			r->rc = huce_fail(r->err, HUCE_ENOMEM, "out of memory");
+			r->rc = huce_fail(r->err, HUCE_ENOMEM, _("out of memory"));
 			return;
 		}
 		t->rows = nv;
@@ -166,17 +167,17 @@ static void parse_failed(struct reader *r, struct csv_parser *p, char at)
 	int e = csv_error(p);
 
 	if (e == CSV_EPARSE && at == '"')
-		r->rc = huce_fail(r->err, HUCE_EINVAL, "line %d: a stray quote (a field "
+		r->rc = huce_fail(r->err, HUCE_EINVAL, _("line %d: a stray quote (a field "
 				  "with a quote in it must be quoted whole, its quotes "
-				  "doubled)", r->line);
+				  "doubled)"), r->line);
 	else if (e == CSV_EPARSE)
 		r->rc = huce_fail(r->err, HUCE_EINVAL,
-				  "line %d: text after a closing quote", r->line);
+				  _("line %d: text after a closing quote"), r->line);
 	else if (e == CSV_ENOMEM && csv_get_buffer_size(p) >= FIELD_BUF_MAX)
-		r->rc = huce_fail(r->err, HUCE_EINVAL, "line %d: a field is longer "
-				  "than %d bytes", r->open_line, CSV_TABLE_MAX_CELL);
+		r->rc = huce_fail(r->err, HUCE_EINVAL, _("line %d: a field is longer "
+				  "than %d bytes"), r->open_line, CSV_TABLE_MAX_CELL);
 	else
-		r->rc = huce_fail(r->err, HUCE_ENOMEM, "out of memory");
+		r->rc = huce_fail(r->err, HUCE_ENOMEM, _("out of memory"));
 }
 
 enum huce_err csv_table_parse(const char *text, size_t len,
@@ -194,7 +195,7 @@ enum huce_err csv_table_parse(const char *text, size_t len,
 		n -= 3;
 	}
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI))
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	csv_set_realloc_func(&p, capped_realloc);
 	while (i < n && !r.rc) {
 		size_t j = i, fed;
@@ -206,13 +207,13 @@ enum huce_err csv_table_parse(const char *text, size_t len,
 		if (eol)
 			j += s[j] == '\r' && j + 1 < n && s[j + 1] == '\n' ? 2 : 1;
 		if (memchr(s + i, '\0', j - i)) {
-			r.rc = huce_fail(err, HUCE_EINVAL, "line %d: a NUL byte "
-					 "(this is not a text file)", r.line);
+			r.rc = huce_fail(err, HUCE_EINVAL, _("line %d: a NUL byte "
+					 "(this is not a text file)"), r.line);
 			break;
 		}
 		if (!huce_utf8_valid(s + i, j - i)) {
-			r.rc = huce_fail(err, HUCE_EINVAL, "line %d: not UTF-8 text "
-					 "(save the file as \"CSV UTF-8\")", r.line);
+			r.rc = huce_fail(err, HUCE_EINVAL, _("line %d: not UTF-8 text "
+					 "(save the file as \"CSV UTF-8\")"), r.line);
 			break;
 		}
 		if (r.idle && has_text(s + i, j - i)) {
@@ -228,7 +229,7 @@ enum huce_err csv_table_parse(const char *text, size_t len,
 	}
 	/* csv_fini()'s only failure: a quoted field is still open. */
 	if (!r.rc && csv_fini(&p, on_field, on_row, &r))
-		r.rc = huce_fail(err, HUCE_EINVAL, "line %d: a quoted field is not closed",
+		r.rc = huce_fail(err, HUCE_EINVAL, _("line %d: a quoted field is not closed"),
 				 r.open_line);
 	csv_free(&p);
 	row_free(&r.row);

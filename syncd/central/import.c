@@ -36,6 +36,7 @@
 #include "huce_checklist.h"
 #include "huce_crypto.h"
 #include "huce_domain.h"
+#include "huce_i18n.h"
 #include "huce_id.h"
 #include "huce_idnum.h"
 #include "huce_record.h"
@@ -170,9 +171,9 @@ char *import_problem_text(const cJSON *p)
 	const char *val = cJSON_GetStringValue(cJSON_GetObjectItem(p, "value"));
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItem(p, "reason"));
 
-	huce_buf_printf(&b, "line %d", (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "line")));
+	huce_buf_printf(&b, _("line %d"), (int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "line")));
 	if (col)
-		huce_buf_printf(&b, ", column %s", col);
+		huce_buf_printf(&b, _(", column %s"), col);
 	huce_buf_addstr(&b, ": ");
 	if (val)
 		huce_buf_printf(&b, "'%s' ", val);
@@ -243,12 +244,12 @@ static enum huce_err map_header(struct import *x, const struct csv_table_row *r,
 			if (!x->res->ignored ||
 			    !cJSON_AddItemToArray(x->res->ignored,
 						  cJSON_CreateString(r->cell[i])))
-				return huce_fail(err, HUCE_ENOMEM, "out of memory");
+				return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			continue;
 		}
 		if (x->col[c] >= 0)
 			return huce_fail(err, HUCE_EINVAL,
-					 "line %d: column %s is given twice",
+					 _("line %d: column %s is given twice"),
 					 r->line, columns[c].zh);
 		x->col[c] = (int)i;
 		x->header[c] = r->cell[i];
@@ -259,11 +260,11 @@ static enum huce_err map_header(struct import *x, const struct csv_table_row *r,
 	x->res->list = x->list == L_TARGETS ? "targets" : "households";
 	for (int c = 0; c < C__COUNT; c++)
 		if (REQUIRED(c, x->list) && x->col[c] < 0)
-			return huce_fail(err, HUCE_EINVAL,
-					 "line %d: missing column %s (%s) of the %s list%s",
-					 r->line, columns[c].zh, columns[c].aliases[0],
-					 x->res->list, x->list == L_HOUSEHOLDS ?
-					 " (a targets list has the columns 村委会, 周, 目标)" : "");
+			return huce_fail(err, HUCE_EINVAL, x->list == L_HOUSEHOLDS ?
+					 _("line %d: missing column %s (%s) of the households list "
+					   "(a targets list has the columns 村委会, 周, 目标)") :
+					 _("line %d: missing column %s (%s) of the targets list"),
+					 r->line, columns[c].zh, columns[c].aliases[0]);
 	return HUCE_OK;
 }
 
@@ -419,7 +420,7 @@ static enum huce_err check_once(struct import *x, struct row *rows, size_t n,
 			continue;
 		}
 		if (problem(x, v[i].r, c, c == C_IDNUM ? NULL : v[i].r->cell[c],
-			    "%s as line %d", what, v[first].r->line)) {
+			    _("%s as line %d"), what, v[first].r->line)) {
 			free(v);
 			return HUCE_ENOMEM;
 		}
@@ -542,14 +543,15 @@ static enum huce_err resolve_name(struct import *x, struct row *r, int k, int c,
 		const char *near = suggest(x, k, k == N_GROUP ? parent : NULL, name, &rc);
 
 		if (rc)
-			return huce_fail(err, rc, "cannot list the known %ss", name_kinds[k]);
+			return huce_fail(err, rc, _("cannot list the known %s names"),
+					 huce_kind_text(name_kinds[k]));
 		if (near)
-			rc = problem(x, r, c, name, "is not a known %s: did you mean %s? "
-				     "(--create adds a new one)", name_kinds[k], near);
+			rc = problem(x, r, c, name, _("is not a known %s: did you mean %s? "
+				     "(--create adds a new one)"), huce_kind_text(name_kinds[k]), near);
 		else
-			rc = problem(x, r, c, name, "is not a known %s (--create adds it)",
-				     name_kinds[k]);
-		return rc ? huce_fail(err, rc, "out of memory") : HUCE_OK;
+			rc = problem(x, r, c, name, _("is not a known %s (--create adds it)"),
+				     huce_kind_text(name_kinds[k]));
+		return rc ? huce_fail(err, rc, _("out of memory")) : HUCE_OK;
 	}
 	f = obj_with_name(name);
 	if (f && k == N_VILLAGE && x->town)
@@ -559,7 +561,7 @@ static enum huce_err resolve_name(struct import *x, struct row *r, int k, int c,
 	if (f && k == N_CADRE)
 		cJSON_AddStringToObject(f, "role", "liaison");
 	if (!f)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = central_office_put(x->c, name_kinds[k], id, f, rc != HUCE_OK, err);
 	cJSON_Delete(f);
 	if (!rc) {
@@ -688,7 +690,7 @@ static enum huce_err find_present(struct import *x, struct row *r,
 	found[0] = '\0';
 	ps.norm = huce_name_normalize(r->cell[C_HEAD]);
 	if (!ps.norm)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (r->hash[0]) {
 		snprintf(q, sizeof(q), "\"%s\"", r->hash);
 		rc = store_by_field(s, "id_hash", q, NULL, hash_visit, &ps, &e);
@@ -698,14 +700,14 @@ static enum huce_err find_present(struct import *x, struct row *r,
 		rc = store_by_field(s, "group_id", q, NULL, present_visit, &ps, &e);
 	}
 	if (rc) {
-		rc = huce_fail(err, rc, "%s", rc == HUCE_ENOMEM ? "out of memory" : e.msg);
+		rc = huce_fail(err, rc, "%s", rc == HUCE_ENOMEM ? _("out of memory") : e.msg);
 	} else if (!ps.found[0] && ps.other) {
 		char *village = name_of(s, ps.other_vid), *group = name_of(s, ps.other_gid);
 
 		if (!village || !group ||
-		    problem(x, r, C_IDNUM, NULL, "this ID number is already used by "
-			    "%s (%s %s)", ps.other_head, village, group))
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		    problem(x, r, C_IDNUM, NULL, _("this ID number is already used by "
+			    "%s (%s %s)"), ps.other_head, village, group))
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		free(village);
 		free(group);
 	}
@@ -769,7 +771,7 @@ static enum huce_err hh_changes(struct import *x, const struct row *r,
 	store_fieldset_release(&fs);
 	if (!ok) {
 		cJSON_Delete(f);
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	*out = f;
 	return HUCE_OK;
@@ -812,10 +814,10 @@ static enum huce_err put_refused(struct import *x, struct row *r, enum huce_err 
 				 const struct huce_error *e, struct huce_error *err)
 {
 	if (rc != HUCE_EINVAL && rc != HUCE_EGATE && rc != HUCE_ENOTFOUND)
-		return huce_fail(err, rc, "line %d: %s", r->line, e->msg);
+		return huce_fail(err, rc, _("line %d: %s"), r->line, e->msg);
 	if (problem(x, r, rc == HUCE_EGATE ? C_TEAM : -1,
 		    rc == HUCE_EGATE ? r->cell[C_TEAM] : NULL, "%s", e->msg))
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	return HUCE_OK;
 }
 
@@ -859,10 +861,10 @@ static enum huce_err import_hh(struct import *x, struct row *r,
 	} else {
 		rc = huce_id_v7(store_hlc_tick(x->c->store), hid);
 		if (rc)
-			return huce_fail(err, rc, "cannot make a household id");
+			return huce_fail(err, rc, _("cannot make a household id"));
 		f = hh_new(r, vid, gid, cid, tid);
 		if (!f)
-			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		rc = central_office_put(x->c, "household", hid, f, 1, &e);
 		if (!rc)
 			x->res->added++;
@@ -906,7 +908,7 @@ static enum huce_err import_target(struct import *x, struct row *r,
 	    !cJSON_AddStringToObject(f, "week", r->cell[C_TWEEK]) ||
 	    !cJSON_AddNumberToObject(f, "n", (double)r->n)) {
 		cJSON_Delete(f);
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	rc = central_office_put(x->c, "target", id, f, 0, &e);
 	cJSON_Delete(f);
@@ -965,7 +967,7 @@ static enum huce_err check_all(struct import *x, const struct csv_table *csv,
 	enum huce_err rc = HUCE_OK;
 
 	if (!keys)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	for (size_t i = 0; i < n && !rc; i++) {
 		cells(x, &csv->rows[i + 1], &rows[i]);
 		rc = x->list == L_TARGETS ? check_target(x, &rows[i]) :
@@ -987,16 +989,16 @@ static enum huce_err check_all(struct import *x, const struct csv_table *csv,
 	}
 	if (!rc)
 		rc = x->list == L_TARGETS ?
-			check_once(x, rows, n, keys, C_TWEEK, "the same village and week") :
-			check_once(x, rows, n, keys, C_IDNUM, "the same ID number");
+			check_once(x, rows, n, keys, C_TWEEK, _("the same village and week")) :
+			check_once(x, rows, n, keys, C_IDNUM, _("the same ID number"));
 	if (x->list == L_TARGETS)
 		for (size_t i = 0; i < n; i++)
 			free(keys[i]);
 	free(keys);
 	if (rc == HUCE_EDB)
-		return huce_fail(err, rc, "the store has no usable town key");
+		return huce_fail(err, rc, _("the store has no usable town key"));
 	if (rc)
-		return huce_fail(err, rc, "out of memory");
+		return huce_fail(err, rc, _("out of memory"));
 	return HUCE_OK;
 }
 
@@ -1022,7 +1024,7 @@ enum huce_err import_list(struct central *c, const char *actor,
 	if (rc)
 		goto out;
 	if (!csv.n) {
-		rc = huce_fail(err, HUCE_EINVAL, "the list is empty");
+		rc = huce_fail(err, HUCE_EINVAL, _("the list is empty"));
 		goto out;
 	}
 	rc = map_header(&x, &csv.rows[0], err);
@@ -1035,7 +1037,7 @@ enum huce_err import_list(struct central *c, const char *actor,
 	res->rows = (int)n;
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	/* Every row is checked before anything is written. */
@@ -1049,9 +1051,12 @@ enum huce_err import_list(struct central *c, const char *actor,
 		if (!rows[i].bad)
 			rc = write_row(&x, &rows[i], err);
 	if (!rc && res->bad_rows && !opts->skip_bad)
-		rc = huce_fail(err, HUCE_EINVAL, "%d of %d rows %s bad: nothing was "
-			       "imported (--skip-bad imports the others)",
-			       res->bad_rows, res->rows, res->bad_rows == 1 ? "is" : "are");
+		rc = huce_fail(err, HUCE_EINVAL,
+			       Q_("%d of %d rows is bad: nothing was imported "
+				  "(--skip-bad imports the others)",
+				  "%d of %d rows are bad: nothing was imported "
+				  "(--skip-bad imports the others)", res->bad_rows),
+			       res->bad_rows, res->rows);
 	if (!rc) {
 		snprintf(detail, sizeof(detail),
 			 "%s: %d added, %d present, %d updated, %d bad; made %d villages, "

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "huce_i18n.h"
 #include "huce_util.h"
 
 extern char **environ;
@@ -65,12 +66,12 @@ static enum huce_err from_gb18030(const char *in, size_t n, size_t max,
 	char *buf, *ip = (char *)in, *op;
 
 	if (cd == (iconv_t)-1)
-		return huce_fail(err, HUCE_EIO, "cannot convert from GB18030: %s",
+		return huce_fail(err, HUCE_EIO, _("cannot convert from GB18030: %s"),
 				 strerror(errno));
 	buf = malloc(cap);
 	if (!buf) {
 		iconv_close(cd);
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	left = n;
 	op = buf;
@@ -82,15 +83,15 @@ static enum huce_err from_gb18030(const char *in, size_t n, size_t max,
 		iconv_close(cd);
 		free(buf);
 		if (e == E2BIG)
-			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		return huce_fail(err, HUCE_EENCODING,
-				 "line %d: the text is neither UTF-8 nor GB18030 (GBK); "
-				 "save the list as \"CSV UTF-8\" or as .xlsx", line);
+				 _("line %d: the text is neither UTF-8 nor GB18030 (GBK); "
+				 "save the list as \"CSV UTF-8\" or as .xlsx"), line);
 	}
 	iconv_close(cd);
 	if ((size_t)(op - buf) > max) {
 		free(buf);
-		return huce_fail(err, HUCE_ETOOBIG, "the list is longer than %zu bytes",
+		return huce_fail(err, HUCE_ETOOBIG, _("the list is longer than %zu bytes"),
 				 max);
 	}
 	*op = '\0';
@@ -116,14 +117,14 @@ static enum huce_err drain(int ofd, int efd, struct huce_buf *o, char *ebuf,
 
 		if (now >= deadline) {
 			*killed = 1;
-			return huce_fail(err, HUCE_EIO, "xlsx2csv took longer than %d s",
+			return huce_fail(err, HUCE_EIO, _("xlsx2csv took longer than %d s"),
 					 LIST_XLSX_TIMEOUT);
 		}
 		r = poll(p, 2, (int)(deadline - now) * 1000);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return huce_fail(err, HUCE_EIO, "poll: %s", strerror(errno));
+			return huce_fail(err, HUCE_EIO, _("poll: %s"), strerror(errno));
 		for (int k = 0; k < 2; k++) {
 			ssize_t got;
 
@@ -146,9 +147,9 @@ static enum huce_err drain(int ofd, int efd, struct huce_buf *o, char *ebuf,
 			} else if (huce_buf_add(o, chunk, (size_t)got)) {
 				*killed = 1;
 				if (o->err == HUCE_ETOOBIG)
-					return huce_fail(err, o->err, "the workbook's text is "
-							 "longer than %zu bytes", o->max);
-				return huce_fail(err, o->err, "out of memory");
+					return huce_fail(err, o->err, _("the workbook's text is "
+							 "longer than %zu bytes"), o->max);
+				return huce_fail(err, o->err, _("out of memory"));
 			}
 		}
 	}
@@ -188,11 +189,11 @@ static enum huce_err from_xlsx(const char *path, size_t max,
 	argv[2] = (char *)path;
 	argv[3] = NULL;
 	if (pipe2(opipe, O_CLOEXEC) || pipe2(epipe, O_CLOEXEC)) {
-		rc = huce_fail(err, HUCE_EIO, "pipe: %s", strerror(errno));
+		rc = huce_fail(err, HUCE_EIO, _("pipe: %s"), strerror(errno));
 		goto close_pipes;
 	}
 	if (posix_spawn_file_actions_init(&fa)) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto close_pipes;
 	}
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -205,10 +206,10 @@ static enum huce_err from_xlsx(const char *path, size_t max,
 	opipe[1] = epipe[1] = -1;
 	if (e) {
 		rc = huce_fail(err, HUCE_EIO, e == ENOENT ?
-			"'%s' is an Excel workbook (.xlsx), and reading one needs "
-			"the program xlsx2csv, which is not installed (Debian: apt "
-			"install xlsx2csv); or save the list as \"CSV UTF-8\"" :
-			"'%s': cannot run xlsx2csv: %s", path, strerror(e));
+			_("'%s' is an Excel workbook (.xlsx), and reading one needs "
+			  "the program xlsx2csv, which is not installed (Debian: apt "
+			  "install xlsx2csv); or save the list as \"CSV UTF-8\"") :
+			_("'%s': cannot run xlsx2csv: %s"), path, strerror(e));
 		goto close_pipes;
 	}
 	rc = drain(opipe[0], epipe[0], &o, ebuf, sizeof(ebuf), &killed, err);
@@ -220,20 +221,20 @@ static enum huce_err from_xlsx(const char *path, size_t max,
 		const char *why = last_line(ebuf);
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-			rc = huce_fail(err, HUCE_EIO, "'%s' is an Excel workbook (.xlsx), "
+			rc = huce_fail(err, HUCE_EIO, _("'%s' is an Excel workbook (.xlsx), "
 				       "and reading one needs the program xlsx2csv, which "
 				       "is not installed (Debian: apt install xlsx2csv); "
-				       "or save the list as \"CSV UTF-8\"", path);
+				       "or save the list as \"CSV UTF-8\""), path);
 		else
-			rc = huce_fail(err, HUCE_EENCODING, "xlsx2csv cannot read '%s'%s%.300s",
+			rc = huce_fail(err, HUCE_EENCODING, _("xlsx2csv cannot read '%s'%s%.300s"),
 				       path, *why ? ": " : "", why);
 	}
 	if (!rc && !huce_utf8_valid(o.data ? o.data : "", o.len))
-		rc = huce_fail(err, HUCE_EENCODING, "xlsx2csv gave text that is not UTF-8 "
-			       "(line %d)", bad_utf8_line(o.data, o.len));
+		rc = huce_fail(err, HUCE_EENCODING, _("xlsx2csv gave text that is not UTF-8 "
+			       "(line %d)"), bad_utf8_line(o.data, o.len));
 	if (!rc) {
 		if (!o.data && huce_buf_reserve(&o, 1)) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			goto close_pipes;
 		}
 		out->text = huce_buf_detach(&o, &out->len);
@@ -261,21 +262,21 @@ enum huce_err list_file_decode(const char *path, const struct huce_buf *raw,
 	if (n >= 4 && memcmp(b, "PK\003\004", 4) == 0)
 		return from_xlsx(path, max, out, err);
 	if (n >= 4 && memcmp(b, "\xd0\xcf\x11\xe0", 4) == 0)
-		return huce_fail(err, HUCE_EENCODING, "'%s' is an Excel 97-2003 workbook "
-				 "(.xls): save it as .xlsx or as \"CSV UTF-8\"", path);
+		return huce_fail(err, HUCE_EENCODING, _("'%s' is an Excel 97-2003 workbook "
+				 "(.xls): save it as .xlsx or as \"CSV UTF-8\""), path);
 	if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
-		return huce_fail(err, HUCE_EENCODING, "'%s' is UTF-16 text (Excel's "
-				 "\"Unicode Text\"): save it as \"CSV UTF-8\"", path);
+		return huce_fail(err, HUCE_EENCODING, _("'%s' is UTF-16 text (Excel's "
+				 "\"Unicode Text\"): save it as \"CSV UTF-8\""), path);
 	if (n > max)
-		return huce_fail(err, HUCE_ETOOBIG, "the list is longer than %zu bytes", max);
+		return huce_fail(err, HUCE_ETOOBIG, _("the list is longer than %zu bytes"), max);
 	if (memchr(b, '\0', n))
-		return huce_fail(err, HUCE_EENCODING, "line %d: a NUL byte (this is not "
-				 "a text file)", line_at((const char *)b,
+		return huce_fail(err, HUCE_EENCODING, _("line %d: a NUL byte (this is not "
+				 "a text file)"), line_at((const char *)b,
 					 (size_t)((const unsigned char *)memchr(b, '\0', n) - b)));
 	if (huce_utf8_valid((const char *)b, n)) {
 		out->text = malloc(n + 1);
 		if (!out->text)
-			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+			return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		memcpy(out->text, b, n);
 		out->text[n] = '\0';
 		out->len = n;
@@ -284,8 +285,8 @@ enum huce_err list_file_decode(const char *path, const struct huce_buf *raw,
 		return HUCE_OK;
 	}
 	if (n >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
-		return huce_fail(err, HUCE_EENCODING, "line %d: not UTF-8 text, though "
-				 "the file begins with a UTF-8 byte order mark",
+		return huce_fail(err, HUCE_EENCODING, _("line %d: not UTF-8 text, though "
+				 "the file begins with a UTF-8 byte order mark"),
 				 bad_utf8_line((const char *)b, n));
 	return from_gb18030((const char *)b, n, max, out, err);
 }

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "huce_i18n.h"
+#include "huce_record.h"
+
 #define CODE_MIN 6
 #define TEXT_MAX 400
 
@@ -49,17 +52,17 @@ enum huce_err names_resolve(struct store *s, const char *kind,
 	enum huce_err rc;
 
 	if (huce_code_key(typed, key, &tail_ok, NULL))
-		return huce_fail(err, HUCE_ENOTFOUND, "%s %.40s not found: give its "
-				 "code or id as listed", what, typed);
+		return huce_fail(err, HUCE_ENOTFOUND, _("%s %.40s not found: give its "
+				 "code or id as listed"), huce_kind_text(what), typed);
 	rc = store_id_match(s, kind, key, STORE_MATCH_LIVE | STORE_MATCH_PREFIX |
 			    (tail_ok ? STORE_MATCH_TAIL : 0), ids, 2, &found, err);
 	if (rc)
 		return rc;
 	if (!found)
-		return huce_fail(err, HUCE_ENOTFOUND, "%s %s not found", what, key);
+		return huce_fail(err, HUCE_ENOTFOUND, _("%s %s not found"), huce_kind_text(what), key);
 	if (found > 1)
-		return huce_fail(err, HUCE_EINVAL, "'%s' matches more than one %s: "
-				 "type more of its code", key, what);
+		return huce_fail(err, HUCE_EINVAL, _("'%s' matches more than one %s: "
+				 "type more of its code"), key, huce_kind_text(what));
 	copy_str(out, HUCE_ID_STRLEN + 1, ids[0]);
 	return HUCE_OK;
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huce_i18n.h"
 #include "huce_id.h"
 #include "huce_record.h"
 #include "merge.h"
@@ -45,7 +46,7 @@ struct resolution {
 
 static enum huce_err oom(struct huce_error *err)
 {
-	return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 }
 
 static const char *str_field(const cJSON *o, const char *name)
@@ -375,7 +376,7 @@ static enum huce_err field_value(const struct resolution *r,
 		if (attempt != 0)
 			return huce_fail(err, HUCE_EINVAL, "%s", cerr.msg);
 	}
-	return huce_fail(err, HUCE_EINVAL, "no value to write");
+	return huce_fail(err, HUCE_EINVAL, _("no value to write"));
 }
 
 static enum huce_err resolve_field(struct resolution *r, struct huce_error *err)
@@ -387,13 +388,13 @@ static enum huce_err resolve_field(struct resolution *r, struct huce_error *err)
 	enum huce_err ret;
 
 	if (!r->field)
-		return huce_fail(err, HUCE_EINVAL, "conflict %s names no field", r->id);
+		return huce_fail(err, HUCE_EINVAL, _("conflict %s names no field"), r->id);
 	ret = store_record_get(r->c->store, r->record, &target, &gerr);
 	if (ret)
 		return huce_fail(err, ret, "%s", gerr.msg);
 	k = huce_kind_find(target.kind);
 	if (!k)
-		return huce_fail(err, HUCE_EINVAL, "record %s has an unknown kind",
+		return huce_fail(err, HUCE_EINVAL, _("record %s has an unknown kind"),
 				 r->record);
 	/*
 	 * A conflict on a field the central derives (a status that laptops
@@ -428,7 +429,7 @@ static enum huce_err resolve_delete(struct resolution *r, struct huce_error *err
 
 	if (!what || (strcmp(what, "delete") && strcmp(what, "keep")))
 		return huce_fail(err, HUCE_EINVAL,
-				 "a delete conflict is resolved by delete or keep");
+				 _("a delete conflict is resolved by delete or keep"));
 	snprintf(r->text, sizeof(r->text), "%s", what);
 	ret = store_record_get(r->c->store, r->record, &target, &gerr);
 	if (ret == HUCE_ENOTFOUND)
@@ -479,26 +480,26 @@ static enum huce_err resolve_keep(struct resolution *r, const char *kind,
 
 	if (!r->pick && strcmp(r->value, "both") != 0)
 		return huce_fail(err, HUCE_EINVAL,
-				 "a %s conflict is resolved by --take N or "
-				 "--value both", r->kind);
+				 _("a %s conflict is resolved by --take N or "
+				 "--value both"), huce_value_text("conflict", r->kind));
 	if (!r->pick) {
 		snprintf(r->text, sizeof(r->text), "kept both");
 		return HUCE_OK;
 	}
 	if (!keep || !huce_id_valid(keep))
 		return huce_fail(err, HUCE_EINVAL,
-				 "conflict %s value %d names no record", r->id,
+				 _("conflict %s value %d names no record"), r->id,
 				 r->take);
 	ret = store_record_get(r->c->store, keep, &kr, &gerr);
 	if (ret && ret != HUCE_ENOTFOUND)
 		return huce_fail(err, ret, "%s", gerr.msg);
 	if (ret || strcmp(kr.kind, kind) != 0)
-		return huce_fail(err, HUCE_EINVAL, "%s %s (value %d) not found",
-				 kind, keep, r->take);
+		return huce_fail(err, HUCE_EINVAL, _("%s %s (value %d) not found"),
+				 huce_kind_text(kind), keep, r->take);
 	if (kr.deleted)
 		return huce_fail(err, HUCE_EINVAL,
-				 "%s %s (value %d) was deleted by %s: take a "
-				 "live one, or --value both", kind, keep, r->take,
+				 _("%s %s (value %d) was deleted by %s: take a "
+				 "live one, or --value both"), huce_kind_text(kind), keep, r->take,
 				 kr.del_device);
 	snprintf(r->text, sizeof(r->text), "kept %s", keep);
 	cJSON_ArrayForEach(o, r->vals) {
@@ -559,10 +560,10 @@ static enum huce_err resolve_duplicate(struct resolution *r,
 	if (!r->pick && r->value && strcmp(r->value, "both") == 0 &&
 	    same_id_hash(r))
 		return huce_fail(err, HUCE_EINVAL,
-				 "these households have the same ID number: one "
+				 _("these households have the same ID number: one "
 				 "ID number is one household, so they cannot both "
 				 "stay; keep one with --take N (the other's "
-				 "inspections and photos move to it)");
+				 "inspections and photos move to it)"));
 	return resolve_keep(r, "household", err);
 }
 
@@ -596,11 +597,11 @@ static enum huce_err load_conflict(struct resolution *r, cJSON **cf,
 	int nvals;
 
 	if (!huce_id_valid(r->id))
-		return huce_fail(err, HUCE_EINVAL, "'%.40s' is not a conflict id",
+		return huce_fail(err, HUCE_EINVAL, _("'%.40s' is not a conflict id"),
 				 r->id);
 	ret = store_record_get(r->c->store, r->id, &cr, &gerr);
 	if (ret == HUCE_ENOTFOUND || (!ret && strcmp(cr.kind, "conflict") != 0))
-		return huce_fail(err, HUCE_ENOTFOUND, "conflict %s not found", r->id);
+		return huce_fail(err, HUCE_ENOTFOUND, _("conflict %s not found"), r->id);
 	if (ret)
 		return huce_fail(err, ret, "%s", gerr.msg);
 	ret = store_fields_get(r->c->store, r->id, &fs, err);
@@ -617,21 +618,21 @@ static enum huce_err load_conflict(struct resolution *r, cJSON **cf,
 	status = str_field(*cf, "status");
 	nvals = cJSON_GetArraySize(r->vals);
 	if (!r->kind || !r->record)
-		return huce_fail(err, HUCE_EINVAL, "conflict %s is damaged", r->id);
+		return huce_fail(err, HUCE_EINVAL, _("conflict %s is damaged"), r->id);
 	if (!status || strcmp(status, "open") != 0)
-		return huce_fail(err, HUCE_EINVAL, "conflict %s is already resolved",
+		return huce_fail(err, HUCE_EINVAL, _("conflict %s is already resolved"),
 				 r->id);
 	if (r->take) {
 		if (r->take < 1 || r->take > nvals)
 			return huce_fail(err, HUCE_EINVAL,
-					 "conflict %s has values 1..%d, not %d",
+					 _("conflict %s has values 1..%d, not %d"),
 					 r->id, nvals, r->take);
 		r->pick = cJSON_GetArrayItem(r->vals, r->take - 1);
 		snprintf(r->text, sizeof(r->text), "took value %d", r->take);
 	} else if (r->value) {
 		snprintf(r->text, sizeof(r->text), "entered a value");
 	} else {
-		return huce_fail(err, HUCE_EUSAGE, "resolve needs --take N or --value V");
+		return huce_fail(err, HUCE_EUSAGE, _("resolve needs --take N or --value V"));
 	}
 	return HUCE_OK;
 }
@@ -693,7 +694,7 @@ enum huce_err central_resolve(struct central *c, const char *conflict_id,
 		if (strcmp(handlers[i].kind, r.kind) == 0)
 			break;
 	if (i == sizeof(handlers) / sizeof(handlers[0])) {
-		ret = huce_fail(err, HUCE_EINVAL, "conflict %s has unknown kind '%s'",
+		ret = huce_fail(err, HUCE_EINVAL, _("conflict %s has unknown kind '%s'"),
 				conflict_id, r.kind);
 		goto out;
 	}

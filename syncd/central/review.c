@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "central.h"
+#include "huce_i18n.h"
 #include "huce_id.h"
 #include "huce_util.h"
 #include "merge.h"
@@ -49,7 +50,7 @@ static enum huce_err load(struct store *s, const char *household_id,
 	*exists = rc == HUCE_OK;
 	if (rc == HUCE_ENOTFOUND || (!rc && rec.deleted)) {
 		*out = cJSON_CreateObject();
-		return *out ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return *out ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	if (rc)
 		return huce_fail(err, rc, "%s", e.msg);
@@ -57,7 +58,7 @@ static enum huce_err load(struct store *s, const char *household_id,
 	if (!rc) {
 		*out = store_fieldset_json(&fs);
 		if (!*out)
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	store_fieldset_release(&fs);
 	return rc;
@@ -75,7 +76,7 @@ enum huce_err review_json(struct store *s, const char *household_id,
 		return rc;
 	*out = from_fields(f);
 	cJSON_Delete(f);
-	return *out ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	return *out ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 }
 
 static enum huce_err all_visit(void *arg, const struct store_record *r,
@@ -104,13 +105,13 @@ enum huce_err review_all(struct store *s, cJSON **out, struct huce_error *err)
 
 	*out = cJSON_CreateObject();
 	if (!*out)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = store_scan_kind(s, "review", 0, all_visit, *out, err);
 	if (rc) {
 		cJSON_Delete(*out);
 		*out = NULL;
 		if (rc == HUCE_ENOMEM)
-			huce_fail(err, rc, "out of memory");
+			huce_fail(err, rc, _("out of memory"));
 	}
 	return rc;
 }
@@ -136,7 +137,7 @@ static enum huce_err put_review(struct central *c, const char *household_id,
 		ok = note ? cJSON_AddStringToObject(f, "note", note) != NULL :
 			cJSON_AddNullToObject(f, "note") != NULL;
 	rc = ok ? central_office_put(c, "review", id, f, !exists, err) :
-		huce_fail(err, HUCE_ENOMEM, "out of memory");
+		huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	cJSON_Delete(f);
 	return rc;
 }
@@ -158,7 +159,7 @@ static enum huce_err central_write(struct central *c, const char *household_id,
 	if (!f || !cJSON_AddStringToObject(f, "state", huce_review_states[next]) ||
 	    !cJSON_AddStringToObject(f, "reviewer", device) ||
 	    !cJSON_AddStringToObject(f, "reviewed_at", at))
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	else
 		rc = merge_central_write(c, "review", id, f, DEV_CENTRAL, err);
 	cJSON_Delete(f);
@@ -184,7 +185,7 @@ enum huce_err review_office(struct central *c, const char *household_id,
 
 	rc = store_record_get(c->store, household_id, &hh, &e);
 	if (rc == HUCE_ENOTFOUND || (!rc && (hh.deleted || strcmp(hh.kind, "household") != 0)))
-		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", household_id);
+		return huce_fail(err, HUCE_ENOTFOUND, _("household %s not found"), household_id);
 	if (rc)
 		return huce_fail(err, rc, "%s", e.msg);
 	rc = load(c->store, household_id, &f, &exists, err);

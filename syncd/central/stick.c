@@ -29,6 +29,7 @@
 #include "huce_batch.h"
 #include "huce_crypto.h"
 #include "huce_file.h"
+#include "huce_i18n.h"
 #include "huce_outbox.h"
 #include "huce_stick.h"
 #include "huce_util.h"
@@ -69,7 +70,7 @@ enum huce_err stick_central_key(struct store *s, char *pk, char *sk,
 		}
 		memset(nk, 0, sizeof(nk));
 		if (!rc && (!p || !k))
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 	if (!rc) {
 		memcpy(pk, p, HUCE_SEAL_KEY_HEX + 1);
@@ -114,7 +115,7 @@ enum huce_err stick_villages_parse(struct store *s, const char *list,
 
 	*out = NULL;
 	if (!copy || !arr) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -125,14 +126,14 @@ enum huce_err stick_villages_parse(struct store *s, const char *list,
 			goto out;
 		if (f.n != 1) {
 			rc = huce_fail(err, f.n ? HUCE_EINVAL : HUCE_ENOTFOUND,
-				       f.n ? "village '%s' names more than one village: "
-				       "give its id" : "village '%s' not found", tok);
+				       f.n ? _("village '%s' names more than one village: "
+					       "give its id") : _("village '%s' not found"), tok);
 			goto out;
 		}
 		cJSON_AddItemToArray(arr, cJSON_CreateString(f.id));
 	}
 	if (cJSON_GetArraySize(arr) == 0) {
-		rc = huce_fail(err, HUCE_EUSAGE, "--villages needs at least one village");
+		rc = huce_fail(err, HUCE_EUSAGE, _("--villages needs at least one village"));
 		goto out;
 	}
 	*out = arr;
@@ -158,7 +159,7 @@ enum huce_err stick_enroll_file(struct store *s, const char *path,
 	town = store_meta_get(s, "town");
 	j = cJSON_CreateObject();
 	if (!key) {
-		rc = huce_fail(err, HUCE_EDB, "the store has no town key");
+		rc = huce_fail(err, HUCE_EDB, _("the store has no town key"));
 		goto out;
 	}
 	if (!j || !cJSON_AddNumberToObject(j, "huce_enroll", 1) ||
@@ -169,7 +170,7 @@ enum huce_err stick_enroll_file(struct store *s, const char *path,
 	    !cJSON_AddStringToObject(j, "central_key", pk) ||
 	    !(url ? cJSON_AddStringToObject(j, "url", url) : cJSON_AddNullToObject(j, "url")) ||
 	    !(text = cJSON_Print(j))) {
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = huce_file_write_atomic(path, text, strlen(text), 0600, err);
@@ -251,13 +252,13 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 
 	rc = store_device_get(s, lp->device, &dev, err);
 	if (rc == HUCE_ENOTFOUND)
-		return huce_fail(err, HUCE_EINVAL, "device '%s' is not enrolled "
-				 "at this central", lp->device);
+		return huce_fail(err, HUCE_EINVAL, _("device '%s' is not enrolled "
+				 "at this central"), lp->device);
 	if (rc)
 		return rc;
 	if (dev.revoked_at)
-		return huce_fail(err, HUCE_EINVAL, "device '%s' is revoked: its "
-				 "files are refused", lp->device);
+		return huce_fail(err, HUCE_EINVAL, _("device '%s' is revoked: its "
+				 "files are refused"), lp->device);
 	rc = store_device_attr_get(s, lp->device, "box_key", &lp->box_key, err);
 	if (rc)
 		return rc;
@@ -267,12 +268,12 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 			     "manifest", &body, err);
 	if (!rc && huce_inflate_bounded(body.data, body.len, HUCE_STICK_JSON_MAX,
 					&raw, err))
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s': its body does not inflate",
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s': its body does not inflate"),
 			       lp->folder, name);
 	if (!rc) {
 		lp->man = cJSON_ParseWithLength(raw.data, raw.len);
 		if (!cJSON_IsObject(lp->man))
-			rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is not JSON", lp->folder, name);
+			rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' is not JSON"), lp->folder, name);
 	}
 	if (rc)
 		goto out;
@@ -282,15 +283,15 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	if (!token || !install || !cJSON_IsArray(cJSON_GetObjectItem(lp->man, "batches")) ||
 	    !cJSON_IsArray(cJSON_GetObjectItem(lp->man, "photos")) ||
 	    huce_wire_int(cJSON_GetObjectItem(lp->man, "cursor")) < 0) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is not an export manifest",
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' is not an export manifest"),
 			       lp->folder, name);
 		goto out;
 	}
 	huce_sha256_hex(token, strlen(token), hash);
 	rc = store_device_auth(s, hash, &who, err);
 	if (rc == HUCE_EAUTH || rc == HUCE_EREVOKED || (!rc && strcmp(who, lp->device) != 0)) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is refused: its token is "
-			       "not device '%s''s", lp->folder, name, lp->device);
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' is refused: its token is "
+			       "not device '%s''s"), lp->folder, name, lp->device);
 		goto out;
 	}
 	if (rc)
@@ -299,9 +300,9 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	if (rc)
 		goto out;
 	if (done && strtoll(done, NULL, 10) > lp->e) {
-		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is refused: export %lld is "
+		rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' is refused: export %lld is "
 			       "older than export %s, already imported (a replayed "
-			       "stick?)", lp->folder, name, (long long)lp->e, done);
+			       "stick?)"), lp->folder, name, (long long)lp->e, done);
 		goto out;
 	}
 	/* Every part, by digest, seal and binding. */
@@ -319,7 +320,7 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 
 		snprintf(part, sizeof(part), "p%lld", (long long)++k);
 		if (!sha || !blob_name_valid(sha)) {
-			rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' names a photo badly",
+			rc = huce_fail(err, HUCE_EINVAL, _("'%s/%s' names a photo badly"),
 				       lp->folder, name);
 			goto out;
 		}
@@ -329,8 +330,8 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 			goto out;
 		huce_sha256_hex(body.data ? body.data : "", body.len, hash);
 		if (strcmp(hash, sha) != 0) {
-			rc = huce_fail(err, HUCE_EINVAL, "photo part %s of '%s' does not "
-				       "hash to its name", part, lp->folder);
+			rc = huce_fail(err, HUCE_EINVAL, _("photo part %s of '%s' does not "
+				       "hash to its name"), part, lp->folder);
 			goto out;
 		}
 	}
@@ -354,8 +355,8 @@ static enum huce_err put_photo(struct blob_store *b, const char *sha,
 		size_t n;
 
 		if (off > bytes->len)
-			return huce_fail(err, HUCE_EINVAL, "photo %.12s: the central has "
-					 "more bytes than the photo", sha);
+			return huce_fail(err, HUCE_EINVAL, _("photo %.12s: the central has "
+					 "more bytes than the photo"), sha);
 		n = bytes->len - (size_t)off;
 		if (n > BLOB_CHUNK_MAX)
 			n = BLOB_CHUNK_MAX;
@@ -380,12 +381,12 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 	enum huce_err rc;
 
 	if (!rejected || !have)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	/* A token enrolls one laptop, by stick as online. */
 	rc = store_device_enroll(s, lp->device, install, err);
 	if (rc == HUCE_EFORBIDDEN || rc == HUCE_ENOTFOUND)
-		return huce_fail(err, HUCE_EINVAL, "device '%s': its token has "
-				 "enrolled another laptop; this export is refused",
+		return huce_fail(err, HUCE_EINVAL, _("device '%s': its token has "
+				 "enrolled another laptop; this export is refused"),
 				 lp->device);
 	if (!rc && !lp->box_key)
 		rc = store_device_attr_set(s, lp->device, "box_key", lp->from, err);
@@ -399,9 +400,14 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 		snprintf(part, sizeof(part), "b%lld", (long long)++k);
 		rc = read_up(r, lp, part, cJSON_GetStringValue(cJSON_GetObjectItem(it, "sha256")),
 			     &body, err);
-		if (!rc)
+		if (!rc) {
+			/* The reasons in the reply are for the laptop: English. */
+			struct huce_i18n_scope in_c = huce_i18n_c_begin();
+
 			rc = central_apply_batch(r->c, lp->device, body.data, body.len,
 						 &res, &exp, err);
+			huce_i18n_c_end(in_c);
+		}
 		if (rc == HUCE_EGAP) {
 			/* The central has less than the laptop thinks. */
 			expected = (int64_t)exp;
@@ -459,11 +465,11 @@ static enum huce_err write_down(struct stick_run *r, struct lap *lp,
 	enum huce_err rc;
 
 	if (!b)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	part_name(name, sizeof(name), "down", lp->e, part);
 	rc = huce_deflate(text, len, 6, &z);
 	if (rc)
-		rc = huce_fail(err, rc, "the reply's part %s is too large", part);
+		rc = huce_fail(err, rc, _("the reply's part %s is too large"), part);
 	if (!rc)
 		rc = huce_stick_write(lp->folder, name, r->pk, r->sk, lp->from, b,
 				      z.data, z.len, sha, err);
@@ -489,7 +495,7 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 	enum huce_err rc = HUCE_OK;
 
 	if (!pages)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	for (;;) {
 		char *json = NULL;
 		size_t len = 0;
@@ -515,7 +521,7 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 		if (!o || !cJSON_AddStringToObject(o, "sha256", sha) ||
 		    !cJSON_AddItemToArray(pages, o)) {
 			cJSON_Delete(o);
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 			break;
 		}
 		if (!more || after < 0)
@@ -539,7 +545,7 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 	cJSON_AddStringToObject(out, "written_at", now);
 	text = cJSON_PrintUnformatted(out);
 	if (!text)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = write_down(r, lp, "manifest", text, strlen(text), NULL, err);
 	free(text);
 	if (!rc)
@@ -568,7 +574,7 @@ static enum huce_err take_folder(struct stick_run *r, const char *dir,
 
 	lp->out = cJSON_CreateObject();
 	if (!lp->out)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	rc = huce_stick_folder(dir, lp->device, 0, lp->folder, sizeof(lp->folder), err);
 	if (rc)
 		return rc;
@@ -581,8 +587,8 @@ static enum huce_err take_folder(struct stick_run *r, const char *dir,
 	if (!rc && scope) {
 		lp->villages = cJSON_Parse(scope);
 		if (!cJSON_IsArray(lp->villages))
-			rc = huce_fail(err, HUCE_EDB, "device '%s': villages is not "
-				       "a JSON array", lp->device);
+			rc = huce_fail(err, HUCE_EDB, _("device '%s': villages is not "
+				       "a JSON array"), lp->device);
 	}
 	free(scope);
 	if (!rc)
@@ -663,8 +669,8 @@ int stick_admin_import(struct central *c, const char *actor,
 		else if (!dir && argv[i][0] != '-')
 			dir = argv[i];
 		else {
-			fprintf(stderr, "huce-syncd admin: import DIR: unexpected "
-				"argument '%s'\n", argv[i]);
+			fprintf(stderr, _("huce-syncd admin: import DIR: unexpected "
+				"argument '%s'\n"), argv[i]);
 			cJSON_Delete(all);
 			return 2;
 		}
@@ -677,15 +683,15 @@ int stick_admin_import(struct central *c, const char *actor,
 	if (!rc && blobs)
 		rc = blob_store_init(&r.blobs, blobs, &err);
 	if (rc) {
-		fprintf(stderr, "huce-syncd admin: %s\n", err.msg);
+		fprintf(stderr, _("huce-syncd admin: %s\n"), err.msg);
 		ret = huce_err_exit(rc);
 		goto out;
 	}
 	snprintf(top, sizeof(top), "%s/%s", dir, HUCE_STICK_TOP);
 	d = opendir(top);
 	if (!d) {
-		fprintf(stderr, "huce-syncd admin: no laptop's folder on '%s' "
-			"(no '%s')\n", dir, top);
+		fprintf(stderr, _("huce-syncd admin: no laptop's folder on '%s' "
+			"(no '%s')\n"), dir, top);
 		ret = 4;
 		goto out;
 	}
@@ -725,7 +731,7 @@ int stick_admin_import(struct central *c, const char *actor,
 		if (rc == HUCE_ENOTFOUND && !err.msg[0])
 			continue;	/* a folder with no export: nothing to do */
 		if (rc) {
-			fprintf(stderr, "huce-syncd admin: %s: %s\n", names[i],
+			fprintf(stderr, _("huce-syncd admin: %s: %s\n"), names[i],
 				err.msg[0] ? err.msg : huce_err_text(rc));
 			if (!ret || huce_err_exit(rc) == 1)
 				ret = huce_err_exit(rc);
@@ -741,7 +747,7 @@ int stick_admin_import(struct central *c, const char *actor,
 		memset(&err, 0, sizeof(err));
 		rc = answer_folder(&r, &laps[i], &err);
 		if (rc) {
-			fprintf(stderr, "huce-syncd admin: %s: %s\n", names[i],
+			fprintf(stderr, _("huce-syncd admin: %s: %s\n"), names[i],
 				err.msg[0] ? err.msg : huce_err_text(rc));
 			if (!ret || huce_err_exit(rc) == 1)
 				ret = huce_err_exit(rc);
@@ -756,8 +762,8 @@ int stick_admin_import(struct central *c, const char *actor,
 			cJSON_AddItemToArray(all, o);
 			continue;
 		}
-		printf("%s: export %lld: applied %lld, skipped %lld, rejected %d, "
-		       "photos %d; reply with %lld changes\n", names[i],
+		printf(_("%s: export %lld: applied %lld, skipped %lld, rejected %d, "
+		       "photos %d; reply with %lld changes\n"), names[i],
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "export")),
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "applied")),
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "skipped")),
