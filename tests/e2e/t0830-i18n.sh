@@ -152,4 +152,31 @@ test_expect_success 'exit codes are the same in both languages' '
 	done
 '
 
+test_expect_success 'huce-syncd admin speaks Chinese, and English under C' '
+	LANG=C expect_exit 2 "$HUCE_SYNCD" admin --store "$TRASH/c.db" bogus 2>"$TRASH/en.err" &&
+	head -n 1 "$TRASH/en.err" | grep -qx "huce-syncd admin: unknown command '\''bogus'\''" &&
+	LANG=zh_CN.UTF-8 expect_exit 2 "$HUCE_SYNCD" admin --store "$TRASH/c.db" bogus 2>"$TRASH/zh.err" &&
+	head -n 1 "$TRASH/zh.err" | grep -qx "huce-syncd admin: 未知命令“bogus”" &&
+	grep -q "^用法：huce-syncd admin " "$TRASH/zh.err"
+'
+
+# The central speaks English whatever its machine's language: its words
+# are the wire's (a message in an error answer, a refused change's reason).
+test_expect_success 'the central started in Chinese answers in English' '
+	token=$(LANG=zh_CN.UTF-8 "$HUCE_SYNCD" admin --store "$TRASH/c.db" device add 乙 | tail -n 1) &&
+	start_zh_central() {
+		LANG=zh_CN.UTF-8 "$HUCE_SYNCD" central --store "$TRASH/c.db" --listen 127.0.0.1:0 \
+			--port-file "$TRASH/c.port" >"$TRASH/c.log" 2>&1 &
+		pid=$!
+	} &&
+	start_zh_central &&
+	echo $pid >>"$TRASH/.central_pids" &&
+	for _ in $(seq 100); do [ -s "$TRASH/c.port" ] && break; sleep 0.05; done &&
+	curl -s -X POST -H "Authorization: Bearer $token" \
+		-H "Content-Type: application/x-huce-batch" --data-binary garbage \
+		"http://127.0.0.1:$(cat "$TRASH/c.port")/v1/batches" >"$TRASH/answer" &&
+	cat "$TRASH/answer" &&
+	grep -q "\"message\":\"not a huce batch\"" "$TRASH/answer"
+'
+
 test_done
