@@ -136,7 +136,7 @@ H5=$(Cl household add --village 龙树村 --group 大寨 --head 罗小芬 --appr
 	--build self --type double-urn --water dry | tail -n 1)
 head -c 200000 /dev/urandom >"$D/before.jpg"	# a stand-in for a camera's photo
 run Cl photo add "$H5" "$D/before.jpg" --kind before
-run Cl status | grep -E "pending|stick"
+run Cl status | grep -E "pending|stick|待上传|U盘"
 
 step "Laptop C writes its round to the USB stick (sealed for the town's central)"
 mkdir "$D/stick"
@@ -151,7 +151,7 @@ ls "$D/stick/huce/laptop-c"
 
 step "Back in 龙树村, laptop C applies the reply as a pull"
 run Cl import "$D/stick"
-run Cl status | grep -E "pending|stick"
+run Cl status | grep -E "pending|stick|待上传|U盘"
 run Cl household list
 A sync >/dev/null
 Bl sync >/dev/null
