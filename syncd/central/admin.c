@@ -102,7 +102,7 @@ struct admin {
 static int fail(enum huce_err rc, const struct huce_error *err)
 {
 	fprintf(stderr, _("huce-syncd admin: %s\n"),
-		err && err->msg[0] ? err->msg : huce_err_text(rc));
+		err && err->msg[0] ? err->msg : _(huce_err_text(rc)));
 	return huce_err_exit(rc);
 }
 

@@ -47,6 +47,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_domain.h"
+#include "huce_i18n.h"
 #include "huce_file.h"
 #include "huce_report.h"
 #include "huce_util.h"
@@ -135,7 +136,7 @@ struct opts {
 };
 
 static const char report_usage[] =
-"usage: huce-syncd admin --store S report week [--week YYYY-Www]\n"
+N_("usage: huce-syncd admin --store S report week [--week YYYY-Www]\n"
 "       huce-syncd admin --store S report dispatch [--date YYYY-MM-DD]\n"
 "       huce-syncd admin --store S report month [--month YYYY-MM] [--config F]\n"
 "           [--json | --format text|json|csv|xlsx|html] [--out FILE]\n"
@@ -160,10 +161,10 @@ static const char report_usage[] =
 "                not checked)\n"
 "JSON keys: README, \"The office's reports\".  CSV is UTF-8 with a byte\n"
 "order mark; XLSX (a sheet per section) and HTML (one page) need --out for\n"
-"XLSX.  --out writes to a temporary file and renames it.\n";
+"XLSX.  --out writes to a temporary file and renames it.\n");
 
 static const char audit_usage[] =
-"usage: huce-syncd admin --store S audit sample --rate R [--seed N]\n"
+N_("usage: huce-syncd admin --store S audit sample --rate R [--seed N]\n"
 "           [--as-of YYYY-MM-DD] [--json]\n"
 "A reproducible random sample of the households accepted as of a day\n"
 "(default today) for re-checking on site (账实相符): R is a fraction\n"
@@ -172,7 +173,7 @@ static const char audit_usage[] =
 "re-checks done and the mismatches found (a failed spot-check of an\n"
 "accepted toilet).\n"
 "JSON: {as_of, seed, rate, population, households: [{household, village,\n"
-"group, head, cadre, accepted_on, rechecked}]}.\n";
+"group, head, cadre, accepted_on, rechecked}]}.\n");
 
 /* Parse argv[2..]; returns -1 to go on, else an exit code. */
 static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
@@ -210,7 +211,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
 			}
 		}
 		if (!names[k] || !val) {
-			fprintf(stderr, "huce-syncd admin: %s: unexpected argument '%s'\n%s",
+			fprintf(stderr, _("huce-syncd admin: %s: unexpected argument '%s'\n%s"),
 				argv[0], a, usage);
 			return 2;
 		}
@@ -229,8 +230,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
 			int64_t n;
 
 			if (huce_parse_i64(val, &n) || n < 0 || n > 3650) {
-				fprintf(stderr, "huce-syncd admin: --stale-days '%s' is "
-					"not a number of days (0..3650)\n", val);
+				fprintf(stderr, _("huce-syncd admin: --stale-days '%s' is "
+					"not a number of days (0..3650)\n"), val);
 				return 2;
 			}
 			o->stale_days = (int)n;
@@ -239,8 +240,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
 		}
 	}
 	if (o->json && o->format && strcmp(o->format, "json") != 0) {
-		fprintf(stderr, "huce-syncd admin: %s: --json and --format %s do "
-			"not go together\n", argv[0], o->format);
+		fprintf(stderr, _("huce-syncd admin: %s: --json and --format %s do "
+			"not go together\n"), argv[0], o->format);
 		return 2;
 	}
 	if (o->json)
@@ -250,13 +251,13 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *usage)
 	if (strcmp(o->format, "text") && strcmp(o->format, "csv") &&
 	    strcmp(o->format, "html") && strcmp(o->format, "json") &&
 	    strcmp(o->format, "xlsx")) {
-		fprintf(stderr, "huce-syncd admin: %s: format '%s' is not text, "
-			"json, csv, xlsx or html\n", argv[0], o->format);
+		fprintf(stderr, _("huce-syncd admin: %s: format '%s' is not text, "
+			"json, csv, xlsx or html\n"), argv[0], o->format);
 		return 2;
 	}
 	if (strcmp(o->format, "xlsx") == 0 && !o->out) {
-		fprintf(stderr, "huce-syncd admin: %s: --format xlsx needs --out "
-			"FILE\n", argv[0]);
+		fprintf(stderr, _("huce-syncd admin: %s: --format xlsx needs --out "
+			"FILE\n"), argv[0]);
 		return 2;
 	}
 	return -1;
@@ -498,7 +499,7 @@ static enum huce_err load_facts(struct store *s, struct load *l,
 
 	l->conflicts = cJSON_CreateArray();
 	if (!l->conflicts)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (l->blobs)
 		EACH(l, i)
 			huce_report_set_photos_known(l->r[i]);
@@ -513,7 +514,7 @@ static enum huce_err load_facts(struct store *s, struct load *l,
 	if (rc) {
 		store_rollback(s);
 		if (rc == HUCE_ENOMEM)
-			huce_fail(err, rc, "out of memory");
+			huce_fail(err, rc, _("out of memory"));
 		return rc;
 	}
 	rc = store_commit(s, err);
@@ -573,7 +574,7 @@ static enum huce_err emit(const struct opts *o, const struct huce_buf *out,
 	if (o->out)
 		return huce_file_write_atomic(o->out, out->data, out->len, 0666, err);
 	if (out->len && fwrite(out->data, 1, out->len, stdout) != out->len)
-		return huce_fail(err, HUCE_EIO, "cannot write the report: %s",
+		return huce_fail(err, HUCE_EIO, _("cannot write the report: %s"),
 				 strerror(errno));
 	return HUCE_OK;
 }
@@ -586,7 +587,7 @@ static enum huce_err write_doc(const struct opts *o, const struct report_doc *d,
 	enum huce_err rc;
 
 	if (d->oom)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	if (strcmp(o->format, "xlsx") == 0)
 		return report_doc_xlsx(d, o->out, err);
 	if (strcmp(o->format, "csv") == 0)
@@ -596,7 +597,7 @@ static enum huce_err write_doc(const struct opts *o, const struct report_doc *d,
 	else
 		rc = report_doc_text(d, &out);
 	if (rc)
-		rc = huce_fail(err, rc, "cannot build the report: %s", huce_err_text(rc));
+		rc = huce_fail(err, rc, _("cannot build the report: %s"), _(huce_err_text(rc)));
 	else
 		rc = emit(o, &out, err);
 	huce_buf_release(&out);
@@ -611,12 +612,12 @@ static enum huce_err write_json(const struct opts *o, const cJSON *j,
 	enum huce_err rc;
 
 	if (!text)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	huce_buf_addstr(&out, text);
 	rc = huce_buf_addstr(&out, "\n");
 	free(text);
-	rc = rc ? huce_fail(err, rc, "cannot build the report: %s",
-			    huce_err_text(rc)) : emit(o, &out, err);
+	rc = rc ? huce_fail(err, rc, _("cannot build the report: %s"),
+			    _(huce_err_text(rc))) : emit(o, &out, err);
 	huce_buf_release(&out);
 	return rc;
 }
@@ -627,7 +628,7 @@ static void audit_line(const struct report_ctx *c, const char *action,
 	struct huce_error err = { 0 };
 
 	if (store_audit(c->store, c->actor, action, detail, &err))
-		fprintf(stderr, "huce-syncd admin: warning: audit log: %s\n", err.msg);
+		fprintf(stderr, _("huce-syncd admin: warning: audit log: %s\n"), err.msg);
 }
 
 /* --- the week -------------------------------------------------------------- */
@@ -773,8 +774,8 @@ static int report_week(const struct report_ctx *c, const struct opts *o)
 		week = thisweek;
 	}
 	if (huce_parse_week(week, &y, &w)) {
-		fprintf(stderr, "huce-syncd admin: week '%s' is not an ISO week "
-			"like 2026-W48\n", week);
+		fprintf(stderr, _("huce-syncd admin: week '%s' is not an ISO week "
+			"like 2026-W48\n"), week);
 		return 3;
 	}
 	rc = huce_report_new(&r, week, &err);
@@ -796,8 +797,8 @@ static int report_week(const struct report_ctx *c, const struct opts *o)
 		struct huce_buf out = HUCE_BUF_INIT(REPORT_MAX);
 
 		rc = huce_report_text(r, &out);
-		rc = rc ? huce_fail(&err, rc, "cannot build the report: %s",
-				    huce_err_text(rc)) : emit(o, &out, &err);
+		rc = rc ? huce_fail(&err, rc, _("cannot build the report: %s"),
+				    _(huce_err_text(rc))) : emit(o, &out, &err);
 		huce_buf_release(&out);
 	} else {
 		week_doc(&d, r, o, c->checklists);
@@ -810,8 +811,8 @@ static int report_week(const struct report_ctx *c, const struct opts *o)
 	audit_line(c, "report week", detail);
 	goto out;
 fail:
-	fprintf(stderr, "huce-syncd admin: %s\n", err.msg[0] ? err.msg
-							      : huce_err_text(rc));
+	fprintf(stderr, _("huce-syncd admin: %s\n"), err.msg[0] ? err.msg
+							      : _(huce_err_text(rc)));
 	ret = huce_err_exit(rc);
 out:
 	report_doc_release(&d);
@@ -943,16 +944,16 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 	report_doc_init(&d, NULL, NULL);
 	if (o->date) {
 		if (huce_parse_date(o->date, &y, &m, &dd)) {
-			fprintf(stderr, "huce-syncd admin: report dispatch: '%s' is not "
-				"a date (YYYY-MM-DD)\n", o->date);
+			fprintf(stderr, _("huce-syncd admin: report dispatch: '%s' is not "
+				"a date (YYYY-MM-DD)\n"), o->date);
 			return 2;
 		}
 		snprintf(date, sizeof(date), "%s", o->date);
 		wd = weekday(date);
 		if (wd != 1 && wd != 3 && wd != 5) {
-			fprintf(stderr, "huce-syncd admin: report dispatch: %s (%s) is "
+			fprintf(stderr, _("huce-syncd admin: report dispatch: %s (%s) is "
 				"not a dispatch day: Monday, Wednesday or Friday "
-				"(周一通报、周三调度、周五调度)\n", date, weekday_zh[wd]);
+				"(周一通报、周三调度、周五调度)\n"), date, weekday_zh[wd]);
 			return 2;
 		}
 	} else {
@@ -1015,7 +1016,7 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 		}
 		if (!town || !cJSON_AddItemToObject(j, "town", town)) {
 			cJSON_Delete(town);
-			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 			goto fail;
 		}
 		rc = write_json(o, j, &err);
@@ -1068,8 +1069,8 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 	audit_line(c, "report dispatch", detail);
 	goto out;
 fail:
-	fprintf(stderr, "huce-syncd admin: %s\n", err.msg[0] ? err.msg
-							      : huce_err_text(rc));
+	fprintf(stderr, _("huce-syncd admin: %s\n"), err.msg[0] ? err.msg
+							      : _(huce_err_text(rc)));
 	ret = huce_err_exit(rc);
 out:
 	cJSON_Delete(j);
@@ -1098,8 +1099,8 @@ static enum huce_err number_of(const cJSON *o, const char *section,
 	if (!v)
 		return HUCE_OK;
 	if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi)
-		return huce_fail(err, HUCE_EINVAL, "%s.%s must be a number from "
-				 "%g to %g", section, key, lo, hi);
+		return huce_fail(err, HUCE_EINVAL, _("%s.%s must be a number from "
+				 "%g to %g"), section, key, lo, hi);
 	*out = v->valuedouble;
 	return HUCE_OK;
 }
@@ -1111,14 +1112,14 @@ static enum huce_err known_keys(const cJSON *o, const char *section,
 	const cJSON *e;
 
 	if (!cJSON_IsObject(o))
-		return huce_fail(err, HUCE_EINVAL, "%s must be an object", section);
+		return huce_fail(err, HUCE_EINVAL, _("%s must be an object"), section);
 	cJSON_ArrayForEach(e, o) {
 		size_t k;
 
 		for (k = 0; keys[k] && strcmp(keys[k], e->string); k++)
 			;
 		if (!keys[k])
-			return huce_fail(err, HUCE_EINVAL, "%s: unknown key '%.40s'",
+			return huce_fail(err, HUCE_EINVAL, _("%s: unknown key '%.40s'"),
 					 section, e->string);
 	}
 	return HUCE_OK;
@@ -1149,7 +1150,7 @@ static enum huce_err read_rules(const char *path, struct huce_month_rules *rules
 	if (!rc) {
 		j = cJSON_ParseWithLength(b.data, b.len);
 		if (!j)
-			rc = huce_fail(err, HUCE_EINVAL, "'%s' is not JSON", path);
+			rc = huce_fail(err, HUCE_EINVAL, _("'%s' is not JSON"), path);
 	}
 	huce_buf_release(&b);
 	if (rc)
@@ -1186,13 +1187,13 @@ static enum huce_err read_rules(const char *path, struct huce_month_rules *rules
 		rc = number_of(black, "black", "bottom", 0, 1000, &bottom, &perr);
 	no = cJSON_GetObjectItemCaseSensitive(black, "needs_overdue");
 	if (!rc && no && !cJSON_IsBool(no))
-		rc = huce_fail(&perr, HUCE_EINVAL, "black.needs_overdue must be "
-			       "true or false");
+		rc = huce_fail(&perr, HUCE_EINVAL, _("black.needs_overdue must be "
+			       "true or false"));
 	if (!rc && no)
 		rules->black_needs_overdue = cJSON_IsTrue(no);
 	if (!rc && (top != (int)top || bottom != (int)bottom))
-		rc = huce_fail(&perr, HUCE_EINVAL, "red.top and black.bottom are "
-			       "whole numbers of villages");
+		rc = huce_fail(&perr, HUCE_EINVAL, _("red.top and black.bottom are "
+			       "whole numbers of villages"));
 	rules->red_top = (int)top;
 	rules->black_bottom = (int)bottom;
 	cJSON_Delete(j);
@@ -1439,8 +1440,8 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 		snprintf(month, sizeof(month), "%.7s", from);
 	}
 	if (month_days(month, from, to)) {
-		fprintf(stderr, "huce-syncd admin: report month: '%s' is not a "
-			"month like 2026-10\n", month);
+		fprintf(stderr, _("huce-syncd admin: report month: '%s' is not a "
+			"month like 2026-10\n"), month);
 		return 2;
 	}
 	rc = read_rules(o->config, &rules, &err);
@@ -1497,7 +1498,7 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 			}
 		}
 		if (!arr) {
-			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 			goto fail;
 		}
 		rc = write_json(o, j, &err);
@@ -1511,8 +1512,8 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 	audit_line(c, "report month", detail);
 	goto out;
 fail:
-	fprintf(stderr, "huce-syncd admin: %s\n", err.msg[0] ? err.msg
-							      : huce_err_text(rc));
+	fprintf(stderr, _("huce-syncd admin: %s\n"), err.msg[0] ? err.msg
+							      : _(huce_err_text(rc)));
 	ret = huce_err_exit(rc);
 out:
 	cJSON_Delete(j);
@@ -1528,25 +1529,25 @@ int admin_report(const struct report_ctx *c, int argc, char **argv)
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
-		fputs(report_usage, stdout);
+		fputs(_(report_usage), stdout);
 		return 0;
 	}
 	if (argc < 2 || (strcmp(argv[1], "week") && strcmp(argv[1], "month") &&
 			 strcmp(argv[1], "dispatch"))) {
-		fprintf(stderr, "huce-syncd admin: report %s: expected `report week`, "
-			"`report dispatch` or `report month`\n%s",
-			argc >= 2 ? argv[1] : "(nothing)", report_usage);
+		fprintf(stderr, _("huce-syncd admin: report %s: expected `report week`, "
+			"`report dispatch` or `report month`\n%s"),
+			argc >= 2 ? argv[1] : "(nothing)", _(report_usage));
 		return 2;
 	}
-	ret = parse_opts(argc, argv, &o, report_usage);
+	ret = parse_opts(argc, argv, &o, _(report_usage));
 	if (ret >= 0)
 		return ret;
 	if ((o.week && strcmp(argv[1], "week")) ||
 	    (o.month && strcmp(argv[1], "month")) ||
 	    (o.date && strcmp(argv[1], "dispatch")) ||
 	    (o.config && strcmp(argv[1], "month")) || o.rate || o.seed || o.as_of) {
-		fprintf(stderr, "huce-syncd admin: report %s: --week goes with week, "
-			"--date with dispatch, --month and --config with month\n",
+		fprintf(stderr, _("huce-syncd admin: report %s: --week goes with week, "
+			"--date with dispatch, --month and --config with month\n"),
 			argv[1]);
 		return 2;
 	}
@@ -1781,8 +1782,8 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 	cJSON *j = NULL, *arr;
 
 	if (parse_rate(o->rate, &rate)) {
-		fprintf(stderr, "huce-syncd admin: audit sample: --rate '%s' is not "
-			"a fraction (0.05) or a percent (5%%) above 0 and at most 1\n",
+		fprintf(stderr, _("huce-syncd admin: audit sample: --rate '%s' is not "
+			"a fraction (0.05) or a percent (5%%) above 0 and at most 1\n"),
 			o->rate ? o->rate : "");
 		return 2;
 	}
@@ -1790,8 +1791,8 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 		int64_t s;
 
 		if (huce_parse_i64(o->seed, &s) || s < 0) {
-			fprintf(stderr, "huce-syncd admin: audit sample: --seed '%s' is "
-				"not a whole number\n", o->seed);
+			fprintf(stderr, _("huce-syncd admin: audit sample: --seed '%s' is "
+				"not a whole number\n"), o->seed);
 			return 2;
 		}
 		seed = (uint64_t)s;
@@ -1801,8 +1802,8 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 	}
 	if (o->as_of) {
 		if (huce_parse_date(o->as_of, &y, &m, &d)) {
-			fprintf(stderr, "huce-syncd admin: audit sample: --as-of '%s' is "
-				"not a date (YYYY-MM-DD)\n", o->as_of);
+			fprintf(stderr, _("huce-syncd admin: audit sample: --as-of '%s' is "
+				"not a date (YYYY-MM-DD)\n"), o->as_of);
 			return 2;
 		}
 		snprintf(as_of, sizeof(as_of), "%s", o->as_of);
@@ -1811,7 +1812,7 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 	}
 	a.names = cJSON_CreateObject();
 	if (!a.names) {
-		rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 		goto fail;
 	}
 	rc = store_begin(c->store, 0, &err);
@@ -1828,7 +1829,7 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 	if (rc) {
 		store_rollback(c->store);
 		if (rc == HUCE_ENOMEM)
-			huce_fail(&err, rc, "out of memory");
+			huce_fail(&err, rc, _("out of memory"));
 		goto fail;
 	}
 	rc = store_commit(c->store, &err);
@@ -1849,7 +1850,7 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 	facts = calloc(maxrun ? maxrun : 1, sizeof(*facts));
 	pop = calloc(a.nhh ? a.nhh : 1, sizeof(*pop));
 	if (!facts || !pop) {
-		rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+		rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 		goto fail;
 	}
 	for (size_t i = 0, s = 0; i < a.nhh; i++) {
@@ -1935,32 +1936,32 @@ static int audit_sample(const struct report_ctx *c, const struct opts *o)
 			}
 		}
 		if (!arr) {
-			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(&err, HUCE_ENOMEM, _("out of memory"));
 			goto fail;
 		}
 		rc = write_json(o, j, &err);
 		if (rc)
 			goto fail;
 	} else {
-		printf("抽查样本 (audit sample) as of %s: %zu of %zu accepted "
-		       "households, rate %g, seed %llu\n", as_of, k, npop, rate,
+		printf(_("抽查样本 (audit sample) as of %s: %zu of %zu accepted "
+		       "households, rate %g, seed %llu\n"), as_of, k, npop, rate,
 		       (unsigned long long)seed);
-		printf("village\tgroup\thead\tcadre\taccepted_on\trechecked\thousehold\n");
+		printf(_("village\tgroup\thead\tcadre\taccepted_on\trechecked\thousehold\n"));
 		for (size_t i = 0; i < k; i++)
 			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pop[i].village,
 			       pop[i].group, pop[i].h->head ? pop[i].h->head : "",
 			       pop[i].cadre ? pop[i].cadre : "-", pop[i].accepted_on,
 			       pop[i].rechecked ? pop[i].rechecked : "-", pop[i].h->id);
-		printf("record each re-check as a spot-check inspection: "
-		       "huce inspect HOUSEHOLD --stage spot-check ...\n");
+		printf(_("record each re-check as a spot-check inspection: "
+		       "huce inspect HOUSEHOLD --stage spot-check ...\n"));
 	}
 	snprintf(detail, sizeof(detail), "sample %zu of %zu, rate %g, seed %llu, as of %s",
 		 k, npop, rate, (unsigned long long)seed, as_of);
 	audit_line(c, "audit sample", detail);
 	goto out;
 fail:
-	fprintf(stderr, "huce-syncd admin: %s\n", err.msg[0] ? err.msg
-							      : huce_err_text(rc));
+	fprintf(stderr, _("huce-syncd admin: %s\n"), err.msg[0] ? err.msg
+							      : _(huce_err_text(rc)));
 	ret = huce_err_exit(rc);
 out:
 	cJSON_Delete(j);
@@ -1977,26 +1978,26 @@ int admin_audit(const struct report_ctx *c, int argc, char **argv)
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
 			  strcmp(argv[1], "-h") == 0)) {
-		fputs(audit_usage, stdout);
+		fputs(_(audit_usage), stdout);
 		return 0;
 	}
 	if (argc < 2 || strcmp(argv[1], "sample") != 0) {
-		fprintf(stderr, "huce-syncd admin: audit %s: expected `audit sample`\n%s",
-			argc >= 2 ? argv[1] : "(nothing)", audit_usage);
+		fprintf(stderr, _("huce-syncd admin: audit %s: expected `audit sample`\n%s"),
+			argc >= 2 ? argv[1] : "(nothing)", _(audit_usage));
 		return 2;
 	}
-	ret = parse_opts(argc, argv, &o, audit_usage);
+	ret = parse_opts(argc, argv, &o, _(audit_usage));
 	if (ret >= 0)
 		return ret;
 	if (o.week || o.month || o.date || o.config || o.blobs || o.out ||
 	    (strcmp(o.format, "text") && strcmp(o.format, "json"))) {
-		fprintf(stderr, "huce-syncd admin: audit sample takes --rate, --seed, "
-			"--as-of and --json\n%s", audit_usage);
+		fprintf(stderr, _("huce-syncd admin: audit sample takes --rate, --seed, "
+			"--as-of and --json\n%s"), _(audit_usage));
 		return 2;
 	}
 	if (!o.rate) {
-		fprintf(stderr, "huce-syncd admin: audit sample: --rate is required\n%s",
-			audit_usage);
+		fprintf(stderr, _("huce-syncd admin: audit sample: --rate is required\n%s"),
+			_(audit_usage));
 		return 2;
 	}
 	return audit_sample(c, &o);

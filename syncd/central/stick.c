@@ -732,7 +732,7 @@ int stick_admin_import(struct central *c, const char *actor,
 			continue;	/* a folder with no export: nothing to do */
 		if (rc) {
 			fprintf(stderr, _("huce-syncd admin: %s: %s\n"), names[i],
-				err.msg[0] ? err.msg : huce_err_text(rc));
+				err.msg[0] ? err.msg : _(huce_err_text(rc)));
 			if (!ret || huce_err_exit(rc) == 1)
 				ret = huce_err_exit(rc);
 			continue;
@@ -748,7 +748,7 @@ int stick_admin_import(struct central *c, const char *actor,
 		rc = answer_folder(&r, &laps[i], &err);
 		if (rc) {
 			fprintf(stderr, _("huce-syncd admin: %s: %s\n"), names[i],
-				err.msg[0] ? err.msg : huce_err_text(rc));
+				err.msg[0] ? err.msg : _(huce_err_text(rc)));
 			if (!ret || huce_err_exit(rc) == 1)
 				ret = huce_err_exit(rc);
 			continue;
