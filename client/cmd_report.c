@@ -205,6 +205,7 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 		" deadline FROM rectification",
 		"SELECT id, name FROM team WHERE deleted = 0",
 		"SELECT id, name FROM cadre WHERE deleted = 0",
+		"SELECT household, state FROM review WHERE deleted = 0",
 		/* a photo's conflict is its owner's */
 		"SELECT coalesce((SELECT p.owner_id FROM photo p WHERE p.id = c.record),"
 		" c.record) FROM conflict c WHERE c.deleted = 0 AND c.status = 'open'",
@@ -253,6 +254,9 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 				break;
 			case 6:
 				huce_report_add_cadre(r, col(st, 0), col(st, 1));
+				break;
+			case 7:
+				huce_report_add_review(r, col(st, 0), col(st, 1));
 				break;
 			default:
 				huce_report_add_conflict(r, col(st, 0));
