@@ -5,8 +5,9 @@
  * The work is in passes over the rows, so that every bad row is found
  * in one run and a bad row anywhere leaves the store as it was:
  *
- *   1. csv_table_parse() reads the text; map_header() finds each known
- *      column in the header row and so which list it is (unknown
+ *   1. csv_table_parse() reads the text; find_header() finds the header
+ *      row (the first, or the first below a title); map_header() finds
+ *      each known column in it and so which list it is (unknown
  *      columns are ignored, and reported);
  *   2. check_hh() / check_target() check every row and turn its values
  *      into codes, writing nothing; a problem is noted (problem()) and
@@ -16,6 +17,9 @@
  *      --create, else refused with a suggestion), then the household or
  *      target added, updated with what changed, or left as it is.  A
  *      row the merge refuses is rolled back to its savepoint and noted.
+ *      A row found bad in pass 2 is not written, but its names are
+ *      looked up all the same (check_bad_row_names), so an unknown name
+ *      is reported in the same run as the row's other problems;
  *   4. with any problem and no --skip-bad the transaction is rolled
  *      back; else the audit line (counts only, no names) goes in with it.
  *
@@ -1006,16 +1010,16 @@ static enum huce_err check_bad_row_names(struct import *x, struct row *r,
 	static const struct { int n, c; } more[] = {
 		{ N_CADRE, C_CADRE }, { N_TEAM, C_TEAM },
 	};
-	enum huce_err rc;
-	int ok;
+	enum huce_err rc = HUCE_OK;
+	int ok = 0;
 
-	if (x->o->create || !r->cell[C_VILLAGE][0] || has_problem(x, r, C_VILLAGE))
-		ok = 0, rc = HUCE_OK;
-	else
+	if (x->o->create)
+		return HUCE_OK;		/* the names would be made */
+	if (r->cell[C_VILLAGE][0] && !has_problem(x, r, C_VILLAGE))
 		rc = resolve_name(x, r, N_VILLAGE, C_VILLAGE, NULL, vid, &ok, err);
-	if (x->o->create || x->list == L_TARGETS)
+	if (rc || x->list == L_TARGETS)
 		return rc;
-	if (!rc && ok && r->cell[C_GROUP][0] && !has_problem(x, r, C_GROUP))
+	if (ok && r->cell[C_GROUP][0] && !has_problem(x, r, C_GROUP))
 		rc = resolve_name(x, r, N_GROUP, C_GROUP, vid, id, &ok, err);
 	for (size_t k = 0; !rc && k < sizeof(more) / sizeof(more[0]); k++)
 		if (r->cell[more[k].c][0] && !has_problem(x, r, more[k].c))
