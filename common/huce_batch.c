@@ -141,20 +141,20 @@ static enum huce_err check_seqs(uint64_t first, uint64_t last, uint32_t count,
 	if (!count) {
 		if (first || last)
 			return huce_fail(err, HUCE_EINVAL,
-					 "batch has 0 entries but seqs %" PRIu64 "..%" PRIu64,
+					 _("batch has 0 entries but seqs %" PRIu64 "..%" PRIu64),
 					 first, last);
 		return HUCE_OK;
 	}
 	if (!first)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch has %" PRIu32 " entries but first seq 0", count);
+				 _("batch has %" PRIu32 " entries but first seq 0"), count);
 	if (first > last)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch first seq %" PRIu64 " is after last seq %" PRIu64,
+				 _("batch first seq %" PRIu64 " is after last seq %" PRIu64),
 				 first, last);
 	if (count - 1 > last - first)
 		return huce_fail(err, HUCE_EINVAL,
-				 "batch has %" PRIu32 " entries in seqs %" PRIu64 "..%" PRIu64,
+				 _("batch has %" PRIu32 " entries in seqs %" PRIu64 "..%" PRIu64),
 				 count, first, last);
 	return HUCE_OK;
 }
@@ -430,32 +430,32 @@ enum huce_err huce_batch_decode(const void *data, size_t len, size_t max_raw,
 	comp = len - off;
 	if (hh.raw_len > limit) {
 		rc = huce_fail(err, HUCE_ETOOBIG,
-			       "batch declares %" PRIu64 " uncompressed bytes, limit is %zu",
+			       _("batch declares %" PRIu64 " uncompressed bytes, limit is %zu"),
 			       hh.raw_len, limit);
 		goto out;
 	}
 	if (!ratio_ok(hh.raw_len, comp)) {
 		rc = huce_fail(err, HUCE_ETOOBIG,
-			       "batch declares %" PRIu64 " bytes from %zu compressed, beyond %u:1",
+			       _("batch declares %" PRIu64 " bytes from %zu compressed, beyond %u:1"),
 			       hh.raw_len, comp, HUCE_BATCH_MAX_RATIO);
 		goto out;
 	}
 
 	rc = inflate_into((const unsigned char *)data + off, comp,
-			  (size_t)hh.raw_len, payload, "batch payload",
-			  "its declared size", err);
+			  (size_t)hh.raw_len, payload, _("batch payload"),
+			  _("its declared size"), err);
 	if (rc)
 		goto out;
 	if (payload->len != hh.raw_len) {
 		rc = huce_fail(err, HUCE_EINVAL,
-			       "batch payload is %zu bytes, header declares %" PRIu64,
+			       _("batch payload is %zu bytes, header declares %" PRIu64),
 			       payload->len, hh.raw_len);
 		goto out;
 	}
 	crc = (uint32_t)crc32_z(0L, (const Bytef *)payload->data, payload->len);
 	if (crc != hh.crc)
 		rc = huce_fail(err, HUCE_ECHECKSUM,
-			       "batch payload crc32 is %08" PRIx32 ", header declares %08" PRIx32,
+			       _("batch payload crc32 is %08" PRIx32 ", header declares %08" PRIx32),
 			       crc, hh.crc);
 out:
 	if (rc)
@@ -576,7 +576,7 @@ enum huce_err huce_batch_writer_finish(struct huce_batch_writer *w,
 	comp = w->out->len - w->start - HUCE_BATCH_HEADER_SIZE - w->dev_len;
 	if (!ratio_ok(w->raw_len, comp)) {
 		rc = huce_fail(err, HUCE_ETOOBIG,
-			       "batch payload of %" PRIu64 " bytes compresses beyond %u:1",
+			       _("batch payload of %" PRIu64 " bytes compresses beyond %u:1"),
 			       w->raw_len, HUCE_BATCH_MAX_RATIO);
 		goto fail;
 	}
@@ -638,7 +638,7 @@ enum huce_err huce_inflate_bounded(const void *in, size_t n, size_t max,
 		return huce_fail(err, HUCE_EINVAL, _("zlib input is NULL"));
 	if (max < limit)
 		limit = max;
-	rc = inflate_into(in, n, limit, out, "zlib stream", "the limit", err);
+	rc = inflate_into(in, n, limit, out, _("zlib stream"), _("the limit"), err);
 	if (rc)
 		buf_truncate(out, start);
 	return rc;

@@ -7,7 +7,9 @@
 # translated: none untranslated, none fuzzy, and the format directives of
 # each translation matching its English (msgfmt -c).  It also fails when
 # a source file that marks messages (_(), N_(), Q_(), C_(), NC_()) is
-# missing from POTFILES, so a new file's messages cannot slip past.
+# missing from POTFILES, or when one of those files gives an error a
+# message without _() (cli_error(rc, "..."), huce_fail(err, rc, "...")),
+# so new messages cannot slip past.
 # Nothing in the tree is written.  Test t0831-po-complete runs it.
 set -eu
 SRC=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -28,6 +30,43 @@ grep -v '^#' po/POTFILES | sed '/^$/d' | sort >"$TMP/listed"
 if ! cmp -s "$TMP/marked" "$TMP/listed"; then
 	echo "po-check: po/POTFILES does not list the files with messages:" >&2
 	diff "$TMP/listed" "$TMP/marked" | sed -n 's/^> /  missing from POTFILES: /p; s/^< /  listed but has none: /p' >&2
+	status=1
+fi
+
+# In those files, an error's message is given through _(): a literal
+# with words as the message argument of cli_error, cli_usage, huce_fail,
+# usage_error, problem or perr is a message nobody can translate.
+python3 - po/POTFILES >"$TMP/unmarked" <<'PY'
+import re, sys
+calls = re.compile(r'\b(cli_error|cli_usage|huce_fail|usage_error|problem|perr)\s*\(')
+for f in open(sys.argv[1]).read().split():
+    if not f.endswith('.c'):
+        continue
+    s = open(f, encoding='utf-8').read()
+    s = re.sub(r'/\*.*?\*/', lambda m: re.sub(r'[^\n]', ' ', m.group(0)), s, flags=re.S)
+    for m in calls.finditer(s):
+        i, depth = m.end(), 1
+        while i < len(s) and depth and s[i] != ';':
+            if s[i] in '([':
+                depth += 1
+            elif s[i] in ')]':
+                depth -= 1
+            elif s[i] == '"':
+                j = i + 1
+                while s[j] != '"':
+                    j += 2 if s[j] == '\\' else 1
+                lit = s[i:j + 1]
+                words = re.sub(r'%[-+ #0-9.*$]*[lhzjt]*[a-zA-Z%]', '', lit)
+                if depth == 1 and not s[:i].rstrip().endswith('_(') and \
+                   re.search(r'[A-Za-z]{2}', words):
+                    print('%s:%d: %s(..., %s' % (f, s.count('\n', 0, i) + 1,
+                                                 m.group(1), lit[:60]))
+                break
+            i += 1
+PY
+if [ -s "$TMP/unmarked" ]; then
+	echo "po-check: messages not given through _() (common/huce_i18n.h):" >&2
+	sed 's/^/  /' "$TMP/unmarked" >&2
 	status=1
 fi
 
