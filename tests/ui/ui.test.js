@@ -577,6 +577,13 @@ async function main() {
     const today = await p2.textContent('main');
     assert(today.includes('Households to visit') && !/待走访|条修改待上传/.test(today), 'today in English');
     await shot(p2, 'today-en');
+    for (const [name, hash] of [['inspect-en', '#/inspect/' + hh + '?stage=completion'], ['rectifications-en', '#/rectifications'],
+      ['report-en', '#/report'], ['print-rectification-en', '#/print/rectification/' + JSON.parse(huce('lap1.db', 'rectify', 'list', '--json'))[0].id]]) {
+      await p2.goto(base + '/' + hash);
+      await p2.waitForFunction((h) => document.body.dataset.page === h, hash);
+      await noOverflow(p2, name);
+      await shot(p2, name);
+    }
     await ctx2.close();
   });
 

@@ -58,7 +58,7 @@ const T = {
     progress_hint: '开工、完工日期决定农户的状态（计划 → 在建 → 完工待验）。',
     phone_hint: '11 位手机号，或带区号的固定电话（0871-1234567）',
     gps_hint: '纬度,经度（十进制度）', week_hint: '如 2026-W49',
-    id_hint_new: '18 位；只保存脱敏号码', failed_items: '不合格项目', measured: '实测', verdict: '判定',
+    id_hint_new: '18 位；只保存脱敏号码', failed_items: '不合格项目', measured: '实测', verdict: '判定', standard: '合格标准', conflicts_col: '冲突',
     star_legend: '★ 否决项：不合格即判本次验收不合格',
     stages: {
       'excavation': '开挖', 'pre-cover': '覆土前（隐蔽工程）', 'completion': '竣工',
@@ -117,7 +117,7 @@ const T = {
     progress_hint: 'The started and finished dates set the status (planned → building → built, waiting for acceptance).',
     phone_hint: '11-digit mobile, or a landline with its area code (0871-1234567)',
     gps_hint: 'LAT,LON in decimal degrees', week_hint: 'e.g. 2026-W49',
-    id_hint_new: '18 characters; only the masked form is kept', failed_items: 'Failed items', measured: 'Measured', verdict: 'Verdict',
+    id_hint_new: '18 characters; only the masked form is kept', failed_items: 'Failed items', measured: 'Measured', verdict: 'Verdict', standard: 'Standard', conflicts_col: 'Conflicts',
     star_legend: '★ critical: failing it fails the inspection',
     stages: {
       'excavation': 'Excavation', 'pre-cover': 'Pre-cover', 'completion': 'Completion',
@@ -665,7 +665,7 @@ async function pageReport(q) {
     h('button', { type: 'submit' }, T.filter));
   f.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = '#/report?week=' + f.elements.week.value; });
   page(T.report + ' · ' + r.week + ' (' + r.from + ' – ' + r.to + ')', f,
-    table([T.rank, T.village, T.target, T.households_n, T.built, T.inspected, T.passed, T.failed, T.accepted, T.open_rect, T.conflicts],
+    table([T.rank, T.village, T.target, T.households_n, T.built, T.inspected, T.passed, T.failed, T.accepted, T.open_rect, T.conflicts_col],
       r.villages.map((v) => [v.rank, v.village, v.target, v.households, v.built, v.inspected, v.passed,
         v.failed, v.accepted, v.open_rectifications, v.conflicts])));
 }
@@ -807,7 +807,7 @@ async function pagePrintInspection(id) {
         [[T.code, i.code], [T.village, x.village + ' ' + x.group], [T.head, x.head], [T.id_number, x.id_masked],
           [T.type, typeLabel(x.type)], [T.build, codeLabel(c.builds, x.build)], [T.team, x.team], [T.stage, T.stages[i.stage] || i.stage],
           [T.date, i.date], [T.inspectors, i.inspectors]].filter((r) => r[1]).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-      table([T.items, T.measured, T.pass_hint, T.verdict], checklist.map((it) => {
+      table([T.items, T.measured, T.standard, T.verdict], checklist.map((it) => {
         const v = i.items[it.code];
         const bad = (i.failed || []).includes(it.code);
         return [it.label + (it.critical ? ' ★' : ''), answerText(it, v),
@@ -847,7 +847,7 @@ async function pagePrintRectification(id) {
           [T.category, r.category], [T.owner, r.owner], [T.deadline, r.deadline], [T.status, T[r.status] || r.status]]
           .filter((p) => p[1]).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
       failed.length ? [h('h3', {}, T.failed_items),
-        table([T.items, T.measured, T.pass_hint], failed.map((it) =>
+        table([T.items, T.measured, T.standard], failed.map((it) =>
           [it.label + (it.critical ? ' ★' : ''), answerText(it, i.items[it.code]), standard(it)])),
         failed.some((it) => it.critical) ? h('p', { class: 'legend' }, h('small', {}, T.star_legend)) : null] : null,
       i && i.note ? h('p', {}, T.note + ': ' + i.note) : null,
