@@ -152,6 +152,33 @@ test_expect_success 'exit codes are the same in both languages' '
 	done
 '
 
+# The web app picks its language from the browser's: its JSON answers,
+# the domain layer's messages in them included, stay English whatever
+# the laptop's locale (client/ui/ui.c answers in the C locale).
+test_expect_success 'huce ui started in Chinese answers its API in English' '
+	start_zh_ui() {
+		LANG=zh_CN.UTF-8 "$HUCE" --db "$DB" ui --no-browser >"$TRASH/ui.out" 2>"$TRASH/ui.err" &
+		ui_pid=$!
+	} &&
+	start_zh_ui &&
+	echo $ui_pid >>"$TRASH/.central_pids" &&
+	for _ in $(seq 100); do grep -q "^http://127.0.0.1:" "$TRASH/ui.out" && break; sleep 0.1; done &&
+	cat "$TRASH/ui.out" &&
+	grep -q "^huce ui: 正在 127.0.0.1:" "$TRASH/ui.out" &&
+	url=$(tail -n 1 "$TRASH/ui.out") && base=${url%%/?s=*} &&
+	curl -s -c "$TRASH/jar" -o /dev/null "$url" &&
+	csrf=$(curl -s -b "$TRASH/jar" "$base/api/session" | jq -r .csrf) &&
+	vid=$(en village list --json | jq -r ".[0].id") &&
+	gid=$(en group list --json | jq -r ".[0].id") &&
+	curl -s -b "$TRASH/jar" -X POST -H "X-CSRF-Token: $csrf" -H "Origin: $base" \
+		-H "Content-Type: application/json" \
+		--data "{\"village\":\"$vid\",\"group\":\"$gid\",\"head\":\"己\",\"approach\":\"new-build\",\"build\":\"self\",\"type\":\"three-grid\",\"phone\":\"123\"}" \
+		"$base/api/households" >"$TRASH/answer" &&
+	kill $ui_pid &&
+	cat "$TRASH/answer" &&
+	jq -e ".message | startswith(\"phone '\''123'\'' is not\")" "$TRASH/answer" >/dev/null
+'
+
 test_expect_success 'huce-syncd admin speaks Chinese, and English under C' '
 	LANG=C expect_exit 2 "$HUCE_SYNCD" admin --store "$TRASH/c.db" bogus 2>"$TRASH/en.err" &&
 	head -n 1 "$TRASH/en.err" | grep -qx "huce-syncd admin: unknown command '\''bogus'\''" &&
