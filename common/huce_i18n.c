@@ -97,10 +97,14 @@ void huce_i18n_init(void)
 	/*
 	 * Not LC_ALL: numbers, dates and sorting stay "C" (see the
 	 * header), and a category the environment names wrongly does not
-	 * cost the others.
+	 * cost the others.  LC_CTYPE is C.UTF-8, not the user's: UTF-8 for
+	 * libc's own messages (strerror), and the C rules of isspace,
+	 * tolower and strcasecmp for the ASCII of headers, keywords and
+	 * answers (in tr_TR, tolower('I') is not 'i').
 	 */
-	setlocale(LC_CTYPE, "");
 	setlocale(LC_MESSAGES, "");
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
 	find_localedir(dir, sizeof(dir));
 	bindtextdomain(HUCE_TEXTDOMAIN, dir);
 	bind_textdomain_codeset(HUCE_TEXTDOMAIN, "UTF-8");

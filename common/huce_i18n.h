@@ -64,9 +64,9 @@ const char *huce_pgettext(const char *key) __attribute__((format_arg(1)));
 
 /*
  * Take the language from the environment (LANGUAGE, LC_ALL,
- * LC_MESSAGES, LANG) and find the catalogs.  Only the categories that
- * concern text follow the environment (LC_MESSAGES, and LC_CTYPE for
- * the character set of libc's own messages such as strerror's):
+ * LC_MESSAGES, LANG) and find the catalogs.  Only LC_MESSAGES follows
+ * the environment; LC_CTYPE is C.UTF-8 (UTF-8 for libc's own messages,
+ * such as strerror's, with the C rules of isspace and strcasecmp), and
  * LC_NUMERIC, LC_TIME, LC_COLLATE and the rest stay "C", so numbers
  * printed into JSON and CSV and read back with strtod keep their '.'
  * whatever the language.  Catalog text is always given as UTF-8, as
