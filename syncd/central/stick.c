@@ -333,7 +333,8 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	if (done && replayed(done, lp->e, lp->clock)) {
 		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is refused: export %lld is "
 			       "older than export %.*s, already imported (a replayed "
-			       "stick?)", lp->folder, name, (long long)lp->e,
+			       "stick? or a laptop restored from a backup whose clock "
+			       "is set back)", lp->folder, name, (long long)lp->e,
 			       (int)strcspn(done, " "), done);
 		goto out;
 	}
