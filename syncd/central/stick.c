@@ -198,6 +198,15 @@ struct stick_run {
 	char pk[HUCE_SEAL_KEY_HEX + 1], sk[HUCE_SEAL_KEY_HEX + 1];
 };
 
+/* What the central keeps of the newest export taken from a device. */
+struct done {
+	int64_t e;
+	char clock[HUCE_HLC_STRLEN + 1];	/* "" from an older central */
+	int probe;				/* hwm and hlc are known */
+	int64_t hwm;
+	char hlc[HUCE_HLC_STRLEN + 1];
+};
+
 /* One laptop's folder, while it is taken. */
 struct lap {
 	const char *device;
@@ -214,6 +223,7 @@ struct lap {
 	int64_t probe;
 	char probe_hlc[HUCE_HLC_STRLEN + 1];
 	int restored;			/* HUCE_AHEAD_RESTORED: renumbered */
+	struct done done;		/* the device's stick_export */
 	int stubs;			/* the reply may hold stubs */
 };
 
@@ -240,23 +250,46 @@ static enum huce_err read_up(struct stick_run *r, struct lap *lp,
 }
 
 /*
- * Whether export e with clock is older than the newest one imported from
- * the device, done ("E CLOCK": the device's stick_export column).  The
- * clock decides, not the number: a laptop restored from a backup numbers
- * its exports from where the copy stood, but its clock (an HLC) is past
- * everything the lost file wrote.  The same export again is taken again.
+ * The device's stick_export column: "E CLOCK HWM HLC", the newest export
+ * taken from it (its number and clock) and the probe it was taken with
+ * (the device's mark and its entry's HLC then, "-" for none), kept
+ * before its batches are applied so that taking the same export again,
+ * after a kill or from the same stick, decides as the first time did.
+ * An older central wrote "E" alone.
  */
-static int replayed(const char *done, int64_t e, const char *clock)
+static void done_parse(const char *text, struct done *d)
 {
-	char *end;
-	long long de = strtoll(done, &end, 10);
+	char clock[HUCE_HLC_STRLEN + 2] = "", hlc[HUCE_HLC_STRLEN + 2] = "";
+	long long e = 0, hwm = -1;
+	int n = text ? sscanf(text, "%lld %17s %lld %17s", &e, clock, &hwm, hlc) : 0;
 
-	if (*end == ' ' && huce_hlc_parse(end + 1, &(uint64_t){ 0 }) == 0) {
-		int c = strcmp(clock, end + 1);
-
-		return c < 0 || (c == 0 && de != e);
+	memset(d, 0, sizeof(*d));
+	d->e = n >= 1 ? e : 0;
+	if (n >= 2 && huce_hlc_parse(clock, &(uint64_t){ 0 }) == 0)
+		memcpy(d->clock, clock, sizeof(d->clock));
+	if (d->clock[0] && n == 4 && hwm >= 0) {
+		d->probe = 1;
+		d->hwm = hwm;
+		if (huce_hlc_parse(hlc, &(uint64_t){ 0 }) == 0)
+			memcpy(d->hlc, hlc, sizeof(d->hlc));
 	}
-	return de > e;
+}
+
+/*
+ * Whether export e with clock is older than the newest one imported from
+ * the device (done).  The clock decides, not the number: a laptop
+ * restored from a backup numbers its exports from where the copy stood,
+ * but its clock (an HLC) is past everything the lost file wrote.  The
+ * same export again is taken again.
+ */
+static int replayed(const struct done *done, int64_t e, const char *clock)
+{
+	if (done->clock[0]) {
+		int c = strcmp(clock, done->clock);
+
+		return c < 0 || (c == 0 && done->e != e);
+	}
+	return done->e > e;
 }
 
 /*
@@ -330,12 +363,13 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	rc = store_device_attr_get(s, lp->device, "stick_export", &done, err);
 	if (rc)
 		goto out;
-	if (done && replayed(done, lp->e, lp->clock)) {
+	done_parse(done, &lp->done);
+	if (done && replayed(&lp->done, lp->e, lp->clock)) {
 		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is refused: export %lld is "
-			       "older than export %.*s, already imported (a replayed "
+			       "older than export %lld, already imported (a replayed "
 			       "stick? or a laptop restored from a backup whose clock "
 			       "is set back)", lp->folder, name, (long long)lp->e,
-			       (int)strcspn(done, " "), done);
+			       (long long)lp->done.e);
 		goto out;
 	}
 	/* Every part, by digest, seal and binding. */
@@ -469,30 +503,43 @@ static enum huce_err probe(struct stick_run *r, struct lap *lp, int64_t *shift,
 	int64_t lo = huce_wire_int(cJSON_GetObjectItem(cJSON_GetArrayItem(batches, 0), "first"));
 	int64_t max_seq = last ? huce_wire_int(cJSON_GetObjectItem(last, "last")) : acked;
 	struct store_device dev;
-	char mine[HUCE_HLC_STRLEN + 1];
-	enum huce_err rc = store_device_get(r->c->store, lp->device, &dev, err);
+	char mine[HUCE_HLC_STRLEN + 1], num[80];
+	enum huce_err rc = HUCE_OK;
 
 	*shift = 0;
-	if (rc)
-		return rc;
-	lp->probe = dev.hwm;
-	memcpy(lp->probe_hlc, dev.hwm_hlc, sizeof(lp->probe_hlc));
-	if (dev.hwm <= acked)
+	if (lp->done.probe && lp->done.e == lp->e && strcmp(lp->done.clock, lp->clock) == 0) {
+		/* This export again: as it was taken the first time. */
+		lp->probe = lp->done.hwm;
+		memcpy(lp->probe_hlc, lp->done.hlc, sizeof(lp->probe_hlc));
+	} else {
+		rc = store_device_get(r->c->store, lp->device, &dev, err);
+		if (rc)
+			return rc;
+		lp->probe = dev.hwm;
+		memcpy(lp->probe_hlc, dev.hwm_hlc, sizeof(lp->probe_hlc));
+		snprintf(num, sizeof(num), "%lld %s %lld %s", (long long)lp->e, lp->clock,
+			 (long long)lp->probe, lp->probe_hlc[0] ? lp->probe_hlc : "-");
+		rc = store_device_attr_set(r->c->store, lp->device, "stick_export", num, err);
+		if (rc)
+			return rc;
+	}
+	if (lp->probe <= acked)
 		return HUCE_OK;
-	rc = export_entry_hlc(r, lp, dev.hwm, mine, err);
+	rc = export_entry_hlc(r, lp, lp->probe, mine, err);
 	if (rc)
 		return rc;
-	if (huce_outbox_ahead(dev.hwm, dev.hwm_hlc, mine, max_seq < acked ? acked : max_seq,
-			      lp->clock) != HUCE_AHEAD_RESTORED)
+	if (huce_outbox_ahead(lp->probe, lp->probe_hlc, mine,
+			      max_seq < acked ? acked : max_seq, lp->clock) !=
+	    HUCE_AHEAD_RESTORED)
 		return HUCE_OK;
 	lp->restored = 1;
 	if (lo > acked)
-		*shift = dev.hwm + 1 - lo;
+		*shift = lp->probe + 1 - lo;
 	huce_warn("device %s: its file is older than what the central has from it "
 		  "(restored from a backup?): the central has its entries up to %lld, "
 		  "the export knew only up to %lld; its entries are taken renumbered "
-		  "from %lld", lp->device, (long long)dev.hwm, (long long)acked,
-		  (long long)dev.hwm + 1);
+		  "from %lld", lp->device, (long long)lp->probe, (long long)acked,
+		  (long long)lp->probe + 1);
 	return HUCE_OK;
 }
 
@@ -508,7 +555,7 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 	cJSON *have = cJSON_AddArrayToObject(out, "photos");
 	int64_t k = 0, applied = 0, skipped = 0, expected = 0, shift = 0;
 	const cJSON *it;
-	char part[32], num[24 + HUCE_HLC_STRLEN];
+	char part[32];
 	enum huce_err rc;
 
 	if (!rejected || !have)
@@ -576,10 +623,6 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 		if (complete)
 			cJSON_AddItemToArray(have, cJSON_CreateString(sha));
 	}
-	snprintf(num, sizeof(num), "%lld %s", (long long)lp->e, lp->clock);
-	rc = store_device_attr_set(s, lp->device, "stick_export", num, err);
-	if (rc)
-		goto out;
 	cJSON_AddNumberToObject(out, "applied", (double)applied);
 	cJSON_AddNumberToObject(out, "skipped", (double)skipped);
 	if (expected)

@@ -208,6 +208,40 @@ test_expect_success 'a restored laptop syncing by stick only: renumbered, nothin
 	censtate >after && test_cmp before after && agree r1
 '
 
+test_expect_success 'a restored laptop stick imported twice, or cut by kill -9: as once' '
+	backup r1 && add r1 k0 >/dev/null && round r1 && agree r1 &&
+	restore r1 &&
+	for i in $(seq 1 40); do add r1 k$i >/dev/null || return 1; done &&
+	h r1 export stick >/dev/null &&
+	for d in 0.05 0.1 0.2 0.3 0.5; do
+		{ "$HUCE_SYNCD" admin --store "$C" import stick >/dev/null 2>&1 & pid=$!
+		  sleep $d; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null; } || :
+	done &&
+	adm import stick >/dev/null 2>&1 && censtate >before &&
+	adm import stick >out 2>err && cat out && grep -q "r1: export [0-9]*: applied 0, skipped 40" out &&
+	censtate >after && test_cmp before after &&
+	h r1 import stick >/dev/null 2>err && grep -q "older than what the central" err &&
+	adm import stick >/dev/null 2>&1 && censtate >after && test_cmp before after &&
+	h r1 import stick >out && grep -q "applied before" out &&
+	agree r1 && heads | grep -c "^k[0-9]*$" >n && echo 41 | test_cmp - n &&
+	test "$(sqlite3 "$C" "SELECT hwm FROM device WHERE name = '\''r1'\''")" = \
+	     "$(sqlite3 r1.db "SELECT value FROM meta WHERE key = '\''acked_seq'\''")"
+'
+
+test_expect_success 'another laptop file renamed as a part of this one: refused' '
+	add s1 丁一 >/dev/null && add s2 丁二 >/dev/null &&
+	h s1 export stick >/dev/null && h s2 export stick >/dev/null &&
+	censtate >before && mkdir -p keep1 && rm -f keep1/* && cp stick/huce/s1/up-* keep1/ &&
+	b1=$(ls stick/huce/s1/up-*-b1.huce) && cp stick/huce/s2/up-*-b1.huce "$b1" &&
+	expect_exit 3 adm import stick >out 2>err && cat err &&
+	grep -q "s1:.*not the file its manifest names" err &&
+	# s2 folder is still taken; s1 stores nothing
+	grep -q "s2: export" out && test "$(id_of s1 丁一)" != "" &&
+	adm household list --json | jq -e "map(.head) | index(\"丁一\") == null" >/dev/null &&
+	cp keep1/* stick/huce/s1/ && adm import stick >/dev/null &&
+	h s1 import stick >/dev/null && h s2 import stick >/dev/null && agree s1 && agree s2
+'
+
 test_expect_success 'a laptop restored from a copy two rounds old: its export is not a replay' '
 	backup r1 &&
 	add r1 d1 >/dev/null && round r1 && add r1 d2 >/dev/null && round r1 && agree r1 &&
