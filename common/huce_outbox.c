@@ -139,10 +139,12 @@ enum huce_err huce_outbox_payload(struct huce_local *l, int64_t after,
  * Put the record of refused entry seq back to the central's state, the
  * answer's "state" of the entry (PROTOCOL.md 2.1), unless this laptop
  * already holds a newer state of it from the central (an old
- * acknowledgement file read late).
+ * acknowledgement file read late), or the entry seq here is of another
+ * record than refused (the answer's "id"; NULL: not said).
  */
 static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
-				     const cJSON *state, struct huce_error *err)
+				     const char *refused, const cJSON *state,
+				     struct huce_error *err)
 {
 	sqlite3_stmt *st = huce_db_query(l->db, err,
 		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
@@ -161,7 +163,7 @@ static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
 		return huce_db_fail(l->db, err, "cannot read the outbox");
-	if (!id[0] || !huce_kind_find(kind))
+	if (!id[0] || !huce_kind_find(kind) || (refused && strcmp(refused, id) != 0))
 		return HUCE_OK;
 	cur = huce_local_get(l, kind, id, NULL);
 	if (cur && cJSON_IsObject(state) &&
@@ -210,9 +212,16 @@ enum huce_err huce_outbox_ack(struct huce_local *l, int64_t acked,
 			continue;
 		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
 			 msg ? msg : "");
+		/*
+		 * Only the entry of the record the central refused: a late
+		 * answer (a stick's reply read after this file renumbered)
+		 * may name seqs that are other entries here now.
+		 */
 		rc = huce_db_run(l->db, err,
-			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
-			"is", huce_wire_int(seq), reason);
+			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1 "
+			"AND (?3 IS NULL OR record_id = ?3)",
+			"iss", huce_wire_int(seq), reason,
+			cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
 		if (rc || sqlite3_changes(huce_db_handle(l->db)) == 0)
 			continue;
 		(*nrej)++;
@@ -227,6 +236,7 @@ enum huce_err huce_outbox_ack(struct huce_local *l, int64_t acked,
 		    !cJSON_GetObjectItem(r, "state"))
 			continue;
 		rc = restore_refused(l, huce_wire_int(seq),
+				     cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")),
 				     cJSON_GetObjectItem(r, "state"), err);
 	}
 	if (!rc) {

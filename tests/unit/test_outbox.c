@@ -1018,6 +1018,40 @@ static void test_answer_restored(void **state)
 	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox WHERE state = 'pending'"), 1);
 }
 
+/*
+ * A late answer names a refused entry by seq and record: if this file's
+ * entry at that seq is of another record (it renumbered since), nothing
+ * is quarantined and no record is put back.
+ */
+static void test_ack_other_record(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	char ids[3][HUCE_ID_STRLEN + 1], text[400];
+	cJSON *rej;
+	int64_t nrej = -1;
+
+	three_villages(f, ids);
+	snprintf(text, sizeof(text), "[{\"seq\": 2, \"id\": \"%s\", \"error\": \"invalid\", "
+		 "\"message\": \"no\", \"state\": null}]", ids[0]);
+	rej = cJSON_Parse(text);
+	assert_int_equal(huce_outbox_ack(f->l, 3, rej, &nrej, &err), HUCE_OK);
+	assert_int_equal(nrej, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox WHERE state = 'acked'"), 3);
+	assert_int_equal(n_village(f), 3);
+	cJSON_Delete(rej);
+	/* the same answer naming the right record quarantines it */
+	snprintf(text, sizeof(text), "[{\"seq\": 2, \"id\": \"%s\", \"error\": \"invalid\", "
+		 "\"message\": \"no\", \"state\": null}]", ids[1]);
+	rej = cJSON_Parse(text);
+	exec_sql(f, "UPDATE outbox SET state = 'pending'");
+	assert_int_equal(huce_outbox_ack(f->l, 3, rej, &nrej, &err), HUCE_OK);
+	assert_int_equal(nrej, 1);
+	assert_int_equal(q_int(f, "SELECT seq FROM outbox WHERE state = 'quarantined'"), 2);
+	assert_int_equal(n_village(f), 2);
+	cJSON_Delete(rej);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1039,6 +1073,7 @@ int main(void)
 		T(test_ahead_table),
 		T(test_batch_shift),
 		T(test_answer_restored),
+		T(test_ack_other_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
