@@ -6,14 +6,19 @@
  * the device has, or, the first time, by any key with the device's own
  * token inside; every part it names, by digest, seal and binding) and
  * writes nothing, so a refused folder leaves the store as it was.  The
- * second applies: the batches in order through central_apply_batch()
+ * second applies: the probe an online push starts with, decided here
+ * (a restored laptop's batches are taken renumbered, as it renumbers
+ * them itself on reading the reply; the probe is kept with the export's
+ * number and clock before any batch, so taking the export again decides
+ * the same), the batches in order through central_apply_batch()
  * (the code of POST /v1/batches: one transaction per batch with the
  * device's high-water mark, replays skipped), the photos through the
- * blob store (verified by SHA-256), then writes the reply (pages, then
- * its manifest).  A kill -9 anywhere leaves batches applied or not, a
- * photo whole or partial, and no reply manifest or the old one; running
- * the import again finishes the job, and the laptop takes a reply only
- * once.
+ * blob store (verified by SHA-256), then writes the reply (pages by the
+ * pull's own code, the laptop's own records as stubs where it can check
+ * them, then its manifest).  A kill -9 anywhere leaves batches applied
+ * or not, a photo whole or partial, and no reply manifest or the old
+ * one; running the import again finishes the job, and the laptop takes
+ * a reply only once.
  */
 #include "stick.h"
 
