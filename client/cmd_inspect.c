@@ -22,6 +22,7 @@
 #include "huce_crypto.h"
 #include "huce_file.h"
 #include "huce_id.h"
+#include "huce_photo.h"
 #include "huce_record.h"
 #include "huce_util.h"
 
@@ -36,56 +37,38 @@ struct photo_in {
 	int64_t size;
 };
 
-/* Hash a photo file; the bytes stay on disk (originals stay local). */
+/*
+ * Check a photo file before anything is written: a whole JPEG within the
+ * limits (common/huce_photo.h).  The kept copy is made again, stored and
+ * recorded by put_photo() inside the transaction.
+ */
 static int hash_file(const char *path, char *hex, int64_t *size)
 {
-	struct huce_buf b;
-	enum huce_err rc = huce_file_read(path, PHOTO_MAX_BYTES, &b, NULL);
+	struct huce_error err = { 0 };
+	struct huce_photo ph;
+	enum huce_err rc = huce_photo_prepare(path, &ph, &err);
 
-	if (rc == HUCE_ENOTFOUND)
-		return cli_error(HUCE_EINVAL, "cannot read photo '%s': %s", path, strerror(errno));
-	if (rc) {
-		return cli_error(rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
-				 "cannot read photo '%s': %s", path,
-				 rc == HUCE_ETOOBIG ? "larger than 64 MiB" : huce_err_text(rc));
+	if (!rc) {
+		memcpy(hex, ph.sha256, 65);
+		*size = ph.bytes;
 	}
-	if (b.len == 0) {
-		huce_buf_release(&b);
-		return cli_error(HUCE_EINVAL, "photo '%s' is empty", path);
-	}
-	huce_sha256_hex(b.data, b.len, hex);
-	*size = (int64_t)b.len;
-	huce_buf_release(&b);
-	return 0;
+	huce_photo_release(&ph);
+	return rc ? cli_error(rc, "%s", err.msg) : 0;
 }
 
-/* Write one photo record and remember where the original is. */
+/* Keep a re-encoded copy of the photo and attach it to owner. */
 static enum huce_err put_photo(struct cli *c, const char *owner,
 			       const struct photo_in *p, char *id)
 {
-	char now[21];
-	cJSON *f = cJSON_CreateObject();
-	enum huce_err rc;
+	struct huce_photo ph;
+	char *dir = huce_photo_store_dir(c->db_path);
+	int existed;
+	enum huce_err rc = dir ? huce_photo_add_file(c->l, dir, owner, p->kind, p->path,
+						     &ph, id, &existed, &c->err) :
+		huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
 
-	huce_iso_time((int64_t)time(NULL), now);
-	cJSON_AddStringToObject(f, "owner_id", owner);
-	cJSON_AddStringToObject(f, "kind", p->kind);
-	cJSON_AddStringToObject(f, "taken_at", now);
-	cJSON_AddStringToObject(f, "sha256", p->sha256);
-	cJSON_AddNumberToObject(f, "size", (double)p->size);
-	rc = huce_local_new_id(c->l, id);
-	if (!rc)
-		rc = huce_local_put(c->l, "photo", id, f, 1, NULL, &c->err);
-	cJSON_Delete(f);
-	if (!rc) {
-		char *abs = realpath(p->path, NULL);
-
-		rc = huce_db_run(c->l->db, &c->err,
-			"INSERT INTO photo_file(sha256, path) VALUES(?1, ?2) "
-			"ON CONFLICT(sha256) DO UPDATE SET path = excluded.path",
-			"ss", p->sha256, abs ? abs : p->path);
-		free(abs);
-	}
+	huce_photo_release(&ph);
+	free(dir);
 	return rc;
 }
 
@@ -302,8 +285,15 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
-	rc = huce_checklist_evaluate(cl, type_code, stage_no, (size_t)nitems, codes, values,
-				     &ev, &c->err);
+	{
+		const char *kinds[MAX_PHOTOS];
+
+		for (int i = 0; i < nphotos; i++)
+			kinds[i] = photos[i].kind;
+		rc = huce_checklist_evaluate_photos(cl, type_code, stage_no, (size_t)nitems,
+						    codes, values, kinds, (size_t)nphotos,
+						    &ev, &c->err);
+	}
 	if (rc) {
 		r = cli_error(rc, "%s (household type %s)", c->err.msg, type_code);
 		goto out;
@@ -439,68 +429,6 @@ out:
 	cJSON_Delete(hrow);
 	cJSON_Delete(f);
 	return r;
-}
-
-static const char photo_usage[] =
-"usage: huce photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
-"KIND: before, excavation, tank, water-test, room, pan, vent, cover, plaque,\n"
-"after.  The original stays on this laptop; its SHA-256 and size are recorded\n"
-"and the photo is uploaded after the records.  Prints the photo id last.\n";
-
-int cmd_photo(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "kind", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *kind = NULL;
-	struct photo_in p = { 0 };
-	char owner[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
-	struct huce_buf arg = HUCE_BUF_INIT(8192);
-	enum huce_err rc;
-	int ch, r;
-
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(photo_usage, stdout);
-			return 0;
-		}
-		return cli_usage(photo_usage, "expected `photo add`");
-	}
-	argc--;
-	argv++;
-	optind = 0;
-	while ((ch = cli_getopt(argc, argv, opts, NULL, photo_usage)) != -1) {
-		if (ch == '?')
-			return 2;
-		if (ch == 'k')
-			kind = optarg;
-	}
-	if (optind + 2 != argc || !kind)
-		return cli_usage(photo_usage, "photo add takes an owner, a FILE and --kind");
-	r = huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]) == HUCE_OK ?
-		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, "path too long");
-	huce_buf_release(&arg);
-	if (r)
-		return r;
-	p.path = argv[optind + 1];
-	r = cli_open(c);
-	if (r)
-		return r;
-	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
-	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
-		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
-	rc = huce_local_begin(c->l, &c->err);
-	if (!rc)
-		rc = put_photo(c, owner, &p, id);
-	if (!rc)
-		rc = huce_local_commit(c->l, &c->err);
-	if (rc) {
-		huce_local_rollback(c->l);
-		return cli_fail(c, rc);
-	}
-	printf("photo %s %s (%lld bytes)\n%s\n", p.kind, p.sha256, (long long)p.size, id);
-	return 0;
 }
 
 static const char rectify_usage[] =

@@ -34,6 +34,7 @@ static const char main_usage[] =
 "  household add|list|show|set|assign|delete   农户 and their toilets\n"
 "  inspect HOUSEHOLD --stage S --inspector NAME [--item CODE=VALUE]...\n"
 "  photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
+"  photo list|get|delete|import          photos: kept here, fetched on demand\n"
 "  rectify list                          open rectifications (整改)\n"
 "  target set --village V --week YYYY-Www N\n"
 "  status | sync | export FILE | import-ack FILE\n"

@@ -488,10 +488,46 @@ static enum huce_err parse_range(struct pctx *x, const cJSON *obj,
 	return HUCE_OK;
 }
 
+/*
+ * "photo_required": the stages (a subset of "stages") at which an
+ * inspection must carry a photo of the item's "photo" kind.  Optional.
+ */
+static enum huce_err parse_photo_required(struct pctx *x, const cJSON *obj,
+					  struct huce_checklist_item *it)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "photo_required");
+	const cJSON *s;
+	char buf[64];
+
+	it->photo_required = 0;
+	if (!arr)
+		return HUCE_OK;
+	if (!cJSON_IsArray(arr))
+		return perr(x, HUCE_EINVAL, "'photo_required' must be an array of stage names");
+	cJSON_ArrayForEach(s, arr) {
+		int st = cJSON_IsString(s) ? huce_stage_parse(s->valuestring) : -1;
+
+		if (st < 0)
+			return perr(x, HUCE_EINVAL,
+				    "'photo_required': '%s' is not a stage",
+				    cJSON_IsString(s) ? shown(s->valuestring, buf) : "(not a string)");
+		if (!(it->stages & (1u << st)))
+			return perr(x, HUCE_EINVAL,
+				    "'photo_required' stage '%s' is not one of its 'stages'",
+				    stage_names[st]);
+		if (it->photo_required & (1u << st))
+			return perr(x, HUCE_EINVAL, "'photo_required' repeats '%s'",
+				    stage_names[st]);
+		it->photo_required |= 1u << st;
+	}
+	return HUCE_OK;
+}
+
 static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 				struct huce_checklist_item *it)
 {
 	static const char *const keys[] = {
+		"photo_required",
 		"code", "label", "unit", "kind", "min", "max", "range",
 		"critical", "photo", "stages", "source", "verified", "note",
 	};
@@ -565,7 +601,11 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 				    it->max, it->range_lo, it->range_hi);
 	}
 
-	rc = get_string(x, obj, "photo", 0, MAX_CODE, &photo);
+	rc = parse_photo_required(x, obj, it);
+	if (!rc)
+		rc = get_string(x, obj, "photo", 0, MAX_CODE, &photo);
+	if (!rc && !photo && it->photo_required)
+		return perr(x, HUCE_EINVAL, "'photo_required' needs a 'photo' kind");
 	if (rc || !photo)
 		return rc;
 	it->photo = photo;
@@ -1274,4 +1314,77 @@ void huce_eval_release(struct huce_eval *ev)
 	cJSON_Delete(ev->failed);
 	cJSON_Delete(ev->veto);
 	memset(ev, 0, sizeof(*ev));
+}
+
+enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
+					  const char *type, int stage,
+					  const char *const *kinds,
+					  size_t nkinds,
+					  struct huce_error *err)
+{
+	const struct huce_checklist_item *const *v;
+	char missing[256] = "", buf[64];
+	const struct huce_checklist_item *first = NULL;
+	size_t nv, o = 0;
+	int f, nmissing = 0;
+
+	if (!cl)
+		return huce_fail(err, HUCE_EINVAL, "no checklists loaded");
+	f = file_index(type, 0);
+	if (f < 0)
+		return huce_fail(err, HUCE_EINVAL, "unknown toilet type '%s'",
+				 type ? shown(type, buf) : "(none)");
+	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return huce_fail(err, HUCE_EINVAL, "unknown inspection stage %d", stage);
+	v = cl->view[f];
+	nv = cl->nview[f];
+	for (size_t i = 0; i < nv; i++) {
+		int have = 0, dup = 0;
+
+		if (!(v[i]->photo_required & (1u << stage)))
+			continue;
+		for (size_t k = 0; k < nkinds && !have; k++)
+			have = kinds[k] && strcmp(kinds[k], v[i]->photo) == 0;
+		if (have)
+			continue;
+		if (!first)
+			first = v[i];
+		/* one kind may be missing for several items: name it once */
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = (v[j]->photo_required & (1u << stage)) &&
+			      strcmp(v[j]->photo, v[i]->photo) == 0;
+		if (dup)
+			continue;
+		nmissing++;
+		if (o + strlen(v[i]->photo) + 16 < sizeof(missing))
+			o += (size_t)snprintf(missing + o, sizeof(missing) - o,
+					      "%s--photo %s=FILE", o ? ", " : "",
+					      v[i]->photo);
+	}
+	if (!first)
+		return HUCE_OK;
+	return huce_fail(err, HUCE_EINVAL,
+			 "item '%s' (%s) needs a %s photo at stage %s: add %s",
+			 first->code, first->label, first->photo, stage_names[stage],
+			 missing);
+}
+
+enum huce_err huce_checklist_evaluate_photos(const struct huce_checklists *cl,
+					     const char *type, int stage,
+					     size_t n, const char *const *codes,
+					     const char *const *values,
+					     const char *const *kinds,
+					     size_t nkinds,
+					     struct huce_eval *out,
+					     struct huce_error *err)
+{
+	enum huce_err rc = huce_checklist_evaluate(cl, type, stage, n, codes,
+						   values, out, err);
+
+	if (rc)
+		return rc;
+	rc = huce_checklist_photos_check(cl, type, stage, kinds, nkinds, err);
+	if (rc)
+		huce_eval_release(out);
+	return rc;
 }

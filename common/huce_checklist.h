@@ -73,6 +73,11 @@ struct huce_checklist_item {
 	int has_min, has_max, has_range;
 	double min, max, range_lo, range_hi;
 	int critical;		/* veto item 一票否决 */
+	/*
+	 * Stages (bits as in stages, a subset of it) at which an
+	 * inspection must carry a photo of kind photo ("photo_required").
+	 */
+	unsigned photo_required;
 	int verified;		/* threshold checked against the standard */
 	unsigned stages;
 };
@@ -170,6 +175,35 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 				      const char *const *values,
 				      struct huce_eval *out,
 				      struct huce_error *err);
+
+/*
+ * The photo evidence of an inspection of type at stage: kinds[0..nkinds)
+ * are the kinds of the photos it carries (repeats allowed).  Every item
+ * whose "photo_required" lists stage needs a photo of its "photo" kind;
+ * HUCE_EINVAL names the first item without one and every kind missing
+ * ("add --photo tank=FILE, --photo water-test=FILE").  Whether the item
+ * was answered does not matter: the photo is the evidence of the stage
+ * (pre-cover photos are all there is once the tank is buried).
+ */
+enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
+					  const char *type, int stage,
+					  const char *const *kinds,
+					  size_t nkinds,
+					  struct huce_error *err);
+
+/*
+ * huce_checklist_evaluate() and then huce_checklist_photos_check(): the
+ * grading of an inspection that carries photos of kinds[0..nkinds).  On
+ * a photo refusal *out is released and zeroed.
+ */
+enum huce_err huce_checklist_evaluate_photos(const struct huce_checklists *cl,
+					     const char *type, int stage,
+					     size_t n, const char *const *codes,
+					     const char *const *values,
+					     const char *const *kinds,
+					     size_t nkinds,
+					     struct huce_eval *out,
+					     struct huce_error *err);
 
 /* Free the trees of ev and zero it; a zeroed ev is a no-op. */
 void huce_eval_release(struct huce_eval *ev);

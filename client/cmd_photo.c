@@ -1,0 +1,334 @@
+/*
+ * cmd_photo.c - `huce photo add|list|get|delete|import`.
+ *
+ * The photo itself is common/huce_photo.c's: checked, turned upright,
+ * shrunk, its time and GPS read, kept under its SHA-256 in the folder
+ * beside the database.  Here are only the commands: parse, resolve the
+ * owner, one transaction, print.  `photo get` fetches bytes from the
+ * central through the network module (huce_net.h), as sync does.
+ */
+#include "client.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "huce_db.h"
+#include "huce_file.h"
+#include "huce_id.h"
+#include "huce_photo.h"
+#include "huce_record.h"
+#include "huce_util.h"
+
+static const char photo_usage[] =
+"usage: huce photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
+"       huce photo list HOUSEHOLD|INSPECTION [--json]\n"
+"       huce photo get SHA256 [--out FILE]\n"
+"       huce photo delete ID\n"
+"       huce photo import DIR [--yes] [--within METRES] [--json]\n"
+"KIND: before, excavation, tank, water-test, room, pan, vent, cover, plaque,\n"
+"after.  A photo must be a JPEG (PNG/HEIC: export it as JPEG first).  The\n"
+"laptop keeps its own copy (long edge at most 1600 px, turned upright, only\n"
+"the time and GPS kept), so the original may be deleted at once; the copy is\n"
+"what is uploaded, after the records.  The same picture added twice is one\n"
+"photo.  `add` prints the photo id last.\n";
+
+/* The folder of kept copies; prints the error and returns NULL on OOM. */
+static char *store_dir(struct cli *c)
+{
+	char *dir = huce_photo_store_dir(c->db_path);
+
+	if (!dir)
+		cli_error(HUCE_ENOMEM, "out of memory");
+	return dir;
+}
+
+static void print_kept(const struct huce_photo *p)
+{
+	printf("kept %d x %d, %lld bytes (camera file %lld bytes)", p->width, p->height,
+	       (long long)p->bytes, (long long)p->original_bytes);
+	if (p->taken_at[0])
+		printf(", taken %s", p->taken_at);
+	if (p->gps[0])
+		printf(", at %s", p->gps);
+	putchar('\n');
+}
+
+static int photo_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *kind = NULL;
+	struct huce_photo ph = { 0 };
+	char owner[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
+	char *dir = NULL;
+	enum huce_err rc;
+	int ch, r, existed = 0;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, photo_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 'k')
+			kind = optarg;
+	}
+	if (optind + 2 != argc || !kind)
+		return cli_usage(photo_usage, "photo add takes an owner, a FILE and --kind");
+	if (huce_enum_index(huce_photo_kinds, kind) < 0)
+		return cli_error(HUCE_EINVAL,
+				 "photo kind '%s' is not one of: before, excavation, tank, "
+				 "water-test, room, pan, vent, cover, plaque, after", kind);
+	/* Refuse a bad file before the database is even opened. */
+	rc = huce_photo_prepare(argv[optind + 1], &ph, &c->err);
+	huce_photo_release(&ph);
+	if (rc)
+		return cli_fail(c, rc);
+	r = cli_open(c);
+	if (r)
+		return r;
+	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
+	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
+		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
+	dir = store_dir(c);
+	if (!dir)
+		return 1;
+	rc = huce_local_begin(c->l, &c->err);
+	if (!rc)
+		rc = huce_photo_add_file(c->l, dir, owner, kind, argv[optind + 1], &ph, id,
+					 &existed, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	free(dir);
+	if (rc) {
+		huce_local_rollback(c->l);
+		huce_photo_release(&ph);
+		return cli_fail(c, rc);
+	}
+	if (existed)
+		printf("photo %s %s already attached: nothing added\n", kind, ph.sha256);
+	else
+		printf("photo %s %s\n", kind, ph.sha256);
+	print_kept(&ph);
+	printf("%s\n", id);
+	huce_photo_release(&ph);
+	return 0;
+}
+
+/* One row of `photo list` as JSON (the keys of DESIGN 6.1 and more). */
+static cJSON *list_row(sqlite3_stmt *st, const char *dir)
+{
+	static const char *const text_keys[] = {
+		"id", "sha256", "kind", "owner", "taken_at", "gps", "date_flag",
+	};
+	static const char *const int_keys[] = {
+		"width", "height", "bytes", "camera_bytes",
+	};
+	cJSON *o = cJSON_CreateObject();
+	char path[4200];
+	struct stat sb;
+	int col = 0;
+
+	for (size_t i = 0; i < sizeof(text_keys) / sizeof(text_keys[0]); i++, col++) {
+		const char *v = (const char *)sqlite3_column_text(st, col);
+
+		if (v)
+			cJSON_AddStringToObject(o, text_keys[i], v);
+		else
+			cJSON_AddNullToObject(o, text_keys[i]);
+	}
+	for (size_t i = 0; i < sizeof(int_keys) / sizeof(int_keys[0]); i++, col++) {
+		if (sqlite3_column_type(st, col) == SQLITE_NULL)
+			cJSON_AddNullToObject(o, int_keys[i]);
+		else
+			cJSON_AddNumberToObject(o, int_keys[i],
+						(double)sqlite3_column_int64(st, col));
+	}
+	/* uploaded: null for a photo another laptop added (pulled here) */
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		cJSON_AddNullToObject(o, "uploaded");
+	else
+		cJSON_AddBoolToObject(o, "uploaded", sqlite3_column_int(st, col));
+	/* here: this laptop has the bytes (else `huce photo get`) */
+	cJSON_AddBoolToObject(o, "here",
+		huce_photo_path(dir, cJSON_GetStringValue(cJSON_GetObjectItem(o, "sha256")),
+				path, sizeof(path)) == 0 && stat(path, &sb) == 0);
+	return o;
+}
+
+static const char *str_or(const cJSON *o, const char *key, const char *dflt)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return s ? s : dflt;
+}
+
+static int photo_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	char owner[HUCE_ID_STRLEN + 1];
+	sqlite3_stmt *st;
+	cJSON *arr;
+	char *dir;
+	int json = 0, ch, r, s;
+
+	while ((ch = cli_getopt(argc, argv, opts, &json, photo_usage)) != -1)
+		if (ch == '?')
+			return 2;
+	if (optind + 1 != argc)
+		return cli_usage(photo_usage, "photo list takes one HOUSEHOLD or INSPECTION");
+	r = cli_open(c);
+	if (r)
+		return r;
+	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
+	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
+		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
+	dir = store_dir(c);
+	if (!dir)
+		return 1;
+	/* A household's photos are its own and its inspections'. */
+	st = huce_db_query(c->l->db, &c->err,
+		"SELECT p.id, p.sha256, p.kind, p.owner_id, p.taken_at, p.gps, p.date_flag, "
+		"p.width, p.height, p.size, p.camera_bytes, f.uploaded "
+		"FROM photo p LEFT JOIN photo_file f ON f.sha256 = p.sha256 "
+		"WHERE p.deleted = 0 AND (p.owner_id = ?1 OR p.owner_id IN "
+		"(SELECT id FROM inspection WHERE household_id = ?1)) "
+		"ORDER BY p.id", "s", owner);
+	if (!st) {
+		free(dir);
+		return cli_fail(c, c->err.code);
+	}
+	arr = cJSON_CreateArray();
+	if (!json)
+		printf("id\tkind\tpixels\tbytes\ttaken_at\tgps\tuploaded\n");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o = list_row(st, dir);
+		const cJSON *up = cJSON_GetObjectItem(o, "uploaded");
+
+		if (json) {
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		printf("%.8s\t%s\t%gx%g\t%g\t%s\t%s\t%s%s%s%s\n",
+		       str_or(o, "id", ""), str_or(o, "kind", ""),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "width")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "height")),
+		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "bytes")),
+		       str_or(o, "taken_at", "-"), str_or(o, "gps", "-"),
+		       cJSON_IsNull(up) ? "-" : cJSON_IsTrue(up) ? "yes" : "no",
+		       cJSON_IsTrue(cJSON_GetObjectItem(o, "here")) ? "" : " (not here: photo get)",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(o, "date_flag")) ?
+			       " taken long " : "",
+		       str_or(o, "date_flag", ""));
+		cJSON_Delete(o);
+	}
+	sqlite3_reset(st);
+	free(dir);
+	if (json)
+		cli_print_json(arr);
+	cJSON_Delete(arr);
+	if (s != SQLITE_DONE)
+		return cli_error(HUCE_EDB, "cannot list photos");
+	return 0;
+}
+
+static int photo_delete(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	char id[HUCE_ID_STRLEN + 1], sha[65] = "", path[4200] = "";
+	sqlite3_stmt *st;
+	enum huce_err rc;
+	int ch, r, others = 0, uploaded = 0, had_file = 0;
+	char *dir;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, photo_usage)) != -1)
+		if (ch == '?')
+			return 2;
+	if (optind + 1 != argc)
+		return cli_usage(photo_usage, "photo delete takes one photo ID");
+	r = cli_open(c);
+	if (!r)
+		r = cli_resolve_id(c, "photo", argv[optind], id);
+	if (r)
+		return r;
+	dir = store_dir(c);
+	if (!dir)
+		return 1;
+	rc = huce_local_begin(c->l, &c->err);
+	st = rc ? NULL : huce_db_query(c->l->db, &c->err,
+		"SELECT p.sha256, coalesce(f.uploaded, 1), f.sha256 IS NOT NULL, "
+		"(SELECT count(*) FROM photo q WHERE q.sha256 = p.sha256 AND q.deleted = 0 "
+		" AND q.id <> p.id) "
+		"FROM photo p LEFT JOIN photo_file f ON f.sha256 = p.sha256 "
+		"WHERE p.id = ?1 AND p.deleted = 0", "s", id);
+	if (!rc && !st)
+		rc = c->err.code;
+	if (st) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(sha, sizeof(sha), "%s", sqlite3_column_text(st, 0));
+			uploaded = sqlite3_column_int(st, 1);
+			had_file = sqlite3_column_int(st, 2);
+			others = sqlite3_column_int(st, 3);
+		} else {
+			rc = huce_fail(&c->err, HUCE_ENOTFOUND, "photo '%s' is already deleted", id);
+		}
+		sqlite3_reset(st);
+	}
+	if (!rc)
+		rc = huce_local_delete(c->l, "photo", id, &c->err);
+	/*
+	 * Bytes no live photo names and the central never had are never
+	 * sent: gone from this laptop with the photo.
+	 */
+	if (!rc && !others && had_file && !uploaded) {
+		rc = huce_db_run(c->l->db, &c->err, "DELETE FROM photo_file WHERE sha256 = ?1",
+				 "s", sha);
+		if (huce_photo_path(dir, sha, path, sizeof(path)))
+			path[0] = '\0';
+	}
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	free(dir);
+	if (rc) {
+		huce_local_rollback(c->l);
+		return cli_fail(c, rc);
+	}
+	if (path[0] && unlink(path) != 0 && errno != ENOENT)
+		fprintf(stderr, "huce: warning: cannot remove '%s': %s\n", path, strerror(errno));
+	if (path[0])
+		printf("photo %s deleted; its bytes were never sent and are gone\n", id);
+	else if (others)
+		printf("photo %s deleted; its bytes stay for the other photo%s of the same picture\n",
+		       id, others > 1 ? "s" : "");
+	else
+		printf("photo %s deleted; the delete reaches the central at the next sync\n", id);
+	return 0;
+}
+
+int cmd_photo(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(struct cli *c, int argc, char **argv);
+	} subs[] = {
+		{ "add", photo_add },
+		{ "list", photo_list },
+		{ "delete", photo_delete },
+	};
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(photo_usage, stdout);
+		return 0;
+	}
+	for (size_t i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) == 0) {
+			optind = 0;
+			return subs[i].fn(c, argc - 1, argv + 1);
+		}
+	}
+	return cli_usage(photo_usage, "expected `photo add`, `list`, `get`, `delete` or `import`");
+}
