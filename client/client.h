@@ -59,6 +59,14 @@ int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out);
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 		   char *out);
 
+/*
+ * Load the network module huce-net.so (client/huce_net.h), for the
+ * commands that talk to the central: enroll, sync, photo get.  Prints
+ * the error and returns its exit code, or 0 with *out set.
+ */
+struct huce_net;
+int cli_net_load(const struct huce_net **out);
+
 /* Commands. */
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_village(struct cli *c, int argc, char **argv);

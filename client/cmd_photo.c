@@ -17,9 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "huce_crypto.h"
 #include "huce_db.h"
 #include "huce_file.h"
 #include "huce_id.h"
+#include "huce_net.h"
 #include "huce_photo.h"
 #include "huce_record.h"
 #include "huce_util.h"
@@ -213,7 +215,7 @@ static int photo_list(struct cli *c, int argc, char **argv)
 			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
-		printf("%.8s\t%s\t%gx%g\t%g\t%s\t%s\t%s%s%s%s\n",
+		printf("%s\t%s\t%gx%g\t%g\t%s\t%s\t%s%s%s%s%s\n",
 		       str_or(o, "id", ""), str_or(o, "kind", ""),
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "width")),
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "height")),
@@ -222,8 +224,11 @@ static int photo_list(struct cli *c, int argc, char **argv)
 		       cJSON_IsNull(up) ? "-" : cJSON_IsTrue(up) ? "yes" : "no",
 		       cJSON_IsTrue(cJSON_GetObjectItem(o, "here")) ? "" : " (not here: photo get)",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(o, "date_flag")) ?
-			       " taken long " : "",
-		       str_or(o, "date_flag", ""));
+			       " (taken long " : "",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(o, "date_flag")) ?
+			       str_or(o, "date_flag", "") : "",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(o, "date_flag")) ?
+			       " the inspection)" : "");
 		cJSON_Delete(o);
 	}
 	sqlite3_reset(st);
@@ -309,6 +314,93 @@ static int photo_delete(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Fetch a photo's bytes from the central, verified by their SHA-256,
+ * into the photo folder (so the next sync knows the central has them)
+ * and, with --out, into FILE.  Prints the path last.
+ */
+static int photo_get(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct huce_net *net;
+	struct huce_sync_opts o = { 0 };
+	struct huce_buf b = HUCE_BUF_INIT(0);
+	struct huce_photo ph = { 0 };
+	const char *out = NULL, *sha;
+	char path[4200], *dir = NULL;
+	struct stat sb;
+	enum huce_err rc;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, photo_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 'o')
+			out = optarg;
+	}
+	if (optind + 1 != argc)
+		return cli_usage(photo_usage, "photo get takes one SHA256");
+	sha = argv[optind];
+	if (strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
+		return cli_error(HUCE_EINVAL, "'%.80s' is not a SHA-256 (64 lower-case hex "
+				 "digits, as `huce photo list` shows)", sha);
+	r = cli_open(c);
+	if (r)
+		return r;
+	dir = store_dir(c);
+	if (!dir)
+		return 1;
+	if (huce_photo_path(dir, sha, path, sizeof(path))) {
+		free(dir);
+		return cli_error(HUCE_EIO, "photo folder path too long");
+	}
+	/* Bytes this laptop has already: from the folder, checked again. */
+	if (stat(path, &sb) == 0 && huce_file_read(path, HUCE_PHOTO_MAX_FILE, &b, NULL) == HUCE_OK) {
+		char hex[65];
+
+		huce_sha256_hex(b.data, b.len, hex);
+		if (strcmp(hex, sha) != 0)
+			huce_buf_release(&b);
+	} else {
+		huce_buf_release(&b);
+	}
+	if (!b.len) {
+		r = cli_net_load(&net);
+		if (r)
+			goto out;
+		rc = net->photo_get(c->l, sha, &o, &b, &c->err);
+		if (!rc) {
+			ph.jpeg = b;
+			memcpy(ph.sha256, sha, 65);
+			ph.bytes = (int64_t)b.len;
+			rc = huce_photo_store(dir, &ph, &c->err);
+			memset(&ph.jpeg, 0, sizeof(ph.jpeg));
+		}
+		/* the central has it: this laptop never sends it again */
+		if (!rc)
+			rc = huce_db_run(c->l->db, &c->err,
+				"INSERT INTO photo_file(sha256, path, uploaded) VALUES(?1, ?2, 1) "
+				"ON CONFLICT(sha256) DO UPDATE SET path = excluded.path, uploaded = 1",
+				"ss", sha, path);
+		if (rc) {
+			r = cli_fail(c, rc);
+			goto out;
+		}
+	}
+	if (out && huce_file_write_atomic(out, b.data, b.len, 0644, &c->err)) {
+		r = cli_fail(c, HUCE_EIO);
+		goto out;
+	}
+	printf("photo %s, %zu bytes, SHA-256 verified\n%s\n", sha, b.len, out ? out : path);
+out:
+	huce_buf_release(&b);
+	free(dir);
+	return r;
+}
+
 int cmd_photo(struct cli *c, int argc, char **argv)
 {
 	static const struct {
@@ -317,6 +409,7 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 	} subs[] = {
 		{ "add", photo_add },
 		{ "list", photo_list },
+		{ "get", photo_get },
 		{ "delete", photo_delete },
 	};
 

@@ -40,7 +40,7 @@ static int module_path(char *out, size_t size, const char *dir,
  * process ends with the command.  Prints the error and returns its exit
  * code, or 0 with *out set.
  */
-static int net_load(const struct huce_net **out)
+int cli_net_load(const struct huce_net **out)
 {
 	static const char *const dirs[2] = { "", HUCE_NET_MODULE_DIR };
 	char exe[PATH_MAX], tried[2][PATH_MAX + 64];
@@ -137,7 +137,7 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 	}
 	if (optind + 2 != argc)
 		return cli_usage(enroll_usage, "enroll takes URL and TOKEN");
-	r = net_load(&net);
+	r = cli_net_load(&net);
 	if (r)
 		return r;
 	r = cli_open(c);
@@ -197,7 +197,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage(sync_usage, "unexpected argument '%s'", argv[optind]);
-	r = net_load(&net);
+	r = cli_net_load(&net);
 	if (r)
 		return r;
 	r = cli_open(c);

@@ -28,6 +28,7 @@
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_clock.h"
+#include "huce_crypto.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_outbox.h"
@@ -697,6 +698,75 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	huce_http_resp_release(&resp);
 	huce_http_release(&h);
 	free(trimmed);
+	return rc;
+}
+
+enum huce_err huce_sync_photo_get(struct huce_local *l, const char *sha,
+				  const struct huce_sync_opts *o,
+				  struct huce_buf *out, struct huce_error *err)
+{
+	struct huce_http h;
+	struct huce_http_resp resp = { 0 };
+	char *url = huce_db_meta_get(l->db, "central_url");
+	char *token = NULL, *pin = NULL;
+	char endpoint[1300], hrange[64], hex[65];
+	const char *hdrs[2] = { hrange, NULL };
+	enum huce_err rc;
+	int tries = 0;
+
+	huce_buf_init(out, (size_t)PHOTO_MAX);
+	if (!url)
+		return huce_fail(err, HUCE_EUSAGE,
+				 "this laptop is not enrolled: run `huce enroll URL TOKEN`");
+	rc = setup_http(l, &h, o, &token, &pin, err);
+	if (rc) {
+		free(url);
+		return rc;
+	}
+	snprintf(endpoint, sizeof(endpoint), "%s/v1/blobs/%s/bytes", url, sha);
+	for (;;) {
+		snprintf(hrange, sizeof(hrange), "Range: bytes=%zu-", out->len);
+		huce_http_resp_release(&resp);
+		rc = huce_http_send(&h, "GET", endpoint, out->len ? hdrs : NULL, NULL, 0,
+				    &resp, err);
+		/* what came before the link dropped is kept for the next try */
+		if (resp.body.len && (resp.status == 200 || resp.status == 206) &&
+		    (!rc || rc == HUCE_ENET)) {
+			if (resp.status == 200)
+				huce_buf_reset(out);
+			if (huce_buf_add(out, resp.body.data, resp.body.len)) {
+				rc = huce_fail(err, HUCE_ETOOBIG, "photo: larger than 64 MiB");
+				break;
+			}
+		}
+		if (rc == HUCE_ENET && ++tries < 5)
+			continue;
+		if (rc)
+			break;
+		if (resp.status != 200 && resp.status != 206) {
+			rc = http_error(&resp, "photo", err);
+			/* not there (yet): the laptop that took it has not sent it */
+			if (resp.status == 404 && err) {
+				rc = HUCE_ENOTFOUND;
+				err->code = rc;
+			}
+			break;
+		}
+		huce_sha256_hex(out->data, out->len, hex);
+		if (strcmp(hex, sha) != 0)
+			rc = huce_fail(err, HUCE_ECHECKSUM,
+				       "photo: the bytes from the central do not match "
+				       "their SHA-256; nothing kept");
+		break;
+	}
+	check_clock(l, &h, NULL);
+	huce_http_resp_release(&resp);
+	if (!o->ca_file)
+		free((char *)h.ca_file);
+	huce_http_release(&h);
+	free(token);
+	free(pin);
+	free(url);
 	return rc;
 }
 

@@ -191,3 +191,29 @@ out:
 	pthread_mutex_unlock(&b->lock);
 	return rc;
 }
+
+enum huce_err blob_open(struct blob_store *b, const char *sha, int *fd,
+			uint64_t *size, struct huce_error *err)
+{
+	char done[4200], part[4200];
+	struct stat st;
+
+	*fd = -1;
+	*size = 0;
+	if (!blob_name_valid(sha))
+		return huce_fail(err, HUCE_EINVAL, "a photo is named by its SHA-256");
+	paths(b, sha, done, part, sizeof(done));
+	*fd = open(done, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ?
+			huce_fail(err, HUCE_ENOTFOUND, "the central does not have this photo "
+				  "(yet): the laptop that took it has not uploaded it") :
+			huce_fail(err, HUCE_EIO, "cannot open a photo: %s", strerror(errno));
+	if (fstat(*fd, &st) != 0) {
+		close(*fd);
+		*fd = -1;
+		return huce_fail(err, HUCE_EIO, "cannot open a photo: %s", strerror(errno));
+	}
+	*size = (uint64_t)st.st_size;
+	return HUCE_OK;
+}

@@ -53,4 +53,13 @@ enum huce_err blob_append(struct blob_store *b, const char *sha,
 			  size_t n, uint64_t *new_offset, int *complete,
 			  struct huce_error *err);
 
+/*
+ * Open the complete photo sha for reading: a file descriptor the caller
+ * closes, its size in *size.  HUCE_ENOTFOUND when the central does not
+ * have it in full (a partial upload is not served), HUCE_EINVAL for a
+ * bad name, HUCE_EIO.  On error -1 is returned through *fd.
+ */
+enum huce_err blob_open(struct blob_store *b, const char *sha, int *fd,
+			uint64_t *size, struct huce_error *err);
+
 #endif

@@ -150,6 +150,7 @@ enum route {
 	ROUTE_BATCHES,
 	ROUTE_CHANGES,
 	ROUTE_BLOB,
+	ROUTE_BLOB_BYTES,
 };
 
 /* Per-request state: MHD's con_cls.  Freed in request_completed(). */
@@ -945,6 +946,21 @@ static unsigned route_of(const char *url, const char *method,
 		{ "/v1/changes", "GET", ROUTE_CHANGES },
 	};
 
+	/* /v1/blobs/<sha256>/bytes: GET (the photo itself, Range: bytes=N-) */
+	if (strncmp(url, "/v1/blobs/", 10) == 0 && strlen(url) == 10 + 64 + 6 &&
+	    strcmp(url + 74, "/bytes") == 0) {
+		char name[65];
+
+		memcpy(name, url + 10, 64);
+		name[64] = '\0';
+		if (!blob_name_valid(name))
+			return MHD_HTTP_NOT_FOUND;
+		*allow = "GET";
+		if (strcmp(method, "GET"))
+			return MHD_HTTP_METHOD_NOT_ALLOWED;
+		*route = ROUTE_BLOB_BYTES;
+		return 0;
+	}
 	/* /v1/blobs/<sha256>: GET or HEAD (how much is here), PATCH (append) */
 	if (strncmp(url, "/v1/blobs/", 10) == 0) {
 		if (!blob_name_valid(url + 10))
@@ -1138,6 +1154,85 @@ static enum MHD_Result do_blob(struct server *s, struct MHD_Connection *conn,
 }
 
 /*
+ * GET /v1/blobs/SHA/bytes: the photo's bytes, for `huce photo get` on a
+ * laptop that has only the record.  Only a complete photo is served (its
+ * bytes matched its name when the upload ended).  "Range: bytes=N-"
+ * continues a cut download: 206 with Content-Range; N at or past the end
+ * is 416.
+ */
+static enum MHD_Result do_blob_bytes(struct server *s, struct MHD_Connection *conn,
+				     struct request *req)
+{
+	struct huce_error err = { 0 };
+	const char *range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							MHD_HTTP_HEADER_RANGE);
+	struct MHD_Response *resp;
+	uint64_t size = 0, from = 0;
+	unsigned status = MHD_HTTP_OK;
+	char crange[96];
+	enum MHD_Result ret;
+	enum huce_err rc;
+	int fd;
+
+	rc = blob_open(&s->blobs, req->blob, &fd, &size, &err);
+	if (rc == HUCE_ENOTFOUND)
+		return send_error(conn, req, MHD_HTTP_NOT_FOUND, "not_found", err.msg,
+				  NULL, NULL, NULL);
+	if (rc) {
+		huce_err_log("photo %.12s: %s", req->blob, err.msg);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot read the photo", NULL, NULL, NULL);
+	}
+	if (range) {
+		const char *dash = strchr(range, '-');
+		char num[24];
+		size_t n = dash ? (size_t)(dash - range) : 0;
+
+		if (strncmp(range, "bytes=", 6) != 0 || !dash || dash[1] || n <= 6 ||
+		    n - 6 >= sizeof(num)) {
+			close(fd);
+			return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+					  "only Range: bytes=N- is served", NULL, NULL, NULL);
+		}
+		memcpy(num, range + 6, n - 6);
+		num[n - 6] = '\0';
+		if (parse_u64_range(num, 0, BLOB_MAX_SIZE, &from) || from >= size) {
+			close(fd);
+			snprintf(crange, sizeof(crange), "bytes */%" PRIu64, size);
+			return send_error(conn, req, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+					  "range", "the range lies past the photo's end",
+					  &size, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+		}
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	/* MHD closes fd with the response. */
+	resp = MHD_create_response_from_fd_at_offset64(size - from, fd, from);
+	if (!resp) {
+		close(fd);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot send the photo", NULL, NULL, NULL);
+	}
+	snprintf(crange, sizeof(crange), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+		 from, size - 1, size);
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg") != MHD_YES ||
+	    add_time(resp) != MHD_YES ||
+	    (status == MHD_HTTP_PARTIAL_CONTENT &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange) != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot send the photo", NULL, NULL, NULL);
+	}
+	note_add(req, " blob=%.12s from=%" PRIu64, req->blob, from);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		req->status = status;
+		req->bytes_out = (size_t)(size - from);
+	}
+	return ret;
+}
+
+/*
  * The first call for a request: only the headers are known.  Refuse
  * here whatever can be refused, so that no body is read for it.
  */
@@ -1168,8 +1263,8 @@ static enum MHD_Result begin_request(struct server *s,
 	if (clen && parse_u64_range(clen, 0, UINT64_MAX >> 1, &declared))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "bad Content-Length", NULL, NULL, NULL);
-	if (req->route == ROUTE_BLOB)
-		snprintf(req->blob, sizeof(req->blob), "%s", url + 10);
+	if (req->route == ROUTE_BLOB || req->route == ROUTE_BLOB_BYTES)
+		snprintf(req->blob, sizeof(req->blob), "%.64s", url + 10);
 	if (req->route != ROUTE_BATCHES &&
 	    !(req->route == ROUTE_BLOB && strcmp(method, "PATCH") == 0) &&
 	    (declared > 0 || te))
@@ -1189,7 +1284,7 @@ static enum MHD_Result begin_request(struct server *s,
 				  "too many requests from this device", NULL,
 				  MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
 	}
-	if (req->route == ROUTE_BLOB)
+	if (req->route == ROUTE_BLOB || req->route == ROUTE_BLOB_BYTES)
 		return begin_blob(s, conn, req, method, clen ? 1 : 0, declared);
 	if (req->route != ROUTE_BATCHES)
 		return MHD_YES;
@@ -1329,6 +1424,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return do_batches(s, conn, req);
 	case ROUTE_BLOB:
 		return do_blob(s, conn, req);
+	case ROUTE_BLOB_BYTES:
+		return do_blob_bytes(s, conn, req);
 	case ROUTE_NONE:
 		break;
 	}

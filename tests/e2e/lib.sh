@@ -120,3 +120,9 @@ stop_central() {
 new_device() {
 	"$HUCE" --db "$TRASH/$1.db" init --device "$1" --town 阿猛镇 >/dev/null
 }
+
+# mkjpeg write OUT [...] | mkjpeg probe FILE: camera-like JPEGs with an
+# EXIF block (tests/tools/mkjpeg.c).
+mkjpeg() {
+	"$HUCE_BUILDDIR/tests/tools/mkjpeg" "$@"
+}

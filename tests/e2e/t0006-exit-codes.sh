@@ -67,7 +67,7 @@ HHARGS=(--village 阿猛村 --group 第一组 --approach new-build --type three-
 } >/dev/null || exit 1
 HH=$(cat "$TRASH/hh")
 HH2=$(cat "$TRASH/hh2")
-printf 'photo bytes' >"$TRASH/p.jpg"
+mkjpeg write "$TRASH/p.jpg"
 
 test_expect_success 'exit 0: listings, status, reports' '
 	code 0 village list && code 0 village list --json &&
