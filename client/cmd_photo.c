@@ -12,7 +12,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -401,6 +403,304 @@ out:
 	return r;
 }
 
+#define IMPORT_MAX_FILES 5000
+#define IMPORT_MAX_DEPTH 6
+
+struct import_list {
+	char **paths;
+	size_t n, cap;
+	size_t other;	/* files that are not JPEG by name (HEIC, PNG, videos) */
+};
+
+static int has_suffix(const char *name, const char *suf)
+{
+	size_t n = strlen(name), k = strlen(suf);
+
+	return n > k && strcasecmp(name + n - k, suf) == 0;
+}
+
+/* The JPEG files under dir (a phone's DCIM/100XXXXX/...), sorted later. */
+static int collect(const char *dir, int depth, struct import_list *li)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return cli_error(depth ? HUCE_EIO : HUCE_ENOTFOUND,
+				 "cannot read folder '%s': %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		struct stat sb;
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
+			closedir(d);
+			return cli_error(HUCE_ENOMEM, "out of memory");
+		}
+		if (stat(path, &sb) != 0) {
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode) && depth < IMPORT_MAX_DEPTH) {
+			int r = collect(path, depth + 1, li);
+
+			free(path);
+			if (r) {
+				closedir(d);
+				return r;
+			}
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode) ||
+		    !(has_suffix(e->d_name, ".jpg") || has_suffix(e->d_name, ".jpeg"))) {
+			li->other += S_ISREG(sb.st_mode);
+			free(path);
+			continue;
+		}
+		if (li->n == IMPORT_MAX_FILES) {
+			free(path);
+			closedir(d);
+			return cli_error(HUCE_EINVAL, "more than %d photos under '%s': import "
+					 "one folder at a time", IMPORT_MAX_FILES, dir);
+		}
+		if (li->n == li->cap) {
+			size_t cap = li->cap ? 2 * li->cap : 64;
+			char **p = realloc(li->paths, cap * sizeof(*p));
+
+			if (!p) {
+				free(path);
+				closedir(d);
+				return cli_error(HUCE_ENOMEM, "out of memory");
+			}
+			li->paths = p;
+			li->cap = cap;
+		}
+		li->paths[li->n++] = path;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is the camera file (by its digest) or its kept copy known here? */
+static int known(struct cli *c, const char *col, const char *sha)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1",
+		 strcmp(col, "original") == 0 ?
+		 "photo_file WHERE original_sha256 = ?1" :
+		 "photo WHERE sha256 = ?1 AND deleted = 0");
+	st = huce_db_query(c->l->db, NULL, sql, "s", sha);
+	if (st) {
+		yes = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+	}
+	return yes;
+}
+
+/*
+ * A phone's folder: each new JPEG is matched to the nearest household
+ * by its EXIF GPS and to that household's inspection on the photo's day
+ * (huce_photo_match); with --yes the sure matches are attached.  Photos
+ * known by SHA-256 (of the camera file or of the kept copy) are skipped,
+ * so the same folder may be imported every week.
+ */
+static int photo_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "within", required_argument, NULL, 'w' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_list li = { 0 };
+	double within = HUCE_PHOTO_MATCH_METRES;
+	const char *kind = NULL;
+	cJSON *arr = NULL;
+	char *dir = NULL;
+	int json = 0, yes = 0, ch, r = 0;
+	size_t nknown = 0, nattached = 0, nsure = 0, nunsure = 0, nnone = 0, nbad = 0;
+
+	while ((ch = cli_getopt(argc, argv, opts, &json, photo_usage)) != -1) {
+		char *end;
+
+		switch (ch) {
+		case '?':
+			return 2;
+		case 'y':
+			yes = 1;
+			break;
+		case 'k':
+			kind = optarg;
+			break;
+		case 'w':
+			within = strtod(optarg, &end);
+			if (*end || !(within > 0 && within <= 100000))
+				return cli_error(HUCE_EINVAL, "--within '%s' is not a distance in "
+						 "metres (1..100000)", optarg);
+			break;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage(photo_usage, "photo import takes one DIR");
+	if (kind && huce_enum_index(huce_photo_kinds, kind) < 0)
+		return cli_error(HUCE_EINVAL,
+				 "photo kind '%s' is not one of: before, excavation, tank, "
+				 "water-test, room, pan, vent, cover, plaque, after", kind);
+	r = cli_open(c);
+	if (!r)
+		r = collect(argv[optind], 0, &li);
+	if (r)
+		goto out;
+	qsort(li.paths, li.n, sizeof(*li.paths), cmp_str);
+	dir = store_dir(c);
+	arr = cJSON_CreateArray();
+	if (!dir || !arr) {
+		r = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < li.n; i++) {
+		struct huce_photo ph = { 0 };
+		struct huce_photo_match m;
+		struct huce_buf raw;
+		struct huce_error perr = { 0 };
+		char osha[65], id[HUCE_ID_STRLEN + 1] = "";
+		const char *state, *use_kind;
+		cJSON *o = cJSON_CreateObject();
+		enum huce_err rc;
+
+		cJSON_AddStringToObject(o, "file", li.paths[i]);
+		cJSON_AddItemToArray(arr, o);
+		if (huce_file_read(li.paths[i], HUCE_PHOTO_MAX_FILE, &raw, NULL) == HUCE_OK) {
+			huce_sha256_hex(raw.data, raw.len, osha);
+			if (known(c, "original", osha)) {
+				huce_buf_release(&raw);
+				cJSON_AddStringToObject(o, "state", "known");
+				nknown++;
+				continue;
+			}
+			rc = huce_photo_prepare_mem(raw.data, raw.len, li.paths[i], &ph, &perr);
+		} else {
+			rc = huce_photo_prepare(li.paths[i], &ph, &perr);
+		}
+		huce_buf_release(&raw);
+		if (rc) {
+			cJSON_AddStringToObject(o, "state", "refused");
+			cJSON_AddStringToObject(o, "reason", perr.msg);
+			nbad++;
+			huce_photo_release(&ph);
+			continue;
+		}
+		if (known(c, "kept", ph.sha256)) {
+			cJSON_AddStringToObject(o, "state", "known");
+			nknown++;
+			huce_photo_release(&ph);
+			continue;
+		}
+		rc = huce_photo_match(c->l, ph.gps, ph.taken_at, within, &m, &c->err);
+		if (rc) {
+			huce_photo_release(&ph);
+			r = cli_fail(c, rc);
+			goto out;
+		}
+		use_kind = kind ? kind : m.kind;
+		cJSON_AddStringToObject(o, "sha256", ph.sha256);
+		if (ph.taken_at[0])
+			cJSON_AddStringToObject(o, "taken_at", ph.taken_at);
+		if (ph.gps[0])
+			cJSON_AddStringToObject(o, "gps", ph.gps);
+		if (m.household[0]) {
+			cJSON_AddStringToObject(o, "household", m.household);
+			cJSON_AddNumberToObject(o, "metres", round(m.metres));
+			if (m.inspection[0]) {
+				cJSON_AddStringToObject(o, "inspection", m.inspection);
+				cJSON_AddStringToObject(o, "stage", m.stage);
+			}
+			cJSON_AddStringToObject(o, "kind", use_kind);
+		}
+		state = !m.household[0] ? "no-match" : m.sure ? "sure" : "unsure";
+		if (!m.household[0])
+			nnone++;
+		else if (m.sure)
+			nsure++;
+		else
+			nunsure++;
+		if (yes && m.sure) {
+			int existed = 0;
+
+			rc = huce_local_begin(c->l, &c->err);
+			if (!rc)
+				rc = huce_photo_store(dir, &ph, &c->err);
+			if (!rc)
+				rc = huce_photo_attach(c->l, dir,
+						       m.inspection[0] ? m.inspection : m.household,
+						       use_kind, &ph, id, &existed, &c->err);
+			if (!rc)
+				rc = huce_local_commit(c->l, &c->err);
+			if (rc) {
+				huce_local_rollback(c->l);
+				huce_photo_release(&ph);
+				r = cli_fail(c, rc);
+				goto out;
+			}
+			state = "attached";
+			cJSON_AddStringToObject(o, "photo", id);
+			nattached++;
+		}
+		cJSON_AddStringToObject(o, "state", state);
+		huce_photo_release(&ph);
+	}
+	if (json) {
+		cli_print_json(arr);
+	} else {
+		const cJSON *o;
+
+		cJSON_ArrayForEach(o, arr) {
+			const char *st = str_or(o, "state", "");
+
+			if (strcmp(st, "known") == 0)
+				continue;
+			printf("%s\t%s", str_or(o, "file", ""), st);
+			if (strcmp(st, "refused") == 0)
+				printf("\t%s", str_or(o, "reason", ""));
+			else if (cJSON_GetObjectItem(o, "household"))
+				printf("\t%s %s %gm%s%s%s", str_or(o, "kind", ""),
+				       str_or(o, "household", ""),
+				       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "metres")),
+				       cJSON_GetObjectItem(o, "inspection") ? " inspection " : "",
+				       str_or(o, "inspection", ""),
+				       cJSON_GetObjectItem(o, "inspection") ? "" : " (no inspection that day)");
+			else
+				printf("\t%s", cJSON_GetObjectItem(o, "gps") ?
+				       "no household within reach" : "no GPS in the photo");
+			putchar('\n');
+		}
+		printf("%zu photo%s: %zu already known, %zu attached, %zu sure, %zu unsure, "
+		       "%zu without a household, %zu refused; %zu other file%s (not JPEG)\n",
+		       li.n, li.n == 1 ? "" : "s", nknown, nattached,
+		       nsure - (yes ? nattached : 0), nunsure, nnone, nbad, li.other,
+		       li.other == 1 ? "" : "s");
+		if (!yes && nsure)
+			printf("run again with --yes to attach the %zu sure match%s\n", nsure,
+			       nsure == 1 ? "" : "es");
+	}
+out:
+	for (size_t i = 0; i < li.n; i++)
+		free(li.paths[i]);
+	free(li.paths);
+	cJSON_Delete(arr);
+	free(dir);
+	return r;
+}
+
 int cmd_photo(struct cli *c, int argc, char **argv)
 {
 	static const struct {
@@ -411,6 +711,7 @@ int cmd_photo(struct cli *c, int argc, char **argv)
 		{ "list", photo_list },
 		{ "get", photo_get },
 		{ "delete", photo_delete },
+		{ "import", photo_import },
 	};
 
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

@@ -768,3 +768,100 @@ enum huce_err huce_photo_add_file(struct huce_local *l, const char *dir,
 		rc = huce_photo_attach(l, dir, owner, kind, p, id, existed, err);
 	return rc;
 }
+
+static int parse_gps(const char *s, double *lat, double *lon)
+{
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	*lat = strtod(s, &end);
+	if (errno || *end != ',')
+		return -1;
+	*lon = strtod(end + 1, &end);
+	if (errno || *end || !isfinite(*lat) || !isfinite(*lon) ||
+	    fabs(*lat) > 90 || fabs(*lon) > 180)
+		return -1;
+	return 0;
+}
+
+double huce_gps_metres(const char *a, const char *b)
+{
+	const double r = 6371008.8, rad = 3.14159265358979323846 / 180;
+	double la1, lo1, la2, lo2, dla, dlo, h;
+
+	if (parse_gps(a, &la1, &lo1) || parse_gps(b, &la2, &lo2))
+		return -1;
+	dla = (la2 - la1) * rad;
+	dlo = (lo2 - lo1) * rad;
+	h = sin(dla / 2) * sin(dla / 2) +
+	    cos(la1 * rad) * cos(la2 * rad) * sin(dlo / 2) * sin(dlo / 2);
+	return 2 * r * asin(sqrt(h < 1 ? h : 1));
+}
+
+enum huce_err huce_photo_match(struct huce_local *l, const char *gps,
+			       const char *taken_at, double metres,
+			       struct huce_photo_match *m,
+			       struct huce_error *err)
+{
+	sqlite3_stmt *st;
+	char day[11] = "";
+	double best = -1, second = -1;
+
+	memset(m, 0, sizeof(*m));
+	m->second = -1;
+	m->kind = "before";
+	if (!gps || !*gps)
+		return HUCE_OK;
+	st = huce_db_query(l->db, err,
+		"SELECT id, gps FROM household WHERE deleted = 0 AND gps IS NOT NULL "
+		"AND merged_into IS NULL", "");
+	if (!st)
+		return err->code;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		double d = huce_gps_metres(gps, (const char *)sqlite3_column_text(st, 1));
+
+		if (d < 0)
+			continue;
+		if (best < 0 || d < best) {
+			second = best;
+			best = d;
+			snprintf(m->household, sizeof(m->household), "%s",
+				 sqlite3_column_text(st, 0));
+		} else if (second < 0 || d < second) {
+			second = d;
+		}
+	}
+	sqlite3_reset(st);
+	if (best < 0 || best > metres) {
+		m->household[0] = '\0';
+		m->metres = best;
+		return HUCE_OK;
+	}
+	m->metres = best;
+	m->second = second;
+	m->sure = second < 0 || second >= 2 * best || second > 2 * metres;
+	if (taken_at && strlen(taken_at) >= 10) {
+		memcpy(day, taken_at, 10);
+		day[10] = '\0';
+	}
+	if (!day[0])
+		return HUCE_OK;
+	st = huce_db_query(l->db, err,
+		"SELECT id, stage FROM inspection WHERE household_id = ?1 AND date = ?2 "
+		"AND deleted = 0 AND voided IS NULL ORDER BY id DESC LIMIT 1",
+		"ss", m->household, day);
+	if (!st)
+		return err->code;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *stage = (const char *)sqlite3_column_text(st, 1);
+
+		snprintf(m->inspection, sizeof(m->inspection), "%s", sqlite3_column_text(st, 0));
+		snprintf(m->stage, sizeof(m->stage), "%s", stage ? stage : "");
+		m->kind = strcmp(m->stage, "excavation") == 0 ? "excavation" :
+			  strcmp(m->stage, "pre-cover") == 0 ? "tank" : "after";
+	}
+	sqlite3_reset(st);
+	return HUCE_OK;
+}

@@ -132,6 +132,40 @@ enum huce_err huce_photo_add_file(struct huce_local *l, const char *dir,
 				  char *id, int *existed,
 				  struct huce_error *err);
 
+#define HUCE_PHOTO_MATCH_METRES	50	/* `photo import`'s default --within */
+
+/*
+ * Where a phone's photo belongs (`huce photo import`, and the web app's
+ * grid): the live household whose GPS is nearest to gps ("LAT,LON"),
+ * if within metres, and that household's inspection (live, not voided)
+ * on the day of taken_at, the newest when several.
+ */
+struct huce_photo_match {
+	char household[37];	/* "" when none within reach */
+	char inspection[37];	/* "" when none that day */
+	char stage[16];		/* the inspection's stage */
+	double metres;		/* to the household */
+	double second;		/* to the next nearest household, or -1 */
+	int sure;		/* one household clearly nearest: attach with --yes */
+	const char *kind;	/* a proposed kind (static): see huce_photo_match() */
+};
+
+/*
+ * Fill *m for a photo taken at taken_at (may be "") at gps (may be "":
+ * no household).  A match is sure when the household lies within metres
+ * and every other household at least twice as far (or farther than
+ * 2 x metres).  The proposed kind: "before" without an inspection that
+ * day, else by the stage: excavation -> "excavation", pre-cover ->
+ * "tank", any later stage -> "after".
+ */
+enum huce_err huce_photo_match(struct huce_local *l, const char *gps,
+			       const char *taken_at, double metres,
+			       struct huce_photo_match *m,
+			       struct huce_error *err);
+
+/* Metres between two "LAT,LON" points on the Earth; -1 when unreadable. */
+double huce_gps_metres(const char *a, const char *b);
+
 /*
  * "before" when taken_at ("YYYY-MM-DD..." ) lies more than
  * HUCE_PHOTO_DATE_SLACK days before date (YYYY-MM-DD), "after" when
