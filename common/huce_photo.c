@@ -419,7 +419,7 @@ enum huce_err huce_photo_prepare_mem(const void *data, size_t len,
 	tjscalingfactor *sf;
 	unsigned char *pix = NULL, *small = NULL, *up = NULL, *jpg = NULL;
 	unsigned long jlen = 0;
-	int w, h, subsamp, cs, nsf, sw, sh, dw, dh, best = -1;
+	int w = 0, h = 0, subsamp, cs, nsf, sw, sh, dw, dh, best = -1;
 	const char *other;
 	struct huce_buf seg = HUCE_BUF_INIT(4096);
 	enum huce_err rc = HUCE_OK;
@@ -457,7 +457,14 @@ enum huce_err huce_photo_prepare_mem(const void *data, size_t len,
 		rc = tj_fail(err, dec, name, "is a corrupt JPEG: its header cannot be read");
 		goto out;
 	}
-	if (w <= 0 || h <= 0 || (uint64_t)w * (uint64_t)h > HUCE_PHOTO_MAX_PIXELS) {
+	/* a stream cut inside its header reads as tables only, no frame */
+	if (w <= 0 || h <= 0) {
+		rc = huce_fail(err, HUCE_EINVAL,
+			       "photo '%s' is a corrupt JPEG: it is cut short before "
+			       "its picture starts", name);
+		goto out;
+	}
+	if ((uint64_t)w * (uint64_t)h > HUCE_PHOTO_MAX_PIXELS) {
 		rc = huce_fail(err, HUCE_EINVAL,
 			       "photo '%s' has %d x %d pixels, more than %llu megapixels",
 			       name, w, h,
