@@ -110,6 +110,7 @@ struct options {
 	unsigned per_ip;
 	double rate;
 	double burst;
+	uint64_t photo_quota;	/* bytes per device and UTC day; 0: none */
 };
 
 /* A token bucket for one device (refilled at rate, holds at most burst). */
@@ -1086,6 +1087,22 @@ static enum MHD_Result begin_blob(struct server *s, struct MHD_Connection *conn,
 		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
 				  "too_large", "a photo chunk is at most 4 MiB",
 				  NULL, NULL, NULL);
+	{
+		uint64_t used;
+		unsigned retry;
+		char msg[200], retry_s[16];
+
+		if (blob_quota_check(&s->blobs, req->device, declared, (int64_t)time(NULL),
+				     &used, &retry) == HUCE_EBUSY) {
+			snprintf(msg, sizeof(msg), "this laptop has sent %llu MiB of photos "
+				 "today; the daily quota is %llu MiB: the rest goes tomorrow",
+				 (unsigned long long)(used >> 20),
+				 (unsigned long long)(s->blobs.quota >> 20));
+			snprintf(retry_s, sizeof(retry_s), "%u", retry);
+			return send_error(conn, req, MHD_HTTP_TOO_MANY_REQUESTS, "quota", msg,
+					  NULL, MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
+		}
+	}
 	if (header_u64(conn, "Upload-Offset", BLOB_MAX_SIZE, &req->blob_offset) ||
 	    header_u64(conn, "Upload-Length", BLOB_MAX_SIZE, &req->blob_total) ||
 	    req->blob_total == 0)
@@ -1118,6 +1135,9 @@ static enum MHD_Result do_blob(struct server *s, struct MHD_Connection *conn,
 				 &offset, &complete, &err);
 		note_add(req, " blob=%.12s offset=%" PRIu64 " n=%zu", req->blob,
 			 req->blob_offset, req->body.len);
+		if (rc == HUCE_OK)
+			blob_quota_add(&s->blobs, req->device, req->body.len,
+				       (int64_t)time(NULL));
 	} else {
 		rc = blob_state(&s->blobs, req->blob, &offset, &complete, &err);
 	}
@@ -1523,6 +1543,7 @@ static const char central_usage[] =
 "       [--max-body BYTES] [--max-inflight BYTES] [--threads N]\n"
 "       [--timeout S] [--max-connections N] [--per-ip N] [--blobs DIR]\n"
 "       [--rate R] [--burst N] [--header-timeout S] [--min-rate BYTES]\n"
+"       [--photo-quota MIB]\n"
 "\n"
 "Serve the town office's HTTP API (v1) until SIGTERM or SIGINT.\n"
 "  --listen HOST:PORT   address to bind; port 0 picks a free port,\n"
@@ -1531,6 +1552,8 @@ static const char central_usage[] =
 "  --tls-cert/--tls-key PEM files; serve HTTPS\n"
 "  --blobs DIR          where photos are kept (default STORE.blobs for a\n"
 "                       SQLite store; required to keep photos with PostgreSQL)\n"
+"  --photo-quota MIB    photo bytes a laptop may send per UTC day (default\n"
+"                       256; 0 off): beyond it 429 \"quota\" until midnight UTC\n"
 "  --max-body BYTES     largest batch accepted (default 16 MiB + 64 KiB)\n"
 "  --max-inflight BYTES all bodies held at once (default 64 MiB)\n"
 "  --threads N          worker threads (default 4)\n"
@@ -1600,7 +1623,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		O_STORE = 256, O_LISTEN, O_PORT_FILE, O_CERT, O_KEY,
 		O_CHECKLISTS, O_MAX_BODY, O_MAX_INFLIGHT, O_THREADS,
 		O_TIMEOUT, O_MAX_CONN, O_PER_IP, O_RATE, O_BURST, O_HELP,
-		O_BLOBS, O_HEADER_TIMEOUT, O_MIN_RATE,
+		O_BLOBS, O_HEADER_TIMEOUT, O_MIN_RATE, O_PHOTO_QUOTA,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -1610,6 +1633,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "checklists", required_argument, NULL, O_CHECKLISTS },
 		{ "blobs", required_argument, NULL, O_BLOBS },
+		{ "photo-quota", required_argument, NULL, O_PHOTO_QUOTA },
 		{ "max-body", required_argument, NULL, O_MAX_BODY },
 		{ "max-inflight", required_argument, NULL, O_MAX_INFLIGHT },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -1636,6 +1660,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.per_ip = DEFAULT_PER_IP,
 		.rate = DEFAULT_RATE,
 		.burst = DEFAULT_BURST,
+		.photo_quota = BLOB_QUOTA_DEFAULT,
 	};
 	optind = 0;
 	opterr = 0;
@@ -1662,6 +1687,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_BLOBS:
 			o->blobs = optarg;
 			break;
+		case O_PHOTO_QUOTA: {
+			unsigned mib;
+
+			if (parse_uint(optarg, 0, 1u << 20, &mib))
+				return usage_error("--photo-quota must be 0..%u MiB", 1u << 20);
+			o->photo_quota = (uint64_t)mib << 20;
+			break;
+		}
 		case O_MAX_BODY:
 			if (parse_size(optarg, 64, (size_t)1 << 30, &o->max_body))
 				return usage_error("--max-body must be 64..%zu bytes",
@@ -1937,6 +1970,7 @@ int central_main(int argc, char **argv)
 			fprintf(stderr, "huce-syncd central: %s\n", err.msg);
 			goto out;
 		}
+		s.blobs.quota = o.photo_quota;
 	}
 
 	fd = open_listener(o.listen, &family);
