@@ -36,6 +36,7 @@
 #include "huce_util.h"
 #include "import.h"
 #include "resolve.h"
+#include "photos.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
@@ -54,6 +55,8 @@ static const char usage[] =
 "                               office's CSV household list\n"
 "  report week [--week YYYY-Www] [--json] [--format text|csv|html] [--out F]\n"
 "  town [NAME]                  show or set the town's name (sent at enrolment)\n"
+"  photos [--missing] [--json] [--blobs DIR]   photo records and whether\n"
+"                               their bytes have arrived\n"
 "\n"
 "exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n";
 
@@ -781,7 +784,7 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "device") && strcmp(argv[0], "household") &&
 	    strcmp(argv[0], "conflicts") && strcmp(argv[0], "resolve") &&
 	    strcmp(argv[0], "import") && strcmp(argv[0], "report") &&
-	    strcmp(argv[0], "town"))
+	    strcmp(argv[0], "town") && strcmp(argv[0], "photos"))
 		return usage_error("unknown command '%s'", argv[0]);
 	if (strcmp(argv[0], "household") == 0 &&
 	    (argc < 2 || strcmp(argv[1], "list") != 0))
@@ -812,6 +815,8 @@ int admin_main(int argc, char **argv)
 		ret = import(&a, argc, argv);
 	else if (strcmp(argv[0], "report") == 0)
 		ret = admin_report(a.store, a.actor, argc, argv);
+	else if (strcmp(argv[0], "photos") == 0)
+		ret = admin_photos(a.store, store, a.actor, argc, argv);
 	else
 		ret = town(&a, argc, argv);
 out:

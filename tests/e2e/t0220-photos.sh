@@ -125,4 +125,14 @@ test_expect_success 'a kept copy damaged on disk is left for later; records stil
 	test "$(h d1 status --json | jq .pending)" = 0
 '
 
+test_expect_success 'the office sees which photos have not arrived, and whose laptop has them' '
+	"$HUCE_SYNCD" admin --store "$C" photos --json >p.json &&
+	jq -e "length == 6" p.json &&
+	s=$(kept_sha d1 vent) &&
+	jq -e --arg s "$s" "[.[] | select(.sha256 == \$s)][0] | .arrived == false and .device == \"d1\"" p.json &&
+	jq -e --arg s "$s" "[.[] | select(.sha256 != \$s)] | all(.arrived)" p.json &&
+	"$HUCE_SYNCD" admin --store "$C" photos --missing --json | jq -e "length == 1" >/dev/null &&
+	"$HUCE_SYNCD" admin --store "$C" photos | tail -n 1 | grep -q "6 photos, 1 not arrived"
+'
+
 test_done
