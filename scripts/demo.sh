@@ -82,10 +82,33 @@ echo "$H4"
 run A target set --village 阿猛村 --week "$WEEK" 5
 run A status
 
-step "Laptop A syncs at the office (push outbox, pull merged state)"
+step "Photos (改厕前/改厕后): the laptop keeps a re-encoded copy; the camera files may go"
+MKJPEG=$(realpath "$B/tests/tools/mkjpeg" 2>/dev/null || true)
+if [ -x "$MKJPEG" ]; then
+	TODAY=$(date +%Y-%m-%d)
+	"$MKJPEG" write "$D/IMG_0001.JPG" --width 4000 --height 3000 --noise 35 --quality 92 \
+		--orientation 6 --taken "${TODAY}T09:12:00" --gps 22.512345,100.712345
+	"$MKJPEG" write "$D/IMG_0002.JPG" --width 4000 --height 3000 --noise 35 --quality 92 \
+		--seed 2 --taken "${TODAY}T15:40:00" --gps 22.512360,100.712330
+	ls -l "$D"/IMG_000?.JPG | awk '{print "camera file " $NF ": " $5 " bytes"}' | sed "s#$D/##"
+	run A photo add "$H1" "$D/IMG_0001.JPG" --kind before
+	run A photo add "$H1" "$D/IMG_0002.JPG" --kind after
+	rm "$D"/IMG_000?.JPG
+	run A photo list "$H1"
+else
+	echo "(no $B/tests/tools/mkjpeg: build with -Dtests=true to see photos)"
+fi
+
+step "Laptop A syncs at the office (push outbox, pull merged state; photos last)"
 run A sync
-step "Laptop B syncs and receives everything A recorded"
+[ ! -x "$MKJPEG" ] || run ADMIN photos
+step "Laptop B syncs and receives everything A recorded (photo records; bytes on demand)"
 run Bl sync
+if [ -x "$MKJPEG" ]; then
+	run Bl photo list "$H1"
+	SHA=$(Bl photo list "$H1" --json | jq -r '.[] | select(.kind == "after") | .sha256')
+	run Bl photo get "$SHA" --out "$D/after.jpg"
+fi
 
 step "Both go back offline.  Both change 白玉兰's toilet type, and both register 张秀英"
 run A household set "$H2" type=urine-diversion
