@@ -6,7 +6,7 @@ BUILD      ?= build
 TESTBUILD  ?= build-asan
 MESON_OPTS ?=
 
-.PHONY: all deps build demo test clean bench soak fuzz
+.PHONY: all deps build demo test clean bench soak soak-model fuzz
 
 all: build
 
@@ -37,13 +37,19 @@ test: deps $(TESTBUILD)/build.ninja
 	@scripts/test-summary.py $(TESTBUILD)
 
 # Long runs, not part of `make test`.
-#   make soak    1,000 kill -9 trials and the long load run (the plain build
-#                of make demo; about 50 minutes on 2 cores)
+#   make soak    1,000 kill -9 trials, the long load run and 1,000 seeds of
+#                the model-checked random test (the plain build of make
+#                demo; about 50 minutes on 2 cores, plus the model's)
+#   make soak-model  the model's 1,000 seeds alone
 #   make fuzz    each libFuzzer target for FUZZ_SECONDS (clang)
 #   make bench   huce beside PouchDB and the machine's limits (BENCH_QUICK=1
 #                for a few minutes instead of ~25)
 FUZZ_SECONDS ?= 300
 SOAK_KILLS ?= 1000
+SOAK_SEEDS ?= 1000
+MODEL_SOAK = HUCE=$(CURDIR)/$(BUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(BUILD)/syncd/huce-syncd \
+	HUCE_BUILDDIR=$(CURDIR)/$(BUILD) HUCE_SRCDIR=$(CURDIR) \
+	python3 tests/model/model.py --seeds $(SOAK_SEEDS) --steps 40 --jobs 2
 
 soak: build
 	HUCE=$(CURDIR)/$(BUILD)/client/huce HUCE_SYNCD=$(CURDIR)/$(BUILD)/syncd/huce-syncd \
@@ -53,6 +59,12 @@ soak: build
 	HUCE_BUILDDIR=$(CURDIR)/$(BUILD) HUCE_SRCDIR=$(CURDIR) \
 	HUCE_LOAD_LAPTOPS=300 HUCE_LOAD_RECORDS=100 HUCE_LOAD_ROUNDS=5 HUCE_LOAD_THREADS=32 \
 		bash tests/e2e/t0510-load.sh
+	$(MODEL_SOAK)
+
+# The model-checked random test alone (tests/model/model.py; 24 seeds of it
+# are in make test): SOAK_SEEDS seeds, every 4th on PostgreSQL if installed.
+soak-model: build
+	$(MODEL_SOAK)
 
 fuzz: deps
 	@dpkg-query -W clang >/dev/null 2>&1 || apt-get install -y -qq clang libclang-rt-14-dev

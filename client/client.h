@@ -94,10 +94,12 @@ void cli_clock_print(const cJSON *clock);
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
 
 /*
- * The household rules that span records (a team only for a contracted
- * build, the first-toilet gate) for wire fields f about to be written
- * to household id, whose live row is cur (NULL when there is none).
- * Prints the error and returns its exit code, or 0.
+ * The domain rules of a household (huce_local_household_check: team and
+ * build mode, phone, GPS, progress dates, one ID number one household,
+ * the first-toilet gate) for wire fields f about to be written to
+ * household id, whose live row is cur (NULL when there is none).  A
+ * status in f is dropped (it is derived).  Prints the error and returns
+ * its exit code, or 0.
  */
 int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
 			const char *id);

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "huce_code.h"
+#include "huce_domain.h"
+#include "huce_domain_local.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
 #include "huce_record.h"
@@ -409,6 +411,7 @@ int cmd_group(struct cli *c, int argc, char **argv)
 
 static const char cadre_usage[] =
 "usage: huce cadre add NAME --role ROLE [--phone P]\n"
+"       (P: an 11-digit mobile, or a landline with its area code)\n"
 "       huce cadre list [--json]\n"
 "Cadres (干部).  ROLE: village-lead 包村领导, liaison 挂包干部, technician\n"
 "技术指导员, inspector 验收组, data-entry 录入组, office 镇办 (code or Chinese).\n"
@@ -441,6 +444,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 	}
 	if (strcmp(sub, "add") == 0) {
 		const char *code;
+		char canon[32];
 		cJSON *f;
 
 		if (json || optind + 1 != argc)
@@ -453,7 +457,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 					 "role '%s' is not one of: village-lead, liaison, technician, inspector, data-entry, office",
 					 role);
 		if (huce_text_check(argv[optind], "cadre name", NAME_MAX_BYTES, 0, &c->err) ||
-		    (phone && huce_text_check(phone, "phone", 32, 0, &c->err)))
+		    (phone && huce_phone_check(phone, canon, sizeof(canon), &c->err)))
 			return cli_fail(c, HUCE_EINVAL);
 		r = cli_open(c);
 		if (r)
@@ -462,7 +466,7 @@ int cmd_cadre(struct cli *c, int argc, char **argv)
 		cJSON_AddStringToObject(f, "name", argv[optind]);
 		cJSON_AddStringToObject(f, "role", code);
 		if (phone)
-			cJSON_AddStringToObject(f, "phone", phone);
+			cJSON_AddStringToObject(f, "phone", canon);
 		r = add_named(c, "cadre", NULL, f);
 		cJSON_Delete(f);
 		return r;
@@ -541,9 +545,7 @@ int cmd_team(struct cli *c, int argc, char **argv)
 			"(SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0), "
 			"(SELECT count(*) FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND h.status = 'accepted'), "
 			"CASE WHEN EXISTS (SELECT 1 FROM household h WHERE h.team_id = t.id AND h.deleted = 0 AND "
-			"(h.status = 'accepted' OR EXISTS (SELECT 1 FROM inspection i WHERE i.household_id = h.id "
-			"AND i.deleted = 0 AND i.result = 'pass' AND i.stage IN ('completion', 'first-toilet', 're-inspection')))) "
-			"THEN 'open' ELSE 'closed' END, "
+			HUCE_LOCAL_SQL_HH_PASSED ") THEN 'open' ELSE 'closed' END, "
 			"t.version FROM team t WHERE t.deleted = 0 ORDER BY t.name, t.id",
 			NULL, cols, cols);
 	}

@@ -2,11 +2,15 @@
  * cmd_household.c - households (农户) and their renovation: add, list,
  * show, set, assign, delete.
  *
- * `add` and `set` share one path: each FIELD=VALUE (the option values of
- * `add` are turned into the same pairs) is resolved into wire fields by
- * set_field(), then the household is checked as a whole (group inside
- * its village, team only for contracted builds, the first-toilet gate)
- * and written with its outbox row in one transaction.
+ * `add`, `set` and `progress` share one path: each FIELD=VALUE (the
+ * option values of `add` and `progress` are turned into the same pairs)
+ * is resolved into wire fields by set_field() (names to ids, Chinese
+ * labels to codes), the group is resolved inside its village, and
+ * huce_local_household_write() applies the domain rules on the state
+ * after the change (team and build mode, phone, GPS, 开工/完工 dates,
+ * one ID number one household, the first-toilet gate), writes it with
+ * its outbox row and derives the status, in one transaction.  The status
+ * itself is never a FIELD.
  */
 #include "client.h"
 
@@ -14,16 +18,16 @@
 #include <string.h>
 
 #include "huce_checklist.h"
-#include "huce_crypto.h"
+#include "huce_domain_local.h"
 #include "huce_id.h"
-#include "huce_idnum.h"
 #include "huce_record.h"
+#include "huce_review.h"
 #include "huce_util.h"
 
 #define HH_SELECT \
 	"SELECT h.id, v.name, g.name, h.head, h.approach, h.build, h.type, " \
 	"t.name, cd.name, h.status, h.version, h.planned_week, h.water, " \
-	"h.village_id, h.group_id, h.team_id, h.cadre_id " \
+	"h.village_id, h.group_id, h.team_id, h.cadre_id, h.started, h.finished " \
 	"FROM household h " \
 	"LEFT JOIN village v ON v.id = h.village_id " \
 	"LEFT JOIN village_group g ON g.id = h.group_id " \
@@ -45,11 +49,30 @@ static void add_text(cJSON *o, const char *key, sqlite3_stmt *st, int col)
 		cJSON_AddNullToObject(o, key);
 }
 
+/* The office's review of household id (huce_review.h); "received" when none. */
+static cJSON *review_of(struct cli *c, const char *id)
+{
+	sqlite3_stmt *st = huce_db_query(c->l->db, NULL,
+		"SELECT state, note, reviewer, reviewed_at FROM review "
+		"WHERE household = ?1 AND deleted = 0", "s", id);
+	cJSON *o;
+
+	if (!st || sqlite3_step(st) != SQLITE_ROW)
+		o = huce_review_json(NULL, NULL, NULL, NULL);
+	else
+		o = huce_review_json((const char *)sqlite3_column_text(st, 0),
+				     (const char *)sqlite3_column_text(st, 1),
+				     (const char *)sqlite3_column_text(st, 2),
+				     (const char *)sqlite3_column_text(st, 3));
+	if (st)
+		sqlite3_reset(st);
+	return o;
+}
+
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
 
-	(void)c;
 	if (!o)
 		return NULL;
 	add_text(o, "id", st, 0);
@@ -65,82 +88,10 @@ cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st)
 	cJSON_AddNumberToObject(o, "version", (double)sqlite3_column_int64(st, 10));
 	add_text(o, "planned_week", st, 11);
 	add_text(o, "water", st, 12);
+	add_text(o, "started", st, 17);
+	add_text(o, "finished", st, 18);
+	cJSON_AddItemToObject(o, "review", review_of(c, (const char *)sqlite3_column_text(st, 0)));
 	return o;
-}
-
-/*
- * First-toilet gate (首厕过关): a team whose first toilet is not yet
- * accepted may hold one household only.  A toilet counts as accepted
- * when its status is accepted or it ever passed a completion,
- * first-toilet or re-inspection (a later failed spot-check does not
- * close the gate again).  hh_id is the household being given to the
- * team (excluded from the count).  The central applies the same rule.
- */
-static int check_gate(struct cli *c, const char *team_id, const char *hh_id)
-{
-	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
-		"SELECT "
-		" (SELECT count(*) FROM household h WHERE h.team_id = ?1 AND h.deleted = 0 AND"
-		"   (h.status = 'accepted' OR EXISTS (SELECT 1 FROM inspection i WHERE"
-		"    i.household_id = h.id AND i.deleted = 0 AND i.result = 'pass' AND"
-		"    i.stage IN ('completion', 'first-toilet', 're-inspection')))),"
-		" (SELECT count(*) FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2),"
-		" (SELECT id FROM household WHERE team_id = ?1 AND deleted = 0 AND id <> ?2 ORDER BY id LIMIT 1),"
-		" (SELECT name FROM team WHERE id = ?1)",
-		"ss", team_id, hh_id ? hh_id : "");
-	int64_t accepted, others;
-	char first[HUCE_ID_STRLEN + 1] = "", name[256] = "";
-	int r = 0;
-
-	if (!st || sqlite3_step(st) != SQLITE_ROW) {
-		if (st)
-			sqlite3_reset(st);
-		return cli_error(HUCE_EDB, "cannot check the first-toilet gate");
-	}
-	accepted = sqlite3_column_int64(st, 0);
-	others = sqlite3_column_int64(st, 1);
-	if (sqlite3_column_text(st, 2))
-		snprintf(first, sizeof(first), "%s", sqlite3_column_text(st, 2));
-	if (sqlite3_column_text(st, 3))
-		snprintf(name, sizeof(name), "%s", sqlite3_column_text(st, 3));
-	sqlite3_reset(st);
-	if (accepted == 0 && others > 0)
-		r = cli_error(HUCE_EGATE,
-			      "team '%s' has not passed its first toilet (首厕过关): "
-			      "household %s must be accepted before the team is given another",
-			      name, first);
-	return r;
-}
-
-static int mask_id_number(struct cli *c, cJSON *f, const char *num)
-{
-	char masked[HUCE_IDNUM_LEN + 1], hash[65];
-	char *keyhex;
-	unsigned char key[64];
-	int keylen = -1;
-
-	if (!*num) {
-		cJSON_AddNullToObject(f, "id_masked");
-		cJSON_AddNullToObject(f, "id_hash");
-		return 0;
-	}
-	if (huce_idnum_check(num, &c->err))
-		return cli_error(HUCE_EINVAL, "id_number: %s", c->err.msg);
-	huce_idnum_mask(num, masked);
-	cJSON_AddStringToObject(f, "id_masked", masked);
-	/*
-	 * The keyed hash needs the town's key, which arrives at enrolment.
-	 * Before that only the masked form is kept (DESIGN.md section 7).
-	 */
-	keyhex = huce_db_meta_get(c->l->db, "town_key");
-	if (keyhex)
-		keylen = huce_hex_decode(keyhex, key, sizeof(key));
-	free(keyhex);
-	if (keylen > 0 && huce_idnum_hash(num, key, (size_t)keylen, hash) == HUCE_OK)
-		cJSON_AddStringToObject(f, "id_hash", hash);
-	else
-		cJSON_AddNullToObject(f, "id_hash");
-	return 0;
 }
 
 /* Resolution context: the village named in the same command, if any. */
@@ -215,7 +166,17 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 			val = "dry";
 	}
 	if (strcmp(key, "id_number") == 0 || strcmp(key, "id-number") == 0)
-		return mask_id_number(c, f, val);
+		return huce_local_idnum_fields(c->l, val, f, &c->err) ?
+			cli_fail(c, c->err.code) : 0;
+	if (strcmp(key, "status") == 0)
+		return cli_error(HUCE_EUSAGE,
+				 "status is derived, not set: it changes with "
+				 "`huce household progress` (开工/完工), `huce inspect` "
+				 "and `huce inspect void`");
+	if (strcmp(key, "开工") == 0)
+		key = "started";
+	if (strcmp(key, "完工") == 0)
+		key = "finished";
 	if (strcmp(key, "planned-week") == 0)
 		key = "planned_week";
 	if (strcmp(key, "house-no") == 0)
@@ -228,8 +189,9 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 	    !huce_field_find(huce_kind_find("household"), key))
 		return cli_error(HUCE_EINVAL,
 				 "household field '%s' cannot be set (fields: village, group, head, "
-				 "approach, build, type, team, cadre, status, id_number, phone, "
-				 "house_no, gps, water, current_toilet, agreement, planned_week)", key);
+				 "approach, build, type, team, cadre, id_number, phone, house_no, "
+				 "gps, water, current_toilet, agreement, planned_week, started, "
+				 "finished)", key);
 	if (!*val && !huce_field_find(huce_kind_find("household"), key)->required)
 		cJSON_AddNullToObject(f, key);
 	else
@@ -238,16 +200,16 @@ static int set_field(struct cli *c, cJSON *f, struct hh_ctx *x,
 }
 
 /*
- * Whole-record checks after the pairs are in: group belongs to the
- * village, a team only for contracted builds, and the gate.
+ * After the pairs are in: the group is resolved inside the village (the
+ * household's own when the command names none).  The domain rules come
+ * after, in huce_local_household_write().
  */
 static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
-			    const cJSON *cur, const char *hh_id)
+			    const cJSON *cur)
 {
 	char gid[HUCE_ID_STRLEN + 1];
 	const char *vid = x->village_id[0] ? x->village_id :
 		cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id"));
-	const cJSON *team, *build;
 	int r;
 
 	if (x->group) {
@@ -262,37 +224,17 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 			  cJSON_GetStringValue(cJSON_GetObjectItem(cur, "village_id")) : "") != 0) {
 		return cli_error(HUCE_EINVAL, "moving a household to another village needs its group too");
 	}
-	team = cJSON_GetObjectItem(f, "team_id");
-	if (!team && cur)
-		team = cJSON_GetObjectItem(cur, "team_id");
-	build = cJSON_GetObjectItem(f, "build");
-	if (!build && cur)
-		build = cJSON_GetObjectItem(cur, "build");
-	if (cJSON_IsString(team) && cJSON_IsString(build) &&
-	    strcmp(build->valuestring, "contracted") != 0)
-		return cli_error(HUCE_EINVAL,
-				 "a self-built toilet (自建) has no construction team: "
-				 "set build=contracted or leave the team out");
-	/* The gate applies when the household is newly given to a team. */
-	if (cJSON_IsString(cJSON_GetObjectItem(f, "team_id"))) {
-		const char *old = cur ? cJSON_GetStringValue(cJSON_GetObjectItem(cur, "team_id")) : NULL;
-		const char *nw = cJSON_GetStringValue(cJSON_GetObjectItem(f, "team_id"));
-
-		if (!old || strcmp(old, nw) != 0) {
-			r = check_gate(c, nw, hh_id);
-			if (r)
-				return r;
-		}
-	}
 	return 0;
 }
 
 int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
 			const char *id)
 {
-	struct hh_ctx x = { 0 };
-
-	return finish_household(c, f, &x, cur, id);
+	/* An entry from before status was derived still carries it: dropped. */
+	cJSON_DeleteItemFromObjectCaseSensitive(f, "status");
+	if (huce_local_household_check(c->l, id, f, cur == NULL, &c->err))
+		return cli_fail(c, c->err.code);
+	return 0;
 }
 
 static const char add_usage[] =
@@ -301,10 +243,14 @@ static const char add_usage[] =
 "         --type three-grid|double-urn|biogas|urine-diversion|double-pit|sewer\n"
 "         [--id-number N] [--phone P] [--cadre C] [--planned-week YYYY-Www]\n"
 "         [--house-no N] [--water wet|dry] [--gps LAT,LON] [--current-toilet TEXT]\n"
-"         [--agreement TEXT]\n"
+"         [--agreement TEXT] [--started YYYY-MM-DD] [--finished YYYY-MM-DD]\n"
 "Register a household for renovation.  Chinese values are accepted too\n"
-"(原有沼气池改造, 整厕新建, 自建, 统建, 三格化粪池式, ...).  Only the masked ID\n"
-"number and a keyed hash are stored.  Prints the new household id last.\n";
+"(原有沼气池改造, 整厕新建, 自建, 统建, 三格化粪池式, ...).  A contracted\n"
+"(统建) toilet names its --team, a self-built (自建) one has none.  PHONE is\n"
+"an 11-digit mobile or a landline with its area code (0871-1234567); GPS is\n"
+"LAT,LON in decimal degrees.  One ID number is one household; only the\n"
+"masked ID number and a keyed hash are stored.  Prints the new household id\n"
+"last.\n";
 
 static int hh_add(struct cli *c, int argc, char **argv)
 {
@@ -325,14 +271,16 @@ static int hh_add(struct cli *c, int argc, char **argv)
 		{ "gps", required_argument, NULL, 1013 },
 		{ "current-toilet", required_argument, NULL, 1014 },
 		{ "agreement", required_argument, NULL, 1015 },
+		{ "started", required_argument, NULL, 1016 },
+		{ "finished", required_argument, NULL, 1017 },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const keys[] = {
 		"village", "group", "head", "approach", "build", "team", "type",
 		"id_number", "phone", "cadre", "planned_week", "house_no", "water",
-		"gps", "current_toilet", "agreement",
+		"gps", "current_toilet", "agreement", "started", "finished",
 	};
-	const char *vals[16] = { 0 };
+	const char *vals[18] = { 0 };
 	struct hh_ctx x = { 0 };
 	char id[HUCE_ID_STRLEN + 1];
 	cJSON *f = NULL;
@@ -342,7 +290,7 @@ static int hh_add(struct cli *c, int argc, char **argv)
 	while ((ch = cli_getopt(argc, argv, opts, NULL, add_usage)) != -1) {
 		if (ch == '?')
 			return 2;
-		if (ch >= 1000 && ch < 1016)
+		if (ch >= 1000 && ch < 1018)
 			vals[ch - 1000] = optarg;
 	}
 	if (optind != argc)
@@ -356,27 +304,26 @@ static int hh_add(struct cli *c, int argc, char **argv)
 	f = cJSON_CreateObject();
 	if (!f)
 		return cli_error(HUCE_ENOMEM, "out of memory");
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < 18; i++) {
 		if (!vals[i])
 			continue;
 		r = set_field(c, f, &x, keys[i], vals[i]);
 		if (r)
 			goto out;
 	}
-	cJSON_AddStringToObject(f, "status", "planned");
 	rc = huce_local_begin(c->l, &c->err);
 	if (rc) {
 		r = cli_fail(c, rc);
 		goto out;
 	}
-	r = finish_household(c, f, &x, NULL, NULL);
+	r = finish_household(c, f, &x, NULL);
 	if (r) {
 		huce_local_rollback(c->l);
 		goto out;
 	}
 	rc = huce_local_new_id(c->l, id);
 	if (!rc)
-		rc = huce_local_put(c->l, "household", id, f, 1, NULL, &c->err);
+		rc = huce_local_household_write(c->l, id, f, 1, NULL, &c->err);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
 	if (rc) {
@@ -391,18 +338,22 @@ out:
 }
 
 static const char list_usage[] =
-"usage: huce household list [--village V] [--status S] [--json]\n"
+"usage: huce household list [--village V] [--status S] [--review STATE] [--json]\n"
 "JSON: an array of objects with id, village, group, head, approach, build,\n"
-"type, team, cadre, status, version, planned_week, water.\n";
+"type, team, cadre, status, version, planned_week, water, started, finished,\n"
+"review.  status is derived (planned, building, built, accepted, failed,\n"
+"rectifying).  --review: received, approved, has-issues or edited (the\n"
+"office's review).\n";
 
 static int hh_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "village", required_argument, NULL, 'v' },
 		{ "status", required_argument, NULL, 's' },
+		{ "review", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *village = NULL, *status = NULL;
+	const char *village = NULL, *status = NULL, *review = NULL;
 	char vid[HUCE_ID_STRLEN + 1] = "";
 	sqlite3_stmt *st;
 	cJSON *arr;
@@ -415,6 +366,8 @@ static int hh_list(struct cli *c, int argc, char **argv)
 			village = optarg;
 		else if (ch == 's')
 			status = optarg;
+		else if (ch == 'r')
+			review = optarg;
 	}
 	if (optind != argc)
 		return cli_usage(list_usage, "unexpected argument '%s'", argv[optind]);
@@ -422,6 +375,9 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		return cli_error(HUCE_EINVAL,
 				 "status '%s' is not one of: planned, building, built, accepted, failed, rectifying",
 				 status);
+	if (review && huce_review_parse(review) < 0)
+		return cli_error(HUCE_EINVAL, "review state '%s' is not one of: received, "
+				 "approved, has-issues, edited", review);
 	r = cli_open(c);
 	if (r)
 		return r;
@@ -433,8 +389,10 @@ static int hh_list(struct cli *c, int argc, char **argv)
 	st = huce_db_query(c->l->db, &c->err,
 		HH_SELECT "WHERE h.deleted = 0 AND (?1 IS NULL OR h.village_id = ?1) "
 		"AND (?2 IS NULL OR h.status = ?2) "
+		"AND (?3 IS NULL OR coalesce((SELECT r.state FROM review r WHERE "
+		"r.household = h.id AND r.deleted = 0), 'received') = ?3) "
 		"ORDER BY v.name, g.name, h.head, h.id",
-		"ss", village ? vid : NULL, status);
+		"sss", village ? vid : NULL, status, review);
 	if (!st)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
@@ -493,9 +451,66 @@ static cJSON *related(struct cli *c, const char *kind, const char *sql,
 	return arr;
 }
 
+/* `household show` as text: one line per key, inspection, rectification, photo. */
+static void show_text(const cJSON *o)
+{
+	static const char *const keys[] = {
+		"id", "village", "group", "head", "id_masked", "phone", "house_no",
+		"approach", "build", "type", "team", "cadre", "status", "started",
+		"finished", "planned_week", "water", "version", NULL
+	};
+	const cJSON *v;
+
+	for (int i = 0; keys[i]; i++) {
+		char *s;
+
+		v = cJSON_GetObjectItem(o, keys[i]);
+		if (!v || cJSON_IsNull(v))
+			continue;
+		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+		printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
+		free(s);
+	}
+	v = cJSON_GetObjectItem(o, "review");
+	if (v) {
+		const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(v, "note"));
+
+		printf("%-13s %s%s%s\n", "review",
+		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "state")), "-"),
+		       note ? ": " : "", str_or(note, ""));
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections")) {
+		const cJSON *veto = cJSON_GetObjectItem(v, "veto");
+		const char *voided = cJSON_GetStringValue(cJSON_GetObjectItem(v, "voided"));
+
+		printf("inspection    %s %s %s %s%s%s%s%s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
+		       cJSON_GetArraySize(veto) ? " veto: " : "",
+		       cJSON_GetArraySize(veto) ?
+			       cJSON_GetStringValue(cJSON_GetArrayItem(veto, 0)) : "",
+		       voided && *voided ? " VOIDED (作废): " : "",
+		       voided && *voided ? voided : "");
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications"))
+		printf("rectification %s %s deadline %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
+		       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos"))
+		printf("photo         %s %.12s %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
+		       cJSON_IsTrue(cJSON_GetObjectItem(v, "uploaded")) ?
+			       "at central" : "not yet uploaded");
+}
+
 static const char show_usage[] =
 "usage: huce household show ID [--json]\n"
-"The household with its inspections, rectifications and photos.\n";
+"The household with its inspections (voided ones marked, with their\n"
+"reason), rectifications and photos.\n";
 
 static int hh_show(struct cli *c, int argc, char **argv)
 {
@@ -546,64 +561,61 @@ static int hh_show(struct cli *c, int argc, char **argv)
 		"SELECT p.id, coalesce(f.uploaded, 0) FROM photo p LEFT JOIN photo_file f ON f.sha256 = p.sha256 "
 		"WHERE p.deleted = 0 AND (p.owner_id = ?1 OR p.owner_id IN "
 		"(SELECT id FROM inspection WHERE household_id = ?1)) ORDER BY p.id", id));
-	if (json) {
+	if (json)
 		cli_print_json(o);
-	} else {
-		static const char *const keys[] = {
-			"id", "village", "group", "head", "id_masked", "phone", "house_no",
-			"approach", "build", "type", "team", "cadre", "status",
-			"planned_week", "water", "version", NULL
-		};
-		cJSON *v;
-
-		for (int i = 0; keys[i]; i++) {
-			char *s;
-
-			v = cJSON_GetObjectItem(o, keys[i]);
-			if (!v || cJSON_IsNull(v))
-				continue;
-			s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
-			printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
-			free(s);
-		}
-		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
-			printf("inspection    %s %s %s %s%s%s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
-			       cJSON_GetArraySize(cJSON_GetObjectItem(v, "veto")) ? " veto: " : "",
-			       cJSON_GetArraySize(cJSON_GetObjectItem(v, "veto")) ?
-				       cJSON_GetStringValue(cJSON_GetArrayItem(cJSON_GetObjectItem(v, "veto"), 0)) : "");
-		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications"))
-			printf("rectification %s %s deadline %s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
-			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline")), "-"));
-		cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos"))
-			printf("photo         %s %.12s %s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
-			       cJSON_IsTrue(cJSON_GetObjectItem(v, "uploaded")) ?
-				       "at central" : "not yet uploaded");
-	}
+	else
+		show_text(o);
 	cJSON_Delete(o);
 	return 0;
 }
 
 static const char set_usage[] =
 "usage: huce household set ID FIELD=VALUE...\n"
-"FIELD: village, group, head, approach, build, type, team, cadre, status,\n"
+"FIELD: village, group, head, approach, build, type, team, cadre,\n"
 "id_number, phone, house_no, gps, water, current_toilet, agreement,\n"
-"planned_week.  An empty VALUE clears an optional field.\n";
+"planned_week, started (开工), finished (完工).  An empty VALUE clears an\n"
+"optional field.  status is not a FIELD: it is derived from the progress\n"
+"(`huce household progress`) and the inspections (`huce inspect`,\n"
+"`huce inspect void`).\n";
+
+/*
+ * Change household id by the wire fields in f (the pairs of `set` or
+ * `progress`), in one transaction; print how many fields changed.
+ */
+static int write_existing(struct cli *c, const char *id, cJSON *f,
+			  struct hh_ctx *x)
+{
+	cJSON *cur;
+	enum huce_err rc;
+	int r, changed = 0;
+
+	rc = huce_local_begin(c->l, &c->err);
+	if (rc)
+		return cli_fail(c, rc);
+	cur = huce_local_get(c->l, "household", id, NULL);
+	r = finish_household(c, f, x, cur);
+	cJSON_Delete(cur);
+	if (r) {
+		huce_local_rollback(c->l);
+		return r;
+	}
+	rc = huce_local_household_write(c->l, id, f, 0, &changed, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	if (rc) {
+		huce_local_rollback(c->l);
+		return cli_fail(c, rc);
+	}
+	printf("household %s: %d field%s changed\n", id, changed, changed == 1 ? "" : "s");
+	return 0;
+}
 
 static int hh_set(struct cli *c, int argc, char **argv)
 {
 	char id[HUCE_ID_STRLEN + 1];
 	struct hh_ctx x = { 0 };
-	cJSON *f = NULL, *cur = NULL;
-	enum huce_err rc;
-	int ch, r, changed = 0;
+	cJSON *f = NULL;
+	int ch, r;
 
 	while ((ch = cli_getopt(argc, argv, NULL, NULL, set_usage)) != -1)
 		if (ch == '?')
@@ -620,6 +632,8 @@ static int hh_set(struct cli *c, int argc, char **argv)
 	if (r)
 		return r;
 	f = cJSON_CreateObject();
+	if (!f)
+		return cli_error(HUCE_ENOMEM, "out of memory");
 	for (int i = optind + 1; i < argc && !r; i++) {
 		char key[64];
 		const char *eq = strchr(argv[i], '=');
@@ -633,30 +647,61 @@ static int hh_set(struct cli *c, int argc, char **argv)
 		key[kl] = '\0';
 		r = set_field(c, f, &x, key, eq + 1);
 	}
+	if (!r)
+		r = write_existing(c, id, f, &x);
+	cJSON_Delete(f);
+	return r;
+}
+
+static const char progress_usage[] =
+"usage: huce household progress ID [--started YYYY-MM-DD] [--finished YYYY-MM-DD]\n"
+"Report construction progress: 开工 (--started, also --开工) and 完工\n"
+"(--finished, also --完工), each no later than tomorrow; a finish is on or\n"
+"after the start.  After a failed inspection, a new --started is rework\n"
+"begun (整改中) and a new --finished rework done.  The household's status is\n"
+"derived from these dates and its inspections.  An empty date clears it.\n";
+
+static int hh_progress(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "started", required_argument, NULL, 's' },
+		{ "finished", required_argument, NULL, 'f' },
+		{ "开工", required_argument, NULL, 's' },
+		{ "完工", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *started = NULL, *finished = NULL;
+	char id[HUCE_ID_STRLEN + 1];
+	struct hh_ctx x = { 0 };
+	cJSON *f;
+	int ch, r = 0;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, progress_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 's')
+			started = optarg;
+		else if (ch == 'f')
+			finished = optarg;
+	}
+	if (optind + 1 != argc)
+		return cli_usage(progress_usage, "household progress takes one ID");
+	if (!started && !finished)
+		return cli_usage(progress_usage, "give --started or --finished (or both)");
+	r = cli_open(c);
+	if (!r)
+		r = cli_resolve_id(c, "household", argv[optind], id);
 	if (r)
-		goto out;
-	rc = huce_local_begin(c->l, &c->err);
-	if (rc) {
-		r = cli_fail(c, rc);
-		goto out;
-	}
-	cur = huce_local_get(c->l, "household", id, NULL);
-	r = finish_household(c, f, &x, cur, id);
-	if (r) {
-		huce_local_rollback(c->l);
-		goto out;
-	}
-	rc = huce_local_put(c->l, "household", id, f, 0, &changed, &c->err);
-	if (!rc)
-		rc = huce_local_commit(c->l, &c->err);
-	if (rc) {
-		huce_local_rollback(c->l);
-		r = cli_fail(c, rc);
-		goto out;
-	}
-	printf("household %s: %d field%s changed\n", id, changed, changed == 1 ? "" : "s");
-out:
-	cJSON_Delete(cur);
+		return r;
+	f = cJSON_CreateObject();
+	if (!f)
+		return cli_error(HUCE_ENOMEM, "out of memory");
+	if (started)
+		r = set_field(c, f, &x, "started", started);
+	if (!r && finished)
+		r = set_field(c, f, &x, "finished", finished);
+	if (!r)
+		r = write_existing(c, id, f, &x);
 	cJSON_Delete(f);
 	return r;
 }
@@ -697,7 +742,7 @@ static int hh_assign(struct cli *c, int argc, char **argv)
 	cJSON_AddStringToObject(f, "cadre_id", cid);
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
-		rc = huce_local_put(c->l, "household", id, f, 0, NULL, &c->err);
+		rc = huce_local_household_write(c->l, id, f, 0, NULL, &c->err);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
 	cJSON_Delete(f);
@@ -745,11 +790,12 @@ static int hh_delete(struct cli *c, int argc, char **argv)
 }
 
 static const char household_usage[] =
-"usage: huce household add|list|show|set|assign|delete ...\n"
+"usage: huce household add|list|show|set|progress|assign|delete ...\n"
 "  add --village V --group G --head NAME --approach A --build B --type T ...\n"
 "  list [--village V] [--status S] [--json]\n"
 "  show ID [--json]\n"
 "  set ID FIELD=VALUE...\n"
+"  progress ID [--started YYYY-MM-DD] [--finished YYYY-MM-DD]   开工 / 完工\n"
 "  assign ID --cadre C\n"
 "  delete ID\n"
 "`huce household SUBCOMMAND --help` for details.\n";
@@ -761,7 +807,8 @@ int cmd_household(struct cli *c, int argc, char **argv)
 		int (*fn)(struct cli *c, int argc, char **argv);
 	} subs[] = {
 		{ "add", hh_add }, { "list", hh_list }, { "show", hh_show },
-		{ "set", hh_set }, { "assign", hh_assign }, { "delete", hh_delete },
+		{ "set", hh_set }, { "progress", hh_progress },
+		{ "assign", hh_assign }, { "delete", hh_delete },
 	};
 
 	if (argc < 2)

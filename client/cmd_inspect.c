@@ -1,12 +1,12 @@
 /*
  * cmd_inspect.c - inspections (验收), photos and rectifications (整改).
  *
- * An inspection is graded against the household's checklist (data from
- * schema/checklists or --checklists DIR): every item is validated before
- * anything is written; a failing critical item makes the result `fail`
- * whatever was typed.  In the same transaction the household's status
- * moves on, a failed inspection opens a rectification, and a passing
- * re-inspection closes the open ones.
+ * The commands parse their arguments and call the domain layer
+ * (huce_domain_local.h): huce_local_inspection_record() grades the
+ * inspection against the household's checklist (schema/checklists or
+ * --checklists DIR), writes it, opens or closes rectifications and
+ * derives the household's status, all in the one transaction that also
+ * holds the inspection's photos; huce_local_inspection_void() voids one.
  */
 #include "client.h"
 
@@ -20,6 +20,7 @@
 #include "huce_checklist.h"
 #include "huce_clock.h"
 #include "huce_crypto.h"
+#include "huce_domain_local.h"
 #include "huce_file.h"
 #include "huce_id.h"
 #include "huce_photo.h"
@@ -28,6 +29,7 @@
 
 #define MAX_ITEMS 64
 #define MAX_PHOTOS 16
+#define MAX_INSPECTORS 16
 #define PHOTO_MAX_BYTES (64u << 20)
 
 struct photo_in {
@@ -91,76 +93,58 @@ static int parse_photo(const char *arg, struct photo_in *p)
 			 "room, pan, vent, cover, plaque, after", arg);
 }
 
-/* date + days as YYYY-MM-DD. */
-static void add_days(const char *date, int days, char *out)
-{
-	struct tm tm = { 0 };
-	int y, m, d;
-	time_t t;
-
-	huce_parse_date(date, &y, &m, &d);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d + days;
-	tm.tm_hour = 12;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
-static enum huce_err set_status(struct cli *c, const char *hh, const char *status)
-{
-	cJSON *f = cJSON_CreateObject();
-	enum huce_err rc;
-
-	cJSON_AddStringToObject(f, "status", status);
-	rc = huce_local_put(c->l, "household", hh, f, 0, NULL, &c->err);
-	cJSON_Delete(f);
-	return rc;
-}
-
-/* Close every open rectification of hh, naming the closing inspection. */
-static enum huce_err close_rectifications(struct cli *c, const char *hh,
-					  const char *insp, int *closed)
-{
-	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
-		"SELECT id FROM rectification WHERE household_id = ?1 AND status = 'open' "
-		"AND deleted = 0 ORDER BY id", "s", hh);
-	char ids[32][HUCE_ID_STRLEN + 1];
-	int n = 0;
-	enum huce_err rc = HUCE_OK;
-
-	if (!st)
-		return c->err.code;
-	while (n < 32 && sqlite3_step(st) == SQLITE_ROW)
-		snprintf(ids[n++], HUCE_ID_STRLEN + 1, "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	for (int i = 0; i < n && !rc; i++) {
-		cJSON *f = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(f, "status", "closed");
-		cJSON_AddStringToObject(f, "closed_by", insp);
-		rc = huce_local_put(c->l, "rectification", ids[i], f, 0, NULL, &c->err);
-		cJSON_Delete(f);
-	}
-	*closed = n;
-	return rc;
-}
-
 static const char inspect_usage[] =
 "usage: huce inspect HOUSEHOLD --stage STAGE --inspector NAME [--date YYYY-MM-DD]\n"
 "         [--item CODE=VALUE]... [--result pass|fail] [--photo KIND=FILE]...\n"
 "         [--note TEXT] [--gps LAT,LON]\n"
+"       huce inspect void INSPECTION --reason TEXT\n"
 "Record an inspection (验收).  STAGE: excavation, pre-cover, completion,\n"
-"first-toilet, re-inspection, spot-check.  Items are checked against the\n"
-"household's checklist (unknown item, non-number, implausible value or a\n"
-"missing critical item: exit 3, nothing written).  Without --result the\n"
-"result is computed; a failing critical item makes it fail whatever was\n"
-"typed.  A failed inspection opens a rectification; a passing one at\n"
-"completion/first-toilet/re-inspection accepts the toilet and closes them.\n"
-"Prints the inspection id last.\n";
+"first-toilet, re-inspection, spot-check.  Each inspector is a known cadre\n"
+"(`huce cadre add NAME --role inspector`); the date is no later than\n"
+"tomorrow.  Items are checked against the household's checklist: every\n"
+"required item of the stage must be given (unknown item, non-number,\n"
+"implausible value or a missing required item: exit 3, nothing written).\n"
+"Without --result the result is computed; a failing critical item makes it\n"
+"fail whatever was typed.  A failed inspection opens a rectification; a\n"
+"passing one at completion/first-toilet/re-inspection closes them.  The\n"
+"household's status follows (it is derived, never typed).\n"
+"Prints the inspection id last.\n"
+"`inspect void` voids a wrong inspection: it stays in the history, counts\n"
+"for nothing, and the status is derived again.  A voiding is final.\n";
 
-int cmd_inspect(struct cli *c, int argc, char **argv)
+/* The options of `huce inspect`, as typed. */
+struct inspect_args {
+	struct huce_inspection_in in;
+	const char *stage;
+	const char *inspectors[MAX_INSPECTORS];
+	const char *codes[MAX_ITEMS], *values[MAX_ITEMS];
+	char codebuf[MAX_ITEMS][64];
+	struct photo_in photos[MAX_PHOTOS];
+	int nphotos;
+	int defaulted;		/* the date is this laptop's today */
+	char today[11];
+};
+
+/* One --item CODE=VALUE. */
+static int parse_item(struct inspect_args *a, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = a->in.nitems;
+
+	if (n == MAX_ITEMS)
+		return cli_error(HUCE_EINVAL, "too many --item (at most %d)", MAX_ITEMS);
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(a->codebuf[0]))
+		return cli_error(HUCE_EINVAL, "--item '%.60s' is not CODE=VALUE", arg);
+	memcpy(a->codebuf[n], arg, (size_t)(eq - arg));
+	a->codebuf[n][eq - arg] = '\0';
+	a->codes[n] = a->codebuf[n];
+	a->values[n] = eq + 1;
+	a->in.nitems++;
+	return 0;
+}
+
+/* Parse the command line into a; returns an exit code. */
+static int inspect_parse(struct inspect_args *a, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "stage", required_argument, NULL, 's' },
@@ -173,221 +157,133 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		{ "gps", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *stage = NULL, *date = NULL, *result = NULL, *note = NULL, *gps = NULL;
-	const char *codes[MAX_ITEMS], *values[MAX_ITEMS];
-	char codebuf[MAX_ITEMS][64];
-	struct photo_in photos[MAX_PHOTOS];
-	struct huce_buf inspectors = HUCE_BUF_INIT(1024);
-	struct huce_checklists *cl = NULL;
-	struct huce_eval ev = { 0 };
-	char hh[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1], pid[HUCE_ID_STRLEN + 1];
-	char today[11], week[9], deadline[11];
-	const char *final_result, *type_code;
-	cJSON *hrow = NULL, *f = NULL;
-	int nitems = 0, nphotos = 0, ch, r = 0, y, m, d, stage_no, closed = 0;
-	int defaulted = 0, clock_off = 0;
-	enum huce_err rc;
+	int ch, r;
 
+	a->in.codes = a->codes;
+	a->in.values = a->values;
+	a->in.inspectors = a->inspectors;
 	while ((ch = cli_getopt(argc, argv, opts, NULL, inspect_usage)) != -1) {
+		r = 0;
 		switch (ch) {
-		case '?':
-			r = 2;
-			goto out;
-		case 's': stage = optarg; break;
-		case 'd': date = optarg; break;
-		case 'r': result = optarg; break;
-		case 'n': note = optarg; break;
-		case 'g': gps = optarg; break;
+		case '?': return 2;
+		case 's': a->stage = optarg; break;
+		case 'd': a->in.date = optarg; break;
+		case 'r': a->in.result = optarg; break;
+		case 'n': a->in.note = optarg; break;
+		case 'g': a->in.gps = optarg; break;
+		case 'I': r = parse_item(a, optarg); break;
 		case 'i':
-			if (huce_text_check(optarg, "inspector name", 128, 0, &c->err)) {
-				r = cli_fail(c, HUCE_EINVAL);
-				goto out;
-			}
-			if (inspectors.len)
-				huce_buf_addstr(&inspectors, "、");
-			if (huce_buf_addstr(&inspectors, optarg)) {
-				r = cli_error(HUCE_EINVAL, "too many inspectors");
-				goto out;
-			}
+			if (a->in.ninspectors == MAX_INSPECTORS)
+				return cli_error(HUCE_EINVAL, "too many --inspector (at most %d)",
+						 MAX_INSPECTORS);
+			a->inspectors[a->in.ninspectors++] = optarg;
 			break;
-		case 'I': {
-			const char *eq = strchr(optarg, '=');
-
-			if (nitems == MAX_ITEMS) {
-				r = cli_error(HUCE_EINVAL, "too many --item (at most %d)", MAX_ITEMS);
-				goto out;
-			}
-			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(codebuf[0])) {
-				r = cli_error(HUCE_EINVAL, "--item '%.60s' is not CODE=VALUE", optarg);
-				goto out;
-			}
-			memcpy(codebuf[nitems], optarg, (size_t)(eq - optarg));
-			codebuf[nitems][eq - optarg] = '\0';
-			codes[nitems] = codebuf[nitems];
-			values[nitems++] = eq + 1;
-			break;
-		}
 		case 'p':
-			if (nphotos == MAX_PHOTOS) {
-				r = cli_error(HUCE_EINVAL, "too many --photo (at most %d)", MAX_PHOTOS);
-				goto out;
-			}
-			r = parse_photo(optarg, &photos[nphotos++]);
-			if (r)
-				goto out;
+			if (a->nphotos == MAX_PHOTOS)
+				return cli_error(HUCE_EINVAL, "too many --photo (at most %d)",
+						 MAX_PHOTOS);
+			r = parse_photo(optarg, &a->photos[a->nphotos++]);
 			break;
 		}
+		if (r)
+			return r;
 	}
-	if (optind + 1 != argc) {
-		r = cli_usage(inspect_usage, "inspect takes one HOUSEHOLD");
-		goto out;
+	if (optind + 1 != argc)
+		return cli_usage(inspect_usage, "inspect takes one HOUSEHOLD");
+	if (!a->stage || !a->in.ninspectors)
+		return cli_usage(inspect_usage, "--stage and --inspector are required");
+	a->in.stage = huce_stage_parse(a->stage);
+	if (a->in.stage < 0)
+		return cli_error(HUCE_EINVAL,
+				 "stage '%s' is not one of: excavation, pre-cover, completion, "
+				 "first-toilet, re-inspection, spot-check", a->stage);
+	if (!a->in.date) {
+		huce_today(a->today);
+		a->in.date = a->today;
+		a->defaulted = 1;
 	}
-	if (!stage || !inspectors.len) {
-		r = cli_usage(inspect_usage, "--stage and --inspector are required");
-		goto out;
+	return 0;
+}
+
+/* What the inspector sees after the inspection is recorded. */
+static void inspect_report(const struct huce_checklists *cl,
+			   const struct huce_inspection_out *o)
+{
+	int nveto = cJSON_GetArraySize(o->ev.veto);
+
+	if (nveto > 0) {
+		const cJSON *code;
+
+		printf("result: fail%s — critical item%s failed:",
+		       o->overridden ? " (typed pass overridden)" : "",
+		       nveto > 1 ? "s" : "");
+		cJSON_ArrayForEach(code, o->ev.veto) {
+			const struct huce_checklist_item *it =
+				huce_checklist_find(cl, o->type, code->valuestring);
+
+			printf(" %s (%s)", code->valuestring, it ? it->label : "");
+		}
+		putchar('\n');
+	} else {
+		printf("result: %s%s\n", o->result,
+		       cJSON_GetArraySize(o->ev.failed) ? " (some non-critical items failed)" : "");
 	}
-	stage_no = huce_stage_parse(stage);
-	if (stage_no < 0) {
-		r = cli_error(HUCE_EINVAL,
-			      "stage '%s' is not one of: excavation, pre-cover, completion, "
-			      "first-toilet, re-inspection, spot-check", stage);
-		goto out;
+	if (o->deadline[0])
+		printf("rectification opened, deadline %s\n", o->deadline);
+	if (o->closed)
+		printf("%d rectification%s closed\n", o->closed, o->closed > 1 ? "s" : "");
+	printf("status: %s\n%s\n", huce_status_name(o->status), o->id);
+}
+
+static int cmd_inspect_void(struct cli *c, int argc, char **argv);
+
+int cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	struct inspect_args *a;
+	struct huce_checklists *cl = NULL;
+	struct huce_inspection_out o = { 0 };
+	char hh[HUCE_ID_STRLEN + 1], pid[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+	int r, clock_off = 0;
+
+	if (argc >= 2 && strcmp(argv[1], "void") == 0) {
+		optind = 0;
+		return cmd_inspect_void(c, argc - 1, argv + 1);
 	}
-	if (!date) {
-		huce_today(today);
-		date = today;
-		defaulted = 1;
-	}
-	if (huce_parse_date(date, &y, &m, &d)) {
-		r = cli_error(HUCE_EINVAL, "date '%s' is not a date like 2026-11-29", date);
-		goto out;
-	}
-	huce_week_of(y, m, d, week);
-	if (result && strcmp(result, "pass") && strcmp(result, "fail")) {
-		r = cli_error(HUCE_EINVAL, "result '%s' is not pass or fail", result);
-		goto out;
-	}
-	if ((note && huce_text_check(note, "note", 1024, 1, &c->err)) ||
-	    (gps && huce_text_check(gps, "gps", 64, 0, &c->err))) {
-		r = cli_fail(c, HUCE_EINVAL);
-		goto out;
-	}
-	r = cli_open(c);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return cli_error(HUCE_ENOMEM, "out of memory");
+	r = inspect_parse(a, argc, argv);
+	if (!r)
+		r = cli_open(c);
+	if (!r)
+		r = cli_resolve_id(c, "household", argv[optind], hh);
 	if (r)
 		goto out;
-	r = cli_resolve_id(c, "household", argv[optind], hh);
-	if (r)
-		goto out;
-	hrow = huce_local_get(c->l, "household", hh, NULL);
-	type_code = cJSON_GetStringValue(cJSON_GetObjectItem(hrow, "type"));
+	a->in.household_id = hh;
 	rc = huce_checklists_load(&cl, c->checklists_dir, &c->err);
 	if (rc) {
 		r = cli_fail(c, rc);
 		goto out;
 	}
-	{
-		const char *kinds[MAX_PHOTOS];
-
-		for (int i = 0; i < nphotos; i++)
-			kinds[i] = photos[i].kind;
-		rc = huce_checklist_evaluate_photos(cl, type_code, stage_no, (size_t)nitems,
-						    codes, values, kinds, (size_t)nphotos,
-						    &ev, &c->err);
-	}
-	if (rc) {
-		r = cli_error(rc, "%s (household type %s)", c->err.msg, type_code);
-		goto out;
-	}
-	if (cJSON_GetArraySize(ev.veto) > 0)
-		final_result = "fail";
-	else if (result)
-		final_result = result;
-	else
-		final_result = ev.pass ? "pass" : "fail";
-
-	f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "household_id", hh);
-	cJSON_AddStringToObject(f, "stage", stage);
-	cJSON_AddStringToObject(f, "date", date);
-	cJSON_AddStringToObject(f, "week", week);
-	cJSON_AddStringToObject(f, "inspectors", inspectors.data);
-	cJSON_AddItemToObject(f, "items", cJSON_Duplicate(ev.items, 1));
-	cJSON_AddItemToObject(f, "failed", cJSON_Duplicate(ev.failed, 1));
-	cJSON_AddItemToObject(f, "veto", cJSON_Duplicate(ev.veto, 1));
-	cJSON_AddStringToObject(f, "result", final_result);
-	if (note)
-		cJSON_AddStringToObject(f, "note", note);
-	if (gps)
-		cJSON_AddStringToObject(f, "gps", gps);
-
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
-		rc = huce_local_new_id(c->l, id);
-	if (!rc)
-		rc = huce_local_put(c->l, "inspection", id, f, 1, NULL, &c->err);
-	/* A date from this laptop's clock: remembered, to be confirmed if wrong. */
-	if (!rc && defaulted)
-		rc = huce_clock_defaulted(c->l, "inspection", id, "date", date,
-					  &clock_off, &c->err);
-	for (int i = 0; i < nphotos && !rc; i++)
-		rc = put_photo(c, id, &photos[i], pid);
-	if (!rc && strcmp(final_result, "fail") == 0) {
-		/* Open a rectification (整改) for what failed. */
-		struct huce_buf cat = HUCE_BUF_INIT(1000);
-		const cJSON *code;
-		const char *owner = NULL;
-		cJSON *rf = cJSON_CreateObject();
-		char rid[HUCE_ID_STRLEN + 1];
-		sqlite3_stmt *st;
+		rc = huce_local_inspection_record(c->l, cl, &a->in, &o, &c->err);
+	/* The photo evidence the checklist asks of the stage (photo_required). */
+	if (!rc) {
+		const char *kinds[MAX_PHOTOS];
 
-		cJSON_ArrayForEach(code, ev.failed) {
-			const struct huce_checklist_item *it =
-				huce_checklist_find(cl, type_code, code->valuestring);
-
-			if (cat.len)
-				huce_buf_addstr(&cat, "; ");
-			huce_buf_addstr(&cat, it && it->label ? it->label : code->valuestring);
-		}
-		if (!cat.len)
-			huce_buf_addstr(&cat, note && *note ? note : "验收不合格");
-		add_days(date, 14, deadline);
-		st = huce_db_query(c->l->db, NULL,
-			"SELECT c.name FROM household h JOIN cadre c ON c.id = h.cadre_id WHERE h.id = ?1",
-			"s", hh);
-		char ownerbuf[256] = "";
-		if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-			snprintf(ownerbuf, sizeof(ownerbuf), "%s", sqlite3_column_text(st, 0));
-			owner = ownerbuf;
-		}
-		if (st)
-			sqlite3_reset(st);
-		cJSON_AddStringToObject(rf, "household_id", hh);
-		cJSON_AddStringToObject(rf, "inspection_id", id);
-		cJSON_AddStringToObject(rf, "category", cat.data);
-		if (owner)
-			cJSON_AddStringToObject(rf, "owner", owner);
-		cJSON_AddStringToObject(rf, "deadline", deadline);
-		cJSON_AddStringToObject(rf, "status", "open");
-		rc = huce_local_new_id(c->l, rid);
-		if (!rc)
-			rc = huce_local_put(c->l, "rectification", rid, rf, 1, NULL, &c->err);
-		cJSON_Delete(rf);
-		huce_buf_release(&cat);
-		if (!rc && stage_no != HUCE_STAGE_EXCAVATION && stage_no != HUCE_STAGE_PRE_COVER)
-			rc = set_status(c, hh, "failed");
-	} else if (!rc) {
-		const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(hrow, "status"));
-
-		if (stage_no == HUCE_STAGE_COMPLETION || stage_no == HUCE_STAGE_FIRST_TOILET ||
-		    stage_no == HUCE_STAGE_RE_INSPECTION) {
-			rc = set_status(c, hh, "accepted");
-			if (!rc)
-				rc = close_rectifications(c, hh, id, &closed);
-		} else if ((stage_no == HUCE_STAGE_EXCAVATION || stage_no == HUCE_STAGE_PRE_COVER) &&
-			   status && strcmp(status, "planned") == 0) {
-			rc = set_status(c, hh, "building");
-		}
+		for (int i = 0; i < a->nphotos; i++)
+			kinds[i] = a->photos[i].kind;
+		rc = huce_checklist_photos_check(cl, o.type, a->in.stage, kinds,
+						 (size_t)a->nphotos, &c->err);
 	}
+	/* A date from this laptop's clock: remembered, to be confirmed if wrong. */
+	if (!rc && a->defaulted)
+		rc = huce_clock_defaulted(c->l, "inspection", o.id, "date", a->in.date,
+					  &clock_off, &c->err);
+	for (int i = 0; i < a->nphotos && !rc; i++)
+		rc = put_photo(c, o.id, &a->photos[i], pid);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
 	if (rc) {
@@ -399,36 +295,65 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "huce: warning: at the last sync this laptop's clock "
 			"was off by more than a day, and the date %s was taken from "
 			"it: check it (`huce clock` lists the dates to confirm) or "
-			"give --date\n", date);
-	if (cJSON_GetArraySize(ev.veto) > 0) {
-		const cJSON *code;
-
-		printf("result: fail%s — critical item%s failed:",
-		       result && strcmp(result, "pass") == 0 ? " (typed pass overridden)" : "",
-		       cJSON_GetArraySize(ev.veto) > 1 ? "s" : "");
-		cJSON_ArrayForEach(code, ev.veto) {
-			const struct huce_checklist_item *it =
-				huce_checklist_find(cl, type_code, code->valuestring);
-
-			printf(" %s (%s)", code->valuestring, it ? it->label : "");
-		}
-		putchar('\n');
-	} else {
-		printf("result: %s%s\n", final_result,
-		       cJSON_GetArraySize(ev.failed) ? " (some non-critical items failed)" : "");
-	}
-	if (strcmp(final_result, "fail") == 0)
-		printf("rectification opened, deadline %s\n", deadline);
-	if (closed)
-		printf("%d rectification%s closed\n", closed, closed > 1 ? "s" : "");
-	printf("%s\n", id);
+			"give --date\n", a->in.date);
+	inspect_report(cl, &o);
 out:
-	huce_eval_release(&ev);
+	huce_eval_release(&o.ev);
 	huce_checklists_free(cl);
-	huce_buf_release(&inspectors);
-	cJSON_Delete(hrow);
-	cJSON_Delete(f);
+	free(a);
 	return r;
+}
+
+static const char void_usage[] =
+"usage: huce inspect void INSPECTION --reason TEXT\n"
+"Void a wrong inspection (作废).  It stays in the history, marked voided with\n"
+"the reason, and counts for nothing: the household's status is derived again,\n"
+"the rectifications it opened are closed and the ones it closed open again\n"
+"(unless the toilet is still accepted).  A voiding is final (exit 3 the\n"
+"second time); record a new inspection instead.\n";
+
+static int cmd_inspect_void(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	char id[HUCE_ID_STRLEN + 1];
+	struct huce_void_out o;
+	enum huce_err rc;
+	int ch, r;
+
+	while ((ch = cli_getopt(argc, argv, opts, NULL, void_usage)) != -1) {
+		if (ch == '?')
+			return 2;
+		if (ch == 'r')
+			reason = optarg;
+	}
+	if (optind + 1 != argc || !reason)
+		return cli_usage(void_usage, "inspect void takes an INSPECTION and --reason TEXT");
+	r = cli_open(c);
+	if (!r)
+		r = cli_resolve_id(c, "inspection", argv[optind], id);
+	if (r)
+		return r;
+	rc = huce_local_begin(c->l, &c->err);
+	if (!rc)
+		rc = huce_local_inspection_void(c->l, id, reason, &o, &c->err);
+	if (!rc)
+		rc = huce_local_commit(c->l, &c->err);
+	if (rc) {
+		huce_local_rollback(c->l);
+		return cli_fail(c, rc);
+	}
+	printf("inspection %s voided\n", id);
+	if (o.closed)
+		printf("%d rectification%s it opened closed\n", o.closed, o.closed > 1 ? "s" : "");
+	if (o.reopened)
+		printf("%d rectification%s it closed open again\n", o.reopened,
+		       o.reopened > 1 ? "s" : "");
+	printf("status: %s\n", huce_status_name(o.status));
+	return 0;
 }
 
 static const char rectify_usage[] =

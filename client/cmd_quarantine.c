@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "huce_buf.h"
+#include "huce_domain_local.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
 #include "huce_record.h"
@@ -526,6 +527,8 @@ static int q_retry(struct cli *c, int64_t seq)
 			goto rollback;
 		rc = huce_local_put(c->l, q.kind, q.id, q.fields, !cur, &changed,
 				    &c->err);
+		if (!rc)
+			rc = huce_local_status_refresh_record(c->l, q.kind, q.id, &c->err);
 	}
 	if (!rc)
 		rc = huce_db_run(c->l->db, &c->err,

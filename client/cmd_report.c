@@ -130,13 +130,28 @@ static const char report_usage[] =
 "entered_same_week (not known on a laptop: null; ask the central);\n"
 "conflicts: open ones now.  Same numbers as `huce-syncd admin report week`\n"
 "after a sync (README, \"The weekly list\").\n"
-"JSON: {\"week\": W, \"from\", \"to\", \"conflicts\", \"villages\": [{village,\n"
-"village_id, target, households, built, inspected, passed, failed,\n"
-"accepted, open_rectifications, entered_same_week, conflicts, rank}]}.\n";
+"JSON: {\"week\": W, \"from\", \"to\", \"conflicts\", \"stale_days\", \"villages\":\n"
+"[{village, village_id, target, households, built, inspected, passed,\n"
+"failed, accepted, open_rectifications, entered_same_week, conflicts, rank,\n"
+"started, newly_accepted, first_pass_rate, rectifications_opened/overdue/\n"
+"closed, teams_blocked, missing_photos (null here), stale, rechecks,\n"
+"mismatches, failures, ...}], \"town\", \"late\", \"blocked_teams\"} (README).\n";
 
 static const char *col(sqlite3_stmt *st, int i)
 {
 	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* The failed item codes (a JSON array) of the inspection added last. */
+static void add_failed(struct huce_report *r, const char *json)
+{
+	cJSON *a = json ? cJSON_Parse(json) : NULL;
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, a)
+		if (cJSON_IsString(e))
+			huce_report_inspection_failed(r, e->valuestring);
+	cJSON_Delete(a);
 }
 
 /*
@@ -151,11 +166,14 @@ static enum huce_err load_facts(struct cli *c, struct huce_report *r,
 		"SELECT id, name FROM village WHERE deleted = 0",
 		"SELECT village_id, week, n FROM target WHERE deleted = 0 AND week = ?1",
 		"SELECT id, village_id, started, finished,"
-		" deleted = 0 AND coalesce(merged_into, '') = '' FROM household",
+		" deleted = 0 AND coalesce(merged_into, '') = '',"
+		" head, team_id, cadre_id FROM household",
 		"SELECT id, household_id, date, stage, result,"
-		" deleted = 0 AND coalesce(voided, '') = '' FROM inspection",
-		"SELECT id, household_id, inspection_id, status, closed_by, deleted = 0"
-		" FROM rectification",
+		" deleted = 0 AND coalesce(voided, '') = '', failed FROM inspection",
+		"SELECT id, household_id, inspection_id, status, closed_by, deleted = 0,"
+		" deadline FROM rectification",
+		"SELECT id, name FROM team WHERE deleted = 0",
+		"SELECT id, name FROM cadre WHERE deleted = 0",
 		/* a photo's conflict is its owner's */
 		"SELECT coalesce((SELECT p.owner_id FROM photo p WHERE p.id = c.record),"
 		" c.record) FROM conflict c WHERE c.deleted = 0 AND c.status = 'open'",
@@ -182,18 +200,28 @@ static enum huce_err load_facts(struct cli *c, struct huce_report *r,
 				huce_report_add_household(r, col(st, 0), col(st, 1),
 							  col(st, 2), col(st, 3),
 							  sqlite3_column_int(st, 4));
+				huce_report_household_details(r, col(st, 5), col(st, 6),
+							      col(st, 7));
 				break;
 			case 3:
 				huce_report_add_inspection(r, col(st, 0), col(st, 1),
 							   col(st, 2), col(st, 3),
 							   col(st, 4),
 							   sqlite3_column_int(st, 5), 0);
+				add_failed(r, col(st, 6));
 				break;
 			case 4:
 				huce_report_add_rectification(r, col(st, 0), col(st, 1),
 							      col(st, 2), col(st, 3),
 							      col(st, 4),
 							      sqlite3_column_int(st, 5));
+				huce_report_rectification_deadline(r, col(st, 6));
+				break;
+			case 5:
+				huce_report_add_team(r, col(st, 0), col(st, 1));
+				break;
+			case 6:
+				huce_report_add_cadre(r, col(st, 0), col(st, 1));
 				break;
 			default:
 				huce_report_add_conflict(r, col(st, 0));

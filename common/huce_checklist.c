@@ -432,23 +432,29 @@ static int valid_code(const char *s)
 	return 1;
 }
 
+/*
+ * A list of stage names under key ("stages", or the optional
+ * "required") as bits.  An absent optional list is 0.
+ */
 static enum huce_err parse_stages(struct pctx *x, const cJSON *obj,
-				  unsigned *out)
+				  const char *key, int optional, unsigned *out)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "stages");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key);
 	const cJSON *s;
 	char buf[64];
 
 	*out = 0;
+	if (!arr && optional)
+		return HUCE_OK;
 	if (!arr)
-		return perr(x, HUCE_EINVAL, "missing 'stages'");
+		return perr(x, HUCE_EINVAL, "missing '%s'", key);
 	if (!cJSON_IsArray(arr))
-		return perr(x, HUCE_EINVAL, "'stages' must be an array of stage names");
+		return perr(x, HUCE_EINVAL, "'%s' must be an array of stage names", key);
 	cJSON_ArrayForEach(s, arr) {
 		int st;
 
 		if (!cJSON_IsString(s) || !s->valuestring)
-			return perr(x, HUCE_EINVAL, "'stages' must contain only strings");
+			return perr(x, HUCE_EINVAL, "'%s' must contain only strings", key);
 		st = huce_stage_parse(s->valuestring);
 		if (st < 0)
 			return perr(x, HUCE_EINVAL,
@@ -460,7 +466,7 @@ static enum huce_err parse_stages(struct pctx *x, const cJSON *obj,
 		*out |= 1u << st;
 	}
 	if (!*out)
-		return perr(x, HUCE_EINVAL, "'stages' is empty");
+		return perr(x, HUCE_EINVAL, "'%s' is empty", key);
 	return HUCE_OK;
 }
 
@@ -530,6 +536,7 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 		"photo_required",
 		"code", "label", "unit", "kind", "min", "max", "range",
 		"critical", "photo", "stages", "source", "verified", "note",
+		"required",
 	};
 	const cJSON *kind;
 	char *photo = NULL, *note = NULL;
@@ -559,9 +566,16 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 	if (!rc)
 		rc = get_bool(x, obj, "verified", &it->verified);
 	if (!rc)
-		rc = parse_stages(x, obj, &it->stages);
+		rc = parse_stages(x, obj, "stages", 0, &it->stages);
+	if (!rc)
+		rc = parse_stages(x, obj, "required", 1, &it->required);
 	if (rc)
 		return rc;
+	for (int st = 0; st < HUCE_STAGE__COUNT; st++)
+		if ((it->required & ~it->stages) & (1u << st))
+			return perr(x, HUCE_EINVAL,
+				    "'required' stage '%s' is not one of its 'stages'",
+				    stage_names[st]);
 
 	kind = cJSON_GetObjectItemCaseSensitive(obj, "kind");
 	if (!kind)
@@ -900,6 +914,18 @@ static enum huce_err build_views(struct huce_checklists *cl,
 			cl->view[f][k++] = &common->items[i];
 		cl->nview[f] = n;
 	}
+	/* An inspection answers something at every stage of every type. */
+	for (int f = 1; f < NFILES; f++) {
+		for (int st = 0; st < HUCE_STAGE__COUNT; st++) {
+			if (huce_checklist_required(cl, file_types[f], st, NULL, 0))
+				continue;
+			return huce_fail(err, HUCE_EINVAL,
+					 "checklist '%s': no item is required at stage %s "
+					 "(mark one \"critical\" or list the stage in its "
+					 "\"required\"): an inspection must record something",
+					 file_types[f], stage_names[st]);
+		}
+	}
 	return HUCE_OK;
 }
 
@@ -987,6 +1013,34 @@ size_t huce_checklist_items(const struct huce_checklists *cl,
 	}
 	*out = cl->view[f];
 	return cl->nview[f];
+}
+
+/* Must the item be answered at stage? */
+static int required_at(const struct huce_checklist_item *it, int stage)
+{
+	unsigned bit = 1u << stage;
+
+	return (it->critical && (it->stages & bit)) || (it->required & bit);
+}
+
+size_t huce_checklist_required(const struct huce_checklists *cl,
+			       const char *type, int stage,
+			       const struct huce_checklist_item **out,
+			       size_t max)
+{
+	int f = file_index(type, 0);
+	size_t n = 0;
+
+	if (!cl || f < 0 || stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return 0;
+	for (size_t i = 0; i < cl->nview[f]; i++) {
+		if (!required_at(cl->view[f][i], stage))
+			continue;
+		if (out && n < max)
+			out[n] = cl->view[f][i];
+		n++;
+	}
+	return n;
 }
 
 const struct huce_checklist_item *
@@ -1162,8 +1216,7 @@ static enum huce_err missing_error(const struct huce_checklist_item *const *v,
 
 	more[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i]->critical || !(v[i]->stages & (1u << stage)) ||
-		    ans[i].given)
+		if (!required_at(v[i], stage) || ans[i].given)
 			continue;
 		if (!first) {
 			first = v[i];
@@ -1184,11 +1237,13 @@ static enum huce_err missing_error(const struct huce_checklist_item *const *v,
 		return HUCE_OK;
 	if (nmore)
 		return huce_fail(err, HUCE_EINVAL,
-				 "missing critical item '%s' (%s) for stage %s, and %zu more: %s",
+				 "missing %s item '%s' (%s) for stage %s, and %zu more: %s",
+				 first->critical ? "critical" : "required",
 				 first->code, first->label, stage_names[stage],
 				 nmore, more);
 	return huce_fail(err, HUCE_EINVAL,
-			 "missing critical item '%s' (%s) for stage %s",
+			 "missing %s item '%s' (%s) for stage %s",
+			 first->critical ? "critical" : "required",
 			 first->code, first->label, stage_names[stage]);
 }
 

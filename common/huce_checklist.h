@@ -80,6 +80,12 @@ struct huce_checklist_item {
 	unsigned photo_required;
 	int verified;		/* threshold checked against the standard */
 	unsigned stages;
+	/*
+	 * Stages (bits as in stages, a subset of it) at which the item
+	 * must be answered although it is not a veto item.  A critical
+	 * item must be answered at all its stages.
+	 */
+	unsigned required;
 };
 
 struct huce_checklists;
@@ -134,6 +140,20 @@ size_t huce_checklist_items(const struct huce_checklists *cl,
 			    const char *type,
 			    const struct huce_checklist_item ***out);
 
+/*
+ * The items an inspection of type at stage must answer, in checklist
+ * order: the critical items checked at that stage and the items
+ * "required" there.  Points out[0..max) at the first of them and
+ * returns how many there are (which may exceed max; 0 for an unknown
+ * type or stage).  The items belong to cl.  Every stage of every type
+ * has at least one (the loader refuses a set where one has none), so
+ * an inspection is never evidence of nothing.
+ */
+size_t huce_checklist_required(const struct huce_checklists *cl,
+			       const char *type, int stage,
+			       const struct huce_checklist_item **out,
+			       size_t max);
+
 /* The item code of type (or of the common items), or NULL.  Owned by cl. */
 const struct huce_checklist_item *
 huce_checklist_find(const struct huce_checklists *cl, const char *type,
@@ -157,14 +177,15 @@ struct huce_eval {
  * caller gives n (code, value) pairs as typed by the inspector: a
  * number item takes a decimal number (surrounding blanks ignored; no
  * hex, inf or nan), a bool item takes pass/fail, yes/no, y/n,
- * true/false, 1/0 (any case), 合格/不合格 or 是/否.  Every critical
- * item that applies at stage must be given; other items are optional,
- * and any item of the type may be given at any stage.
+ * true/false, 1/0 (any case), 合格/不合格 or 是/否.  Every required
+ * item of the stage (huce_checklist_required) must be given; other
+ * items are optional, and any item of the type may be given at any
+ * stage.
  *
  * On HUCE_OK, *out holds the result and the caller releases it with
  * huce_eval_release().  On error (HUCE_EINVAL: unknown type, stage or
  * item, an item given twice, a value that is not a number or yes/no or
- * lies outside the plausible range, a missing critical item;
+ * lies outside the plausible range, a missing required item;
  * HUCE_ENOMEM) *out is zeroed, nothing is allocated, and err says which
  * item and what was expected.  Numbers are read in the C locale's
  * format; the programs never change LC_NUMERIC.

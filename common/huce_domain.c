@@ -292,6 +292,54 @@ enum huce_err huce_inspection_date_check(const char *date, const char *today,
 	return HUCE_OK;
 }
 
+/* One progress date: a date, not before 2000, at most today + 1. */
+static enum huce_err progress_date(const char *field, const char *label,
+				   const char *date, const char *today,
+				   struct huce_error *err)
+{
+	int y, m, d, ty, tm, td;
+
+	if (huce_parse_date(date, &y, &m, &d))
+		return huce_fail(err, HUCE_EINVAL,
+				 "%s (%s): '%.20s' is not a date like 2026-11-29",
+				 field, label, date);
+	if (y < 2000)
+		return huce_fail(err, HUCE_EINVAL,
+				 "%s (%s): %s is before 2000", field, label, date);
+	if (huce_parse_date(today, &ty, &tm, &td) == 0 &&
+	    day_number(y, m, d) > day_number(ty, tm, td) + 1)
+		return huce_fail(err, HUCE_EINVAL,
+				 "%s (%s): %s is in the future (today is %s): "
+				 "report progress on or after the day it happened",
+				 field, label, date, today);
+	return HUCE_OK;
+}
+
+enum huce_err huce_progress_check(const char *started, const char *finished,
+				  int finished_new, const char *today,
+				  struct huce_error *err)
+{
+	int has_start = started && *started, has_finish = finished && *finished;
+	enum huce_err rc;
+
+	if (has_start) {
+		rc = progress_date("started", "开工", started, today, err);
+		if (rc)
+			return rc;
+	}
+	if (has_finish) {
+		rc = progress_date("finished", "完工", finished, today, err);
+		if (rc)
+			return rc;
+	}
+	if (finished_new && has_finish && has_start &&
+	    strcmp(finished, started) < 0)
+		return huce_fail(err, HUCE_EINVAL,
+				 "finished (完工) %s is before started (开工) %s",
+				 finished, started);
+	return HUCE_OK;
+}
+
 int huce_gate_open(int other_households, int other_passed)
 {
 	return !other_households || other_passed;

@@ -126,6 +126,18 @@ enum huce_err huce_inspection_date_check(const char *date, const char *today,
 					 struct huce_error *err);
 
 /*
+ * Construction progress as the cadre reports it (开工 started, 完工
+ * finished; either may be NULL or "" for not reported): each date is a
+ * real date, 2000 or later and no later than today plus one day.  A
+ * finish reported now (finished_new) lies on or after the start; a start
+ * later than an earlier finish is rework after a failed inspection and
+ * is fine.  HUCE_EINVAL names the field.
+ */
+enum huce_err huce_progress_check(const char *started, const char *finished,
+				  int finished_new, const char *today,
+				  struct huce_error *err);
+
+/*
  * The first-toilet gate (首厕过关): a team may be given a household when
  * it has no other live household, or one of them has passed an
  * acceptance inspection (accepted, or ever passed).  Returns 1 when the

@@ -384,8 +384,12 @@ enum huce_err huce_local_put(struct huce_local *l, const char *kind,
 	}
 	cJSON_ArrayForEach(v, fields) {
 		const cJSON *old = cur ? cJSON_GetObjectItemCaseSensitive(cur, v->string) : NULL;
+		const struct huce_field_def *fd = huce_field_find(k, v->string);
 		cJSON *copy;
 
+		/* Derived here (status, head_norm): neither written nor sent. */
+		if (fd && fd->local_only)
+			continue;
 		if (old && cJSON_Compare(old, v, 1))
 			continue;
 		if (!old && cJSON_IsNull(v))

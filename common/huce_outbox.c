@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "huce_batch.h"
+#include "huce_domain_local.h"
 #include "huce_file.h"
 #include "huce_hlc.h"
 #include "huce_log.h"
@@ -146,6 +147,7 @@ static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
 	sqlite3_stmt *st = huce_db_query(l->db, err,
 		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
 	char kind[64] = "", id[HUCE_ID_STRLEN + 1] = "";
+	enum huce_err rc;
 	cJSON *cur;
 	int s;
 
@@ -169,7 +171,11 @@ static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
 		return HUCE_OK;
 	}
 	cJSON_Delete(cur);
-	return huce_local_restore(l, kind, id, state, err);
+	rc = huce_local_restore(l, kind, id, state, err);
+	/* Back to the central's state: the status is derived again. */
+	if (!rc)
+		rc = huce_local_status_refresh_record(l, kind, id, err);
+	return rc;
 }
 
 /*
@@ -448,6 +454,9 @@ enum huce_err huce_outbox_apply_page(struct huce_local *l, const cJSON *page,
 		huce_local_rollback(l);
 		return HUCE_OK;
 	}
+	/* Status is derived here, never pulled (docs/DOMAIN.md). */
+	if (!rc)
+		rc = huce_local_status_refresh_page(l, changes, err);
 	if (!rc)
 		rc = huce_db_meta_set_int(l->db, "cursor", huce_wire_int(next), err);
 	if (!rc)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "huce_id.h"
+#include "huce_review.h"
 #include "huce_util.h"
 
 const char *const huce_approaches[] = { "biogas-retrofit", "new-build", NULL };
@@ -84,7 +85,12 @@ static const struct huce_field_def household_fields[] = {
 	F("team_id", HUCE_F_REF, 0, 0, NULL, "team"),
 	F("type", HUCE_F_TEXT, 1, 0, toilet_types, NULL),
 	F("cadre_id", HUCE_F_REF, 0, 0, NULL, "cadre"),
-	F("status", HUCE_F_TEXT, 0, 0, huce_statuses, NULL),
+	/*
+	 * Derived by the status machine (huce_domain.h) from started,
+	 * finished and the inspections, on the laptop and at the central
+	 * alike: never typed, never sent, never taken from the wire.
+	 */
+	{ "status", HUCE_F_TEXT, 0, 0, huce_statuses, NULL, 1 },
 	F("planned_week", HUCE_F_WEEK, 0, 0, NULL, NULL),
 	F("merged_into", HUCE_F_REF, 0, 0, NULL, "household"),
 	F("started", HUCE_F_DATE, 0, 0, NULL, NULL),	/* 开工 */
@@ -132,6 +138,14 @@ static const struct huce_field_def target_fields[] = {
 	F("week", HUCE_F_WEEK, 1, 0, NULL, NULL),
 	F("n", HUCE_F_INT, 1, 0, NULL, NULL),
 };
+/* The office's review of a household (huce_review.h): office only. */
+static const struct huce_field_def review_fields[] = {
+	F("household", HUCE_F_REF, 1, 0, NULL, "household"),
+	F("state", HUCE_F_TEXT, 1, 0, huce_review_states, NULL),
+	F("note", HUCE_F_TEXT, 0, TEXT_MAX_BYTES, NULL, NULL),
+	F("reviewer", HUCE_F_TEXT, 0, NAME_MAX_BYTES + 32, NULL, NULL),
+	F("reviewed_at", HUCE_F_TEXT, 0, 32, NULL, NULL),
+};
 static const struct huce_field_def conflict_fields[] = {
 	F("kind", HUCE_F_TEXT, 1, 0, conflict_kinds, NULL),
 	F("record", HUCE_F_REF, 1, 0, NULL, NULL),
@@ -151,12 +165,13 @@ static const struct huce_kind_def kind_inspection = KIND("inspection", "inspecti
 static const struct huce_kind_def kind_rectification = KIND("rectification", "rectification", rectification_fields, 1);
 static const struct huce_kind_def kind_photo = KIND("photo", "photo", photo_fields, 1);
 static const struct huce_kind_def kind_target = KIND("target", "target", target_fields, 1);
+static const struct huce_kind_def kind_review = KIND("review", "review", review_fields, 0);
 static const struct huce_kind_def kind_conflict = KIND("conflict", "conflict", conflict_fields, 0);
 
 const struct huce_kind_def *const huce_kinds[] = {
 	&kind_village, &kind_group, &kind_cadre, &kind_team, &kind_household,
 	&kind_inspection, &kind_rectification, &kind_photo, &kind_target,
-	&kind_conflict, NULL
+	&kind_review, &kind_conflict, NULL
 };
 
 const struct huce_kind_def *huce_kind_find(const char *kind)

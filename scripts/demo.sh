@@ -6,7 +6,10 @@
 # villages of 阿猛镇, both edit one household differently and both
 # register one household, then sync to the town office's central
 # instance on 127.0.0.1.  The office sees and resolves the conflicts,
-# both laptops sync again and all three agree.
+# both laptops sync again and all three agree.  It ends by writing the
+# office's reports of the week and the month as CSV, XLSX and HTML into
+# $HUCE_DEMO_REPORTS (default BUILDDIR/demo-reports) and printing their
+# paths.
 set -euo pipefail
 B=${1:-build}
 HUCE=$(realpath "$B/client/huce")
@@ -143,5 +146,19 @@ run Bl household list
 run Bl status
 step "The weekly list (周清单)"
 run Bl report week
+
+step "The office's reports: the week's list and the month's ranking (红黑榜)"
+OUT=$(realpath -m "${HUCE_DEMO_REPORTS:-$B/demo-reports}")
+MONTH=$(date +%Y-%m)
+mkdir -p "$OUT"
+run ADMIN report month
+for f in csv xlsx html; do
+	ADMIN report week --format "$f" --out "$OUT/week-$WEEK.$f"
+	ADMIN report month --format "$f" --out "$OUT/month-$MONTH.$f"
+done
 echo
-echo "demo finished: central stopped, files removed"
+echo "demo finished: central stopped, files removed; the reports are kept:"
+for f in csv xlsx html; do
+	echo "  $OUT/week-$WEEK.$f"
+	echo "  $OUT/month-$MONTH.$f"
+done

@@ -6,8 +6,9 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 \
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
-libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev postgresql \
-curl jq openssl faketime libturbojpeg0-dev libexif-dev"
+libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev postgresql xlsx2csv \
+libxlsxwriter-dev faketime chromium curl jq openssl \
+libturbojpeg0-dev libexif-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -25,35 +25,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <csv.h>
+
+#include "blobs.h"
 #include "central.h"
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_crypto.h"
+#include "huce_domain.h"
 #include "huce_file.h"
+#include "huce_id.h"
+#include "huce_record.h"
+#include "huce_review.h"
+#include "huce_suggest.h"
 #include "huce_util.h"
 #include "import.h"
+#include "list_file.h"
+#include "report.h"
 #include "resolve.h"
 #include "photos.h"
+#include "review.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
 
 static const char usage[] =
-"usage: huce-syncd admin --store S [--checklists DIR] COMMAND ...\n"
+"usage: huce-syncd admin --store S [--checklists DIR] [--blobs DIR] COMMAND ...\n"
 "\n"
 "  device add NAME              enrol a laptop; prints its token (once) last\n"
 "  device list [--json]\n"
 "  device revoke NAME\n"
-"  household list [--json]      the merged list (same keys as `huce household list`)\n"
+"  household list [--village V] [--status S] [--review STATE] [--cadre C]\n"
+"                 [--json | --format text|json|csv [--out F]]\n"
+"                               the merged list (same keys as `huce household list`)\n"
+"  household show ID [--json]   one household: inspections, photos, rectifications,\n"
+"                               review and the history of its changes\n"
+"  review HOUSEHOLD --approve | --issues TEXT\n"
+"                               the office's review (信息审核); reaches the laptops\n"
+"  target set --village V --week YYYY-Www N\n"
+"  target list [--json]         weekly targets (周任务)\n"
 "  conflicts [--all] [--json]   open conflicts with every value and its author\n"
 "  resolve ID --take N | --value V\n"
 "                               close a conflict; the outcome reaches every laptop\n"
-"  import FILE [--ack-out F]    a laptop's batch file (huce export), or the\n"
-"                               office's CSV household list\n"
-"  report week [--week YYYY-Www] [--json] [--format text|csv|html] [--out F]\n"
+"  import FILE [--ack-out F]    a laptop's batch file (huce export)\n"
+"  import FILE [--create] [--skip-bad]\n"
+"                               the office's list of households or of weekly\n"
+"                               targets: CSV (UTF-8 or GB18030) or .xlsx\n"
+"  report week [--week YYYY-Www]   the weekly list (周清单)\n"
+"  report dispatch [--date D]      Monday's, Wednesday's, Friday's figures\n"
+"  report month [--month YYYY-MM] [--config F]   ranking, red and black lists\n"
+"        [--json | --format text|json|csv|xlsx|html] [--out F] [--stale-days N]\n"
+"  audit sample --rate R [--seed N] [--as-of D] [--json]\n"
+"                               accepted households to re-check (账实相符)\n"
 "  town [NAME]                  show or set the town's name (sent at enrolment)\n"
 "  photos [--missing] [--json] [--blobs DIR]   photo records and whether\n"
 "                               their bytes have arrived\n"
@@ -62,6 +89,7 @@ static const char usage[] =
 
 struct admin {
 	struct store *store;
+	const char *blobs;	/* the central's photos; NULL: unknown */
 	struct central central;
 	char actor[160];
 };
@@ -244,6 +272,129 @@ static int cmd_device(struct admin *a, int argc, char **argv)
 	return usage_error("expected device add NAME | list [--json] | revoke NAME");
 }
 
+/* --- names and ids -------------------------------------------------------- */
+
+static enum huce_err name_visit(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	cJSON *arr = arg;
+	const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "name"));
+	const char *p = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "village_id"));
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r;
+	if (!o || !cJSON_AddItemToArray(arr, o)) {
+		cJSON_Delete(o);
+		return HUCE_ENOMEM;
+	}
+	if (!cJSON_AddStringToObject(o, "name", n ? n : "") ||
+	    !cJSON_AddStringToObject(o, "parent", p ? p : ""))
+		return HUCE_ENOMEM;
+	return HUCE_OK;
+}
+
+/*
+ * The live record of kind named typed (its name within parent, or its
+ * id) into id.  HUCE_ENOTFOUND names the nearest known name.
+ */
+static enum huce_err resolve_named(struct admin *a, const char *kind,
+				   const char *parent, const char *typed,
+				   char *id, struct huce_error *err)
+{
+	struct store_record rec;
+	struct huce_error e = { 0 };
+	cJSON *known = NULL;
+	const char **v = NULL, *near;
+	const cJSON *o;
+	size_t n = 0;
+	enum huce_err rc;
+
+	if (huce_id_valid(typed) && !store_record_get(a->store, typed, &rec, &e) &&
+	    !rec.deleted && strcmp(rec.kind, kind) == 0) {
+		snprintf(id, HUCE_ID_STRLEN + 1, "%s", typed);
+		return HUCE_OK;
+	}
+	huce_id_named(kind, parent, typed, id);
+	rc = store_record_get(a->store, id, &rec, &e);
+	if (!rc && !rec.deleted)
+		return HUCE_OK;
+	if (rc && rc != HUCE_ENOTFOUND)
+		return huce_fail(err, rc, "%s", e.msg);
+	known = cJSON_CreateArray();
+	rc = known ? store_scan_kind(a->store, kind, 0, name_visit, known, err) : HUCE_ENOMEM;
+	if (!rc)
+		v = calloc((size_t)cJSON_GetArraySize(known) + 1, sizeof(*v));
+	if (!rc && !v)
+		rc = HUCE_ENOMEM;
+	if (rc) {
+		cJSON_Delete(known);
+		return huce_fail(err, rc, "cannot list the %ss", kind);
+	}
+	cJSON_ArrayForEach(o, known)
+		if (!parent || strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "parent")),
+				      parent) == 0)
+			v[n++] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "name"));
+	near = huce_suggest(typed, v, n);
+	if (near)
+		huce_fail(err, HUCE_ENOTFOUND, "no %s '%s' (did you mean %s?)", kind,
+			  typed, near);
+	else
+		huce_fail(err, HUCE_ENOTFOUND, "no %s '%s'", kind, typed);
+	free(v);
+	cJSON_Delete(known);
+	return HUCE_ENOTFOUND;
+}
+
+struct hh_find {
+	const char *typed;
+	char id[HUCE_ID_STRLEN + 1];
+	int n;
+};
+
+static enum huce_err hh_find_visit(void *arg, const struct store_record *r,
+				   const cJSON *fields)
+{
+	struct hh_find *f = arg;
+	size_t tl = strlen(f->typed), il = strlen(r->id);
+
+	(void)fields;
+	if (strncmp(r->id, f->typed, tl) == 0 ||
+	    (tl <= il && strcmp(r->id + il - tl, f->typed) == 0)) {
+		if (!f->n++)
+			snprintf(f->id, sizeof(f->id), "%s", r->id);
+	}
+	return HUCE_OK;
+}
+
+/*
+ * The live household typed names: its id, or a unique prefix or tail of
+ * at least 4 characters (the laptops' short codes are id tails).
+ */
+static enum huce_err resolve_household(struct admin *a, const char *typed,
+				       char *id, struct huce_error *err)
+{
+	struct hh_find f = { 0 };
+	char low[HUCE_ID_STRLEN + 1];
+	size_t n = strlen(typed);
+	enum huce_err rc;
+
+	if (n < 4 || n > HUCE_ID_STRLEN)
+		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", typed);
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)(typed[i] >= 'A' && typed[i] <= 'F' ? typed[i] + 32 : typed[i]);
+	f.typed = low;
+	rc = store_scan_kind(a->store, "household", 0, hh_find_visit, &f, err);
+	if (rc)
+		return rc;
+	if (!f.n)
+		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", typed);
+	if (f.n > 1)
+		return huce_fail(err, HUCE_EINVAL, "'%s' matches %d households: type more "
+				 "of the id", typed, f.n);
+	snprintf(id, HUCE_ID_STRLEN + 1, "%s", f.id);
+	return HUCE_OK;
+}
+
 /* --- household list ------------------------------------------------------ */
 
 static enum huce_err name_row(void *arg, const struct store_record *r,
@@ -259,7 +410,10 @@ static enum huce_err name_row(void *arg, const struct store_record *r,
 
 struct hh_list {
 	cJSON *village, *group, *team, *cadre;
+	cJSON *reviews;		/* household id -> review JSON */
 	cJSON *rows;
+	/* filters; NULL: any */
+	const char *f_village, *f_cadre, *f_status, *f_review;
 };
 
 static void add_name(cJSON *o, const char *key, const cJSON *names,
@@ -288,12 +442,29 @@ static void add_text(cJSON *o, const char *key, const cJSON *fields,
 		cJSON_AddNullToObject(o, key);
 }
 
+static int field_is(const cJSON *fields, const char *key, const char *want)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(fields, key));
+
+	return !want || (s && strcmp(s, want) == 0);
+}
+
 static enum huce_err hh_row(void *arg, const struct store_record *r,
 			    const cJSON *fields)
 {
 	struct hh_list *l = arg;
-	cJSON *o = cJSON_CreateObject();
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(l->reviews, r->id);
+	const char *state = rv ? cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")) :
+		"received";
+	const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "status"));
+	cJSON *o;
 
+	if (!field_is(fields, "village_id", l->f_village) ||
+	    !field_is(fields, "cadre_id", l->f_cadre) ||
+	    (l->f_status && strcmp(status ? status : "planned", l->f_status) != 0) ||
+	    (l->f_review && strcmp(state ? state : "", l->f_review) != 0))
+		return HUCE_OK;
+	o = cJSON_CreateObject();
 	if (!o || !cJSON_AddItemToArray(l->rows, o)) {
 		cJSON_Delete(o);
 		return HUCE_ENOMEM;
@@ -311,6 +482,9 @@ static enum huce_err hh_row(void *arg, const struct store_record *r,
 	cJSON_AddNumberToObject(o, "version", (double)r->version);
 	add_text(o, "planned_week", fields, NULL);
 	add_text(o, "water", fields, NULL);
+	add_text(o, "started", fields, NULL);
+	add_text(o, "finished", fields, NULL);
+	cJSON_AddItemToObject(o, "review", rv ? cJSON_Duplicate(rv, 1) : review_received());
 	return HUCE_OK;
 }
 
@@ -336,21 +510,122 @@ static int hh_cmp(const void *pa, const void *pb)
 	return c;
 }
 
+/* One CSV field, quoted by libcsv (csv_write: always in quotes). */
+static void csv_field(struct huce_buf *b, const char *s, int first)
+{
+	size_t n = strlen(s ? s : ""), need;
+
+	if (!s)
+		s = "";
+	need = csv_write(NULL, 0, s, n);
+	if (!first)
+		huce_buf_addstr(b, ",");
+	if (huce_buf_reserve(b, need) == HUCE_OK) {
+		csv_write(b->data + b->len, need, s, n);
+		b->len += need;
+		b->data[b->len] = '\0';
+	}
+}
+
+/*
+ * The list as CSV for a spreadsheet: UTF-8 with a byte order mark (so
+ * Excel reads it as UTF-8), the header in the office's own column names
+ * and the values as it writes them, so the file can be edited and
+ * imported again (编号, 状态, 审核 and 审核意见 are then ignored).
+ */
+static enum huce_err hh_csv(const cJSON *rows, struct huce_buf *b)
+{
+	static const char *const head[] = {
+		"编号", "村委会", "村民小组", "户主姓名", "挂包干部", "改造方式",
+		"建设方式", "厕所类型", "施工队", "计划周", "状态", "审核", "审核意见", NULL
+	};
+	const cJSON *o;
+
+	huce_buf_addstr(b, "\xef\xbb\xbf");
+	for (int i = 0; head[i]; i++)
+		csv_field(b, head[i], !i);
+	huce_buf_addstr(b, "\r\n");
+	cJSON_ArrayForEach(o, rows) {
+		const cJSON *rv = cJSON_GetObjectItem(o, "review");
+		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+		int sn = huce_status_parse(st);
+		int rn = huce_review_parse(cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")));
+		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
+		const char *v[13];
+
+		v[0] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
+		v[1] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "village"));
+		v[2] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "group"));
+		v[3] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "head"));
+		v[4] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "cadre"));
+		v[5] = huce_approach_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "approach")));
+		v[6] = huce_build_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "build")));
+		v[7] = type ? huce_toilet_type_label(type) : NULL;
+		v[8] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "team"));
+		v[9] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "planned_week"));
+		v[10] = sn >= 0 ? huce_status_label((enum huce_status)sn) : st;
+		v[11] = rn >= 0 ? huce_review_label((enum huce_review_state)rn) : NULL;
+		v[12] = cJSON_GetStringValue(cJSON_GetObjectItem(rv, "note"));
+		for (int i = 0; i < 13; i++)
+			csv_field(b, v[i], !i);
+		huce_buf_addstr(b, "\r\n");
+	}
+	return b->err;
+}
+
+static const char hh_list_usage[] =
+	"expected household list [--village V] [--status S] [--review STATE] "
+	"[--cadre C] [--json | --format text|json|csv [--out F]]";
+
 static int household_list(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
 	struct hh_list l = { 0 };
+	struct huce_buf csv = HUCE_BUF_INIT(FILE_MAX);
 	cJSON *sorted = NULL, **v = NULL;
+	const char *format = "text", *out = NULL, *village = NULL, *cadre = NULL;
+	char vid[HUCE_ID_STRLEN + 1], cid[HUCE_ID_STRLEN + 1];
 	enum huce_err rc;
-	int json = 0, n, ret = 0;
+	int n, ret = 0;
 	char detail[32];
 
 	for (int i = 2; i < argc; i++) {
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
 		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
+			format = "json";
+		else if (strcmp(argv[i], "--format") == 0 && val && ++i)
+			format = val;
+		else if (strcmp(argv[i], "--out") == 0 && val && ++i)
+			out = val;
+		else if (strcmp(argv[i], "--village") == 0 && val && ++i)
+			village = val;
+		else if (strcmp(argv[i], "--cadre") == 0 && val && ++i)
+			cadre = val;
+		else if (strcmp(argv[i], "--status") == 0 && val && ++i)
+			l.f_status = val;
+		else if (strcmp(argv[i], "--review") == 0 && val && ++i)
+			l.f_review = val;
 		else
-			return usage_error("household list: unexpected argument '%s'",
-					   argv[i]);
+			return usage_error("household list: unexpected argument '%s'; %s",
+					   argv[i], hh_list_usage);
+	}
+	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
+		return usage_error("household list: format '%s' is not text, json or csv",
+				   format);
+	if (out && strcmp(format, "csv") != 0)
+		return usage_error("household list: --out is for --format csv");
+	if (l.f_status && huce_status_parse(l.f_status) < 0) {
+		huce_fail(&err, HUCE_EINVAL, "status '%s' is not one of: planned, building, "
+			  "built, accepted, failed, rectifying", l.f_status);
+		return fail(HUCE_EINVAL, &err);
+	}
+	if (l.f_status)
+		l.f_status = huce_status_name((enum huce_status)huce_status_parse(l.f_status));
+	if (l.f_review && huce_review_parse(l.f_review) < 0) {
+		huce_fail(&err, HUCE_EINVAL, "review state '%s' is not one of: received, "
+			  "approved, has-issues, edited", l.f_review);
+		return fail(HUCE_EINVAL, &err);
 	}
 	l.village = cJSON_CreateObject();
 	l.group = cJSON_CreateObject();
@@ -363,6 +638,18 @@ static int household_list(struct admin *a, int argc, char **argv)
 		goto out;
 	}
 	rc = store_begin(a->store, 0, &err);
+	if (rc) {
+		ret = fail(rc, &err);
+		goto out;
+	}
+	if (village) {
+		rc = resolve_named(a, "village", NULL, village, vid, &err);
+		l.f_village = vid;
+	}
+	if (!rc && cadre) {
+		rc = resolve_named(a, "cadre", NULL, cadre, cid, &err);
+		l.f_cadre = cid;
+	}
 	if (!rc)
 		rc = store_scan_kind(a->store, "village", 1, name_row, l.village, &err);
 	if (!rc)
@@ -371,6 +658,8 @@ static int household_list(struct admin *a, int argc, char **argv)
 		rc = store_scan_kind(a->store, "team", 1, name_row, l.team, &err);
 	if (!rc)
 		rc = store_scan_kind(a->store, "cadre", 1, name_row, l.cadre, &err);
+	if (!rc)
+		rc = review_all(a->store, &l.reviews, &err);
 	if (!rc)
 		rc = store_scan_kind(a->store, "household", 0, hh_row, &l, &err);
 	if (rc) {
@@ -396,12 +685,26 @@ static int household_list(struct admin *a, int argc, char **argv)
 	qsort(v, (size_t)n, sizeof(*v), hh_cmp);
 	for (int i = 0; i < n; i++)
 		cJSON_AddItemToArray(sorted, v[i]);
-	if (json) {
+	if (strcmp(format, "json") == 0) {
 		print_json(sorted);
+	} else if (strcmp(format, "csv") == 0) {
+		rc = hh_csv(sorted, &csv);
+		if (rc)
+			huce_fail(&err, rc, "the list is too long for CSV");
+		else if (out)
+			rc = huce_file_write_atomic(out, csv.data, csv.len, 0666, &err);
+		else if (fwrite(csv.data, 1, csv.len, stdout) != csv.len)
+			rc = huce_fail(&err, HUCE_EIO, "cannot write the list");
+		if (rc) {
+			ret = fail(rc, &err);
+			goto out;
+		}
+		if (out)
+			printf("%s\n", out);
 	} else {
 		const cJSON *o;
 
-		printf("id\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n");
+		printf("id\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\treview\n");
 		cJSON_ArrayForEach(o, sorted) {
 			static const char *const keys[] = {
 				"id", "village", "group", "head", "type", "build",
@@ -413,20 +716,581 @@ static int household_list(struct admin *a, int argc, char **argv)
 
 				printf("%s%s", i ? "\t" : "", s ? s : "-");
 			}
-			putchar('\n');
+			printf("\t%s\n", cJSON_GetStringValue(cJSON_GetObjectItem(
+				cJSON_GetObjectItem(o, "review"), "state")));
 		}
 	}
 	snprintf(detail, sizeof(detail), "%d households", n);
 	audit(a, "household list", detail);
 out:
+	huce_buf_release(&csv);
 	free(v);
 	cJSON_Delete(sorted);
 	cJSON_Delete(l.village);
 	cJSON_Delete(l.group);
 	cJSON_Delete(l.team);
 	cJSON_Delete(l.cadre);
+	cJSON_Delete(l.reviews);
 	cJSON_Delete(l.rows);
 	return ret;
+}
+
+/* --- household show ------------------------------------------------------- */
+
+/* A record as an object: "id", its fields (id_hash left out), "version". */
+static cJSON *record_json(const struct store_record *r, const cJSON *fields)
+{
+	cJSON *o = cJSON_CreateObject(), *f = cJSON_Duplicate(fields, 1);
+
+	if (!o || !f) {
+		cJSON_Delete(o);
+		cJSON_Delete(f);
+		return NULL;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(f, "id_hash");
+	cJSON_AddStringToObject(o, "id", r->id);
+	while (f->child) {
+		cJSON *it = cJSON_DetachItemViaPointer(f, f->child);
+
+		cJSON_AddItemToObject(o, it->string, it);
+	}
+	cJSON_Delete(f);
+	cJSON_AddNumberToObject(o, "version", (double)r->version);
+	return o;
+}
+
+struct related {
+	const char *kind;	/* NULL: any */
+	cJSON *arr;
+};
+
+static enum huce_err related_visit(void *arg, const struct store_record *r,
+				   const cJSON *fields)
+{
+	struct related *x = arg;
+	cJSON *o;
+
+	if (x->kind && strcmp(r->kind, x->kind) != 0)
+		return HUCE_OK;
+	o = record_json(r, fields);
+	if (!o || !cJSON_AddItemToArray(x->arr, o)) {
+		cJSON_Delete(o);
+		return HUCE_ENOMEM;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err related(struct admin *a, const char *field, const char *id,
+			     const char *kind, cJSON *arr, struct huce_error *err)
+{
+	struct related x = { kind, arr };
+	char q[HUCE_ID_STRLEN + 3];
+
+	snprintf(q, sizeof(q), "\"%s\"", id);
+	return store_by_field(a->store, field, q, NULL, related_visit, &x, err);
+}
+
+static int by_date_id(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	int c = cmp_key(a, b, "date");
+
+	return c ? c : cmp_key(a, b, "id");
+}
+
+static void sort_array(cJSON *arr, int (*cmp)(const void *, const void *))
+{
+	int n = cJSON_GetArraySize(arr);
+	cJSON **v = calloc((size_t)n + 1, sizeof(*v));
+
+	if (!v)
+		return;
+	for (int i = 0; i < n; i++)
+		v[i] = cJSON_DetachItemFromArray(arr, 0);
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, v[i]);
+	free(v);
+}
+
+/* Whether the central has the bytes of photo sha: 1, 0, or -1 when unknown. */
+static int blob_arrived(const struct admin *a, const char *sha)
+{
+	char path[4200];
+	struct stat st;
+
+	if (!a->blobs || !sha || !blob_name_valid(sha))
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", a->blobs, sha);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* History rows into changes: the rows of one record at one version are one. */
+static enum huce_err history_visit(void *arg, const struct store_history *h,
+				   int64_t at)
+{
+	cJSON *arr = arg, *last = cJSON_GetArrayItem(arr, cJSON_GetArraySize(arr) - 1);
+	cJSON *fields, *ch;
+	char t[21];
+
+	if (strcmp(h->field, "id_hash") == 0)
+		return HUCE_OK;
+	if (!last || cJSON_GetNumberValue(cJSON_GetObjectItem(last, "version")) !=
+	    (double)h->version ||
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(last, "record")), h->record_id)) {
+		last = cJSON_CreateObject();
+		if (!last || !cJSON_AddItemToArray(arr, last)) {
+			cJSON_Delete(last);
+			return HUCE_ENOMEM;
+		}
+		huce_iso_time(at, t);
+		cJSON_AddNumberToObject(last, "version", (double)h->version);
+		cJSON_AddStringToObject(last, "at", t);
+		cJSON_AddStringToObject(last, "device", h->device);
+		if (h->seq > 0)
+			cJSON_AddNumberToObject(last, "seq", (double)h->seq);
+		else
+			cJSON_AddNullToObject(last, "seq");
+		cJSON_AddStringToObject(last, "kind", h->kind);
+		cJSON_AddStringToObject(last, "record", h->record_id);
+		cJSON_AddItemToObject(last, "fields", cJSON_CreateObject());
+	}
+	fields = cJSON_GetObjectItem(last, "fields");
+	ch = cJSON_CreateObject();
+	if (!fields || !ch || !cJSON_AddItemToObject(fields, h->field, ch)) {
+		cJSON_Delete(ch);
+		return HUCE_ENOMEM;
+	}
+	cJSON_AddItemToObject(ch, "before", h->before ? cJSON_Parse(h->before) : cJSON_CreateNull());
+	cJSON_AddItemToObject(ch, "after", h->after ? cJSON_Parse(h->after) : cJSON_CreateNull());
+	return HUCE_OK;
+}
+
+static int by_version(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	double x = cJSON_GetNumberValue(cJSON_GetObjectItem(a, "version"));
+	double y = cJSON_GetNumberValue(cJSON_GetObjectItem(b, "version"));
+
+	return x != y ? (x > y) - (x < y) : cmp_key(a, b, "record");
+}
+
+/* The history of household o and of the records that belong to it. */
+static enum huce_err household_history(struct admin *a, const cJSON *o,
+				       cJSON *hist, struct huce_error *err)
+{
+	static const char *const parts[] = { "inspections", "rectifications", "photos", NULL };
+	char rid[HUCE_ID_STRLEN + 1];
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
+	const cJSON *r;
+	enum huce_err rc;
+
+	huce_review_id(id, rid);
+	rc = store_history_of(a->store, id, history_visit, hist, err);
+	if (!rc)
+		rc = store_history_of(a->store, rid, history_visit, hist, err);
+	for (int i = 0; !rc && parts[i]; i++)
+		cJSON_ArrayForEach(r, cJSON_GetObjectItem(o, parts[i]))
+			if (!rc)
+				rc = store_history_of(a->store,
+					cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")),
+					history_visit, hist, err);
+	if (!rc)
+		sort_array(hist, by_version);
+	return rc;
+}
+
+static void print_show(const cJSON *o)
+{
+	static const char *const keys[] = {
+		"id", "village", "group", "head", "id_masked", "phone", "house_no",
+		"approach", "build", "type", "team", "cadre", "status", "planned_week",
+		"started", "finished", "water", "version", NULL
+	};
+	const cJSON *v, *rv = cJSON_GetObjectItem(o, "review");
+	const char *note = cJSON_GetStringValue(cJSON_GetObjectItem(rv, "note"));
+
+	for (int i = 0; keys[i]; i++) {
+		char *s;
+
+		v = cJSON_GetObjectItem(o, keys[i]);
+		if (!v || cJSON_IsNull(v))
+			continue;
+		s = cJSON_IsString(v) ? NULL : cJSON_PrintUnformatted(v);
+		printf("%-13s %s\n", keys[i], s ? s : v->valuestring);
+		free(s);
+	}
+	printf("%-13s %s%s%s\n", "review",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")),
+	       note ? ": " : "", note ? note : "");
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
+		printf("inspection    %s %s %s %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")));
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
+		const char *dl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline"));
+
+		printf("rectification %s %s deadline %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "status")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "category")),
+		       dl ? dl : "-");
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "photos")) {
+		const cJSON *ar = cJSON_GetObjectItem(v, "arrived");
+
+		printf("photo         %s %.12s %s\n",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "sha256")),
+		       cJSON_IsTrue(ar) ? "arrived" : cJSON_IsFalse(ar) ?
+		       "not arrived" : "(bytes unknown: --blobs DIR)");
+	}
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "history")) {
+		const cJSON *f;
+		int first = 1;
+
+		printf("change        v%lld %s %s %s",
+		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(v, "version")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "at")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "device")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "kind")));
+		cJSON_ArrayForEach(f, cJSON_GetObjectItem(v, "fields")) {
+			printf("%s%s", first ? ": " : ", ", f->string);
+			first = 0;
+		}
+		putchar('\n');
+	}
+}
+
+/* The names of the records household fields refer to, as "village" ... */
+static void add_ref_names(struct admin *a, cJSON *o, const cJSON *fields)
+{
+	static const char *const nk[4] = { "village", "group", "team", "cadre" };
+
+	for (int k = 0; k < 4; k++) {
+		char key[16], *val = NULL;
+		const char *ref;
+		cJSON *name = NULL;
+
+		snprintf(key, sizeof(key), "%s_id", nk[k]);
+		ref = cJSON_GetStringValue(cJSON_GetObjectItem(fields, key));
+		if (ref && !store_field_get(a->store, ref, "name", &val, NULL))
+			name = cJSON_Parse(val);
+		free(val);
+		cJSON_AddItemToObject(o, nk[k], name ? name : cJSON_CreateNull());
+	}
+}
+
+/* The household id with everything that belongs to it, into *out. */
+static enum huce_err household_json(struct admin *a, const char *id, cJSON **out,
+				    struct huce_error *err)
+{
+	struct store_record rec;
+	struct store_fieldset fs = { 0 };
+	cJSON *o = NULL, *fields = NULL, *rv = NULL, *insp, *rect, *photos, *hist;
+	const cJSON *it;
+	enum huce_err rc;
+
+	*out = NULL;
+	rc = store_record_get(a->store, id, &rec, err);
+	if (!rc)
+		rc = store_fields_get(a->store, id, &fs, err);
+	if (rc)
+		goto out;
+	fields = store_fieldset_json(&fs);
+	o = fields ? record_json(&rec, fields) : NULL;
+	if (!o) {
+		rc = HUCE_ENOMEM;
+		goto out;
+	}
+	add_ref_names(a, o, fields);
+	if (!cJSON_GetObjectItem(o, "status"))
+		cJSON_AddStringToObject(o, "status", "planned");
+	cJSON_AddStringToObject(o, "created_by", rec.created_by);
+	rc = review_json(a->store, id, &rv, err);
+	if (rc)
+		goto out;
+	cJSON_AddItemToObject(o, "review", rv);
+	insp = cJSON_AddArrayToObject(o, "inspections");
+	rect = cJSON_AddArrayToObject(o, "rectifications");
+	photos = cJSON_AddArrayToObject(o, "photos");
+	hist = cJSON_AddArrayToObject(o, "history");
+	if (!insp || !rect || !photos || !hist) {
+		rc = HUCE_ENOMEM;
+		goto out;
+	}
+	rc = related(a, "household_id", id, "inspection", insp, err);
+	if (!rc)
+		rc = related(a, "household_id", id, "rectification", rect, err);
+	if (!rc)
+		rc = related(a, "owner_id", id, "photo", photos, err);
+	cJSON_ArrayForEach(it, insp)
+		if (!rc)
+			rc = related(a, "owner_id", cJSON_GetStringValue(
+					     cJSON_GetObjectItem(it, "id")), "photo", photos, err);
+	if (rc)
+		goto out;
+	sort_array(insp, by_date_id);
+	cJSON_ArrayForEach(it, photos) {
+		int got = blob_arrived(a, cJSON_GetStringValue(cJSON_GetObjectItem(it, "sha256")));
+
+		if (got < 0)
+			cJSON_AddNullToObject((cJSON *)it, "arrived");
+		else
+			cJSON_AddBoolToObject((cJSON *)it, "arrived", got);
+	}
+	rc = household_history(a, o, hist, err);
+out:
+	if (rc == HUCE_ENOMEM)
+		huce_fail(err, rc, "out of memory");
+	if (!rc) {
+		*out = o;
+		o = NULL;
+	}
+	store_fieldset_release(&fs);
+	cJSON_Delete(fields);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static int household_show(struct admin *a, int argc, char **argv)
+{
+	struct huce_error err = { 0 };
+	const char *typed = NULL;
+	char id[HUCE_ID_STRLEN + 1], detail[64];
+	cJSON *o = NULL;
+	int json = 0;
+	enum huce_err rc;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (!typed && argv[i][0] != '-')
+			typed = argv[i];
+		else
+			return usage_error("household show: unexpected argument '%s'", argv[i]);
+	}
+	if (!typed)
+		return usage_error("expected household show ID [--json]");
+	rc = store_begin(a->store, 0, &err);
+	if (rc)
+		return fail(rc, &err);
+	rc = resolve_household(a, typed, id, &err);
+	if (!rc)
+		rc = household_json(a, id, &o, &err);
+	if (rc) {
+		store_rollback(a->store);
+		return fail(rc, &err);
+	}
+	store_commit(a->store, &err);
+	if (json)
+		print_json(o);
+	else
+		print_show(o);
+	cJSON_Delete(o);
+	snprintf(detail, sizeof(detail), "household %s", id);
+	audit(a, "household show", detail);
+	return 0;
+}
+
+static int cmd_household(struct admin *a, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return household_list(a, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0)
+		return household_show(a, argc, argv);
+	return usage_error("expected household list ... | show ID [--json]");
+}
+
+/* --- review ------------------------------------------------------------------ */
+
+static int review(struct admin *a, int argc, char **argv)
+{
+	struct huce_error err = { 0 };
+	const char *typed = NULL, *issues = NULL;
+	char id[HUCE_ID_STRLEN + 1], detail[96];
+	int approve = 0;
+	enum huce_err rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--approve") == 0)
+			approve = 1;
+		else if (strcmp(argv[i], "--issues") == 0 && i + 1 < argc)
+			issues = argv[++i];
+		else if (strncmp(argv[i], "--issues=", 9) == 0)
+			issues = argv[i] + 9;
+		else if (!typed && argv[i][0] != '-')
+			typed = argv[i];
+		else
+			return usage_error("review: unexpected argument '%s'", argv[i]);
+	}
+	if (!typed || approve == (issues != NULL))
+		return usage_error("expected review HOUSEHOLD --approve | --issues TEXT");
+	if (issues && huce_text_check(issues, "issues", 1024, 0, &err))
+		return fail(HUCE_EINVAL, &err);
+	rc = store_begin(a->store, 1, &err);
+	if (rc)
+		return fail(rc, &err);
+	rc = resolve_household(a, typed, id, &err);
+	if (!rc)
+		rc = review_office(&a->central, id, approve ? HUCE_REVIEW_EV_APPROVE :
+				   HUCE_REVIEW_EV_ISSUES, issues, a->actor, &err);
+	if (!rc) {
+		snprintf(detail, sizeof(detail), "household %s: %s", id,
+			 approve ? "approved" : "has-issues");
+		rc = store_audit(a->store, a->actor, "review", detail, &err);
+	}
+	if (!rc)
+		rc = store_commit(a->store, &err);
+	else
+		store_rollback(a->store);
+	if (rc)
+		return fail(rc, &err);
+	printf("household %s: %s\n", id, approve ? "approved" : "has-issues");
+	return 0;
+}
+
+/* --- targets --------------------------------------------------------------- */
+
+struct target_list {
+	cJSON *villages, *rows;
+};
+
+static enum huce_err target_row(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	struct target_list *l = arg;
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o || !cJSON_AddItemToArray(l->rows, o)) {
+		cJSON_Delete(o);
+		return HUCE_ENOMEM;
+	}
+	cJSON_AddStringToObject(o, "id", r->id);
+	add_name(o, "village", l->villages, fields, "village_id");
+	add_text(o, "week", fields, NULL);
+	cJSON_AddNumberToObject(o, "n", cJSON_GetNumberValue(cJSON_GetObjectItem(fields, "n")));
+	cJSON_AddNumberToObject(o, "version", (double)r->version);
+	return HUCE_OK;
+}
+
+static int by_week_village(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	int c = cmp_key(a, b, "week");
+
+	return c ? c : cmp_key(a, b, "village");
+}
+
+static int target_list(struct admin *a, int json)
+{
+	struct huce_error err = { 0 };
+	struct target_list l = { cJSON_CreateObject(), cJSON_CreateArray() };
+	const cJSON *o;
+	enum huce_err rc = l.villages && l.rows ? HUCE_OK : HUCE_ENOMEM;
+
+	if (!rc)
+		rc = store_scan_kind(a->store, "village", 1, name_row, l.villages, &err);
+	if (!rc)
+		rc = store_scan_kind(a->store, "target", 0, target_row, &l, &err);
+	if (rc) {
+		cJSON_Delete(l.villages);
+		cJSON_Delete(l.rows);
+		if (rc == HUCE_ENOMEM)
+			huce_fail(&err, rc, "out of memory");
+		return fail(rc, &err);
+	}
+	sort_array(l.rows, by_week_village);
+	if (json) {
+		print_json(l.rows);
+	} else {
+		printf("id\tvillage\tweek\tn\tversion\n");
+		cJSON_ArrayForEach(o, l.rows) {
+			const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(o, "village"));
+
+			printf("%s\t%s\t%s\t%lld\t%lld\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")), v ? v : "-",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "week")),
+			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "n")),
+			       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "version")));
+		}
+	}
+	audit(a, "target list", NULL);
+	cJSON_Delete(l.villages);
+	cJSON_Delete(l.rows);
+	return 0;
+}
+
+static int target_set(struct admin *a, int argc, char **argv)
+{
+	struct huce_error err = { 0 };
+	const char *village = NULL, *week = NULL, *num = NULL;
+	char vid[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1], detail[96];
+	int64_t n;
+	int y, w;
+	cJSON *f = NULL;
+	enum huce_err rc;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--village") == 0 && i + 1 < argc)
+			village = argv[++i];
+		else if (strcmp(argv[i], "--week") == 0 && i + 1 < argc)
+			week = argv[++i];
+		else if (!num && argv[i][0] != '-')
+			num = argv[i];
+		else
+			return usage_error("target set: unexpected argument '%s'", argv[i]);
+	}
+	if (!village || !week || !num)
+		return usage_error("expected target set --village V --week YYYY-Www N");
+	if (huce_parse_week(week, &y, &w)) {
+		huce_fail(&err, HUCE_EINVAL, "week '%s' is not an ISO week like 2026-W48", week);
+		return fail(HUCE_EINVAL, &err);
+	}
+	if (huce_parse_i64(num, &n) || n < 0 || n > 100000) {
+		huce_fail(&err, HUCE_EINVAL, "target '%s' is not a whole number 0..100000", num);
+		return fail(HUCE_EINVAL, &err);
+	}
+	rc = store_begin(a->store, 1, &err);
+	if (rc)
+		return fail(rc, &err);
+	rc = resolve_named(a, "village", NULL, village, vid, &err);
+	if (!rc) {
+		huce_id_named("target", vid, week, id);
+		f = cJSON_CreateObject();
+		if (!f || !cJSON_AddStringToObject(f, "village_id", vid) ||
+		    !cJSON_AddStringToObject(f, "week", week) ||
+		    !cJSON_AddNumberToObject(f, "n", (double)n))
+			rc = huce_fail(&err, HUCE_ENOMEM, "out of memory");
+	}
+	if (!rc)
+		rc = central_office_put(&a->central, "target", id, f, 0, &err);
+	cJSON_Delete(f);
+	if (!rc) {
+		snprintf(detail, sizeof(detail), "target %s", id);
+		rc = store_audit(a->store, a->actor, "target set", detail, &err);
+	}
+	if (!rc)
+		rc = store_commit(a->store, &err);
+	else
+		store_rollback(a->store);
+	if (rc)
+		return fail(rc, &err);
+	printf("target %s %s = %lld\n%s\n", village, week, (long long)n, id);
+	return 0;
+}
+
+static int cmd_target(struct admin *a, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return target_set(a, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		if (argc == 2 || (argc == 3 && strcmp(argv[2], "--json") == 0))
+			return target_list(a, argc == 3);
+		return usage_error("expected target list [--json]");
+	}
+	return usage_error("expected target set --village V --week YYYY-Www N | list [--json]");
 }
 
 /* --- conflicts ------------------------------------------------------------- */
@@ -654,26 +1518,44 @@ out:
 	return ret;
 }
 
-/* --- import: the office's CSV household list (import.c) --------------------- */
+/* --- import: the office's lists (import.c) ---------------------------------- */
 
-static int import_list(struct admin *a, const struct huce_buf *file)
+static int import_office_list(struct admin *a, const char *path,
+			      const struct huce_buf *file,
+			      const struct import_opts *o)
 {
 	struct huce_error err = { 0 };
 	struct import_result res;
-	const cJSON *col;
+	struct list_text t;
+	const cJSON *p;
 	enum huce_err rc;
 
-	rc = import_csv(&a->central, a->actor, file->data, file->len, &res, &err);
-	cJSON_ArrayForEach(col, res.ignored)
+	rc = list_file_decode(path, file, FILE_MAX, &t, &err);
+	if (rc)
+		return fail(rc, &err);
+	printf("encoding: %s\n", t.encoding);
+	fflush(stdout);
+	rc = import_list(&a->central, a->actor, t.text, t.len, o, &res, &err);
+	list_text_release(&t);
+	cJSON_ArrayForEach(p, res.ignored)
 		fprintf(stderr, "huce-syncd admin: note: ignoring column '%s'\n",
-			cJSON_GetStringValue(col));
+			cJSON_GetStringValue(p));
+	cJSON_ArrayForEach(p, res.problems) {
+		char *line = import_problem_text(p);
+
+		fprintf(stderr, "huce-syncd admin: %s%s\n", !rc ? "skipped " : "",
+			line ? line : "out of memory");
+		free(line);
+	}
 	if (rc) {
 		import_result_release(&res);
 		return fail(rc, &err);
 	}
-	printf("imported %d households (%d already present); created %d villages, "
-	       "%d groups, %d cadres, %d teams\n", res.households, res.present,
-	       res.villages, res.groups, res.cadres, res.teams);
+	printf("imported %d %s (%d already present, %d updated); created %d villages, "
+	       "%d groups, %d cadres, %d teams\n", res.added, res.list, res.present,
+	       res.updated, res.villages, res.groups, res.cadres, res.teams);
+	if (res.bad_rows)
+		printf("skipped %d bad rows of %d\n", res.bad_rows, res.rows);
 	import_result_release(&res);
 	return 0;
 }
@@ -681,6 +1563,7 @@ static int import_list(struct admin *a, const struct huce_buf *file)
 static int import(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
+	struct import_opts o = { 0, 0 };
 	struct huce_buf file;
 	const char *path = NULL, *ack = NULL;
 	enum huce_err rc;
@@ -691,22 +1574,31 @@ static int import(struct admin *a, int argc, char **argv)
 			ack = argv[++i];
 		else if (strncmp(argv[i], "--ack-out=", 10) == 0)
 			ack = argv[i] + 10;
+		else if (strcmp(argv[i], "--create") == 0)
+			o.create = 1;
+		else if (strcmp(argv[i], "--skip-bad") == 0)
+			o.skip_bad = 1;
 		else if (!path && (argv[i][0] != '-' || !argv[i][1]))
 			path = argv[i];
 		else
 			return usage_error("import: unexpected argument '%s'", argv[i]);
 	}
 	if (!path)
-		return usage_error("expected import FILE [--ack-out F]");
+		return usage_error("expected import FILE [--ack-out F] [--create] [--skip-bad]");
 	rc = huce_file_read(path, FILE_MAX, &file, &err);
 	if (rc)
 		return fail(rc, &err);
-	if (file.len >= 4 && memcmp(file.data, HUCE_BATCH_MAGIC, 4) == 0)
-		ret = import_batch(a, &file, ack);
-	else if (ack)
+	if (file.len >= 4 && memcmp(file.data, HUCE_BATCH_MAGIC, 4) == 0) {
+		if (o.create || o.skip_bad)
+			ret = usage_error("--create and --skip-bad are for the office's "
+					  "lists; '%s' is a batch file", path);
+		else
+			ret = import_batch(a, &file, ack);
+	} else if (ack) {
 		ret = usage_error("--ack-out is for batch files; '%s' is not one", path);
-	else
-		ret = import_list(a, &file);
+	} else {
+		ret = import_office_list(a, path, &file, &o);
+	}
 	huce_buf_release(&file);
 	return ret;
 }
@@ -749,6 +1641,7 @@ int admin_main(int argc, char **argv)
 	struct admin a;
 	struct huce_error err = { 0 };
 	const char *store = NULL, *checklists = NULL;
+	char blobs_dflt[4096];
 	enum huce_err rc;
 	int i = 1, ret;
 
@@ -767,6 +1660,11 @@ int admin_main(int argc, char **argv)
 			i += 2;
 		} else if (strncmp(argv[i], "--checklists=", 13) == 0) {
 			checklists = argv[i++] + 13;
+		} else if (strcmp(argv[i], "--blobs") == 0 && i + 1 < argc) {
+			a.blobs = argv[i + 1];
+			i += 2;
+		} else if (strncmp(argv[i], "--blobs=", 8) == 0) {
+			a.blobs = argv[i++] + 8;
 		} else {
 			return usage_error("unknown option '%s'", argv[i]);
 		}
@@ -784,19 +1682,25 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "device") && strcmp(argv[0], "household") &&
 	    strcmp(argv[0], "conflicts") && strcmp(argv[0], "resolve") &&
 	    strcmp(argv[0], "import") && strcmp(argv[0], "report") &&
-	    strcmp(argv[0], "town") && strcmp(argv[0], "photos"))
+	    strcmp(argv[0], "audit") && strcmp(argv[0], "town") &&
+	    strcmp(argv[0], "target") && strcmp(argv[0], "review") &&
+	    strcmp(argv[0], "photos"))
 		return usage_error("unknown command '%s'", argv[0]);
-	if (strcmp(argv[0], "household") == 0 &&
-	    (argc < 2 || strcmp(argv[1], "list") != 0))
-		return usage_error("expected household list [--json]");
 
 	set_actor(&a);
+	/* The central keeps photos in STORE.blobs unless told otherwise. */
+	if (!a.blobs && strncmp(store, "postgres", 8) != 0) {
+		snprintf(blobs_dflt, sizeof(blobs_dflt), "%s.blobs", store);
+		a.blobs = blobs_dflt;
+	}
 	rc = store_open(&a.store, store, &err);
 	if (rc)
 		return fail(rc, &err);
 	a.central.store = a.store;
 	a.central.max_raw = HUCE_BATCH_MAX_RAW;
-	if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "resolve") == 0) {
+	if (strcmp(argv[0], "import") == 0 || strcmp(argv[0], "resolve") == 0 ||
+	    strcmp(argv[0], "report") == 0 ||
+	    strcmp(argv[0], "target") == 0 || strcmp(argv[0], "review") == 0) {
 		rc = huce_checklists_load(&a.central.checklists, checklists, &err);
 		if (rc) {
 			ret = fail(rc, &err);
@@ -806,17 +1710,28 @@ int admin_main(int argc, char **argv)
 	if (strcmp(argv[0], "device") == 0)
 		ret = cmd_device(&a, argc, argv);
 	else if (strcmp(argv[0], "household") == 0)
-		ret = household_list(&a, argc, argv);
+		ret = cmd_household(&a, argc, argv);
+	else if (strcmp(argv[0], "target") == 0)
+		ret = cmd_target(&a, argc, argv);
+	else if (strcmp(argv[0], "review") == 0)
+		ret = review(&a, argc, argv);
 	else if (strcmp(argv[0], "conflicts") == 0)
 		ret = conflicts(&a, argc, argv);
 	else if (strcmp(argv[0], "resolve") == 0)
 		ret = resolve(&a, argc, argv);
 	else if (strcmp(argv[0], "import") == 0)
 		ret = import(&a, argc, argv);
-	else if (strcmp(argv[0], "report") == 0)
-		ret = admin_report(a.store, a.actor, argc, argv);
 	else if (strcmp(argv[0], "photos") == 0)
 		ret = admin_photos(a.store, store, a.actor, argc, argv);
+	else if (strcmp(argv[0], "report") == 0 || strcmp(argv[0], "audit") == 0) {
+		struct report_ctx ctx = {
+			.store = a.store, .spec = store, .actor = a.actor,
+			.checklists = a.central.checklists,
+		};
+
+		ret = argv[0][0] == 'r' ? admin_report(&ctx, argc, argv)
+					: admin_audit(&ctx, argc, argv);
+	}
 	else
 		ret = town(&a, argc, argv);
 out:

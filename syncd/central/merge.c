@@ -53,6 +53,7 @@
 #include "huce_record.h"
 #include "huce_util.h"
 #include "merge_rule.h"
+#include "review.h"
 #include "store.h"
 
 #define MAX_FOLLOW	8		/* merged_into hops followed */
@@ -1708,6 +1709,10 @@ static enum huce_err apply_write(struct central *c, struct apply *a,
 		if (!a->exists)
 			ret = find_rivals(c, ch, &a->rec, a->post, err);
 	}
+	/* A cadre's change answers the office's issues (huce_review.h). */
+	if (!ret && !ch->trusted)
+		ret = review_after_change(c, a->k->kind, ch->id, a->post,
+					  ch->device, err);
 	return ret;
 }
 

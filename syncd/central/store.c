@@ -343,6 +343,13 @@ enum huce_err store_history_add(struct store *s,
 	return rc;
 }
 
+enum huce_err store_history_of(struct store *s, const char *record_id,
+			       store_history_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	LOCKED(history_of(s, record_id, cb, arg, err));
+}
+
 char *store_multi_sql(const char *head, size_t rows, size_t cols,
 		      const char *tail, int numbered)
 {

@@ -125,6 +125,13 @@ struct store_history {
  */
 typedef enum huce_err (*store_device_cb)(void *arg,
 					 const struct store_device *d);
+/*
+ * One history row, written at Unix second at; its strings are valid
+ * during the call only.
+ */
+typedef enum huce_err (*store_history_cb)(void *arg,
+					  const struct store_history *h,
+					  int64_t at);
 /* fields: an object of the record's parsed field values (borrowed). */
 typedef enum huce_err (*store_record_cb)(void *arg,
 					 const struct store_record *r,
@@ -323,6 +330,15 @@ enum huce_err store_history_add(struct store *s,
 				const struct store_history *h,
 				size_t n, struct huce_error *err);
 
+/*
+ * The history of one record, oldest first (version, then field name):
+ * one range of the history's primary key.  cb must not write to the
+ * store.  No history is not an error.
+ */
+enum huce_err store_history_of(struct store *s, const char *record_id,
+			       store_history_cb cb, void *arg,
+			       struct huce_error *err);
+
 /* Append to the audit log.  detail may be NULL; never personal data. */
 enum huce_err store_audit(struct store *s, const char *actor,
 			  const char *action, const char *detail,
@@ -449,12 +465,5 @@ cJSON *store_fieldset_json(const struct store_fieldset *fs);
 /* The field called name in fs, or NULL. */
 struct store_field *store_fieldset_find(const struct store_fieldset *fs,
 					const char *name);
-
-/*
- * `huce-syncd admin --store S report ...` (report.c): argv[0] is
- * "report".  Prints or writes the report and returns an exit code of
- * the command-line contract; actor names the admin in the audit log.
- */
-int admin_report(struct store *s, const char *actor, int argc, char **argv);
 
 #endif

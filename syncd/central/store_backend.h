@@ -123,6 +123,9 @@ struct store_ops {
 	enum huce_err (*history_add)(struct store *s,
 				     const struct store_history *h, size_t n,
 				     struct huce_error *err);
+	enum huce_err (*history_of)(struct store *s, const char *record_id,
+				    store_history_cb cb, void *arg,
+				    struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
 			       struct huce_error *err);

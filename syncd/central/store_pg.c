@@ -1313,6 +1313,40 @@ static enum huce_err pg_history_add(struct store *base,
 	return send_write(s, sql, (int)(n * 10), v, err, "cannot write history");
 }
 
+static enum huce_err pg_history_of(struct store *base, const char *record_id,
+				   store_history_cb cb, void *arg,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	p_str(&p, record_id);
+	res = runp(s, "SELECT version, field, kind, before, after, device, hlc, seq, at "
+		   "FROM history WHERE record_id = $1 ORDER BY version, field",
+		   &p, err, "cannot read history");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; !rc && i < PQntuples(res); i++) {
+		struct store_history h = {
+			.version = int_val(res, i, 0),
+			.record_id = record_id,
+			.field = PQgetvalue(res, i, 1),
+			.kind = PQgetvalue(res, i, 2),
+			.before = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
+			.after = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
+			.device = PQgetvalue(res, i, 5),
+			.hlc = PQgetvalue(res, i, 6),
+			.seq = int_val(res, i, 7),
+		};
+
+		rc = cb(arg, &h, int_val(res, i, 8));
+	}
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err)
@@ -1570,6 +1604,7 @@ static const struct store_ops pg_ops = {
 	.team_gate = pg_team_gate,
 	.fields_put = pg_fields_put,
 	.history_add = pg_history_add,
+	.history_of = pg_history_of,
 	.audit = pg_audit,
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,

@@ -698,6 +698,43 @@ static enum huce_err sq_history_add(struct store *base,
 	return step_once(s, st, err, "cannot write history");
 }
 
+static enum huce_err sq_history_of(struct store *base, const char *record_id,
+				   store_history_cb cb, void *arg,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r = SQLITE_DONE;
+
+	st = huce_db_query(s->db, err,
+		"SELECT version, field, kind, before, after, device, hlc, seq, at "
+		"FROM history WHERE record_id = ?1 ORDER BY version, field",
+		"s", record_id);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_history h = {
+			.version = sqlite3_column_int64(st, 0),
+			.record_id = record_id,
+			.field = (const char *)sqlite3_column_text(st, 1),
+			.kind = (const char *)sqlite3_column_text(st, 2),
+			.before = (const char *)sqlite3_column_text(st, 3),
+			.after = (const char *)sqlite3_column_text(st, 4),
+			.device = (const char *)sqlite3_column_text(st, 5),
+			.hlc = (const char *)sqlite3_column_text(st, 6),
+			.seq = sqlite3_column_int64(st, 7),
+		};
+
+		rc = cb(arg, &h, sqlite3_column_int64(st, 8));
+	}
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	return step_done(s, st, r, err, "cannot read history") ? HUCE_EDB : HUCE_OK;
+}
+
 static enum huce_err sq_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
 			      struct huce_error *err)
@@ -919,6 +956,7 @@ static const struct store_ops sqlite_ops = {
 	.team_gate = sq_team_gate,
 	.fields_put = sq_fields_put,
 	.history_add = sq_history_add,
+	.history_of = sq_history_of,
 	.audit = sq_audit,
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,

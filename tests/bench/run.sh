@@ -419,6 +419,8 @@ mkdir -p "$d"
 copy_db "$DATA/dev-1000.db" "$d/dev.db"
 hh=$(sqlite3 "$d/dev.db" "SELECT id FROM household WHERE type = 'three-grid' AND deleted = 0 ORDER BY id LIMIT 1")
 N=${BENCH_INSPECT_N:-200}
+# the inspector is a known cadre (docs/DOMAIN.md)
+"$HUCE" --db "$d/dev.db" cadre add 张伟 --role inspector >/dev/null 2>&1 || true
 items="--item tank_volume=2.1 --item ratio_2_1_3=pass --item effective_depth=1.3 --item inlet_pipe_diameter=120 --item transfer_pipes_ok=pass --item vent_height=600 --item backfill_ok=pass --item walls_roof_door=pass --item room_area=1.8 --item room_height=2.3 --item no_leak=pass --item sealed_cover=pass --item no_exposed_waste=pass --item pan_ok=pass --item plaque_installed=pass --item household_satisfied=pass"
 t0=$(now)
 for i in $(seq 1 "$N"); do

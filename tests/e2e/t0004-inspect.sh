@@ -39,7 +39,7 @@ CRIT_3G=(
 {
 	h init --device d1 &&
 	h village add 阿猛村 && h group add --village 阿猛村 第一组 &&
-	h cadre add 李四 --role liaison
+	h cadre add 李四 --role liaison && h cadre add 王工 --role inspector
 } >/dev/null || exit 1
 
 test_expect_success 'a passing completion inspection: pass computed, accepted, id last' '
@@ -108,7 +108,7 @@ test_expect_success 'a non-critical failure: computed fail; a typed pass is kept
 '
 
 test_expect_success 'a passing re-inspection closes the rectification; household accepted' '
-	h inspect "$HH3" --stage re-inspection --inspector 王工 --date 2026-11-27 "${PASS_3G[@]}" >out &&
+	h inspect "$HH3" --stage re-inspection --inspector 王工 "${PASS_3G[@]}" >out &&
 	grep -q "^result: pass" out &&
 	grep -q "1 rectification closed" out &&
 	insp=$(tail -n 1 out) &&

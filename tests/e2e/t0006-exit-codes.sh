@@ -61,7 +61,7 @@ HHARGS=(--village 阿猛村 --group 第一组 --approach new-build --type three-
 {
 	h init --device d1 &&
 	h village add 阿猛村 && h group add --village 阿猛村 第一组 &&
-	h cadre add 李四 --role liaison && h team add 甲队 &&
+	h cadre add 李四 --role liaison && h cadre add 王工 --role inspector && h team add 甲队 &&
 	h household add "${HHARGS[@]}" --head 张三 --build contracted --team 甲队 | tail -n 1 >"$TRASH/hh" &&
 	h household add "${HHARGS[@]}" --head 李五 --build self | tail -n 1 >"$TRASH/hh2"
 } >/dev/null || exit 1

@@ -40,6 +40,7 @@ BAD[bell]=$(printf '\a')
 	h init --device d1 &&
 	h village add 阿猛村 && h group add --village 阿猛村 第一组 &&
 	h cadre add 李四 --role liaison && h team add 甲队 &&
+	h cadre add 王工 --role inspector && h cadre add "王工's" --role inspector &&
 	h household add --village 阿猛村 --group 第一组 --head 张三 --approach new-build \
 		--build self --type three-grid | tail -n 1 >"$TRASH/hh"
 } >/dev/null || exit 1
@@ -162,7 +163,7 @@ test_expect_success 'SQL metacharacters are stored literally and round-trip' '
 	done &&
 	test "$(sqlite3 "$DB" "SELECT count(*) FROM household")" = $((1 + ${#SQLS[@]})) &&
 	test "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok &&
-	test "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" = 30 &&
+	test "$(sqlite3 "$DB" "SELECT count(*) FROM outbox")" = 32 &&
 	for t in household outbox village village_group cadre team; do
 		test "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = '\''$t'\''")" = 1 || exit 1
 	done

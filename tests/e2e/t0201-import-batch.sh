@@ -25,7 +25,7 @@ H2=01900000-0000-7000-8000-000000000002
 H3=01900000-0000-7000-8000-000000000003
 HEAD='欧阳 娜·𠀀热依"引号"\反斜'
 hh() {	# hh ID HEAD: the fields of a new self-built household
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid","status":"planned"}' "$V" "$G" "$2"
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid"}' "$V" "$G" "$2"
 }
 
 {

@@ -24,7 +24,7 @@ done
 $BL "$TRASH/base" lap1 <<EOF || exit 1
 1 village $V put 0 0190000000000001 {"name":"阿猛村"}
 2 group $G put 0 0190000000000002 {"village_id":"$V","name":"第一组"}
-3 household $H put 0 0190000000000003 {"village_id":"$V","group_id":"$G","head":"张三","approach":"new-build","build":"self","type":"three-grid","status":"planned","house_no":"1"}
+3 household $H put 0 0190000000000003 {"village_id":"$V","group_id":"$G","head":"张三","approach":"new-build","build":"self","type":"three-grid","house_no":"1"}
 EOF
 # Both laptops pulled version 3, then edited offline.  lap1's clock is later.
 $BL "$TRASH/l1" lap1 <<EOF || exit 1

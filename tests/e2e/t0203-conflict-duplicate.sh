@@ -40,7 +40,7 @@ X=$(printf 'a%.0s' $(seq 64))
 Y=$(printf 'b%.0s' $(seq 64))
 Z=$(printf 'c%.0s' $(seq 64))
 hh() {	# hh GROUP HEAD [EXTRA-JSON-MEMBERS]
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid","status":"planned"%s}' \
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid"%s}' \
 		"$V" "$1" "$2" "${3:+,$3}"
 }
 

@@ -16,7 +16,7 @@ G=01900000-0000-7000-8000-0000000000b1
 H=01900000-0000-7000-8000-000000000001
 H2=01900000-0000-7000-8000-000000000002
 hh() {
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid","status":"planned"}' "$V" "$G" "$1"
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid"}' "$V" "$G" "$1"
 }
 
 for s in a b c; do

@@ -30,7 +30,7 @@ H6=01900000-0000-7000-8000-000000000006
 H7=01900000-0000-7000-8000-000000000007
 T2=01900000-0000-7000-8000-0000000000f2
 hh() {	# hh HEAD BUILD [TEAM]
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"%s","type":"three-grid","status":"planned"%s}' \
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"%s","type":"three-grid"%s}' \
 		"$V" "$G" "$1" "$2" "${3:+,\"team_id\":\"$3\"}"
 }
 insp() {	# insp ITEMS RESULT [STAGE]
@@ -83,7 +83,7 @@ test_expect_success 'a status a laptop sends is ignored: it does not open the ga
 test_expect_success 'once the first toilet is accepted the team takes more' '
 	$BL b2 lap1 <<-EOF &&
 	9 inspection 01900000-0000-7000-8000-0000000000c1 put 8 0190000000000009 $(insp "$OK" pass first-toilet)
-	10 household $H1 put 8 0190000000000010 {"status":"accepted"}
+	10 household $H1 put 8 0190000000000010 {"house_no":"1"}
 	11 household $H2 put 8 0190000000000011 $(hh 户二 contracted $T)
 	EOF
 	adm import b2 >res &&

@@ -93,7 +93,7 @@ test_expect_success 'the office at work: conflicts, resolve, import, lists' '
 	adm resolve "$cid" --value 13900000003 >/dev/null &&
 	printf "%s\n" "村委会,村民小组,户主姓名,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,第二组,李四,王五,整厕新建,自建,三格化粪池式" >"$TRASH/hh.csv" &&
-	adm import "$TRASH/hh.csv" >/dev/null &&
+	adm import "$TRASH/hh.csv" --create >/dev/null &&
 	adm household list >/dev/null &&
 	adm device list >/dev/null
 '

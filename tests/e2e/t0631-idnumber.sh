@@ -27,6 +27,8 @@ A=11010519491231002X
 A_MASK='1101**********002X'
 B=532622198001011231
 B_MASK='5326**********1231'
+D=532625198505051236
+D_MASK='5326**********1236'
 C=$TRASH/c.db
 mkdir -p "$TRASH/logs" "$TRASH/wire"
 adm() { "$HUCE_SYNCD" --log-level debug admin --store "$C" "$@" 2>>"$TRASH/logs/admin.err"; }
@@ -136,7 +138,7 @@ test_expect_success 'number A after enrolment, on a second household' '
 test_expect_success 'number B through the office CSV import' '
 	printf "%s\n" "村委会,村民小组,户主姓名,身份证号,挂包干部,改造方式,建设方式,厕所类型" \
 		"阿猛村,第一组,李五,$B,王五,整厕新建,自建,三格化粪池式" >"$TRASH/input.csv" &&
-	adm import "$TRASH/input.csv" >"$TRASH/logs/import.out" &&
+	adm import "$TRASH/input.csv" --create >"$TRASH/logs/import.out" &&
 	"$HUCE_SYNCD" admin --store "$C" household list --json >"$TRASH/logs/central-list.json" &&
 	sqlite3 "$C" "SELECT value FROM field WHERE name = '"'"'id_masked'"'"'" | grep -qF "\"$B_MASK\"" &&
 	test "$(sqlite3 "$C" "SELECT count(*) FROM field WHERE name = '"'"'id_hash'"'"'")" -ge 2
@@ -156,8 +158,12 @@ test_expect_success 'both numbers travel: d2 enrols and pulls, both laptops sync
 	done &&
 	grep -qF "$B_MASK" "$TRASH/logs/d2-show.json" &&
 	grep -qF "$A_MASK" "$TRASH/logs/d2-show.json" &&
+	# one ID number, one household: B is 李五'"'"'s, whose keyed hash d2 pulled
 	h d2 household add --village 阿猛村 --group 第一组 --head 王六 \
-		--approach new-build --build self --type three-grid --id-number "$B" >/dev/null &&
+		--approach new-build --build self --type three-grid --id-number "$B" >/dev/null 2>&1;
+	test $? = 3 &&
+	h d2 household add --village 阿猛村 --group 第一组 --head 王六 \
+		--approach new-build --build self --type three-grid --id-number "$D" >/dev/null &&
 	h d2 export "$TRASH/usb.huce" >/dev/null &&
 	python3 -c "
 import struct, sys, zlib
@@ -165,7 +171,7 @@ b = open(sys.argv[1], \"rb\").read()
 n = struct.unpack(\">H\", b[6:8])[0]
 open(sys.argv[2], \"wb\").write(zlib.decompress(b[40 + n:]))
 " "$TRASH/usb.huce" "$TRASH/wire/usb.json" &&
-	grep -qF "$B_MASK" "$TRASH/wire/usb.json" &&
+	grep -qF "$D_MASK" "$TRASH/wire/usb.json" &&
 	"$HUCE_SYNCD" --log-level debug agent --db "$TRASH/d2.db" --once 2>>"$TRASH/logs/agent.err" &&
 	adm conflicts --json >"$TRASH/logs/conflicts.json" &&
 	adm household list >"$TRASH/logs/central-list.txt"
@@ -192,7 +198,7 @@ test_expect_success 'no full number and no birth date anywhere' '
 		! -name "out.*" >"$TRASH/files" &&
 	grep -q "/c\.db-wal$" "$TRASH/files" &&
 	found=0 &&
-	for pat in "$A" "${A%X}x" "$B" 19491231 19800101; do
+	for pat in "$A" "${A%X}x" "$B" "$D" 19491231 19800101 19850505; do
 		while read -r f; do
 			if grep -qaF "$pat" "$f"; then
 				echo "FOUND $pat in $f" && found=1

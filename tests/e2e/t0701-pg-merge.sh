@@ -30,7 +30,7 @@ H3=01900000-0000-7000-8000-000000000003
 I2=01900000-0000-7000-8000-0000000000c2
 HEAD='欧阳 娜·𠀀热依"引号"\反斜'
 hh() {	# hh HEAD [EXTRA-JSON-MEMBERS]: the fields of a new self-built household
-	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid","status":"planned"%s}' \
+	printf '{"village_id":"%s","group_id":"%s","head":"%s","approach":"new-build","build":"self","type":"three-grid"%s}' \
 		"$V" "$G" "$1" "${2:+,$2}"
 }
 

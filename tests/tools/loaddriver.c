@@ -57,6 +57,7 @@
 #include "http_client.h"
 #include "huce_checklist.h"
 #include "huce_db.h"
+#include "huce_domain_local.h"
 #include "huce_err.h"
 #include "huce_id.h"
 #include "huce_local.h"
@@ -343,7 +344,6 @@ static enum huce_err write_household(struct huce_local *l, const char *vid,
 	cJSON_AddStringToObject(f, "approach", "new-build");
 	cJSON_AddStringToObject(f, "build", "self");
 	cJSON_AddStringToObject(f, "type", "three-grid");
-	cJSON_AddStringToObject(f, "status", "planned");
 	rc = huce_local_begin(l, err);
 	if (!rc)
 		rc = huce_local_new_id(l, id);
@@ -367,7 +367,7 @@ static enum huce_err write_inspection(struct huce_local *l,
 				      const char *note, char *id,
 				      struct huce_error *err)
 {
-	cJSON *f = cJSON_CreateObject(), *s = cJSON_CreateObject();
+	cJSON *f = cJSON_CreateObject();
 	char today[11], week[9];
 	int y, m, d;
 	enum huce_err rc;
@@ -385,20 +385,19 @@ static enum huce_err write_inspection(struct huce_local *l,
 	cJSON_AddItemToObject(f, "veto", cJSON_Parse(t->veto));
 	cJSON_AddStringToObject(f, "result", "pass");
 	cJSON_AddStringToObject(f, "note", note);
-	cJSON_AddStringToObject(s, "status", "accepted");
 	rc = huce_local_begin(l, err);
 	if (!rc)
 		rc = huce_local_new_id(l, id);
 	if (!rc)
 		rc = huce_local_put(l, "inspection", id, f, 1, NULL, err);
+	/* The status is derived, never sent (docs/DOMAIN.md). */
 	if (!rc)
-		rc = huce_local_put(l, "household", hh, s, 0, NULL, err);
+		rc = huce_local_status_refresh(l, hh, err);
 	if (!rc)
 		rc = huce_local_commit(l, err);
 	else
 		huce_local_rollback(l);
 	cJSON_Delete(f);
-	cJSON_Delete(s);
 	return rc;
 }
 

@@ -131,18 +131,17 @@ static int failing_value(const struct huce_checklist_item *it, char *buf,
 	return 0;
 }
 
-/* Answer every critical item that applies at stage with a passing value. */
+/* Answer every item required at stage with a passing value. */
 static void fill_required(struct answers *a, const struct huce_checklists *cl,
 			  const char *type, int stage)
 {
-	const struct huce_checklist_item **v;
-	size_t n = huce_checklist_items(cl, type, &v);
+	const struct huce_checklist_item *v[HUCE_CHECKLIST_MAX_ITEMS * 2];
+	size_t n = huce_checklist_required(cl, type, stage, v, MAXA);
 	char buf[64];
 
+	assert_true(n <= MAXA);
 	a->n = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!v[i]->critical || !(v[i]->stages & (1u << stage)))
-			continue;
 		passing_value(v[i], buf, sizeof(buf));
 		put(a, v[i]->code, buf);
 	}
@@ -475,12 +474,15 @@ static void test_generated(void **state)
 					assert_zeroed(&ev);
 				}
 
-				/* A missing critical item for this stage. */
-				if (it->critical && (it->stages & (1u << stage))) {
+				/* A missing required item for this stage. */
+				if ((it->critical && (it->stages & (1u << stage))) ||
+				    (it->required & (1u << stage))) {
 					drop(&a, it->code);
 					assert_int_equal(eval(cl, *t, stage, &a, &ev, &err),
 							 HUCE_EINVAL);
-					assert_contains(err.msg, "missing critical item '");
+					assert_contains(err.msg, it->critical ?
+							"missing critical item '" :
+							"missing required item '");
 					assert_contains(err.msg, it->code);
 					assert_contains(err.msg, huce_stage_name(stage));
 					assert_zeroed(&ev);
@@ -550,6 +552,21 @@ static const struct {
 	{ "three-grid", "excavation", { "tank_volume", DROP }, HUCE_EINVAL, 0, NULL, NULL,
 	  "missing critical item 'tank_volume' (化粪池有效容积) for stage excavation" },
 	{ "three-grid", "pre-cover", { "no_leak", "fail" }, HUCE_OK, 0, "no_leak", "no_leak", NULL },
+	/* Every stage of every type has something to answer (issue 9). */
+	{ "double-urn", "excavation", { "total_volume", DROP }, HUCE_EINVAL, 0, NULL, NULL,
+	  "missing critical item 'total_volume' (双瓮总有效容积) for stage excavation" },
+	{ "double-urn", "excavation", { "total_volume", "1.0" }, HUCE_OK, 0,
+	  "total_volume", "total_volume", NULL },
+	{ "biogas", "excavation", { "inlet_distance", DROP }, HUCE_EINVAL, 0, NULL, NULL,
+	  "missing required item 'inlet_distance'" },
+	{ "biogas", "excavation", { "inlet_distance", "4" }, HUCE_OK, 0, "inlet_distance", "", NULL },
+	{ "biogas", "completion", { "inlet_distance", DROP }, HUCE_OK, 1, "", "", NULL },
+	{ "urine-diversion", "excavation", { "chamber_base_ok", DROP }, HUCE_EINVAL, 0, NULL, NULL,
+	  "missing required item 'chamber_base_ok'" },
+	{ "double-pit", "excavation", { "pit_volume", DROP }, HUCE_EINVAL, 0, NULL, NULL,
+	  "missing required item 'pit_volume'" },
+	{ "sewer", "excavation", { "outlet_pipe_diameter", DROP }, HUCE_EINVAL, 0, NULL, NULL,
+	  "missing required item 'outlet_pipe_diameter'" },
 	{ "four-grid", "completion", { NULL }, HUCE_EINVAL, 0, NULL, NULL,
 	  "unknown toilet type 'four-grid'" },
 	{ "common", "completion", { NULL }, HUCE_EINVAL, 0, NULL, NULL,
@@ -934,6 +951,19 @@ static const struct {
 	  "malformed JSON" },
 	{ "three-grid", "\"code\": \"backfill_ok\"", "\"code\": \"no_leak\"", NONE, 1,
 	  HUCE_EINVAL, "item 'no_leak' is also a common item" },
+	{ "sewer", "\"required\": [\"excavation\"]", "\"required\": [\"completion\", \"excavation\"]",
+	  NONE, 0, HUCE_OK, NULL },
+	{ "sewer", "\"required\": [\"excavation\"]", "\"required\": []", NONE, 0, HUCE_EINVAL,
+	  "'required' is empty" },
+	{ "sewer", "\"required\": [\"excavation\"]", "\"required\": \"excavation\"", NONE, 0,
+	  HUCE_EINVAL, "'required' must be an array" },
+	{ "sewer", "\"required\": [\"excavation\"]", "\"required\": [\"digging\"]", NONE, 0,
+	  HUCE_EINVAL, "unknown stage 'digging'" },
+	{ "three-grid", "\"stages\": [\"excavation\",", "\"required\": [\"spot-check\", \"excavation\"], \"stages\": [",
+	  NONE, 0, HUCE_EINVAL, "'required' stage 'excavation' is not one of its 'stages'" },
+	/* A set where a stage of a type asks nothing: refused at load. */
+	{ "sewer", "\"required\": [\"excavation\"],", "", NONE, 1, HUCE_EINVAL,
+	  "no item is required at stage excavation" },
 	{ "sewer", NULL, NULL, EMPTY, 0, HUCE_EINVAL, "malformed JSON near line 1, column 1" },
 	{ "sewer", NULL, NULL, ARRAY, 0, HUCE_EINVAL, "must be a JSON object" },
 	{ "sewer", NULL, NULL, TRAILING, 0, HUCE_EINVAL,

@@ -224,6 +224,48 @@ static void test_inspection_date(void **state)
 	assert_int_equal(huce_inspection_date_check(NULL, "2026-12-06", &err), HUCE_EINVAL);
 }
 
+static void test_progress(void **state)
+{
+	static const struct {
+		const char *started, *finished;
+		int finished_new;
+		const char *want;	/* NULL: accepted; else a part of the message */
+	} cases[] = {
+		{ NULL, NULL, 0, NULL },
+		{ "", "", 1, NULL },
+		{ "2026-12-01", NULL, 0, NULL },
+		{ "2026-12-07", NULL, 0, NULL },		/* today + 1 */
+		{ "2026-12-08", NULL, 0, "started (开工): 2026-12-08 is in the future" },
+		{ "2027-06-01", NULL, 0, "future" },
+		{ "1999-12-31", NULL, 0, "before 2000" },
+		{ "2026-02-30", NULL, 0, "not a date" },
+		{ "26-12-01", NULL, 0, "not a date" },
+		{ "2026-12-01", "2026-12-05", 1, NULL },
+		{ "2026-12-01", "2026-12-01", 1, NULL },	/* one day's work */
+		{ "2026-12-05", "2026-12-01", 1, "finished (完工) 2026-12-01 is before started (开工) 2026-12-05" },
+		{ "2026-12-05", "2026-12-01", 0, NULL },	/* rework begun */
+		{ NULL, "2026-12-01", 1, NULL },
+		{ "2026-12-01", "2026-12-08", 1, "finished (完工): 2026-12-08 is in the future" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct huce_error err = { 0 };
+		enum huce_err rc = huce_progress_check(cases[i].started, cases[i].finished,
+						       cases[i].finished_new, "2026-12-06",
+						       &err);
+
+		if (!cases[i].want) {
+			if (rc)
+				fail_msg("case %zu: %s", i, err.msg);
+			continue;
+		}
+		assert_int_equal(rc, HUCE_EINVAL);
+		if (!strstr(err.msg, cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, cases[i].want);
+	}
+}
+
 static void test_gate(void **state)
 {
 	(void)state;
@@ -242,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_gps),
 		cmocka_unit_test(test_build_team),
 		cmocka_unit_test(test_inspection_date),
+		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_gate),
 	};
 

@@ -81,7 +81,7 @@ struct names {
 	char id[37];
 };
 
-static struct names names[32];
+static struct names names[96];
 
 static const char *id(const char *name)
 {
@@ -294,7 +294,14 @@ static void test_json_and_text(void **state)
 			    "\"target\":5,\"households\":4,\"built\":3,\"inspected\":2,"
 			    "\"passed\":1,\"failed\":1,\"accepted\":1,"
 			    "\"open_rectifications\":1,\"entered_same_week\":null,"
-			    "\"conflicts\":1,\"rank\":2}");
+			    "\"conflicts\":1,\"rank\":2,\"started\":3,"
+			    "\"newly_accepted\":1,\"first_inspected\":2,"
+			    "\"first_passed\":2,\"first_pass_rate\":1,"
+			    "\"rectifications_opened\":1,\"rectifications_overdue\":0,"
+			    "\"rectifications_closed\":0,\"teams_blocked\":0,"
+			    "\"missing_photos\":null,\"stale\":1,"
+			    "\"entered_same_week_rate\":null,\"rechecks\":0,"
+			    "\"mismatches\":0,\"failures\":[]}");
 	free(s);
 	cJSON_Delete(j);
 	assert_int_equal(huce_report_text(r, &b), HUCE_OK);
@@ -332,6 +339,334 @@ static void test_bad_week_and_empty(void **state)
 	huce_report_free(r);
 }
 
+
+/* --- the office's columns (issue 11) ---------------------------------------- */
+
+/*
+ * A second town, for the week 2026-W41 (10-05..11):
+ *   Amu     A1 team T1, cadre Kang: completion fail 10-06 on tank_volume
+ *              and vent_height, which opened R1 (deadline 10-08, open)
+ *           A2 team T1, cadre Kang: nothing (registered 01-05: stale)
+ *           A3 cadre Li: completion pass 09-20, spot-check fail 10-07 on
+ *              sealed_cover (a re-check that found a mismatch)
+ *   Baxin   B1 team T2: completion pass 10-05, arrived 10-05; photos P1
+ *              (bytes here), P2 of its inspection (missing), P3 deleted
+ *           B2 team T2: completion pass 10-06, arrived 10-14 (8 days late)
+ *           B3 completion fail 09-30 (R3, deadline 10-03), re-inspection
+ *              pass 10-09 that closed R3, arrived 10-09
+ *   Chengzi C1 started 10-01
+ */
+static struct huce_report *office(int stale_days, int photos)
+{
+	struct huce_report *r;
+	struct huce_error err = { 0 };
+
+	assert_int_equal(huce_report_new(&r, "2026-W41", &err), HUCE_OK);
+	if (stale_days >= 0)
+		huce_report_set_stale_days(r, stale_days);
+	if (photos)
+		huce_report_set_photos_known(r);
+	huce_report_add_village(r, VA, "Amu");
+	huce_report_add_village(r, VB, "Baxin");
+	huce_report_add_village(r, VC, "Chengzi");
+	huce_report_add_team(r, id("T1"), "Team1");
+	huce_report_add_team(r, id("T2"), "Team2");
+	huce_report_add_cadre(r, id("K1"), "Kang");
+	huce_report_add_cadre(r, id("K2"), "Li");
+
+	huce_report_add_household(r, id("A1"), VA, NULL, NULL, 1);
+	huce_report_household_details(r, "甲", id("T1"), id("K1"));
+	huce_report_add_inspection(r, id("a1c"), id("A1"), "2026-10-06",
+				   "completion", "fail", 1, at("2026-10-06"));
+	huce_report_inspection_failed(r, "tank_volume");
+	huce_report_inspection_failed(r, "vent_height");
+	huce_report_add_rectification(r, id("R1"), id("A1"), id("a1c"), "open",
+				      NULL, 1);
+	huce_report_rectification_deadline(r, "2026-10-08");
+	huce_report_add_household(r, id("A2"), VA, NULL, NULL, 1);
+	huce_report_household_details(r, "乙", id("T1"), id("K1"));
+	huce_report_add_household(r, id("A3"), VA, NULL, NULL, 1);
+	huce_report_household_details(r, "丙", NULL, id("K2"));
+	huce_report_add_inspection(r, id("a3c"), id("A3"), "2026-09-20",
+				   "completion", "pass", 1, at("2026-09-20"));
+	huce_report_add_inspection(r, id("a3s"), id("A3"), "2026-10-07",
+				   "spot-check", "fail", 1, at("2026-10-07"));
+	huce_report_inspection_failed(r, "sealed_cover");
+
+	huce_report_add_household(r, id("B1"), VB, NULL, NULL, 1);
+	huce_report_household_details(r, "丁", id("T2"), NULL);
+	huce_report_add_inspection(r, id("b1c"), id("B1"), "2026-10-05",
+				   "completion", "pass", 1, at("2026-10-05"));
+	huce_report_add_photo(r, id("P1"), id("B1"), 1, 1);
+	huce_report_add_photo(r, id("P2"), id("b1c"), 0, 1);
+	huce_report_add_photo(r, id("P3"), id("B1"), 0, 0);
+	huce_report_add_household(r, id("B2"), VB, NULL, NULL, 1);
+	huce_report_household_details(r, "岩·依罕", id("T2"), NULL);
+	huce_report_add_inspection(r, id("b2c"), id("B2"), "2026-10-06",
+				   "completion", "pass", 1, at("2026-10-14"));
+	huce_report_add_household(r, id("B3"), VB, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("b3c"), id("B3"), "2026-09-30",
+				   "completion", "fail", 1, at("2026-09-30"));
+	huce_report_inspection_failed(r, "tank_volume");
+	huce_report_add_rectification(r, id("R3"), id("B3"), id("b3c"), "closed",
+				      id("b3r"), 1);
+	huce_report_rectification_deadline(r, "2026-10-03");
+	huce_report_add_inspection(r, id("b3r"), id("B3"), "2026-10-09",
+				   "re-inspection", "pass", 1, at("2026-10-09"));
+
+	huce_report_add_household(r, id("C1"), VC, "2026-10-01", NULL, 1);
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	return r;
+}
+
+static const struct huce_report_row *row_of(const struct huce_report *r,
+					    const char *village)
+{
+	const struct huce_report_row *rows;
+	size_t n = huce_report_rows(r, &rows);
+
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(rows[k].village, village) == 0)
+			return &rows[k];
+	fail_msg("no village %s", village);
+	return NULL;
+}
+
+static void test_office_columns(void **state)
+{
+	struct huce_report *r = office(-1, 1);
+	const struct huce_report_row *a = row_of(r, "Amu"), *b = row_of(r, "Baxin");
+	const struct huce_report_row *c = row_of(r, "Chengzi"), *t = huce_report_town(r);
+	const struct huce_report_late *late;
+	const struct huce_report_team *teams;
+	const struct huce_report_cadre *cadres;
+
+	(void)state;
+	/* Amu: a blocked team, an overdue rectification, a failed re-check */
+	assert_int_equal(a->households, 3);
+	assert_int_equal(a->started, 2);
+	assert_int_equal(a->built, 2);
+	assert_int_equal(a->accepted, 0);
+	assert_int_equal(a->inspected, 2);
+	assert_int_equal(a->failed, 2);
+	assert_int_equal(a->first_inspected, 1);
+	assert_int_equal(a->first_passed, 0);
+	assert_int_equal(a->rect_opened, 1);
+	assert_int_equal(a->open_rectifications, 1);
+	assert_int_equal(a->rect_overdue, 1);
+	assert_int_equal(a->rect_closed, 0);
+	assert_int_equal(a->teams_blocked, 1);
+	assert_int_equal(a->stale, 1);
+	assert_int_equal(a->rechecks, 1);
+	assert_int_equal(a->mismatches, 1);
+	assert_int_equal(a->missing_photos, 0);
+	assert_int_equal(a->nfailures, 3);
+	assert_string_equal(a->failures[0].item, "sealed_cover");
+	assert_string_equal(a->failures[1].item, "tank_volume");
+	assert_string_equal(a->failures[2].item, "vent_height");
+	assert_int_equal(a->failures[2].n, 1);
+	/* Baxin: all accepted, one late, one closure, one missing photo */
+	assert_int_equal(b->accepted, 3);
+	assert_int_equal(b->newly_accepted, 3);
+	assert_int_equal(b->passed, 3);
+	assert_int_equal(b->first_inspected, 2);
+	assert_int_equal(b->first_passed, 2);
+	assert_int_equal(b->rect_opened, 0);
+	assert_int_equal(b->rect_closed, 1);
+	assert_int_equal(b->open_rectifications, 0);
+	assert_int_equal(b->entered_same_week, 2);
+	assert_int_equal(b->missing_photos, 1);
+	assert_int_equal(b->teams_blocked, 0);
+	assert_int_equal(b->nfailures, 0);
+	assert_true(huce_report_rate(b->entered_same_week, b->passed) == 0.6667);
+	/* Chengzi: started ten days before Sunday, not stale at 14 days */
+	assert_int_equal(c->started, 1);
+	assert_int_equal(c->stale, 0);
+	/* the town */
+	assert_int_equal(t->households, 7);
+	assert_int_equal(t->teams_blocked, 1);
+	assert_int_equal(t->rechecks, 1);
+	assert_int_equal(t->nfailures, 3);
+	assert_int_equal(t->failures[0].n, 1);
+	assert_int_equal(huce_report_late(r, &late), 1);
+	assert_string_equal(late[0].head, "岩·依罕");
+	assert_string_equal(late[0].date, "2026-10-06");
+	assert_string_equal(late[0].entered, "2026-10-14");
+	assert_int_equal(late[0].lag_days, 8);
+	assert_int_equal(huce_report_blocked(r, &teams), 1);
+	assert_string_equal(teams[0].name, "Team1");
+	assert_int_equal(teams[0].households, 2);
+	assert_int_equal(huce_report_cadres(r, &cadres), 2);
+	assert_string_equal(cadres[0].name, "Kang");
+	assert_int_equal(cadres[0].households, 2);
+	assert_int_equal(cadres[1].households, 1);
+	huce_report_free(r);
+
+	/* seven days make Chengzi stale; a laptop does not know the photos */
+	r = office(7, 0);
+	assert_int_equal(row_of(r, "Chengzi")->stale, 1);
+	assert_int_equal(row_of(r, "Baxin")->missing_photos, -1);
+	assert_int_equal(huce_report_town(r)->missing_photos, -1);
+	huce_report_free(r);
+}
+
+/*
+ * The month 2026-10 over a period: the plan is the targets of the ISO
+ * weeks whose Thursday is in October (W40: 10-01 .. W44: 10-29), accepted
+ * what became accepted in it, and the red and black lists.
+ *   V1 W40 2 (W45 5 is November's): two accepted 10-10, one in September
+ *   V2 W44 2 (W39 9 is September's): one accepted at first, one after a
+ *      failed first inspection
+ *   V3 W42 4: three accepted
+ *   V4 W43 4: one accepted; a rectification overdue at the month's end
+ *   V5 no plan, one accepted
+ */
+static struct huce_report *month_town(void)
+{
+	struct huce_report *r;
+	struct huce_error err = { 0 };
+	static const struct {
+		const char *v, *week;
+		int n;
+	} targets[] = {
+		{ VA, "2026-W40", 2 }, { VA, "2026-W45", 5 }, { VB, "2026-W44", 2 },
+		{ VB, "2026-W39", 9 }, { VC, "2026-W42", 4 }, { VD, "2026-W43", 4 },
+	};
+	static const struct {
+		const char *h, *v, *date, *result;
+	} acc[] = {
+		{ "m1", VA, "2026-10-10", "pass" }, { "m2", VA, "2026-10-10", "pass" },
+		{ "m3", VA, "2026-09-20", "pass" }, { "m4", VB, "2026-10-02", "pass" },
+		{ "m5", VB, "2026-10-03", "fail" }, { "m6", VC, "2026-10-12", "pass" },
+		{ "m7", VC, "2026-10-13", "pass" }, { "m8", VC, "2026-10-14", "pass" },
+		{ "m9", VD, "2026-10-20", "pass" }, { "ma", VD, "2026-10-21", "fail" },
+		{ "mb", "01900000-0000-8000-8000-0000000000a5", "2026-10-22", "pass" },
+	};
+
+	assert_int_equal(huce_report_new_range(&r, "2026-10-01", "2026-10-31", &err),
+			 HUCE_OK);
+	huce_report_add_village(r, VA, "V1");
+	huce_report_add_village(r, VB, "V2");
+	huce_report_add_village(r, VC, "V3");
+	huce_report_add_village(r, VD, "V4");
+	huce_report_add_village(r, "01900000-0000-8000-8000-0000000000a5", "V5");
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+		huce_report_add_target(r, targets[i].v, targets[i].week, targets[i].n);
+	static char insp_names[16][8];	/* id() keeps the names */
+
+	for (size_t i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		char *insp = insp_names[i];
+
+		snprintf(insp, sizeof(insp_names[i]), "%s-c", acc[i].h);
+		huce_report_add_household(r, id(acc[i].h), acc[i].v, NULL, NULL, 1);
+		huce_report_add_inspection(r, id(insp), id(acc[i].h), acc[i].date,
+					   "completion", acc[i].result, 1, 0);
+	}
+	/* m5 passes its re-inspection; ma's rectification is overdue */
+	huce_report_add_inspection(r, id("m5-r"), id("m5"), "2026-10-09",
+				   "re-inspection", "pass", 1, 0);
+	huce_report_add_rectification(r, id("Ra"), id("ma"), id("ma-c"), "open",
+				      NULL, 1);
+	huce_report_rectification_deadline(r, "2026-10-28");
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	return r;
+}
+
+static void test_month_ranking(void **state)
+{
+	struct huce_report *r = month_town();
+	struct huce_month_rules rules;
+	struct huce_error err = { 0 };
+	const struct huce_report_row *rows;
+	size_t n;
+
+	(void)state;
+	huce_month_rules_default(&rules);
+	assert_int_equal(huce_report_rank_month(r, &rules, &err), HUCE_OK);
+	n = huce_report_rows(r, &rows);
+	assert_int_equal(n, 5);
+	/* V1 2/2 and V2 2/2 share rank 1; V3 3/4; V4 1/4; V5 has no plan */
+	assert_string_equal(rows[0].village, "V1");
+	assert_string_equal(rows[1].village, "V2");
+	assert_int_equal(rows[0].target, 2);
+	assert_int_equal(rows[0].newly_accepted, 2);
+	assert_int_equal(rows[1].target, 2);
+	assert_int_equal(rows[0].rank, 1);
+	assert_int_equal(rows[1].rank, 1);
+	assert_true(rows[2].rate == 0.75);
+	assert_int_equal(rows[2].rank, 3);
+	assert_true(rows[3].rate == 0.25);
+	assert_int_equal(rows[3].rank, 4);
+	assert_string_equal(rows[4].village, "V5");
+	assert_true(rows[4].rate < 0);
+	assert_int_equal(rows[4].rank, 5);
+	assert_int_equal(rows[0].list, HUCE_LIST_RED);
+	assert_int_equal(rows[1].list, HUCE_LIST_RED);
+	assert_string_equal(rows[1].reasons[0], "完成率 100.0%，不低于 90%");
+	assert_string_equal(rows[1].reasons[1], "排名第 1，在前 3 名");
+	assert_null(rows[1].reasons[2]);
+	/* V3 is among the last two, but has nothing overdue */
+	assert_int_equal(rows[2].list, HUCE_LIST_NONE);
+	assert_null(rows[2].reasons[0]);
+	assert_int_equal(rows[3].list, HUCE_LIST_BLACK);
+	assert_string_equal(rows[3].reasons[0], "完成率 25.0%，低于 50%");
+	assert_string_equal(rows[3].reasons[1], "排名第 4，在后 2 名，且有 1 项整改逾期");
+	assert_int_equal(rows[4].list, HUCE_LIST_NONE);
+	assert_string_equal(rows[4].reasons[0], "本月无计划（周任务）");
+	assert_int_equal(huce_report_town(r)->target, 12);
+	huce_report_free(r);
+
+	/* weights: the first-pass rate counts too, and V2 (1 of 2) drops */
+	r = month_town();
+	rules.w_first_pass = 1;
+	rules.red_min_rate = 70;
+	rules.black_bottom = 0;
+	assert_int_equal(huce_report_rank_month(r, &rules, &err), HUCE_OK);
+	huce_report_rows(r, &rows);
+	assert_string_equal(rows[0].village, "V1");
+	assert_true(rows[0].score == 2);
+	assert_string_equal(rows[1].village, "V3");
+	assert_true(rows[1].score == 1.75);
+	assert_string_equal(rows[2].village, "V2");
+	assert_true(rows[2].score == 1.5);
+	assert_int_equal(rows[2].rank, 3);
+	assert_int_equal(rows[0].list, HUCE_LIST_RED);
+	assert_int_equal(rows[1].list, HUCE_LIST_RED);
+	assert_int_equal(rows[2].list, HUCE_LIST_RED);
+	assert_int_equal(rows[3].list, HUCE_LIST_BLACK);
+	assert_null(rows[3].reasons[1]);
+	huce_report_free(r);
+}
+
+static void test_rate_and_range(void **state)
+{
+	struct huce_report *r = NULL;
+	struct huce_error err = { 0 };
+
+	(void)state;
+	assert_true(huce_report_rate(2, 3) == 0.6667);
+	assert_true(huce_report_rate(1, 8) == 0.125);
+	assert_true(huce_report_rate(3, 0) < 0);
+	assert_true(huce_report_rate(-1, 4) < 0);
+	assert_int_equal(huce_report_new_range(&r, "2026-10-31", "2026-10-01", &err),
+			 HUCE_EINVAL);
+	assert_null(r);
+	assert_int_equal(huce_report_new_range(&r, "2026-10-01", "2026-13-01", &err),
+			 HUCE_EINVAL);
+	assert_int_equal(huce_report_new_range(&r, "2026-10-05", "2026-10-09", &err),
+			 HUCE_OK);
+	assert_string_equal(huce_report_week(r), "");
+	/* a dispatch counts the target of its own week */
+	huce_report_set_target_week(r, "2026-W41");
+	huce_report_add_village(r, VA, "Amu");
+	huce_report_add_target(r, VA, "2026-W41", 4);
+	huce_report_add_target(r, VA, "2026-W40", 3);
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	assert_int_equal(row_of(r, "Amu")->target, 4);
+	assert_int_equal(huce_report_compute(r, &err), HUCE_EINVAL);
+	huce_report_free(r);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -339,6 +674,9 @@ int main(void)
 		cmocka_unit_test(test_order_and_days),
 		cmocka_unit_test(test_json_and_text),
 		cmocka_unit_test(test_bad_week_and_empty),
+		cmocka_unit_test(test_office_columns),
+		cmocka_unit_test(test_month_ranking),
+		cmocka_unit_test(test_rate_and_range),
 	};
 
 	setenv("TZ", "Asia/Shanghai", 1);
