@@ -2,11 +2,14 @@
 #   make demo   install missing Debian packages, build, run the story
 #   make test   the same set-up, then every test under ASan+UBSan
 #   make bench  benchmarks (printed figures and ratios)
+#   make deb    the Debian packages huce and huce-central (DEBBUILD/*.deb),
+#               lintian, and the package test (README, "Debian packages")
 BUILD      ?= build
 TESTBUILD  ?= build-asan
 MESON_OPTS ?=
+DEBBUILD   ?= build-deb
 
-.PHONY: all deps build demo test clean bench soak soak-model fuzz
+.PHONY: all deps build demo test clean bench soak soak-model fuzz deb
 
 all: build
 
@@ -35,6 +38,11 @@ test: deps $(TESTBUILD)/build.ninja
 	meson test -C $(TESTBUILD) --print-errorlogs --num-processes 4 \
 		--timeout-multiplier 2 || true
 	@scripts/test-summary.py $(TESTBUILD)
+
+# dh with meson in a copy of the tree (scripts/deb.sh); about 30 s on 2
+# cores, so `make test` builds and checks the packages too (t0800).
+deb: deps
+	@scripts/deb.sh $(DEBBUILD)
 
 # Long runs, not part of `make test`.
 #   make soak    1,000 kill -9 trials, the long load run and 1,000 seeds of
@@ -75,4 +83,4 @@ bench: deps
 	tests/bench/run.sh build-bench
 
 clean:
-	rm -rf $(BUILD) $(TESTBUILD) build-bench build-fuzz
+	rm -rf $(BUILD) $(TESTBUILD) $(DEBBUILD) build-bench build-fuzz

@@ -4,12 +4,15 @@
  */
 #include "client.h"
 
+#include "huce_stick.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "huce_buf.h"
 #include "huce_clock.h"
 #include "huce_report.h"
+#include "huce_stick.h"
 #include "huce_util.h"
 
 static const char status_usage[] =
@@ -28,10 +31,32 @@ static cJSON *meta_json(struct cli *c, const char *key)
 	return j;
 }
 
+/* What waits for the USB stick (huce_stick_status). */
+static void stick_print(const cJSON *s)
+{
+	const cJSON *e = cJSON_GetObjectItem(s, "last_export");
+	const cJSON *a = cJSON_GetObjectItem(s, "reply_applied");
+
+	printf("stick        %lld changes and %lld photos wait for the central",
+	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "pending")),
+	       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "photos")));
+	if (!cJSON_IsNumber(e)) {
+		printf("; nothing exported yet (`huce export DIR`)\n");
+		return;
+	}
+	printf("; last export %lld at %s, ", (long long)e->valuedouble,
+	       cJSON_GetStringValue(cJSON_GetObjectItem(s, "exported_at")) ?
+	       cJSON_GetStringValue(cJSON_GetObjectItem(s, "exported_at")) : "?");
+	if (cJSON_IsNumber(a) && a->valuedouble >= e->valuedouble)
+		printf("its reply applied\n");
+	else
+		printf("its reply not yet applied (`huce import DIR`)\n");
+}
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
 	sqlite3_stmt *st;
-	cJSON *o, *q, *clock;
+	cJSON *o, *q, *clock, *stick;
 	int json = 0, ch, r;
 	int64_t pending, quarantined, conflicts;
 
@@ -66,6 +91,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		(double)huce_local_count(c->l, "SELECT count(*) FROM photo_file WHERE uploaded = 0"));
 	clock = huce_clock_status(c->l);
 	cJSON_AddItemToObject(o, "clock", clock ? clock : cJSON_CreateNull());
+	stick = huce_stick_status(c->l);
+	cJSON_AddItemToObject(o, "stick", stick ? stick : cJSON_CreateNull());
 	q = cJSON_AddArrayToObject(o, "quarantine");
 	st = huce_db_query(c->l->db, &c->err,
 		"SELECT seq, kind, record_id, reason, fields FROM outbox "
@@ -114,6 +141,11 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		printf("last sync    %s\n", cJSON_IsString(cJSON_GetObjectItem(o, "last_sync")) ?
 		       cJSON_GetObjectItem(o, "last_sync")->valuestring : "never");
 		printf("conflicts    %lld\n", (long long)conflicts);
+		/* A laptop that uses the stick, or has no other way. */
+		if (cJSON_IsNumber(cJSON_GetObjectItem(stick, "last_export")) ||
+		    (cJSON_IsTrue(cJSON_GetObjectItem(stick, "enrolled")) &&
+		     !cJSON_IsString(cJSON_GetObjectItem(o, "central"))))
+			stick_print(stick);
 		cli_clock_print(cJSON_IsObject(clock) ? clock : NULL);
 	}
 	cJSON_Delete(o);

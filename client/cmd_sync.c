@@ -18,6 +18,16 @@
 #include "huce_log.h"
 #include "huce_net.h"
 #include "huce_outbox.h"
+#include "huce_stick.h"
+
+#include <sys/stat.h>
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 /* dir + "/" + rel + "/" + HUCE_NET_FILE into out; 0, or -1 when too long. */
 static int module_path(char *out, size_t size, const char *dir,
@@ -107,12 +117,16 @@ int cli_net_load(const struct huce_net **out)
 
 static const char enroll_usage[] =
 "usage: huce enroll URL TOKEN [--ca FILE] [--pin sha256//KEY]\n"
+"       huce enroll FILE\n"
 "Register this laptop with the town's central instance.  TOKEN is the one\n"
 "`huce-syncd admin device add NAME` printed.  --ca trusts a town's own CA,\n"
 "--pin pins the central's public key.  The town's key for ID-number hashes\n"
 "is received and kept, and the laptop takes the central's name for it.\n"
 "A token enrolls one laptop: a token another laptop has used is refused\n"
-"(exit 1); enrolling this same laptop again is fine.\n";
+"(exit 1); enrolling this same laptop again is fine.\n"
+"With FILE, the enrolment file of `huce-syncd admin device add NAME\n"
+"--enroll-file F` (a laptop that only ever syncs by USB stick): no link\n"
+"is needed.  The file is as secret as a token: delete it afterwards.\n";
 
 int cmd_enroll(struct cli *c, int argc, char **argv)
 {
@@ -135,8 +149,19 @@ int cmd_enroll(struct cli *c, int argc, char **argv)
 		else if (ch == 'p')
 			o.pin = optarg;
 	}
+	if (optind + 1 == argc && !o.ca_file && !o.pin) {
+		r = cli_open(c);
+		if (r)
+			return r;
+		rc = huce_stick_enroll_file(c->l, argv[optind], &dev, &c->err);
+		if (rc)
+			return cli_fail(c, rc);
+		printf("enrolled as device %s from %s (by USB stick)\n", dev, argv[optind]);
+		free(dev);
+		return 0;
+	}
 	if (optind + 2 != argc)
-		return cli_usage(enroll_usage, "enroll takes URL and TOKEN");
+		return cli_usage(enroll_usage, "enroll takes URL and TOKEN, or FILE");
 	r = cli_net_load(&net);
 	if (r)
 		return r;
@@ -215,9 +240,14 @@ int cmd_sync(struct cli *c, int argc, char **argv)
 }
 
 static const char export_usage[] =
-"usage: huce export FILE\n"
-"Write everything not yet acknowledged by the central to FILE (a batch, as\n"
-"sent online) for `huce-syncd admin import` at the town office.\n";
+"usage: huce export DIR | FILE\n"
+"DIR (a USB stick): write this laptop's round under DIR/huce/<device>/,\n"
+"sealed for the town's central: every change not yet acknowledged, the\n"
+"photos the central lacks and a request for the changes since the last\n"
+"pull.  The office runs `huce-syncd admin import DIR`; back here,\n"
+"`huce import DIR` applies its reply.\n"
+"FILE: write everything not yet acknowledged as one batch (as sent\n"
+"online) for `huce-syncd admin import FILE`.\n";
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
@@ -229,10 +259,21 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(export_usage, "export takes one FILE");
+		return cli_usage(export_usage, "export takes one DIR or FILE");
 	r = cli_open(c);
 	if (r)
 		return r;
+	if (is_dir(argv[optind])) {
+		struct huce_stick_stats st;
+
+		rc = huce_stick_export(c->l, argv[optind], &st, &c->err);
+		if (rc)
+			return cli_fail(c, rc);
+		printf("exported %lld entries in %lld batches and %lld photos to %s "
+		       "(export %lld)\n", (long long)st.entries, (long long)st.batches,
+		       (long long)st.photos, st.folder, (long long)st.export_no);
+		return 0;
+	}
 	rc = huce_outbox_export(c->l, argv[optind], &n, &c->err);
 	if (rc)
 		return cli_fail(c, rc);
@@ -241,10 +282,14 @@ int cmd_export(struct cli *c, int argc, char **argv)
 }
 
 static const char import_ack_usage[] =
-"usage: huce import-ack FILE\n"
-"Read the acknowledgement the town office wrote for an exported batch\n"
-"(`huce-syncd admin import BATCH --ack-out FILE`).  Changes the office\n"
-"refused are undone and kept in `huce quarantine`, as by `huce sync`.\n";
+"usage: huce import DIR | FILE   (also: huce import-ack DIR | FILE)\n"
+"DIR (a USB stick): apply the town office's reply to this laptop's last\n"
+"export as a pull: the acknowledgement, then every change since this\n"
+"laptop's cursor.  A reply is applied once; an older one changes nothing.\n"
+"FILE: the acknowledgement the office wrote for an exported batch\n"
+"(`huce-syncd admin import BATCH --ack-out FILE`).\n"
+"Changes the office refused are undone and kept in `huce quarantine`, as\n"
+"by `huce sync`.\n";
 
 int cmd_import_ack(struct cli *c, int argc, char **argv)
 {
@@ -256,10 +301,27 @@ int cmd_import_ack(struct cli *c, int argc, char **argv)
 		if (ch == '?')
 			return 2;
 	if (optind + 1 != argc)
-		return cli_usage(import_ack_usage, "import-ack takes one FILE");
+		return cli_usage(import_ack_usage, "import takes one DIR or FILE");
 	r = cli_open(c);
 	if (r)
 		return r;
+	if (is_dir(argv[optind])) {
+		struct huce_stick_stats st;
+
+		rc = huce_stick_import(c->l, argv[optind], &st, &c->err);
+		if (rc)
+			return cli_fail(c, rc);
+		if (st.already)
+			printf("the reply to export %lld was applied before: nothing "
+			       "to do\n", (long long)st.export_no);
+		else
+			printf("applied the reply to export %lld: acknowledged up to "
+			       "seq %lld, quarantined %lld, pulled %lld, %lld photos "
+			       "at the central\n", (long long)st.export_no,
+			       (long long)st.acked, (long long)st.quarantined,
+			       (long long)st.pulled, (long long)st.photos_at_central);
+		return 0;
+	}
 	rc = huce_outbox_import_ack(c->l, argv[optind], &acked, &c->err);
 	if (rc)
 		return cli_fail(c, rc);

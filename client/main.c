@@ -37,7 +37,7 @@ static const char main_usage[] =
 "  photo list|get|delete|import          photos: kept here, fetched on demand\n"
 "  rectify list                          open rectifications (整改)\n"
 "  target set --village V --week YYYY-Www N\n"
-"  status | sync | export FILE | import-ack FILE\n"
+"  status | sync | export DIR|FILE | import DIR|FILE (import-ack)\n"
 "  quarantine [drop|retry SEQ]           changes the central refused, and why\n"
 "  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
@@ -209,6 +209,7 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync },
 	{ "export", cmd_export },
 	{ "import-ack", cmd_import_ack },
+	{ "import", cmd_import_ack },
 	{ "quarantine", cmd_quarantine },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
@@ -282,7 +283,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(args[1], "--version") == 0) {
-		puts("huce 0.1.0");
+		puts("huce " HUCE_VERSION);
 		free(args);
 		return 0;
 	}

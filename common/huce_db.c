@@ -105,20 +105,51 @@ int huce_db_schema_version(struct huce_db *db)
 	return v;
 }
 
+/*
+ * Each file keeps, beside its schema number (user_version), the release
+ * of huce that migrated it to that schema (the table huce_release,
+ * written in the migration's transaction), so that an older huce that
+ * finds a newer schema can name the release to install.  A file whose
+ * newer schema came from a huce before 0.2.0 has no row: the words then
+ * ask for a newer huce without naming one.
+ */
+static void newer_schema(struct huce_db *db, int have, int latest,
+			 struct huce_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *rel = NULL;
+
+	if (sqlite3_prepare_v2(db->db, "SELECT release FROM huce_release "
+			       "WHERE schema = ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, have);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			rel = sqlite3_column_text(st, 0);
+	}
+	if (rel)
+		huce_fail(err, HUCE_EDB, "this file was written by a newer huce "
+			  "(schema %d; this huce %s knows %d): install huce %s "
+			  "or newer", have, HUCE_VERSION, latest, (const char *)rel);
+	else
+		huce_fail(err, HUCE_EDB, "this file was written by a newer huce "
+			  "(schema %d; this huce %s knows %d): install a newer "
+			  "huce", have, HUCE_VERSION, latest);
+	sqlite3_finalize(st);
+}
+
 static enum huce_err migrate(struct huce_db *db, const char *set,
 			     struct huce_error *err)
 {
 	int have = huce_db_schema_version(db);
 	int latest = huce_db_latest_version(set);
 	enum huce_err rc;
-	char pragma[64];
+	char pragma[256];
 
 	if (have < 0)
 		return huce_db_fail(db, err, "cannot read schema version");
-	if (have > latest)
-		return huce_fail(err, HUCE_EDB,
-				 "database schema %d is newer than this program (%d)",
-				 have, latest);
+	if (have > latest) {
+		newer_schema(db, have, latest, err);
+		return HUCE_EDB;
+	}
 	if (have == latest)
 		return HUCE_OK;
 	rc = huce_db_begin(db, err);
@@ -141,7 +172,11 @@ static enum huce_err migrate(struct huce_db *db, const char *set,
 			return rc;
 		}
 	}
-	snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", latest);
+	snprintf(pragma, sizeof(pragma),
+		 "CREATE TABLE IF NOT EXISTS huce_release(schema INTEGER "
+		 "PRIMARY KEY, release TEXT NOT NULL);"
+		 "INSERT OR REPLACE INTO huce_release VALUES(%d, '%s');"
+		 "PRAGMA user_version=%d", latest, HUCE_VERSION, latest);
 	rc = huce_db_exec(db, pragma, err);
 	if (rc) {
 		huce_db_rollback(db);

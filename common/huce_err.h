@@ -12,7 +12,9 @@
  * the API never reports as such (the central answers 500 "internal").
  * The agent maps a status back to the first error of the table that
  * has it (huce_err_from_http), so of several errors with one status the
- * first is the one the agent sees.
+ * first is the one the agent sees.  A batch of an unknown format
+ * version (VERSION) is answered 426 upgrade by the central with the
+ * words of common/huce_proto.h (http_server.c), as UPGRADE.
  */
 #ifndef HUCE_ERR_H
 #define HUCE_ERR_H
@@ -32,6 +34,7 @@
 	X(FORBIDDEN, "forbidden",                   1, 403, "wrong_device")      \
 	X(GAP,       "sequence gap",                1, 409, "gap")               \
 	X(BUSY,      "too many requests",           1, 429, "too_many_requests") \
+	X(UPGRADE,   "upgrade required",            1, 426, "upgrade")           \
 	X(USAGE,     "usage error",                 2,   0, NULL)                \
 	X(INVAL,     "invalid data",                3, 400, "malformed")         \
 	X(TOOBIG,    "too large",                   3, 413, "too_large")         \

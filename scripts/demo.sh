@@ -1,19 +1,31 @@
 #!/bin/bash
 # demo.sh BUILDDIR - the whole offline -> sync -> merge story, on the
 # embedded SQLite default, in a throwaway directory.
+# demo.sh --prefix PREFIX - the same with the installed binaries
+# PREFIX/bin/huce and PREFIX/bin/huce-syncd (a `meson install`, or the
+# Debian packages unpacked into a root: tests/e2e/t0800-packages.sh).
 #
 # Two cadres' laptops record households and inspections offline in the
 # villages of 阿猛镇, both edit one household differently and both
 # register one household, then sync to the town office's central
 # instance on 127.0.0.1.  The office sees and resolves the conflicts,
-# both laptops sync again and all three agree.  It ends by writing the
+# both laptops sync again and all three agree.  A third laptop, in a
+# village with no link at all, only ever syncs by USB stick: enrolled by
+# a file from the office, its round carried to the office and back.  It ends by writing the
 # office's reports of the week and the month as CSV, XLSX and HTML into
 # $HUCE_DEMO_REPORTS (default BUILDDIR/demo-reports) and printing their
 # paths.
 set -euo pipefail
-B=${1:-build}
-HUCE=$(realpath "$B/client/huce")
-SYNCD=$(realpath "$B/syncd/huce-syncd")
+if [ "${1:-}" = --prefix ]; then
+	[ -n "${2:-}" ] || { echo "usage: demo.sh BUILDDIR | --prefix PREFIX" >&2; exit 2; }
+	B=.
+	HUCE=$(realpath "$2/bin/huce")
+	SYNCD=$(realpath "$2/bin/huce-syncd")
+else
+	B=${1:-build}
+	HUCE=$(realpath "$B/client/huce")
+	SYNCD=$(realpath "$B/syncd/huce-syncd")
+fi
 D=$(mktemp -d "${TMPDIR:-/tmp}/huce-demo.XXXXXX")
 CENTRAL_PID=
 cleanup() {
@@ -26,6 +38,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$HUCE#huce#; s#$SYNCD#huce-syncd#; s#$D/##g"; "$@"; }
 A() { "$HUCE" --db "$D/laptop-a.db" "$@"; }
 Bl() { "$HUCE" --db "$D/laptop-b.db" "$@"; }
+Cl() { "$HUCE" --db "$D/laptop-c.db" "$@"; }
 ADMIN() { "$SYNCD" admin --store "$D/central.db" "$@"; }
 WEEK=$(date +%G-W%V)
 
@@ -133,14 +146,50 @@ done
 run A sync
 run Bl sync
 
-step "All three agree"
+step "Laptop C goes to 龙树村, where there is no link at all: it is enrolled by a file"
+run ADMIN device add laptop-c --enroll-file "$D/laptop-c.enroll" >/dev/null
+echo "the office wrote laptop-c's enrolment file (the token, the town key, the central's public key)"
+run Cl init --device laptop-c --town 阿猛镇 >/dev/null
+run Cl enroll "$D/laptop-c.enroll"
+rm "$D/laptop-c.enroll"	# as secret as a token
+echo "(it has never pulled: the stick will bring it the town's records)"
+Cl village add 龙树村 >/dev/null
+Cl group add --village 龙树村 大寨 >/dev/null
+H5=$(Cl household add --village 龙树村 --group 大寨 --head 罗小芬 --approach new-build \
+	--build self --type double-urn --water dry | tail -n 1)
+head -c 200000 /dev/urandom >"$D/before.jpg"	# a stand-in for a camera's photo
+run Cl photo add "$H5" "$D/before.jpg" --kind before
+run Cl status | grep -E "pending|stick"
+
+step "Laptop C writes its round to the USB stick (sealed for the town's central)"
+mkdir "$D/stick"
+run Cl export "$D/stick"
+ls "$D/stick/huce/laptop-c"
+echo "nothing on the stick is readable without the keys:"
+if grep -rqa "罗小芬" "$D/stick"; then echo "LEAK"; exit 1; else echo "  no name found on the stick"; fi
+
+step "At the town office: the stick is imported, and the reply written on it"
+run ADMIN import "$D/stick"
+ls "$D/stick/huce/laptop-c"
+
+step "Back in 龙树村, laptop C applies the reply as a pull"
+run Cl import "$D/stick"
+run Cl status | grep -E "pending|stick"
+run Cl household list
+A sync >/dev/null
+Bl sync >/dev/null
+
+step "All four agree"
 A household list --json | jq -S 'map(del(.version))' >"$D/a.json"
 Bl household list --json | jq -S 'map(del(.version))' >"$D/b.json"
+Cl household list --json | jq -S 'map(del(.version))' >"$D/l.json"
 ADMIN household list --json | jq -S 'map(del(.version))' >"$D/c.json"
-if cmp -s "$D/a.json" "$D/b.json" && cmp -s "$D/a.json" "$D/c.json"; then
-	echo "laptop A, laptop B and the central show the same $(jq length "$D/a.json") households"
+if cmp -s "$D/a.json" "$D/b.json" && cmp -s "$D/a.json" "$D/c.json" &&
+   cmp -s "$D/a.json" "$D/l.json"; then
+	echo "laptops A, B, C and the central show the same $(jq length "$D/a.json") households"
 else
-	echo "MISMATCH"; diff "$D/a.json" "$D/b.json"; diff "$D/a.json" "$D/c.json"; exit 1
+	echo "MISMATCH"; diff "$D/a.json" "$D/b.json"; diff "$D/a.json" "$D/c.json"
+	diff "$D/a.json" "$D/l.json"; exit 1
 fi
 run Bl household list
 run Bl status

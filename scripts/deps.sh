@@ -1,14 +1,15 @@
 #!/bin/sh
-# Install the Debian 12 packages huce needs to build and test, once:
+# Install the Debian 12 packages huce needs to build and test, once
+# (debhelper ... dpkg-dev: `make test` builds the Debian packages, t0800):
 # packages already present are not touched, and apt-get runs only when
 # something is missing.  Runs as root (CI, a fresh machine); as another
 # user it only reports what is missing.
 set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 \
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
-libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev postgresql xlsx2csv \
+libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libsodium-dev postgresql xlsx2csv \
 libxlsxwriter-dev faketime chromium curl jq openssl \
-libturbojpeg0-dev libexif-dev"
+debhelper devscripts lintian fakeroot dpkg-dev libturbojpeg0-dev libexif-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -13,6 +13,7 @@
 
 #include "http_server.h"
 #include "huce_log.h"
+#include "huce_proto.h"
 
 struct sink {
 	struct huce_buf *buf;
@@ -151,7 +152,7 @@ enum huce_err huce_http_send(struct huce_http *h, const char *method,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, h->timeout_s);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, h->low_speed_time);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "huce/0.1.0");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "huce/" HUCE_VERSION);
 	errbuf[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	if (h->ca_file)
@@ -172,6 +173,8 @@ enum huce_err huce_http_send(struct huce_http *h, const char *method,
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", h->token);
 		hdrs = curl_slist_append(hdrs, auth);
 	}
+	/* The protocol this laptop speaks (common/huce_proto.h). */
+	hdrs = curl_slist_append(hdrs, HUCE_PROTO_HEADER ": " HUCE_PROTO_STR);
 	for (int i = 0; headers && headers[i]; i++)
 		hdrs = curl_slist_append(hdrs, headers[i]);
 	if (body) {

@@ -32,6 +32,8 @@
 #include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_outbox.h"
+#include "huce_seal.h"
+#include "huce_stick.h"
 #include "huce_util.h"
 
 #define BATCH_RAW_START	(256u << 10)	/* ~64 KiB compressed */
@@ -64,8 +66,12 @@ static enum huce_err http_error(const struct huce_http_resp *resp,
 	const char *msg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
 	enum huce_err code = huce_err_from_http(resp->status);
 
-	huce_fail(err, code, "%s: central answered %ld: %s", what, resp->status,
-		  msg ? msg : "no detail");
+	/* 426: the central's words name the release to install, and only. */
+	if (code == HUCE_EUPGRADE && msg)
+		huce_fail(err, code, "%s", msg);
+	else
+		huce_fail(err, code, "%s: central answered %ld: %s", what,
+			  resp->status, msg ? msg : "no detail");
 	cJSON_Delete(j);
 	return code;
 }
@@ -671,8 +677,10 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 {
 	struct huce_http h;
 	struct huce_http_resp resp = { 0 };
-	char endpoint[1200], hinstall[128];
-	const char *hdrs[2] = { hinstall, NULL };
+	char endpoint[1200], hinstall[128], hkey[128];
+	char pk[HUCE_SEAL_KEY_HEX + 1];
+	const char *hdrs[3] = { hinstall, hkey, NULL };
+	const char *ckey = NULL;
 	char *trimmed, *town, *inst;
 	cJSON *j = NULL;
 	const char *dev, *key;
@@ -691,6 +699,11 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		return err && err->code ? err->code : HUCE_EDB;
 	snprintf(hinstall, sizeof(hinstall), HUCE_INSTALL_HEADER ": %s", inst);
 	free(inst);
+	/* The stick's keys (PROTOCOL.md 3): ours goes, the central's comes. */
+	rc = huce_stick_keys(l, pk, err);
+	if (rc)
+		return rc;
+	snprintf(hkey, sizeof(hkey), HUCE_KEY_HEADER ": %s", pk);
 	trimmed = strndup(url, n);
 	if (!trimmed)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
@@ -722,6 +735,10 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		key = cJSON_GetStringValue(cJSON_GetObjectItem(j, "town_key"));
 		if (!dev || !key)
 			rc = huce_fail(err, HUCE_ESERVER, "enroll: the central's answer lacks device or key");
+		/* A central older than the stick's keys sends none. */
+		ckey = cJSON_GetStringValue(cJSON_GetObjectItem(j, "central_key"));
+		if (ckey && !huce_seal_key_valid(ckey))
+			rc = huce_fail(err, HUCE_ESERVER, "enroll: the central's key is malformed");
 	}
 	if (!rc)
 		rc = huce_db_begin(l->db, err);
@@ -736,6 +753,8 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "device", dev, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "town_key", key, err);
+		if (!rc && ckey)
+			rc = huce_db_meta_set(l->db, "central_key", ckey, err);
 		if (!rc)
 			rc = o->pin ? huce_db_meta_set(l->db, "pin", o->pin, err) :
 				huce_db_run(l->db, err, "DELETE FROM meta WHERE key = 'pin'", "");

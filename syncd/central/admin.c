@@ -49,6 +49,7 @@
 #include "resolve.h"
 #include "photos.h"
 #include "review.h"
+#include "stick.h"
 #include "store.h"
 
 #define FILE_MAX	((size_t)64 * 1024 * 1024)
@@ -56,7 +57,10 @@
 static const char usage[] =
 "usage: huce-syncd admin --store S [--checklists DIR] [--blobs DIR] COMMAND ...\n"
 "\n"
-"  device add NAME              enrol a laptop; prints its token (once) last\n"
+"  device add NAME [--villages V,...] [--enroll-file F [--url URL]]\n"
+"                               enrol a laptop; prints its token (once) last;\n"
+"                               --villages scopes its pulls, --enroll-file\n"
+"                               writes the file `huce enroll FILE` takes\n"
 "  device list [--json]\n"
 "  device revoke NAME\n"
 "  household list [--village V] [--status S] [--review STATE] [--cadre C]\n"
@@ -72,6 +76,8 @@ static const char usage[] =
 "  resolve ID --take N | --value V\n"
 "                               close a conflict; the outcome reaches every laptop\n"
 "  import FILE [--ack-out F]    a laptop's batch file (huce export)\n"
+"  import DIR [--blobs D] [--json]\n"
+"                               a USB stick: every laptop's export, and its reply\n"
 "  import FILE [--create] [--skip-bad]\n"
 "                               the office's list of households or of weekly\n"
 "                               targets: CSV (UTF-8 or GB18030) or .xlsx\n"
@@ -161,15 +167,44 @@ static int device_name_ok(const char *name, struct huce_error *err)
 	return 1;
 }
 
-static int device_add(struct admin *a, const char *name)
+/*
+ * device add NAME [--villages V,...] [--enroll-file F [--url URL]]: a
+ * scoped laptop (stick.h), and the enrolment file of a laptop that only
+ * ever syncs by USB stick.
+ */
+static int device_add(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
 	unsigned char raw[32];
 	char token[65], hash[65];
+	const char *name = argv[2], *villages = NULL, *file = NULL, *url = NULL;
+	cJSON *scope = NULL;
+	char *scope_text = NULL;
 	enum huce_err rc;
 
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--villages") == 0 && i + 1 < argc)
+			villages = argv[++i];
+		else if (strcmp(argv[i], "--enroll-file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+			url = argv[++i];
+		else
+			return usage_error("device add: unexpected argument '%s'", argv[i]);
+	}
+	if (url && !file)
+		return usage_error("device add: --url goes with --enroll-file");
 	if (!device_name_ok(name, &err))
 		return fail(HUCE_EINVAL, &err);
+	if (villages) {
+		rc = stick_villages_parse(a->store, villages, &scope, &err);
+		scope_text = rc ? NULL : cJSON_PrintUnformatted(scope);
+		cJSON_Delete(scope);
+		if (rc)
+			return rc == HUCE_EUSAGE ? usage_error("%s", err.msg) : fail(rc, &err);
+		if (!scope_text)
+			return fail(HUCE_ENOMEM, NULL);
+	}
 	rc = huce_random_bytes(raw, sizeof(raw));
 	if (rc) {
 		huce_fail(&err, rc, "cannot make a token: no randomness");
@@ -178,9 +213,18 @@ static int device_add(struct admin *a, const char *name)
 	huce_hex(raw, sizeof(raw), token);
 	huce_sha256_hex(token, strlen(token), hash);
 	rc = store_device_add(a->store, name, hash, &err);
+	if (!rc && scope_text)
+		rc = store_device_attr_set(a->store, name, "villages", scope_text, &err);
+	free(scope_text);
 	if (rc)
 		return fail(rc, &err);
 	audit(a, "device add", name);
+	if (file) {
+		rc = stick_enroll_file(a->store, file, name, token, url, &err);
+		if (rc)
+			return fail(rc, &err);
+		audit(a, "enroll file", name);
+	}
 	printf("device '%s' enrolled; give it this token (shown once):\n%s\n",
 	       name, token);
 	return 0;
@@ -265,8 +309,8 @@ static int cmd_device(struct admin *a, int argc, char **argv)
 		}
 		return device_list(a, json);
 	}
-	if (argc == 3 && strcmp(argv[1], "add") == 0)
-		return device_add(a, argv[2]);
+	if (argc >= 3 && strcmp(argv[1], "add") == 0)
+		return device_add(a, argc, argv);
 	if (argc == 3 && strcmp(argv[1], "revoke") == 0)
 		return device_revoke(a, argv[2]);
 	return usage_error("expected device add NAME | list [--json] | revoke NAME");
@@ -1560,6 +1604,12 @@ static int import_office_list(struct admin *a, const char *path,
 	return 0;
 }
 
+/* A USB stick: every laptop's folder (stick.c); photos where the central keeps them. */
+static int import_stick(struct admin *a, int argc, char **argv)
+{
+	return stick_admin_import(&a->central, a->actor, a->blobs, argc, argv);
+}
+
 static int import(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
@@ -1569,6 +1619,8 @@ static int import(struct admin *a, int argc, char **argv)
 	enum huce_err rc;
 	int ret;
 
+	if (stick_import_wanted(argc, argv))
+		return import_stick(a, argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--ack-out") == 0 && i + 1 < argc)
 			ack = argv[++i];

@@ -99,4 +99,13 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 				  int limit, const char *own, char **json,
 				  size_t *len, struct huce_error *err);
 
+/*
+ * The same for a device scoped to villages (a JSON array of village
+ * ids, borrowed; NULL: the whole town), store_changes_scoped().
+ */
+enum huce_err central_changes_scoped(struct central *c, int64_t after,
+				     int limit, const char *own,
+				     const cJSON *villages, char **json,
+				     size_t *len, struct huce_error *err);
+
 #endif

@@ -60,6 +60,7 @@
 #include <microhttpd.h>
 
 #include "blobs.h"
+#include "stick.h"
 #include "central.h"
 #include "conn_guard.h"
 #include "huce_batch.h"
@@ -69,6 +70,7 @@
 #include "huce_err.h"
 #include "huce_file.h"
 #include "huce_log.h"
+#include "huce_proto.h"
 #include "huce_util.h"
 #include "store.h"
 #include "syncd.h"
@@ -170,6 +172,7 @@ struct request {
 	uint64_t blob_offset;	/* PATCH: Upload-Offset */
 	uint64_t blob_total;	/* PATCH: Upload-Length */
 	char note[192];		/* what the log line should add */
+	int proto;		/* X-Huce-Protocol (common/huce_proto.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -623,6 +626,34 @@ static enum MHD_Result send_error(struct MHD_Connection *conn,
 	return send_json(conn, req, status, obj, hname, hval);
 }
 
+/*
+ * 426 {"error": "upgrade", "message": words naming the release to
+ * install, "protocol": {"min", "max"}, "release": the first release that
+ * speaks min} for a laptop speaking protocol got (common/huce_proto.h).
+ */
+static enum MHD_Result send_upgrade(struct MHD_Connection *conn,
+				    struct request *req, const char *what,
+				    int got, int min)
+{
+	cJSON *obj = cJSON_CreateObject(), *p = NULL;
+	const char *rel = huce_proto_release(min);
+	char msg[400];
+
+	huce_proto_refusal(msg, sizeof(msg), what, got, min, HUCE_VERSION);
+	if (obj && (!cJSON_AddStringToObject(obj, "error",
+				huce_err_wire(HUCE_EUPGRADE)) ||
+		    !cJSON_AddStringToObject(obj, "message", msg) ||
+		    !(p = cJSON_AddObjectToObject(obj, "protocol")) ||
+		    !cJSON_AddNumberToObject(p, "min", min) ||
+		    !cJSON_AddNumberToObject(p, "max", HUCE_PROTO_MAX) ||
+		    !cJSON_AddStringToObject(obj, "release", rel ? rel : HUCE_VERSION))) {
+		cJSON_Delete(obj);
+		obj = NULL;
+	}
+	note_add(req, " error=upgrade proto=%d", got);
+	return send_json(conn, req, huce_err_http(HUCE_EUPGRADE), obj, NULL, NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* endpoints */
 
@@ -661,19 +692,30 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 {
 	struct huce_error err = { 0 };
 	char *town = NULL, *key = NULL;
+	char central_pk[HUCE_SEAL_KEY_HEX + 1] = "";
 	cJSON *obj = NULL;
 	enum huce_err rc;
 	enum MHD_Result ret;
 
 	const char *install = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 							  HUCE_INSTALL_HEADER);
+	const char *laptop_pk = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							    HUCE_KEY_HEADER);
 
+	/* A laptop from before install ids (protocol 1) cannot enrol. */
+	if (!install && req->proto < HUCE_PROTO_ENROLL_MIN)
+		return send_upgrade(conn, req, "enrolment", req->proto,
+				    HUCE_PROTO_ENROLL_MIN);
 	if (!install_id_valid(install))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "enrolment needs the laptop's install id in "
 				  HUCE_INSTALL_HEADER " (1 to 64 letters, digits "
 				  "or '-'): update huce on this laptop", NULL,
 				  NULL, NULL);
+	if (laptop_pk && !huce_seal_key_valid(laptop_pk))
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  HUCE_KEY_HEADER " must be 64 lower-case hex "
+				  "digits", NULL, NULL, NULL);
 	/*
 	 * A token enrolls one laptop: the first enrolment keeps the
 	 * laptop's install id, the same laptop may enrol again (a lost
@@ -688,6 +730,12 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (rc == HUCE_OK)
 		rc = store_audit(s->central.store, req->device, "enroll",
 				 "town key sent over http", &err);
+	/* The stick's keys: the laptop's kept, the central's sent. */
+	if (rc == HUCE_OK && laptop_pk)
+		rc = store_device_attr_set(s->central.store, req->device,
+					   "box_key", laptop_pk, &err);
+	if (rc == HUCE_OK)
+		rc = stick_central_key(s->central.store, central_pk, NULL, &err);
 	if (rc == HUCE_OK) {
 		key = store_meta_get(s->central.store, "town_key");
 		town = store_meta_get(s->central.store, "town");
@@ -703,10 +751,10 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (rc == HUCE_ENOTFOUND)
 		return unauthorized(conn, req, "revoked");
 	if (rc != HUCE_OK) {
-		huce_err_log("enroll of %s: cannot write the audit log: %s",
-			     req->device, err.msg);
+		huce_err_log("enroll of %s: cannot write the audit log or "
+			     "the keys: %s", req->device, err.msg);
 		ret = send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				 "internal", "cannot write the audit log",
+				 "internal", "cannot record the enrolment",
 				 NULL, NULL, NULL);
 		goto out;
 	}
@@ -722,7 +770,8 @@ static enum MHD_Result do_enroll(struct server *s, struct MHD_Connection *conn,
 	if (obj && (!cJSON_AddStringToObject(obj, "device", req->device) ||
 		    !(town ? cJSON_AddStringToObject(obj, "town", town) :
 			     cJSON_AddNullToObject(obj, "town")) ||
-		    !cJSON_AddStringToObject(obj, "town_key", key))) {
+		    !cJSON_AddStringToObject(obj, "town_key", key) ||
+		    !cJSON_AddStringToObject(obj, "central_key", central_pk))) {
 		cJSON_Delete(obj);
 		obj = NULL;
 	}
@@ -784,7 +833,8 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	struct huce_error err = { 0 };
 	struct huce_buf z = HUCE_BUF_INIT(0);
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
-	char *json = NULL;
+	char *json = NULL, *scope = NULL;
+	cJSON *villages = NULL;
 	size_t len = 0;
 	enum huce_err rc;
 
@@ -821,10 +871,22 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	note_add(req, " after=%" PRIu64 " limit=%" PRIu64 "%s", after, limit,
 		 own ? " own=stub" : "");
 
+	/* A laptop scoped to villages (admin device add --villages). */
 	pthread_mutex_lock(&s->rlock);
-	rc = central_changes_own(&s->reader, (int64_t)after, (int)limit, own,
-				 &json, &len, &err);
+	rc = store_device_attr_get(s->reader.store, req->device, "villages",
+				   &scope, &err);
+	if (rc == HUCE_OK && scope) {
+		villages = cJSON_Parse(scope);
+		if (!cJSON_IsArray(villages))
+			rc = huce_fail(&err, HUCE_EDB, "device %s: villages is "
+				       "not a JSON array", req->device);
+	}
+	if (rc == HUCE_OK)
+		rc = central_changes_scoped(&s->reader, (int64_t)after, (int)limit,
+					    own, villages, &json, &len, &err);
 	pthread_mutex_unlock(&s->rlock);
+	cJSON_Delete(villages);
+	free(scope);
 	if (rc != HUCE_OK) {
 		huce_err_log("changes for %s: %s", req->device,
 			     err.msg[0] ? err.msg : huce_err_text(rc));
@@ -875,7 +937,7 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	cJSON *result = NULL;
 	uint64_t expected = 0;
 	enum huce_err rc;
-	unsigned status;
+	unsigned status, bver;
 	const char *code;
 
 	/* The header alone, for the log; merge.c does the real checks. */
@@ -884,6 +946,8 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 		note_add(req, " batch=%" PRIu64 "-%" PRIu64 " count=%" PRIu32,
 			 h.first_seq, h.last_seq, h.count);
 
+	/* The header's format version byte, for a 426 (PROTOCOL.md 1.1). */
+	bver = req->body.len > 4 ? (unsigned char)req->body.data[4] : 0;
 	pthread_mutex_lock(&s->lock);
 	rc = central_apply_batch(&s->central, req->device, req->body.data,
 				 req->body.len, &result, &expected, &err);
@@ -907,6 +971,12 @@ static enum MHD_Result do_batches(struct server *s, struct MHD_Connection *conn,
 	status = huce_err_http(rc);
 	code = huce_err_wire(rc);
 	switch (rc) {
+	case HUCE_EVERSION:
+		/* A batch format this central does not read (huce_batch.h). */
+		return send_upgrade(conn, req, "sync",
+				    bver > HUCE_BATCH_VERSION ?
+				    HUCE_PROTO_MAX + 1 : HUCE_PROTO_MIN - 1,
+				    HUCE_PROTO_MIN);
 	case HUCE_EGAP:
 		note_add(req, " expected=%" PRIu64, expected);
 		return send_error(conn, req, MHD_HTTP_CONFLICT, "gap", err.msg,
@@ -1296,6 +1366,19 @@ static enum MHD_Result begin_request(struct server *s,
 
 	if (authenticate(s, conn, req, &ret))
 		return ret;
+	/*
+	 * A laptop on a release this central does not serve: 426, in words
+	 * that name the release to install (common/huce_proto.h).  After
+	 * the token: a stranger learns nothing.
+	 */
+	req->proto = huce_proto_parse(MHD_lookup_connection_value(conn,
+				MHD_HEADER_KIND, HUCE_PROTO_HEADER));
+	if (req->proto < 0)
+		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+				  "bad " HUCE_PROTO_HEADER, NULL, NULL, NULL);
+	if (req->proto < HUCE_PROTO_MIN || req->proto > HUCE_PROTO_MAX)
+		return send_upgrade(conn, req, "sync", req->proto,
+				    HUCE_PROTO_MIN);
 	note_add(req, " device=%s", req->device);
 	if (!limiter_take(&s->limiter, req->device, &retry)) {
 		snprintf(retry_s, sizeof(retry_s), "%u", retry);

@@ -64,13 +64,17 @@
 #ifndef HUCE_HTTP_SERVER_H
 #define HUCE_HTTP_SERVER_H
 
-#ifndef HUCE_VERSION
-#define HUCE_VERSION "0.1.0"
-#endif
+/* HUCE_VERSION, the release, comes from meson (the project's version). */
 
 #define HUCE_BATCH_CONTENT_TYPE	"application/x-huce-batch"
 /* The enrolling laptop's own id (its local device_id). */
 #define HUCE_INSTALL_HEADER	"X-Huce-Install"
+/*
+ * The enrolling laptop's X25519 public key (64 hex digits): the central
+ * keeps it to open the laptop's USB-stick files and to seal its replies,
+ * and answers with its own ("central_key"), docs/PROTOCOL.md section 3.
+ */
+#define HUCE_KEY_HEADER		"X-Huce-Key"
 /* The central's clock, Unix seconds, on every answer. */
 #define HUCE_TIME_HEADER	"X-Huce-Time"
 

@@ -894,6 +894,33 @@ static enum huce_err check_inspectors(struct central *c, const char *names,
 }
 
 /*
+ * Construction progress (开工 started, 完工 finished) as the laptop
+ * checks it (huce_progress_check): real dates, no later than the
+ * central's today plus one day, a new finish on or after the start.
+ * Checked only when the change brings a new date, as phones are.
+ */
+static enum huce_err check_progress(struct central *c, const char *id,
+				    const cJSON *in, const cJSON *post,
+				    const struct store_fieldset *fs,
+				    struct verdict *vd)
+{
+	int new_start = sets_new(in, fs, "started");
+	int new_finish = sets_new(in, fs, "finished");
+	struct huce_error derr = { 0 };
+	char today[11], hh[LABEL_MAX];
+
+	if (!new_start && !new_finish)
+		return HUCE_OK;
+	huce_today(today);
+	if (!huce_progress_check(str_field(post, "started"),
+				 str_field(post, "finished"), new_finish, today,
+				 &derr))
+		return HUCE_OK;
+	record_label(c, id, post, hh, sizeof(hh));
+	return refuse(vd, "invalid", "household %s: %s", hh, derr.msg);
+}
+
+/*
  * The rules of an inspection that are not its checklist: its date is
  * no later than the central's today (huce_inspection_date_check, one
  * day of slack), its inspectors are known cadres, and a voided
@@ -1654,9 +1681,13 @@ static enum huce_err apply_rules(struct central *c, struct apply *a,
 
 	if (ch->nochecks)
 		return HUCE_OK;
-	if (strcmp(a->k->kind, "household") == 0)
+	if (strcmp(a->k->kind, "household") == 0) {
+		ret = check_progress(c, ch->id, a->in, a->post, &a->fs, vd);
+		if (ret || vd->code)
+			return ret;
 		return check_household(c, ch->id, a->in, a->post,
 				       a->old_team[0] ? a->old_team : NULL, vd, err);
+	}
 	if (strcmp(a->k->kind, "inspection") != 0)
 		return HUCE_OK;
 	ret = check_inspection_facts(c, ch, a->in, a->post, &a->fs, a->was_voided,
@@ -2453,6 +2484,14 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 				  int limit, const char *own, char **json,
 				  size_t *len, struct huce_error *err)
 {
+	return central_changes_scoped(c, after, limit, own, NULL, json, len, err);
+}
+
+enum huce_err central_changes_scoped(struct central *c, int64_t after,
+				     int limit, const char *own,
+				     const cJSON *villages, char **json,
+				     size_t *len, struct huce_error *err)
+{
 	cJSON *root = cJSON_CreateObject();
 	cJSON *arr = cJSON_CreateArray();
 	int64_t next = after, head = 0;
@@ -2475,8 +2514,8 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	ret = store_changes(c->store, after, limit, own, arr, &next, &more,
-			    &head, err);
+	ret = store_changes_scoped(c->store, after, limit, own, villages, arr,
+				   &next, &more, &head, err);
 	if (ret) {
 		cJSON_Delete(root);
 		return ret;

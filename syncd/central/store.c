@@ -293,6 +293,36 @@ enum huce_err store_fields_get(struct store *s, const char *id,
 	LOCKED(fields_get(s, id, out, err));
 }
 
+/* The device columns store_device_attr_get/set may name (schema 0004). */
+static int attr_known(const char *attr)
+{
+	static const char *const attrs[] = { "box_key", "villages", "stick_export" };
+
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
+		if (attr && strcmp(attr, attrs[i]) == 0)
+			return 1;
+	return 0;
+}
+
+enum huce_err store_device_attr_get(struct store *s, const char *name,
+				    const char *attr, char **value,
+				    struct huce_error *err)
+{
+	*value = NULL;
+	if (!attr_known(attr))
+		return huce_fail(err, HUCE_EINVAL, "no device column '%s'", attr ? attr : "");
+	LOCKED(device_attr_get(s, name, attr, value, err));
+}
+
+enum huce_err store_device_attr_set(struct store *s, const char *name,
+				    const char *attr, const char *value,
+				    struct huce_error *err)
+{
+	if (!attr_known(attr))
+		return huce_fail(err, HUCE_EINVAL, "no device column '%s'", attr ? attr : "");
+	LOCKED(device_attr_set(s, name, attr, value, err));
+}
+
 enum huce_err store_field_get(struct store *s, const char *id,
 			      const char *name, char **value,
 			      struct huce_error *err)
@@ -618,6 +648,114 @@ static enum huce_err json_string(struct huce_buf *b, const char *s)
 	return rc;
 }
 
+/* --- the scope of a page (store_changes_scoped) ------------------------ */
+
+/* The references a record's scope is decided by, in store_page.ref. */
+#define SCOPE_REFS 5
+static const char *const scope_refs[SCOPE_REFS] = {
+	"village_id", "household_id", "owner_id", "record", "household"
+};
+
+/* An id out of a JSON string text ('"0190..."'), into out; "" if none. */
+static void id_of_text(const char *text, char out[HUCE_ID_STRLEN + 1])
+{
+	size_t n = text ? strlen(text) : 0;
+
+	out[0] = '\0';
+	if (n >= 2 && n - 2 <= HUCE_ID_STRLEN && text[0] == '"' && text[n - 1] == '"') {
+		memcpy(out, text + 1, n - 2);
+		out[n - 2] = '\0';
+	}
+}
+
+static void keep_ref(struct store_page *pg, const char *name, const char *value)
+{
+	for (int i = 0; i < SCOPE_REFS; i++)
+		if (strcmp(name, scope_refs[i]) == 0)
+			id_of_text(value, pg->ref[i]);
+}
+
+static int village_in(const cJSON *villages, const char *id)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, villages) {
+		const char *s = cJSON_GetStringValue(v);
+
+		if (s && id && strcmp(s, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the record id of kind, whose references are ref (scope_refs
+ * order), belongs to the villages; a parent record is looked up in the
+ * store (depth bounds a chain of references: a conflict about a photo
+ * of an inspection of a household is four steps).
+ */
+static enum huce_err record_in_scope(struct store_page *pg, const char *id,
+				     const char *kind,
+				     char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1],
+				     int depth, int *in, struct huce_error *err);
+
+static enum huce_err stored_in_scope(struct store_page *pg, const char *id,
+				     int depth, int *in, struct huce_error *err)
+{
+	struct store_record r;
+	char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+
+	*in = 0;
+	if (!id[0] || depth > 5)
+		return HUCE_OK;
+	rc = store_record_get(pg->store, id, &r, err);
+	if (rc == HUCE_ENOTFOUND)
+		return HUCE_OK;
+	if (rc)
+		return rc;
+	for (int i = 0; i < SCOPE_REFS; i++) {
+		char *v = NULL;
+
+		rc = store_field_get(pg->store, id, scope_refs[i], &v, err);
+		if (rc && rc != HUCE_ENOTFOUND)
+			return rc;
+		id_of_text(v, ref[i]);
+		free(v);
+	}
+	return record_in_scope(pg, r.id, r.kind, ref, depth + 1, in, err);
+}
+
+static enum huce_err record_in_scope(struct store_page *pg, const char *id,
+				     const char *kind,
+				     char ref[SCOPE_REFS][HUCE_ID_STRLEN + 1],
+				     int depth, int *in, struct huce_error *err)
+{
+	*in = 0;
+	if (strcmp(kind, "cadre") == 0 || strcmp(kind, "team") == 0) {
+		*in = 1;	/* town-wide: who works where */
+		return HUCE_OK;
+	}
+	if (strcmp(kind, "village") == 0) {
+		*in = village_in(pg->villages, id);
+		return HUCE_OK;
+	}
+	if (strcmp(kind, "group") == 0 || strcmp(kind, "target") == 0 ||
+	    strcmp(kind, "household") == 0) {
+		*in = village_in(pg->villages, ref[0]);
+		return HUCE_OK;
+	}
+	if (strcmp(kind, "inspection") == 0 || strcmp(kind, "rectification") == 0)
+		return stored_in_scope(pg, ref[1], depth, in, err);
+	if (strcmp(kind, "photo") == 0)
+		return stored_in_scope(pg, ref[2], depth, in, err);
+	if (strcmp(kind, "conflict") == 0)
+		return stored_in_scope(pg, ref[3], depth, in, err);
+	if (strcmp(kind, "review") == 0)	/* the office's, of a household */
+		return stored_in_scope(pg, ref[4], depth, in, err);
+	return HUCE_OK;		/* a kind the scope does not know: left out */
+}
+
 void store_page_init(struct store_page *pg, cJSON *out, const char *own)
 {
 	memset(pg, 0, sizeof(*pg));
@@ -649,6 +787,11 @@ enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 		rc = json_string(&pg->text, kind ? kind : "");
 	pg->head_len = pg->text.len;
 	pg->own_ok = pg->own != NULL;
+	if (pg->villages) {
+		snprintf(pg->id, sizeof(pg->id), "%s", id ? id : "");
+		snprintf(pg->kind, sizeof(pg->kind), "%s", kind ? kind : "");
+		memset(pg->ref, 0, sizeof(pg->ref));
+	}
 	pg->stamps = 0;
 	pg->hlc[0] = '\0';
 	if (!rc)
@@ -681,6 +824,8 @@ enum huce_err store_page_field(struct store_page *pg, const char *name,
 	enum huce_err rc = HUCE_OK;
 
 	store_page_stamp(pg, device, hlc);
+	if (pg->villages && name)
+		keep_ref(pg, name, value);
 
 	if (pg->fields++)
 		rc = huce_buf_add(&pg->text, ",", 1);
@@ -698,6 +843,19 @@ enum huce_err store_page_end(struct store_page *pg)
 	cJSON *item;
 	enum huce_err rc;
 
+	if (pg->villages && !(pg->own_ok && pg->stamps > 0)) {
+		struct huce_error serr = { 0 };
+		int in = 0;
+
+		/* Out of the device's villages: the cursor passes over it. */
+		rc = record_in_scope(pg, pg->id, pg->kind, pg->ref, 0, &in, &serr);
+		if (rc) {
+			pg->scope_err = rc;
+			return rc;
+		}
+		if (!in)
+			return HUCE_OK;
+	}
 	if (pg->own_ok && pg->stamps > 0) {
 		/* The device wrote all of it: the head and the newest stamp. */
 		pg->text.len = pg->head_len;
@@ -745,6 +903,7 @@ enum huce_err store_page_row(struct store_page *pg,
 			return HUCE_OK;
 		}
 		pg->cur = r->version;
+		pg->seen++;
 		rc = store_page_begin(pg, r->version, r->id, r->kind, r->deleted);
 		pg->open = 1;
 		/*
@@ -771,6 +930,16 @@ enum huce_err store_changes(struct store *s, int64_t after, int limit,
 			    const char *own, cJSON *out, int64_t *next,
 			    int *more, int64_t *head, struct huce_error *err)
 {
+	return store_changes_scoped(s, after, limit, own, NULL, out, next,
+				    more, head, err);
+}
+
+enum huce_err store_changes_scoped(struct store *s, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, cJSON *out,
+				   int64_t *next, int *more, int64_t *head,
+				   struct huce_error *err)
+{
 	struct store_page pg;
 	enum huce_err rc = HUCE_OK;
 	int own_tx = 0;
@@ -783,6 +952,8 @@ enum huce_err store_changes(struct store *s, int64_t after, int limit,
 	store_page_init(&pg, out, own);
 	pg.limit = limit;
 	pg.next = after;
+	pg.villages = villages;
+	pg.store = s;
 	lock(s);
 	if (!s->in_tx) {
 		rc = store_begin(s, 0, err);
@@ -799,6 +970,14 @@ enum huce_err store_changes(struct store *s, int64_t after, int limit,
 		if (!rc)
 			pg.next = pg.cur;
 	}
+	/*
+	 * A scoped page that left records out read all the backend gave
+	 * (limit + 1 records) without filling up: more may lie beyond.
+	 */
+	if (!rc && villages && !pg.more && pg.seen > limit)
+		pg.more = 1;
+	if (rc && pg.scope_err && rc == pg.scope_err)
+		rc = huce_fail(err, rc, "cannot read the scope of a page of changes");
 	if (rc == HUCE_ENOMEM || rc == HUCE_ETOOBIG)
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory for a page of changes");
 	if (!rc) {

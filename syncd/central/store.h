@@ -269,6 +269,22 @@ enum huce_err store_device_enroll(struct store *s, const char *name,
 				  const char *install_id,
 				  struct huce_error *err);
 
+/*
+ * The device's columns of schema 0004, by name: "box_key" (the laptop's
+ * X25519 public key, 64 hex digits: its USB-stick files are sealed with
+ * it, huce_seal.h), "villages" (a JSON array of village ids the device
+ * is scoped to; unset: the whole town) and "stick_export" (the number
+ * of the newest stick export imported from it, decimal).  get: *value
+ * malloc'd (the caller frees), NULL when unset.  set: value NULL unsets.
+ * HUCE_ENOTFOUND for an unknown device, HUCE_EINVAL for another name.
+ */
+enum huce_err store_device_attr_get(struct store *s, const char *name,
+				    const char *attr, char **value,
+				    struct huce_error *err);
+enum huce_err store_device_attr_set(struct store *s, const char *name,
+				    const char *attr, const char *value,
+				    struct huce_error *err);
+
 /* A record's row; HUCE_ENOTFOUND when the id was never stored. */
 enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,
@@ -395,6 +411,23 @@ enum huce_err store_changes(struct store *s, int64_t after,
 			    struct huce_error *err);
 
 /*
+ * store_changes() for a device scoped to some villages (villages: a
+ * JSON array of village ids, borrowed; NULL is store_changes()): only
+ * the records of those villages are written (the villages, their
+ * groups and targets, their households and those households'
+ * inspections, rectifications and photos, conflicts about any of
+ * these, the office's reviews of those households), and the town-wide
+ * cadres and teams; a stub of the device's
+ * own record always.  The cursor passes over the records left out, so
+ * a page may hold fewer than limit changes while *more is set.
+ */
+enum huce_err store_changes_scoped(struct store *s, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, cJSON *out,
+				   int64_t *next, int *more, int64_t *head,
+				   struct huce_error *err);
+
+/*
  * The writer of a page of changes (store.c), which store_changes()
  * drives through store_page_row() for every backend: each
  * change is written as JSON text, names and ids escaped, values copied
@@ -430,6 +463,18 @@ struct store_page {
 	/* The grouping of store_page_row() (store_backend.h). */
 	int limit, open, more;
 	int64_t cur, next;	/* the record being written; the last ended */
+	/*
+	 * The scope of store_changes_scoped(): villages NULL for the whole
+	 * town.  The record's references (village_id, household_id,
+	 * owner_id, record, household) are kept as it is written, for the
+	 * test at its end; seen counts the records begun.
+	 */
+	const cJSON *villages;	/* borrowed */
+	struct store *store;	/* borrowed: the lookups of the scope */
+	char id[HUCE_ID_STRLEN + 1], kind[STORE_KIND_MAX + 1];
+	char ref[5][HUCE_ID_STRLEN + 1];
+	int seen;
+	enum huce_err scope_err;
 };
 
 void store_page_init(struct store_page *pg, cJSON *out, const char *own);

@@ -101,6 +101,17 @@ struct store_ops {
 				       const char *install_id,
 				       struct huce_error *err);
 
+	/*
+	 * A device column of schema 0004 (attr is checked by store.c
+	 * against its list, so a backend may put it in its SQL).
+	 */
+	enum huce_err (*device_attr_get)(struct store *s, const char *name,
+					 const char *attr, char **value,
+					 struct huce_error *err);
+	enum huce_err (*device_attr_set)(struct store *s, const char *name,
+					 const char *attr, const char *value,
+					 struct huce_error *err);
+
 	enum huce_err (*record_get)(struct store *s, const char *id,
 				    struct store_record *out,
 				    struct huce_error *err);

@@ -973,6 +973,71 @@ static void pg_device_seen(struct store *base, const char *name, int64_t now)
  * row lock orders two laptops enrolling at once; RETURNING says who
  * holds the token now).
  */
+/* The device columns of schema 0004, in store.c's order. */
+static int attr_index(const char *attr)
+{
+	return strcmp(attr, "box_key") == 0 ? 0 : strcmp(attr, "villages") == 0 ? 1 : 2;
+}
+
+static enum huce_err pg_device_attr_get(struct store *base, const char *name,
+					const char *attr, char **value,
+					struct huce_error *err)
+{
+	/* Literal SQL: prepared statements are kept by the text's address. */
+	static const char *const sql[3] = {
+		"SELECT box_key FROM device WHERE name = $1",
+		"SELECT villages FROM device WHERE name = $1",
+		"SELECT stick_export FROM device WHERE name = $1",
+	};
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	PGresult *res;
+	enum huce_err rc = HUCE_OK;
+
+	*value = NULL;
+	p_str(&p, name);
+	res = runp(s, sql[attr_index(attr)], &p, err, "cannot read device");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	if (PQntuples(res) != 1) {
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	} else if (!PQgetisnull(res, 0, 0)) {
+		*value = strdup(PQgetvalue(res, 0, 0));
+		if (!*value)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	PQclear(res);
+	return rc;
+}
+
+static enum huce_err pg_device_attr_set(struct store *base, const char *name,
+					const char *attr, const char *value,
+					struct huce_error *err)
+{
+	static const char *const sql[3] = {
+		"UPDATE device SET box_key = $2 WHERE name = $1 RETURNING name",
+		"UPDATE device SET villages = $2 WHERE name = $1 RETURNING name",
+		"UPDATE device SET stick_export = $2 WHERE name = $1 RETURNING name",
+	};
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	PGresult *res;
+	enum huce_err rc;
+
+	p_str(&p, name);
+	p_str(&p, value);	/* NULL: SQL NULL */
+	rc = before_write(s, err);
+	if (rc)
+		return rc;
+	res = runp(s, sql[attr_index(attr)], &p, err, "cannot write device");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	if (PQntuples(res) == 0)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_device_enroll(struct store *base, const char *name,
 				      const char *install_id,
 				      struct huce_error *err)
@@ -1597,6 +1662,8 @@ static const struct store_ops pg_ops = {
 	.token_lookup = pg_token_lookup,
 	.device_seen = pg_device_seen,
 	.device_enroll = pg_device_enroll,
+	.device_attr_get = pg_device_attr_get,
+	.device_attr_set = pg_device_attr_set,
 	.record_get = pg_record_get,
 	.record_put = pg_record_put,
 	.fields_get = pg_fields_get,
@@ -1733,8 +1800,10 @@ static enum huce_err migrate(struct pg_store *s, struct huce_error *err)
 	PQclear(res);
 	res = NULL;
 	if (have > latest) {
-		rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s has schema %d, "
-			       "newer than this program (%d)", s->where, (int)have, latest);
+		rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s: this store was "
+			       "written by a newer huce (schema %d; this huce %s knows "
+			       "%d): install a newer huce", s->where, (int)have,
+			       HUCE_VERSION, latest);
 		goto out;
 	}
 	for (int v = (int)have + 1; v <= latest; v++) {

@@ -325,6 +325,64 @@ static void sq_device_seen(struct store *base, const char *name, int64_t now)
  * store_device_enroll(): bind at the first enrolment, in one UPDATE
  * (RETURNING says who holds the token now).
  */
+/* The device columns of schema 0004, in store.c's order. */
+static int attr_index(const char *attr)
+{
+	return strcmp(attr, "box_key") == 0 ? 0 : strcmp(attr, "villages") == 0 ? 1 : 2;
+}
+
+static enum huce_err sq_device_attr_get(struct store *base, const char *name,
+					const char *attr, char **value,
+					struct huce_error *err)
+{
+	/* Literal SQL: the statement cache is keyed by the text's address. */
+	static const char *const sql[3] = {
+		"SELECT box_key FROM device WHERE name = ?1",
+		"SELECT villages FROM device WHERE name = ?1",
+		"SELECT stick_export FROM device WHERE name = ?1",
+	};
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	int r;
+
+	*value = NULL;
+	st = huce_db_query(s->db, err, sql[attr_index(attr)], "s", name);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		int null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+
+		*value = null ? NULL : huce_db_col_dup(st, 0);
+		sqlite3_reset(st);
+		return null || *value ? HUCE_OK : huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return huce_db_fail(s->db, err, "cannot read device");
+	return huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+}
+
+static enum huce_err sq_device_attr_set(struct store *base, const char *name,
+					const char *attr, const char *value,
+					struct huce_error *err)
+{
+	static const char *const sql[3] = {
+		"UPDATE device SET box_key = ?2 WHERE name = ?1",
+		"UPDATE device SET villages = ?2 WHERE name = ?1",
+		"UPDATE device SET stick_export = ?2 WHERE name = ?1",
+	};
+	struct sqlite_store *s = S(base);
+	const char *q = sql[attr_index(attr)];
+	enum huce_err rc;
+
+	rc = value ? huce_db_run(s->db, err, q, "ss", name, value) :
+		huce_db_run(s->db, err, q, "sn", name);
+	if (!rc && sqlite3_changes(huce_db_handle(s->db)) == 0)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "device '%s' not found", name);
+	return rc;
+}
+
 static enum huce_err sq_device_enroll(struct store *base, const char *name,
 				      const char *install_id,
 				      struct huce_error *err)
@@ -949,6 +1007,8 @@ static const struct store_ops sqlite_ops = {
 	.token_lookup = sq_token_lookup,
 	.device_seen = sq_device_seen,
 	.device_enroll = sq_device_enroll,
+	.device_attr_get = sq_device_attr_get,
+	.device_attr_set = sq_device_attr_set,
 	.record_get = sq_record_get,
 	.record_put = sq_record_put,
 	.fields_get = sq_fields_get,

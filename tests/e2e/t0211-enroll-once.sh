@@ -55,19 +55,38 @@ test_expect_success 'another laptop with that token is refused: 409, a plain mes
 	sqlite3 "$S" "SELECT actor || \" \" || action FROM audit" | grep -q "^laptop-a enroll-refused$"
 '
 
-test_expect_success 'on the wire: 409 already_enrolled with the message; 400 without an install id' '
+test_expect_success 'on the wire: 409 already_enrolled with the message; 426 from an old laptop, 400 without an install id' '
 	T=$(cat "$TRASH/tok.a") &&
 	expect_status 409 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: someone-else" "$c_URL/v1/enroll" &&
 	expect_error "$B" already_enrolled &&
 	test "$(jget "$B" "d[\"message\"]")" = "$MSG" &&
 	! grep -q town_key "$B" &&
-	expect_status 400 "$B" -H "Authorization: Bearer $T" "$c_URL/v1/enroll" &&
+	expect_status 426 "$B" -H "Authorization: Bearer $T" "$c_URL/v1/enroll" &&
+	expect_error "$B" upgrade &&
+	jget "$B" "d[\"message\"]" | grep -q "too old for the town.s central.*Install huce 0.2.0 or newer on this laptop" &&
+	test "$(jget "$B" "d[\"release\"]")" = 0.2.0 &&
+	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 2" "$c_URL/v1/enroll" &&
 	expect_error "$B" malformed &&
 	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: a b" "$c_URL/v1/enroll" &&
 	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: $(printf "%065d" 0)" "$c_URL/v1/enroll" &&
 	id=$(sqlite3 "$TRASH/a.db" "SELECT value FROM meta WHERE key = '"'"'device_id'"'"'") &&
 	expect_status 200 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Install: $id" "$c_URL/v1/enroll" &&
 	test "$(jget "$B" "d[\"device\"]")" = laptop-a
+'
+
+test_expect_success 'on the wire: X-Huce-Protocol outside what the central serves is 426, in words; not a number is 400' '
+	T=$(cat "$TRASH/tok.a") &&
+	expect_status 426 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 3" "$c_URL/v1/changes" &&
+	expect_error "$B" upgrade &&
+	jget "$B" "d[\"message\"]" | grep -q "newer than the town.s central (huce 0.2.0): it speaks protocol 3, the central 2 at most. Ask the town office to upgrade the central" &&
+	test "$(jget "$B" "d[\"protocol\"][\"max\"]")" = 2 &&
+	expect_status 426 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 0" "$c_URL/v1/changes" &&
+	jget "$B" "d[\"message\"]" | grep -q "too old for the town.s central (huce 0.2.0): sync needs protocol 1 or newer, this laptop speaks 0. Install huce 0.1.0 or newer" &&
+	expect_status 400 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: two" "$c_URL/v1/changes" &&
+	expect_error "$B" malformed &&
+	expect_status 401 "$B" -H "X-Huce-Protocol: 9" "$c_URL/v1/changes" &&
+	expect_status 200 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 1" "$c_URL/v1/changes" &&
+	expect_status 200 "$B" -H "Authorization: Bearer $T" -H "X-Huce-Protocol: 2" "$c_URL/v1/changes"
 '
 
 test_expect_success 'a copy of the laptop'"'"'s own file (a restored backup) may enrol again' '

@@ -25,7 +25,7 @@ start_central small "$S" --max-body 4096 || exit 1
 test_expect_success 'health answers without a token' '
 	expect_status 200 "$B" "$c_URL/v1/health" &&
 	test "$(jget "$B" "d[\"status\"]")" = ok &&
-	test "$(jget "$B" "d[\"version\"]")" = 0.1.0 &&
+	test "$(jget "$B" "d[\"version\"]")" = "$("$HUCE_SYNCD" --version | cut -d" " -f2)" &&
 	header "$B.h" Content-Type | grep -q "^application/json" &&
 	expect_status 200 "$B" -I "$c_URL/v1/health"
 '
@@ -145,11 +145,12 @@ test_expect_success '415 for a wrong media type or a content encoding' '
 		-H "Content-Type: Application/X-Huce-Batch; charset=binary"
 '
 
-test_expect_success '400 for malformed, bad checksum, unknown version, broken zlib' '
+test_expect_success '400 for malformed, bad checksum, broken zlib; 426 for an unknown version' '
 	post_batch 400 "$B" "$c_URL" "$T1" "$HOSTILE/garbage.bin" && expect_error "$B" malformed &&
 	post_batch 400 "$B" "$c_URL" "$T1" "$HOSTILE/empty.bin" && expect_error "$B" malformed &&
 	post_batch 400 "$B" "$c_URL" "$T1" "$HOSTILE/bad-crc.hucb" && expect_error "$B" checksum &&
-	post_batch 400 "$B" "$c_URL" "$T1" "$HOSTILE/version9.hucb" && expect_error "$B" version &&
+	post_batch 426 "$B" "$c_URL" "$T1" "$HOSTILE/version9.hucb" && expect_error "$B" upgrade &&
+	jget "$B" "d[\"message\"]" | grep -q "newer than the town.s central" &&
 	post_batch 400 "$B" "$c_URL" "$T1" "$HOSTILE/truncated-zlib.hucb" && expect_error "$B" malformed &&
 	$MKBATCH households --households 1 --first 9 --device laptop-1 --seed crc >"$TRASH/p" &&
 	head -c -3 "$TRASH/p" >"$TRASH/cut.hucb" &&

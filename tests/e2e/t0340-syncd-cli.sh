@@ -13,7 +13,7 @@ test_expect_success '--help and --version' '
 	grep -q "^usage: huce-syncd" out &&
 	grep -q central out && grep -q agent out && grep -q admin out &&
 	"$HUCE_SYNCD" --version >out &&
-	test "$(cat out)" = "huce-syncd 0.1.0" &&
+	test "$(cat out)" = "huce-syncd $(sed -n "s/^  version : '\''\(.*\)'\'',$/\1/p" "$HUCE_SRCDIR/meson.build")" &&
 	"$HUCE_SYNCD" central --help >out &&
 	grep -q -- "--listen" out
 '

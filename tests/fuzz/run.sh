@@ -73,7 +73,7 @@ ninja -C "$OUT" common/libhuce-common.a >"$OUT/ninja.log" 2>&1 || {
 	exit 2
 }
 
-LIBS="$OUT/common/libhuce-common.a $(pkg-config --libs sqlite3 libcjson zlib libcrypto libturbojpeg libexif) -lpthread -lm"
+LIBS="$OUT/common/libhuce-common.a $(pkg-config --libs sqlite3 libcjson zlib libcrypto libsodium libturbojpeg libexif) -lpthread -lm"
 INC="-I$SRC/common -I$SRC/syncd -I$SRC/syncd/central $(pkg-config --cflags libcjson)"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -DHUCE_LIBFUZZER -fsanitize=fuzzer $SAN"
 

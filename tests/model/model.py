@@ -512,7 +512,18 @@ class World:
         return lines
 
     def central_records(self):
-        """id -> {kind, version, deleted, fields{name: decoded}}."""
+        """id -> {kind, version, deleted, fields{name: decoded}}.
+
+        The central writes a household's derived status only when it is
+        not `planned` (docs/MERGE.md): an absent status reads as planned,
+        as `admin household list` shows it."""
+        recs = self._central_records()
+        for r in recs.values():
+            if r['kind'] == 'household' and r['fields'].get('status') is None:
+                r['fields']['status'] = 'planned'
+        return recs
+
+    def _central_records(self):
         recs = {}
         if self.backend == 'pg':
             rows = self.env.pg.rows(self.pgdb, 'record', 'id')

@@ -249,6 +249,45 @@ static void test_newer_version_refused(void **state)
 	assert_null(db);
 }
 
+/*
+ * A migration keeps the release that made the schema (huce_release); an
+ * older program that finds a newer schema names the release to install
+ * (a downgrade in the field), or asks for a newer huce when the newer
+ * program did not say.
+ */
+static void test_newer_names_release(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	struct huce_db *db = NULL;
+	int latest = huce_db_latest_version("local");
+	char sql[200], want[200];
+
+	assert_int_equal(huce_db_open(&db, f->path, "local", &err), HUCE_OK);
+	huce_db_close(db);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM huce_release WHERE "
+		 "schema = %d AND release = '%s'", latest, HUCE_VERSION);
+	assert_int_equal(raw_int(f->path, sql), 1);
+
+	snprintf(sql, sizeof(sql), "INSERT INTO huce_release VALUES(%d, '9.1.2');"
+		 "PRAGMA user_version = %d;", latest + 1, latest + 1);
+	raw_exec(f->path, sql);
+	db = NULL;
+	assert_int_equal(huce_db_open(&db, f->path, "local", &err), HUCE_EDB);
+	assert_null(db);
+	snprintf(want, sizeof(want), "this file was written by a newer huce "
+		 "(schema %d; this huce %s knows %d): install huce 9.1.2 or newer",
+		 latest + 1, HUCE_VERSION, latest);
+	assert_non_null(strstr(err.msg, want));
+	assert_non_null(strstr(err.msg, f->path));
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", latest + 2);
+	raw_exec(f->path, sql);
+	assert_int_equal(huce_db_open(&db, f->path, "local", &err), HUCE_EDB);
+	assert_non_null(strstr(err.msg, "install a newer huce"));
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), latest + 2);
+}
+
 /* The file is created 0600 whatever the umask: it holds personal data. */
 static void test_file_mode(void **state)
 {
@@ -531,6 +570,7 @@ int main(void)
 		T(test_failed_migration_rolls_back),
 		T(test_open_twice_idempotent),
 		T(test_newer_version_refused),
+		T(test_newer_names_release),
 		T(test_file_mode),
 		T(test_open_errors),
 		T(test_pragmas),

@@ -1406,6 +1406,17 @@ static void test_rules(void **state)
 	assert_string_equal(field_text(f, H(6), "phone"), "\"13900000001\"");
 	assert_string_equal(field_text(f, H(6), "gps"), "\"25.100000,99.200000\"");
 	assert_string_equal(field_text(f, H(6), "status"), "");
+
+	/* Construction progress: real dates, not in the future, finish after start. */
+	begin(&b);
+	entry(&b, 14, "household", H(7), "put", 0,
+	      HH_IN(GROUP, "庚", ",\"started\":\"2099-03-01\""));
+	entry(&b, 15, "household", H(8), "put", 0,
+	      HH_IN(GROUP, "辛", ",\"started\":\"2026-03-10\",\"finished\":\"2026-03-01\""));
+	entry(&b, 16, "household", H(9), "put", 0,
+	      HH_IN(GROUP, "壬", ",\"started\":\"2026-03-01\",\"finished\":\"2026-03-10\""));
+	assert_string_equal(push(f, "lap1", &b, 14, 16, 3), "14:invalid,15:invalid");
+	assert_string_equal(field_text(f, H(9), "status"), "\"built\"");
 }
 
 /*
