@@ -157,7 +157,8 @@ Cl village add 龙树村 >/dev/null
 Cl group add --village 龙树村 大寨 >/dev/null
 H5=$(Cl household add --village 龙树村 --group 大寨 --head 罗小芬 --approach new-build \
 	--build self --type double-urn --water dry | tail -n 1)
-head -c 200000 /dev/urandom >"$D/before.jpg"	# a stand-in for a camera's photo
+# a camera's photo (scripts/demo-photo.jpg: a generated JPEG held sideways, with time and GPS)
+cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/before.jpg"
 run Cl photo add "$H5" "$D/before.jpg" --kind before
 run Cl status | grep -E "pending|stick"
 

@@ -50,8 +50,8 @@ test_expect_success 'work in both villages reaches the central' '
 	h town cadre add 王工 --role 验收组 >/dev/null &&
 	h town inspect "$hA" --stage completion --inspector 王工 "${PASS_3G[@]}" >/dev/null &&
 	h town inspect "$hM" --stage completion --inspector 王工 "${PASS_3G[@]}" >/dev/null &&
-	head -c 20000 /dev/urandom >m.jpg && h town photo add "$hM" m.jpg --kind before >/dev/null &&
-	head -c 20000 /dev/urandom >a.jpg && h town photo add "$hA" a.jpg --kind before >/dev/null &&
+	mkjpeg write m.jpg --seed 1 --noise 20 && h town photo add "$hM" m.jpg --kind before >/dev/null &&
+	mkjpeg write a.jpg --seed 2 --noise 20 && h town photo add "$hA" a.jpg --kind before >/dev/null &&
 	h town target set --village 阿猛村 --week 2026-W10 5 >/dev/null &&
 	h town target set --village 芒东村 --week 2026-W10 7 >/dev/null &&
 	h town team add 甲队 >/dev/null &&
