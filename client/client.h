@@ -59,14 +59,6 @@ int cli_find_id(struct cli *c, const char *kind, const char *prefix, char *out);
 int cli_resolve_id(struct cli *c, const char *kind, const char *prefix,
 		   char *out);
 
-/*
- * Load the network module huce-net.so (client/huce_net.h), for the
- * commands that talk to the central: enroll, sync, photo get.  Prints
- * the error and returns its exit code, or 0 with *out set.
- */
-struct huce_net;
-int cli_net_load(const struct huce_net **out);
-
 /* Commands. */
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_village(struct cli *c, int argc, char **argv);
@@ -89,6 +81,39 @@ int cmd_quarantine(struct cli *c, int argc, char **argv);
 int cmd_clock(struct cli *c, int argc, char **argv);
 /* The text of status's "clock" object (huce_clock_status; NULL: never). */
 void cli_clock_print(const cJSON *clock);
+int cmd_ui(struct cli *c, int argc, char **argv);
+
+/*
+ * A module of `huce` (huce-net.so, huce-ui.so): find file next to the
+ * executable, else where meson installed it (client/huce_net.h), dlopen
+ * it and return its symbol; path gets the file found.  what names it in
+ * messages ("network").  Prints the error and returns NULL on failure.
+ * The handle is never closed: the process ends with the command.
+ */
+const void *cli_module_load(const char *what, const char *file,
+			    const char *symbol, char *path, size_t pathsize);
+/*
+ * Load the network module (cli_module_load) and check that it is of
+ * this build, for what talks to the central: enroll, sync, photo get
+ * and the web app's sync.  Prints the error and returns its exit code,
+ * or 0 with *out set.
+ */
+struct huce_net;
+int cli_net_load(const struct huce_net **out);
+
+/*
+ * Keep the photo p, re-encoded by huce_photo_prepare() or
+ * huce_photo_prepare_mem(), in the folder beside this laptop's database
+ * and attach it to owner (a household or inspection id) as kind:
+ * huce_photo_keep() (common/huce_photo.h) on huce_photo_store_dir().
+ * Inside a transaction; id (37 bytes) gets the photo's id, *existed
+ * (may be NULL) says the same picture was already attached.  The one
+ * door of every photo: `huce inspect --photo`, `photo add`, `photo
+ * import --yes`, and the web app's acceptance form and import grid.
+ */
+struct huce_photo;
+enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
+			    const struct huce_photo *p, char *id, int *existed);
 
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
@@ -112,5 +137,21 @@ int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
  */
 char *cli_record_name(struct cli *c, const char *kind, const char *id,
 		      const cJSON *fields);
+
+/*
+ * The changes the central refused, as `huce quarantine --json` prints
+ * them: [{seq, kind, record, name, op, fields, reason, at}].  NULL with
+ * c->err set on failure; the caller frees the array.
+ */
+cJSON *cli_quarantine_json(struct cli *c);
+
+/*
+ * Load this laptop's facts into a weekly list (common/huce_report.h):
+ * the same facts the central loads from its store.  The laptop cannot
+ * know when a record reached the central, so every arrival time is 0.
+ */
+struct huce_report;
+enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
+			      const char *week);
 
 #endif

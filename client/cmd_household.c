@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huce_code.h"
 #include "huce_checklist.h"
 #include "huce_domain_local.h"
 #include "huce_id.h"
@@ -397,12 +398,17 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("id\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n");
+		printf("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\n");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = cli_household_json(c, st);
+		char code[HUCE_CODE_STRLEN + 1];
 
+		if (huce_code_of(huce_db_handle(c->l->db), "household",
+				 cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")), code, NULL))
+			snprintf(code, sizeof(code), "%.6s", "?");
+		cJSON_AddStringToObject(o, "code", code);
 		if (!json) {
-			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", code,
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "village")), "-"),
 			       str_or(cJSON_GetStringValue(cJSON_GetObjectItem(o, "group")), "-"),
@@ -437,11 +443,14 @@ static cJSON *related(struct cli *c, const char *kind, const char *sql,
 	if (!st)
 		return arr;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		char rid[HUCE_ID_STRLEN + 1];
+		char rid[HUCE_ID_STRLEN + 1], code[HUCE_CODE_STRLEN + 1];
 		cJSON *o;
 
 		snprintf(rid, sizeof(rid), "%s", sqlite3_column_text(st, 0));
 		o = huce_local_get(c->l, kind, rid, NULL);
+		if (o && !huce_code_of(huce_db_handle(c->l->db),
+				       huce_kind_find(kind)->table, rid, code, NULL))
+			cJSON_AddStringToObject(o, "code", code);
 		if (o && sqlite3_column_count(st) > 1)
 			cJSON_AddBoolToObject(o, "uploaded", sqlite3_column_int(st, 1));
 		if (o)

@@ -19,6 +19,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_clock.h"
+#include "huce_code.h"
 #include "huce_crypto.h"
 #include "huce_domain_local.h"
 #include "huce_file.h"
@@ -30,52 +31,36 @@
 #define MAX_ITEMS 64
 #define MAX_PHOTOS 16
 #define MAX_INSPECTORS 16
-#define PHOTO_MAX_BYTES (64u << 20)
 
 struct photo_in {
 	const char *kind;
 	const char *path;
-	char sha256[65];
-	int64_t size;
+	struct huce_photo ph;	/* re-encoded by parse_photo(), kept by cli_photo_put() */
 };
 
 /*
- * Check a photo file before anything is written: a whole JPEG within the
- * limits (common/huce_photo.h).  The kept copy is made again, stored and
- * recorded by put_photo() inside the transaction.
+ * Keep the re-encoded copy of a photo (huce_photo_prepare*: a whole JPEG
+ * within the limits) in the folder beside the database and attach it to
+ * owner (common/huce_photo.h: huce_photo_keep).  Every way a photo
+ * enters the laptop comes here: `inspect --photo`, `photo add`, `photo
+ * import --yes` and the web app's acceptance form and import grid.
  */
-static int hash_file(const char *path, char *hex, int64_t *size)
+enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
+			    const struct huce_photo *p, char *id, int *existed)
 {
-	struct huce_error err = { 0 };
-	struct huce_photo ph;
-	enum huce_err rc = huce_photo_prepare(path, &ph, &err);
-
-	if (!rc) {
-		memcpy(hex, ph.sha256, 65);
-		*size = ph.bytes;
-	}
-	huce_photo_release(&ph);
-	return rc ? cli_error(rc, "%s", err.msg) : 0;
-}
-
-/* Keep a re-encoded copy of the photo and attach it to owner. */
-static enum huce_err put_photo(struct cli *c, const char *owner,
-			       const struct photo_in *p, char *id)
-{
-	struct huce_photo ph;
 	char *dir = huce_photo_store_dir(c->db_path);
-	int existed;
-	enum huce_err rc = dir ? huce_photo_add_file(c->l, dir, owner, p->kind, p->path,
-						     &ph, id, &existed, &c->err) :
+	int dummy;
+	enum huce_err rc = dir ? huce_photo_keep(c->l, dir, owner, kind, p, id,
+						 existed ? existed : &dummy, &c->err) :
 		huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
 
-	huce_photo_release(&ph);
 	free(dir);
 	return rc;
 }
 
 static int parse_photo(const char *arg, struct photo_in *p)
 {
+	struct huce_error err = { 0 };
 	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg || eq - arg > 32)
@@ -85,7 +70,10 @@ static int parse_photo(const char *arg, struct photo_in *p)
 		    strncmp(huce_photo_kinds[i], arg, (size_t)(eq - arg)) == 0) {
 			p->kind = huce_photo_kinds[i];
 			p->path = eq + 1;
-			return hash_file(p->path, p->sha256, &p->size);
+			/* Refused here, before anything is written. */
+			if (huce_photo_prepare(p->path, &p->ph, &err))
+				return cli_error(err.code, "%s", err.msg);
+			return 0;
 		}
 	}
 	return cli_error(HUCE_EINVAL,
@@ -283,7 +271,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		rc = huce_clock_defaulted(c->l, "inspection", o.id, "date", a->in.date,
 					  &clock_off, &c->err);
 	for (int i = 0; i < a->nphotos && !rc; i++)
-		rc = put_photo(c, o.id, &a->photos[i], pid);
+		rc = cli_photo_put(c, o.id, a->photos[i].kind, &a->photos[i].ph, pid, NULL);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
 	if (rc) {
@@ -300,6 +288,8 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 out:
 	huce_eval_release(&o.ev);
 	huce_checklists_free(cl);
+	for (int i = 0; i < a->nphotos; i++)
+		huce_photo_release(&a->photos[i].ph);
 	free(a);
 	return r;
 }
@@ -369,7 +359,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 	};
 	sqlite3_stmt *st;
 	cJSON *arr;
-	char today[11];
+	char today[11], code[HUCE_CODE_STRLEN + 1];
 	int json = 0, all = 0, ch, r, s;
 
 	if (argc < 2 || strcmp(argv[1], "list") != 0) {
@@ -405,7 +395,7 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("id\tvillage\thead\tcategory\towner\tdeadline\tstatus\n");
+		printf("code\tvillage\thead\tcategory\towner\tdeadline\tstatus\n");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		static const char *const keys[] = {
 			"id", "household", "village", "head", "category", "owner",
@@ -422,11 +412,14 @@ int cmd_rectify(struct cli *c, int argc, char **argv)
 				cJSON_AddNullToObject(o, keys[i]);
 		}
 		cJSON_AddBoolToObject(o, "overdue", sqlite3_column_int(st, 9));
+		if (huce_code_of(huce_db_handle(c->l->db), "rectification",
+				 (const char *)sqlite3_column_text(st, 0), code, NULL))
+			code[0] = '\0';
+		cJSON_AddStringToObject(o, "code", code);
 		if (json) {
 			cJSON_AddItemToArray(arr, o);
 		} else {
-			printf("%.8s\t%s\t%s\t%s\t%s\t%s\t%s%s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s%s\n", code,
 			       cJSON_IsString(cJSON_GetObjectItem(o, "village")) ?
 				       cJSON_GetObjectItem(o, "village")->valuestring : "-",
 			       cJSON_IsString(cJSON_GetObjectItem(o, "head")) ?

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "huce_code.h"
 #include "huce_crypto.h"
 #include "huce_db.h"
 #include "huce_file.h"
@@ -71,7 +72,6 @@ static int photo_add(struct cli *c, int argc, char **argv)
 	const char *kind = NULL;
 	struct huce_photo ph = { 0 };
 	char owner[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
-	char *dir = NULL;
 	enum huce_err rc;
 	int ch, r, existed = 0;
 
@@ -89,25 +89,23 @@ static int photo_add(struct cli *c, int argc, char **argv)
 				 "water-test, room, pan, vent, cover, plaque, after", kind);
 	/* Refuse a bad file before the database is even opened. */
 	rc = huce_photo_prepare(argv[optind + 1], &ph, &c->err);
-	huce_photo_release(&ph);
-	if (rc)
+	if (rc) {
+		huce_photo_release(&ph);
 		return cli_fail(c, rc);
+	}
 	r = cli_open(c);
-	if (r)
-		return r;
-	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
+	if (!r && cli_find_id(c, "household", argv[optind], owner) != 0 &&
 	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
-		return cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
-	dir = store_dir(c);
-	if (!dir)
-		return 1;
+		r = cli_error(HUCE_ENOTFOUND, "no household or inspection '%s'", argv[optind]);
+	if (r) {
+		huce_photo_release(&ph);
+		return r;
+	}
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
-		rc = huce_photo_add_file(c->l, dir, owner, kind, argv[optind + 1], &ph, id,
-					 &existed, &c->err);
+		rc = cli_photo_put(c, owner, kind, &ph, id, &existed);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
-	free(dir);
 	if (rc) {
 		huce_local_rollback(c->l);
 		huce_photo_release(&ph);
@@ -212,6 +210,13 @@ static int photo_list(struct cli *c, int argc, char **argv)
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = list_row(st, dir);
 		const cJSON *up = cJSON_GetObjectItem(o, "uploaded");
+		char code[HUCE_CODE_STRLEN + 1];
+
+		/* the short code (huce_code.h), as household show gives it */
+		if (huce_code_of(huce_db_handle(c->l->db), "photo",
+				 str_or(o, "id", ""), code, NULL))
+			code[0] = '\0';
+		cJSON_AddStringToObject(o, "code", code);
 
 		if (json) {
 			cJSON_AddItemToArray(arr, o);
@@ -638,11 +643,8 @@ static int photo_import(struct cli *c, int argc, char **argv)
 
 			rc = huce_local_begin(c->l, &c->err);
 			if (!rc)
-				rc = huce_photo_store(dir, &ph, &c->err);
-			if (!rc)
-				rc = huce_photo_attach(c->l, dir,
-						       m.inspection[0] ? m.inspection : m.household,
-						       use_kind, &ph, id, &existed, &c->err);
+				rc = cli_photo_put(c, m.inspection[0] ? m.inspection : m.household,
+						   use_kind, &ph, id, &existed);
 			if (!rc)
 				rc = huce_local_commit(c->l, &c->err);
 			if (rc) {

@@ -313,21 +313,21 @@ static const char quarantine_usage[] =
 "JSON: [{seq, kind, record, name, op, fields, reason, at}] (at: when the\n"
 "change was made, UTC).\n";
 
-static int q_list(struct cli *c, int json)
+cJSON *cli_quarantine_json(struct cli *c)
 {
 	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
 		QSELECT "WHERE state = 'quarantined' ORDER BY seq", "");
 	cJSON *arr = cJSON_CreateArray();
-	const cJSON *e;
 	int s;
 
 	if (!st) {
 		cJSON_Delete(arr);
-		return cli_fail(c, c->err.code);
+		return NULL;
 	}
 	if (!arr) {
 		sqlite3_reset(st);
-		return cli_error(HUCE_ENOMEM, "out of memory");
+		huce_fail(&c->err, HUCE_ENOMEM, "out of memory");
+		return NULL;
 	}
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct qentry q;
@@ -355,8 +355,19 @@ static int q_list(struct cli *c, int json)
 	sqlite3_reset(st);
 	if (s != SQLITE_DONE) {
 		cJSON_Delete(arr);
-		return cli_error(HUCE_EDB, "cannot read the outbox");
+		huce_fail(&c->err, HUCE_EDB, "cannot read the outbox");
+		return NULL;
 	}
+	return arr;
+}
+
+static int q_list(struct cli *c, int json)
+{
+	cJSON *arr = cli_quarantine_json(c);
+	const cJSON *e;
+
+	if (!arr)
+		return cli_fail(c, c->err.code);
 	if (json) {
 		cli_print_json(arr);
 		cJSON_Delete(arr);

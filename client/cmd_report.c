@@ -11,6 +11,9 @@
 
 #include "huce_buf.h"
 #include "huce_clock.h"
+#include "huce_code.h"
+#include "huce_domain_local.h"
+#include "huce_id.h"
 #include "huce_report.h"
 #include "huce_stick.h"
 #include "huce_util.h"
@@ -186,13 +189,9 @@ static void add_failed(struct huce_report *r, const char *json)
 	cJSON_Delete(a);
 }
 
-/*
- * Load this laptop's facts into the report (common/huce_report.h): the
- * same facts the central loads from its store.  The laptop cannot know
- * when a record reached the central, so every arrival time is 0.
- */
-static enum huce_err load_facts(struct cli *c, struct huce_report *r,
-				const char *week)
+/* client.h: the same facts the central loads from its store. */
+enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
+			      const char *week)
 {
 	static const char *const sql[] = {
 		"SELECT id, name FROM village WHERE deleted = 0",
@@ -311,7 +310,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		return r;
 	rc = huce_report_new(&rep, week, &c->err);
 	if (!rc)
-		rc = load_facts(c, rep, week);
+		rc = cli_report_load(c, rep, week);
 	if (!rc)
 		rc = huce_report_compute(rep, &c->err);
 	if (!rc && json) {
@@ -341,6 +340,53 @@ static const char conflicts_usage[] =
 "JSON: array of {id, kind, record, field, values: [{value, device, hlc}],\n"
 "status, resolution}.\n";
 
+/*
+ * Conflict o named for a person, as the central's `admin conflicts` does:
+ * "code", "name" (its record's label) and, per value, "label" and, when
+ * the value is a record this laptop has, "candidate".
+ */
+static void conflict_names(struct cli *c, cJSON *o)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
+	const char *rec = cJSON_GetStringValue(cJSON_GetObjectItem(o, "record"));
+	char code[HUCE_CODE_STRLEN + 1], label[512];
+	cJSON *v, *d;
+
+	if (huce_code_of(huce_db_handle(c->l->db), "conflict", id, code, NULL))
+		snprintf(code, sizeof(code), "%.12s", id);
+	cJSON_AddStringToObject(o, "code", code);
+	d = rec ? huce_local_describe(c->l, rec) : NULL;
+	if (!d && rec) {
+		cJSON *r = huce_local_get(c->l, cJSON_GetStringValue(cJSON_GetObjectItem(o, "kind")),
+					  rec, NULL);
+		const char *n = cJSON_GetStringValue(cJSON_GetObjectItem(r, "name"));
+
+		snprintf(label, sizeof(label), "%s", n ? n : rec);
+		cJSON_Delete(r);
+	} else {
+		snprintf(label, sizeof(label), "%s", d ?
+			 cJSON_GetStringValue(cJSON_GetObjectItem(d, "label")) : "-");
+	}
+	cJSON_Delete(d);
+	cJSON_AddStringToObject(o, "name", label);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values")) {
+		const cJSON *val = cJSON_GetObjectItem(v, "value");
+		const char *sv = cJSON_GetStringValue(val);
+		cJSON *cand = sv && huce_id_valid(sv) ? huce_local_describe(c->l, sv) : NULL;
+		char *text = NULL;
+
+		if (cand) {
+			cJSON_AddStringToObject(v, "label", cJSON_GetStringValue(
+				cJSON_GetObjectItem(cand, "label")));
+			cJSON_AddItemToObject(v, "candidate", cand);
+			continue;
+		}
+		text = sv ? NULL : cJSON_PrintUnformatted(val);
+		cJSON_AddStringToObject(v, "label", sv ? sv : text ? text : "null");
+		free(text);
+	}
+}
+
 int cmd_conflicts(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -369,7 +415,7 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 		return cli_fail(c, c->err.code);
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf("id\tkind\trecord\tfield\tstatus\tvalues\n");
+		printf("code\tkind\tname\tfield\tstatus\tid\trecord\n");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON *vals = cJSON_Parse((const char *)sqlite3_column_text(st, 4));
@@ -382,19 +428,35 @@ int cmd_conflicts(struct cli *c, int argc, char **argv)
 		else
 			cJSON_AddNullToObject(o, "field");
 		cJSON_AddItemToObject(o, "values", vals ? vals : cJSON_CreateArray());
+		conflict_names(c, o);
 		cJSON_AddStringToObject(o, "status", (const char *)sqlite3_column_text(st, 5));
 		if (sqlite3_column_text(st, 6))
 			cJSON_AddStringToObject(o, "resolution", (const char *)sqlite3_column_text(st, 6));
 		else
 			cJSON_AddNullToObject(o, "resolution");
 		if (!json) {
-			char *v = cJSON_PrintUnformatted(cJSON_GetObjectItem(o, "values"));
+			const cJSON *v;
+			int i = 0;
 
-			printf("%s\t%s\t%s\t%s\t%s\t%s\n", sqlite3_column_text(st, 0),
-			       sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "code")),
+			       sqlite3_column_text(st, 1),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "name")),
 			       sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "-",
-			       sqlite3_column_text(st, 5), v ? v : "");
-			free(v);
+			       sqlite3_column_text(st, 5), sqlite3_column_text(st, 0),
+			       sqlite3_column_text(st, 2));
+			cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values")) {
+				const cJSON *cd = cJSON_GetObjectItem(v, "candidate");
+				const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(cd, "id_masked"));
+
+				printf("  %d. %s", ++i,
+				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "label")));
+				if (m)
+					printf(", ID %s, %d inspections", m,
+					       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(cd, "inspections")));
+				m = cJSON_GetStringValue(cJSON_GetObjectItem(v, "device"));
+				printf("  (%s)\n", m ? m : "?");
+			}
 			cJSON_Delete(o);
 		} else {
 			cJSON_AddItemToArray(arr, o);

@@ -29,32 +29,27 @@ static int is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* dir + "/" + rel + "/" + HUCE_NET_FILE into out; 0, or -1 when too long. */
+/* dir + "/" + rel + "/" + file into out; 0, or -1 when too long. */
 static int module_path(char *out, size_t size, const char *dir,
-		       const char *rel)
+		       const char *rel, const char *file)
 {
 	int n;
 
 	if (rel[0] == '/')
-		n = snprintf(out, size, "%s/%s", rel, HUCE_NET_FILE);
+		n = snprintf(out, size, "%s/%s", rel, file);
 	else if (rel[0])
-		n = snprintf(out, size, "%s/%s/%s", dir, rel, HUCE_NET_FILE);
+		n = snprintf(out, size, "%s/%s/%s", dir, rel, file);
 	else
-		n = snprintf(out, size, "%s/%s", dir, HUCE_NET_FILE);
+		n = snprintf(out, size, "%s/%s", dir, file);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/*
- * Load the network module: next to the executable (the build tree),
- * else where meson installed it.  The handle is never closed: the
- * process ends with the command.  Prints the error and returns its exit
- * code, or 0 with *out set.
- */
-int cli_net_load(const struct huce_net **out)
+const void *cli_module_load(const char *what, const char *file,
+			    const char *symbol, char *path, size_t pathsize)
 {
 	static const char *const dirs[2] = { "", HUCE_NET_MODULE_DIR };
 	char exe[PATH_MAX], tried[2][PATH_MAX + 64];
-	const struct huce_net *net;
+	const void *sym;
 	const char *msg;
 	char *slash;
 	void *h;
@@ -62,26 +57,33 @@ int cli_net_load(const struct huce_net **out)
 	size_t i;
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
-		return cli_error(HUCE_EIO, "cannot find the network module: "
-				 "cannot read /proc/self/exe");
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1) {
+		cli_error(HUCE_EIO, "cannot find the module %s: "
+			  "cannot read /proc/self/exe", file);
+		return NULL;
+	}
 	exe[n] = '\0';
 	slash = strrchr(exe, '/');
-	if (!slash)
-		return cli_error(HUCE_EIO, "cannot find the network module: "
-				 "odd executable path '%s'", exe);
+	if (!slash) {
+		cli_error(HUCE_EIO, "cannot find the module %s: "
+			  "odd executable path '%s'", file, exe);
+		return NULL;
+	}
 	*slash = '\0';
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (module_path(tried[i], sizeof(tried[i]), exe, dirs[i]))
-			return cli_error(HUCE_EIO, "cannot find the network module: "
-					 "path too long");
+		if (module_path(tried[i], sizeof(tried[i]), exe, dirs[i], file)) {
+			cli_error(HUCE_EIO, "cannot find the module %s: path too long", file);
+			return NULL;
+		}
 		if (access(tried[i], F_OK) == 0)
 			break;
 	}
-	if (i == sizeof(dirs) / sizeof(dirs[0]))
-		return cli_error(HUCE_EIO, "network module %s not found "
-				 "(looked in '%s' and '%s'): reinstall huce",
-				 HUCE_NET_FILE, tried[0], tried[1]);
+	if (i == sizeof(dirs) / sizeof(dirs[0])) {
+		cli_error(HUCE_EIO, "%s module %s not found "
+			  "(looked in '%s' and '%s'): reinstall huce",
+			  what, file, tried[0], tried[1]);
+		return NULL;
+	}
 	/*
 	 * RTLD_LOCAL: its copy of libhuce-common stays its own.  RTLD_LAZY,
 	 * as the dynamic linker binds a program's libraries: RTLD_NOW would
@@ -91,17 +93,30 @@ int cli_net_load(const struct huce_net **out)
 	h = dlopen(tried[i], RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		msg = dlerror();
-		return cli_error(HUCE_EIO, "cannot load network module: %s",
-				 msg ? msg : tried[i]);
+		cli_error(HUCE_EIO, "cannot load %s module: %s", what, msg ? msg : tried[i]);
+		return NULL;
 	}
-	net = dlsym(h, HUCE_NET_SYMBOL);
+	sym = dlsym(h, symbol);
+	if (!sym) {
+		cli_error(HUCE_EIO, "%s module '%s' has no %s", what, tried[i], symbol);
+		return NULL;
+	}
+	snprintf(path, pathsize, "%s", tried[i]);
+	return sym;
+}
+
+int cli_net_load(const struct huce_net **out)
+{
+	char path[PATH_MAX + 64];
+	const struct huce_net *net =
+		cli_module_load("network", HUCE_NET_FILE, HUCE_NET_SYMBOL, path, sizeof(path));
+
 	if (!net)
-		return cli_error(HUCE_EIO, "network module '%s' has no %s",
-				 tried[i], HUCE_NET_SYMBOL);
+		return huce_err_exit(HUCE_EIO);
 	if (net->abi != HUCE_NET_ABI)
 		return cli_error(HUCE_EIO, "network module '%s' has interface %d, "
 				 "huce needs %d: reinstall huce",
-				 tried[i], net->abi, HUCE_NET_ABI);
+				 path, net->abi, HUCE_NET_ABI);
 	if (strcmp(net->version, HUCE_VERSION) != 0 ||
 	    net->local_size != sizeof(struct huce_local) ||
 	    net->error_size != sizeof(struct huce_error) ||
@@ -109,7 +124,7 @@ int cli_net_load(const struct huce_net **out)
 	    net->stats_size != sizeof(struct huce_sync_stats))
 		return cli_error(HUCE_EIO, "network module '%s' is from another "
 				 "build of huce (module %s, huce %s): reinstall huce",
-				 tried[i], net->version, HUCE_VERSION);
+				 path, net->version, HUCE_VERSION);
 	net->set_log_threshold(huce_log_threshold);
 	*out = net;
 	return 0;

@@ -42,6 +42,7 @@ static const char main_usage[] =
 "  clock [confirm ID... | --all]         the laptop's clock, dates to confirm\n"
 "  report week [--week YYYY-Www]         周清单\n"
 "  conflicts                             conflicts known from the central\n"
+"  ui [--port N] [--no-browser]          the web app (户厕验收) in a browser\n"
 "\n"
 "Every listing and status take --json.  `huce COMMAND --help` for more.\n"
 "exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n";
@@ -213,6 +214,7 @@ static const struct command commands[] = {
 	{ "quarantine", cmd_quarantine },
 	{ "report", cmd_report },
 	{ "conflicts", cmd_conflicts },
+	{ "ui", cmd_ui },
 	{ "clock", cmd_clock },
 	{ NULL, NULL },
 };

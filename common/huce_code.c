@@ -53,14 +53,10 @@ enum huce_err huce_code_of(sqlite3 *db, const char *table, const char *id,
 	return HUCE_OK;
 }
 
-enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
-				const char *typed, char *out,
-				struct huce_error *err)
+enum huce_err huce_code_key(const char *typed, char key[HUCE_ID_STRLEN + 1],
+			    int *tail_ok, struct huce_error *err)
 {
-	char key[HUCE_ID_STRLEN + 1], sql[256];
-	sqlite3_stmt *st = NULL;
 	size_t n = 0;
-	int found = 0, rc;
 	int hexonly = 1;
 
 	while (isspace((unsigned char)*typed))
@@ -81,11 +77,28 @@ enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
 		return huce_fail(err, HUCE_ENOTFOUND,
 				 "'%.40s' is too short: give the code shown in the "
 				 "listing (at least 4 characters)", typed);
+	*tail_ok = hexonly && n <= HUCE_CODE_STRLEN;
+	return HUCE_OK;
+}
+
+enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
+				const char *typed, char *out,
+				struct huce_error *err)
+{
+	char key[HUCE_ID_STRLEN + 1], sql[256];
+	sqlite3_stmt *st = NULL;
+	size_t n;
+	int found = 0, rc, tail_ok;
+	enum huce_err ret = huce_code_key(typed, key, &tail_ok, err);
+
+	if (ret)
+		return ret;
+	n = strlen(key);
 	/* A tail of the random part has no dash; a prefix may. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT id FROM \"%s\" WHERE deleted = 0 AND "
 		 "(id = ?1 OR substr(id, 1, ?2) = ?1%s) ORDER BY id LIMIT 2",
-		 table, hexonly && n <= HUCE_CODE_STRLEN ? " OR substr(id, -?2) = ?1" : "");
+		 table, tail_ok ? " OR substr(id, -?2) = ?1" : "");
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return huce_fail(err, HUCE_EDB, "cannot look up %s", table);
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);

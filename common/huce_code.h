@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "huce_err.h"
+#include "huce_id.h"
 
 #define HUCE_CODE_STRLEN 12
 
@@ -36,5 +37,16 @@ enum huce_err huce_code_of(sqlite3 *db, const char *table, const char *id,
 enum huce_err huce_code_resolve(sqlite3 *db, const char *table,
 				const char *typed, char *out,
 				struct huce_error *err);
+
+/*
+ * What a person typed, as the lower-case key huce_code_resolve()
+ * compares with ids (surrounding spaces dropped, at most
+ * HUCE_ID_STRLEN characters of hex and '-', at least 4).  *tail_ok
+ * tells whether it may be an id's tail (hex only, at most
+ * HUCE_CODE_STRLEN).  HUCE_ENOTFOUND with a message otherwise.  The
+ * central (syncd/central/names.c) reads codes with it too.
+ */
+enum huce_err huce_code_key(const char *typed, char key[HUCE_ID_STRLEN + 1],
+			    int *tail_ok, struct huce_error *err);
 
 #endif

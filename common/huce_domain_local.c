@@ -194,6 +194,86 @@ void huce_local_household_name(struct huce_local *l, const char *id,
 	sqlite3_reset(st);
 }
 
+/* Add text column col of st as key (null for SQL NULL). */
+static void add_col(cJSON *o, const char *key, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *huce_local_describe(struct huce_local *l, const char *id)
+{
+	sqlite3_stmt *st;
+	cJSON *o = NULL;
+	char code[HUCE_CODE_STRLEN + 1], label[512], hh[HUCE_ID_STRLEN + 1] = "";
+
+	st = huce_db_query(l->db, NULL,
+		"SELECT h.head, v.name, g.name, h.id_masked, h.deleted, "
+		" (SELECT count(*) FROM inspection i WHERE i.household_id = h.id "
+		"   AND i.deleted = 0 AND coalesce(i.voided, '') = ''), "
+		" (SELECT i.result FROM inspection i WHERE i.household_id = h.id "
+		"   AND i.deleted = 0 AND coalesce(i.voided, '') = '' "
+		"   ORDER BY i.date DESC, i.id DESC LIMIT 1) "
+		"FROM household h LEFT JOIN village v ON v.id = h.village_id "
+		"LEFT JOIN village_group g ON g.id = h.group_id WHERE h.id = ?1",
+		"s", id);
+	if (st && sqlite3_step(st) == SQLITE_ROW && (o = cJSON_CreateObject())) {
+		if (huce_code_of(huce_db_handle(l->db), "household", id, code, NULL))
+			snprintf(code, sizeof(code), "%.12s", id);
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "code", code);
+		cJSON_AddStringToObject(o, "kind", "household");
+		add_col(o, "head", st, 0);
+		add_col(o, "village", st, 1);
+		add_col(o, "group", st, 2);
+		add_col(o, "id_masked", st, 3);
+		cJSON_AddBoolToObject(o, "deleted", sqlite3_column_int(st, 4));
+		cJSON_AddNumberToObject(o, "inspections", sqlite3_column_int(st, 5));
+		add_col(o, "last_result", st, 6);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (o) {
+		huce_local_household_name(l, id, label, sizeof(label));
+		cJSON_AddStringToObject(o, "label", label);
+		return o;
+	}
+	st = huce_db_query(l->db, NULL,
+		"SELECT household_id, stage, date, inspectors, result, voided "
+		"FROM inspection WHERE id = ?1", "s", id);
+	if (st && sqlite3_step(st) == SQLITE_ROW && (o = cJSON_CreateObject())) {
+		if (huce_code_of(huce_db_handle(l->db), "inspection", id, code, NULL))
+			snprintf(code, sizeof(code), "%.12s", id);
+		snprintf(hh, sizeof(hh), "%s", sqlite3_column_text(st, 0) ?
+			 (const char *)sqlite3_column_text(st, 0) : "");
+		cJSON_AddStringToObject(o, "id", id);
+		cJSON_AddStringToObject(o, "code", code);
+		cJSON_AddStringToObject(o, "kind", "inspection");
+		add_col(o, "stage", st, 1);
+		add_col(o, "date", st, 2);
+		add_col(o, "inspector", st, 3);
+		add_col(o, "result", st, 4);
+		add_col(o, "voided", st, 5);
+		snprintf(label, sizeof(label), "%s %s by %s: %s",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(o, "stage")),
+			 cJSON_GetStringValue(cJSON_GetObjectItem(o, "date")),
+			 sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3) : "?",
+			 cJSON_GetStringValue(cJSON_GetObjectItem(o, "result")));
+		cJSON_AddStringToObject(o, "label", label);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (o) {
+		huce_local_household_name(l, hh, label, sizeof(label));
+		cJSON_AddStringToObject(o, "household", label);
+	}
+	return o;
+}
+
 /* --- gate ------------------------------------------------------------- */
 
 enum huce_err huce_local_gate_check(struct huce_local *l, const char *team_id,

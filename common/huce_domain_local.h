@@ -82,6 +82,17 @@ void huce_local_household_name(struct huce_local *l, const char *id,
 			       char *out, size_t n);
 
 /*
+ * Record id described for a person (the laptop's half of the
+ * central's names_describe, same keys), as a new object or NULL when
+ * the laptop has no household or inspection id: "id", "code", "kind",
+ * "label"; a household adds "head", "village", "group", "id_masked",
+ * "deleted", "inspections" (not voided) and "last_result"; an
+ * inspection adds "household" (its label), "stage", "date",
+ * "inspector", "result", "voided".
+ */
+cJSON *huce_local_describe(struct huce_local *l, const char *id);
+
+/*
  * The first-toilet gate (首厕过关, huce_gate_open) for giving
  * household_id (may be NULL for a new one) to team_id, or starting its
  * work there.  HUCE_EGATE names the team and its first household.

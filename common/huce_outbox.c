@@ -544,3 +544,25 @@ out:
 	free(device);
 	return rc;
 }
+
+char *huce_outbox_install_id(struct huce_local *l, struct huce_error *err)
+{
+	char *v = huce_db_meta_get(l->db, "device_id");
+	char id[HUCE_ID_STRLEN + 1];
+	enum huce_err rc;
+
+	if (v)
+		return v;
+	rc = huce_local_begin(l, err);
+	if (!rc)
+		rc = huce_local_new_id(l, id);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "device_id", id, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc) {
+		huce_local_rollback(l);
+		return NULL;
+	}
+	return huce_db_meta_get(l->db, "device_id");
+}

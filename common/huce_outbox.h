@@ -48,6 +48,13 @@ int64_t huce_wire_int(const cJSON *v);
  * own; NULL when it has neither.  Malloc'd.
  */
 char *huce_outbox_device(struct huce_local *l);
+/*
+ * This laptop's install id (its meta device_id, made by `huce init`; a
+ * file made otherwise gets one now, in its own transaction): what a
+ * token's enrolment binds to and what the stick's files name.  Malloc'd
+ * (caller frees); NULL on failure, with err set.
+ */
+char *huce_outbox_install_id(struct huce_local *l, struct huce_error *err);
 
 /*
  * Append an entry: op ("put" or "delete") of record id of kind, the

@@ -113,7 +113,7 @@ static int exif_time(const ExifEntry *e, char out[20])
 	}
 	if (sscanf(s, "%4d:%2d:%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 ||
 	    y < 1990 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60)
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
 		return -1;
 	snprintf(out, 20, "%04d-%02d-%02dT%02d:%02d:%02d", y, mo, d, h, mi, sec);
 	return 0;
@@ -760,20 +760,16 @@ enum huce_err huce_photo_attach(struct huce_local *l, const char *dir,
 	return rc;
 }
 
-enum huce_err huce_photo_add_file(struct huce_local *l, const char *dir,
-				  const char *owner, const char *kind,
-				  const char *path, struct huce_photo *p,
-				  char *id, int *existed,
-				  struct huce_error *err)
+enum huce_err huce_photo_keep(struct huce_local *l, const char *dir,
+			      const char *owner, const char *kind,
+			      const struct huce_photo *p,
+			      char *id, int *existed,
+			      struct huce_error *err)
 {
-	enum huce_err rc = huce_photo_prepare(path, p, err);
+	/* The record first: an unknown kind or owner writes no file. */
+	enum huce_err rc = huce_photo_attach(l, dir, owner, kind, p, id, existed, err);
 
-	if (!rc)
-		rc = huce_photo_store(dir, p, err);
-	huce_buf_release(&p->jpeg);
-	if (!rc)
-		rc = huce_photo_attach(l, dir, owner, kind, p, id, existed, err);
-	return rc;
+	return rc ? rc : huce_photo_store(dir, p, err);
 }
 
 static int parse_gps(const char *s, double *lat, double *lon)

@@ -24,12 +24,12 @@
  * original again gives the same bytes, so the same picture added twice
  * is one file and, for one owner and kind, one photo.
  *
- * Calling sequence (huce_photo_attach inside huce_local_begin/commit):
+ * Calling sequence (huce_photo_keep inside huce_local_begin/commit):
  *
  *   struct huce_photo p;
  *   huce_photo_prepare(path, &p, &err);          // nothing written yet
- *   huce_photo_store(dir, &p, &err);             // STORE/<sha>.jpg
- *   huce_photo_attach(l, dir, owner, "tank", &p, id, &existed, &err);
+ *   huce_photo_keep(l, dir, owner, "tank", &p, id, &existed, &err);
+ *                                                // STORE/<sha>.jpg + record
  *   huce_photo_release(&p);
  */
 #ifndef HUCE_PHOTO_H
@@ -120,17 +120,16 @@ enum huce_err huce_photo_attach(struct huce_local *l, const char *dir,
 				struct huce_error *err);
 
 /*
- * The three steps for the photo file at path, inside a local
- * transaction: huce_photo_prepare(), huce_photo_store() and
- * huce_photo_attach().  *p keeps what was read (sha256, sizes, pixels,
- * taken_at, gps) with its jpeg already released; the caller still calls
- * huce_photo_release().  The codes of those three.
+ * Keep the prepared photo p and attach it, inside a local transaction:
+ * huce_photo_attach() then huce_photo_store() (a refused kind or owner
+ * writes no file); their codes.  What every
+ * entry point that adds a photo calls (client/client.h: cli_photo_put).
  */
-enum huce_err huce_photo_add_file(struct huce_local *l, const char *dir,
-				  const char *owner, const char *kind,
-				  const char *path, struct huce_photo *p,
-				  char *id, int *existed,
-				  struct huce_error *err);
+enum huce_err huce_photo_keep(struct huce_local *l, const char *dir,
+			      const char *owner, const char *kind,
+			      const struct huce_photo *p,
+			      char *id, int *existed,
+			      struct huce_error *err);
 
 #define HUCE_PHOTO_MATCH_METRES	50	/* `photo import`'s default --within */
 

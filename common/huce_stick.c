@@ -291,29 +291,6 @@ out:
 	return rc;
 }
 
-/* meta device_id, made now for a file `huce init` did not give one. */
-static char *install_id(struct huce_local *l, struct huce_error *err)
-{
-	char *v = huce_db_meta_get(l->db, "device_id");
-	char id[HUCE_ID_STRLEN + 1];
-	enum huce_err rc;
-
-	if (v)
-		return v;
-	rc = huce_local_begin(l, err);
-	if (!rc)
-		rc = huce_local_new_id(l, id);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "device_id", id, err);
-	if (!rc)
-		rc = huce_local_commit(l, err);
-	if (rc) {
-		huce_local_rollback(l);
-		return NULL;
-	}
-	return huce_db_meta_get(l->db, "device_id");
-}
-
 enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 				     char **device, struct huce_error *err)
 {
@@ -357,7 +334,7 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 			       "`huce-syncd admin device add NAME --enroll-file F`", path);
 		goto out;
 	}
-	free(install_id(l, err));
+	free(huce_outbox_install_id(l, err));
 	rc = huce_stick_keys(l, pk, err);
 	if (rc)
 		goto out;
@@ -427,7 +404,7 @@ static enum huce_err me_load(struct huce_local *l, struct me *m,
 				 "central: enrol it (`huce enroll URL TOKEN` online, "
 				 "or `huce enroll FILE` with the office's enrolment "
 				 "file)");
-	m->install = install_id(l, err);
+	m->install = huce_outbox_install_id(l, err);
 	if (!m->install)
 		return err->code ? err->code : HUCE_EDB;
 	rc = huce_stick_keys(l, m->pk, err);

@@ -206,6 +206,18 @@ for f in csv xlsx html; do
 	ADMIN report week --format "$f" --out "$OUT/week-$WEEK.$f"
 	ADMIN report month --format "$f" --out "$OUT/month-$MONTH.$f"
 done
+
+step "The cadre's screen (户厕验收): huce ui"
+echo "The same work in a browser, in Chinese: \`huce ui\` serves a web app over a"
+echo "laptop's store on 127.0.0.1 and prints its address (with this session's"
+echo "secret) last; it opens the default browser unless --no-browser."
+echo "  $HUCE --db ~/my-laptop.db ui            # after: huce --db ~/my-laptop.db init --device NAME"
+echo "  DEMO_UI=1 make demo                      # this demo's laptop A in the browser (Ctrl-C ends)"
+if [ -n "${DEMO_UI:-}" ]; then
+	kill "$CENTRAL_PID" 2>/dev/null && wait "$CENTRAL_PID" 2>/dev/null || true
+	CENTRAL_PID=
+	A ui || true
+fi
 echo
 echo "demo finished: central stopped, files removed; the reports are kept:"
 for f in csv xlsx html; do

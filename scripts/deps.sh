@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential meson ninja-build pkg-config python3 \
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libsodium-dev postgresql xlsx2csv \
-libxlsxwriter-dev faketime chromium curl jq openssl \
+libxlsxwriter-dev faketime chromium curl jq openssl iproute2 \
 debhelper devscripts lintian fakeroot dpkg-dev libturbojpeg0-dev libexif-dev"
 missing=""
 for p in $PKGS; do

@@ -643,33 +643,6 @@ enum huce_err huce_sync_run(struct huce_local *l,
 	return rc;
 }
 
-/*
- * This laptop's install id for enrolment (X-Huce-Install): its device_id,
- * made by `huce init` (a file made otherwise gets one now).  A token
- * enrolls one laptop; the same id may enrol again.  Malloc'd.
- */
-static char *install_id(struct huce_local *l, struct huce_error *err)
-{
-	char *v = huce_db_meta_get(l->db, "device_id");
-	char id[HUCE_ID_STRLEN + 1];
-	enum huce_err rc;
-
-	if (v)
-		return v;
-	rc = huce_local_begin(l, err);
-	if (!rc)
-		rc = huce_local_new_id(l, id);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "device_id", id, err);
-	if (!rc)
-		rc = huce_local_commit(l, err);
-	if (rc) {
-		huce_local_rollback(l);
-		return NULL;
-	}
-	return huce_db_meta_get(l->db, "device_id");
-}
-
 enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			       const char *token,
 			       const struct huce_sync_opts *o,
@@ -694,7 +667,7 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 		return huce_fail(err, HUCE_EUSAGE, "URL is too long");
 	if (huce_text_check(token, "token", 256, 0, err))
 		return HUCE_EUSAGE;
-	inst = install_id(l, err);
+	inst = huce_outbox_install_id(l, err);
 	if (!inst)
 		return err && err->code ? err->code : HUCE_EDB;
 	snprintf(hinstall, sizeof(hinstall), HUCE_INSTALL_HEADER ": %s", inst);

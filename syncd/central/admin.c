@@ -45,6 +45,7 @@
 #include "huce_util.h"
 #include "import.h"
 #include "list_file.h"
+#include "names.h"
 #include "report.h"
 #include "resolve.h"
 #include "photos.h"
@@ -389,54 +390,14 @@ static enum huce_err resolve_named(struct admin *a, const char *kind,
 	return HUCE_ENOTFOUND;
 }
 
-struct hh_find {
-	const char *typed;
-	char id[HUCE_ID_STRLEN + 1];
-	int n;
-};
-
-static enum huce_err hh_find_visit(void *arg, const struct store_record *r,
-				   const cJSON *fields)
-{
-	struct hh_find *f = arg;
-	size_t tl = strlen(f->typed), il = strlen(r->id);
-
-	(void)fields;
-	if (strncmp(r->id, f->typed, tl) == 0 ||
-	    (tl <= il && strcmp(r->id + il - tl, f->typed) == 0)) {
-		if (!f->n++)
-			snprintf(f->id, sizeof(f->id), "%s", r->id);
-	}
-	return HUCE_OK;
-}
-
 /*
- * The live household typed names: its id, or a unique prefix or tail of
- * at least 4 characters (the laptops' short codes are id tails).
+ * The live household typed names: its id, its short code, or a unique
+ * prefix or tail of at least 4 characters (names.h).
  */
 static enum huce_err resolve_household(struct admin *a, const char *typed,
 				       char *id, struct huce_error *err)
 {
-	struct hh_find f = { 0 };
-	char low[HUCE_ID_STRLEN + 1];
-	size_t n = strlen(typed);
-	enum huce_err rc;
-
-	if (n < 4 || n > HUCE_ID_STRLEN)
-		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", typed);
-	for (size_t i = 0; i <= n; i++)
-		low[i] = (char)(typed[i] >= 'A' && typed[i] <= 'F' ? typed[i] + 32 : typed[i]);
-	f.typed = low;
-	rc = store_scan_kind(a->store, "household", 0, hh_find_visit, &f, err);
-	if (rc)
-		return rc;
-	if (!f.n)
-		return huce_fail(err, HUCE_ENOTFOUND, "household %s not found", typed);
-	if (f.n > 1)
-		return huce_fail(err, HUCE_EINVAL, "'%s' matches %d households: type more "
-				 "of the id", typed, f.n);
-	snprintf(id, HUCE_ID_STRLEN + 1, "%s", f.id);
-	return HUCE_OK;
+	return names_resolve(a->store, "household", "household", typed, id, err);
 }
 
 /* --- household list ------------------------------------------------------ */
@@ -453,6 +414,7 @@ static enum huce_err name_row(void *arg, const struct store_record *r,
 }
 
 struct hh_list {
+	struct store *store;
 	cJSON *village, *group, *team, *cadre;
 	cJSON *reviews;		/* household id -> review JSON */
 	cJSON *rows;
@@ -501,6 +463,7 @@ static enum huce_err hh_row(void *arg, const struct store_record *r,
 	const char *state = rv ? cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")) :
 		"received";
 	const char *status = cJSON_GetStringValue(cJSON_GetObjectItem(fields, "status"));
+	char code[HUCE_CODE_STRLEN + 1];
 	cJSON *o;
 
 	if (!field_is(fields, "village_id", l->f_village) ||
@@ -514,6 +477,9 @@ static enum huce_err hh_row(void *arg, const struct store_record *r,
 		return HUCE_ENOMEM;
 	}
 	cJSON_AddStringToObject(o, "id", r->id);
+	if (names_code_of(l->store, "household", r->id, code, NULL))
+		return HUCE_EDB;
+	cJSON_AddStringToObject(o, "code", code);
 	add_name(o, "village", l->village, fields, "village_id");
 	add_name(o, "group", l->group, fields, "group_id");
 	add_text(o, "head", fields, NULL);
@@ -671,6 +637,7 @@ static int household_list(struct admin *a, int argc, char **argv)
 			  "approved, has-issues, edited", l.f_review);
 		return fail(HUCE_EINVAL, &err);
 	}
+	l.store = a->store;
 	l.village = cJSON_CreateObject();
 	l.group = cJSON_CreateObject();
 	l.team = cJSON_CreateObject();
@@ -748,10 +715,10 @@ static int household_list(struct admin *a, int argc, char **argv)
 	} else {
 		const cJSON *o;
 
-		printf("id\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\treview\n");
+		printf("code\tid\tvillage\tgroup\thead\ttype\tbuild\tteam\tcadre\tstatus\treview\n");
 		cJSON_ArrayForEach(o, sorted) {
 			static const char *const keys[] = {
-				"id", "village", "group", "head", "type", "build",
+				"code", "id", "village", "group", "head", "type", "build",
 				"team", "cadre", "status", NULL
 			};
 
@@ -947,7 +914,7 @@ static enum huce_err household_history(struct admin *a, const cJSON *o,
 static void print_show(const cJSON *o)
 {
 	static const char *const keys[] = {
-		"id", "village", "group", "head", "id_masked", "phone", "house_no",
+		"id", "code", "village", "group", "head", "id_masked", "phone", "house_no",
 		"approach", "build", "type", "team", "cadre", "status", "planned_week",
 		"started", "finished", "water", "version", NULL
 	};
@@ -968,11 +935,12 @@ static void print_show(const cJSON *o)
 	       cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")),
 	       note ? ": " : "", note ? note : "");
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "inspections"))
-		printf("inspection    %s %s %s %s\n",
+		printf("inspection    %s %s %s %s (code %s)\n",
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "date")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "stage")),
 		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "result")),
-		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")));
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "id")),
+		       cJSON_GetStringValue(cJSON_GetObjectItem(v, "code")));
 	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "rectifications")) {
 		const char *dl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "deadline"));
 
@@ -1026,6 +994,21 @@ static void add_ref_names(struct admin *a, cJSON *o, const cJSON *fields)
 	}
 }
 
+/* Add "code": the short code of record id of kind (names.h). */
+static enum huce_err add_code(struct admin *a, cJSON *o, const char *kind,
+			      const char *id, struct huce_error *err)
+{
+	char code[HUCE_CODE_STRLEN + 1];
+	enum huce_err rc;
+
+	if (!id)
+		return HUCE_OK;
+	rc = names_code_of(a->store, kind, id, code, err);
+	if (!rc && !cJSON_AddStringToObject(o, "code", code))
+		rc = HUCE_ENOMEM;
+	return rc;
+}
+
 /* The household id with everything that belongs to it, into *out. */
 static enum huce_err household_json(struct admin *a, const char *id, cJSON **out,
 				    struct huce_error *err)
@@ -1049,6 +1032,9 @@ static enum huce_err household_json(struct admin *a, const char *id, cJSON **out
 		goto out;
 	}
 	add_ref_names(a, o, fields);
+	rc = add_code(a, o, "household", id, err);
+	if (rc)
+		goto out;
 	if (!cJSON_GetObjectItem(o, "status"))
 		cJSON_AddStringToObject(o, "status", "planned");
 	cJSON_AddStringToObject(o, "created_by", rec.created_by);
@@ -1076,6 +1062,12 @@ static enum huce_err household_json(struct admin *a, const char *id, cJSON **out
 	if (rc)
 		goto out;
 	sort_array(insp, by_date_id);
+	cJSON_ArrayForEach(it, insp)
+		if (!rc)
+			rc = add_code(a, (cJSON *)it, "inspection",
+				      cJSON_GetStringValue(cJSON_GetObjectItem(it, "id")), err);
+	if (rc)
+		goto out;
 	cJSON_ArrayForEach(it, photos) {
 		int got = blob_arrived(a, cJSON_GetStringValue(cJSON_GetObjectItem(it, "sha256")));
 
@@ -1370,12 +1362,96 @@ static enum huce_err conflict_row(void *arg, const struct store_record *r,
 	return HUCE_OK;
 }
 
+/*
+ * Conflict o (a row of `conflicts`) named for a person: "code", "name"
+ * (its record's label) and, per value, "label" and, when the value is a
+ * record (a duplicate's household, an inspection), "candidate"
+ * (names_describe).
+ */
+static enum huce_err conflict_names(struct admin *a, cJSON *o,
+				    struct huce_error *err)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
+	const char *rec = cJSON_GetStringValue(cJSON_GetObjectItem(o, "record"));
+	char label[512];
+	cJSON *v;
+	enum huce_err rc = add_code(a, o, "conflict", id, err);
+
+	if (rc)
+		return rc;
+	names_label(a->store, rec ? rec : "", NULL, label, sizeof(label));
+	if (!cJSON_AddStringToObject(o, "name", label))
+		return HUCE_ENOMEM;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values")) {
+		const cJSON *val = cJSON_GetObjectItem(v, "value");
+		const char *sv = cJSON_GetStringValue(val);
+		struct store_record r;
+		cJSON *cand = NULL;
+		char *text = NULL;
+
+		if (sv && huce_id_valid(sv) &&
+		    store_record_get(a->store, sv, &r, NULL) == HUCE_OK) {
+			cand = names_describe(a->store, sv);
+			if (!cand)
+				return HUCE_ENOMEM;
+		}
+		if (cand && strcmp(r.kind, "inspection") == 0) {
+			const char *ins = cJSON_GetStringValue(cJSON_GetObjectItem(cand, "inspector"));
+
+			snprintf(label, sizeof(label), "%s %s by %s: %s",
+				 cJSON_GetStringValue(cJSON_GetObjectItem(cand, "stage")),
+				 cJSON_GetStringValue(cJSON_GetObjectItem(cand, "date")),
+				 ins ? ins : "?",
+				 cJSON_GetStringValue(cJSON_GetObjectItem(cand, "result")));
+		} else if (cand) {
+			snprintf(label, sizeof(label), "%s",
+				 cJSON_GetStringValue(cJSON_GetObjectItem(cand, "label")));
+		} else {
+			text = sv ? NULL : cJSON_PrintUnformatted(val);
+			snprintf(label, sizeof(label), "%s", sv ? sv : text ? text : "null");
+			free(text);
+		}
+		if (!cJSON_AddStringToObject(v, "label", label)) {
+			cJSON_Delete(cand);
+			return HUCE_ENOMEM;
+		}
+		if (cand)
+			cJSON_AddItemToObject(v, "candidate", cand);
+	}
+	return HUCE_OK;
+}
+
+/* One value of a conflict in words, numbered as --take takes it. */
+static void print_value(int i, const cJSON *v)
+{
+	const cJSON *c = cJSON_GetObjectItem(v, "candidate");
+	const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(c, "kind"));
+
+	printf("  %d. %s", i, cJSON_GetStringValue(cJSON_GetObjectItem(v, "label")));
+	if (kind && strcmp(kind, "household") == 0) {
+		const char *m = cJSON_GetStringValue(cJSON_GetObjectItem(c, "id_masked"));
+		const char *last = cJSON_GetStringValue(cJSON_GetObjectItem(c, "last_result"));
+
+		printf(", ID %s, registered by %s, %d inspections%s%s%s, code %s",
+		       m ? m : "-", cJSON_GetStringValue(cJSON_GetObjectItem(c, "device")),
+		       (int)cJSON_GetNumberValue(cJSON_GetObjectItem(c, "inspections")),
+		       last ? " (last " : "", last ? last : "", last ? ")" : "",
+		       cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
+		if (cJSON_IsTrue(cJSON_GetObjectItem(c, "deleted")))
+			printf(", deleted");
+	} else if (c) {
+		printf(", code %s", cJSON_GetStringValue(cJSON_GetObjectItem(c, "code")));
+	}
+	printf("  (%s, %s)\n", cJSON_GetStringValue(cJSON_GetObjectItem(v, "device")),
+	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "hlc")));
+}
+
 static int conflicts(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
 	struct conflict_list l = { NULL, 0 };
 	enum huce_err rc;
-	const cJSON *o;
+	cJSON *o;
 	int json = 0;
 	char detail[32];
 
@@ -1390,7 +1466,16 @@ static int conflicts(struct admin *a, int argc, char **argv)
 	l.rows = cJSON_CreateArray();
 	if (!l.rows)
 		return fail(HUCE_ENOMEM, NULL);
-	rc = store_scan_kind(a->store, "conflict", 0, conflict_row, &l, &err);
+	rc = store_begin(a->store, 0, &err);
+	if (!rc)
+		rc = store_scan_kind(a->store, "conflict", 0, conflict_row, &l, &err);
+	cJSON_ArrayForEach(o, l.rows)
+		if (!rc)
+			rc = conflict_names(a, o, &err);
+	if (!rc)
+		rc = store_commit(a->store, &err);
+	else
+		store_rollback(a->store);
 	if (rc) {
 		cJSON_Delete(l.rows);
 		if (rc == HUCE_ENOMEM)
@@ -1400,26 +1485,22 @@ static int conflicts(struct admin *a, int argc, char **argv)
 	if (json) {
 		print_json(l.rows);
 	} else {
-		printf("id\tkind\trecord\tfield\tstatus\n");
+		printf("code\tkind\tname\tfield\tstatus\tid\trecord\n");
 		cJSON_ArrayForEach(o, l.rows) {
 			const char *f = cJSON_GetStringValue(cJSON_GetObjectItem(o, "field"));
 			const cJSON *v;
 			int i = 0;
 
-			printf("%s\t%s\t%s\t%s\t%s\n",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
+			printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "code")),
 			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "kind")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "record")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "name")),
 			       f ? f : "-",
-			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")));
-			cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values")) {
-				char *t = cJSON_PrintUnformatted(cJSON_GetObjectItem(v, "value"));
-
-				printf("  %d. %s  (%s, %s)\n", ++i, t ? t : "?",
-				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "device")),
-				       cJSON_GetStringValue(cJSON_GetObjectItem(v, "hlc")));
-				free(t);
-			}
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(o, "record")));
+			cJSON_ArrayForEach(v, cJSON_GetObjectItem(o, "values"))
+				print_value(++i, v);
 		}
 	}
 	snprintf(detail, sizeof(detail), "%d conflicts", cJSON_GetArraySize(l.rows));
@@ -1431,9 +1512,11 @@ static int conflicts(struct admin *a, int argc, char **argv)
 static int resolve(struct admin *a, int argc, char **argv)
 {
 	struct huce_error err = { 0 };
-	const char *id = NULL, *value = NULL;
+	const char *typed = NULL, *value = NULL;
+	char id[HUCE_ID_STRLEN + 1];
 	cJSON *summary = NULL;
 	int64_t take = 0;
+	int tail_ok;
 	enum huce_err rc;
 	char detail[256];
 
@@ -1450,18 +1533,26 @@ static int resolve(struct admin *a, int argc, char **argv)
 			value = argv[++i];
 		} else if (strncmp(argv[i], "--value=", 8) == 0) {
 			value = argv[i] + 8;
-		} else if (argv[i][0] != '-' && !id) {
-			id = argv[i];
+		} else if (argv[i][0] != '-' && !typed) {
+			typed = argv[i];
 		} else {
 			return usage_error("resolve: unexpected argument '%s'", argv[i]);
 		}
 	}
-	if (!id || (!take && !value) || (take && value))
+	if (!typed || (!take && !value) || (take && value))
 		return usage_error("expected resolve ID --take N | --value V");
 	rc = store_begin(a->store, 1, &err);
 	if (rc)
 		return fail(rc, &err);
-	rc = central_resolve(&a->central, id, (int)take, value, &summary, &err);
+	if (huce_id_valid(typed))
+		snprintf(id, sizeof(id), "%s", typed);
+	else if (huce_code_key(typed, id, &tail_ok, NULL))
+		rc = huce_fail(&err, HUCE_EINVAL, "conflict '%.40s' is not a code or "
+			       "id: give the code shown by conflicts", typed);
+	else
+		rc = names_resolve(a->store, "conflict", "conflict", typed, id, &err);
+	if (!rc)
+		rc = central_resolve(&a->central, id, (int)take, value, &summary, &err);
 	if (rc) {
 		store_rollback(a->store);
 		return fail(rc, &err);

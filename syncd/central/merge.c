@@ -36,6 +36,7 @@
  * are written out, with examples, in docs/MERGE.md.
  */
 #include "merge.h"
+#include "names.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -578,42 +579,6 @@ out:
 #define LABEL_MAX 400	/* a record's name in a refusal message */
 
 /*
- * The string field name of record id at the central into out ("" when
- * absent or not a string).  For refusal messages only: a failure to
- * read leaves out empty.
- */
-static void field_text(struct central *c, const char *id, const char *name,
-		       char *out, size_t n)
-{
-	struct huce_error gerr = { 0 };
-	char *v = NULL;
-	cJSON *j;
-
-	out[0] = '\0';
-	if (!id || store_field_get(c->store, id, name, &v, &gerr) != HUCE_OK) {
-		free(v);
-		return;
-	}
-	j = cJSON_Parse(v);
-	free(v);
-	if (cJSON_IsString(j))
-		copy_str(out, n, j->valuestring);
-	cJSON_Delete(j);
-}
-
-/* Field name from fields (may be NULL) if it is there, else the store's. */
-static void state_text(struct central *c, const char *id, const cJSON *fields,
-		       const char *name, char *out, size_t n)
-{
-	const char *s = str_field(fields, name);
-
-	if (s)
-		copy_str(out, n, s);
-	else
-		field_text(c, id, name, out, n);
-}
-
-/*
  * What a cadre calls a record in a refusal: a household by its head,
  * village and group ("刀建华 (阿猛村 一组)"), another record by its
  * name, and by its id only when the central knows no name for it.
@@ -623,24 +588,7 @@ static void state_text(struct central *c, const char *id, const cJSON *fields,
 static void record_label(struct central *c, const char *id,
 			 const cJSON *fields, char *out, size_t n)
 {
-	char head[STORE_NAME_MAX + 1], ref[HUCE_ID_STRLEN + 1];
-	char village[STORE_NAME_MAX + 1], group[STORE_NAME_MAX + 1];
-
-	state_text(c, id, fields, "head", head, sizeof(head));
-	if (!head[0]) {
-		state_text(c, id, fields, "name", head, sizeof(head));
-		copy_str(out, n, head[0] ? head : id);
-		return;
-	}
-	state_text(c, id, fields, "village_id", ref, sizeof(ref));
-	field_text(c, ref[0] ? ref : NULL, "name", village, sizeof(village));
-	state_text(c, id, fields, "group_id", ref, sizeof(ref));
-	field_text(c, ref[0] ? ref : NULL, "name", group, sizeof(group));
-	if (village[0] || group[0])
-		snprintf(out, n, "%s (%s%s%s)", head, village,
-			 village[0] && group[0] ? " " : "", group);
-	else
-		copy_str(out, n, head);
+	names_label(c->store, id, fields, out, n);
 }
 
 /*
@@ -1685,6 +1633,17 @@ static enum huce_err apply_rules(struct central *c, struct apply *a,
 		ret = check_progress(c, ch->id, a->in, a->post, &a->fs, vd);
 		if (ret || vd->code)
 			return ret;
+		/*
+		 * An edit of a deleted household brings it back (DESIGN 4: an
+		 * edit concurrent with a delete): with its team, it takes a
+		 * place in that team again, so it passes the gate again.
+		 */
+		if (a->exists && a->rec.deleted && str_field(a->post, "team_id")) {
+			ret = gate_check(c, ch->id, a->post,
+					 str_field(a->post, "team_id"), vd, err);
+			if (ret || vd->code)
+				return ret;
+		}
 		return check_household(c, ch->id, a->in, a->post,
 				       a->old_team[0] ? a->old_team : NULL, vd, err);
 	}
@@ -2548,6 +2507,30 @@ static enum huce_err verdict_error(const struct verdict *vd,
 	else if (strcmp(vd->code, "notfound") == 0)
 		code = HUCE_ENOTFOUND;
 	return huce_fail(err, code, "%s", vd->msg);
+}
+
+enum huce_err merge_gate_recheck(struct central *c, const char *id,
+				 struct huce_error *err)
+{
+	struct verdict vd = { 0 };
+	struct huce_error ferr = { 0 };
+	char *tv = NULL;
+	cJSON *team = NULL;
+	enum huce_err ret;
+
+	ret = store_field_get(c->store, id, "team_id", &tv, &ferr);
+	if (ret == HUCE_ENOTFOUND)
+		return HUCE_OK;
+	if (ret)
+		return huce_fail(err, ret, "%s", ferr.msg);
+	team = tv ? cJSON_Parse(tv) : NULL;
+	if (cJSON_IsString(team))
+		ret = gate_check(c, id, NULL, team->valuestring, &vd, err);
+	if (!ret && vd.code)
+		ret = verdict_error(&vd, err);
+	cJSON_Delete(team);
+	free(tv);
+	return ret;
 }
 
 enum huce_err merge_office_change(struct central *c, const char *kind,

@@ -97,4 +97,13 @@ enum huce_err merge_central_write(struct central *c, const char *kind,
  */
 int merge_field_derived(const char *kind, const char *field);
 
+/*
+ * The first-toilet gate again for household id as it is stored (its
+ * team_id), before the office brings it back (a delete conflict kept):
+ * a household deleted while it held a team's place comes back only if
+ * the gate still lets it.  HUCE_EGATE with the reason in err.
+ */
+enum huce_err merge_gate_recheck(struct central *c, const char *id,
+				 struct huce_error *err);
+
 #endif

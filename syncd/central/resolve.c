@@ -210,6 +210,40 @@ static enum huce_err fill_takes(struct central *c, const char *keep,
 	return HUCE_OK;
 }
 
+struct hash_scan {
+	const char *keep, *drop;
+	int held;
+};
+
+static enum huce_err hash_visit(void *arg, const struct store_record *r,
+				const cJSON *fields)
+{
+	struct hash_scan *x = arg;
+
+	(void)fields;
+	if (strcmp(r->kind, "household") == 0 && !r->deleted &&
+	    strcmp(r->id, x->keep) != 0 && strcmp(r->id, x->drop) != 0)
+		x->held = 1;
+	return HUCE_OK;
+}
+
+/* Whether a live household other than keep and drop has id_hash (JSON text). */
+static enum huce_err hash_held(struct central *c, const char *hash_json,
+			       const char *keep, const char *drop, int *held,
+			       struct huce_error *err)
+{
+	struct hash_scan x = { keep, drop, 0 };
+	enum huce_err ret;
+
+	if (strcmp(hash_json, "null") == 0) {
+		*held = 0;
+		return HUCE_OK;
+	}
+	ret = store_by_field(c->store, "id_hash", hash_json, NULL, hash_visit, &x, err);
+	*held = x.held;
+	return ret;
+}
+
 /*
  * Merge household drop into keep (a live household): keep takes the
  * fields it lacks from drop (and the office's decisions on drop), every
@@ -257,6 +291,23 @@ static enum huce_err merge_households(struct central *c, const char *keep,
 			goto out;
 		if (!take)
 			continue;
+		/*
+		 * One ID number is one household: the dropped household's ID
+		 * number does not move to the kept one when a third live
+		 * household already holds it (that one keeps it alone).
+		 */
+		if (strcmp(f->name, "id_hash") == 0 || strcmp(f->name, "id_masked") == 0) {
+			const struct store_field *h = store_fieldset_find(&df, "id_hash");
+			int held = 0;
+
+			if (h) {
+				ret = hash_held(c, h->value, keep, drop, &held, err);
+				if (ret)
+					goto out;
+			}
+			if (held)
+				continue;
+		}
 		val = cJSON_Parse(df.v[i].value);
 		if (!val) {
 			ret = oom(err);
@@ -390,6 +441,11 @@ static enum huce_err resolve_delete(struct resolution *r, struct huce_error *err
 					   0, 1, err);
 	}
 	if (strcmp(what, "keep") == 0 && target.deleted) {
+		if (strcmp(target.kind, "household") == 0) {
+			ret = merge_gate_recheck(r->c, r->record, err);
+			if (ret)
+				return ret;
+		}
 		r->changes++;
 		return merge_office_change(r->c, target.kind, r->record, 0, NULL,
 					   0, 1, err);
@@ -460,9 +516,53 @@ static enum huce_err resolve_keep(struct resolution *r, const char *kind,
 	return HUCE_OK;
 }
 
+/*
+ * Whether two or more live households of the conflict's values share an
+ * ID hash: then they are one household (一宅一厕, one ID number one
+ * household) and "both" cannot keep them apart.
+ */
+static int same_id_hash(struct resolution *r)
+{
+	const char *first = NULL;
+	char *hold = NULL;
+	const cJSON *v;
+	int same = 0;
+
+	cJSON_ArrayForEach(v, r->vals) {
+		const char *id = value_id(v);
+		struct huce_error ferr = { 0 };
+		char *tv = NULL;
+		cJSON *h;
+
+		if (!id || !huce_id_valid(id) ||
+		    store_field_get(r->c->store, id, "id_hash", &tv, &ferr))
+			continue;
+		h = tv ? cJSON_Parse(tv) : NULL;
+		if (cJSON_IsString(h) && h->valuestring[0]) {
+			if (first && strcmp(first, h->valuestring) == 0)
+				same = 1;
+			else if (!first) {
+				hold = strdup(h->valuestring);
+				first = hold;
+			}
+		}
+		cJSON_Delete(h);
+		free(tv);
+	}
+	free(hold);
+	return same;
+}
+
 static enum huce_err resolve_duplicate(struct resolution *r,
 				       struct huce_error *err)
 {
+	if (!r->pick && r->value && strcmp(r->value, "both") == 0 &&
+	    same_id_hash(r))
+		return huce_fail(err, HUCE_EINVAL,
+				 "these households have the same ID number: one "
+				 "ID number is one household, so they cannot both "
+				 "stay; keep one with --take N (the other's "
+				 "inspections and photos move to it)");
 	return resolve_keep(r, "household", err);
 }
 

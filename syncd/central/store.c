@@ -427,6 +427,17 @@ enum huce_err store_scan_kind(struct store *s, const char *kind,
 	LOCKED(scan_kind(s, kind, with_deleted, cb, arg, err));
 }
 
+enum huce_err store_id_match(struct store *s, const char *kind,
+			     const char *key, int how,
+			     char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
+			     size_t *n, struct huce_error *err)
+{
+	*n = 0;
+	if (!max)
+		return HUCE_OK;
+	LOCKED(id_match(s, kind, key, how, ids, max, n, err));
+}
+
 /* --- devices ---------------------------------------------------------- */
 
 enum huce_err store_device_revoke(struct store *s, const char *name,

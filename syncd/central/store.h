@@ -382,6 +382,26 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     store_record_cb cb, void *arg,
 			     struct huce_error *err);
 
+/*
+ * How store_id_match() compares what a person typed with record ids:
+ * its whole id, a prefix, a tail (the short codes of names.h); with
+ * STORE_MATCH_LIVE only live records.
+ */
+#define STORE_MATCH_PREFIX	1
+#define STORE_MATCH_TAIL	2
+#define STORE_MATCH_LIVE	4
+
+/*
+ * The ids of at most max records of kind whose id equals key, or begins
+ * with it (STORE_MATCH_PREFIX) or ends with it (STORE_MATCH_TAIL), in id
+ * order, into ids; *n is how many (ask for max 2 to learn whether key
+ * is unique).  key is lower-case id text, at most HUCE_ID_STRLEN.
+ */
+enum huce_err store_id_match(struct store *s, const char *kind,
+			     const char *key, int how,
+			     char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
+			     size_t *n, struct huce_error *err);
+
 /* Every record of kind (live only unless with_deleted), in id order. */
 enum huce_err store_scan_kind(struct store *s, const char *kind,
 			      int with_deleted,

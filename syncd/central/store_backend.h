@@ -150,6 +150,10 @@ struct store_ops {
 				  const char *value_json, const char *except,
 				  store_record_cb cb, void *arg,
 				  struct huce_error *err);
+	enum huce_err (*id_match)(struct store *s, const char *kind,
+				  const char *key, int how,
+				  char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
+				  size_t *n, struct huce_error *err);
 	enum huce_err (*scan_kind)(struct store *s, const char *kind,
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);

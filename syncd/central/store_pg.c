@@ -1576,6 +1576,32 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
+static enum huce_err pg_id_match(struct store *base, const char *kind,
+				 const char *key, int how,
+				 char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
+				 size_t *n, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	PGresult *res;
+
+	p_str(&p, kind);
+	p_str(&p, key);
+	p_int(&p, how);
+	p_int(&p, (int64_t)max);
+	res = runp(s, "SELECT id FROM record WHERE kind = $1 "
+		"AND ($3::int & 4 = 0 OR NOT deleted) "
+		"AND (id = $2 OR ($3::int & 1 <> 0 AND left(id, length($2)) = $2) "
+		"OR ($3::int & 2 <> 0 AND right(id, length($2)) = $2)) "
+		"ORDER BY id LIMIT $4", &p, err, "cannot look up ids");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; i < PQntuples(res) && *n < max; i++)
+		copy_val(ids[(*n)++], sizeof(ids[0]), res, i, 0);
+	PQclear(res);
+	return HUCE_OK;
+}
+
 /* A text column, NULL for SQL NULL. */
 static const char *val_or_null(const PGresult *res, int row, int col)
 {
@@ -1676,6 +1702,7 @@ static const struct store_ops pg_ops = {
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,
 	.scan_kind = pg_scan_kind,
+	.id_match = pg_id_match,
 	.changes = pg_changes,
 };
 

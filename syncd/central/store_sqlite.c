@@ -918,6 +918,29 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 	return rc;
 }
 
+static enum huce_err sq_id_match(struct store *base, const char *kind,
+				 const char *key, int how,
+				 char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
+				 size_t *n, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	int r;
+
+	st = huce_db_query(s->db, err,
+		"SELECT id FROM record WHERE kind = ?1 AND (?4 = 0 OR deleted = 0) "
+		"AND (id = ?2 OR (?3 & 1 AND substr(id, 1, length(?2)) = ?2) "
+		"OR (?3 & 2 AND substr(id, -length(?2)) = ?2)) ORDER BY id LIMIT ?5",
+		"ssiii", kind, key, (int64_t)how, (int64_t)(how & STORE_MATCH_LIVE ? 1 : 0),
+		(int64_t)max);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		copy_col(ids[(*n)++], sizeof(ids[0]), st, 0);
+	return step_done(s, st, r == SQLITE_ROW ? SQLITE_DONE : r, err,
+			 "cannot look up ids");
+}
+
 /* --- pages of changes ------------------------------------------------- */
 
 static const char *col_text(sqlite3_stmt *st, int col)
@@ -1021,6 +1044,7 @@ static const struct store_ops sqlite_ops = {
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,
 	.scan_kind = sq_scan_kind,
+	.id_match = sq_id_match,
 	.changes = sq_changes,
 };
 

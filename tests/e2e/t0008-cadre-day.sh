@@ -111,7 +111,15 @@ test_expect_success 'rectify list shows the 3 failures, with the failed items' '
 	test "$(jq -r "[.[].owner] | unique | join(\",\")" r.json)" = 李干部 &&
 	test "$(jq -r "[.[].status] | unique | join(\",\")" r.json)" = open &&
 	test "$(jq -r "[.[].deadline] | unique | join(\",\")" r.json)" = 2026-12-08 &&
-	h rectify list | grep -c 化粪池有效容积 | grep -q 1
+	h rectify list | grep -c 化粪池有效容积 | grep -q 1 &&
+	# each has a short code (the tail of its id), first in the text listing
+	jq -r ".[] | select(.head == \"张二\") | [.id, .code] | @tsv" r.json >rc &&
+	read -r rid rcode <rc && test "${#rcode}" -ge 6 && test "${rid%"$rcode"}" != "$rid" &&
+	h rectify list | grep -q "^$rcode	" &&
+	hh=$(jq -r ".[] | select(.head == \"张二\") | .household" r.json) &&
+	h household show "$hh" --json >s.json &&
+	test "$(jq -r ".rectifications[0].code" s.json)" = "$rcode" &&
+	test "$(jq -r ".inspections[0].code | length >= 6" s.json)" = true
 '
 
 test_expect_success 'household statuses: 17 accepted, 3 failed' '

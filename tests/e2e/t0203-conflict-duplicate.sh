@@ -5,7 +5,8 @@
 # laptop's batch arrives first; namesakes whose ID numbers differ are
 # not.  Resolving with --take N keeps that id: the other gets
 # merged_into and is deleted, and its inspections and photos follow,
-# even ones that arrive later.  --value both keeps the two.  A household
+# even ones that arrive later.  --value both keeps the two, but not
+# two with one ID number (one ID number is one household).  A household
 # deleted before it synced is never half of a duplicate, and keeping one
 # household keeps the value the office set on the other (issue 9).
 
@@ -119,12 +120,15 @@ test_expect_success 'an inspection recorded offline for the dropped id lands on 
 	test "$(fld a $I7 household_id)" = "\"$H1\""
 '
 
-test_expect_success 'resolve --value both keeps both households' '
+test_expect_success 'one ID number is one household: --value both is refused, --take keeps one' '
 	id=$(jq -r ".[] | select(any(.values[]; .value == \"$H4\")) | .id" ca.json) &&
-	adm a resolve "$id" --value both >out &&
-	grep -q "kept both" out &&
+	expect_exit 3 adm a resolve "$id" --value both 2>err &&
+	grep -q "same ID number" err &&
 	adm a household list --json >list.json &&
 	grep -q "$H3" list.json && grep -q "$H4" list.json &&
+	adm a resolve "$id" --take 1 >out &&
+	adm a household list --json >list.json &&
+	test "$(grep -c "$H3\|$H4" list.json)" = 1 &&
 	test "$(adm a conflicts --json | jq length)" = 0 &&
 	expect_exit 3 adm b resolve "$id" --value maybe 2>err
 '

@@ -27,7 +27,7 @@ iconv -f UTF-8 -t GB18030 list.csv >gb.csv
 # The merged list without ids and versions: what the three imports share.
 content() {
 	"$HUCE_SYNCD" admin --store "$1" household list --json |
-		jq -c '.[] | del(.id, .version, .review.at)'
+		jq -c '.[] | del(.id, .code, .version, .review.at)'
 }
 history_rows() { sqlite3 "$1" "SELECT count(*) FROM history"; }
 

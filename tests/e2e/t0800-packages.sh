@@ -41,7 +41,7 @@ ROOT=$TRASH/root
 
 test_expect_success 'huce: the laptop binaries, module, checklists, desktop entry, user timer' '
 	dpkg-deb -c "$LAPTOP" | awk "{print \$6}" | sed "s#^\./#/#" >"$TRASH/laptop.list" &&
-	for f in /usr/bin/huce /usr/bin/huce-syncd /usr/lib/$TRIPLET/huce/huce-net.so \
+	for f in /usr/bin/huce /usr/bin/huce-syncd /usr/lib/$TRIPLET/huce/huce-net.so /usr/lib/$TRIPLET/huce/huce-ui.so \
 		/usr/share/huce/checklists/three-grid.json /usr/share/huce/checklists/common.json \
 		/usr/share/applications/huce.desktop /usr/lib/systemd/user/huce-agent.service \
 		/usr/lib/systemd/user/huce-agent.timer; do
@@ -99,11 +99,17 @@ test_expect_success 'the units: the agent timer, the central hardened, as user h
 test_expect_success 'central.conf and the unit start a central that answers' '
 	set -a && . "$ROOT/etc/huce/central.conf" && set +a &&
 	test -z "$HUCE_ARGS" &&
-	"$ROOT/usr/bin/huce-syncd" central --store "$TRASH/office.db" \
-		--listen 127.0.0.1:0 --port-file "$TRASH/office.port" $HUCE_ARGS \
-		>"$TRASH/office.log" 2>&1 &
-	pid=$!
-	echo $pid >>"$TRASH/.central_pids"
+	# in a function, "&" backgrounds the central alone, so $! is its pid
+	# (after an && list it would be a subshell, and the central would
+	# outlive the test)
+	start_office() {
+		"$ROOT/usr/bin/huce-syncd" central --store "$TRASH/office.db" \
+			--listen 127.0.0.1:0 --port-file "$TRASH/office.port" $HUCE_ARGS \
+			>"$TRASH/office.log" 2>&1 &
+		pid=$!
+	} &&
+	start_office &&
+	echo $pid >>"$TRASH/.central_pids" &&
 	for _ in $(seq 100); do [ -s "$TRASH/office.port" ] && break; sleep 0.05; done
 	curl -sf "http://127.0.0.1:$(cat "$TRASH/office.port")/v1/health" | grep -q "\"version\":\"$VERSION\""
 	kill $pid; wait $pid || true
@@ -138,6 +144,19 @@ test_expect_success 'a county can start from the packaged checklists (--checklis
 	expect_exit 4 $H --checklists "$TRASH/none" inspect "$id" --stage completion \
 		--inspector 乙 --item room_area=1.6 2>err &&
 	grep -q "cannot open checklist" err
+'
+
+test_expect_success 'huce ui from the unpacked root finds its web module and serves the app' '
+	"$ROOT/usr/bin/huce" --db "$TRASH/cl.db" ui --no-browser >"$TRASH/ui.out" 2>"$TRASH/ui.err" &
+	pid=$!
+	for _ in $(seq 100); do grep -q "^http://127.0.0.1:" "$TRASH/ui.out" && break; sleep 0.1; done
+	url=$(tail -n 1 "$TRASH/ui.out") &&
+	curl -s -c "$TRASH/ui.jar" -o /dev/null "$url" &&
+	curl -sf -b "$TRASH/ui.jar" "${url%%/?s=*}/api/session" | grep -q "\"version\":\"$VERSION\"" &&
+	curl -sf -b "$TRASH/ui.jar" "${url%%/?s=*}/" | grep -q "<html lang=\"zh-CN\">"
+	rc=$?
+	kill $pid; wait $pid
+	test $rc = 0
 '
 
 test_done

@@ -1,0 +1,410 @@
+/*
+ * ui.test.js - `huce ui` in a real browser: headless Chromium (Debian's
+ * /usr/bin/chromium) driven by playwright-core (tests/ui/setup.sh).
+ *
+ * The story: a town office runs a real central on 127.0.0.1; two laptops
+ * enrol.  On laptop 1 a cadre, in the web app only, registers a household
+ * and records a failing acceptance inspection (a critical item below its
+ * threshold), sees the veto before saving and the rectification after;
+ * walks a keyboard-only path; syncs with the button and sees a conflict
+ * with laptop 2 (which edited the same household offline with the CLI).
+ * Every page is checked at 1366x768 for horizontal overflow and saved as
+ * a screenshot in $HUCE_BUILDDIR/ui-screenshots/.  Output is TAP.
+ */
+'use strict';
+
+const { spawn, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const { chromium } = require(path.join(process.env.HUCE_UI_NODE_DIR, 'node_modules', 'playwright-core'));
+
+const HUCE = process.env.HUCE;
+const SYNCD = process.env.HUCE_SYNCD;
+const BUILD = process.env.HUCE_BUILDDIR;
+const SHOTS = path.join(BUILD, 'ui-screenshots');
+const TRASH = fs.mkdtempSync(path.join(os.tmpdir(), 'huce-ui-test.'));
+const children = [];
+/* A 1x1 PNG: a photo the laptop refuses (it keeps JPEGs). */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const MKJPEG = process.env.MKJPEG;
+/* A camera-like JPEG (tests/tools/mkjpeg.c); returns its bytes. */
+function mkjpeg(name, ...args) {
+  const out = path.join(TRASH, name);
+  execFileSync(MKJPEG, ['write', out, ...args]);
+  return fs.readFileSync(out);
+}
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+let failed = 0, count = 0;
+
+function huce(db, ...args) {
+  return execFileSync(HUCE, ['--db', path.join(TRASH, db), ...args], { encoding: 'utf8' });
+}
+function lastLine(s) { return s.trim().split('\n').pop(); }
+
+/* Start a process and wait for a line of its stdout matching re. */
+function startUntil(cmd, args, re, env) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: Object.assign({}, process.env, env || {}), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(p);
+    let out = '', err = '';
+    const timer = setTimeout(() => reject(new Error(cmd + ' did not start: ' + out + err)), 20000);
+    p.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(re);
+      if (m) { clearTimeout(timer); resolve({ p, m, out }); }
+    });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('exit', (code) => { clearTimeout(timer); reject(new Error(cmd + ' exited ' + code + ': ' + err)); });
+  });
+}
+
+async function startCentral() {
+  const portFile = path.join(TRASH, 'central.port');
+  const p = spawn(SYNCD, ['central', '--store', path.join(TRASH, 'central.db'), '--listen', '127.0.0.1:0',
+    '--port-file', portFile], { stdio: ['ignore', 'ignore', fs.openSync(path.join(TRASH, 'central.log'), 'a')] });
+  children.push(p);
+  for (let i = 0; i < 200; i++) {
+    if (fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim()) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return 'http://127.0.0.1:' + fs.readFileSync(portFile, 'utf8').trim();
+}
+
+async function test(name, fn) {
+  count++;
+  try {
+    await fn();
+    console.log('ok ' + count + ' - ' + name);
+  } catch (e) {
+    failed++;
+    console.log('not ok ' + count + ' - ' + name);
+    console.log(String(e && e.stack || e).split('\n').map((l) => '#   ' + l).join('\n'));
+  }
+}
+
+function assert(cond, msg) { if (!cond) throw new Error('assertion failed: ' + msg); }
+
+/* No stray "null" or "undefined" printed on a page. */
+async function noStray(page, what) {
+  const t = await page.textContent('main');
+  assert(!/\bnull\b|\bundefined\b|\[object /.test(t), what + ' shows a stray value: ' + t.slice(0, 300));
+}
+
+/* Nothing wider than the window: no horizontal scroll of the page. */
+async function noOverflow(page, what) {
+  const r = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    const wide = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.closest('.table-wrap')) continue;
+      const b = el.getBoundingClientRect();
+      if (b.width && b.right > w + 1) wide.push(el.tagName + '.' + el.className + ' ' + Math.round(b.right));
+    }
+    return { sw: document.documentElement.scrollWidth, w, wide: wide.slice(0, 5) };
+  });
+  assert(r.sw <= r.w && r.wide.length === 0, what + ' overflows 1366px: ' + JSON.stringify(r));
+  await noStray(page, what);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+}
+
+async function go(page, base, hash) {
+  await page.goto(base + '/' + hash);
+  await page.waitForFunction((h) => document.body.dataset.page === h, hash);
+}
+
+/* Press Tab until the focused element matches pred (at most n times). */
+async function tabTo(page, pred, what, n) {
+  for (let i = 0; i < (n || 80); i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(pred)) return;
+  }
+  throw new Error('cannot reach ' + what + ' with Tab');
+}
+
+async function main() {
+  console.log('TAP version 13');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const central = await startCentral();
+  const adm = (...a) => execFileSync(SYNCD, ['admin', '--store', path.join(TRASH, 'central.db'), ...a], { encoding: 'utf8' });
+  const tok1 = lastLine(adm('device', 'add', 'lap1'));
+  const tok2 = lastLine(adm('device', 'add', 'lap2'));
+  for (const [db, dev, tok] of [['lap1.db', 'lap1', tok1], ['lap2.db', 'lap2', tok2]]) {
+    huce(db, 'init', '--device', dev, '--town', '阿猛镇');
+    huce(db, 'enroll', central, tok);
+  }
+  /* The office's names, registered on laptop 2 and pulled by laptop 1. */
+  huce('lap2.db', 'village', 'add', '阿猛村');
+  huce('lap2.db', 'group', 'add', '--village', '阿猛村', '一组');
+  huce('lap2.db', 'cadre', 'add', '王建国', '--role', '验收组');
+  huce('lap2.db', 'cadre', 'add', '李春华', '--role', '挂包干部');
+  const other = lastLine(huce('lap2.db', 'household', 'add', '--village', '阿猛村', '--group', '一组',
+    '--head', '白玉兰', '--approach', 'new-build', '--build', 'self', '--type', 'three-grid'));
+  huce('lap2.db', 'sync');
+  huce('lap1.db', 'sync');
+
+  const ui = await startUntil(HUCE, ['--db', path.join(TRASH, 'lap1.db'), 'ui', '--no-browser'],
+    /(http:\/\/127\.0\.0\.1:(\d+))\/\?s=[0-9a-f]{64}\n/);
+  const url = ui.m[0].trim();
+  const base = ui.m[1];
+  assert(lastLine(ui.out) === url, 'the URL is the last line of stdout');
+
+  const profile = fs.mkdtempSync(path.join(TRASH, 'profile.'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1366, height: 768 },
+    locale: 'zh-CN',
+    extraHTTPHeaders: { 'Accept-Language': 'zh-CN,zh;q=0.9' },
+  });
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  await test('the printed URL opens the app in Chinese and leaves the secret out of the address', async () => {
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.page);
+    assert(page.url() === base + '/', 'redirected to / (' + page.url() + ')');
+    assert(await page.getAttribute('html', 'lang') === 'zh-CN', 'lang zh-CN');
+    assert((await page.textContent('#nav')).includes('农户'), 'Chinese navigation');
+    const cookies = await ctx.cookies();
+    const c = cookies.find((x) => x.name.startsWith('huce_'));
+    assert(c && c.httpOnly && c.sameSite === 'Strict', 'HttpOnly SameSite=Strict cookie ' + JSON.stringify(cookies));
+  });
+
+  let hh = null;
+  await test('register a household through the form, with an error shown at its field first', async () => {
+    await go(page, base, '#/household/new');
+    await page.selectOption('#f-village', { label: '阿猛村' });
+    await page.selectOption('#f-group', { label: '一组' });
+    await page.fill('#f-head', '刀建华');
+    await page.selectOption('#f-approach', { label: '整厕新建' });
+    await page.selectOption('#f-build', { label: '自建' });
+    await page.selectOption('#f-type', { label: '三格化粪池式' });
+    await page.selectOption('#f-cadre', { label: '李春华' });
+    await page.fill('#f-phone', '12345');
+    await shot(page, 'household-form');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#err-phone:not(:empty)');
+    assert(await page.getAttribute('#f-phone', 'aria-invalid') === 'true', 'phone marked invalid');
+    assert(await page.evaluate(() => document.activeElement.id) === 'f-phone', 'focus on the phone');
+    await shot(page, 'household-form-error');
+    await page.fill('#f-phone', '13800001111');
+    await page.click('button[type=submit]');
+    await page.waitForFunction(() => /^#\/household\/[0-9a-f-]{36}$/.test(location.hash) && document.body.dataset.page === location.hash);
+    hh = page.url().split('/').pop();
+    const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
+    assert(show.head === '刀建华' && show.type === 'three-grid' && show.build === 'self', 'stored ' + JSON.stringify(show));
+    assert(show.phone === '13800001111', 'phone stored');
+    await noOverflow(page, 'household page');
+    await shot(page, 'household');
+  });
+
+  await test('the household list filters by village, group and status and shows progress', async () => {
+    await go(page, base, '#/households');
+    assert(await page.locator('tbody tr').count() === 2, 'two households');
+    await page.selectOption('#f-status', 'planned');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForFunction(() => document.body.dataset.page.includes('status=planned'));
+    assert(await page.locator('tbody tr').count() === 2, 'both planned');
+    await page.selectOption('#f-status', 'accepted');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForFunction(() => document.body.dataset.page.includes('status=accepted'));
+    assert(await page.locator('tbody tr').count() === 0, 'none accepted');
+    await go(page, base, '#/households');
+    await noOverflow(page, 'household list');
+    await shot(page, 'households');
+  });
+
+  await test('a failing acceptance: the form from the checklist, the veto before saving, the rectification after', async () => {
+    await go(page, base, '#/inspect/' + hh + '?stage=completion');
+    /* Units, the allowed range as a hint, critical items marked, photo slots with capture. */
+    const row = page.locator('#row-tank_volume');
+    assert((await row.textContent()).includes('m³'), 'unit shown');
+    assert((await row.textContent()).includes('≥ 1.5'), 'threshold as a hint');
+    assert(await row.locator('.badge').count() === 1, 'critical item marked');
+    assert(await row.locator('input[type=file][capture]').count() === 1, 'a photo slot with capture');
+    await page.check('input[name=inspector][value=王建国]');
+    const answers = { walls_roof_door: 'yes', no_leak: 'yes', sealed_cover: 'yes', no_exposed_waste: 'yes' };
+    for (const [code, v] of Object.entries(answers)) {
+      if (await page.locator('#f-item-' + code).count()) await page.selectOption('#f-item-' + code, v);
+    }
+    const numbers = { room_area: '1.6', effective_depth: '1.2', inlet_pipe_diameter: '110', vent_height: '600' };
+    for (const [code, v] of Object.entries(numbers)) {
+      if (await page.locator('#f-item-' + code).count()) await page.fill('#f-item-' + code, v);
+    }
+    await page.fill('#f-item-tank_volume', '1.0');
+    await page.setInputFiles('input[name=photo-tank_volume]', { name: 'tank.png', mimeType: 'image/png', buffer: PNG });
+    await page.waitForSelector('#veto:not([hidden])');
+    assert((await page.textContent('#veto')).includes('化粪池有效容积'), 'the veto names the item');
+    assert((await page.textContent('#preview')).includes('不合格'), 'preview says fail');
+    await noOverflow(page, 'acceptance form');
+    /* A PNG is refused at its photo slot with the CLI's words; nothing is saved. */
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#err-photo-tank_volume:not(:empty)');
+    const perr = await page.textContent('#err-photo-tank_volume');
+    assert(perr.includes("photo 'tank.png' is a PNG image") && perr.includes('JPEG'), 'PNG refused at the field: ' + perr);
+    assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections.length === 0, 'nothing saved');
+    await shot(page, 'inspect-photo-refused');
+    /* A camera photo, 2400 x 1800 turned by its EXIF orientation: kept upright and shrunk. */
+    await page.setInputFiles('input[name=photo-tank_volume]', { name: 'tank.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('tank.jpg', '--width', '2400', '--height', '1800', '--orientation', '6', '--noise', '20') });
+    await shot(page, 'inspect');
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#outcome h2');
+    assert((await page.textContent('#outcome')).includes('不合格'), 'saved as fail');
+    await shot(page, 'inspect-saved');
+    await go(page, base, '#/rectifications');
+    assert((await page.textContent('main')).includes('刀建华'), 'the rectification is open');
+    assert((await page.textContent('main')).includes('化粪池有效容积'), 'it names what failed');
+    await noOverflow(page, 'rectifications');
+    await shot(page, 'rectifications');
+    const rect = JSON.parse(huce('lap1.db', 'rectify', 'list', '--json'));
+    assert(rect.length === 1 && rect[0].household === hh, 'CLI sees it ' + JSON.stringify(rect));
+    const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
+    assert(show.status === 'failed', 'status derived: failed, not ' + show.status);
+    assert(show.photos.length === 1 && show.photos[0].kind === 'tank' && show.photos[0].uploaded === false,
+      'the photo is recorded, to be uploaded: ' + JSON.stringify(show.photos));
+    /* The kept copy, as `photo add` keeps one: upright (portrait), long edge 1600. */
+    const kept = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json'));
+    assert(kept.length === 1 && kept[0].width === 1200 && kept[0].height === 1600 && kept[0].here === true &&
+      kept[0].bytes < kept[0].camera_bytes, 'the kept copy: ' + JSON.stringify(kept));
+  });
+
+  await test('printable A4 pages: the acceptance record and the rectification notice', async () => {
+    const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
+    const insp = show.inspections[0].id;
+    const rid = show.rectifications[0].id;
+    await go(page, base, '#/print/inspection/' + insp);
+    await page.waitForFunction(() => [...document.images].length === 1 && document.images[0].complete);
+    assert(await page.evaluate(() => document.images[0].naturalWidth) === 1200, 'the kept photo is on the record');
+    const t = await page.textContent('main');
+    assert(t.includes('验收单') && t.includes('化粪池有效容积') && t.includes('王建国'), 'record has items and inspectors');
+    await page.emulateMedia({ media: 'print' });
+    assert(await page.isHidden('header.top'), 'navigation hidden in print');
+    await page.pdf({ path: path.join(SHOTS, 'inspection-record.pdf'), format: 'A4' }).catch(() => {});
+    await page.emulateMedia({ media: 'screen' });
+    await shot(page, 'print-inspection');
+    await go(page, base, '#/print/rectification/' + rid);
+    assert((await page.textContent('main')).includes('整改通知单'), 'notice');
+    await shot(page, 'print-rectification');
+  });
+
+  await test('a keyboard-only path: skip link, menu, the household list and a household', async () => {
+    await go(page, base, '#/today');
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.page === '#/today');
+    await page.keyboard.press('Tab');
+    assert(await page.evaluate(() => document.activeElement.classList.contains('skip')), 'first Tab reaches the skip link');
+    await page.keyboard.press('Enter');
+    assert(await page.evaluate(() => document.activeElement.id === 'main' && location.hash === '#/today'),
+      'the skip link moves the focus to the page');
+    await tabTo(page, () => document.activeElement.id === 'nav-households', 'the households menu');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.body.dataset.page === '#/households');
+    await tabTo(page, () => document.activeElement.textContent === '登记农户', 'register a household');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.body.dataset.page === '#/household/new');
+    /* The form has the focus on its first field; every choice by arrow keys. */
+    assert(await page.evaluate(() => document.activeElement.id) === 'f-village', 'focus on the first field');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('杨正明');
+    await tabTo(page, () => document.activeElement.id === 'f-approach', 'approach');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-build', 'build');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-type', 'type');
+    await page.keyboard.press('ArrowDown');
+    await tabTo(page, () => document.activeElement.id === 'f-house_no', 'house number');
+    await page.keyboard.type('8');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /^#\/household\/[0-9a-f-]{36}$/.test(document.body.dataset.page || ''));
+    const list = JSON.parse(huce('lap1.db', 'household', 'list', '--json'));
+    const x = list.find((y) => y.head === '杨正明');
+    assert(x && x.approach === 'biogas-retrofit' && x.build === 'self' && x.type === 'three-grid',
+      'registered by keyboard alone: ' + JSON.stringify(x));
+  });
+
+  await test('sync with the button and see a conflict in words', async () => {
+    /* Both laptops change 白玉兰's phone offline; laptop 2 syncs first. */
+    huce('lap2.db', 'household', 'set', other, 'phone=13900000002');
+    huce('lap2.db', 'sync');
+    await go(page, base, '#/household/' + other + '/edit');
+    await page.fill('#f-phone', '13700000001');
+    await page.click('button[type=submit]');
+    await page.waitForFunction((id) => document.body.dataset.page === '#/household/' + id, other);
+    await go(page, base, '#/sync');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => /同步完成|同步失败/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
+    assert((await page.textContent('#sync-state')).includes('同步完成'), await page.textContent('#sync-state'));
+    await page.waitForFunction(() => document.querySelectorAll('#conflicts li').length > 0);
+    const c = await page.textContent('#conflicts');
+    assert(c.includes('白玉兰') && c.includes('13900000002') && c.includes('13700000001'), 'conflict in words: ' + c);
+    await noOverflow(page, 'sync');
+    await shot(page, 'sync');
+  });
+
+  await test("the office's review note on the today page and as a filter", async () => {
+    /* The office finds an issue (信息审核); the note reaches the laptop by sync. */
+    adm('review', other, '--issues', '门牌号缺失');
+    await go(page, base, '#/sync');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&
+      /同步完成|同步失败/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
+    await go(page, base, '#/today');
+    const r = await page.textContent('#review');
+    assert(r.includes('白玉兰') && r.includes('门牌号缺失'), 'review note: ' + r);
+    await go(page, base, '#/households?review=has-issues');
+    assert(await page.locator('tbody tr').count() === 1, 'one household has issues');
+    assert((await page.textContent('tbody')).includes('白玉兰'), 'it is 白玉兰');
+  });
+
+  await test('every page fits 1366x768 and has a screenshot', async () => {
+    for (const [name, hash] of [['today', '#/today'], ['report', '#/report'], ['enroll', '#/enroll']]) {
+      await go(page, base, hash);
+      await noOverflow(page, name);
+      await shot(page, name);
+    }
+  });
+
+  await test('English when the browser asks for it first', async () => {
+    const ctx2 = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(TRASH, 'profile-en.')), {
+      executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
+      viewport: { width: 1366, height: 768 }, locale: 'en-GB' });
+    const p2 = ctx2.pages()[0] || await ctx2.newPage();
+    await p2.goto(url);
+    await p2.waitForFunction(() => document.body.dataset.page);
+    await p2.goto(base + '/#/households');
+    await p2.waitForFunction(() => document.body.dataset.page === '#/households');
+    assert(await p2.getAttribute('html', 'lang') === 'en', 'lang en');
+    assert((await p2.textContent('#nav')).includes('Households'), 'English navigation');
+    await noOverflow(p2, 'households (English)');
+    await shot(p2, 'households-en');
+    await ctx2.close();
+  });
+
+  await test('no script errors on any page', async () => {
+    assert(consoleErrors.length === 0, consoleErrors.join('; '));
+  });
+
+  await ctx.close();
+}
+
+main().catch((e) => { failed++; console.log('not ok - ' + String(e && e.stack || e).replace(/\n/g, '\n# ')); })
+  .finally(() => {
+    for (const p of children) { try { p.kill('SIGTERM'); } catch (e) { /* gone */ } }
+    console.log('1..' + count);
+    console.log('# screenshots in ' + SHOTS);
+    if (!failed) fs.rmSync(TRASH, { recursive: true, force: true });
+    else console.log('# kept ' + TRASH);
+    setTimeout(() => process.exit(failed ? 1 : 0), 300);
+  });
