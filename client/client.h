@@ -115,6 +115,18 @@ struct huce_photo;
 enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
 			    const struct huce_photo *p, char *id, int *existed);
 
+/*
+ * One row of `huce photo import --json` for the file at path as
+ * huce_photo_scan_file() found it: {file, state, sha256, taken_at, gps,
+ * household, metres, inspection, stage, kind, reason}, state "known",
+ * "refused", "no-match", "sure" or "unsure"; kind overrides the proposed
+ * kind when not NULL.  The web app's import grid shows the same rows.
+ * The caller owns the object; NULL on OOM.
+ */
+struct huce_photo_scan;
+cJSON *cli_photo_scan_json(const char *path, const struct huce_photo_scan *s,
+			   const char *kind);
+
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
 

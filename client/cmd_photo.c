@@ -9,12 +9,10 @@
  */
 #include "client.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -408,115 +406,50 @@ out:
 	return r;
 }
 
-#define IMPORT_MAX_FILES 5000
-#define IMPORT_MAX_DEPTH 6
-
-struct import_list {
-	char **paths;
-	size_t n, cap;
-	size_t other;	/* files that are not JPEG by name (HEIC, PNG, videos) */
-};
-
-static int has_suffix(const char *name, const char *suf)
+cJSON *cli_photo_scan_json(const char *path, const struct huce_photo_scan *s,
+			   const char *kind)
 {
-	size_t n = strlen(name), k = strlen(suf);
+	cJSON *o = cJSON_CreateObject();
+	const struct huce_photo_match *m = &s->match;
 
-	return n > k && strcasecmp(name + n - k, suf) == 0;
-}
-
-/* The JPEG files under dir (a phone's DCIM/100XXXXX/...), sorted later. */
-static int collect(const char *dir, int depth, struct import_list *li)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (!d)
-		return cli_error(depth ? HUCE_EIO : HUCE_ENOTFOUND,
-				 "cannot read folder '%s': %s", dir, strerror(errno));
-	while ((e = readdir(d))) {
-		struct stat sb;
-		char *path;
-
-		if (e->d_name[0] == '.')
-			continue;
-		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
-			closedir(d);
-			return cli_error(HUCE_ENOMEM, "out of memory");
-		}
-		if (stat(path, &sb) != 0) {
-			free(path);
-			continue;
-		}
-		if (S_ISDIR(sb.st_mode) && depth < IMPORT_MAX_DEPTH) {
-			int r = collect(path, depth + 1, li);
-
-			free(path);
-			if (r) {
-				closedir(d);
-				return r;
-			}
-			continue;
-		}
-		if (!S_ISREG(sb.st_mode) ||
-		    !(has_suffix(e->d_name, ".jpg") || has_suffix(e->d_name, ".jpeg"))) {
-			li->other += S_ISREG(sb.st_mode);
-			free(path);
-			continue;
-		}
-		if (li->n == IMPORT_MAX_FILES) {
-			free(path);
-			closedir(d);
-			return cli_error(HUCE_EINVAL, "more than %d photos under '%s': import "
-					 "one folder at a time", IMPORT_MAX_FILES, dir);
-		}
-		if (li->n == li->cap) {
-			size_t cap = li->cap ? 2 * li->cap : 64;
-			char **p = realloc(li->paths, cap * sizeof(*p));
-
-			if (!p) {
-				free(path);
-				closedir(d);
-				return cli_error(HUCE_ENOMEM, "out of memory");
-			}
-			li->paths = p;
-			li->cap = cap;
-		}
-		li->paths[li->n++] = path;
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "file", path);
+	if (s->state == HUCE_PHOTO_SCAN_KNOWN) {
+		cJSON_AddStringToObject(o, "state", "known");
+		return o;
 	}
-	closedir(d);
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Is the camera file (by its digest) or its kept copy known here? */
-static int known(struct cli *c, const char *col, const char *sha)
-{
-	char sql[160];
-	sqlite3_stmt *st;
-	int yes = 0;
-
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1",
-		 strcmp(col, "original") == 0 ?
-		 "photo_file WHERE original_sha256 = ?1" :
-		 "photo WHERE sha256 = ?1 AND deleted = 0");
-	st = huce_db_query(c->l->db, NULL, sql, "s", sha);
-	if (st) {
-		yes = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
+	if (s->state == HUCE_PHOTO_SCAN_REFUSED) {
+		cJSON_AddStringToObject(o, "state", "refused");
+		cJSON_AddStringToObject(o, "reason", s->reason);
+		return o;
 	}
-	return yes;
+	cJSON_AddStringToObject(o, "state", !m->household[0] ? "no-match" :
+				m->sure ? "sure" : "unsure");
+	cJSON_AddStringToObject(o, "sha256", s->photo.sha256);
+	if (s->photo.taken_at[0])
+		cJSON_AddStringToObject(o, "taken_at", s->photo.taken_at);
+	if (s->photo.gps[0])
+		cJSON_AddStringToObject(o, "gps", s->photo.gps);
+	if (m->household[0]) {
+		cJSON_AddStringToObject(o, "household", m->household);
+		cJSON_AddNumberToObject(o, "metres", round(m->metres));
+		if (m->inspection[0]) {
+			cJSON_AddStringToObject(o, "inspection", m->inspection);
+			cJSON_AddStringToObject(o, "stage", m->stage);
+		}
+		cJSON_AddStringToObject(o, "kind", kind ? kind : m->kind);
+	}
+	return o;
 }
 
 /*
  * A phone's folder: each new JPEG is matched to the nearest household
  * by its EXIF GPS and to that household's inspection on the photo's day
- * (huce_photo_match); with --yes the sure matches are attached.  Photos
- * known by SHA-256 (of the camera file or of the kept copy) are skipped,
- * so the same folder may be imported every week.
+ * (huce_photo_scan_file, as the web app's import grid); with --yes the
+ * sure matches are attached.  Photos known by SHA-256 (of the camera
+ * file or of the kept copy) are skipped, so the same folder may be
+ * imported every week.
  */
 static int photo_import(struct cli *c, int argc, char **argv)
 {
@@ -526,13 +459,13 @@ static int photo_import(struct cli *c, int argc, char **argv)
 		{ "kind", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct import_list li = { 0 };
+	struct huce_photo_folder li = { 0 };
 	double within = HUCE_PHOTO_MATCH_METRES;
 	const char *kind = NULL;
 	cJSON *arr = NULL;
-	char *dir = NULL;
 	int json = 0, yes = 0, ch, r = 0;
 	size_t nknown = 0, nattached = 0, nsure = 0, nunsure = 0, nnone = 0, nbad = 0;
+	enum huce_err rc;
 
 	while ((ch = cli_getopt(argc, argv, opts, &json, photo_usage)) != -1) {
 		char *end;
@@ -561,104 +494,58 @@ static int photo_import(struct cli *c, int argc, char **argv)
 				 "photo kind '%s' is not one of: before, excavation, tank, "
 				 "water-test, room, pan, vent, cover, plaque, after", kind);
 	r = cli_open(c);
-	if (!r)
-		r = collect(argv[optind], 0, &li);
 	if (r)
-		goto out;
-	qsort(li.paths, li.n, sizeof(*li.paths), cmp_str);
-	dir = store_dir(c);
-	arr = cJSON_CreateArray();
-	if (!dir || !arr) {
-		r = 1;
+		return r;
+	rc = huce_photo_folder_read(argv[optind], &li, &c->err);
+	arr = rc ? NULL : cJSON_CreateArray();
+	if (rc || !arr) {
+		r = rc ? cli_fail(c, rc) : cli_error(HUCE_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < li.n; i++) {
-		struct huce_photo ph = { 0 };
-		struct huce_photo_match m;
-		struct huce_buf raw;
-		struct huce_error perr = { 0 };
-		char osha[65], id[HUCE_ID_STRLEN + 1] = "";
-		const char *state, *use_kind;
-		cJSON *o = cJSON_CreateObject();
-		enum huce_err rc;
+		struct huce_photo_scan sc;
+		char id[HUCE_ID_STRLEN + 1] = "";
+		cJSON *o;
 
-		cJSON_AddStringToObject(o, "file", li.paths[i]);
-		cJSON_AddItemToArray(arr, o);
-		if (huce_file_read(li.paths[i], HUCE_PHOTO_MAX_FILE, &raw, NULL) == HUCE_OK) {
-			huce_sha256_hex(raw.data, raw.len, osha);
-			if (known(c, "original", osha)) {
-				huce_buf_release(&raw);
-				cJSON_AddStringToObject(o, "state", "known");
-				nknown++;
-				continue;
-			}
-			rc = huce_photo_prepare_mem(raw.data, raw.len, li.paths[i], &ph, &perr);
-		} else {
-			rc = huce_photo_prepare(li.paths[i], &ph, &perr);
-		}
-		huce_buf_release(&raw);
-		if (rc) {
-			cJSON_AddStringToObject(o, "state", "refused");
-			cJSON_AddStringToObject(o, "reason", perr.msg);
-			nbad++;
-			huce_photo_release(&ph);
-			continue;
-		}
-		if (known(c, "kept", ph.sha256)) {
-			cJSON_AddStringToObject(o, "state", "known");
-			nknown++;
-			huce_photo_release(&ph);
-			continue;
-		}
-		rc = huce_photo_match(c->l, ph.gps, ph.taken_at, within, &m, &c->err);
-		if (rc) {
-			huce_photo_release(&ph);
-			r = cli_fail(c, rc);
+		rc = huce_photo_scan_file(c->l, li.paths[i], within, yes, &sc, &c->err);
+		o = rc ? NULL : cli_photo_scan_json(li.paths[i], &sc, kind);
+		if (!o) {
+			huce_photo_scan_release(&sc);
+			r = rc ? cli_fail(c, rc) : cli_error(HUCE_ENOMEM, "out of memory");
 			goto out;
 		}
-		use_kind = kind ? kind : m.kind;
-		cJSON_AddStringToObject(o, "sha256", ph.sha256);
-		if (ph.taken_at[0])
-			cJSON_AddStringToObject(o, "taken_at", ph.taken_at);
-		if (ph.gps[0])
-			cJSON_AddStringToObject(o, "gps", ph.gps);
-		if (m.household[0]) {
-			cJSON_AddStringToObject(o, "household", m.household);
-			cJSON_AddNumberToObject(o, "metres", round(m.metres));
-			if (m.inspection[0]) {
-				cJSON_AddStringToObject(o, "inspection", m.inspection);
-				cJSON_AddStringToObject(o, "stage", m.stage);
-			}
-			cJSON_AddStringToObject(o, "kind", use_kind);
-		}
-		state = !m.household[0] ? "no-match" : m.sure ? "sure" : "unsure";
-		if (!m.household[0])
+		cJSON_AddItemToArray(arr, o);
+		if (sc.state == HUCE_PHOTO_SCAN_KNOWN)
+			nknown++;
+		else if (sc.state == HUCE_PHOTO_SCAN_REFUSED)
+			nbad++;
+		else if (!sc.match.household[0])
 			nnone++;
-		else if (m.sure)
+		else if (sc.match.sure)
 			nsure++;
 		else
 			nunsure++;
-		if (yes && m.sure) {
+		if (yes && sc.state == HUCE_PHOTO_SCAN_NEW && sc.match.sure) {
 			int existed = 0;
 
 			rc = huce_local_begin(c->l, &c->err);
 			if (!rc)
-				rc = cli_photo_put(c, m.inspection[0] ? m.inspection : m.household,
-						   use_kind, &ph, id, &existed);
+				rc = cli_photo_put(c, sc.match.inspection[0] ? sc.match.inspection :
+						   sc.match.household, kind ? kind : sc.match.kind,
+						   &sc.photo, id, &existed);
 			if (!rc)
 				rc = huce_local_commit(c->l, &c->err);
 			if (rc) {
 				huce_local_rollback(c->l);
-				huce_photo_release(&ph);
+				huce_photo_scan_release(&sc);
 				r = cli_fail(c, rc);
 				goto out;
 			}
-			state = "attached";
+			cJSON_ReplaceItemInObject(o, "state", cJSON_CreateString("attached"));
 			cJSON_AddStringToObject(o, "photo", id);
 			nattached++;
 		}
-		cJSON_AddStringToObject(o, "state", state);
-		huce_photo_release(&ph);
+		huce_photo_scan_release(&sc);
 	}
 	if (json) {
 		cli_print_json(arr);
@@ -695,11 +582,8 @@ static int photo_import(struct cli *c, int argc, char **argv)
 			       nsure == 1 ? "" : "es");
 	}
 out:
-	for (size_t i = 0; i < li.n; i++)
-		free(li.paths[i]);
-	free(li.paths);
+	huce_photo_folder_release(&li);
 	cJSON_Delete(arr);
-	free(dir);
 	return r;
 }
 

@@ -23,11 +23,13 @@
  */
 #include "huce_photo.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -770,6 +772,181 @@ enum huce_err huce_photo_keep(struct huce_local *l, const char *dir,
 	enum huce_err rc = huce_photo_attach(l, dir, owner, kind, p, id, existed, err);
 
 	return rc ? rc : huce_photo_store(dir, p, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* a phone's folder */
+
+static int has_suffix(const char *name, const char *suf)
+{
+	size_t n = strlen(name), k = strlen(suf);
+
+	return n > k && strcasecmp(name + n - k, suf) == 0;
+}
+
+static enum huce_err folder_walk(const char *dir, int depth,
+				 struct huce_photo_folder *f,
+				 struct huce_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	enum huce_err rc = HUCE_OK;
+
+	if (!d)
+		return huce_fail(err, depth ? HUCE_EIO : HUCE_ENOTFOUND,
+				 "cannot read folder '%s': %s", dir, strerror(errno));
+	while (!rc && (e = readdir(d))) {
+		struct stat sb;
+		size_t n = strlen(dir) + strlen(e->d_name) + 2;
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = malloc(n);
+		if (!path) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		snprintf(path, n, "%s/%s", dir, e->d_name);
+		if (stat(path, &sb) != 0) {
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode) && depth < HUCE_PHOTO_FOLDER_DEPTH) {
+			rc = folder_walk(path, depth + 1, f, err);
+			free(path);
+			continue;
+		}
+		if (!S_ISREG(sb.st_mode) ||
+		    !(has_suffix(e->d_name, ".jpg") || has_suffix(e->d_name, ".jpeg"))) {
+			f->other += S_ISREG(sb.st_mode);
+			free(path);
+			continue;
+		}
+		if (f->n == HUCE_PHOTO_FOLDER_MAX) {
+			free(path);
+			rc = huce_fail(err, HUCE_EINVAL, "more than %d photos under '%s': "
+				       "import one folder at a time", HUCE_PHOTO_FOLDER_MAX, dir);
+			break;
+		}
+		if (f->n == f->cap) {
+			size_t cap = f->cap ? 2 * f->cap : 64;
+			char **p = realloc(f->paths, cap * sizeof(*p));
+
+			if (!p) {
+				free(path);
+				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+				break;
+			}
+			f->paths = p;
+			f->cap = cap;
+		}
+		f->paths[f->n++] = path;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+enum huce_err huce_photo_folder_read(const char *dir, struct huce_photo_folder *f,
+				     struct huce_error *err)
+{
+	enum huce_err rc;
+
+	memset(f, 0, sizeof(*f));
+	rc = folder_walk(dir, 0, f, err);
+	if (!rc && f->n)
+		qsort(f->paths, f->n, sizeof(*f->paths), cmp_path);
+	return rc;
+}
+
+void huce_photo_folder_release(struct huce_photo_folder *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->paths[i]);
+	free(f->paths);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Is a camera file (by its digest) or a kept copy known here? */
+static enum huce_err known(struct huce_local *l, int original, const char *sha,
+			   int *yes, struct huce_error *err)
+{
+	sqlite3_stmt *st = huce_db_query(l->db, err, original ?
+		"SELECT 1 FROM photo_file WHERE original_sha256 = ?1 LIMIT 1" :
+		"SELECT 1 FROM photo WHERE sha256 = ?1 AND deleted = 0 LIMIT 1", "s", sha);
+	int s;
+
+	if (!st)
+		return err->code;
+	s = sqlite3_step(st);
+	*yes = s == SQLITE_ROW;
+	sqlite3_reset(st);
+	return s == SQLITE_ROW || s == SQLITE_DONE ? HUCE_OK :
+		huce_fail(err, HUCE_EDB, "cannot look up photo %.16s", sha);
+}
+
+enum huce_err huce_photo_scan_file(struct huce_local *l, const char *path,
+				   double metres, int keep_jpeg,
+				   struct huce_photo_scan *s,
+				   struct huce_error *err)
+{
+	struct huce_error why = { 0 };
+	struct huce_buf raw;
+	char osha[65];
+	enum huce_err rc;
+	int yes = 0;
+
+	memset(s, 0, sizeof(*s));
+	/* The camera file's digest first: a known file is not decoded again. */
+	if (huce_file_read(path, HUCE_PHOTO_MAX_FILE, &raw, NULL) == HUCE_OK) {
+		huce_sha256_hex(raw.data, raw.len, osha);
+		rc = known(l, 1, osha, &yes, err);
+		if (!rc && !yes && huce_photo_prepare_mem(raw.data, raw.len, path,
+							  &s->photo, &why))
+			s->state = HUCE_PHOTO_SCAN_REFUSED;
+	} else {
+		/* unreadable or too big: let prepare say which */
+		rc = HUCE_OK;
+		if (huce_photo_prepare(path, &s->photo, &why))
+			s->state = HUCE_PHOTO_SCAN_REFUSED;
+	}
+	huce_buf_release(&raw);
+	if (rc)
+		return rc;
+	if (yes) {
+		s->state = HUCE_PHOTO_SCAN_KNOWN;
+		return HUCE_OK;
+	}
+	if (s->state == HUCE_PHOTO_SCAN_REFUSED) {
+		huce_photo_release(&s->photo);
+		snprintf(s->reason, sizeof(s->reason), "%s", why.msg);
+		return HUCE_OK;
+	}
+	rc = known(l, 0, s->photo.sha256, &yes, err);
+	if (!rc && yes)
+		s->state = HUCE_PHOTO_SCAN_KNOWN;
+	else if (!rc)
+		rc = huce_photo_match(l, s->photo.gps, s->photo.taken_at, metres,
+				      &s->match, err);
+	if (!rc && yes) {
+		huce_photo_release(&s->photo);
+		return HUCE_OK;
+	}
+	if (!rc)
+		s->state = HUCE_PHOTO_SCAN_NEW;
+	if (!keep_jpeg || rc)
+		huce_buf_release(&s->photo.jpeg);
+	return rc;
+}
+
+void huce_photo_scan_release(struct huce_photo_scan *s)
+{
+	huce_photo_release(&s->photo);
 }
 
 static int parse_gps(const char *s, double *lat, double *lon)

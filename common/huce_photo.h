@@ -162,6 +162,62 @@ enum huce_err huce_photo_match(struct huce_local *l, const char *gps,
 			       struct huce_photo_match *m,
 			       struct huce_error *err);
 
+/*
+ * A phone's folder (`huce photo import DIR`, the web app's import grid):
+ * the JPEG files by name (.jpg, .jpeg, any case) under dir and its
+ * sub-folders (DCIM/100XXXXX/..., HUCE_PHOTO_FOLDER_DEPTH deep, dot
+ * files skipped), sorted by path, at most HUCE_PHOTO_FOLDER_MAX of them;
+ * other is the count of other files (HEIC, PNG, videos).
+ */
+#define HUCE_PHOTO_FOLDER_MAX	5000
+#define HUCE_PHOTO_FOLDER_DEPTH	6
+
+struct huce_photo_folder {
+	char **paths;
+	size_t n, cap;
+	size_t other;
+};
+
+/*
+ * Read dir into *f (zeroed first; huce_photo_folder_release() it, also
+ * on failure).  HUCE_ENOTFOUND when dir cannot be read, HUCE_EIO for a
+ * sub-folder that cannot, HUCE_EINVAL past HUCE_PHOTO_FOLDER_MAX files.
+ */
+enum huce_err huce_photo_folder_read(const char *dir, struct huce_photo_folder *f,
+				     struct huce_error *err);
+void huce_photo_folder_release(struct huce_photo_folder *f);
+
+/* What one file of a phone's folder is to this laptop. */
+enum huce_photo_scan_state {
+	HUCE_PHOTO_SCAN_KNOWN,		/* its camera file or kept copy is here */
+	HUCE_PHOTO_SCAN_REFUSED,	/* not a JPEG huce keeps: reason says why */
+	HUCE_PHOTO_SCAN_NEW,		/* photo prepared, match proposed */
+};
+
+struct huce_photo_scan {
+	enum huce_photo_scan_state state;
+	char reason[512];		/* REFUSED: huce_photo_prepare()'s message */
+	struct huce_photo photo;	/* NEW: the kept copy to be (jpeg released) */
+	struct huce_photo_match match;	/* NEW: huce_photo_match() within metres */
+};
+
+/*
+ * The rule of `photo import` for the file at path, one place for the
+ * command and the web app: a file whose camera bytes (photo_file's
+ * original_sha256) or kept copy (a live photo's sha256) are known here
+ * is KNOWN, so a folder may be imported every week; one that
+ * huce_photo_prepare() refuses is REFUSED; else NEW, with the photo
+ * prepared (its jpeg kept when keep_jpeg, for huce_photo_keep(); else
+ * released) and the household and inspection proposed by
+ * huce_photo_match(metres).  *s is zeroed first; release it with
+ * huce_photo_scan_release().  Returns the store's errors only.
+ */
+enum huce_err huce_photo_scan_file(struct huce_local *l, const char *path,
+				   double metres, int keep_jpeg,
+				   struct huce_photo_scan *s,
+				   struct huce_error *err);
+void huce_photo_scan_release(struct huce_photo_scan *s);
+
 /* Metres between two "LAT,LON" points on the Earth; -1 when unreadable. */
 double huce_gps_metres(const char *a, const char *b);
 

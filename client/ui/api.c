@@ -697,6 +697,219 @@ static int api_photo(struct ui_call *k)
 	return 0;
 }
 
+/* --- a phone's folder: the import grid ---------------------------------- */
+
+/*
+ * POST photo-import {dir, within?}: read the folder as `huce photo import
+ * DIR` does (huce_photo_folder_read, huce_photo_scan_file: the same
+ * matching) and answer the new photos with what is proposed for each.
+ * The folder's files stay in u->imp; the rows name them by index n.
+ */
+static int api_import_scan(struct ui_call *k)
+{
+	const char *dir = body_str(k, "dir");
+	const cJSON *w = cJSON_GetObjectItem(k->body, "within");
+	double within = HUCE_PHOTO_MATCH_METRES;
+	struct huce_photo_folder *f = &k->u->imp;
+	cJSON *rows;
+	size_t nknown = 0;
+	enum huce_err rc;
+
+	if (!dir || !*dir)
+		return ui_fail(k, 400, "invalid", "dir", "give the folder of the phone's photos");
+	if (w && !cJSON_IsNull(w) && !(cJSON_IsString(w) && !*w->valuestring)) {
+		char *end = NULL;
+
+		within = cJSON_IsNumber(w) ? w->valuedouble :
+			 cJSON_IsString(w) ? strtod(w->valuestring, &end) : -1;
+		if ((end && *end) || !(within > 0 && within <= 100000))
+			return ui_fail(k, 400, "invalid", "within",
+				       "the distance is metres, 1 to 100000");
+	}
+	huce_photo_folder_release(f);
+	rc = huce_photo_folder_read(dir, f, &k->u->c->err);
+	if (rc) {
+		huce_photo_folder_release(f);
+		return ui_fail_err(k, rc, "dir", k->u->c->err.msg);
+	}
+	k->out = cJSON_CreateObject();
+	cJSON_AddStringToObject(k->out, "dir", dir);
+	cJSON_AddNumberToObject(k->out, "within", within);
+	cJSON_AddNumberToObject(k->out, "files", (double)f->n);
+	cJSON_AddNumberToObject(k->out, "other", (double)f->other);
+	rows = cJSON_AddArrayToObject(k->out, "photos");
+	for (size_t i = 0; i < f->n; i++) {
+		struct huce_photo_scan sc;
+		const char *slash = strrchr(f->paths[i], '/');
+		cJSON *o;
+
+		rc = huce_photo_scan_file(k->u->c->l, f->paths[i], within, 0, &sc,
+					  &k->u->c->err);
+		if (rc) {
+			huce_photo_scan_release(&sc);
+			return db_fail(k, "cannot read the photos");
+		}
+		if (sc.state == HUCE_PHOTO_SCAN_KNOWN) {
+			nknown++;
+			huce_photo_scan_release(&sc);
+			continue;
+		}
+		o = cli_photo_scan_json(f->paths[i], &sc, NULL);
+		if (!o) {
+			huce_photo_scan_release(&sc);
+			return ui_fail(k, 500, "internal", NULL, "out of memory");
+		}
+		cJSON_AddItemToArray(rows, o);
+		cJSON_AddNumberToObject(o, "n", (double)i);
+		cJSON_AddStringToObject(o, "name", slash ? slash + 1 : f->paths[i]);
+		if (sc.state == HUCE_PHOTO_SCAN_NEW) {
+			cJSON_AddNumberToObject(o, "width", sc.photo.width);
+			cJSON_AddNumberToObject(o, "height", sc.photo.height);
+			cJSON_AddNumberToObject(o, "camera_bytes", (double)sc.photo.original_bytes);
+			cJSON_AddNumberToObject(o, "bytes", (double)sc.photo.bytes);
+			/* the kind proposed also without a household (the grid's select) */
+			if (!cJSON_GetObjectItem(o, "kind"))
+				cJSON_AddStringToObject(o, "kind", sc.match.kind);
+		}
+		if (sc.match.household[0]) {
+			char *name = cli_record_name(k->u->c, "household", sc.match.household, NULL);
+
+			put_text(o, "household_name", name);
+			free(name);
+		}
+		if (sc.match.inspection[0]) {
+			char *name = cli_record_name(k->u->c, "inspection", sc.match.inspection, NULL);
+
+			put_text(o, "inspection_name", name);
+			free(name);
+		}
+		huce_photo_scan_release(&sc);
+	}
+	cJSON_AddNumberToObject(k->out, "known", (double)nknown);
+	return 0;
+}
+
+/* The file n of the folder read last, or NULL. */
+static const char *import_file(const struct ui_call *k, int64_t n)
+{
+	const struct huce_photo_folder *f = &k->u->imp;
+
+	return n >= 0 && (uint64_t)n < f->n ? f->paths[n] : NULL;
+}
+
+/*
+ * GET photo-import/N: the picture of file N as it would be kept (the
+ * re-encoded copy, never the file's own bytes), for the grid's preview.
+ */
+static int api_import_preview(struct ui_call *k)
+{
+	int64_t n = -1;
+	const char *path = huce_parse_i64(k->id, &n) ? NULL : import_file(k, n);
+	struct huce_photo ph;
+	struct huce_error err = { 0 };
+	enum huce_err rc;
+
+	if (!path)
+		return ui_fail(k, 404, "not_found", NULL, "no photo %.20s in the folder "
+			       "read last: read the folder again", k->id);
+	rc = huce_photo_prepare(path, &ph, &err);
+	if (!rc) {
+		huce_buf_init(&k->raw, ph.jpeg.len + 1);
+		rc = huce_buf_add(&k->raw, ph.jpeg.data, ph.jpeg.len);
+	}
+	huce_photo_release(&ph);
+	if (rc)
+		return ui_fail_err(k, rc, NULL, err.msg[0] ? err.msg : "out of memory");
+	k->raw_type = "image/jpeg";
+	return 0;
+}
+
+/*
+ * POST photo-import/attach {photos:[{n, sha256, owner, kind}]}: each
+ * photo the cadre confirmed or corrected, attached to owner (a household
+ * or an inspection) as kind through cli_photo_put(), the CLI's door, one
+ * transaction each.  A file whose kept copy is no longer sha256 (changed
+ * since the folder was read) is refused.  Answers every row: {n, state:
+ * attached|refused, photo, code, reason, field}.
+ */
+static int api_import_attach(struct ui_call *k)
+{
+	const cJSON *list = cJSON_GetObjectItem(k->body, "photos"), *e;
+	struct huce_local *l = k->u->c->l;
+	cJSON *rows;
+	int attached = 0;
+
+	if (strcmp(k->id, "attach") != 0)
+		return ui_fail(k, 404, "not_found", NULL, "no such API: POST /api/photo-import/%.40s", k->id);
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
+		return ui_fail(k, 400, "invalid", "photos", "choose the photos to attach");
+	k->out = cJSON_CreateObject();
+	rows = cJSON_AddArrayToObject(k->out, "photos");
+	cJSON_ArrayForEach(e, list) {
+		const cJSON *n = cJSON_GetObjectItem(e, "n");
+		const char *sha = cJSON_GetStringValue(cJSON_GetObjectItem(e, "sha256"));
+		const char *owner = cJSON_GetStringValue(cJSON_GetObjectItem(e, "owner"));
+		const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(e, "kind"));
+		int64_t idx = cJSON_IsNumber(n) && n->valuedouble >= 0 &&
+			      n->valuedouble < 1e9 ? (int64_t)n->valuedouble : -1;
+		const char *path = import_file(k, idx), *fld = NULL;
+		struct huce_photo ph = { 0 };
+		struct huce_error err = { 0 };
+		char id[HUCE_ID_STRLEN + 1] = "", oid[HUCE_ID_STRLEN + 1], code[HUCE_CODE_STRLEN + 1];
+		cJSON *o = cJSON_CreateObject();
+		enum huce_err rc = HUCE_OK;
+
+		cJSON_AddItemToArray(rows, o);
+		cJSON_AddItemToObject(o, "n", n ? cJSON_Duplicate(n, 0) : cJSON_CreateNull());
+		if (!path) {
+			rc = huce_fail(&err, HUCE_ENOTFOUND, "no photo %lld in the folder read "
+				       "last: read the folder again", (long long)idx);
+		} else if (!owner || !*owner) {
+			rc = huce_fail(&err, HUCE_EINVAL, "choose the household or inspection");
+			fld = "owner";
+		} else if (huce_code_resolve(huce_db_handle(l->db), "inspection", owner, oid, NULL) &&
+			   huce_code_resolve(huce_db_handle(l->db), "household", owner, oid, &err)) {
+			rc = huce_fail(&err, HUCE_ENOTFOUND, "no household or inspection '%.40s'", owner);
+			fld = "owner";
+		} else if (!kind || huce_enum_index(huce_photo_kinds, kind) < 0) {
+			rc = huce_fail(&err, HUCE_EINVAL, "photo kind '%.40s' is not one of: before, "
+				       "excavation, tank, water-test, room, pan, vent, cover, plaque, "
+				       "after", kind ? kind : "");
+			fld = "kind";
+		} else {
+			rc = huce_photo_prepare(path, &ph, &err);
+			if (!rc && (!sha || strcmp(sha, ph.sha256) != 0))
+				rc = huce_fail(&err, HUCE_EINVAL, "photo '%s' changed since the folder "
+					       "was read: read the folder again", path);
+			if (!rc)
+				rc = huce_local_begin(l, &err);
+			if (!rc) {
+				rc = cli_photo_put(k->u->c, oid, kind, &ph, id, NULL);
+				if (rc)
+					err = k->u->c->err;
+			}
+			if (!rc)
+				rc = huce_local_commit(l, &err);
+			if (rc)
+				huce_local_rollback(l);
+		}
+		huce_photo_release(&ph);
+		if (rc) {
+			cJSON_AddStringToObject(o, "state", "refused");
+			cJSON_AddStringToObject(o, "reason", err.msg);
+			put_text(o, "field", fld);
+			continue;
+		}
+		cJSON_AddStringToObject(o, "state", "attached");
+		cJSON_AddStringToObject(o, "photo", id);
+		if (!huce_code_of(huce_db_handle(l->db), "photo", id, code, NULL))
+			cJSON_AddStringToObject(o, "code", code);
+		attached++;
+	}
+	cJSON_AddNumberToObject(k->out, "attached", attached);
+	return 0;
+}
+
 /* --- the weekly list, quarantine, conflicts ----------------------------- */
 
 static int api_report_week(struct ui_call *k)
@@ -1398,6 +1611,9 @@ static const struct route routes[] = {
 	{ "POST", "households", 1, NULL, api_household_set },
 	{ "POST", "households", 1, "progress", api_household_progress },
 	{ "POST", "inspections", 0, NULL, api_inspect },
+	{ "POST", "photo-import", 0, NULL, api_import_scan },
+	{ "GET", "photo-import", 1, NULL, api_import_preview },
+	{ "POST", "photo-import", 1, NULL, api_import_attach },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

@@ -152,5 +152,6 @@ out:
 	pthread_mutex_destroy(&u.mu);
 	huce_buf_release(&u.out);
 	huce_checklists_free(u.cl);
+	huce_photo_folder_release(&u.imp);
 	return r;
 }

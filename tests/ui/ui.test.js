@@ -334,6 +334,70 @@ async function main() {
       'registered by keyboard alone: ' + JSON.stringify(x));
   });
 
+  await test("a phone's folder through the import grid: proposed, corrected, attached, and skipped the next week", async () => {
+    /* 刀建华 and 杨正明 get GPS 333 m apart; the phone took three photos and one file is broken. */
+    const yang = JSON.parse(huce('lap1.db', 'household', 'list', '--json')).find((y) => y.head === '杨正明').id;
+    huce('lap1.db', 'household', 'set', hh, 'gps=22.000000,100.000000');
+    huce('lap1.db', 'household', 'set', yang, 'gps=22.003000,100.000000');
+    const insp = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections[0];
+    const dir = path.join(TRASH, 'phone', 'DCIM', '100PHOTO');
+    fs.mkdirSync(dir, { recursive: true });
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0001.JPG'), '--seed', '1', '--noise', '20',
+      '--taken', insp.date + 'T10:00:00', '--gps', '22.000090,100.000000');
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0002.JPG'), '--seed', '2', '--noise', '20',
+      '--taken', '2026-01-05T09:00:00', '--gps', '22.002990,100.000000');
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0003.JPG'), '--seed', '3', '--noise', '20');
+    fs.writeFileSync(path.join(dir, 'IMG_0004.JPG'), 'broken');
+    await go(page, base, '#/photos');
+    /* A folder that is not there: the error at the field. */
+    await page.fill('#f-dir', path.join(TRASH, 'no-such-folder'));
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector('#err-dir:not(:empty)');
+    assert((await page.textContent('#err-dir')).includes('cannot read folder'), 'missing folder at the field');
+    await page.fill('#f-dir', path.join(TRASH, 'phone'));
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector('table.import tbody tr');
+    const rowOf = async (name) => page.locator('table.import tbody tr', { hasText: name });
+    assert(await page.locator('table.import tbody tr').count() === 4, 'four rows');
+    /* The proposals: as `huce photo import` makes them (one function in common/). */
+    const cli = JSON.parse(huce('lap1.db', 'photo', 'import', path.join(TRASH, 'phone'), '--json'));
+    const r1 = await rowOf('IMG_0001.JPG'), r2 = await rowOf('IMG_0002.JPG'), r3 = await rowOf('IMG_0003.JPG');
+    assert(await r1.getAttribute('data-state') === 'sure' && cli[0].state === 'sure', 'IMG_0001 sure');
+    assert(await r1.locator('select[name^=hh-]').inputValue() === hh && cli[0].household === hh, 'IMG_0001 at 刀建华');
+    assert(await r1.locator('select[name^=insp-]').inputValue() === insp.id && cli[0].inspection === insp.id, 'on the day of its inspection');
+    assert(await r1.locator('select[name^=kind-]').inputValue() === 'after', 'an after photo');
+    assert(await r1.locator('input[type=checkbox]').isChecked(), 'a sure match is ticked');
+    assert(await r2.locator('select[name^=hh-]').inputValue() === yang && cli[1].household === yang, 'IMG_0002 proposed at 杨正明');
+    assert(await r2.locator('select[name^=kind-]').inputValue() === 'before', 'no inspection that day: before');
+    assert(await r3.getAttribute('data-state') === 'no-match' && !(await r3.locator('input[type=checkbox]').isChecked()),
+      'no GPS: no household, not ticked');
+    const r4 = await rowOf('IMG_0004.JPG');
+    assert((await r4.textContent()).includes('not an image'), 'the broken file says why: ' + await r4.textContent());
+    await page.waitForFunction(() => [...document.querySelectorAll('img.thumb')].every((i) => i.complete && i.naturalWidth > 0));
+    await noOverflow(page, 'import grid');
+    await shot(page, 'photo-import');
+    /* The cadre corrects IMG_0002: it is 刀建华's before photo, not 杨正明's. */
+    await r2.locator('select[name^=hh-]').selectOption(hh);
+    await page.waitForFunction((id) => [...document.querySelectorAll('select[name^=insp-]')].some((s) =>
+      [...s.options].some((o) => o.value === id)), insp.id);
+    await r2.locator('select[name^=insp-]').selectOption('');
+    assert(await r2.locator('input[type=checkbox]').isChecked(), 'a corrected row is ticked');
+    await page.click('#import-attach');
+    await page.waitForFunction(() => /2/.test(document.getElementById('import-result').textContent));
+    assert(await r1.getAttribute('data-state') === 'attached' && await r2.getAttribute('data-state') === 'attached', 'both attached');
+    await shot(page, 'photo-import-attached');
+    const photos = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json'));
+    const after = photos.find((p) => p.kind === 'after'), before = photos.find((p) => p.kind === 'before');
+    assert(after && after.owner === insp.id && after.taken_at === insp.date + 'T10:00:00' && after.gps === '22.000090,100.000000',
+      'IMG_0001 kept as the inspection\'s after photo: ' + JSON.stringify(photos));
+    assert(before && before.owner === hh && before.here === true, 'IMG_0002 kept as 刀建华\'s before photo: ' + JSON.stringify(photos));
+    assert(JSON.parse(huce('lap1.db', 'photo', 'list', yang, '--json')).length === 0, 'nothing attached to 杨正明');
+    /* Next week, the same folder: the two attached are known, the rest proposed again. */
+    await page.click('#import-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('table.import tbody tr').length === 2);
+    assert((await page.textContent('#import-summary')).includes('2 张以前导入过'), await page.textContent('#import-summary'));
+  });
+
   await test('sync with the button and see a conflict in words', async () => {
     /* Both laptops change 白玉兰's phone offline; laptop 2 syncs first. */
     huce('lap2.db', 'household', 'set', other, 'phone=13900000002');
