@@ -108,6 +108,7 @@ struct inspect_args {
 	const char *codes[MAX_ITEMS], *values[MAX_ITEMS];
 	char codebuf[MAX_ITEMS][64];
 	struct photo_in photos[MAX_PHOTOS];
+	const char *kinds[MAX_PHOTOS];
 	int nphotos;
 	int defaulted;		/* the date is this laptop's today */
 	char today[11];
@@ -254,18 +255,13 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
+	for (int i = 0; i < a->nphotos; i++)
+		a->kinds[i] = a->photos[i].kind;
+	a->in.photo_kinds = a->kinds;
+	a->in.nphotos = (size_t)a->nphotos;
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
 		rc = huce_local_inspection_record(c->l, cl, &a->in, &o, &c->err);
-	/* The photo evidence the checklist asks of the stage (photo_required). */
-	if (!rc) {
-		const char *kinds[MAX_PHOTOS];
-
-		for (int i = 0; i < a->nphotos; i++)
-			kinds[i] = a->photos[i].kind;
-		rc = huce_checklist_photos_check(cl, o.type, a->in.stage, kinds,
-						 (size_t)a->nphotos, &c->err);
-	}
 	/* A date from this laptop's clock: remembered, to be confirmed if wrong. */
 	if (!rc && a->defaulted)
 		rc = huce_clock_defaulted(c->l, "inspection", o.id, "date", a->in.date,

@@ -1371,26 +1371,23 @@ void huce_eval_release(struct huce_eval *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
-					  const char *type, int stage,
-					  const char *const *kinds,
-					  size_t nkinds,
-					  struct huce_error *err)
+int huce_checklist_photos_missing(const struct huce_checklists *cl,
+				  const char *type, int stage,
+				  const char *const *kinds, size_t nkinds,
+				  const char **missing, size_t max,
+				  const struct huce_checklist_item **first)
 {
 	const struct huce_checklist_item *const *v;
-	char missing[256] = "", buf[64];
-	const struct huce_checklist_item *first = NULL;
-	size_t nv, o = 0;
+	size_t nv;
 	int f, nmissing = 0;
 
-	if (!cl)
-		return huce_fail(err, HUCE_EINVAL, "no checklists loaded");
+	if (first)
+		*first = NULL;
+	if (!cl || stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return -1;
 	f = file_index(type, 0);
 	if (f < 0)
-		return huce_fail(err, HUCE_EINVAL, "unknown toilet type '%s'",
-				 type ? shown(type, buf) : "(none)");
-	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
-		return huce_fail(err, HUCE_EINVAL, "unknown inspection stage %d", stage);
+		return -1;
 	v = cl->view[f];
 	nv = cl->nview[f];
 	for (size_t i = 0; i < nv; i++) {
@@ -1402,26 +1399,54 @@ enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
 			have = kinds[k] && strcmp(kinds[k], v[i]->photo) == 0;
 		if (have)
 			continue;
-		if (!first)
-			first = v[i];
+		if (first && !*first)
+			*first = v[i];
 		/* one kind may be missing for several items: name it once */
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = (v[j]->photo_required & (1u << stage)) &&
 			      strcmp(v[j]->photo, v[i]->photo) == 0;
 		if (dup)
 			continue;
+		if ((size_t)nmissing < max)
+			missing[nmissing] = v[i]->photo;
 		nmissing++;
-		if (o + strlen(v[i]->photo) + 16 < sizeof(missing))
-			o += (size_t)snprintf(missing + o, sizeof(missing) - o,
-					      "%s--photo %s=FILE", o ? ", " : "",
-					      v[i]->photo);
 	}
-	if (!first)
+	return nmissing;
+}
+
+enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
+					  const char *type, int stage,
+					  const char *const *kinds,
+					  size_t nkinds,
+					  struct huce_error *err)
+{
+	const struct huce_checklist_item *first;
+	const char *missing[HUCE_PHOTO_KINDS_MAX];
+	char list[256] = "", buf[64];
+	size_t o = 0;
+	int n;
+
+	if (!cl)
+		return huce_fail(err, HUCE_EINVAL, "no checklists loaded");
+	if (file_index(type, 0) < 0)
+		return huce_fail(err, HUCE_EINVAL, "unknown toilet type '%s'",
+				 type ? shown(type, buf) : "(none)");
+	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return huce_fail(err, HUCE_EINVAL, "unknown inspection stage %d", stage);
+	n = huce_checklist_photos_missing(cl, type, stage, kinds, nkinds, missing,
+					  HUCE_PHOTO_KINDS_MAX, &first);
+	if (n <= 0 || !first)
 		return HUCE_OK;
+	for (int i = 0; i < n && i < HUCE_PHOTO_KINDS_MAX; i++)
+		if (o + strlen(missing[i]) + 3 < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      o ? ", " : "", missing[i]);
 	return huce_fail(err, HUCE_EINVAL,
-			 "item '%s' (%s) needs a %s photo at stage %s: add %s",
-			 first->code, first->label, first->photo, stage_names[stage],
-			 missing);
+			 "item '%s' (%s) needs %s %s photo at stage %s: add %s %s",
+			 first->code, first->label,
+			 strchr("aeiou", first->photo[0]) ? "an" : "a", first->photo,
+			 stage_names[stage], n > 1 ? "photos of kinds" : "a photo of kind",
+			 list);
 }
 
 enum huce_err huce_checklist_evaluate_photos(const struct huce_checklists *cl,

@@ -85,6 +85,10 @@ run A household list
 
 step "Inspections (验收) against the checklists; a critical item vetoes"
 COMMON="--item walls_roof_door=yes --item room_area=1.6 --item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes"
+# an acceptance carries its after and plaque photos (checklist photo_required);
+# scripts/demo-photo.jpg stands in for the phone's pictures
+cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/accept.jpg"
+COMMON="$COMMON --photo after=$D/accept.jpg --photo plaque=$D/accept.jpg"
 run A inspect "$H1" --stage first-toilet --inspector 王建国 $COMMON \
 	--item tank_volume=1.8 --item effective_depth=1.2 --item inlet_pipe_diameter=110 \
 	--item vent_height=600 --result pass | tail -n 2
@@ -122,7 +126,7 @@ step "Laptop B syncs and receives everything A recorded (photo records; bytes on
 run Bl sync
 if [ -x "$MKJPEG" ]; then
 	run Bl photo list "$H1"
-	SHA=$(Bl photo list "$H1" --json | jq -r '.[] | select(.kind == "after") | .sha256')
+	SHA=$(Bl photo list "$H1" --json | jq -r --arg h "$H1" '.[] | select(.kind == "after" and .owner == $h) | .sha256')
 	run Bl photo get "$SHA" --out "$D/after.jpg"
 fi
 

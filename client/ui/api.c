@@ -508,6 +508,9 @@ static cJSON *item_json(const struct huce_checklist_item *it, int stage)
 	/* Every critical item of the stage must be given (huce_checklist_evaluate). */
 	cJSON_AddBoolToObject(o, "required", it->critical && stage >= 0 &&
 			      (it->stages & (1u << stage)));
+	/* Its photo must come with an inspection of the stage (photo_required). */
+	cJSON_AddBoolToObject(o, "photo_required", it->photo && stage >= 0 &&
+			      (it->photo_required & (1u << stage)));
 	return o;
 }
 
@@ -927,8 +930,10 @@ static int api_report_week(struct ui_call *k)
 	if (huce_parse_week(week, &y, &w))
 		return ui_fail(k, 400, "invalid", "week", "week '%.20s' is not an ISO week like 2026-W48", week);
 	rc = huce_report_new(&rep, week, &k->u->c->err);
-	if (!rc)
+	if (!rc) {
+		huce_report_set_checklists(rep, k->u->cl);
 		rc = cli_report_load(k->u->c, rep, week);
+	}
 	if (!rc)
 		rc = huce_report_compute(rep, &k->u->c->err);
 	if (!rc) {
@@ -1471,6 +1476,7 @@ static int api_inspect(struct ui_call *k)
 	struct huce_inspection_out o = { 0 };
 	struct huce_local *l = k->u->c->l;
 	struct ui_photo photos[UI_PHOTOS_MAX];
+	const char *kinds[UI_PHOTOS_MAX];
 	char hh[HUCE_ID_STRLEN + 1], today[11], num[64][32], pid[HUCE_ID_STRLEN + 1];
 	int np;
 	const cJSON *e;
@@ -1532,6 +1538,10 @@ static int api_inspect(struct ui_call *k)
 			return -1;
 		}
 	}
+	for (int i = 0; i < np; i++)
+		kinds[i] = photos[i].kind;
+	in.photo_kinds = kinds;
+	in.nphotos = (size_t)np;
 	memset(&k->u->c->err, 0, sizeof(k->u->c->err));
 	rc = huce_local_begin(l, &k->u->c->err);
 	if (!rc)
@@ -1549,6 +1559,14 @@ static int api_inspect(struct ui_call *k)
 		huce_eval_release(&o.ev);
 		if (fld && strcmp(fld, "inspector") == 0)
 			fld = "inspectors";
+		/* an item lacking its photo: the error goes to the item's photo slot */
+		if (fld && strncmp(fld, "item-", 5) == 0 && strstr(k->u->c->err.msg, " photo at stage ")) {
+			char slot[sizeof(k->field_buf)];
+
+			snprintf(slot, sizeof(slot), "photo-%s", fld + 5);
+			snprintf(k->field_buf, sizeof(k->field_buf), "%s", slot);
+			fld = k->field_buf;
+		}
 		return ui_fail_err(k, rc, fld, k->u->c->err.msg);
 	}
 	k->out = cJSON_CreateObject();

@@ -29,11 +29,13 @@ PASS_3G=(
 	--item walls_roof_door=yes --item room_area=1.5 --item room_height=2.2
 	--item no_leak=yes --item sealed_cover=合格 --item no_exposed_waste=是
 	--item pan_ok=y --item plaque_installed=true --item household_satisfied=1
+	"${DONE_PHOTOS[@]}"
 )
 # Only the critical items of three-grid at completion.
 CRIT_3G=(
 	--item tank_volume=1.5 --item walls_roof_door=yes --item room_area=1.2
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 
 {
@@ -134,7 +136,8 @@ test_expect_success 'other toilet types are graded by their own checklist' '
 	hb=$(newhh 李一 biogas) &&
 	h inspect "$hb" --stage completion --inspector 王工 --item outlet_above_inlet=no \
 		--item gas_pipe_tight=yes --item walls_roof_door=yes --item room_area=2 \
-		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes >out &&
+		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes \
+		"${DONE_PHOTOS[@]}" >out &&
 	grep -q "^result: fail" out && grep -q outlet_above_inlet out &&
 	hs=$(newhh 李二 sewer) &&
 	snap &&
@@ -193,8 +196,8 @@ test_expect_success 'photos: on a household, on an inspection, and with inspect 
 	insp=$(tail -n 1 out) &&
 	p3=$(last_line h photo add "$insp" p1.jpg --kind after) &&
 	h household show "$hh" --json >s.json &&
-	test "$(jq ".photos | length" s.json)" = 3 &&
-	test "$(jq -r "[.photos[].kind] | sort | join(\",\")" s.json)" = after,before,room &&
+	test "$(jq ".photos | length" s.json)" = 5 &&
+	test "$(jq -r "[.photos[].kind] | sort | join(\",\")" s.json)" = after,after,before,plaque,room &&
 	# the kept copy: its SHA-256 and size are what the record names
 	s1=$(jq -r --arg p "$p" ".photos[] | select(.id == \$p) | .sha256" s.json) &&
 	test "$(sha256sum "$DB.photos/$s1.jpg" | cut -d" " -f1)" = "$s1" &&

@@ -18,7 +18,8 @@ adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 review() { h d1 household show "$1" --json | jq -r .review.state; }
 ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 {
 	adm town 阿猛镇 &&
@@ -113,15 +114,16 @@ test_expect_success 'admin household show: inspections, photos with their bytes,
 	adm household show "$HH2" --json >s2.json &&
 	jq -e ".head == \"𠮷田\" and .village == \"阿猛村\" and .group == \"第一组\"" s2.json &&
 	jq -e "(.inspections | length) == 1 and .inspections[0].stage == \"completion\"" s2.json &&
-	jq -e "(.photos | length) == 1 and .photos[0].kind == \"tank\" and .photos[0].arrived == true" s2.json &&
+	# the tank photo and the after and plaque photos of the acceptance (one picture)
+	jq -e "(.photos | length) == 3 and ([.photos[].kind] | sort) == [\"after\", \"plaque\", \"tank\"] and all(.photos[]; .arrived == true)" s2.json &&
 	# the laptop sent its kept copy (DB.photos/<sha>.jpg), not the camera file
-	sha=$(jq -r ".photos[0].sha256" s2.json) &&
+	sha=$(jq -r ".photos[] | select(.kind == \"tank\") | .sha256" s2.json) &&
 	test "$(sha256sum d1.db.photos/$sha.jpg | cut -c1-64)" = "$sha" &&
 	jq -e "[.history[].version] == ([.history[].version] | sort)" s2.json &&
 	jq -e ".history[0] | .kind == \"household\" and .device == \"d1\" and .seq > 0 and (.fields.head.after == \"𠮷田\") and (.fields.head.before == null)" s2.json &&
 	jq -e "[.history[] | select(.kind == \"review\") | .device] | index(\"office\") != null" s2.json &&
 	jq -e "[.history[] | select(.kind == \"inspection\")] | length == 1" s2.json &&
-	jq -e "[.history[] | select(.kind == \"photo\" and .device == \"d1\")] | length == 1" s2.json &&
+	jq -e "[.history[] | select(.kind == \"photo\" and .device == \"d1\")] | length == 3" s2.json &&
 	jq -e "all(.history[]; .at | test(\"Z$\"))" s2.json &&
 	! grep -q id_hash s2.json
 '

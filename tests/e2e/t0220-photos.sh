@@ -10,8 +10,6 @@ case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 
 C=$TRASH/c.db
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
-ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
 
 {
 	"$HUCE_SYNCD" admin --store "$C" device add d1 | tail -n 1 >"$TRASH/tok1" &&
@@ -35,7 +33,7 @@ kept_sha() { h "$1" photo list "$HH" --json | jq -r --arg k "$2" "[.[] | select(
 
 test_expect_success 'photos of an inspection reach the central after the records, verified' '
 	h d1 photo add "$HH" before.jpg --kind before >/dev/null &&
-	h d1 inspect "$HH" --stage completion --inspector 王 "${ITEMS[@]}" \
+	h d1 inspect "$HH" --stage excavation --inspector 王 --item tank_volume=2 \
 		--photo tank=tank.jpg >/dev/null &&
 	test "$(h d1 status --json | jq .photos_not_uploaded)" = 2 &&
 	h d1 household show "$HH" | grep -c "not yet uploaded" >n && test "$(cat n)" = 2 &&

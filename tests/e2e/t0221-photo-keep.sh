@@ -116,7 +116,7 @@ test_expect_success 'photo_required: a pre-cover inspection needs its tank and w
 	mkjpeg write water.jpg --seed 5 --noise 30 --taken 2026-10-01T08:00:00 &&
 	snap &&
 	expect_exit 3 h d1 inspect "$HH" "${PRE[@]}" --date 2026-11-29 2>err && cat err &&
-	grep -q "item .tank_volume. (化粪池有效容积) needs a tank photo at stage pre-cover: add --photo tank=FILE, --photo water-test=FILE" err &&
+	grep -q "item .tank_volume. (化粪池有效容积) needs a tank photo at stage pre-cover: add photos of kinds tank, water-test" err &&
 	expect_exit 3 h d1 inspect "$HH" "${PRE[@]}" --date 2026-11-29 --photo tank=tank.jpg 2>err &&
 	grep -q "needs a water-test photo" err &&
 	unchanged &&
@@ -131,6 +131,29 @@ test_expect_success 'photo_required: a pre-cover inspection needs its tank and w
 	h d1 photo list "$insp" | grep water-test | grep -q "taken long before the inspection" &&
 	# other stages need no photo
 	h d1 inspect "$HH" --stage excavation --inspector 王 --item tank_volume=2 >/dev/null
+'
+
+test_expect_success 'photo_required at the acceptance: after and plaque at completion, after at re-inspection' '
+	DONE=(--inspector 王 --date 2026-11-30 --item walls_roof_door=yes --item room_area=1.5
+		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes) &&
+	mkjpeg write after.jpg --seed 6 &&
+	snap &&
+	expect_exit 3 h d1 inspect "$HH" --stage completion "${DONE[@]}" --item tank_volume=1.0 2>err &&
+	cat err &&
+	grep -q "item .no_exposed_waste. (无粪污外露、外溢) needs an after photo at stage completion: add photos of kinds after, plaque" err &&
+	expect_exit 3 h d1 inspect "$HH" --stage completion "${DONE[@]}" --item tank_volume=1.0 \
+		--photo after=after.jpg 2>err &&
+	grep -q "item .plaque_installed. (改厕标识牌已安装) needs a plaque photo at stage completion: add a photo of kind plaque" err &&
+	unchanged &&
+	# a failing acceptance needs them too: the photos show what was found
+	h d1 inspect "$HH" --stage completion "${DONE[@]}" --item tank_volume=1.0 \
+		--photo after=after.jpg --photo plaque=after.jpg >out &&
+	grep -q "^result: fail" out &&
+	expect_exit 3 h d1 inspect "$HH" --stage re-inspection "${DONE[@]}" --item tank_volume=1.6 2>err &&
+	grep -q "needs an after photo at stage re-inspection: add a photo of kind after" err &&
+	h d1 inspect "$HH" --stage re-inspection "${DONE[@]}" --item tank_volume=1.6 \
+		--photo after=after.jpg >out &&
+	grep -q "^result: pass" out
 '
 
 test_expect_success 'photo delete: before upload the bytes are gone; after upload a delete record' '
@@ -190,6 +213,32 @@ test_expect_success 'the central serves a range of a photo and refuses one past 
 	test "$code" = 416 &&
 	code=$(curl -s -o /dev/null -w "%{http_code}" "$c_URL/v1/blobs/$sha/bytes") &&
 	test "$code" = 401
+'
+
+test_expect_success 'the central counts an acceptance that came without its photos, until they come' '
+	# a county whose checklists ask for no photo (or a laptop of an older release)
+	mkdir -p county && cp "$HUCE_SRCDIR"/schema/checklists/*.json county/ &&
+	jq "del(.items[].photo_required)" "$HUCE_SRCDIR/schema/checklists/common.json" >county/common.json &&
+	hh2=$(last_line h d1 household add --village 阿猛村 --group 一组 --head 玉香 \
+		--approach new-build --build self --type three-grid) &&
+	i2=$(last_line h d1 --checklists county inspect "$hh2" --stage completion --inspector 王 \
+		--date 2026-11-25 --item tank_volume=1.6 --item walls_roof_door=yes --item room_area=1.5 \
+		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes) &&
+	h d1 sync >/dev/null &&
+	"$HUCE_SYNCD" admin --store "$C" report week --week 2026-W48 --json >w.json &&
+	jq -e ".town.photos_lacking == 1" w.json &&
+	jq -e --arg h "$hh2" --arg i "$i2" ".photos_lacking == [{household: \$h, village: \"阿猛村\",
+		head: \"玉香\", inspection: \$i, stage: \"completion\", date: \"2026-11-25\",
+		missing: \"after, plaque\"}]" w.json &&
+	# the laptop counts by the same rule, with its own checklists
+	h d1 report week --week 2026-W48 --json | jq -e ".town.photos_lacking == 1" &&
+	# the photos come later (photo add, or the import grid): counted from the records as they are
+	mkjpeg write late.jpg --seed 9 &&
+	h d1 photo add "$i2" late.jpg --kind after >/dev/null &&
+	h d1 photo add "$i2" late.jpg --kind plaque >/dev/null &&
+	h d1 sync >/dev/null &&
+	"$HUCE_SYNCD" admin --store "$C" report week --week 2026-W48 --json >w2.json &&
+	jq -e ".town.photos_lacking == 0 and .photos_lacking == []" w2.json
 '
 
 test_done

@@ -21,7 +21,8 @@ norm() {
 		status, version}) | sort_by(.id)'
 }
 PASS_3G=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 {
 	adm town 阿猛镇 &&
@@ -69,7 +70,8 @@ test_expect_success 'a scoped laptop equals the central view of its villages' '
 	test_cmp cen lap && test "$(jq length lap)" = 1 &&
 	h ameng village list --json | jq -r ".[].name" >v && echo 阿猛村 | test_cmp - v &&
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM inspection")" = 1 &&
-	test "$(sqlite3 ameng.db "SELECT count(*) FROM photo")" = 1 &&
+	# its before photo and the after and plaque photos of its inspection
+	test "$(sqlite3 ameng.db "SELECT count(*) FROM photo")" = 3 &&
 	test "$(sqlite3 ameng.db "SELECT n FROM target")" = 5 &&
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM village_group")" = 1 &&
 	test "$(sqlite3 ameng.db "SELECT state FROM review")" = has-issues &&

@@ -255,6 +255,19 @@ async function main() {
     /* A camera photo, 2400 x 1800 turned by its EXIF orientation: kept upright and shrunk. */
     await page.setInputFiles('input[name=photo-tank_volume]', { name: 'tank.jpg', mimeType: 'image/jpeg',
       buffer: mkjpeg('tank.jpg', '--width', '2400', '--height', '1800', '--orientation', '6', '--noise', '20') });
+    /* The acceptance needs its after and plaque photos (photo_required): said at the slot. */
+    assert(await page.locator('#row-no_exposed_waste .req').count() === 2 &&
+      await page.locator('#row-plaque_installed .req').count() === 1, 'the required photo slots are marked');
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#err-photo-no_exposed_waste:not(:empty)');
+    const aerr = await page.textContent('#err-photo-no_exposed_waste');
+    assert(aerr.includes('needs an after photo at stage completion') && aerr.includes('after, plaque'),
+      'missing after photo at its slot: ' + aerr);
+    assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections.length === 0, 'nothing saved');
+    await page.setInputFiles('input[name=photo-no_exposed_waste]', { name: 'after.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('after.jpg', '--seed', '7') });
+    await page.setInputFiles('input[name=photo-plaque_installed]', { name: 'plaque.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('plaque.jpg', '--seed', '8') });
     await shot(page, 'inspect');
     await page.click('form.inspect button[type=submit]');
     await page.waitForSelector('#outcome h2');
@@ -269,12 +282,12 @@ async function main() {
     assert(rect.length === 1 && rect[0].household === hh, 'CLI sees it ' + JSON.stringify(rect));
     const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
     assert(show.status === 'failed', 'status derived: failed, not ' + show.status);
-    assert(show.photos.length === 1 && show.photos[0].kind === 'tank' && show.photos[0].uploaded === false,
-      'the photo is recorded, to be uploaded: ' + JSON.stringify(show.photos));
+    assert(show.photos.length === 3 && show.photos.map((p) => p.kind).sort().join() === 'after,plaque,tank' &&
+      show.photos.every((p) => p.uploaded === false), 'the photos are recorded, to be uploaded: ' + JSON.stringify(show.photos));
     /* The kept copy, as `photo add` keeps one: upright (portrait), long edge 1600. */
-    const kept = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json'));
-    assert(kept.length === 1 && kept[0].width === 1200 && kept[0].height === 1600 && kept[0].here === true &&
-      kept[0].bytes < kept[0].camera_bytes, 'the kept copy: ' + JSON.stringify(kept));
+    const kept = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json')).find((p) => p.kind === 'tank');
+    assert(kept.width === 1200 && kept.height === 1600 && kept.here === true &&
+      kept.bytes < kept.camera_bytes, 'the kept copy: ' + JSON.stringify(kept));
   });
 
   await test('printable A4 pages: the acceptance record and the rectification notice', async () => {
@@ -282,8 +295,9 @@ async function main() {
     const insp = show.inspections[0].id;
     const rid = show.rectifications[0].id;
     await go(page, base, '#/print/inspection/' + insp);
-    await page.waitForFunction(() => [...document.images].length === 1 && document.images[0].complete);
-    assert(await page.evaluate(() => document.images[0].naturalWidth) === 1200, 'the kept photo is on the record');
+    await page.waitForFunction(() => [...document.images].length === 3 && [...document.images].every((i) => i.complete));
+    assert((await page.evaluate(() => [...document.images].map((i) => i.naturalWidth).sort().join())) === '1200,400,400',
+      'the kept photos are on the record');
     const t = await page.textContent('main');
     assert(t.includes('验收单') && t.includes('化粪池有效容积') && t.includes('王建国'), 'record has items and inspectors');
     await page.emulateMedia({ media: 'print' });
@@ -387,7 +401,7 @@ async function main() {
     assert(await r1.getAttribute('data-state') === 'attached' && await r2.getAttribute('data-state') === 'attached', 'both attached');
     await shot(page, 'photo-import-attached');
     const photos = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json'));
-    const after = photos.find((p) => p.kind === 'after'), before = photos.find((p) => p.kind === 'before');
+    const after = photos.find((p) => p.kind === 'after' && p.taken_at), before = photos.find((p) => p.kind === 'before');
     assert(after && after.owner === insp.id && after.taken_at === insp.date + 'T10:00:00' && after.gps === '22.000090,100.000000',
       'IMG_0001 kept as the inspection\'s after photo: ' + JSON.stringify(photos));
     assert(before && before.owner === hh && before.here === true, 'IMG_0002 kept as 刀建华\'s before photo: ' + JSON.stringify(photos));

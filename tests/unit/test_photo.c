@@ -247,14 +247,42 @@ static void test_photos_check(void **state)
 	assert_int_equal(huce_checklist_photos_check(cl, "three-grid", HUCE_STAGE_PRE_COVER,
 						     NULL, 0, &err), HUCE_EINVAL);
 	assert_non_null(strstr(err.msg, "needs a tank photo at stage pre-cover"));
-	assert_non_null(strstr(err.msg, "--photo tank=FILE, --photo water-test=FILE"));
+	assert_non_null(strstr(err.msg, "add photos of kinds tank, water-test"));
 	assert_int_equal(huce_checklist_photos_check(cl, "three-grid", HUCE_STAGE_PRE_COVER,
 						     tank, 1, &err), HUCE_EINVAL);
 	assert_non_null(strstr(err.msg, "needs a water-test photo"));
 	assert_int_equal(huce_checklist_photos_check(cl, "three-grid", HUCE_STAGE_PRE_COVER,
 						     both, 2, &err), HUCE_OK);
-	assert_int_equal(huce_checklist_photos_check(cl, "three-grid", HUCE_STAGE_COMPLETION,
-						     NULL, 0, &err), HUCE_OK);
+	/* the acceptance: after and plaque at completion and first-toilet, after at re-inspection */
+	{
+		const char *done[] = { "plaque", "after" }, *after[] = { "after" };
+		const char *missing[4];
+
+		for (const char *const *t = huce_toilet_types(); *t; t++) {
+			assert_int_equal(huce_checklist_photos_missing(cl, *t, HUCE_STAGE_COMPLETION,
+								       NULL, 0, missing, 4, NULL), 2);
+			assert_string_equal(missing[0], "after");
+			assert_string_equal(missing[1], "plaque");
+			assert_int_equal(huce_checklist_photos_missing(cl, *t, HUCE_STAGE_FIRST_TOILET,
+								       after, 1, missing, 4, NULL), 1);
+			assert_string_equal(missing[0], "plaque");
+			assert_int_equal(huce_checklist_photos_missing(cl, *t, HUCE_STAGE_COMPLETION,
+								       done, 2, missing, 4, NULL), 0);
+			assert_int_equal(huce_checklist_photos_missing(cl, *t, HUCE_STAGE_RE_INSPECTION,
+								       after, 1, missing, 4, NULL), 0);
+			assert_int_equal(huce_checklist_photos_missing(cl, *t, HUCE_STAGE_SPOT_CHECK,
+								       NULL, 0, missing, 4, NULL), 0);
+		}
+		assert_int_equal(huce_checklist_photos_check(cl, "three-grid", HUCE_STAGE_COMPLETION,
+							     after, 1, &err), HUCE_EINVAL);
+		assert_non_null(strstr(err.msg, "item 'plaque_installed'"));
+		assert_non_null(strstr(err.msg, "needs a plaque photo at stage completion: "
+				       "add a photo of kind plaque"));
+		assert_int_equal(huce_checklist_photos_missing(cl, "no-such-type", HUCE_STAGE_COMPLETION,
+							       NULL, 0, missing, 4, NULL), -1);
+		assert_int_equal(huce_checklist_photos_missing(NULL, "three-grid", HUCE_STAGE_COMPLETION,
+							       NULL, 0, missing, 4, NULL), -1);
+	}
 	for (const char *const *t = huce_toilet_types(); *t; t++)
 		if (strcmp(*t, "sewer") != 0)
 			assert_int_equal(huce_checklist_photos_check(cl, *t, HUCE_STAGE_PRE_COVER,

@@ -48,7 +48,7 @@ const T = {
     rect_notice_text: '经验收，贵户厕所以下项目不合格，请在期限内完成整改，整改后申请复验。',
     photo_missing: '照片未附', on_server: '照片在镇里的服务器', skip: '跳到正文',
     total: '合计', save_progress: '保存进度',
-    household: '农户', photo_import: '导入照片', folder: '照片文件夹', within: '匹配距离（米）', read_folder: '读取文件夹',
+    photo_required: '本阶段必须附此照片', household: '农户', photo_import: '导入照片', folder: '照片文件夹', within: '匹配距离（米）', read_folder: '读取文件夹',
     folder_hint: '手机插到电脑上后其 DCIM 文件夹的路径，例如 /media/用户/手机/DCIM；同一文件夹可以每周导入，导入过的照片会跳过',
     attach: '附加', attach_selected: '附加选中的照片', to_inspection: '附到验收', household_only: '只附到农户',
     file: '文件', taken: '拍摄', known_n: '张以前导入过（跳过）', other_n: '个其他文件（不是 JPEG）',
@@ -101,7 +101,7 @@ const T = {
     rect_notice_text: 'The items below failed the acceptance inspection. Please fix them by the deadline and ask for a re-inspection.',
     photo_missing: 'photo not attached', on_server: 'photo at the central', skip: 'Skip to content',
     total: 'Total', save_progress: 'Save progress',
-    household: 'Household', photo_import: 'Import photos', folder: 'Photo folder', within: 'Match within (metres)', read_folder: 'Read the folder',
+    photo_required: 'this stage needs this photo', household: 'Household', photo_import: 'Import photos', folder: 'Photo folder', within: 'Match within (metres)', read_folder: 'Read the folder',
     folder_hint: "The path of the phone's DCIM folder once it is plugged in, e.g. /media/user/phone/DCIM; the same folder may be imported every week, photos already imported are skipped",
     attach: 'Attach', attach_selected: 'Attach the chosen photos', to_inspection: 'Inspection', household_only: 'the household only',
     file: 'File', taken: 'Taken', known_n: 'imported before (skipped)', other_n: 'other files (not JPEG)',
@@ -479,7 +479,8 @@ async function pageInspect(id, q) {
     ctl.id = 'f-' + name;
     ctl.dataset.code = it.code;
     const photo = it.photo ? h('input', { type: 'file', accept: 'image/*', capture: 'environment',
-      name: 'photo-' + it.code, 'data-kind': it.photo, 'aria-label': it.label + ' ' + T.photo }) : null;
+      name: 'photo-' + it.code, 'data-kind': it.photo, 'aria-label': it.label + ' ' + T.photo,
+      'aria-required': it.photo_required ? 'true' : null }) : null;
     return h('tr', { class: it.critical ? 'critical' : '', id: 'row-' + it.code },
       h('th', { scope: 'row' }, h('label', { for: ctl.id }, it.label),
         it.critical ? h('span', { class: 'badge' }, '★ ' + T.critical) : null,
@@ -488,7 +489,8 @@ async function pageInspect(id, q) {
         h('p', { class: 'err', id: 'err-' + it.code, role: 'alert' })),
       h('td', { class: 'hint' }, passHint(it)),
       h('td', { class: 'verdict', id: 'v-' + it.code, 'aria-live': 'polite' }),
-      h('td', {}, photo ? [h('label', {}, (T.kinds[it.photo] || it.photo) + ' ', photo),
+      h('td', {}, photo ? [h('label', {}, (T.kinds[it.photo] || it.photo),
+        it.photo_required ? h('span', { class: 'req', title: T.photo_required }, ' *') : null, ' ', photo),
         h('p', { class: 'err', id: 'err-photo-' + it.code, role: 'alert' })] : ''));
   });
   const preview = h('div', { class: 'preview', id: 'preview', role: 'status', 'aria-live': 'polite' });
