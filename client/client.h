@@ -10,6 +10,7 @@
 #define HUCE_CLIENT_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <cjson/cJSON.h>
@@ -135,11 +136,11 @@ cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);
  * build mode, phone, GPS, progress dates, one ID number one household,
  * the first-toilet gate) for wire fields f about to be written to
  * household id, whose live row is cur (NULL when there is none).  A
- * status in f is dropped (it is derived).  Prints the error and returns
- * its exit code, or 0.
+ * status in f is dropped (it is derived).  The error is in c->err;
+ * nothing is printed.
  */
-int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
-			const char *id);
+enum huce_err cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
+				  const char *id);
 
 /*
  * What a cadre calls record id of kind, from its local row or else from
@@ -156,6 +157,35 @@ char *cli_record_name(struct cli *c, const char *kind, const char *id,
  * c->err set on failure; the caller frees the array.
  */
 cJSON *cli_quarantine_json(struct cli *c);
+
+/*
+ * What was done to a quarantined entry: the kind and the name of its
+ * record (cli_record_name), and after a retry whether the record
+ * changed and the seq of the new outbox entry that sends it.
+ */
+struct cli_quarantine_done {
+	char kind[32];
+	char *name;		/* owned; NULL on OOM */
+	int changed;
+	int64_t seq;
+};
+void cli_quarantine_done_release(struct cli_quarantine_done *d);
+
+/*
+ * `huce quarantine drop SEQ` and `retry SEQ`, for the CLI and the web
+ * app alike.  Drop gives the change up (its entry is deleted).  Retry
+ * applies it again through this laptop's own rules (the references it
+ * makes, the household rules and the first-toilet gate) as a new
+ * outbox entry, and deletes the quarantined one, in one transaction.
+ * HUCE_ENOTFOUND when no quarantined entry has that seq; HUCE_EINVAL or
+ * HUCE_EGATE (with what to do first) when the change still cannot be
+ * made.  The message is in c->err; nothing is printed.  out is zeroed
+ * first and filled as far as the call got; the caller releases it.
+ */
+enum huce_err cli_quarantine_drop(struct cli *c, int64_t seq,
+				  struct cli_quarantine_done *out);
+enum huce_err cli_quarantine_retry(struct cli *c, int64_t seq,
+				   struct cli_quarantine_done *out);
 
 /*
  * Load this laptop's facts into a weekly list (common/huce_report.h):

@@ -228,14 +228,12 @@ static int finish_household(struct cli *c, cJSON *f, struct hh_ctx *x,
 	return 0;
 }
 
-int cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
-			const char *id)
+enum huce_err cli_household_rules(struct cli *c, cJSON *f, const cJSON *cur,
+				  const char *id)
 {
 	/* An entry from before status was derived still carries it: dropped. */
 	cJSON_DeleteItemFromObjectCaseSensitive(f, "status");
-	if (huce_local_household_check(c->l, id, f, cur == NULL, &c->err))
-		return cli_fail(c, c->err.code);
-	return 0;
+	return huce_local_household_check(c->l, id, f, cur == NULL, &c->err);
 }
 
 static const char add_usage[] =

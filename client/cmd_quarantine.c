@@ -238,25 +238,25 @@ static void qentry_read(struct qentry *q, sqlite3_stmt *st)
 
 #define QSELECT "SELECT seq, kind, record_id, op, fields, hlc, reason FROM outbox "
 
-/* The quarantined entry seq into q: 0, or an exit code (printed). */
-static int qentry_get(struct cli *c, int64_t seq, struct qentry *q)
+/* The quarantined entry seq into q; HUCE_ENOTFOUND when there is none. */
+static enum huce_err qentry_get(struct cli *c, int64_t seq, struct qentry *q)
 {
 	sqlite3_stmt *st = huce_db_query(c->l->db, &c->err,
 		QSELECT "WHERE seq = ?1 AND state = 'quarantined'", "i", seq);
 	int s;
 
 	if (!st)
-		return cli_fail(c, c->err.code);
+		return c->err.code ? c->err.code : HUCE_EDB;
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW)
 		qentry_read(q, st);
 	sqlite3_reset(st);
 	if (s == SQLITE_DONE)
-		return cli_error(HUCE_ENOTFOUND, "no quarantined change with seq %lld "
+		return huce_fail(&c->err, HUCE_ENOTFOUND, "no quarantined change with seq %lld "
 				 "(`huce quarantine` lists them)", (long long)seq);
 	if (s != SQLITE_ROW)
-		return cli_error(HUCE_EDB, "cannot read the outbox");
-	return 0;
+		return huce_fail(&c->err, HUCE_EDB, "cannot read the outbox");
+	return HUCE_OK;
 }
 
 /*
@@ -410,25 +410,49 @@ static int parse_seq(const char *s, int64_t *seq)
 	return 0;
 }
 
-static int q_drop(struct cli *c, int64_t seq)
+void cli_quarantine_done_release(struct cli_quarantine_done *d)
+{
+	free(d->name);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The kind and name of q's record into out (what the CLI and the web app say). */
+static void done_fill(struct cli *c, const struct qentry *q,
+		      struct cli_quarantine_done *out)
+{
+	snprintf(out->kind, sizeof(out->kind), "%s", q->kind);
+	out->name = cli_record_name(c, q->kind, q->id, q->fields);
+}
+
+enum huce_err cli_quarantine_drop(struct cli *c, int64_t seq,
+				  struct cli_quarantine_done *out)
 {
 	struct qentry q;
-	char *name;
 	enum huce_err rc;
-	int r = qentry_get(c, seq, &q);
 
-	if (r)
-		return r;
-	name = cli_record_name(c, q.kind, q.id, q.fields);
+	memset(out, 0, sizeof(*out));
+	rc = qentry_get(c, seq, &q);
+	if (rc)
+		return rc;
+	done_fill(c, &q, out);
 	rc = huce_db_run(c->l->db, &c->err,
 		"DELETE FROM outbox WHERE seq = ?1 AND state = 'quarantined'", "i", seq);
+	qentry_release(&q);
+	return rc;
+}
+
+static int q_drop(struct cli *c, int64_t seq)
+{
+	struct cli_quarantine_done d;
+	enum huce_err rc = cli_quarantine_drop(c, seq, &d);
+	int r = 0;
+
 	if (rc)
 		r = cli_fail(c, rc);
 	else
 		printf("dropped seq %lld: the change to %s %s is given up\n",
-		       (long long)seq, q.kind, name ? name : q.id);
-	free(name);
-	qentry_release(&q);
+		       (long long)seq, d.kind, d.name ? d.name : "?");
+	cli_quarantine_done_release(&d);
 	return r;
 }
 
@@ -452,10 +476,10 @@ static int64_t earlier_quarantined(struct cli *c, const char *id, int64_t seq)
 
 /*
  * Every reference of the change must name a record this laptop has
- * (the central refuses it otherwise).  Prints and returns an exit code.
+ * (the central refuses it otherwise).  HUCE_EINVAL with c->err set.
  */
-static int check_refs(struct cli *c, const struct huce_kind_def *k,
-		      const cJSON *fields)
+static enum huce_err check_refs(struct cli *c, const struct huce_kind_def *k,
+				const cJSON *fields)
 {
 	const cJSON *v;
 
@@ -479,64 +503,63 @@ static int check_refs(struct cli *c, const struct huce_kind_def *k,
 			int64_t first = earlier_quarantined(c, v->valuestring, INT64_MAX);
 
 			if (first)
-				return cli_error(HUCE_EINVAL,
+				return huce_fail(&c->err, HUCE_EINVAL,
 						 "%s.%s: the %s it names is not on this laptop: "
 						 "retry seq %lld first, which makes it",
 						 k->kind, f->name, kinds[0], (long long)first);
-			return cli_error(HUCE_EINVAL,
+			return huce_fail(&c->err, HUCE_EINVAL,
 					 "%s.%s: the %s it names (%s) is not on this laptop "
 					 "or not at the central any more: drop this change",
 					 k->kind, f->name, kinds[0], v->valuestring);
 		}
 	}
-	return 0;
+	return HUCE_OK;
 }
 
-static int q_retry(struct cli *c, int64_t seq)
+enum huce_err cli_quarantine_retry(struct cli *c, int64_t seq,
+				   struct cli_quarantine_done *out)
 {
 	const struct huce_kind_def *k;
 	struct qentry q;
 	cJSON *cur = NULL;
-	char *name = NULL;
-	enum huce_err rc = HUCE_OK;
-	int64_t first, now_seq = 0;
-	int r, changed = 0, gone;
+	enum huce_err rc;
+	int64_t first;
+	int gone;
 
-	r = qentry_get(c, seq, &q);
-	if (r)
-		return r;
+	memset(out, 0, sizeof(*out));
+	rc = qentry_get(c, seq, &q);
+	if (rc)
+		return rc;
 	k = huce_kind_find(q.kind);
 	if (!k || !huce_id_valid(q.id)) {
-		r = cli_error(HUCE_EINVAL, "seq %lld is a change of a kind this huce "
-			      "does not know ('%s'): drop it", (long long)seq, q.kind);
+		rc = huce_fail(&c->err, HUCE_EINVAL, "seq %lld is a change of a kind this huce "
+			       "does not know ('%s'): drop it", (long long)seq, q.kind);
 		goto out;
 	}
 	rc = huce_local_begin(c->l, &c->err);
-	if (rc) {
-		r = cli_fail(c, rc);
+	if (rc)
 		goto out;
-	}
 	cur = huce_local_get(c->l, q.kind, q.id, NULL);
 	gone = !cur || cJSON_GetNumberValue(cJSON_GetObjectItem(cur, "deleted")) != 0;
-	name = cli_record_name(c, q.kind, q.id, q.fields);
+	done_fill(c, &q, out);
 	if (strcmp(q.op, "delete") == 0) {
 		if (!gone)
 			rc = huce_local_delete(c->l, q.kind, q.id, &c->err);
-		changed = !gone;
+		out->changed = !gone;
 	} else {
 		first = cur ? 0 : earlier_quarantined(c, q.id, seq);
 		if (first) {
-			r = cli_error(HUCE_EINVAL, "%s %s is not on this laptop: retry "
-				      "seq %lld first, which registers it",
-				      q.kind, name, (long long)first);
+			rc = huce_fail(&c->err, HUCE_EINVAL, "%s %s is not on this laptop: retry "
+				       "seq %lld first, which registers it",
+				       q.kind, out->name ? out->name : q.id, (long long)first);
 			goto rollback;
 		}
-		r = check_refs(c, k, q.fields);
-		if (!r && strcmp(q.kind, "household") == 0)
-			r = cli_household_rules(c, q.fields, gone ? NULL : cur, q.id);
-		if (r)
+		rc = check_refs(c, k, q.fields);
+		if (!rc && strcmp(q.kind, "household") == 0)
+			rc = cli_household_rules(c, q.fields, gone ? NULL : cur, q.id);
+		if (rc)
 			goto rollback;
-		rc = huce_local_put(c->l, q.kind, q.id, q.fields, !cur, &changed,
+		rc = huce_local_put(c->l, q.kind, q.id, q.fields, !cur, &out->changed,
 				    &c->err);
 		if (!rc)
 			rc = huce_local_status_refresh_record(c->l, q.kind, q.id, &c->err);
@@ -545,28 +568,36 @@ static int q_retry(struct cli *c, int64_t seq)
 		rc = huce_db_run(c->l->db, &c->err,
 			"DELETE FROM outbox WHERE seq = ?1 AND state = 'quarantined'",
 			"i", seq);
-	if (!rc && changed)
-		now_seq = huce_local_count(c->l, "SELECT max(seq) FROM outbox");
+	if (!rc && out->changed)
+		out->seq = huce_local_count(c->l, "SELECT max(seq) FROM outbox");
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
-	if (rc) {
-		r = cli_fail(c, rc);
-		goto rollback;
-	}
-	if (changed)
-		printf("seq %lld: the change to %s %s is written again as seq %lld; "
-		       "`huce sync` sends it\n", (long long)seq, q.kind, name,
-		       (long long)now_seq);
-	else
-		printf("seq %lld: %s %s already is as the change says; nothing to send\n",
-		       (long long)seq, q.kind, name);
-	goto out;
+	if (!rc)
+		goto out;
 rollback:
 	huce_local_rollback(c->l);
 out:
 	cJSON_Delete(cur);
-	free(name);
 	qentry_release(&q);
+	return rc;
+}
+
+static int q_retry(struct cli *c, int64_t seq)
+{
+	struct cli_quarantine_done d;
+	enum huce_err rc = cli_quarantine_retry(c, seq, &d);
+	int r = 0;
+
+	if (rc)
+		r = cli_fail(c, rc);
+	else if (d.changed)
+		printf("seq %lld: the change to %s %s is written again as seq %lld; "
+		       "`huce sync` sends it\n", (long long)seq, d.kind, d.name ? d.name : "?",
+		       (long long)d.seq);
+	else
+		printf("seq %lld: %s %s already is as the change says; nothing to send\n",
+		       (long long)seq, d.kind, d.name ? d.name : "?");
+	cli_quarantine_done_release(&d);
 	return r;
 }
 

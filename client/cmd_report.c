@@ -164,11 +164,14 @@ static const char report_usage[] =
 "open_rectifications; that week's events, each household once:\n"
 "inspected, passed, failed (by its last deciding inspection of the week),\n"
 "entered_same_week (not known on a laptop: null; ask the central);\n"
-"conflicts: open ones now.  Same numbers as `huce-syncd admin report week`\n"
-"after a sync (README, \"The weekly list\").\n"
+"conflicts: open ones now; review_approved, review_has_issues,\n"
+"review_edited: the office's review (信息审核) as pulled, now.  Same numbers\n"
+"as `huce-syncd admin report week` after a sync (README, \"The weekly\n"
+"list\").\n"
 "JSON: {\"week\": W, \"from\", \"to\", \"conflicts\", \"stale_days\", \"villages\":\n"
 "[{village, village_id, target, households, built, inspected, passed,\n"
-"failed, accepted, open_rectifications, entered_same_week, conflicts, rank,\n"
+"failed, accepted, open_rectifications, entered_same_week, conflicts,\n"
+"review_approved, review_has_issues, review_edited, rank,\n"
 "started, newly_accepted, first_pass_rate, rectifications_opened/overdue/\n"
 "closed, teams_blocked, missing_photos (null here), stale, rechecks,\n"
 "mismatches, failures, ...}], \"town\", \"late\", \"blocked_teams\"} (README).\n";
@@ -206,6 +209,7 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 		" deadline FROM rectification",
 		"SELECT id, name FROM team WHERE deleted = 0",
 		"SELECT id, name FROM cadre WHERE deleted = 0",
+		"SELECT household, state FROM review WHERE deleted = 0",
 		/* photos_lacking: the kinds each inspection carries */
 		"SELECT id, owner_id, kind FROM photo WHERE deleted = 0",
 		/* a photo's conflict is its owner's */
@@ -259,6 +263,9 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 				huce_report_add_cadre(r, col(st, 0), col(st, 1));
 				break;
 			case 7:
+				huce_report_add_review(r, col(st, 0), col(st, 1));
+				break;
+			case 8:
 				/* bytes at the central: not known here */
 				huce_report_add_photo(r, col(st, 0), col(st, 1), 0, 1);
 				huce_report_photo_kind(r, col(st, 2));

@@ -139,10 +139,12 @@ enum huce_err huce_outbox_payload(struct huce_local *l, int64_t after,
  * Put the record of refused entry seq back to the central's state, the
  * answer's "state" of the entry (PROTOCOL.md 2.1), unless this laptop
  * already holds a newer state of it from the central (an old
- * acknowledgement file read late).
+ * acknowledgement file read late), or the entry seq here is of another
+ * record than refused (the answer's "id"; NULL: not said).
  */
 static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
-				     const cJSON *state, struct huce_error *err)
+				     const char *refused, const cJSON *state,
+				     struct huce_error *err)
 {
 	sqlite3_stmt *st = huce_db_query(l->db, err,
 		"SELECT kind, record_id FROM outbox WHERE seq = ?1", "i", seq);
@@ -161,7 +163,7 @@ static enum huce_err restore_refused(struct huce_local *l, int64_t seq,
 	sqlite3_reset(st);
 	if (s != SQLITE_ROW && s != SQLITE_DONE)
 		return huce_db_fail(l->db, err, "cannot read the outbox");
-	if (!id[0] || !huce_kind_find(kind))
+	if (!id[0] || !huce_kind_find(kind) || (refused && strcmp(refused, id) != 0))
 		return HUCE_OK;
 	cur = huce_local_get(l, kind, id, NULL);
 	if (cur && cJSON_IsObject(state) &&
@@ -210,9 +212,16 @@ enum huce_err huce_outbox_ack(struct huce_local *l, int64_t acked,
 			continue;
 		snprintf(reason, sizeof(reason), "%s: %s", code ? code : "rejected",
 			 msg ? msg : "");
+		/*
+		 * Only the entry of the record the central refused: a late
+		 * answer (a stick's reply read after this file renumbered)
+		 * may name seqs that are other entries here now.
+		 */
 		rc = huce_db_run(l->db, err,
-			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1",
-			"is", huce_wire_int(seq), reason);
+			"UPDATE outbox SET state = 'quarantined', reason = ?2 WHERE seq = ?1 "
+			"AND (?3 IS NULL OR record_id = ?3)",
+			"iss", huce_wire_int(seq), reason,
+			cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")));
 		if (rc || sqlite3_changes(huce_db_handle(l->db)) == 0)
 			continue;
 		(*nrej)++;
@@ -227,6 +236,7 @@ enum huce_err huce_outbox_ack(struct huce_local *l, int64_t acked,
 		    !cJSON_GetObjectItem(r, "state"))
 			continue;
 		rc = restore_refused(l, huce_wire_int(seq),
+				     cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")),
 				     cJSON_GetObjectItem(r, "state"), err);
 	}
 	if (!rc) {
@@ -373,6 +383,25 @@ static enum huce_err renumber_outbox(struct huce_local *l, int64_t acked,
  * change nothing: the push goes on as before, and the central skips
  * what it has.
  */
+enum huce_ahead huce_outbox_ahead(int64_t hwm, const char *hwm_hlc,
+				  const char *mine, int64_t max_seq,
+				  const char *clock)
+{
+	if (hwm_hlc[0] && strcmp(mine, hwm_hlc) == 0)
+		return HUCE_AHEAD_LOST;
+	/*
+	 * An export does not hold what the laptop wrote after it: an entry
+	 * at the mark newer than the export may be one it pushed online
+	 * since.  (A restored file's new export is newer than everything
+	 * the lost file wrote, unless its clock was set back.)
+	 */
+	if (clock && !mine[0] && (!hwm_hlc[0] || strcmp(hwm_hlc, clock) > 0))
+		return HUCE_AHEAD_UNKNOWN;
+	if (hwm_hlc[0] || hwm > max_seq)
+		return HUCE_AHEAD_RESTORED;
+	return HUCE_AHEAD_UNKNOWN;
+}
+
 enum huce_err huce_outbox_central_ahead(struct huce_local *l, int64_t acked,
 					int64_t hwm, const char *hwm_hlc,
 					struct huce_error *err)
@@ -383,15 +412,109 @@ enum huce_err huce_outbox_central_ahead(struct huce_local *l, int64_t acked,
 
 	if (rc)
 		return rc;
-	if (hwm_hlc[0] && strcmp(mine, hwm_hlc) == 0) {
+	switch (huce_outbox_ahead(hwm, hwm_hlc, mine,
+		huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"), NULL)) {
+	case HUCE_AHEAD_LOST:
 		huce_info("the central already has our entries up to seq %lld "
 			  "(an answer was lost): recording it", (long long)hwm);
 		return huce_outbox_ack(l, hwm, NULL, &nrej, err);
-	}
-	if (hwm_hlc[0] ||
-	    hwm > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"))
+	case HUCE_AHEAD_RESTORED:
 		return renumber_outbox(l, acked, hwm, hwm_hlc, err);
+	case HUCE_AHEAD_UNKNOWN:
+		break;
+	}
 	return HUCE_OK;
+}
+
+enum huce_err huce_outbox_answer(struct huce_local *l, int64_t probe,
+				 const char *probe_hlc, int64_t acked,
+				 const char *acked_hlc, const cJSON *rejected,
+				 int64_t expected, int64_t *nrej,
+				 struct huce_error *err)
+{
+	char mine[HUCE_HLC_STRLEN + 8];
+	int64_t cur = huce_db_meta_int(l->db, "acked_seq", 0);
+	enum huce_err rc;
+
+	*nrej = 0;
+	/* The central has less than it once acknowledged: send the rest again. */
+	if (expected >= 1 && expected - 1 < cur)
+		return huce_outbox_rewind(l, expected - 1, err);
+	/* The probe a push starts with: the office took the export after it. */
+	if (probe > cur) {
+		rc = huce_outbox_central_ahead(l, cur, probe, probe_hlc, err);
+		if (rc)
+			return rc;
+		cur = huce_db_meta_int(l->db, "acked_seq", 0);
+	}
+	if (acked > cur) {
+		rc = entry_hlc(l, acked, mine, sizeof(mine), err);
+		if (rc)
+			return rc;
+		/*
+		 * The acknowledgement is this file's only if its entry acked
+		 * is the one the central took (a stick written before this
+		 * file renumbered, or by the copy it was restored from, names
+		 * other entries): otherwise nothing is taken as sent, and the
+		 * entries after what this file has acknowledged go after the
+		 * central's mark, to be sent again.
+		 */
+		if (huce_outbox_ahead(acked, acked_hlc, mine,
+			huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox"),
+			NULL) == HUCE_AHEAD_RESTORED)
+			return renumber_outbox(l, cur, acked, acked_hlc, err);
+	}
+	return huce_outbox_ack(l, acked, rejected, nrej, err);
+}
+
+enum huce_err huce_outbox_batch_shift(const void *batch, size_t len,
+				      int64_t shift, struct huce_buf *out,
+				      struct huce_error *err)
+{
+	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_batch_header h;
+	struct huce_error derr = { 0 };
+	cJSON *root = NULL, *e;
+	char *text = NULL;
+	enum huce_err rc;
+
+	huce_buf_reset(out);
+	rc = huce_batch_decode(batch, len, HUCE_BATCH_MAX_RAW, &h, &payload, &derr);
+	if (rc) {
+		rc = huce_fail(err, HUCE_EINVAL, "%s", derr.msg);
+		goto out;
+	}
+	root = cJSON_ParseWithLength(payload.data ? payload.data : "", payload.len);
+	if (!cJSON_IsArray(cJSON_GetObjectItem(root, "entries")) ||
+	    (h.count && (int64_t)h.first_seq + shift < 1)) {
+		rc = huce_fail(err, HUCE_EINVAL, "batch of '%s' is not a batch of entries",
+			       h.device);
+		goto out;
+	}
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "entries")) {
+		cJSON *seq = cJSON_GetObjectItem(e, "seq");
+
+		if (huce_wire_int(seq) < 1) {
+			rc = huce_fail(err, HUCE_EINVAL, "batch of '%s': an entry "
+				       "without a seq", h.device);
+			goto out;
+		}
+		cJSON_SetNumberValue(seq, (double)(huce_wire_int(seq) + shift));
+	}
+	text = cJSON_PrintUnformatted(root);
+	if (!text) {
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = huce_batch_encode(h.device,
+			       h.count ? (uint64_t)((int64_t)h.first_seq + shift) : 0,
+			       h.count ? (uint64_t)((int64_t)h.last_seq + shift) : 0,
+			       h.count, text, strlen(text), 6, out, err);
+out:
+	free(text);
+	cJSON_Delete(root);
+	huce_buf_release(&payload);
+	return rc;
 }
 
 /*

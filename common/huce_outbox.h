@@ -97,17 +97,81 @@ enum huce_err huce_outbox_rewind(struct huce_local *l, int64_t hwm,
 				 struct huce_error *err);
 
 /*
+ * What the central's high-water mark hwm for this device says of a copy
+ * of its outbox that took less as acknowledged, the one rule that both
+ * the laptop (huce_outbox_central_ahead, before a push) and the office
+ * (syncd/central/stick.c, taking an export from a stick) decide by:
+ *
+ *   HUCE_AHEAD_LOST      the copy's entry hwm is the central's (mine ==
+ *                        hwm_hlc): only an answer was lost
+ *   HUCE_AHEAD_RESTORED  the copy is older than what the central has
+ *                        from this device (restored from a backup, or
+ *                        copied): another entry at hwm, or none (and the
+ *                        central names its entry, or hwm is past every
+ *                        seq of the copy); its entries after what it
+ *                        took as acknowledged are renumbered from hwm + 1
+ *   HUCE_AHEAD_UNKNOWN   no proof either way: nothing is renumbered
+ *
+ * hwm_hlc is the HLC of the central's entry at hwm ("" from a central
+ * that does not say), mine that of the copy's entry hwm ("" when it has
+ * none), max_seq the copy's highest seq.  clock is NULL when the whole
+ * outbox is seen (the laptop); for an export it is the laptop's HLC when
+ * the export was written: an entry at hwm newer than that may have been
+ * written after the export and pushed online, which proves nothing.
+ */
+enum huce_ahead {
+	HUCE_AHEAD_LOST,
+	HUCE_AHEAD_RESTORED,
+	HUCE_AHEAD_UNKNOWN,
+};
+enum huce_ahead huce_outbox_ahead(int64_t hwm, const char *hwm_hlc,
+				  const char *mine, int64_t max_seq,
+				  const char *clock);
+
+/*
  * The central has this device's entries up to hwm, above acked
  * (acked_seq); hwm_hlc is the HLC of its entry at hwm, "" from a
- * central that does not say.  The same entry here: an answer was lost,
- * take the acknowledgement.  Another entry, or none: this file is older
- * than what the central has, and the entries after acked are renumbered
- * from hwm + 1 (and the HLC moved past hwm_hlc).  No proof either way:
- * nothing changes.
+ * central that does not say.  As huce_outbox_ahead() decides: the same
+ * entry here: an answer was lost, take the acknowledgement; this file
+ * older than what the central has: the entries after acked are
+ * renumbered from hwm + 1 (and the HLC moved past hwm_hlc); no proof
+ * either way: nothing changes.
  */
 enum huce_err huce_outbox_central_ahead(struct huce_local *l, int64_t acked,
 					int64_t hwm, const char *hwm_hlc,
 					struct huce_error *err);
+
+/*
+ * The central's answer to an export taken at the office (a stick's
+ * reply, PROTOCOL.md 3.4), applied as an online push's answers are:
+ * probe/probe_hlc is the central's mark for this device before it took
+ * the export (what the empty batch that starts a push would have
+ * answered: huce_outbox_central_ahead() when it is above acked_seq, so
+ * that a restored file renumbers exactly as the office did), then
+ * acked/acked_hlc/rejected the mark after it (huce_outbox_ack), taken
+ * only if this file's entry acked is the one the central names;
+ * otherwise this file is not the one that wrote those entries and its
+ * entries after acked_seq are renumbered past acked, to be sent again.
+ * expected >= 1 is the seq a gap asked for: a central that has less than
+ * this laptop took as acknowledged gets the rest again
+ * (huce_outbox_rewind).  *nrej counts the newly quarantined.
+ */
+enum huce_err huce_outbox_answer(struct huce_local *l, int64_t probe,
+				 const char *probe_hlc, int64_t acked,
+				 const char *acked_hlc, const cJSON *rejected,
+				 int64_t expected, int64_t *nrej,
+				 struct huce_error *err);
+
+/*
+ * A batch of this device's (bytes of huce_batch.h) with every seq, in
+ * its header and in its entries, moved by shift: what renumbering the
+ * outbox (HUCE_AHEAD_RESTORED) makes of it, for the office that takes a
+ * restored laptop's export.  The result replaces out's contents.
+ * HUCE_EINVAL for a batch that does not decode.
+ */
+enum huce_err huce_outbox_batch_shift(const void *batch, size_t len,
+				      int64_t shift, struct huce_buf *out,
+				      struct huce_error *err);
 
 /*
  * Apply one page of the central's changes ({"changes":[...],"next":V})

@@ -26,6 +26,7 @@
 
 #include "huce_checklist.h"
 #include "huce_domain.h"
+#include "huce_review.h"
 #include "huce_util.h"
 
 struct rep_village {
@@ -70,6 +71,11 @@ struct rep_photo {
 	int present, live;
 };
 
+struct rep_review {
+	char *household_id;
+	int state;		/* enum huce_review_state */
+};
+
 /* One failed item of the period, in a village (rows index). */
 struct rep_fail {
 	size_t row;
@@ -98,6 +104,7 @@ struct huce_report {
 	ARRAY(struct rep_named, cadres);
 	ARRAY(struct rep_photo, photos);
 	ARRAY(char *, conflicts);
+	ARRAY(struct rep_review, reviews);
 	/* what compute makes */
 	ARRAY(struct rep_fail, fails);
 	ARRAY(struct rep_pair, pairs);
@@ -238,6 +245,19 @@ static void date_add(const char *s, long n, char out[11])
 
 	date_days(s, &d);
 	civil_from_days(d + n, out);
+}
+
+/*
+ * Whether two dates fall in one ISO week (Monday..Sunday): the days
+ * since their Mondays' are equal.  1970-01-01 was a Thursday.
+ */
+static int same_iso_week(const char *a, const char *b)
+{
+	long x = 0, y = 0;
+
+	if (!date_days(a, &x) || !date_days(b, &y))
+		return 0;
+	return x - ((x + 3) % 7 + 7) % 7 == y - ((y + 3) % 7 + 7) % 7;
 }
 
 /* A usable date (YYYY-MM-DD). */
@@ -397,6 +417,9 @@ void huce_report_free(struct huce_report *r)
 	}
 	for (size_t i = 0; i < r->n_conflicts; i++)
 		free(r->conflicts[i]);
+	for (size_t i = 0; i < r->n_reviews; i++)
+		free(r->reviews[i].household_id);
+	free(r->reviews);
 	free(r->villages);
 	free(r->targets);
 	free(r->households);
@@ -629,6 +652,22 @@ void huce_report_photo_kind(struct huce_report *r, const char *kind)
 		return;
 	free(p->kind);
 	p->kind = kind && *kind ? copy(r, kind) : NULL;
+}
+
+void huce_report_add_review(struct huce_report *r, const char *household_id,
+			    const char *state)
+{
+	struct rep_review *v;
+	int s = huce_review_parse(state);
+
+	if (!household_id || (s != HUCE_REVIEW_APPROVED && s != HUCE_REVIEW_ISSUES &&
+			      s != HUCE_REVIEW_EDITED))
+		return;
+	v = PUSH(r, reviews);
+	if (!v)
+		return;
+	v->household_id = copy(r, household_id);
+	v->state = s;
 }
 
 void huce_report_add_conflict(struct huce_report *r, const char *record)
@@ -975,7 +1014,8 @@ static void count_household(struct huce_report *r, struct rep_household *h,
 			break;
 		}
 		local_date(in[i].entered, date);
-		if (in_period(r, date)) {
+		/* 当周验收当周录入: in the week of its own date, whatever the period */
+		if (same_iso_week(in[i].date, date)) {
 			if (row->entered_same_week >= 0)
 				row->entered_same_week++;
 			break;
@@ -1237,6 +1277,9 @@ static void count_town(struct huce_report *r)
 		t->stale += w->stale;
 		t->rechecks += w->rechecks;
 		t->mismatches += w->mismatches;
+		t->review_approved += w->review_approved;
+		t->review_has_issues += w->review_has_issues;
+		t->review_edited += w->review_edited;
 		if (w->missing_photos < 0 || t->missing_photos < 0)
 			t->missing_photos = -1;
 		else
@@ -1445,6 +1488,18 @@ enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
 
 		if (v)
 			r->rows[v->row].conflicts++;
+	}
+	for (size_t i = 0; i < r->n_reviews; i++) {
+		const struct rep_review *v = &r->reviews[i];
+		struct rep_household *h = find_household(r, v->household_id);
+		struct huce_report_row *row;
+
+		if (!h || !h->counted)
+			continue;
+		row = &r->rows[h->v->row];
+		row->review_approved += v->state == HUCE_REVIEW_APPROVED;
+		row->review_has_issues += v->state == HUCE_REVIEW_ISSUES;
+		row->review_edited += v->state == HUCE_REVIEW_EDITED;
 	}
 	if (r->cl && count_lacking(r))
 		goto oom;
@@ -1675,10 +1730,11 @@ enum huce_err huce_report_rank_month(struct huce_report *r,
 
 /* --- output ---------------------------------------------------------------- */
 
-#define NCOLS 10
+#define NCOLS 13
 static const char *const col_keys[NCOLS] = {
 	"target", "households", "built", "inspected", "passed", "failed",
 	"accepted", "open_rectifications", "entered_same_week", "conflicts",
+	"review_approved", "review_has_issues", "review_edited",
 };
 
 static void row_values(const struct huce_report_row *w, int64_t out[NCOLS])
@@ -1693,6 +1749,9 @@ static void row_values(const struct huce_report_row *w, int64_t out[NCOLS])
 	out[7] = w->open_rectifications;
 	out[8] = w->entered_same_week;
 	out[9] = w->conflicts;
+	out[10] = w->review_approved;
+	out[11] = w->review_has_issues;
+	out[12] = w->review_edited;
 }
 
 /* A count, or null when not known (negative). */

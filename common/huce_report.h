@@ -33,7 +33,10 @@
  *                                    failed: each household once, never
  *                                    in both
  *   entered_same_week    W's events  passed households whose deciding
- *                                    inspection reached the central in W;
+ *                                    inspection reached the central in
+ *                                    the ISO week of its date (当周验收
+ *                                    当周录入; over a month, each
+ *                                    acceptance's own week);
  *                                    -1 (JSON null) when an arrival time
  *                                    is not known (the laptop)
  *   conflicts            now         open conflicts on the village, its
@@ -75,6 +78,12 @@
  *                                    inspection) in the last N days
  *   rechecks, mismatches W's events  households accepted before a
  *                                    spot-check in W; ... that failed it
+ *   review_approved,     now         counted households whose review
+ *   review_has_issues,               (信息审核) is approved / has-issues /
+ *   review_edited                    edited (the cadre answered the
+ *                                    issues): the review keeps no
+ *                                    history, so a past week shows
+ *                                    today's review
  *   failures             W's events  per checklist item, the live failed
  *                                    inspections in W that failed it
  *
@@ -150,6 +159,8 @@ struct huce_report_row {
 	int64_t rechecks, mismatches;	/* events: spot-checks of accepted */
 	const struct huce_report_count *failures;	/* events */
 	size_t nfailures;
+	/* now: the office's review (信息审核) of the counted households */
+	int64_t review_approved, review_has_issues, review_edited;
 	/* the month's ranking (huce_report_rank_month), else 0 / -1 */
 	double rate, score;		/* -1: no plan */
 	int list;			/* enum huce_report_list */
@@ -306,6 +317,12 @@ void huce_report_add_photo(struct huce_report *r, const char *id,
 /* The kind of the photo added last (photos_lacking). */
 void huce_report_photo_kind(struct huce_report *r, const char *kind);
 /*
+ * The office's review of a household: state as on the wire ("approved",
+ * "has-issues", "edited"; "received" and anything else count nowhere).
+ */
+void huce_report_add_review(struct huce_report *r, const char *household_id,
+			    const char *state);
+/*
  * An open conflict on record (a village, household, inspection or
  * rectification id; for a photo pass its owner's id).
  */
@@ -373,12 +390,13 @@ cJSON *huce_report_json(const struct huce_report *r);
 /*
  * One line: {village, village_id, target, households, built, inspected,
  * passed, failed, accepted, open_rectifications, entered_same_week,
- * conflicts, rank, started, newly_accepted, first_inspected,
- * first_passed, first_pass_rate, rectifications_opened,
- * rectifications_overdue, rectifications_closed, teams_blocked,
- * missing_photos, photos_lacking, stale, entered_same_week_rate, rechecks, mismatches,
- * failures: [{item, n}]}; a number not known (and a rate of nothing) is
- * null.  NULL on ENOMEM; the caller frees it.
+ * conflicts, review_approved, review_has_issues, review_edited, rank,
+ * started, newly_accepted, first_inspected, first_passed,
+ * first_pass_rate, rectifications_opened, rectifications_overdue,
+ * rectifications_closed, teams_blocked, missing_photos, photos_lacking,
+ * stale, entered_same_week_rate, rechecks, mismatches, failures: [{item,
+ * n}]}; a number not known (and a rate of nothing) is null.  NULL on
+ * ENOMEM; the caller frees it.
  */
 cJSON *huce_report_row_json(const struct huce_report_row *w);
 

@@ -25,6 +25,7 @@
 #include "huce_batch.h"
 #include "huce_crypto.h"
 #include "huce_file.h"
+#include "huce_hlc.h"
 #include "huce_log.h"
 #include "huce_outbox.h"
 #include "huce_seal.h"
@@ -33,6 +34,7 @@
 #define BATCH_RAW	((size_t)1 << 20)	/* one batch of an export */
 #define PHOTO_MAX	((size_t)64 << 20)
 #define ENROLL_MAX	((size_t)64 << 10)
+#define STICK_CLOCKS	16	/* exports whose replies are still taken */
 
 /* ---- shared ---------------------------------------------------------- */
 
@@ -562,6 +564,68 @@ static enum huce_err export_photos(struct huce_local *l, const struct me *m,
 	return rc;
 }
 
+/*
+ * Take the next export's number and this laptop's clock (an HLC, so
+ * each export's is above the last one's and above every entry written
+ * before it), in one transaction.  The clock names the export: the
+ * office refuses one older than the newest it took from this laptop (a
+ * replayed stick), and a reply answers export E only if it carries E's
+ * clock, kept here in meta stick_clocks ({"E": clock}, the last
+ * STICK_CLOCKS exports): a reply to an export of the copy this file was
+ * restored from, which had the same number, is not this file's.
+ */
+static enum huce_err take_export(struct huce_local *l, int64_t *e, char *clock,
+				 struct huce_error *err)
+{
+	char *old = NULL, *text = NULL, num[24];
+	cJSON *clocks = NULL;
+	enum huce_err rc = huce_local_begin(l, err);
+
+	if (rc)
+		return rc;
+	*e = huce_db_meta_int(l->db, "stick_export", 0) + 1;
+	huce_hlc_format(huce_local_tick(l), clock);
+	old = huce_db_meta_get(l->db, "stick_clocks");
+	clocks = old ? cJSON_Parse(old) : NULL;
+	if (!cJSON_IsObject(clocks)) {
+		cJSON_Delete(clocks);
+		clocks = cJSON_CreateObject();
+	}
+	while (clocks && cJSON_GetArraySize(clocks) >= STICK_CLOCKS)
+		cJSON_Delete(cJSON_DetachItemViaPointer(clocks, clocks->child));
+	snprintf(num, sizeof(num), "%lld", (long long)*e);
+	cJSON_DeleteItemFromObject(clocks, num);
+	if (!clocks || !cJSON_AddStringToObject(clocks, num, clock) ||
+	    !(text = cJSON_PrintUnformatted(clocks)))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (!rc)
+		rc = huce_db_meta_set_int(l->db, "stick_export", *e, err);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "stick_clocks", text, err);
+	if (!rc)
+		rc = huce_local_commit(l, err);
+	if (rc)
+		huce_local_rollback(l);
+	free(old);
+	free(text);
+	cJSON_Delete(clocks);
+	return rc;
+}
+
+/*
+ * Whether this laptop can take the reply's own records as stubs
+ * (PROTOCOL.md 2.2): not while it holds a quarantined entry (the stub
+ * check refuses a record with one), nor after it refused a stub of a
+ * reply (meta stick_whole, until a reply is applied whole).  A stick
+ * cannot ask again for a page in full, as a pull does.
+ */
+static int stubs_ok(struct huce_local *l)
+{
+	return !huce_db_meta_int(l->db, "stick_whole", 0) &&
+	       huce_local_count(l, "SELECT EXISTS (SELECT 1 FROM outbox "
+				"WHERE state = 'quarantined')") == 0;
+}
+
 enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 				struct huce_stick_stats *st,
 				struct huce_error *err)
@@ -569,7 +633,7 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 	struct huce_buf z = HUCE_BUF_INIT(HUCE_STICK_PART_MAX);
 	struct me m;
 	cJSON *man = NULL, *batches, *photos;
-	char *text = NULL, now[21];
+	char *text = NULL, now[21], clock[HUCE_HLC_STRLEN + 1];
 	int64_t e;
 	enum huce_err rc;
 
@@ -580,9 +644,8 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 				       sizeof(st->folder), err);
 	if (rc)
 		goto out;
-	/* The number is taken first: a cut export never reuses it. */
-	e = huce_db_meta_int(l->db, "stick_export", 0) + 1;
-	rc = huce_db_meta_set_int(l->db, "stick_export", e, err);
+	/* The number and the clock are taken first: a cut export never reuses them. */
+	rc = take_export(l, &e, clock, err);
 	if (rc)
 		goto out;
 	st->export_no = e;
@@ -607,6 +670,8 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 		(double)huce_db_meta_int(l->db, "acked_seq", 0)) ||
 	    !cJSON_AddNumberToObject(man, "cursor",
 		(double)huce_db_meta_int(l->db, "cursor", 0)) ||
+	    !cJSON_AddStringToObject(man, "clock", clock) ||
+	    !cJSON_AddBoolToObject(man, "stubs", stubs_ok(l)) ||
 	    !cJSON_AddStringToObject(man, "written_at", now) ||
 	    !(text = cJSON_PrintUnformatted(man))) {
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
@@ -672,6 +737,22 @@ static enum huce_err read_json_part(const struct me *m, const char *folder,
 	return rc;
 }
 
+/* Whether export e of this laptop's file had clock (its meta stick_clocks). */
+static int export_is_mine(struct huce_local *l, int64_t e, const char *clock)
+{
+	char *text = huce_db_meta_get(l->db, "stick_clocks"), num[24];
+	cJSON *clocks = text ? cJSON_Parse(text) : NULL;
+	const char *mine;
+	int ok;
+
+	snprintf(num, sizeof(num), "%lld", (long long)e);
+	mine = cJSON_GetStringValue(cJSON_GetObjectItem(clocks, num));
+	ok = mine && clock && strcmp(mine, clock) == 0;
+	cJSON_Delete(clocks);
+	free(text);
+	return ok;
+}
+
 /* Leave out of page the changes at or below cursor: this laptop has them. */
 static void drop_seen(cJSON *page, int64_t cursor)
 {
@@ -732,6 +813,14 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 			       st->folder, (long long)e);
 		goto out;
 	}
+	if (!export_is_mine(l, e, cJSON_GetStringValue(cJSON_GetObjectItem(man, "clock")))) {
+		rc = huce_fail(err, HUCE_EINVAL, "'%s/down-%lld.huce' answers an export "
+			       "%lld that this laptop's file did not write (was it "
+			       "restored from a backup, or the reply is that old?): "
+			       "it is left as it is; take a new export to the office",
+			       st->folder, (long long)e, (long long)e);
+		goto out;
+	}
 	/* Every page is checked before anything is applied. */
 	cJSON_ArrayForEach(p, pages) {
 		snprintf(part, sizeof(part), "c%lld", (long long)++n);
@@ -743,27 +832,22 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 		if (rc)
 			goto out;
 	}
+	/* The acknowledgement, as the answers of an online push. */
 	{
-		int64_t acked = huce_wire_int(cJSON_GetObjectItem(man, "acked"));
-		int64_t expected = huce_wire_int(cJSON_GetObjectItem(man, "expected"));
-		int64_t mine = huce_db_meta_int(l->db, "acked_seq", 0);
+		const cJSON *probe = cJSON_GetObjectItem(man, "probe");
+		const char *ph = cJSON_GetStringValue(cJSON_GetObjectItem(probe, "hwm_hlc"));
+		const char *ah = cJSON_GetStringValue(cJSON_GetObjectItem(man, "acked_hlc"));
 
-		if (acked > huce_local_count(l, "SELECT coalesce(max(seq), 0) FROM outbox")) {
-			rc = huce_fail(err, HUCE_EINVAL, "the reply acknowledges entries "
-				       "this laptop never wrote (was this laptop's file "
-				       "restored from a backup?)");
-			goto out;
-		}
-		if (expected >= 1 && expected - 1 < mine) {
-			/* The central has less than it once acknowledged. */
-			rc = huce_outbox_rewind(l, expected - 1, err);
-		} else {
-			rc = huce_outbox_ack(l, acked, cJSON_GetObjectItem(man, "rejected"),
-					     &st->quarantined, err);
-			st->acked = acked;
-		}
+		st->acked = huce_wire_int(cJSON_GetObjectItem(man, "acked"));
+		rc = huce_outbox_answer(l, huce_wire_int(cJSON_GetObjectItem(probe, "hwm")),
+					ph && strlen(ph) == HUCE_HLC_STRLEN ? ph : "",
+					st->acked, ah && strlen(ah) == HUCE_HLC_STRLEN ? ah : "",
+					cJSON_GetObjectItem(man, "rejected"),
+					huce_wire_int(cJSON_GetObjectItem(man, "expected")),
+					&st->quarantined, err);
 		if (rc)
 			goto out;
+		st->acked = huce_db_meta_int(l->db, "acked_seq", 0);
 	}
 	cJSON_ArrayForEach(p, cJSON_GetObjectItem(man, "photos")) {
 		const char *sha = cJSON_GetStringValue(p);
@@ -791,19 +875,32 @@ enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 		if (huce_wire_int(cJSON_GetObjectItem(page, "next")) > cursor) {
 			drop_seen(page, cursor);
 			rc = huce_outbox_apply_page(l, page, &st->pulled, &refused, err);
-			if (!rc && refused)
-				rc = huce_fail(err, HUCE_ESERVER, "the reply holds a stub "
-					       "this laptop cannot take");
 		}
 		cJSON_Delete(page);
 		page = NULL;
 		if (rc)
 			goto out;
+		if (refused) {
+			/*
+			 * A stub this laptop cannot check (PROTOCOL.md 2.2): a
+			 * pull asks for the page again in full; a stick cannot,
+			 * so the cursor stays before it, and the next export
+			 * asks for whole records from there.
+			 */
+			huce_warn("the reply holds a record of this laptop's that it "
+				  "cannot check (a stub): %lld of its %lld pages are "
+				  "left for the next round, which brings them whole",
+				  (long long)(n - k + 1), (long long)n);
+			st->left = n - k + 1;
+			break;
+		}
 	}
 	huce_iso_time((int64_t)time(NULL), now);
 	rc = huce_db_begin(l->db, err);
 	if (!rc) {
-		rc = huce_db_meta_set_int(l->db, "stick_applied", e, err);
+		rc = huce_db_meta_set_int(l->db, "stick_whole", st->left ? 1 : 0, err);
+		if (!rc)
+			rc = huce_db_meta_set_int(l->db, "stick_applied", e, err);
 		if (!rc)
 			rc = huce_db_meta_set(l->db, "last_sync", now, err);
 		if (!rc)

@@ -31,8 +31,12 @@
  *
  * The laptop's meta keys: stick_pk, stick_sk (its key pair; the file is
  * 0600), central_key (the central's public key), stick_export (the last
- * export's number, taken before its first file is written),
- * stick_exported_at, stick_applied (the newest reply applied).
+ * export's number, taken before its first file is written, with its
+ * clock, an HLC, kept in stick_clocks for the last exports: a reply
+ * carries the clock of the export it answers), stick_exported_at,
+ * stick_applied (the newest reply applied), stick_whole (a stub of the
+ * last reply could not be checked: the next export asks for whole
+ * records).
  */
 #ifndef HUCE_STICK_H
 #define HUCE_STICK_H
@@ -138,6 +142,7 @@ struct huce_stick_stats {
 	int64_t entries, batches, photos;	/* written (export) */
 	int64_t acked, quarantined, pulled;	/* applied (import) */
 	int64_t photos_at_central;		/* import */
+	int64_t left;		/* import: pages left for the next round */
 	int already;		/* import: this reply was applied before */
 	char folder[4200];
 };
@@ -156,13 +161,18 @@ enum huce_err huce_stick_export(struct huce_local *l, const char *dir,
 
 /*
  * Apply the newest reply in dir/huce/<device>/ as a pull: the
- * acknowledgement (refused entries quarantined and their records put
- * back, huce_outbox_ack), the photos the central now has, then the pages
- * of changes, each with the cursor in one transaction, skipping what
- * this laptop already holds (a later online sync, a reply applied
- * before).  A reply older than the last one applied changes nothing
- * (st->already).  Every file is checked before anything is applied.
- * HUCE_ENOTFOUND when there is no reply; HUCE_EINVAL for a refused file.
+ * acknowledgement as a push's answers are taken (huce_outbox_answer:
+ * a restored file renumbers as the office did; refused entries are
+ * quarantined and their records put back), the photos the central now
+ * has, then the pages of changes, each with the cursor in one
+ * transaction, skipping what this laptop already holds (a later online
+ * sync, a reply applied before).  A page with a stub this laptop cannot
+ * check ends it: the pages from there are left for the next round
+ * (st->left), whose export asks for whole records.  A reply older than
+ * the last one applied changes nothing (st->already).  Every file is
+ * checked before anything is applied.  HUCE_ENOTFOUND when there is no
+ * reply; HUCE_EINVAL for a refused file, or a reply to an export this
+ * file did not write (another one's clock).
  */
 enum huce_err huce_stick_import(struct huce_local *l, const char *dir,
 				struct huce_stick_stats *st,

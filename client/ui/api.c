@@ -951,6 +951,62 @@ static int api_quarantine(struct ui_call *k)
 	return k->out ? 0 : ui_fail_err(k, k->u->c->err.code, NULL, k->u->c->err.msg);
 }
 
+static int sync_running(struct ui *u)
+{
+	int running;
+
+	pthread_mutex_lock(&u->mu);
+	running = u->sync_state == UI_SYNC_RUNNING;
+	pthread_mutex_unlock(&u->mu);
+	return running;
+}
+
+/*
+ * Drop or retry a quarantined change: `huce quarantine drop|retry SEQ`
+ * (cli_quarantine_drop/retry, which the CLI calls too).  Not while a
+ * sync runs: the sync is the other writer of the outbox.
+ */
+static int quarantine_act(struct ui_call *k, int retry)
+{
+	struct cli_quarantine_done d;
+	enum huce_err rc;
+	int64_t seq;
+
+	if (huce_parse_i64(k->id, &seq) || seq < 1)
+		return ui_fail(k, 400, "invalid", "seq", "'%.40s' is not a seq of the quarantine", k->id);
+	if (sync_running(k->u))
+		return ui_fail(k, 409, "busy", NULL, "a sync is running; try again when it is done");
+	memset(&k->u->c->err, 0, sizeof(k->u->c->err));
+	rc = retry ? cli_quarantine_retry(k->u->c, seq, &d) : cli_quarantine_drop(k->u->c, seq, &d);
+	if (rc) {
+		cli_quarantine_done_release(&d);
+		return ui_fail_err(k, rc, NULL, k->u->c->err.msg);
+	}
+	k->out = cJSON_CreateObject();
+	cJSON_AddNumberToObject(k->out, "seq", (double)seq);
+	cJSON_AddStringToObject(k->out, "kind", d.kind);
+	put_text(k->out, "name", d.name);
+	if (retry) {
+		cJSON_AddBoolToObject(k->out, "changed", d.changed);
+		if (d.changed)
+			cJSON_AddNumberToObject(k->out, "new_seq", (double)d.seq);
+		else
+			cJSON_AddNullToObject(k->out, "new_seq");
+	}
+	cli_quarantine_done_release(&d);
+	return 0;
+}
+
+static int api_quarantine_drop(struct ui_call *k)
+{
+	return quarantine_act(k, 0);
+}
+
+static int api_quarantine_retry(struct ui_call *k)
+{
+	return quarantine_act(k, 1);
+}
+
 static int api_conflicts(struct ui_call *k)
 {
 	static const char *const kinds[] = {
@@ -1175,10 +1231,21 @@ static const char *field_of(struct ui_call *k, const char *msg,
 			return k->field_buf;
 		}
 	}
+	/*
+	 * The field the message begins with, after its kind if it names one
+	 * ("household.type: ...", "finished (完工) ... is before started").
+	 */
+	p = msg;
+	for (const char *q = msg; *q >= 'a' && *q <= 'z'; q++) {
+		if (q[1] == '.') {
+			p = q + 2;
+			break;
+		}
+	}
 	for (int i = 0; fields[i]; i++) {
 		size_t n = strlen(fields[i]);
 
-		if (strncmp(msg, fields[i], n) == 0 && msg[n] == ':')
+		if (strncmp(p, fields[i], n) == 0 && (p[n] == ':' || p[n] == ' '))
 			return fields[i];
 	}
 	for (int i = 0; fields[i]; i++)
@@ -1326,9 +1393,8 @@ static int household_change(struct ui_call *k, const cJSON *cur, cJSON *f)
 			code = strcmp(key, "approach") == 0 ? huce_approach_code(val) :
 			       strcmp(key, "build") == 0 ? huce_build_code(val) :
 			       huce_toilet_type_label(val) ? val : huce_toilet_type_from_label(val);
-			if (!code)
-				return ui_fail(k, 400, "invalid", key, "%s: choose one of the list", key);
-			cJSON_AddStringToObject(f, key, code);
+			/* Neither a code nor a label: the domain layer says what it accepts. */
+			cJSON_AddStringToObject(f, key, code ? code : val);
 		} else if (strcmp(key, "water") == 0) {
 			cJSON_AddStringToObject(f, key, strcmp(val, "宜水") == 0 ? "wet" :
 						strcmp(val, "宜旱") == 0 ? "dry" : val);
@@ -1593,6 +1659,44 @@ static int api_inspect(struct ui_call *k)
 	return 0;
 }
 
+/*
+ * Void a wrong inspection: `huce inspect void ID --reason TEXT`
+ * (huce_local_inspection_void, which checks the reason).
+ */
+static int api_inspection_void(struct ui_call *k)
+{
+	char id[HUCE_ID_STRLEN + 1];
+	struct huce_error err = { 0 };
+	struct huce_void_out o;
+	struct huce_local *l = k->u->c->l;
+	const char *reason = body_str(k, "reason");
+	enum huce_err rc;
+
+	rc = huce_code_resolve(huce_db_handle(db(k)), "inspection", k->id, id, &err);
+	if (rc)
+		return ui_fail_err(k, rc, NULL, err.msg);
+	memset(&k->u->c->err, 0, sizeof(k->u->c->err));
+	rc = huce_local_begin(l, &k->u->c->err);
+	if (!rc)
+		rc = huce_local_inspection_void(l, id, reason, &o, &k->u->c->err);
+	if (!rc)
+		rc = huce_local_commit(l, &k->u->c->err);
+	if (rc) {
+		static const char *const fields[] = { "reason", NULL };
+
+		huce_local_rollback(l);
+		return ui_fail_err(k, rc, field_of(k, k->u->c->err.msg, fields), k->u->c->err.msg);
+	}
+	k->out = cJSON_CreateObject();
+	cJSON_AddStringToObject(k->out, "id", id);
+	cJSON_AddStringToObject(k->out, "household", o.household_id);
+	cJSON_AddNumberToObject(k->out, "closed", o.closed);
+	cJSON_AddNumberToObject(k->out, "reopened", o.reopened);
+	cJSON_AddStringToObject(k->out, "status", huce_status_name(o.status));
+	put_text(k->out, "status_label", huce_status_label(o.status));
+	return 0;
+}
+
 /* --- routing ------------------------------------------------------------- */
 
 struct route {
@@ -1632,6 +1736,9 @@ static const struct route routes[] = {
 	{ "POST", "photo-import", 0, NULL, api_import_scan },
 	{ "GET", "photo-import", 1, NULL, api_import_preview },
 	{ "POST", "photo-import", 1, NULL, api_import_attach },
+	{ "POST", "inspections", 1, "void", api_inspection_void },
+	{ "POST", "quarantine", 1, "drop", api_quarantine_drop },
+	{ "POST", "quarantine", 1, "retry", api_quarantine_retry },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

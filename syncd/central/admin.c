@@ -65,7 +65,7 @@ static const char usage[] =
 "  device list [--json]\n"
 "  device revoke NAME\n"
 "  household list [--village V] [--status S] [--review STATE] [--cadre C]\n"
-"                 [--json | --format text|json|csv [--out F]]\n"
+"                 [--json | --format text|json|csv|xlsx [--out F]]\n"
 "                               the merged list (same keys as `huce household list`)\n"
 "  household show ID [--json]   one household: inspections, photos, rectifications,\n"
 "                               review and the history of its changes\n"
@@ -538,54 +538,140 @@ static void csv_field(struct huce_buf *b, const char *s, int first)
 }
 
 /*
- * The list as CSV for a spreadsheet: UTF-8 with a byte order mark (so
- * Excel reads it as UTF-8), the header in the office's own column names
- * and the values as it writes them, so the file can be edited and
- * imported again (编号, 状态, 审核 and 审核意见 are then ignored).
+ * The list for a spreadsheet, in the office's own column names and
+ * values as it writes them (改造方式 整厕新建 ...), so the file can be
+ * edited and imported again (编号, 状态, 审核 and 审核意见 are then
+ * ignored).
  */
+#define HH_COLS 13
+static const struct report_col hh_cols[HH_COLS] = {
+	{ "编号", REPORT_TEXT }, { "村委会", REPORT_TEXT },
+	{ "村民小组", REPORT_TEXT }, { "户主姓名", REPORT_TEXT },
+	{ "挂包干部", REPORT_TEXT }, { "改造方式", REPORT_TEXT },
+	{ "建设方式", REPORT_TEXT }, { "厕所类型", REPORT_TEXT },
+	{ "施工队", REPORT_TEXT }, { "计划周", REPORT_TEXT },
+	{ "状态", REPORT_TEXT }, { "审核", REPORT_TEXT },
+	{ "审核意见", REPORT_TEXT },
+};
+
+/* One household of the list (household list --json) as the columns above. */
+static void hh_cells(const cJSON *o, const char *v[HH_COLS])
+{
+	const cJSON *rv = cJSON_GetObjectItem(o, "review");
+	const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
+	int sn = huce_status_parse(st);
+	int rn = huce_review_parse(cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")));
+	const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
+
+	v[0] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
+	v[1] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "village"));
+	v[2] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "group"));
+	v[3] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "head"));
+	v[4] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "cadre"));
+	v[5] = huce_approach_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "approach")));
+	v[6] = huce_build_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "build")));
+	v[7] = type ? huce_toilet_type_label(type) : NULL;
+	v[8] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "team"));
+	v[9] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "planned_week"));
+	v[10] = sn >= 0 ? huce_status_label((enum huce_status)sn) : st;
+	v[11] = rn >= 0 ? huce_review_label((enum huce_review_state)rn) : NULL;
+	v[12] = cJSON_GetStringValue(cJSON_GetObjectItem(rv, "note"));
+}
+
+/* As CSV: UTF-8 with a byte order mark (so Excel reads it as UTF-8), CRLF. */
 static enum huce_err hh_csv(const cJSON *rows, struct huce_buf *b)
 {
-	static const char *const head[] = {
-		"编号", "村委会", "村民小组", "户主姓名", "挂包干部", "改造方式",
-		"建设方式", "厕所类型", "施工队", "计划周", "状态", "审核", "审核意见", NULL
-	};
 	const cJSON *o;
 
 	huce_buf_addstr(b, "\xef\xbb\xbf");
-	for (int i = 0; head[i]; i++)
-		csv_field(b, head[i], !i);
+	for (int i = 0; i < HH_COLS; i++)
+		csv_field(b, hh_cols[i].title, !i);
 	huce_buf_addstr(b, "\r\n");
 	cJSON_ArrayForEach(o, rows) {
-		const cJSON *rv = cJSON_GetObjectItem(o, "review");
-		const char *st = cJSON_GetStringValue(cJSON_GetObjectItem(o, "status"));
-		int sn = huce_status_parse(st);
-		int rn = huce_review_parse(cJSON_GetStringValue(cJSON_GetObjectItem(rv, "state")));
-		const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(o, "type"));
-		const char *v[13];
+		const char *v[HH_COLS];
 
-		v[0] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "id"));
-		v[1] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "village"));
-		v[2] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "group"));
-		v[3] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "head"));
-		v[4] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "cadre"));
-		v[5] = huce_approach_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "approach")));
-		v[6] = huce_build_label(cJSON_GetStringValue(cJSON_GetObjectItem(o, "build")));
-		v[7] = type ? huce_toilet_type_label(type) : NULL;
-		v[8] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "team"));
-		v[9] = cJSON_GetStringValue(cJSON_GetObjectItem(o, "planned_week"));
-		v[10] = sn >= 0 ? huce_status_label((enum huce_status)sn) : st;
-		v[11] = rn >= 0 ? huce_review_label((enum huce_review_state)rn) : NULL;
-		v[12] = cJSON_GetStringValue(cJSON_GetObjectItem(rv, "note"));
-		for (int i = 0; i < 13; i++)
+		hh_cells(o, v);
+		for (int i = 0; i < HH_COLS; i++)
 			csv_field(b, v[i], !i);
 		huce_buf_addstr(b, "\r\n");
 	}
 	return b->err;
 }
 
+/*
+ * As a workbook (report_doc_xlsx, as the reports are): one sheet 农户清单
+ * with a title row naming the filters, the header frozen and printed on
+ * every page, column widths from the widest cell, A4 landscape.
+ */
+static enum huce_err hh_xlsx(const cJSON *rows, const char *filters,
+			     const char *path, struct huce_error *err)
+{
+	struct report_doc d;
+	struct report_table *t;
+	const cJSON *o;
+	char day[11], period[200];
+	enum huce_err rc;
+
+	huce_today(day);
+	snprintf(period, sizeof(period), "%s（%s，共 %d 户）", filters, day,
+		 cJSON_GetArraySize(rows));
+	report_doc_init(&d, "农户清单", period);
+	t = report_doc_table(&d, "农户清单", hh_cols, HH_COLS);
+	cJSON_ArrayForEach(o, rows) {
+		cJSON *row = report_table_row(&d, t, NULL);
+		const char *v[HH_COLS];
+
+		hh_cells(o, v);
+		for (int i = 0; i < HH_COLS; i++)
+			report_cell_text(&d, row, v[i]);
+	}
+	rc = report_doc_xlsx(&d, path, err);
+	report_doc_release(&d);
+	return rc;
+}
+
+/* What the list was filtered by, in words: "村委会 新华村；状态 验收合格". */
+static void hh_filters(char *buf, size_t n, const char *village,
+		       const char *status, const char *review, const char *cadre)
+{
+	int len = 0, sn = status ? huce_status_parse(status) : -1;
+	int rn = review ? huce_review_parse(review) : -1;
+	const char *parts[4][2] = {
+		{ "村委会", village },
+		{ "状态", sn >= 0 ? huce_status_label((enum huce_status)sn) : NULL },
+		{ "审核", rn >= 0 ? huce_review_label((enum huce_review_state)rn) : NULL },
+		{ "挂包干部", cadre },
+	};
+
+	buf[0] = '\0';
+	for (int i = 0; i < 4; i++) {
+		int m;
+
+		if (!parts[i][1])
+			continue;
+		m = snprintf(buf + len, n - (size_t)len, "%s%s %s", len ? "；" : "",
+			     parts[i][0], parts[i][1]);
+		if (m < 0 || (size_t)m >= n - (size_t)len)
+			break;
+		len += m;
+	}
+	if (!buf[0])
+		snprintf(buf, n, "全部农户");
+}
+
+/* A review state by its code or its Chinese label (有问题), else NULL. */
+static const char *review_state_code(const char *s)
+{
+	for (int i = 0; huce_review_states[i]; i++)
+		if (strcmp(s, huce_review_states[i]) == 0 ||
+		    strcmp(s, huce_review_label((enum huce_review_state)i)) == 0)
+			return huce_review_states[i];
+	return NULL;
+}
+
 static const char hh_list_usage[] =
 	"expected household list [--village V] [--status S] [--review STATE] "
-	"[--cadre C] [--json | --format text|json|csv [--out F]]";
+	"[--cadre C] [--json | --format text|json|csv|xlsx [--out F]]";
 
 static int household_list(struct admin *a, int argc, char **argv)
 {
@@ -620,23 +706,30 @@ static int household_list(struct admin *a, int argc, char **argv)
 			return usage_error("household list: unexpected argument '%s'; %s",
 					   argv[i], hh_list_usage);
 	}
-	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv"))
-		return usage_error("household list: format '%s' is not text, json or csv",
-				   format);
-	if (out && strcmp(format, "csv") != 0)
-		return usage_error("household list: --out is for --format csv");
+	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "csv") &&
+	    strcmp(format, "xlsx"))
+		return usage_error("household list: format '%s' is not text, json, csv "
+				   "or xlsx", format);
+	if (out && strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0)
+		return usage_error("household list: --out is for --format csv or xlsx");
+	if (!out && strcmp(format, "xlsx") == 0)
+		return usage_error("household list: --format xlsx needs --out FILE");
 	if (l.f_status && huce_status_parse(l.f_status) < 0) {
-		huce_fail(&err, HUCE_EINVAL, "status '%s' is not one of: planned, building, "
-			  "built, accepted, failed, rectifying", l.f_status);
+		huce_fail(&err, HUCE_EINVAL, "status '%s' is not one of: planned (计划), "
+			  "building (在建), built (完工待验), accepted (验收合格), "
+			  "failed (验收不合格), rectifying (整改中)", l.f_status);
 		return fail(HUCE_EINVAL, &err);
 	}
 	if (l.f_status)
 		l.f_status = huce_status_name((enum huce_status)huce_status_parse(l.f_status));
-	if (l.f_review && huce_review_parse(l.f_review) < 0) {
-		huce_fail(&err, HUCE_EINVAL, "review state '%s' is not one of: received, "
-			  "approved, has-issues, edited", l.f_review);
+	if (l.f_review && !review_state_code(l.f_review)) {
+		huce_fail(&err, HUCE_EINVAL, "review state '%s' is not one of: received "
+			  "(已接收), approved (审核通过), has-issues (有问题), edited "
+			  "(已修改)", l.f_review);
 		return fail(HUCE_EINVAL, &err);
 	}
+	if (l.f_review)
+		l.f_review = review_state_code(l.f_review);
 	l.store = a->store;
 	l.village = cJSON_CreateObject();
 	l.group = cJSON_CreateObject();
@@ -712,6 +805,16 @@ static int household_list(struct admin *a, int argc, char **argv)
 		}
 		if (out)
 			printf("%s\n", out);
+	} else if (strcmp(format, "xlsx") == 0) {
+		char filters[400];
+
+		hh_filters(filters, sizeof(filters), village, l.f_status, l.f_review, cadre);
+		rc = hh_xlsx(sorted, filters, out, &err);
+		if (rc) {
+			ret = fail(rc, &err);
+			goto out;
+		}
+		printf("%s\n", out);
 	} else {
 		const cJSON *o;
 
@@ -1672,6 +1775,10 @@ static int import_office_list(struct admin *a, const char *path,
 	fflush(stdout);
 	rc = import_list(&a->central, a->actor, t.text, t.len, o, &res, &err);
 	list_text_release(&t);
+	if (res.header_line > 1)
+		fprintf(stderr, "huce-syncd admin: note: the header is line %d; the "
+			"line%s above it (a title) %s skipped\n", res.header_line,
+			res.header_line > 2 ? "s" : "", res.header_line > 2 ? "are" : "is");
 	cJSON_ArrayForEach(p, res.ignored)
 		fprintf(stderr, "huce-syncd admin: note: ignoring column '%s'\n",
 			cJSON_GetStringValue(p));

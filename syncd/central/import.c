@@ -5,8 +5,9 @@
  * The work is in passes over the rows, so that every bad row is found
  * in one run and a bad row anywhere leaves the store as it was:
  *
- *   1. csv_table_parse() reads the text; map_header() finds each known
- *      column in the header row and so which list it is (unknown
+ *   1. csv_table_parse() reads the text; find_header() finds the header
+ *      row (the first, or the first below a title); map_header() finds
+ *      each known column in it and so which list it is (unknown
  *      columns are ignored, and reported);
  *   2. check_hh() / check_target() check every row and turn its values
  *      into codes, writing nothing; a problem is noted (problem()) and
@@ -16,6 +17,9 @@
  *      --create, else refused with a suggestion), then the household or
  *      target added, updated with what changed, or left as it is.  A
  *      row the merge refuses is rolled back to its savepoint and noted.
+ *      A row found bad in pass 2 is not written, but its names are
+ *      looked up all the same (check_bad_row_names), so an unknown name
+ *      is reported in the same run as the row's other problems;
  *   4. with any problem and no --skip-bad the transaction is rolled
  *      back; else the audit line (counts only, no names) goes in with it.
  *
@@ -225,6 +229,29 @@ static int match_header(const char *h)
 				return c;
 	}
 	return -1;
+}
+
+/*
+ * The header row: the first of the first few rows with at least two
+ * known column names.  A spreadsheet often carries a title above it
+ * (XX镇农村户厕改造清单, or the title row of `household list --format
+ * xlsx`); those lines are skipped.  When no row qualifies, the first
+ * row is the header, and map_header() says what it lacks.
+ */
+#define HEADER_SEARCH 10
+
+static size_t find_header(const struct csv_table *csv)
+{
+	for (size_t i = 0; i < csv->n && i < HEADER_SEARCH; i++) {
+		const struct csv_table_row *r = &csv->rows[i];
+		int known = 0;
+
+		for (size_t k = 0; k < r->n; k++)
+			known += r->cell[k][0] && match_header(r->cell[k]) >= 0;
+		if (known >= 2)
+			return i;
+	}
+	return 0;
 }
 
 static enum huce_err map_header(struct import *x, const struct csv_table_row *r,
@@ -955,6 +982,51 @@ static enum huce_err write_row(struct import *x, struct row *r,
 	return store_release(x->c->store, err);
 }
 
+/* Whether column c of row r has a problem noted already. */
+static int has_problem(const struct import *x, const struct row *r, int c)
+{
+	const char *cn = col_name(x, c);
+	const cJSON *p;
+
+	cJSON_ArrayForEach(p, x->res->problems)
+		if ((int)cJSON_GetNumberValue(cJSON_GetObjectItem(p, "line")) == r->line &&
+		    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(p, "column")) ?
+			   cJSON_GetStringValue(cJSON_GetObjectItem(p, "column")) : "",
+			   cn ? cn : "") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A row already bad is not written, but its names are still looked up
+ * (without --create: with it they would be made), so that a mistyped
+ * village on a row with a wrong toilet type is named in the same run
+ * and the clerk fixes the list in one go.  Writes nothing.
+ */
+static enum huce_err check_bad_row_names(struct import *x, struct row *r,
+					 struct huce_error *err)
+{
+	char vid[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
+	static const struct { int n, c; } more[] = {
+		{ N_CADRE, C_CADRE }, { N_TEAM, C_TEAM },
+	};
+	enum huce_err rc = HUCE_OK;
+	int ok = 0;
+
+	if (x->o->create)
+		return HUCE_OK;		/* the names would be made */
+	if (r->cell[C_VILLAGE][0] && !has_problem(x, r, C_VILLAGE))
+		rc = resolve_name(x, r, N_VILLAGE, C_VILLAGE, NULL, vid, &ok, err);
+	if (rc || x->list == L_TARGETS)
+		return rc;
+	if (ok && r->cell[C_GROUP][0] && !has_problem(x, r, C_GROUP))
+		rc = resolve_name(x, r, N_GROUP, C_GROUP, vid, id, &ok, err);
+	for (size_t k = 0; !rc && k < sizeof(more) / sizeof(more[0]); k++)
+		if (r->cell[more[k].c][0] && !has_problem(x, r, more[k].c))
+			rc = resolve_name(x, r, more[k].n, more[k].c, NULL, id, &ok, err);
+	return rc;
+}
+
 /* --- the whole list ------------------------------------------------------------- */
 
 static enum huce_err check_all(struct import *x, const struct csv_table *csv,
@@ -1006,11 +1078,11 @@ enum huce_err import_list(struct central *c, const char *actor,
 			  struct import_result *res, struct huce_error *err)
 {
 	struct import x;
-	struct csv_table csv = { 0 };
+	struct csv_table csv = { 0 }, body;
 	struct row *rows = NULL;
 	char *keyhex = NULL, detail[200];
 	enum huce_err rc;
-	size_t n;
+	size_t n, hdr;
 
 	memset(res, 0, sizeof(*res));
 	memset(&x, 0, sizeof(x));
@@ -1025,13 +1097,17 @@ enum huce_err import_list(struct central *c, const char *actor,
 		rc = huce_fail(err, HUCE_EINVAL, "the list is empty");
 		goto out;
 	}
-	rc = map_header(&x, &csv.rows[0], err);
+	hdr = find_header(&csv);
+	res->header_line = csv.rows[hdr].line;
+	rc = map_header(&x, &csv.rows[hdr], err);
 	if (rc)
 		goto out;
+	/* the header and the rows below it */
+	body = (struct csv_table){ .rows = csv.rows + hdr, .n = csv.n - hdr };
 	keyhex = store_meta_get(c->store, "town_key");
 	x.keylen = keyhex ? huce_hex_decode(keyhex, x.key, sizeof(x.key)) : -1;
 	x.town = store_meta_get(c->store, "town");
-	n = csv.n - 1;
+	n = body.n - 1;
 	res->rows = (int)n;
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
@@ -1039,15 +1115,15 @@ enum huce_err import_list(struct central *c, const char *actor,
 		goto out;
 	}
 	/* Every row is checked before anything is written. */
-	rc = check_all(&x, &csv, rows, err);
+	rc = check_all(&x, &body, rows, err);
 	if (rc)
 		goto out;
 	rc = store_begin(c->store, 1, err);
 	if (rc)
 		goto out;
 	for (size_t i = 0; i < n && !rc; i++)
-		if (!rows[i].bad)
-			rc = write_row(&x, &rows[i], err);
+		rc = rows[i].bad ? check_bad_row_names(&x, &rows[i], err)
+				 : write_row(&x, &rows[i], err);
 	if (!rc && res->bad_rows && !opts->skip_bad)
 		rc = huce_fail(err, HUCE_EINVAL, "%d of %d rows %s bad: nothing was "
 			       "imported (--skip-bad imports the others)",

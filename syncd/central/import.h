@@ -12,6 +12,8 @@
  *   targets     村委会 周 目标        (weekly targets, DESIGN.md 6.1)
  *
  * The text is UTF-8 CSV (list_file.h turns GB18030 and .xlsx into it).
+ * The header is the first row, or the first of the first ten rows with
+ * two known column names: the lines of a title above it are skipped.
  * Every row is checked, and every problem of every row is collected
  * (line, column, value, reason) rather than stopping at the first: a
  * clerk fixes the whole list in one go.  The domain's rules are those of
@@ -57,6 +59,7 @@ struct import_opts {
 
 struct import_result {
 	const char *list;	/* "households" or "targets" (static) */
+	int header_line;	/* the header's line: 1, or below a title */
 	int rows;		/* data rows read */
 	int added;		/* households or targets added */
 	int present;		/* rows already in the store ... */

@@ -940,8 +940,8 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	}
 	ret = HUCE_OK;
 	type = tv ? cJSON_Parse(tv) : NULL;
-	record_label(c, hh, NULL, name, sizeof(name));
 	if (!cJSON_IsString(type)) {
+		record_label(c, hh, NULL, name, sizeof(name));
 		ret = refuse(vd, "checklist", "household %s has no toilet type: "
 			     "set its type, then retry the inspection", name);
 		goto out;
@@ -970,6 +970,7 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 			} else if (cJSON_IsString(it)) {
 				values[i] = it->valuestring;
 			} else {
+				record_label(c, hh, NULL, name, sizeof(name));
 				ret = refuse(vd, "checklist",
 					     "%s inspection of household %s: item "
 					     "'%.40s' must be a number or true/false",
@@ -981,11 +982,13 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	}
 	if (huce_checklist_evaluate(c->checklists, type->valuestring, stage_no,
 				    n, codes, values, &ev, &eerr)) {
+		record_label(c, hh, NULL, name, sizeof(name));
 		ret = refuse(vd, "checklist", "%s inspection of household %s: %s",
 			     stage, name, eerr.msg);
 		goto out;
 	}
 	if (result && strcmp(result, "pass") == 0 && cJSON_GetArraySize(ev.veto)) {
+		record_label(c, hh, NULL, name, sizeof(name));
 		ret = refuse(vd, "checklist",
 			     "%s inspection of household %s: critical item '%s' "
 			     "failed, so the result cannot be pass",

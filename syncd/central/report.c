@@ -419,6 +419,19 @@ static enum huce_err add_photo(void *arg, const struct store_record *rec,
 	return HUCE_OK;
 }
 
+/* The office's review (信息审核): kind review, field household and state. */
+static enum huce_err add_review(void *arg, const struct store_record *rec,
+				const cJSON *fields)
+{
+	struct load *l = arg;
+
+	(void)rec;
+	EACH(l, i)
+		huce_report_add_review(l->r[i], str_field(fields, "household"),
+				       str_field(fields, "state"));
+	return HUCE_OK;
+}
+
 static enum huce_err add_conflict(void *arg, const struct store_record *rec,
 				  const cJSON *fields)
 {
@@ -494,6 +507,7 @@ static enum huce_err load_facts(struct store *s, struct load *l,
 		{ "team", 0, add_team },
 		{ "cadre", 0, add_cadre },
 		{ "photo", 0, add_photo },
+		{ "review", 0, add_review },
 		{ "conflict", 0, add_conflict },
 	};
 	enum huce_err rc;
@@ -650,6 +664,8 @@ static const struct report_col week_cols[] = {
 	{ "首厕未过施工队", REPORT_INT }, { "照片未到", REPORT_INT }, { "验收缺照片", REPORT_INT },
 	{ "久未走访户", REPORT_INT }, { "当周录入率", REPORT_PCT },
 	{ "抽查复核", REPORT_INT }, { "账实不符", REPORT_INT },
+	{ "审核通过", REPORT_INT }, { "审核有问题", REPORT_INT },
+	{ "问题已修改", REPORT_INT },
 };
 
 /* One line of the week's main table (rank 0: the town). */
@@ -685,6 +701,9 @@ static void week_row(struct report_doc *d, struct report_table *t,
 	report_cell_rate(d, row, huce_report_rate(w->entered_same_week, w->passed));
 	report_cell_int(d, row, w->rechecks);
 	report_cell_int(d, row, w->mismatches);
+	report_cell_int(d, row, w->review_approved);
+	report_cell_int(d, row, w->review_has_issues);
+	report_cell_int(d, row, w->review_edited);
 }
 
 static const struct report_col late_cols[] = {
@@ -715,7 +734,8 @@ static void week_doc(struct report_doc *d, const struct huce_report *r,
 		  "首厕未过施工队、久未走访户）按本周日止的记录日期计；本周数按本周内的"
 		  "日期计，每户每栏只计一次。当周验收当周录入：本周合格、且其验收记录在"
 		  "本周内到达镇里的户数；录入滞后表列出其余的户。待处理冲突：该村尚有未"
-		  "解决的数据冲突，数字可能变化。";
+		  "解决的数据冲突，数字可能变化。审核通过、审核有问题、问题已修改：镇里"
+		  "信息审核的当前状态（户数）。";
 	t = report_doc_table(d, "村委会进度", week_cols,
 			     sizeof(week_cols) / sizeof(week_cols[0]));
 	for (size_t i = 0; i < n; i++)
@@ -833,7 +853,8 @@ static const struct report_col dispatch_cols[] = {
 	{ "农户数", REPORT_INT }, { "已开工", REPORT_INT },
 	{ "已建成", REPORT_INT }, { "累计验收", REPORT_INT },
 	{ "未完成整改", REPORT_INT }, { "逾期整改", REPORT_INT },
-	{ "待处理冲突", REPORT_INT },
+	{ "待处理冲突", REPORT_INT }, { "审核通过", REPORT_INT },
+	{ "审核有问题", REPORT_INT }, { "问题已修改", REPORT_INT },
 	{ "期间检查", REPORT_INT }, { "期间合格", REPORT_INT },
 	{ "期间不合格", REPORT_INT },
 	{ "农户数变化", REPORT_INT }, { "开工变化", REPORT_INT },
@@ -897,6 +918,9 @@ static void dispatch_row(struct report_doc *d, struct report_table *t,
 	report_cell_int(d, row, w->open_rectifications);
 	report_cell_int(d, row, w->rect_overdue);
 	report_cell_int(d, row, w->conflicts);
+	report_cell_int(d, row, w->review_approved);
+	report_cell_int(d, row, w->review_has_issues);
+	report_cell_int(d, row, w->review_edited);
 	report_cell_int(d, row, w->inspected);
 	report_cell_int(d, row, w->passed);
 	report_cell_int(d, row, w->failed);
@@ -1037,7 +1061,8 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 		report_doc_init(&d, title, period);
 		d.note = "累计数按当日止的记录日期计；变化为与上一次调度日相比的增减；"
 			 "期间检查、合格、不合格为两次调度之间的日期，每户只计一次；"
-			 "本周已验收为本周一起新增验收的户数。";
+			 "本周已验收为本周一起新增验收的户数；审核通过、审核有问题、问题已"
+			 "修改为镇里信息审核的当前状态（户数）。";
 		t = report_doc_table(&d, "调度", dispatch_cols,
 				     sizeof(dispatch_cols) / sizeof(dispatch_cols[0]));
 		for (size_t i = 0; i < n; i++) {
@@ -1268,7 +1293,13 @@ static cJSON *month_row_json(const struct huce_report_row *w, int town)
 					     (double)w->rect_overdue) &&
 		     cJSON_AddNumberToObject(o, "rechecks", (double)w->rechecks) &&
 		     cJSON_AddNumberToObject(o, "mismatches", (double)w->mismatches) &&
-		     cJSON_AddNumberToObject(o, "conflicts", (double)w->conflicts);
+		     cJSON_AddNumberToObject(o, "conflicts", (double)w->conflicts) &&
+		     cJSON_AddNumberToObject(o, "review_approved",
+					     (double)w->review_approved) &&
+		     cJSON_AddNumberToObject(o, "review_has_issues",
+					     (double)w->review_has_issues) &&
+		     cJSON_AddNumberToObject(o, "review_edited",
+					     (double)w->review_edited);
 	}
 	if (!ok) {
 		cJSON_Delete(o);
@@ -1304,6 +1335,8 @@ static const struct report_col month_cols[] = {
 	{ "一次验收合格率", REPORT_PCT }, { "当周录入率", REPORT_PCT },
 	{ "逾期整改", REPORT_INT }, { "抽查复核", REPORT_INT },
 	{ "账实不符", REPORT_INT }, { "待处理冲突", REPORT_INT },
+	{ "审核通过", REPORT_INT }, { "审核有问题", REPORT_INT },
+	{ "问题已修改", REPORT_INT },
 };
 
 static const struct report_col cadre_cols[] = {
@@ -1357,6 +1390,9 @@ static void month_row(struct report_doc *d, struct report_table *t,
 	report_cell_int(d, row, w->rechecks);
 	report_cell_int(d, row, w->mismatches);
 	report_cell_int(d, row, w->conflicts);
+	report_cell_int(d, row, w->review_approved);
+	report_cell_int(d, row, w->review_has_issues);
+	report_cell_int(d, row, w->review_edited);
 }
 
 static void month_doc(struct report_doc *d, const struct huce_report *r,
@@ -1374,7 +1410,9 @@ static void month_doc(struct report_doc *d, const struct huce_report *r,
 	report_doc_init(d, title, period);
 	d->note = "月计划：周四落在本月的各 ISO 周的周任务之和；本月验收：月末为已验收、"
 		  "月初前一日不是的户数；完成率 = 本月验收 / 月计划；排名按得分（默认即"
-		  "完成率），得分相同名次相同；无计划的村不排入红黑榜。";
+		  "完成率），得分相同名次相同；无计划的村不排入红黑榜。当周录入率：本月"
+		  "合格的户中，验收记录在验收当周到达镇里的比例。审核通过、审核有问题、"
+		  "问题已修改：镇里信息审核的当前状态（户数）。";
 	t = report_doc_table(d, "月度排名", month_cols,
 			     sizeof(month_cols) / sizeof(month_cols[0]));
 	for (size_t i = 0; i < n; i++)

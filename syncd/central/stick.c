@@ -6,14 +6,19 @@
  * the device has, or, the first time, by any key with the device's own
  * token inside; every part it names, by digest, seal and binding) and
  * writes nothing, so a refused folder leaves the store as it was.  The
- * second applies: the batches in order through central_apply_batch()
+ * second applies: the probe an online push starts with, decided here
+ * (a restored laptop's batches are taken renumbered, as it renumbers
+ * them itself on reading the reply; the probe is kept with the export's
+ * number and clock before any batch, so taking the export again decides
+ * the same), the batches in order through central_apply_batch()
  * (the code of POST /v1/batches: one transaction per batch with the
  * device's high-water mark, replays skipped), the photos through the
- * blob store (verified by SHA-256), then writes the reply (pages, then
- * its manifest).  A kill -9 anywhere leaves batches applied or not, a
- * photo whole or partial, and no reply manifest or the old one; running
- * the import again finishes the job, and the laptop takes a reply only
- * once.
+ * blob store (verified by SHA-256), then writes the reply (pages by the
+ * pull's own code, the laptop's own records as stubs where it can check
+ * them, then its manifest).  A kill -9 anywhere leaves batches applied
+ * or not, a photo whole or partial, and no reply manifest or the old
+ * one; running the import again finishes the job, and the laptop takes
+ * a reply only once.
  */
 #include "stick.h"
 
@@ -29,6 +34,8 @@
 #include "huce_batch.h"
 #include "huce_crypto.h"
 #include "huce_file.h"
+#include "huce_hlc.h"
+#include "huce_log.h"
 #include "huce_outbox.h"
 #include "huce_stick.h"
 #include "huce_util.h"
@@ -196,6 +203,15 @@ struct stick_run {
 	char pk[HUCE_SEAL_KEY_HEX + 1], sk[HUCE_SEAL_KEY_HEX + 1];
 };
 
+/* What the central keeps of the newest export taken from a device. */
+struct done {
+	int64_t e;
+	char clock[HUCE_HLC_STRLEN + 1];	/* "" from an older central */
+	int probe;				/* hwm and hlc are known */
+	int64_t hwm;
+	char hlc[HUCE_HLC_STRLEN + 1];
+};
+
 /* One laptop's folder, while it is taken. */
 struct lap {
 	const char *device;
@@ -207,6 +223,13 @@ struct lap {
 	cJSON *villages;		/* scope, or NULL */
 	cJSON *out;			/* the reply's manifest, as it grows */
 	int taken;			/* the export was applied */
+	char clock[HUCE_HLC_STRLEN + 1];	/* the export's (its manifest's) */
+	/* The device's mark before the export was taken (the probe). */
+	int64_t probe;
+	char probe_hlc[HUCE_HLC_STRLEN + 1];
+	int restored;			/* HUCE_AHEAD_RESTORED: renumbered */
+	struct done done;		/* the device's stick_export */
+	int stubs;			/* the reply may hold stubs */
 };
 
 static void part_name(char *out, size_t n, const char *prefix, int64_t e,
@@ -232,6 +255,49 @@ static enum huce_err read_up(struct stick_run *r, struct lap *lp,
 }
 
 /*
+ * The device's stick_export column: "E CLOCK HWM HLC", the newest export
+ * taken from it (its number and clock) and the probe it was taken with
+ * (the device's mark and its entry's HLC then, "-" for none), kept
+ * before its batches are applied so that taking the same export again,
+ * after a kill or from the same stick, decides as the first time did.
+ * An older central wrote "E" alone.
+ */
+static void done_parse(const char *text, struct done *d)
+{
+	char clock[HUCE_HLC_STRLEN + 2] = "", hlc[HUCE_HLC_STRLEN + 2] = "";
+	long long e = 0, hwm = -1;
+	int n = text ? sscanf(text, "%lld %17s %lld %17s", &e, clock, &hwm, hlc) : 0;
+
+	memset(d, 0, sizeof(*d));
+	d->e = n >= 1 ? e : 0;
+	if (n >= 2 && huce_hlc_parse(clock, &(uint64_t){ 0 }) == 0)
+		memcpy(d->clock, clock, sizeof(d->clock));
+	if (d->clock[0] && n == 4 && hwm >= 0) {
+		d->probe = 1;
+		d->hwm = hwm;
+		if (huce_hlc_parse(hlc, &(uint64_t){ 0 }) == 0)
+			memcpy(d->hlc, hlc, sizeof(d->hlc));
+	}
+}
+
+/*
+ * Whether export e with clock is older than the newest one imported from
+ * the device (done).  The clock decides, not the number: a laptop
+ * restored from a backup numbers its exports from where the copy stood,
+ * but its clock (an HLC) is past everything the lost file wrote.  The
+ * same export again is taken again.
+ */
+static int replayed(const struct done *done, int64_t e, const char *clock)
+{
+	if (done->clock[0]) {
+		int c = strcmp(clock, done->clock);
+
+		return c < 0 || (c == 0 && done->e != e);
+	}
+	return done->e > e;
+}
+
+/*
  * The first pass: the manifest and the device's credentials in it, then
  * every part.  Nothing is written.
  */
@@ -244,7 +310,7 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	struct store_device dev;
 	char name[96], hash[HUCE_SHA256_HEX_LEN + 1], part[32];
 	char *who = NULL, *done = NULL;
-	const char *token, *install;
+	const char *token, *install, *clock;
 	const cJSON *it;
 	int64_t k;
 	enum huce_err rc;
@@ -279,9 +345,12 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	/* The device's token: the files are its, whichever key wrote them. */
 	token = cJSON_GetStringValue(cJSON_GetObjectItem(lp->man, "token"));
 	install = cJSON_GetStringValue(cJSON_GetObjectItem(lp->man, "install_id"));
+	clock = cJSON_GetStringValue(cJSON_GetObjectItem(lp->man, "clock"));
 	if (!token || !install || !cJSON_IsArray(cJSON_GetObjectItem(lp->man, "batches")) ||
 	    !cJSON_IsArray(cJSON_GetObjectItem(lp->man, "photos")) ||
-	    huce_wire_int(cJSON_GetObjectItem(lp->man, "cursor")) < 0) {
+	    huce_wire_int(cJSON_GetObjectItem(lp->man, "cursor")) < 0 ||
+	    huce_wire_int(cJSON_GetObjectItem(lp->man, "acked")) < 0 ||
+	    !clock || huce_hlc_parse(clock, &(uint64_t){ 0 }) != 0) {
 		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is not an export manifest",
 			       lp->folder, name);
 		goto out;
@@ -295,13 +364,17 @@ static enum huce_err check_folder(struct stick_run *r, struct lap *lp,
 	}
 	if (rc)
 		goto out;
+	memcpy(lp->clock, clock, sizeof(lp->clock));
 	rc = store_device_attr_get(s, lp->device, "stick_export", &done, err);
 	if (rc)
 		goto out;
-	if (done && strtoll(done, NULL, 10) > lp->e) {
+	done_parse(done, &lp->done);
+	if (done && replayed(&lp->done, lp->e, lp->clock)) {
 		rc = huce_fail(err, HUCE_EINVAL, "'%s/%s' is refused: export %lld is "
-			       "older than export %s, already imported (a replayed "
-			       "stick?)", lp->folder, name, (long long)lp->e, done);
+			       "older than export %lld, already imported (a replayed "
+			       "stick? or a laptop restored from a backup whose clock "
+			       "is set back)", lp->folder, name, (long long)lp->e,
+			       (long long)lp->done.e);
 		goto out;
 	}
 	/* Every part, by digest, seal and binding. */
@@ -365,18 +438,129 @@ static enum huce_err put_photo(struct blob_store *b, const char *sha,
 	return rc;
 }
 
+/*
+ * The HLC of the export's entry seq into mine ("" when it has none),
+ * from the batch the manifest says holds it.
+ */
+static enum huce_err export_entry_hlc(struct stick_run *r, struct lap *lp,
+				      int64_t seq, char *mine,
+				      struct huce_error *err)
+{
+	struct huce_buf body = HUCE_BUF_INIT(HUCE_STICK_PART_MAX);
+	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_batch_header h;
+	struct huce_error derr = { 0 };
+	const cJSON *it, *e;
+	cJSON *root = NULL;
+	int64_t k = 0;
+	char part[32];
+	enum huce_err rc = HUCE_OK;
+
+	mine[0] = '\0';
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(lp->man, "batches")) {
+		k++;
+		if (huce_wire_int(cJSON_GetObjectItem(it, "first")) <= seq &&
+		    seq <= huce_wire_int(cJSON_GetObjectItem(it, "last")))
+			break;
+	}
+	if (!it)
+		return HUCE_OK;
+	snprintf(part, sizeof(part), "b%lld", (long long)k);
+	rc = read_up(r, lp, part, cJSON_GetStringValue(cJSON_GetObjectItem(it, "sha256")),
+		     &body, err);
+	if (!rc && huce_batch_decode(body.data, body.len, HUCE_BATCH_MAX_RAW, &h,
+				     &payload, &derr))
+		rc = huce_fail(err, HUCE_EINVAL, "'%s': batch %s: %s", lp->folder,
+			       part, derr.msg);
+	if (!rc) {
+		root = cJSON_ParseWithLength(payload.data ? payload.data : "", payload.len);
+		cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "entries")) {
+			const char *hlc = cJSON_GetStringValue(cJSON_GetObjectItem(e, "hlc"));
+
+			if (huce_wire_int(cJSON_GetObjectItem(e, "seq")) == seq && hlc &&
+			    strlen(hlc) == HUCE_HLC_STRLEN)
+				memcpy(mine, hlc, HUCE_HLC_STRLEN + 1);
+		}
+	}
+	cJSON_Delete(root);
+	huce_buf_release(&body);
+	huce_buf_release(&payload);
+	return rc;
+}
+
+/*
+ * What the empty batch an online push starts with would tell the laptop
+ * (PROTOCOL.md 2.1), decided here by the same rule
+ * (huce_outbox_ahead()): when the central's mark is above what the
+ * export took as acknowledged and the export does not hold the
+ * central's entry at the mark, the laptop's file is older than what the
+ * central has from it (restored from a backup); its entries, numbered
+ * from where the copy stood, are taken renumbered after the mark
+ * (*shift), exactly as the laptop renumbers them when it reads the
+ * reply (huce_outbox_answer()), instead of being skipped as replays.
+ */
+static enum huce_err probe(struct stick_run *r, struct lap *lp, int64_t *shift,
+			   struct huce_error *err)
+{
+	const cJSON *batches = cJSON_GetObjectItem(lp->man, "batches");
+	const cJSON *last = cJSON_GetArrayItem(batches, cJSON_GetArraySize(batches) - 1);
+	int64_t acked = huce_wire_int(cJSON_GetObjectItem(lp->man, "acked"));
+	int64_t lo = huce_wire_int(cJSON_GetObjectItem(cJSON_GetArrayItem(batches, 0), "first"));
+	int64_t max_seq = last ? huce_wire_int(cJSON_GetObjectItem(last, "last")) : acked;
+	struct store_device dev;
+	char mine[HUCE_HLC_STRLEN + 1], num[80];
+	enum huce_err rc = HUCE_OK;
+
+	*shift = 0;
+	if (lp->done.probe && lp->done.e == lp->e && strcmp(lp->done.clock, lp->clock) == 0) {
+		/* This export again: as it was taken the first time. */
+		lp->probe = lp->done.hwm;
+		memcpy(lp->probe_hlc, lp->done.hlc, sizeof(lp->probe_hlc));
+	} else {
+		rc = store_device_get(r->c->store, lp->device, &dev, err);
+		if (rc)
+			return rc;
+		lp->probe = dev.hwm;
+		memcpy(lp->probe_hlc, dev.hwm_hlc, sizeof(lp->probe_hlc));
+		snprintf(num, sizeof(num), "%lld %s %lld %s", (long long)lp->e, lp->clock,
+			 (long long)lp->probe, lp->probe_hlc[0] ? lp->probe_hlc : "-");
+		rc = store_device_attr_set(r->c->store, lp->device, "stick_export", num, err);
+		if (rc)
+			return rc;
+	}
+	if (lp->probe <= acked)
+		return HUCE_OK;
+	rc = export_entry_hlc(r, lp, lp->probe, mine, err);
+	if (rc)
+		return rc;
+	if (huce_outbox_ahead(lp->probe, lp->probe_hlc, mine,
+			      max_seq < acked ? acked : max_seq, lp->clock) !=
+	    HUCE_AHEAD_RESTORED)
+		return HUCE_OK;
+	lp->restored = 1;
+	if (lo > acked)
+		*shift = lp->probe + 1 - lo;
+	huce_warn("device %s: its file is older than what the central has from it "
+		  "(restored from a backup?): the central has its entries up to %lld, "
+		  "the export knew only up to %lld; its entries are taken renumbered "
+		  "from %lld", lp->device, (long long)lp->probe, (long long)acked,
+		  (long long)lp->probe + 1);
+	return HUCE_OK;
+}
+
 /* The second pass: batches, photos, the device's key and export number. */
 static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 				  cJSON *out, struct huce_error *err)
 {
 	struct store *s = r->c->store;
 	struct huce_buf body = HUCE_BUF_INIT(HUCE_STICK_PART_MAX);
+	struct huce_buf moved = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
 	const char *install = cJSON_GetStringValue(cJSON_GetObjectItem(lp->man, "install_id"));
 	cJSON *rejected = cJSON_AddArrayToObject(out, "rejected");
 	cJSON *have = cJSON_AddArrayToObject(out, "photos");
-	int64_t k = 0, applied = 0, skipped = 0, expected = 0;
+	int64_t k = 0, applied = 0, skipped = 0, expected = 0, shift = 0;
 	const cJSON *it;
-	char part[32], num[24];
+	char part[32];
 	enum huce_err rc;
 
 	if (!rejected || !have)
@@ -389,6 +573,8 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 				 lp->device);
 	if (!rc && !lp->box_key)
 		rc = store_device_attr_set(s, lp->device, "box_key", lp->from, err);
+	if (!rc)
+		rc = probe(r, lp, &shift, err);
 	if (rc)
 		return rc;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(lp->man, "batches")) {
@@ -399,9 +585,16 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 		snprintf(part, sizeof(part), "b%lld", (long long)++k);
 		rc = read_up(r, lp, part, cJSON_GetStringValue(cJSON_GetObjectItem(it, "sha256")),
 			     &body, err);
-		if (!rc)
+		/* A restored laptop's batch, as it would send it renumbered. */
+		if (!rc && shift) {
+			rc = huce_outbox_batch_shift(body.data, body.len, shift, &moved, err);
+			if (!rc)
+				rc = central_apply_batch(r->c, lp->device, moved.data,
+							 moved.len, &res, &exp, err);
+		} else if (!rc) {
 			rc = central_apply_batch(r->c, lp->device, body.data, body.len,
 						 &res, &exp, err);
+		}
 		if (rc == HUCE_EGAP) {
 			/* The central has less than the laptop thinks. */
 			expected = (int64_t)exp;
@@ -435,16 +628,25 @@ static enum huce_err apply_folder(struct stick_run *r, struct lap *lp,
 		if (complete)
 			cJSON_AddItemToArray(have, cJSON_CreateString(sha));
 	}
-	snprintf(num, sizeof(num), "%lld", (long long)lp->e);
-	rc = store_device_attr_set(s, lp->device, "stick_export", num, err);
-	if (rc)
-		goto out;
 	cJSON_AddNumberToObject(out, "applied", (double)applied);
 	cJSON_AddNumberToObject(out, "skipped", (double)skipped);
 	if (expected)
 		cJSON_AddNumberToObject(out, "expected", (double)expected);
+	if (shift)
+		cJSON_AddNumberToObject(out, "renumbered", (double)shift);
+	/*
+	 * The own records as stubs only where the laptop can check every
+	 * one, as one pull page after another does (a stick cannot ask
+	 * again for a page in full): not for a restored laptop (it holds
+	 * none of the lost file's entries), nor after a gap or a refused
+	 * entry (the stub check refuses a record with a quarantined entry),
+	 * nor when its export asks for whole records.
+	 */
+	lp->stubs = cJSON_IsTrue(cJSON_GetObjectItem(lp->man, "stubs")) &&
+		    !lp->restored && !expected && cJSON_GetArraySize(rejected) == 0;
 out:
 	huce_buf_release(&body);
+	huce_buf_release(&moved);
 	return rc;
 }
 
@@ -474,8 +676,9 @@ static enum huce_err write_down(struct stick_run *r, struct lap *lp,
 
 /*
  * The reply: the changes since the laptop's cursor, scoped, as pages
- * (full records: a stick cannot ask again for a stub's record), then
- * its manifest.
+ * written by the pull's own code (central_changes_scoped(): the
+ * device's own records as stubs when lp->stubs, PROTOCOL.md 2.2), then
+ * its manifest with the acknowledgement and the probe.
  */
 static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 				 cJSON *out, struct huce_error *err)
@@ -483,8 +686,8 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 	struct store *s = r->c->store;
 	struct store_device dev;
 	int64_t after = huce_wire_int(cJSON_GetObjectItem(lp->man, "cursor"));
-	int64_t k = 0, changes = 0, head = 0;
-	cJSON *pages = cJSON_CreateArray();
+	int64_t k = 0, changes = 0, head = 0, stubs = 0;
+	cJSON *pages = cJSON_CreateArray(), *probe;
 	char *text = NULL, sha[HUCE_SHA256_HEX_LEN + 1], part[32], now[21];
 	enum huce_err rc = HUCE_OK;
 
@@ -494,10 +697,12 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 		char *json = NULL;
 		size_t len = 0;
 		cJSON *pg, *o;
+		const cJSON *ch;
 		int more;
 
-		rc = central_changes_scoped(r->c, after, PAGE_LIMIT, NULL, lp->villages,
-					    &json, &len, err);
+		rc = central_changes_scoped(r->c, after, PAGE_LIMIT,
+					    lp->stubs ? lp->device : NULL,
+					    lp->villages, &json, &len, err);
 		if (rc)
 			break;
 		pg = cJSON_ParseWithLength(json, len);
@@ -505,6 +710,8 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 		after = huce_wire_int(cJSON_GetObjectItem(pg, "next"));
 		head = huce_wire_int(cJSON_GetObjectItem(pg, "head"));
 		changes += cJSON_GetArraySize(cJSON_GetObjectItem(pg, "changes"));
+		cJSON_ArrayForEach(ch, cJSON_GetObjectItem(pg, "changes"))
+			stubs += cJSON_IsTrue(cJSON_GetObjectItem(ch, "own"));
 		cJSON_Delete(pg);
 		snprintf(part, sizeof(part), "c%lld", (long long)++k);
 		rc = write_down(r, lp, part, json, len, sha, err);
@@ -531,11 +738,17 @@ static enum huce_err write_reply(struct stick_run *r, struct lap *lp,
 	cJSON_AddItemToObject(out, "pages", pages);
 	cJSON_AddStringToObject(out, "device", lp->device);
 	cJSON_AddNumberToObject(out, "export", (double)lp->e);
+	cJSON_AddStringToObject(out, "clock", lp->clock);
+	probe = cJSON_AddObjectToObject(out, "probe");
+	cJSON_AddNumberToObject(probe, "hwm", (double)lp->probe);
+	if (lp->probe_hlc[0])
+		cJSON_AddStringToObject(probe, "hwm_hlc", lp->probe_hlc);
 	cJSON_AddNumberToObject(out, "acked", (double)dev.hwm);
 	if (dev.hwm_hlc[0])
 		cJSON_AddStringToObject(out, "acked_hlc", dev.hwm_hlc);
 	cJSON_AddNumberToObject(out, "head", (double)head);
 	cJSON_AddNumberToObject(out, "changes", (double)changes);
+	cJSON_AddNumberToObject(out, "stubs", (double)stubs);
 	cJSON_AddStringToObject(out, "written_at", now);
 	text = cJSON_PrintUnformatted(out);
 	if (!text)
@@ -757,13 +970,14 @@ int stick_admin_import(struct central *c, const char *actor,
 			continue;
 		}
 		printf("%s: export %lld: applied %lld, skipped %lld, rejected %d, "
-		       "photos %d; reply with %lld changes\n", names[i],
+		       "photos %d; reply with %lld changes, %lld of them stubs\n", names[i],
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "export")),
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "applied")),
 		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "skipped")),
 		       cJSON_GetArraySize(cJSON_GetObjectItem(sum, "rejected")),
 		       cJSON_GetArraySize(cJSON_GetObjectItem(sum, "photos")),
-		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "changes")));
+		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "changes")),
+		       (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(sum, "stubs")));
 	}
 	if (json) {
 		char *t = cJSON_Print(all);

@@ -6,8 +6,10 @@
  * `huce-syncd admin import DIR` takes each laptop's folder DIR/huce/<device>/
  * through central_apply_batch(), the code of POST /v1/batches, stores
  * its photos verified by SHA-256 (blobs.h), and writes the laptop's
- * reply beside its export: the acknowledgement and the changes since
- * its cursor, scoped to its villages as its pulls are.
+ * reply beside its export: the acknowledgement (with the probe an
+ * online push starts with: a laptop restored from a backup is
+ * renumbered) and the changes since its cursor, scoped to its villages
+ * and with its own records as stubs, as its pulls are.
  */
 #ifndef HUCE_CENTRAL_STICK_H
 #define HUCE_CENTRAL_STICK_H

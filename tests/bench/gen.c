@@ -746,6 +746,11 @@ static int household(struct gen *g, unsigned gi, char heads[][32], int *nheads)
 		if (g->teams[ti].households++ == 0) {
 			team_first = 1;	/* 首厕过关: accepted before the team gets another */
 			plan = P_ACCEPTED;
+		} else if (!(g->kinds & (1u << kind_index("inspection")))) {
+			/* A stream without inspections cannot show the team's
+			 * first toilet accepted, so the central's first-toilet
+			 * gate would refuse its later households: self-built. */
+			contracted = 0;
 		}
 	}
 	do {

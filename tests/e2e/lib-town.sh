@@ -45,6 +45,11 @@
 #                   photo P61 whose bytes never came; an open conflict
 #                   (two laptops set its phone)
 #   cadres: 张伟 has H11 H12 H21 H22, 𠮷祥 has H31 H32 H33
+#   the office's review (信息审核, counted now): approved H11 H21 H31 H32
+#   H52; has-issues H12 H51 H42; then lap1 changes H42 (edited) and H32
+#   (stays approved).  Per village approved / has-issues / edited:
+#   阿猛村 1/1/0, 坝心村 1/0/0, 𠮷祥村 2/0/0, 岩脚村 0/0/1, 新华村 1/1/0,
+#   东山村 0/0/0; the town 5/2/1.
 
 BL="python3 $HUCE_SRCDIR/tests/tools/batchlines.py"
 export TZ=Asia/Shanghai
@@ -190,6 +195,16 @@ town_build() {
 	ship 2 '2026-10-21 10:00:00' || return 1
 	e 1 household "$H61" x '{"phone":"13800000002"}'
 	ship 1 '2026-10-21 10:05:00' || return 1
+
+	for h in "$H11" "$H21" "$H31" "$H32" "$H52"; do
+		adm review "$h" --approve >/dev/null || return 1
+	done
+	for h in "$H12" "$H51" "$H42"; do
+		adm review "$h" --issues "门牌号与户籍不符" >/dev/null || return 1
+	done
+	e 1 household "$H42" x '{"house_no":"12"}'
+	e 1 household "$H32" x '{"house_no":"7"}'
+	ship 1 '2026-10-22 10:00:00' || return 1
 }
 
 # The columns the hand-computed answers name, one village a line.
@@ -222,6 +237,39 @@ test_expect_success 'same-week entry: the late acceptances with their lag; the b
 	EOF
 	test_cmp want got &&
 	test "$(jq -c "[.blocked_teams[] | [.team, .households]]" w41.json)" = "[[\"甲队\",2]]"
+'
+
+test_expect_success 'the review counts (approved, has-issues, edited) in the week, dispatch and month' '
+	rc="[.village, .review_approved, .review_has_issues, .review_edited]" &&
+	cat >want <<-\EOF &&
+	["东山村",0,0,0]
+	["坝心村",1,0,0]
+	["岩脚村",0,0,1]
+	["新华村",1,1,0]
+	["阿猛村",1,1,0]
+	["𠮷祥村",2,0,0]
+	["全镇",5,2,1]
+	EOF
+	for r in "week --week 2026-W41" "dispatch --date 2026-10-09" "month --month 2026-10"; do
+		rep $r --json >rv.json &&
+		jq -c "(.villages | sort_by(.village)[] | $rc), (.town | $rc)" rv.json >got &&
+		test_cmp want got || exit 1
+	done &&
+	test "$(adm household list --review edited --json | jq -r ".[].head")" = 户四二 &&
+	rep week --week 2026-W41 >w41.txt &&
+	head -n 2 w41.txt | tail -n 1 | grep -q "	conflicts	review_approved	review_has_issues	review_edited$" &&
+	grep -q "^6	岩脚村	0	2	1	1	0	1	0	1	0	0	0	0	1$" w41.txt
+'
+
+test_expect_success 'the month counts same-week entry by each acceptance'"'"'s own week' '
+	: "H12 accepted 10-08 (W41) arrived 10-13 (W42), H61 10-09 arrived 10-19: late" &&
+	rep month --month 2026-10 --json |
+		jq -c "[.villages[] | [.village, .entered_same_week_rate]], .town.entered_same_week_rate" >got &&
+	cat >want <<-\EOF &&
+	[["坝心村",1],["阿猛村",0.5],["𠮷祥村",1],["岩脚村",1],["新华村",null],["东山村",0]]
+	0.7143
+	EOF
+	test_cmp want got
 '
 
 test_expect_success 'stale households follow --stale-days' '

@@ -102,7 +102,7 @@ test_expect_success 'text, CSV and HTML' '
 	adm report week --week 2026-W02 >t.txt &&
 	grep -q "^周清单 week 2026-W02 (2026-01-05 .. 2026-01-11)" t.txt &&
 	grep -q "^1	<b>坝心村</b>	0	2" t.txt &&
-	grep -q "^1	阿猛村	5	3	3	2	1	1	2	1	0	1$" t.txt &&
+	grep -q "^1	阿猛村	5	3	3	2	1	1	2	1	0	1	0	0	0$" t.txt &&
 	adm report week --week 2026-W02 --format csv --out r.csv &&
 	head -c 3 r.csv | od -An -tx1 | grep -q "ef bb bf" &&
 	grep -q "排名,村委会,本周任务,农户数,已建成,本周检查,本周合格,本周不合格,累计验收,未完成整改,当周验收当周录入,待处理冲突" r.csv &&
@@ -218,6 +218,14 @@ test_expect_success 'W41 counts W41 events and everything accepted by its Sunday
 	test_cmp want got
 '
 
+test_expect_success 'the office reviews three households; the laptops pull the reviews' '
+	adm2 review "$H1" --approve >/dev/null &&
+	adm2 review "$H4" --approve >/dev/null &&
+	adm2 review "$H2" --issues "验收照片不清楚" >/dev/null &&
+	h d1 sync >/dev/null && h d2 sync >/dev/null &&
+	test "$(h d2 household list --review has-issues --json | jq -r ".[].head")" = 户二
+'
+
 test_expect_success 'both laptops give the central'"'"'s list, week by week' '
 	for w in 2026-W39 2026-W40 2026-W41 2026-W49; do
 		week c $w >c.$w.json && week d1 $w >d1.$w.json && week d2 $w >d2.$w.json &&
@@ -231,10 +239,13 @@ test_expect_success 'both laptops give the central'"'"'s list, week by week' '
 	done &&
 	test "$(jq -c "[.villages[] | .entered_same_week]" c.2026-W40.json)" = "[0,0,0]" &&
 	test "$(jq -c "[.villages[] | .entered_same_week]" d1.2026-W40.json)" = "[null,null,0]" &&
+	: "the reviews are counted alike on the laptops and at the central" &&
+	test "$(jq -c "[.villages[] | [.village, .review_approved, .review_has_issues, .review_edited]]" d2.2026-W41.json)" = \
+		"[[\"阿猛村\",1,1,0],[\"坝心村\",1,0,0],[\"城子村\",0,0,0]]" &&
 	h d1 report week --week 2026-W40 >t1.txt &&
 	adm2 report week --week 2026-W40 >tc.txt &&
-	grep -q "^1	阿猛村	5	3	2	3	1	1	1	1	-	0$" t1.txt &&
-	grep -q "^1	阿猛村	5	3	2	3	1	1	1	1	0	0$" tc.txt
+	grep -q "^1	阿猛村	5	3	2	3	1	1	1	1	-	0	1	1	0$" t1.txt &&
+	grep -q "^1	阿猛村	5	3	2	3	1	1	1	1	0	0	1	1	0$" tc.txt
 '
 
 test_expect_success 'an acceptance that reaches the central in its own week is entered_same_week there' '

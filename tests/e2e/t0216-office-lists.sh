@@ -169,6 +169,42 @@ test_expect_success 'unknown names are refused with the nearest known one' '
 	state >after && test_cmp before after
 '
 
+test_expect_success 'a row with other problems names its unknown names in the same run' '
+	state >before &&
+	cat >both.csv <<-EOF &&
+	$HDR
+	新化村,第一组,李四,,,张玮,整厕新建,自建,马桶式,,
+	新华村,第九组,李七,,123,张伟,整厕新建,自建,三格化粪池式,,
+	新华村,第一组,李九,,,张伟,整厕新建,自建,三格化粪池式,乙队,
+	EOF
+	expect_exit 3 adm import both.csv 2>err &&
+	cat err &&
+	grep -q "line 2, column 厕所类型: .马桶式. is not a toilet type" err &&
+	grep -q "line 2, column 村委会: .新化村. is not a known village: did you mean 新华村?" err &&
+	grep -q "line 2, column 挂包干部: .张玮. is not a known cadre: did you mean 张伟?" err &&
+	grep -q "line 3, column 联系电话: phone .123. is not" err &&
+	grep -q "line 3, column 村民小组: .第九组. is not a known group: did you mean 第一组?" err &&
+	: "a team on a self-built row is its problem already: not looked up again" &&
+	grep -q "line 4, column 施工队: a self-built toilet (自建) has no construction team" err &&
+	test "$(grep -c "line 4" err)" = 1 &&
+	grep -q "3 of 3 rows are bad" err &&
+	state >after && test_cmp before after
+'
+
+test_expect_success 'a title above the header row is skipped, and said' '
+	{ echo "新华镇2026年农村户厕改造清单,,,,,,,,,,"; echo ",,,,,,,,,,"; cat changed.csv; } >titled.csv &&
+	adm import titled.csv >out 2>err &&
+	grep -q "imported 0 households (4 already present, 0 updated)" out &&
+	grep -q "note: the header is line 3; the lines above it (a title) are skipped" err &&
+	printf "%s\n" "新华镇周任务" "村委会,周,目标" "新华村,2026-W05,5" >ttitled.csv &&
+	"$HUCE_SYNCD" admin --store titled.db import ttitled.csv --create >out 2>err &&
+	grep -q "imported 1 targets" out &&
+	grep -q "note: the header is line 2; the line above it (a title) is skipped" err &&
+	printf "%s\n" "新华镇清单" "$HDR" "新华村,第一组,李十,,,张伟,整厕新建,自建,马桶式,," >tbad2.csv &&
+	expect_exit 3 adm import tbad2.csv 2>err &&
+	grep -q "line 3, column 厕所类型: .马桶式." err
+'
+
 test_expect_success 'with --create the unknown names are made' '
 	printf "%s\n" "$HDR" "新化村,第一组,李四,,,张玮,整厕新建,自建,三格化粪池式,," >new.csv &&
 	adm import new.csv --create >out &&
@@ -220,7 +256,37 @@ test_expect_success 'household list filters: village, status, review, cadre' '
 	test "$(adm household list --review received --json | jq length)" = 6 &&
 	test "$(adm household list --review approved --json | jq length)" = 0 &&
 	expect_exit 3 adm household list --review fine &&
-	expect_exit 4 adm household list --village 勐腊村
+	expect_exit 4 adm household list --village 勐腊村 &&
+	: "in Chinese too, as the office says them" &&
+	test "$(adm household list --status 计划 --review 已接收 --json | jq length)" = 6 &&
+	test "$(adm household list --review 有问题 --json | jq length)" = 0 &&
+	expect_exit 3 adm household list --status 已验收 2>err &&
+	grep -q "accepted (验收合格)" err
+'
+
+test_expect_success 'household list --format xlsx: the CSV listing'"'"'s cells, Chinese, frozen header, A4' '
+	XD="python3 $HUCE_SRCDIR/tests/tools/xlsxdump.py" &&
+	adm household list --cadre 张伟 --format xlsx --out hh.xlsx >out &&
+	test "$(cat out)" = hh.xlsx &&
+	adm household list --cadre 张伟 --format csv --out hh.csv &&
+	$XD hh.xlsx sheets >got && echo 农户清单 >want && test_cmp want got &&
+	$XD hh.xlsx cells 1 >cells &&
+	head -n 1 cells | grep -q "^农户清单			挂包干部 张伟（[0-9-]*，共 4 户）$" &&
+	tail -n +2 cells >got &&
+	python3 -c "import csv, sys; [print(\"\t\".join(r)) for r in csv.reader(open(sys.argv[1], encoding=\"utf-8-sig\", newline=\"\"))]" hh.csv >want &&
+	test_cmp want got &&
+	grep -q "^编号	村委会	村民小组	户主姓名	挂包干部	改造方式	建设方式	厕所类型	施工队	计划周	状态	审核	审核意见$" got &&
+	grep -q "	新华村	第一组	𠮷田花子	张伟	整厕新建	自建	三格化粪池式			计划	已接收	$" got &&
+	$XD hh.xlsx setup 1 >setup &&
+	printf "%s\n" frozen_rows=2 paper=9 orientation=landscape fit_to_page=1 "print_titles=\$2:\$2" widths=13 >want &&
+	test_cmp want setup &&
+	adm household list --village 新华村 --status 计划 --format xlsx --out v.xlsx >/dev/null &&
+	$XD v.xlsx cells 1 | head -n 1 | grep -q "村委会 新华村；状态 计划（" &&
+	$XD v.xlsx cells 1 | grep -q "	岩·依罕	" &&
+	expect_exit 2 adm household list --format xlsx 2>err && grep -q "needs --out" err &&
+	expect_exit 2 adm household list --format html --out x.html &&
+	expect_exit 1 adm household list --format xlsx --out /nonexistent/dir/x.xlsx 2>err &&
+	grep -q "cannot write" err
 '
 
 if command -v xlsx2csv >/dev/null 2>&1; then
@@ -232,6 +298,16 @@ if command -v xlsx2csv >/dev/null 2>&1; then
 		python3 "$HUCE_SRCDIR/tests/tools/mkxlsx.py" targets.csv targets.xlsx &&
 		"$HUCE_SYNCD" admin --store xlsx.db import targets.xlsx --create >out &&
 		grep -q "imported 3 targets" out
+	'
+
+	test_expect_success 'the office'"'"'s own xlsx listing imports again and changes nothing' '
+		h=$(history_rows "$S") &&
+		n=$(adm household list --json | jq length) &&
+		adm household list --format xlsx --out all.xlsx >/dev/null &&
+		adm import all.xlsx >out 2>err &&
+		grep -q "imported 0 households ($n already present, 0 updated)" out &&
+		grep -q "the header is line 2" err &&
+		test "$(history_rows "$S")" = "$h"
 	'
 else
 	say "skipping the .xlsx import: xlsx2csv is not installed (scripts/deps.sh)"

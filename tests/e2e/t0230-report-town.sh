@@ -40,9 +40,13 @@ test_expect_success 'CSV: UTF-8 with a BOM, the names as they are' '
 	grep -q "^2,𠮷祥村,0,3,1,2,1,0,1,0,1,0,2,1,1,1,100.0%," w.csv &&
 	grep -q "^阿猛村,岩·依罕,2026-10-08,2026-10-13,5," w.csv &&
 	grep -q "^岩脚村,tank_volume,化粪池有效容积,1" w.csv &&
+	: "the review counts close each line: approved, has-issues, edited" &&
+	head -n 1 w.csv | grep -q ",抽查复核,账实不符,审核通过,审核有问题,问题已修改.$" &&
+	grep -q "^6,岩脚村,.*,0,0,1.$" w.csv && grep -q "^,全镇,.*,5,2,1.$" w.csv &&
 	rep month --month 2026-10 --format csv --out m.csv &&
 	grep -q "^𠮷祥,3,2,2,66.7%" m.csv &&
-	grep -q "^1,坝心村,1,1,100.0%,1,红榜,完成率 100.0%，不低于 90%；排名第 1，在前 3 名," m.csv
+	grep -q "^1,坝心村,1,1,100.0%,1,红榜,完成率 100.0%，不低于 90%；排名第 1，在前 3 名," m.csv &&
+	grep -q "^,全镇,10,7,70.0%,,,,8,12,71.4%,71.4%,2,2,1,1,5,2,1.$" m.csv
 '
 
 test_expect_success 'XLSX read back: the sheets, the CSV'"'"'s cells, frozen header, A4' '
@@ -58,7 +62,7 @@ test_expect_success 'XLSX read back: the sheets, the CSV'"'"'s cells, frozen hea
 	grep -q "𠮷祥村" got &&
 	$XD w.xlsx cells 3 | grep -q "^阿猛村	岩·依罕	2026-10-08	2026-10-13	5	" &&
 	$XD w.xlsx setup 1 >setup &&
-	printf "%s\n" frozen_rows=2 paper=9 orientation=landscape fit_to_page=1 "print_titles=\$2:\$2" widths=27 >want &&
+	printf "%s\n" frozen_rows=2 paper=9 orientation=landscape fit_to_page=1 "print_titles=\$2:\$2" widths=30 >want &&
 	test_cmp want setup &&
 	rep month --month 2026-10 --format xlsx --out m.xlsx &&
 	$XD m.xlsx sheets | head -n 2 | tr "\n" " " | grep -q "^月度排名 挂包干部 $" &&
@@ -86,6 +90,7 @@ test_expect_success 'HTML: one self-contained page with bars and the red and bla
 	grep -q "<td>𠮷祥村</td>" w.html && grep -q "<td>岩·依罕</td>" w.html &&
 	grep -q "text-anchor=\"end\">𠮷祥村</text>" w.html &&
 	grep -q "<td>𠮷祥</td>" m.html &&
+	grep -q "<th>审核通过</th><th>审核有问题</th><th>问题已修改</th>" m.html &&
 	grep -q "<div class=\"list red\"><h3>红榜</h3><ol><li value=\"1\"><b>坝心村</b> 100.0%" m.html &&
 	grep -q "<div class=\"list black\"><h3>黑榜</h3><ol><li value=\"4\"><b>岩脚村</b>" m.html &&
 	grep -q "<title>周五调度 2026-10-09 2026-W41</title>" d.html

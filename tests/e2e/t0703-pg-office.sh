@@ -1,8 +1,10 @@
 #!/bin/bash
 # t0703-pg-office.sh - the office's tools on the PostgreSQL store (the
 # twin of t0216 and t0218 where they touch SQL): a GB18030 list imports
-# with --create and again with nothing written, a weekly targets list, a
-# review, and `household show` with the history of every change
+# with --create and again with nothing written, a row's unknown names
+# named beside its other problems, the household list as a workbook that
+# imports again, a weekly targets list, a review, and `household show`
+# with the history of every change
 # (store_history_of on store_pg.c).
 
 case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
@@ -35,7 +37,22 @@ test_expect_success 'unknown names are refused with a suggestion, nothing writte
 		"新化村,第一组,李四,张玮,整厕新建,自建,三格化粪池式" >typo.csv &&
 	expect_exit 3 adm import typo.csv 2>err &&
 	grep -q "did you mean 新华村?" err && grep -q "did you mean 张伟?" err &&
+	printf "%s\n" "村委会,村民小组,户主姓名,挂包干部,改造方式,建设方式,厕所类型" \
+		"新华村,第三组,李五,张伟,整厕新建,自建,马桶式" >both.csv &&
+	expect_exit 3 adm import both.csv 2>err &&
+	grep -q "line 2, column 厕所类型: .马桶式." err &&
+	grep -q "line 2, column 村民小组: .第三组. is not a known group: did you mean 第一组?" err &&
 	test "$(hist)" = "$h"
+'
+
+test_expect_success 'household list as a workbook, and it imports again with nothing written' '
+	adm household list --format xlsx --out hh.xlsx >/dev/null &&
+	python3 "$HUCE_SRCDIR/tests/tools/xlsxdump.py" hh.xlsx cells 1 | grep -q "	新华村	第一组	岩·依罕	张伟	整厕新建	统建	三格化粪池式	甲队	" &&
+	if command -v xlsx2csv >/dev/null 2>&1; then
+		h=$(hist) &&
+		adm import hh.xlsx | grep -q "imported 0 households (2 already present, 0 updated)" &&
+		test "$(hist)" = "$h"
+	fi
 '
 
 test_expect_success 'targets: a list and target set' '

@@ -82,6 +82,22 @@ test_expect_success 'a change needs the CSRF token and this Origin' '
 	jq -e ".error == \"not_enrolled\" and .field == null" body >/dev/null
 '
 
+test_expect_success 'the changes of the quarantine and the voiding are refused the same way' '
+	csrf=$(curl -s -b jar $BASE/api/session | jq -r .csrf) &&
+	for p in quarantine/1/drop quarantine/1/retry inspections/ffffff/void; do
+		test "$(code -X POST -H "X-CSRF-Token: $csrf" $BASE/api/$p)" = 403 &&
+		test "$(code -b jar -X POST -H "Content-Type: application/json" --data "{}" $BASE/api/$p)" = 403 &&
+		curl -s -b jar -X POST --data "{}" $BASE/api/$p | jq -e ".error == \"csrf\"" >/dev/null &&
+		test "$(code -b jar -X POST -H "X-CSRF-Token: ${csrf}0" --data "{}" $BASE/api/$p)" = 403 &&
+		test "$(code -b jar -X POST -H "X-CSRF-Token: $csrf" -H "Origin: http://evil.example" --data "{}" $BASE/api/$p)" = 403 &&
+		test "$(code -b jar $BASE/api/$p)" = 404 || return 1
+	done &&
+	post() { curl -s -b jar -X POST -H "X-CSRF-Token: $csrf" -H "Content-Type: application/json" --data "$2" "$BASE/api/$1"; } &&
+	post quarantine/1/drop "{}" | jq -e ".error == \"not_found\" and (.message | test(\"no quarantined change with seq 1\"))" >/dev/null &&
+	post quarantine/x/retry "{}" | jq -e ".error == \"invalid\" and .field == \"seq\"" >/dev/null &&
+	post inspections/ffffff/void "{\"reason\": \"x\"}" | jq -e ".error == \"not_found\" and (.message | test(\"ffffff\"))" >/dev/null
+'
+
 test_expect_success 'errors are JSON {error, message, field} with a 4xx' '
 	test "$(code -b jar "$BASE/api/households?status=done")" = 400 &&
 	curl -s -b jar "$BASE/api/households?status=done" | jq -e ".error == \"invalid\" and .field == \"status\"" >/dev/null &&

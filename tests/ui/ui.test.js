@@ -6,8 +6,13 @@
  * enrol.  On laptop 1 a cadre, in the web app only, registers a household
  * and records a failing acceptance inspection (a critical item below its
  * threshold), sees the veto before saving and the rectification after;
- * walks a keyboard-only path; syncs with the button and sees a conflict
- * with laptop 2 (which edited the same household offline with the CLI).
+ * prints the acceptance record and the rectification notice; walks a
+ * keyboard-only path and reports progress (开工/完工); voids an
+ * inspection recorded by mistake; finds on the today page what to visit,
+ * what is due and what waits to sync; syncs with the button and sees a
+ * conflict with laptop 2 (which edited the same household offline with
+ * the CLI); and retries and drops changes the central refused (the
+ * first-toilet gate) from the sync page.
  * Every page is checked at 1366x768 for horizontal overflow and saved as
  * a screenshot in $HUCE_BUILDDIR/ui-screenshots/.  Output is TAP.
  */
@@ -42,6 +47,14 @@ let failed = 0, count = 0;
 function huce(db, ...args) {
   return execFileSync(HUCE, ['--db', path.join(TRASH, db), ...args], { encoding: 'utf8' });
 }
+/* The laptop's date n days from today, YYYY-MM-DD (local time, as huce's). */
+function day(n) {
+  const d = new Date(Date.now() + n * 86400000);
+  return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+}
+/* The checklist answers that pass a three-grid toilet at completion. */
+const PASS_ITEMS = ['tank_volume=2', 'walls_roof_door=yes', 'room_area=1.5', 'no_leak=yes', 'sealed_cover=yes',
+  'no_exposed_waste=yes'].flatMap((x) => ['--item', x]);
 function lastLine(s) { return s.trim().split('\n').pop(); }
 
 /* Start a process and wait for a line of its stdout matching re. */
@@ -109,6 +122,34 @@ async function noOverflow(page, what) {
   await noStray(page, what);
 }
 
+/*
+ * The page as printed (@media print) on A4: no navigation, nothing wider
+ * than the printable width (210 mm less 2 x 15 mm margins, at 96 dpi),
+ * tables that do not scroll; saved as a PDF and a PNG of that width.
+ */
+async function onA4(page, name) {
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 680, height: 962 });
+  try {
+    assert(await page.isHidden('header.top'), name + ': navigation hidden in print');
+    assert(await page.isHidden('main > h1') && await page.isHidden('main .no-print'), name + ': screen-only parts hidden');
+    const r = await page.evaluate(() => {
+      const s = document.querySelector('article.sheet');
+      const wide = [...s.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > s.getBoundingClientRect().right + 1)
+        .map((e) => e.tagName + ' ' + e.textContent.slice(0, 30));
+      const wraps = [...document.querySelectorAll('.table-wrap')].map((w) => getComputedStyle(w).overflowX);
+      return { wide, wraps, sw: document.documentElement.scrollWidth };
+    });
+    assert(r.wide.length === 0 && r.sw <= 680 && r.wraps.every((o) => o === 'visible'),
+      name + ' does not fit the width of A4: ' + JSON.stringify(r));
+    await page.screenshot({ path: path.join(SHOTS, name + '-a4.png'), fullPage: true });
+    await page.pdf({ path: path.join(SHOTS, name + '.pdf'), format: 'A4' }).catch(() => {});
+  } finally {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.emulateMedia({ media: 'screen' });
+  }
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
 }
@@ -143,6 +184,8 @@ async function main() {
   huce('lap2.db', 'group', 'add', '--village', '阿猛村', '一组');
   huce('lap2.db', 'cadre', 'add', '王建国', '--role', '验收组');
   huce('lap2.db', 'cadre', 'add', '李春华', '--role', '挂包干部');
+  huce('lap2.db', 'team', 'add', '一队');
+  huce('lap2.db', 'team', 'add', '二队');
   const other = lastLine(huce('lap2.db', 'household', 'add', '--village', '阿猛村', '--group', '一组',
     '--head', '白玉兰', '--approach', 'new-build', '--build', 'self', '--type', 'three-grid'));
   huce('lap2.db', 'sync');
@@ -300,14 +343,51 @@ async function main() {
       'the kept photos are on the record');
     const t = await page.textContent('main');
     assert(t.includes('验收单') && t.includes('化粪池有效容积') && t.includes('王建国'), 'record has items and inspectors');
-    await page.emulateMedia({ media: 'print' });
-    assert(await page.isHidden('header.top'), 'navigation hidden in print');
-    await page.pdf({ path: path.join(SHOTS, 'inspection-record.pdf'), format: 'A4' }).catch(() => {});
-    await page.emulateMedia({ media: 'screen' });
+    await onA4(page, 'print-inspection');
     await shot(page, 'print-inspection');
     await go(page, base, '#/print/rectification/' + rid);
-    assert((await page.textContent('main')).includes('整改通知单'), 'notice');
+    const n = await page.textContent('main');
+    assert(n.includes('整改通知单') && n.includes('刀建华'), 'notice');
+    /* It lists what failed, what was measured and the standard, from the inspection. */
+    const failedRow = await page.textContent('article.sheet tbody');
+    assert(failedRow.includes('化粪池有效容积') && failedRow.includes('1 m³') && failedRow.includes('≥ 1.5 m³'),
+      'the notice lists the failed item with its value and standard: ' + failedRow);
+    await onA4(page, 'print-rectification');
     await shot(page, 'print-rectification');
+  });
+
+  await test('void an inspection recorded by mistake, with a confirm step and a reason', async () => {
+    const before = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
+    const insp = before.inspections[0].id;
+    await go(page, base, '#/household/' + hh);
+    /* By keyboard: the void button, then the reason, which the domain layer requires. */
+    await page.focus('#void-' + insp);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#void-form');
+    assert(await page.evaluate(() => document.activeElement.name) === 'reason', 'the focus is on the reason');
+    assert(await page.getAttribute('#void-' + insp, 'aria-expanded') === 'true', 'the button says its form is open');
+    await page.keyboard.press('Escape');
+    assert(await page.locator('#void-form').count() === 0, 'Escape closes the confirm step');
+    assert(await page.evaluate((id) => document.activeElement.id === 'void-' + id, insp), 'and gives the focus back');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#void-form');
+    await page.click('#void-form button[type=submit]');
+    await page.waitForSelector('#err-reason:not(:empty)');
+    assert((await page.textContent('#err-reason')).includes('reason'), 'an empty reason is refused at its field');
+    assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections[0].voided === null, 'nothing voided yet');
+    await shot(page, 'household-void');
+    await page.fill('#f-reason', '录错了户');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#flash');
+    assert((await page.textContent('#flash')).includes('验收已作废'), 'says it is voided: ' + await page.textContent('#flash'));
+    assert((await page.textContent('main')).includes('已作废') && (await page.textContent('main')).includes('录错了户'),
+      'the inspection stays in the history, voided with its reason');
+    assert(await page.locator('#void-' + insp).count() === 0, 'a voiding is final: no button any more');
+    const after = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
+    assert(after.inspections[0].voided === '录错了户', 'voided in the store: ' + JSON.stringify(after.inspections[0]));
+    assert(after.status === 'planned', 'status derived again: ' + after.status);
+    assert(after.rectifications[0].status === 'closed', 'the rectification it opened is closed');
+    await noOverflow(page, 'household page after a voiding');
   });
 
   await test('a keyboard-only path: skip link, menu, the household list and a household', async () => {
@@ -346,6 +426,57 @@ async function main() {
     const x = list.find((y) => y.head === '杨正明');
     assert(x && x.approach === 'biogas-retrofit' && x.build === 'self' && x.type === 'three-grid',
       'registered by keyboard alone: ' + JSON.stringify(x));
+  });
+
+  await test('progress (开工/完工) on the household page, an error at its field', async () => {
+    const x = JSON.parse(huce('lap1.db', 'household', 'list', '--json')).find((y) => y.head === '杨正明');
+    await go(page, base, '#/household/' + x.id);
+    assert(await page.isVisible('#progress'), 'a progress section');
+    await page.fill('#f-started', day(-3));
+    await page.fill('#f-finished', day(-5));
+    await page.click('form[aria-labelledby=progress] button[type=submit]');
+    await page.waitForSelector('#err-finished:not(:empty)');
+    assert((await page.textContent('#err-finished')).includes('before started'), 'the domain says why, at 完工');
+    assert(await page.evaluate(() => document.activeElement.id) === 'f-finished', 'focus on 完工');
+    await page.fill('#f-finished', day(-1));
+    await page.click('form[aria-labelledby=progress] button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('f-finished') && !document.getElementById('err-finished').textContent &&
+      document.querySelector('dl.facts').textContent.includes('完工待验'));
+    const y = JSON.parse(huce('lap1.db', 'household', 'show', x.id, '--json'));
+    assert(y.started === day(-3) && y.finished === day(-1) && y.status === 'built', 'stored: ' + JSON.stringify(y));
+  });
+
+  await test('the today page: households to visit, rectifications due, what waits to sync', async () => {
+    /* An acceptance recorded ten days late fails: its rectification is due in four days. */
+    await go(page, base, '#/inspect/' + hh + '?stage=completion');
+    await page.fill('#f-date', day(-10));
+    await page.check('input[name=inspector][value=王建国]');
+    for (const code of ['walls_roof_door', 'no_leak', 'sealed_cover', 'no_exposed_waste']) await page.selectOption('#f-item-' + code, 'yes');
+    await page.fill('#f-item-room_area', '1.6');
+    await page.fill('#f-item-tank_volume', '1.2');
+    /* an acceptance carries its after and plaque photos (the same pictures as before: no new file) */
+    await page.setInputFiles('input[name=photo-no_exposed_waste]', { name: 'after.jpg', mimeType: 'image/jpeg',
+      buffer: fs.readFileSync(path.join(TRASH, 'after.jpg')) });
+    await page.setInputFiles('input[name=photo-plaque_installed]', { name: 'plaque.jpg', mimeType: 'image/jpeg',
+      buffer: fs.readFileSync(path.join(TRASH, 'plaque.jpg')) });
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#outcome h2');
+    const rect = JSON.parse(huce('lap1.db', 'rectify', 'list', '--json'));
+    assert(rect.length === 1 && rect[0].deadline === day(4), 'a rectification due in four days: ' + JSON.stringify(rect));
+    const st = JSON.parse(huce('lap1.db', 'status', '--json'));
+    await go(page, base, '#/today');
+    const visit = await page.textContent('#visit');
+    assert(visit.includes('刀建华') && visit.includes('验收不合格'), 'the failed household is to visit: ' + visit);
+    assert(visit.includes('杨正明') && visit.includes('完工待验'), 'the finished one waits for its acceptance: ' + visit);
+    assert(!visit.includes('白玉兰'), 'a household with nothing to do is not listed');
+    const due = await page.textContent('#due');
+    assert(due.includes('刀建华') && due.includes(day(4)) && due.includes('化粪池有效容积'), 'due: ' + due);
+    const waits = await page.textContent('#waits');
+    assert(st.pending > 0 && waits.includes(st.pending + ' 条修改待上传'), 'pending ' + st.pending + ': ' + waits);
+    assert(st.photos_not_uploaded > 0 && waits.includes(st.photos_not_uploaded + ' 张照片待上传'),
+      'the photos wait: ' + st.photos_not_uploaded + ': ' + waits);
+    assert(await page.isVisible('#review .empty'), 'no review notes yet, and it says so');
+    await noOverflow(page, 'today');
   });
 
   await test("a phone's folder through the import grid: proposed, corrected, attached, and skipped the next week", async () => {
@@ -446,6 +577,75 @@ async function main() {
     assert((await page.textContent('tbody')).includes('白玉兰'), 'it is 白玉兰');
   });
 
+  await test('the sync page: retry and drop the changes the central refused', async () => {
+    /* Laptop 1 gives a household to each team offline; laptop 2 gave each team its first one (首厕过关). */
+    for (const [head, team] of [['甲', '一队'], ['丁', '二队']]) {
+      await go(page, base, '#/household/new');
+      await page.selectOption('#f-village', { label: '阿猛村' });
+      await page.selectOption('#f-group', { label: '一组' });
+      await page.fill('#f-head', head);
+      await page.selectOption('#f-approach', 'new-build');
+      await page.selectOption('#f-build', 'contracted');
+      await page.selectOption('#f-team', { label: team });
+      await page.selectOption('#f-type', 'three-grid');
+      await page.click('button[type=submit]');
+      await page.waitForFunction(() => /^#\/household\/[0-9a-f-]{36}$/.test(document.body.dataset.page || ''));
+    }
+    const add2 = (head, team) => lastLine(huce('lap2.db', 'household', 'add', '--village', '阿猛村', '--group', '一组',
+      '--head', head, '--approach', 'new-build', '--build', 'contracted', '--team', team, '--type', 'three-grid'));
+    const yi = add2('乙', '一队');
+    add2('戊', '二队');
+    huce('lap2.db', 'sync');
+    await go(page, base, '#/sync');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&
+      document.querySelectorAll('#quarantine li').length === 2, null, { timeout: 30000 });
+    const q = JSON.parse(huce('lap1.db', 'quarantine', '--json'));
+    const seqOf = (head) => q.find((e) => e.name.startsWith(head)).seq;
+    const text = await page.textContent('#quarantine');
+    assert(text.includes('甲') && text.includes('丁') && text.includes('乙'), 'in words, with the central\'s reason: ' + text);
+    await noOverflow(page, 'sync with a quarantine');
+    await shot(page, 'sync-quarantine');
+    /* A retry before the cause is fixed: this laptop's own gate says why, at the entry. */
+    await page.click('#q-' + seqOf('甲') + ' button.primary');
+    await page.waitForSelector('#q-err-' + seqOf('甲') + ':not(:empty)');
+    assert((await page.textContent('#q-err-' + seqOf('甲'))).includes('乙'), 'the gate names the first household');
+    /* Drop 丁, after a confirm step that Escape cancels. */
+    const d = '#q-' + seqOf('丁');
+    await page.focus(d + ' .actions button:not(.primary)');
+    await page.keyboard.press('Enter');
+    assert(await page.isVisible(d + ' .confirm'), 'drop asks first');
+    assert(await page.evaluate(() => document.activeElement.classList.contains('danger')), 'focus on the confirm button');
+    await page.keyboard.press('Escape');
+    assert(await page.isHidden(d + ' .confirm'), 'Escape cancels');
+    assert(JSON.parse(huce('lap1.db', 'quarantine', '--json')).length === 2, 'nothing dropped yet');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#flash');
+    assert((await page.textContent('#flash')).includes('已放弃'), await page.textContent('#flash'));
+    assert(await page.locator('#quarantine li').count() === 1, 'one left on the page');
+    /* The office accepts 乙; after a sync 甲's change can be made again, and is sent. */
+    huce('lap2.db', 'inspect', yi, '--stage', 'completion', '--inspector', '王建国', ...PASS_ITEMS,
+      '--photo', 'after=' + path.join(TRASH, 'after.jpg'), '--photo', 'plaque=' + path.join(TRASH, 'plaque.jpg'));
+    huce('lap2.db', 'sync');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&
+      /同步完成/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
+    assert(await page.locator('#flash').count() === 0, 'a sync clears the message of the drop');
+    await page.click('#q-' + seqOf('甲') + ' button.primary');
+    await page.waitForSelector('#flash');
+    assert((await page.textContent('#flash')).includes('已重新写入'), await page.textContent('#flash'));
+    assert(await page.isVisible('#quarantine .empty'), 'nothing refused any more');
+    assert(JSON.parse(huce('lap1.db', 'quarantine', '--json')).length === 0, 'the CLI agrees');
+    await page.click('#sync-now');
+    await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&
+      /同步完成/.test(document.getElementById('sync-state').textContent), null, { timeout: 30000 });
+    assert(await page.isVisible('#quarantine .empty'), 'the central took it this time');
+    const central = JSON.parse(adm('household', 'list', '--json'));
+    assert(central.some((x) => x.head === '甲' && x.team === '一队'), '甲 is at the central with 一队');
+    assert(!central.some((x) => x.head === '丁'), '丁 was given up');
+  });
+
   await test('every page fits 1366x768 and has a screenshot', async () => {
     for (const [name, hash] of [['today', '#/today'], ['report', '#/report'], ['enroll', '#/enroll']]) {
       await go(page, base, hash);
@@ -467,6 +667,29 @@ async function main() {
     assert((await p2.textContent('#nav')).includes('Households'), 'English navigation');
     await noOverflow(p2, 'households (English)');
     await shot(p2, 'households-en');
+    /* The household page with a voided inspection, and the sync page. */
+    await p2.goto(base + '/#/household/' + hh);
+    await p2.waitForFunction((id) => document.body.dataset.page === '#/household/' + id, hh);
+    const t = await p2.textContent('main');
+    assert(t.includes('Progress') && t.includes('voided') && t.includes('Void') && !/作废|验收单|保存进度/.test(t),
+      'the household page in English: ' + t.slice(0, 400));
+    await noOverflow(p2, 'household (English)');
+    await shot(p2, 'household-en');
+    await p2.goto(base + '/#/sync');
+    await p2.waitForFunction(() => document.body.dataset.page === '#/sync');
+    assert((await p2.textContent('main')).includes('Changes the central refused'), 'the sync page in English');
+    await p2.goto(base + '/#/today');
+    await p2.waitForFunction(() => document.body.dataset.page === '#/today');
+    const today = await p2.textContent('main');
+    assert(today.includes('Households to visit') && !/待走访|条修改待上传/.test(today), 'today in English');
+    await shot(p2, 'today-en');
+    for (const [name, hash] of [['inspect-en', '#/inspect/' + hh + '?stage=completion'], ['rectifications-en', '#/rectifications'],
+      ['report-en', '#/report'], ['print-rectification-en', '#/print/rectification/' + JSON.parse(huce('lap1.db', 'rectify', 'list', '--json'))[0].id]]) {
+      await p2.goto(base + '/' + hash);
+      await p2.waitForFunction((h) => document.body.dataset.page === h, hash);
+      await noOverflow(p2, name);
+      await shot(p2, name);
+    }
     await ctx2.close();
   });
 

@@ -13,6 +13,14 @@
  * has changed and not yet had acknowledged; a refused change is undone
  * (huce_local_restore) down to the central's state.  The HLC survives restarts
  * and stays monotonic when the wall clock is behind it.
+ *
+ * The outbox's life after a restore (common/huce_outbox.c): the rule
+ * huce_outbox_ahead() that the laptop and the office's stick import
+ * both decide by, as a table; a batch renumbered for the office
+ * (huce_outbox_batch_shift) is the batch the renumbered outbox makes;
+ * and a stick's reply to a restored file (huce_outbox_answer) renumbers
+ * its entries as the office did and takes the acknowledgement, while an
+ * acknowledgement of entries this file does not hold takes nothing.
  */
 #include "huce_local.h"
 
@@ -29,8 +37,10 @@
 
 #include <cmocka.h>
 
+#include "huce_batch.h"
 #include "huce_hlc.h"
 #include "huce_id.h"
+#include "huce_outbox.h"
 
 struct fixture {
 	char dir[256];
@@ -853,6 +863,195 @@ static void test_get_errors(void **state)
 	huce_local_close(NULL);	/* no-op */
 }
 
+
+/* huce_outbox_ahead(): the laptop's probe and the office's, one table. */
+static void test_ahead_table(void **state)
+{
+	static const char A[] = "01a2288ef4c30001", B[] = "01a2288ef4c30002";
+	static const char LATE[] = "01a2288ef4c3ffff", EARLY[] = "01a2288ef4c30000";
+	static const struct {
+		int64_t hwm;
+		const char *hwm_hlc, *mine;
+		int64_t max_seq;
+		const char *clock;
+		enum huce_ahead want;
+	} t[] = {
+		/* the laptop, which sees its whole outbox */
+		{ 9, A, A, 12, NULL, HUCE_AHEAD_LOST },
+		{ 9, A, B, 12, NULL, HUCE_AHEAD_RESTORED },	/* another entry */
+		{ 9, A, "", 5, NULL, HUCE_AHEAD_RESTORED },	/* none */
+		{ 9, "", "", 5, NULL, HUCE_AHEAD_RESTORED },	/* past every seq */
+		{ 9, "", A, 12, NULL, HUCE_AHEAD_UNKNOWN },	/* an old central */
+		/* the office, which sees an export written at clock */
+		{ 9, A, A, 12, LATE, HUCE_AHEAD_LOST },
+		{ 9, A, B, 12, LATE, HUCE_AHEAD_RESTORED },
+		{ 9, A, "", 5, LATE, HUCE_AHEAD_RESTORED },	/* written before it */
+		{ 9, LATE, "", 5, A, HUCE_AHEAD_UNKNOWN },	/* maybe pushed since */
+		{ 9, "", "", 5, A, HUCE_AHEAD_UNKNOWN },
+		{ 9, EARLY, "", 5, A, HUCE_AHEAD_RESTORED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (huce_outbox_ahead(t[i].hwm, t[i].hwm_hlc, t[i].mine, t[i].max_seq,
+				      t[i].clock) != t[i].want)
+			fail_msg("row %zu: got %d, want %d", i,
+				 (int)huce_outbox_ahead(t[i].hwm, t[i].hwm_hlc, t[i].mine,
+							t[i].max_seq, t[i].clock),
+				 (int)t[i].want);
+}
+
+/* Three villages written; returns their ids in ids. */
+static void three_villages(struct fixture *f, char ids[3][HUCE_ID_STRLEN + 1])
+{
+	static const char *const names[] = { "甲村", "乙村", "丙村" };
+
+	for (int i = 0; i < 3; i++) {
+		cJSON *v = village_fields(names[i], NULL);
+
+		assert_int_equal(huce_local_new_id(f->l, ids[i]), HUCE_OK);
+		assert_int_equal(put1(f, "village", ids[i], v, 1, NULL), HUCE_OK);
+		cJSON_Delete(v);
+	}
+}
+
+/*
+ * The batch of a restored file, shifted for the office, is the batch
+ * its renumbered outbox makes: same entries, seqs moved, in the header
+ * too.
+ */
+static void test_batch_shift(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	struct huce_buf pay = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_buf b = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
+	struct huce_buf moved = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
+	struct huce_buf got = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
+	struct huce_batch_header h;
+	char ids[3][HUCE_ID_STRLEN + 1];
+	int64_t first, last, count;
+	cJSON *in, *out;
+	int i = 0;
+	const cJSON *e;
+
+	three_villages(f, ids);
+	assert_int_equal(huce_outbox_payload(f->l, 0, 1 << 20, &pay, &first, &last,
+					     &count, &err), HUCE_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(huce_batch_encode("lap", (uint64_t)first, (uint64_t)last,
+					   (uint32_t)count, pay.data, pay.len, 6, &b,
+					   &err), HUCE_OK);
+	assert_int_equal(huce_outbox_batch_shift(b.data, b.len, 40, &moved, &err), HUCE_OK);
+	assert_int_equal(huce_batch_decode(moved.data, moved.len, HUCE_BATCH_MAX_RAW,
+					   &h, &got, &err), HUCE_OK);
+	assert_string_equal(h.device, "lap");
+	assert_int_equal(h.first_seq, 41);
+	assert_int_equal(h.last_seq, 43);
+	assert_int_equal(h.count, 3);
+	in = cJSON_ParseWithLength(pay.data, pay.len);
+	out = cJSON_ParseWithLength(got.data, got.len);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(out, "entries")) {
+		cJSON *orig = cJSON_Duplicate(cJSON_GetArrayItem(cJSON_GetObjectItem(in, "entries"), i++), 1);
+
+		assert_int_equal(huce_wire_int(cJSON_GetObjectItem(e, "seq")),
+				 huce_wire_int(cJSON_GetObjectItem(orig, "seq")) + 40);
+		cJSON_SetNumberValue(cJSON_GetObjectItem(orig, "seq"),
+				     cJSON_GetNumberValue(cJSON_GetObjectItem(e, "seq")));
+		assert_true(cJSON_Compare(orig, e, 1));
+		cJSON_Delete(orig);
+	}
+	assert_int_equal(i, 3);
+	/* not a batch: refused, nothing made */
+	assert_int_equal(huce_outbox_batch_shift("HUCBxx", 6, 1, &moved, &err), HUCE_EINVAL);
+	assert_int_equal(moved.len, 0);
+	cJSON_Delete(in);
+	cJSON_Delete(out);
+	huce_buf_release(&pay);
+	huce_buf_release(&b);
+	huce_buf_release(&moved);
+	huce_buf_release(&got);
+}
+
+/*
+ * A stick's reply to a restored file: the office had this device's
+ * entries up to 7 (probe), took the export's three entries as 8..10; the
+ * file renumbers them so and takes 10 as acknowledged.  A reply whose
+ * entry 10 is not this file's takes nothing: the entries go after it,
+ * pending, to be sent again.
+ */
+static void test_answer_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	static const char lost[] = "01a2288ef4c30001";
+	char ids[3][HUCE_ID_STRLEN + 1], *h3;
+	int64_t nrej = -1;
+
+	three_villages(f, ids);
+	h3 = q_text(f, "SELECT hlc FROM outbox WHERE seq = 3", NULL);
+	assert_int_equal(huce_outbox_answer(f->l, 7, lost, 10, h3, NULL, 0, &nrej,
+					    &err), HUCE_OK);
+	assert_int_equal(nrej, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox WHERE state = 'acked' "
+			       "AND seq IN (8, 9, 10)"), 3);
+	assert_int_equal(q_int(f, "SELECT value FROM meta WHERE key = 'acked_seq'"), 10);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox"), 3);
+	free(h3);
+
+	/* the next write follows them */
+	{
+		cJSON *v = village_fields("丁村", NULL);
+		char id[HUCE_ID_STRLEN + 1];
+
+		assert_int_equal(huce_local_new_id(f->l, id), HUCE_OK);
+		assert_int_equal(put1(f, "village", id, v, 1, NULL), HUCE_OK);
+		cJSON_Delete(v);
+	}
+	assert_int_equal(q_int(f, "SELECT max(seq) FROM outbox"), 11);
+
+	/* a reply naming an entry 14 that is not this file's: nothing taken */
+	assert_int_equal(huce_outbox_answer(f->l, 10, lost, 14, lost, NULL, 0, &nrej,
+					    &err), HUCE_OK);
+	assert_int_equal(q_int(f, "SELECT value FROM meta WHERE key = 'acked_seq'"), 14);
+	assert_int_equal(q_int(f, "SELECT min(seq) FROM outbox WHERE state = 'pending'"), 15);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox WHERE state = 'pending'"), 1);
+}
+
+/*
+ * A late answer names a refused entry by seq and record: if this file's
+ * entry at that seq is of another record (it renumbered since), nothing
+ * is quarantined and no record is put back.
+ */
+static void test_ack_other_record(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_error err = { HUCE_OK, "" };
+	char ids[3][HUCE_ID_STRLEN + 1], text[400];
+	cJSON *rej;
+	int64_t nrej = -1;
+
+	three_villages(f, ids);
+	snprintf(text, sizeof(text), "[{\"seq\": 2, \"id\": \"%s\", \"error\": \"invalid\", "
+		 "\"message\": \"no\", \"state\": null}]", ids[0]);
+	rej = cJSON_Parse(text);
+	assert_int_equal(huce_outbox_ack(f->l, 3, rej, &nrej, &err), HUCE_OK);
+	assert_int_equal(nrej, 0);
+	assert_int_equal(q_int(f, "SELECT count(*) FROM outbox WHERE state = 'acked'"), 3);
+	assert_int_equal(n_village(f), 3);
+	cJSON_Delete(rej);
+	/* the same answer naming the right record quarantines it */
+	snprintf(text, sizeof(text), "[{\"seq\": 2, \"id\": \"%s\", \"error\": \"invalid\", "
+		 "\"message\": \"no\", \"state\": null}]", ids[1]);
+	rej = cJSON_Parse(text);
+	exec_sql(f, "UPDATE outbox SET state = 'pending'");
+	assert_int_equal(huce_outbox_ack(f->l, 3, rej, &nrej, &err), HUCE_OK);
+	assert_int_equal(nrej, 1);
+	assert_int_equal(q_int(f, "SELECT seq FROM outbox WHERE state = 'quarantined'"), 2);
+	assert_int_equal(n_village(f), 2);
+	cJSON_Delete(rej);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -871,6 +1070,10 @@ int main(void)
 		T(test_hlc_persisted_monotonic),
 		T(test_seq_monotonic),
 		T(test_get_errors),
+		T(test_ahead_table),
+		T(test_batch_shift),
+		T(test_answer_restored),
+		T(test_ack_other_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -295,7 +295,9 @@ static void test_json_and_text(void **state)
 			    "\"target\":5,\"households\":4,\"built\":3,\"inspected\":2,"
 			    "\"passed\":1,\"failed\":1,\"accepted\":1,"
 			    "\"open_rectifications\":1,\"entered_same_week\":null,"
-			    "\"conflicts\":1,\"rank\":2,\"started\":3,"
+			    "\"conflicts\":1,\"review_approved\":0,"
+			    "\"review_has_issues\":0,\"review_edited\":0,"
+			    "\"rank\":2,\"started\":3,"
 			    "\"newly_accepted\":1,\"first_inspected\":2,"
 			    "\"first_passed\":2,\"first_pass_rate\":1,"
 			    "\"rectifications_opened\":1,\"rectifications_overdue\":0,"
@@ -309,9 +311,10 @@ static void test_json_and_text(void **state)
 	assert_non_null(strstr(b.data, "周清单 week 2026-W40 (2026-09-28 .. 2026-10-04)\n"
 			       "rank\tvillage\ttarget\thouseholds\tbuilt\tinspected\t"
 			       "passed\tfailed\taccepted\topen_rectifications\t"
-			       "entered_same_week\tconflicts\n"));
-	assert_non_null(strstr(b.data, "\n2\tAmu\t5\t4\t3\t2\t1\t1\t1\t1\t-\t1\n"));
-	assert_non_null(strstr(b.data, "\n4\tDazhai\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1\n"));
+			       "entered_same_week\tconflicts\treview_approved\t"
+			       "review_has_issues\treview_edited\n"));
+	assert_non_null(strstr(b.data, "\n2\tAmu\t5\t4\t3\t2\t1\t1\t1\t1\t-\t1\t0\t0\t0\n"));
+	assert_non_null(strstr(b.data, "\n4\tDazhai\t0\t0\t0\t0\t0\t0\t0\t0\t0\t1\t0\t0\t0\n"));
 	huce_buf_release(&b);
 	huce_report_free(r);
 }
@@ -711,6 +714,109 @@ static void test_month_ranking(void **state)
 	huce_report_free(r);
 }
 
+/*
+ * The office's review (信息审核) is counted now, over the period's
+ * counted households only: in W40, A1 approved, A3 with issues, B1
+ * edited, B2 approved; a household registered after W40's Sunday, a
+ * deleted one (A6) and a review of no known household count nowhere,
+ * nor does "received" or an unknown state.
+ */
+static void test_reviews(void **state)
+{
+	struct huce_report *r = NULL;
+	struct huce_error err = { 0 };
+	const struct huce_report_row *a, *b, *t;
+	struct huce_buf buf = HUCE_BUF_INIT(1 << 20);
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(huce_report_new(&r, "2026-W40", &err), HUCE_OK);
+	huce_report_add_village(r, VA, "Amu");
+	huce_report_add_village(r, VB, "Baxin");
+	huce_report_add_household(r, id("A1"), VA, NULL, NULL, 1);
+	huce_report_add_household(r, id("A3"), VA, NULL, NULL, 1);
+	huce_report_add_household(r, hid("2026-10-20", 5), VA, NULL, NULL, 1);
+	huce_report_add_household(r, id("A6"), VA, NULL, NULL, 0);
+	huce_report_add_household(r, id("B1"), VB, NULL, NULL, 1);
+	huce_report_add_household(r, id("B2"), VB, NULL, NULL, 1);
+	huce_report_add_review(r, id("A1"), "approved");
+	huce_report_add_review(r, id("A3"), "has-issues");
+	huce_report_add_review(r, hid("2026-10-20", 5), "approved");
+	huce_report_add_review(r, id("A6"), "approved");
+	huce_report_add_review(r, id("B1"), "edited");
+	huce_report_add_review(r, id("B2"), "approved");
+	huce_report_add_review(r, id("B2-nothing"), "approved");
+	huce_report_add_review(r, id("A1"), "received");
+	huce_report_add_review(r, id("A3"), "has issues");
+	huce_report_add_review(r, NULL, "approved");
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	a = row_of(r, "Amu");
+	b = row_of(r, "Baxin");
+	t = huce_report_town(r);
+	assert_int_equal(a->households, 2);
+	assert_int_equal(a->review_approved, 1);
+	assert_int_equal(a->review_has_issues, 1);
+	assert_int_equal(a->review_edited, 0);
+	assert_int_equal(b->review_approved, 1);
+	assert_int_equal(b->review_has_issues, 0);
+	assert_int_equal(b->review_edited, 1);
+	assert_int_equal(t->review_approved, 2);
+	assert_int_equal(t->review_has_issues, 1);
+	assert_int_equal(t->review_edited, 1);
+	j = huce_report_json(r);
+	assert_non_null(j);
+	assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItem(
+		cJSON_GetObjectItem(j, "town"), "review_edited")), 1);
+	cJSON_Delete(j);
+	assert_int_equal(huce_report_text(r, &buf), HUCE_OK);
+	assert_non_null(strstr(buf.data, "\tBaxin\t0\t2\t0\t0\t0\t0\t0\t0\t0\t0\t1\t0\t1\n"));
+	huce_buf_release(&buf);
+	huce_report_free(r);
+}
+
+/*
+ * Same-week entry (当周验收当周录入) over a month is by each acceptance's
+ * own ISO week, not by the month: H1 passed Sat 10-10 (W41) and reached
+ * the central Sun 10-11 (same week); H2 passed Sun 10-11 and arrived Mon
+ * 10-12 (W42: late, 1 day); H3 passed 10-20 and arrived 10-30 (late).
+ */
+static void test_same_week_in_a_month(void **state)
+{
+	struct huce_report *r = NULL;
+	struct huce_error err = { 0 };
+	const struct huce_report_row *w;
+	const struct huce_report_late *late;
+	static const struct {
+		const char *h, *date, *entered;
+	} acc[] = {
+		{ "sw1", "2026-10-10", "2026-10-11" },
+		{ "sw2", "2026-10-11", "2026-10-12" },
+		{ "sw3", "2026-10-20", "2026-10-30" },
+	};
+	static char insp[3][8];
+
+	(void)state;
+	assert_int_equal(huce_report_new_range(&r, "2026-10-01", "2026-10-31", &err),
+			 HUCE_OK);
+	huce_report_add_village(r, VA, "Amu");
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(insp[i], sizeof(insp[i]), "%s-c", acc[i].h);
+		huce_report_add_household(r, id(acc[i].h), VA, NULL, NULL, 1);
+		huce_report_add_inspection(r, id(insp[i]), id(acc[i].h), acc[i].date,
+					   "completion", "pass", 1, at(acc[i].entered));
+	}
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	w = row_of(r, "Amu");
+	assert_int_equal(w->passed, 3);
+	assert_int_equal(w->entered_same_week, 1);
+	assert_int_equal(huce_report_late(r, &late), 2);
+	assert_string_equal(late[0].date, "2026-10-11");
+	assert_int_equal(late[0].lag_days, 1);
+	assert_string_equal(late[1].date, "2026-10-20");
+	assert_int_equal(late[1].lag_days, 10);
+	huce_report_free(r);
+}
+
 static void test_rate_and_range(void **state)
 {
 	struct huce_report *r = NULL;
@@ -750,6 +856,8 @@ int main(void)
 		cmocka_unit_test(test_office_columns),
 		cmocka_unit_test(test_photos_lacking),
 		cmocka_unit_test(test_month_ranking),
+		cmocka_unit_test(test_reviews),
+		cmocka_unit_test(test_same_week_in_a_month),
 		cmocka_unit_test(test_rate_and_range),
 	};
 

@@ -54,6 +54,18 @@ const T = {
     file: '文件', taken: '拍摄', known_n: '张以前导入过（跳过）', other_n: '个其他文件（不是 JPEG）',
     no_new: '没有新照片', metres: '米', attached_n: '张照片已附加', kind: '照片类型', photo_state: '匹配',
     imp: { sure: '确定', unsure: '不确定，请核对', 'no-match': '附近没有农户', refused: '不能导入', attached: '已附加' },
+    photos_waiting: '张照片待上传', see_sync: '查看并处理', no_review: '暂无审核意见',
+    void: '作废', void_reason: '作废原因', void_confirm: '确认作废',
+    void_hint: '作废后该次验收保留在记录中但不再计入：状态重新判定，它生成的整改关闭，它关闭的整改重新打开。作废不能撤销。',
+    voided_done: '验收已作废', status_now: '现在的状态', reopened: '条整改重新打开',
+    retry: '重试', drop: '放弃', drop_confirm: '确认放弃', drop_ask: '放弃后这条修改不再上传，不能撤销。确定放弃吗？',
+    retried: '已重新写入，下次同步上传', retried_same: '记录已经是这样，无需上传', dropped: '已放弃',
+    change: '修改', deleted_op: '删除', changed_at: '修改时间', busy_sync: '正在同步，请稍候',
+    progress_hint: '开工、完工日期决定农户的状态（计划 → 在建 → 完工待验）。',
+    phone_hint: '11 位手机号，或带区号的固定电话（0871-1234567）',
+    gps_hint: '纬度,经度（十进制度）', week_hint: '如 2026-W49',
+    id_hint_new: '18 位；只保存脱敏号码', failed_items: '不合格项目', measured: '实测', verdict: '判定', standard: '合格标准', conflicts_col: '冲突',
+    star_legend: '★ 否决项：不合格即判本次验收不合格',
     stages: {
       'excavation': '开挖', 'pre-cover': '覆土前（隐蔽工程）', 'completion': '竣工',
       'first-toilet': '首厕过关', 're-inspection': '整改复验', 'spot-check': '抽查' },
@@ -107,6 +119,18 @@ const T = {
     file: 'File', taken: 'Taken', known_n: 'imported before (skipped)', other_n: 'other files (not JPEG)',
     no_new: 'No new photos', metres: 'm', attached_n: 'photos attached', kind: 'Kind', photo_state: 'Match',
     imp: { sure: 'sure', unsure: 'unsure, check it', 'no-match': 'no household near', refused: 'refused', attached: 'attached' },
+    photos_waiting: 'photos to upload', see_sync: 'see and act', no_review: 'No review notes',
+    void: 'Void', void_reason: 'Reason for voiding', void_confirm: 'Void this inspection',
+    void_hint: 'A voided inspection stays in the history and counts for nothing: the status is derived again, the rectifications it opened are closed and the ones it closed open again. A voiding is final.',
+    voided_done: 'Inspection voided', status_now: 'Status now', reopened: 'rectifications open again',
+    retry: 'Retry', drop: 'Drop', drop_confirm: 'Drop this change', drop_ask: 'A dropped change is never sent and cannot be brought back. Drop it?',
+    retried: 'written again; the next sync sends it', retried_same: 'the record already is so; nothing to send', dropped: 'dropped',
+    change: 'Change', deleted_op: 'delete', changed_at: 'Changed', busy_sync: 'A sync is running; wait a moment',
+    progress_hint: 'The started and finished dates set the status (planned → building → built, waiting for acceptance).',
+    phone_hint: '11-digit mobile, or a landline with its area code (0871-1234567)',
+    gps_hint: 'LAT,LON in decimal degrees', week_hint: 'e.g. 2026-W49',
+    id_hint_new: '18 characters; only the masked form is kept', failed_items: 'Failed items', measured: 'Measured', verdict: 'Verdict', standard: 'Standard', conflicts_col: 'Conflicts',
+    star_legend: '★ critical: failing it fails the inspection',
     stages: {
       'excavation': 'Excavation', 'pre-cover': 'Pre-cover', 'completion': 'Completion',
       'first-toilet': 'First toilet', 're-inspection': 'Re-inspection', 'spot-check': 'Spot check' },
@@ -188,19 +212,27 @@ async function choices(fresh) {
 function main() { return document.getElementById('main'); }
 
 let rendered = 0;
+/* A message for the next page shown (what a change just did), or null. */
+let flash = null;
 
 /*
  * Show a page.  After a move to another page the focus goes to its
- * title, so that a keyboard or screen-reader user starts there; on the
- * first load it stays at the top (the skip link comes first).
+ * title, so that a keyboard or screen-reader user starts there, or back
+ * to the control of a form it was on when the new page has it again (a
+ * filter of the list); on the first load it stays at the top (the skip
+ * link comes first).
  */
 function page(title, ...kids) {
   const m = main();
-  m.replaceChildren(h('h1', { id: 'page-title', tabindex: '-1' }, title),
+  const note = flash ? h('p', { class: 'ok', id: 'flash', role: 'status' }, flash) : null;
+  const was = document.activeElement && document.activeElement.closest('#main form') ? document.activeElement.id : '';
+  flash = null;
+  m.replaceChildren(h('h1', { id: 'page-title', tabindex: '-1' }, title), note || '',
     ...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
   document.title = title + ' · ' + (LANG === 'en' ? 'huce' : '户厕验收');
   const t = document.getElementById('page-title');
-  if (rendered++ && t && !document.activeElement.closest('#main form')) t.focus();
+  const again = was && !note ? document.getElementById(was) : null;
+  if (rendered++) (again || t).focus();
 }
 
 function showError(e) {
@@ -223,10 +255,11 @@ function field(label, control, hint, required) {
   const name = control.name || control.getAttribute('name');
   control.id = control.id || 'f-' + name;
   if (required) control.required = true;
+  control.setAttribute('aria-describedby', (hint ? 'hint-' + name + ' ' : '') + 'err-' + name);
   return h('div', { class: 'field' },
     h('label', { for: control.id }, label, required ? h('span', { class: 'req', title: T.required }, ' *') : null),
     control,
-    hint ? h('small', { class: 'hint' }, hint) : null,
+    hint ? h('small', { class: 'hint', id: 'hint-' + name }, hint) : null,
     h('p', { class: 'err', id: 'err-' + name, role: 'alert' }));
 }
 
@@ -260,31 +293,42 @@ function hhName(o) {
   return [o.village, o.group, o.head].filter(Boolean).join(' ');
 }
 
+/* A time the API gives in UTC (2026-12-06T23:18:35Z) as the laptop's local time. */
+function when(iso) {
+  const d = iso ? new Date(iso) : null;
+  if (!d || Number.isNaN(d.getTime())) return iso || '';
+  return d.toLocaleString(LANG === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+}
+
 /* --- today ----------------------------------------------------------------- */
 
 async function pageToday() {
   const d = await api('today');
-  const waits = h('ul', {},
+  const waits = h('ul', { id: 'waits' },
     h('li', {}, d.pending + ' ' + T.pending),
-    h('li', {}, d.quarantined + ' ' + T.quarantined),
-    h('li', {}, d.conflicts + ' ' + T.conflicts),
-    h('li', {}, T.last_sync + ': ' + (d.last_sync || T.never)));
+    d.photos_not_uploaded ? h('li', {}, d.photos_not_uploaded + ' ' + T.photos_waiting) : null,
+    h('li', { class: d.quarantined ? 'bad' : '' }, d.quarantined + ' ' + T.quarantined,
+      d.quarantined ? [' — ', link('#/sync', T.see_sync)] : null),
+    h('li', {}, d.conflicts + ' ' + T.conflicts, d.conflicts ? [' — ', link('#/sync', T.see_sync)] : null),
+    h('li', {}, T.last_sync + ': ' + (d.last_sync ? when(d.last_sync) : T.never)));
   page(T.today + ' · ' + d.today + ' (' + d.week + ')',
     !d.central ? h('p', { class: 'alert' }, T.not_enrolled + ' — ', link('#/enroll', T.enroll)) : null,
-    h('section', {}, h('h2', {}, T.visit),
+    h('section', { id: 'visit' }, h('h2', {}, T.visit),
       table([T.code, T.village, T.group, T.head, T.type, T.status, ''],
         d.visit.map((x) => [x.code, x.village, x.group, link('#/household/' + x.id, x.head),
           typeLabel(x.type), statusLabel(x.status, x.status_label),
           link('#/inspect/' + x.id, T.inspect, 'btn')]))),
-    h('section', {}, h('h2', {}, T.due),
+    h('section', { id: 'due' }, h('h2', {}, T.due),
       table([T.village, T.head, T.category, T.deadline, ''],
         d.due.map((x) => [x.village, link('#/household/' + x.household, x.head), x.category,
           h('span', { class: x.overdue ? 'bad' : '' }, x.deadline + (x.overdue ? ' (' + T.overdue + ')' : '')),
           link('#/print/rectification/' + x.id, T.notice)]))),
-    h('section', {}, h('h2', {}, T.waits), waits, link('#/sync', T.sync_now, 'btn')),
-    d.review && d.review.length ? h('section', { id: 'review' }, h('h2', {}, T.review_notes),
-      h('ul', {}, d.review.map((r) => h('li', {}, link('#/household/' + r.household, hhName(r)), ': ',
-        r.note || '', r.at ? ' (' + r.at.slice(0, 10) + ')' : '')))) : null);
+    h('section', { id: 'sync-waits' }, h('h2', {}, T.waits), waits, link('#/sync', T.sync_now, 'btn')),
+    h('section', { id: 'review' }, h('h2', {}, T.review_notes), (d.review || []).length
+      ? h('ul', {}, d.review.map((r) => h('li', {}, link('#/household/' + r.household, hhName(r)), ': ',
+        r.note || '', r.at ? ' (' + when(r.at) + ')' : '')))
+      : h('p', { class: 'empty' }, T.no_review)));
 }
 
 /* --- households -------------------------------------------------------------- */
@@ -338,20 +382,58 @@ async function pageHousehold(id) {
     h('p', { class: 'actions' }, link('#/household/' + x.id + '/edit', T.edit, 'btn'), ' ',
       link('#/inspect/' + x.id, T.inspect, 'btn primary')),
     x.review && x.review.state === 'has-issues' ? h('p', { class: 'alert', role: 'note' }, T.review_notes + ': ' + (x.review.note || '')) : null,
-    dl, progressForm(x),
+    dl,
+    h('h2', { id: 'progress' }, T.progress), h('p', { class: 'hint' }, T.progress_hint), progressForm(x),
     h('h2', {}, T.inspections),
     table([T.date, T.stage, T.result, T.inspectors, ''],
       x.inspections.map((i) => [i.date, T.stages[i.stage] || i.stage,
-        h('span', { class: i.result === 'pass' ? 'ok' : 'bad' }, i.voided ? T.voided : T[i.result]),
-        i.inspectors, link('#/print/inspection/' + i.id, T.record)])),
+        i.voided ? h('span', { class: 'voided' }, T.voided + ' (' + T[i.result] + ')', h('br'), h('small', {}, T.void_reason + ': ' + i.voided))
+          : h('span', { class: i.result === 'pass' ? 'ok' : 'bad' }, T[i.result]),
+        i.inspectors,
+        h('span', { class: 'actions' }, link('#/print/inspection/' + i.id, T.record),
+          i.voided ? null : [' ', h('button', { type: 'button', class: 'small', id: 'void-' + i.id,
+            'aria-expanded': 'false', onclick: (ev) => voidForm(ev.currentTarget, x, i) }, T.void)])])),
     h('h2', {}, T.rectifications),
     table([T.category, T.deadline, T.status, ''],
       x.rectifications.map((r) => [r.category, r.deadline, T[r.status] || r.status,
         link('#/print/rectification/' + r.id, T.notice)])));
 }
 
+/*
+ * Void an inspection (作废), with a confirm step: the button opens a
+ * form under the table with the reason (required, as `huce inspect void
+ * --reason`) and a second button that does it; Escape or Cancel closes it.
+ */
+function voidForm(btn, x, i) {
+  const old = document.getElementById('void-form');
+  if (old) old.remove();
+  document.querySelectorAll('button[aria-expanded=true]').forEach((b) => b.setAttribute('aria-expanded', 'false'));
+  const f = h('form', { id: 'void-form', class: 'confirm', novalidate: true,
+    'aria-label': T.void + ' · ' + (T.stages[i.stage] || i.stage) + ' ' + i.date });
+  const close = () => { f.remove(); btn.setAttribute('aria-expanded', 'false'); btn.focus(); };
+  f.append(h('p', { class: 'form-error', role: 'alert', tabindex: '-1' }),
+    h('p', {}, h('strong', {}, T.void + ': ' + (T.stages[i.stage] || i.stage) + ' · ' + i.date + ' · ' + T[i.result])),
+    h('p', { class: 'hint' }, T.void_hint),
+    field(T.void_reason, h('input', { name: 'reason', autocomplete: 'off', size: 40 }), null, true),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'danger' }, T.void_confirm), ' ',
+      h('button', { type: 'button', onclick: close }, T.cancel)));
+  f.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(); });
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('inspections/' + encodeURIComponent(i.id) + '/void', { reason: f.elements.reason.value });
+      flash = T.voided_done + ' · ' + T.status_now + ': ' + statusLabel(r.status, r.status_label) +
+        (r.closed ? ' · ' + r.closed + ' ' + T.rect_closed : '') + (r.reopened ? ' · ' + r.reopened + ' ' + T.reopened : '');
+      await route();
+    } catch (e) { fieldError(f, e); }
+  });
+  btn.setAttribute('aria-expanded', 'true');
+  btn.closest('.table-wrap').after(f);
+  f.elements.reason.focus();
+}
+
 function progressForm(x) {
-  const f = h('form', { class: 'inline', 'aria-label': T.progress });
+  const f = h('form', { class: 'inline', 'aria-labelledby': 'progress' });
   f.append(h('p', { class: 'form-error', role: 'alert', tabindex: '-1' }),
     field(T.started, h('input', { type: 'date', name: 'started', value: x.started || '' })),
     field(T.finished, h('input', { type: 'date', name: 'finished', value: x.finished || '' })),
@@ -399,11 +481,11 @@ async function pageHouseholdForm(id) {
     field(T.type, select('type', c.types.map((t) => ({ value: t.code, label: typeLabel(t.code) })), x.type), null, true),
     field(T.cadre, select('cadre', c.cadres.map((t) => ({ value: t.id, label: t.name })), x.cadre_id, { emptyLabel: T.none })),
     field(T.id_number, input('id_number', { value: '', placeholder: x.id_masked || '', autocomplete: 'off' }),
-      id ? (LANG === 'en' ? 'only the masked form is kept; leave empty to keep it' : '只保存脱敏号码；不改请留空') : null),
-    field(T.phone, input('phone', { type: 'tel' })), field(T.house_no, input('house_no')),
+      id ? (LANG === 'en' ? 'only the masked form is kept; leave empty to keep it' : '只保存脱敏号码；不改请留空') : T.id_hint_new),
+    field(T.phone, input('phone', { type: 'tel' }), T.phone_hint), field(T.house_no, input('house_no')),
     field(T.water, select('water', c.waters.map((w) => ({ value: w.code, label: T.waters[w.code] || w.code })), x.water, { emptyLabel: T.none })),
-    field(T.gps, input('gps', { placeholder: '25.123456,99.123456' })),
-    field(T.planned_week, input('planned_week', { placeholder: session.week })),
+    field(T.gps, input('gps', { placeholder: '25.123456,99.123456' }), T.gps_hint),
+    field(T.planned_week, input('planned_week', { placeholder: session.week }), T.week_hint),
     field(T.current_toilet, input('current_toilet')), field(T.agreement, input('agreement')),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', class: 'primary' }, T.save), ' ',
       link(id ? '#/household/' + id : '#/households', T.cancel)));
@@ -446,6 +528,14 @@ function passHint(it) {
   let s = p.length ? T.pass_hint + ' ' + p.join(', ') : '';
   if (it.range_lo !== undefined) s += (s ? '；' : '') + T.range_hint + ' ' + it.range_lo + '–' + it.range_hi + u;
   return s;
+}
+
+/* The pass standard as a printed sheet says it: "≥ 1.5 m³", or yes. */
+function standard(it) {
+  if (it.kind === 'bool') return T.yes;
+  const u = it.unit ? ' ' + it.unit : '';
+  return [it.min !== undefined ? '≥ ' + it.min + u : '', it.max !== undefined ? '≤ ' + it.max + u : '']
+    .filter(Boolean).join(', ');
 }
 
 function readFile(file) {
@@ -590,7 +680,7 @@ async function pageReport(q) {
     h('button', { type: 'submit' }, T.filter));
   f.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = '#/report?week=' + f.elements.week.value; });
   page(T.report + ' · ' + r.week + ' (' + r.from + ' – ' + r.to + ')', f,
-    table([T.rank, T.village, T.target, T.households_n, T.built, T.inspected, T.passed, T.failed, T.accepted, T.open_rect, T.conflicts],
+    table([T.rank, T.village, T.target, T.households_n, T.built, T.inspected, T.passed, T.failed, T.accepted, T.open_rect, T.conflicts_col],
       r.villages.map((v) => [v.rank, v.village, v.target, v.households, v.built, v.inspected, v.passed,
         v.failed, v.accepted, v.open_rectifications, v.conflicts])));
 }
@@ -609,7 +699,53 @@ async function renderSyncState(s, box) {
       ', ' + T.quarantined + ' ' + r.quarantined + ', ' + T.photos + ' ' + r.photos
     : s.state === 'failed' ? T.sync_failed + ': ' + s.message : '';
   box.replaceChildren(h('p', { class: s.state === 'failed' ? 'alert' : s.state === 'done' ? 'ok' : '' }, line),
-    h('p', {}, s.pending + ' ' + T.pending + ' · ' + T.last_sync + ': ' + (s.last_sync || T.never)));
+    h('p', {}, s.pending + ' ' + T.pending + ' · ' + T.last_sync + ': ' + (s.last_sync ? when(s.last_sync) : T.never)));
+}
+
+/* A record's field by its name on the forms (team_id: 施工队). */
+function fieldLabel(k) {
+  const f = String(k).replace(/_id$/, '');
+  return typeof T[f] === 'string' ? T[f] : k;
+}
+
+/* The fields a change touches. */
+function changeText(e) {
+  if (e.op === 'delete') return T.deleted_op;
+  return Object.keys(e.fields || {}).map(fieldLabel).join(LANG === 'en' ? ', ' : '、');
+}
+
+/*
+ * One change the central refused: what it was, the central's reason,
+ * and what the cadre can do: retry it (written again through this
+ * laptop's rules, `huce quarantine retry`) or drop it, after a confirm
+ * step (`huce quarantine drop`).  Not while a sync runs.
+ */
+function quarantineItem(e) {
+  const msg = h('p', { class: 'err', role: 'alert', id: 'q-err-' + e.seq });
+  const act = async (what) => {
+    try {
+      const r = await api('quarantine/' + e.seq + '/' + what, {});
+      flash = (r.name || e.name) + ': ' + (what === 'drop' ? T.dropped : r.changed ? T.retried : T.retried_same);
+      await route();
+    } catch (err) {
+      msg.textContent = err.code === 'busy' ? T.busy_sync : err.message;
+      li.querySelector('button').focus();
+    }
+  };
+  const ask = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-label': T.drop },
+    h('p', {}, T.drop_ask), h('button', { type: 'button', class: 'danger', onclick: () => act('drop') }, T.drop_confirm), ' ',
+    h('button', { type: 'button', onclick: () => { ask.hidden = true; dropBtn.focus(); } }, T.cancel));
+  ask.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ask.hidden = true; dropBtn.focus(); } });
+  const dropBtn = h('button', { type: 'button', 'aria-describedby': 'q-err-' + e.seq,
+    onclick: () => { ask.hidden = false; ask.querySelector('button').focus(); } }, T.drop);
+  const li = h('li', { id: 'q-' + e.seq },
+    h('strong', {}, e.name), e.at ? h('small', {}, ' · ' + T.changed_at + ' ' + when(e.at)) : null, h('br'),
+    T.change + ': ' + changeText(e), h('br'),
+    T.reason + ': ', h('span', { class: 'bad' }, e.reason),
+    h('p', { class: 'actions' }, h('button', { type: 'button', class: 'primary', 'aria-describedby': 'q-err-' + e.seq,
+      onclick: () => act('retry') }, T.retry), ' ', dropBtn),
+    ask, msg);
+  return li;
 }
 
 async function pageSync() {
@@ -623,6 +759,8 @@ async function pageSync() {
     else { btn.disabled = false; if (location.hash.startsWith('#/sync')) refreshLists(); }
   };
   btn.addEventListener('click', async () => {
+    const old = document.getElementById('flash');
+    if (old) old.remove();
     btn.disabled = true;
     try {
       const st = await api('sync', {});
@@ -633,10 +771,10 @@ async function pageSync() {
   const qBox = h('section', { id: 'quarantine' });
   const cBox = h('section', { id: 'conflicts' });
   const fill = (q, c) => {
-    qBox.replaceChildren(h('h2', {}, T.quarantine), q.length ? h('ul', {}, q.map((e) =>
-      h('li', {}, h('strong', {}, e.name), ': ', e.reason))) : h('p', { class: 'empty' }, T.no_quarantine));
+    qBox.replaceChildren(h('h2', {}, T.quarantine), q.length ? h('ul', { class: 'quarantine' }, q.map(quarantineItem))
+      : h('p', { class: 'empty' }, T.no_quarantine));
     cBox.replaceChildren(h('h2', {}, T.conflicts_t), c.length ? h('ul', {}, c.map((e) =>
-      h('li', {}, h('strong', {}, e.name || e.record), e.field ? ' · ' + (T[e.field] || e.field) : '', ' — ',
+      h('li', {}, h('strong', {}, e.name || e.record), e.field ? ' · ' + fieldLabel(e.field) : '', ' — ',
         T.values + ': ', (e.values || []).map(describeValue).join(' / ')))) : h('p', { class: 'empty' }, T.no_conflicts));
   };
   const refreshLists = async () => { const [q, c] = await Promise.all([api('quarantine'), api('conflicts')]); fill(q, c); };
@@ -807,12 +945,13 @@ async function pagePrintInspection(id) {
         [[T.code, i.code], [T.village, x.village + ' ' + x.group], [T.head, x.head], [T.id_number, x.id_masked],
           [T.type, typeLabel(x.type)], [T.build, codeLabel(c.builds, x.build)], [T.team, x.team], [T.stage, T.stages[i.stage] || i.stage],
           [T.date, i.date], [T.inspectors, i.inspectors]].filter((r) => r[1]).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-      table([T.items, T.result, T.pass_hint, ''], checklist.map((it) => {
+      table([T.items, T.measured, T.standard, T.verdict], checklist.map((it) => {
         const v = i.items[it.code];
         const bad = (i.failed || []).includes(it.code);
-        return [it.label + (it.critical ? ' ★' : ''), (typeof v === 'boolean' ? (v ? T.yes : T.no) : v) + (it.unit && typeof v !== 'boolean' ? ' ' + it.unit : ''),
-          passHint(it), h('span', { class: bad ? 'bad' : 'ok' }, bad ? T.fail : T.pass)];
+        return [it.label + (it.critical ? ' ★' : ''), answerText(it, v),
+          standard(it), h('span', { class: bad ? 'bad' : 'ok' }, bad ? T.fail : T.pass)];
       })),
+      checklist.some((it) => it.critical) ? h('p', { class: 'legend' }, h('small', {}, T.star_legend)) : null,
       h('p', { class: 'result ' + (i.result === 'pass' ? 'ok' : 'bad') }, T.result + ': ' + T[i.result] +
         (i.veto && i.veto.length ? ' (' + T.critical + ': ' + i.veto.map((v) => (checklist.find((it) => it.code === v) || { label: v }).label).join('、') + ')' : '') + (i.voided ? ' · ' + T.voided + ': ' + i.voided : '')),
       i.note ? h('p', {}, T.note + ': ' + i.note) : null,
@@ -823,9 +962,19 @@ async function pagePrintInspection(id) {
         h('p', {}, T.household_sign + ': ____________'), h('p', {}, T.date + ': ____________'))));
 }
 
+/* An item's answer as the record prints it: yes/no, or the number with its unit. */
+function answerText(it, v) {
+  if (v === undefined || v === null) return '—';
+  if (typeof v === 'boolean') return v ? T.yes : T.no;
+  return String(v) + (it.unit ? ' ' + it.unit : '');
+}
+
 async function pagePrintRectification(id) {
   const r = await api('rectifications/' + encodeURIComponent(id));
   const x = await api('households/' + encodeURIComponent(r.household));
+  /* The inspection that opened it: which items failed, what was measured, the standard. */
+  const i = r.inspection ? await api('inspections/' + encodeURIComponent(r.inspection)).catch(() => null) : null;
+  const failed = i ? (i.checklist || []).filter((it) => (i.failed || []).includes(it.code)) : [];
   page(T.notice + ' · ' + hhName(x), printBar(),
     h('article', { class: 'sheet' },
       h('h2', { class: 'sheet-title' }, (session.town || '') + ' ' + (LANG === 'en' ? 'Rectification notice' : '农村户厕改造整改通知单')),
@@ -835,6 +984,11 @@ async function pagePrintRectification(id) {
         [[T.code, x.code], [T.type, typeLabel(x.type)], [T.team, x.team], [T.inspection, (T.stages[r.stage] || r.stage) + ' ' + (r.date || '')],
           [T.category, r.category], [T.owner, r.owner], [T.deadline, r.deadline], [T.status, T[r.status] || r.status]]
           .filter((p) => p[1]).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      failed.length ? [h('h3', {}, T.failed_items),
+        table([T.items, T.measured, T.standard], failed.map((it) =>
+          [it.label + (it.critical ? ' ★' : ''), answerText(it, i.items[it.code]), standard(it)])),
+        failed.some((it) => it.critical) ? h('p', { class: 'legend' }, h('small', {}, T.star_legend)) : null] : null,
+      i && i.note ? h('p', {}, T.note + ': ' + i.note) : null,
       h('div', { class: 'signs' }, h('p', {}, T.issued + ': ' + session.today),
         h('p', {}, T.inspector_sign + ': ____________'), h('p', {}, T.household_sign + ': ____________'))));
 }
