@@ -1448,23 +1448,3 @@ enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
 			 stage_names[stage], n > 1 ? "photos of kinds" : "a photo of kind",
 			 list);
 }
-
-enum huce_err huce_checklist_evaluate_photos(const struct huce_checklists *cl,
-					     const char *type, int stage,
-					     size_t n, const char *const *codes,
-					     const char *const *values,
-					     const char *const *kinds,
-					     size_t nkinds,
-					     struct huce_eval *out,
-					     struct huce_error *err)
-{
-	enum huce_err rc = huce_checklist_evaluate(cl, type, stage, n, codes,
-						   values, out, err);
-
-	if (rc)
-		return rc;
-	rc = huce_checklist_photos_check(cl, type, stage, kinds, nkinds, err);
-	if (rc)
-		huce_eval_release(out);
-	return rc;
-}

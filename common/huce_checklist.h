@@ -232,20 +232,6 @@ enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
 					  size_t nkinds,
 					  struct huce_error *err);
 
-/*
- * huce_checklist_evaluate() and then huce_checklist_photos_check(): the
- * grading of an inspection that carries photos of kinds[0..nkinds).  On
- * a photo refusal *out is released and zeroed.
- */
-enum huce_err huce_checklist_evaluate_photos(const struct huce_checklists *cl,
-					     const char *type, int stage,
-					     size_t n, const char *const *codes,
-					     const char *const *values,
-					     const char *const *kinds,
-					     size_t nkinds,
-					     struct huce_eval *out,
-					     struct huce_error *err);
-
 /* Free the trees of ev and zero it; a zeroed ev is a no-op. */
 void huce_eval_release(struct huce_eval *ev);
 
