@@ -54,6 +54,24 @@ struct store_page_row {
 	const char *value, *device, *hlc;
 };
 
+/*
+ * One change of a record in the compact layout's history (one row per
+ * change): before and after are JSON objects of the fields it wrote
+ * (before: those that had a value; NULL when none had).
+ */
+struct store_change_row {
+	const char *record_id, *kind;
+	int64_t version;
+	const char *device, *hlc;
+	int64_t seq;			/* 0 for none */
+	int64_t at;			/* Unix seconds */
+	const char *before, *after;
+};
+
+/* A history row of the compact layout, handed out by changes_of. */
+typedef enum huce_err (*store_change_cb)(void *arg,
+					 const struct store_change_row *c);
+
 struct store_ops {
 	const char *backend;
 	void (*close)(struct store *s);
@@ -158,6 +176,37 @@ struct store_ops {
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);
 	/*
+	 * The compact layout (schema 0005).  A backend that has row_get
+	 * keeps each record as one row, its fields as one JSON text and
+	 * their stamps as another (store.c encodes and decodes both, and
+	 * keeps the records a write transaction works on in memory until
+	 * a savepoint, a listing or the commit needs them written): then
+	 * record_get, record_put, fields_get, field_get, fields_put,
+	 * history_add and history_of above are not called.
+	 *
+	 * row_get: the record's columns and its two texts (malloc'd, the
+	 * caller frees); HUCE_ENOTFOUND when there is no such record.
+	 * row_put: insert or replace the row.  ref_set: the record's
+	 * reference ix moves from old_value to new_value (JSON text; NULL
+	 * for none).  change_add: one history row.  changes_of: a record's
+	 * history rows in version order.
+	 */
+	enum huce_err (*row_get)(struct store *s, const char *id,
+				 struct store_record *out, char **fields,
+				 char **stamps, struct huce_error *err);
+	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
+				 const char *fields, const char *stamps,
+				 struct huce_error *err);
+	enum huce_err (*ref_set)(struct store *s, enum store_index ix,
+				 const char *record_id, const char *old_value,
+				 const char *new_value, struct huce_error *err);
+	enum huce_err (*change_add)(struct store *s,
+				    const struct store_change_row *c,
+				    struct huce_error *err);
+	enum huce_err (*changes_of)(struct store *s, const char *record_id,
+				    store_change_cb cb, void *arg,
+				    struct huce_error *err);
+	/*
 	 * Feed the rows of the records with version > after, at most
 	 * pg->limit + 1 of them, in version then field-name order, to
 	 * store_page_row() until it sets pg->more or the rows run out.
@@ -167,6 +216,21 @@ struct store_ops {
 				 struct store_page *pg, struct huce_error *err);
 };
 
+/*
+ * A record of the compact layout in memory (store.c): its row, its
+ * fields in name order, and its references as the table has them.
+ */
+struct store_slot {
+	int used, exists, dirty;
+	uint64_t tick;		/* last use, for the eviction */
+	struct store_record rec;
+	struct store_fieldset fs;
+	char *ref[STORE_IX__COUNT];	/* JSON text; NULL: no ref row */
+};
+
+/* Records a write transaction keeps in memory (compact layout). */
+#define STORE_SLOTS 16
+
 /* Every backend's struct begins with this. */
 struct store {
 	const struct store_ops *ops;
@@ -175,6 +239,8 @@ struct store {
 	int in_tx, tx_write, in_sp;
 	int64_t version, sp_version;	/* of the open write transaction */
 	uint64_t hlc, sp_hlc;
+	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
+	uint64_t tick;
 };
 
 void store_base_init(struct store *s, const struct store_ops *ops,
@@ -206,6 +272,30 @@ char *store_multi_sql(const char *head, size_t rows, size_t cols,
  */
 enum huce_err store_page_row(struct store_page *pg,
 			     const struct store_page_row *r);
+
+/*
+ * The compact layout's texts (schema 0005).  store_row_encode: the
+ * fields of fs (in name order) as fields and their stamps as stamps,
+ * both reset first.  store_row_decode: the inverse, into out (emptied
+ * first); HUCE_EINVAL for texts it cannot read.  store_page_record:
+ * one record of a page query of the compact layout, through
+ * store_page_row() field by field.
+ */
+enum huce_err store_row_encode(const struct store_fieldset *fs,
+			       struct huce_buf *fields, struct huce_buf *stamps);
+enum huce_err store_row_decode(const char *fields, const char *stamps,
+			       struct store_fieldset *out);
+/*
+ * The n rows of one change (one record, one version) as the history
+ * row's before and after objects, fields in name order; *has_before
+ * whether any row had a before value (else the column is NULL).
+ */
+enum huce_err store_history_encode(const struct store_history *h, size_t n,
+				   struct huce_buf *before,
+				   struct huce_buf *after, int *has_before);
+enum huce_err store_page_record(struct store_page *pg,
+				const struct store_page_row *head,
+				const char *fields, const char *stamps);
 
 /*
  * The backends.  Each opens the store spec names (a writer or a
