@@ -1077,14 +1077,14 @@ static enum huce_err move_change(struct move *m, struct store_history *h,
 /* The old history rows of one change, copied out of the statement. */
 struct old_change {
 	struct store_history *h;
-	char **texts;		/* 6 per row */
+	char **texts;		/* 7 per row */
 	size_t n, alloc;
 	int64_t at;
 };
 
 static void old_change_reset(struct old_change *c)
 {
-	for (size_t i = 0; i < c->n * 6; i++)
+	for (size_t i = 0; i < c->n * 7; i++)
 		free(c->texts[i]);
 	c->n = 0;
 }
@@ -1116,7 +1116,7 @@ static enum huce_err move_history(struct move *m, struct huce_error *err)
 
 			if (nh)
 				c.h = nh;
-			nh = nh ? realloc(c.texts, na * 6 * sizeof(*c.texts)) : NULL;
+			nh = nh ? realloc(c.texts, na * 7 * sizeof(*c.texts)) : NULL;
 			if (!nh)
 				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 			else
@@ -1125,7 +1125,7 @@ static enum huce_err move_history(struct move *m, struct huce_error *err)
 		}
 		if (rc)
 			break;
-		t = &c.texts[c.n * 6];
+		t = &c.texts[c.n * 7];
 		t[0] = huce_db_col_dup(st, 0);
 		t[1] = huce_db_col_dup(st, 2);
 		t[2] = huce_db_col_dup(st, 3);
@@ -1134,14 +1134,13 @@ static enum huce_err move_history(struct move *m, struct huce_error *err)
 		t[4] = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL :
 			huce_db_col_dup(st, 5);
 		t[5] = huce_db_col_dup(st, 6);
+		t[6] = huce_db_col_dup(st, 7);
 		c.h[c.n] = (struct store_history){ v, t[0], t[2], t[1], t[3], t[4],
-			t[5], NULL, sqlite3_column_int64(st, 8) };
-		/* hlc is kept in the row's own copy: the 7th text */
-		c.h[c.n].hlc = huce_db_col_dup(st, 7);
+			t[5], t[6], sqlite3_column_int64(st, 8) };
 		c.at = sqlite3_column_int64(st, 9);
 		c.n++;
 		m->rows++;
-		if (!t[0] || !t[1] || !t[2] || !t[5] || !c.h[c.n - 1].hlc)
+		if (!t[0] || !t[1] || !t[2] || !t[5] || !t[6])
 			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	}
 	if (!rc && q != SQLITE_DONE)
@@ -1149,8 +1148,6 @@ static enum huce_err move_history(struct move *m, struct huce_error *err)
 	sqlite3_reset(st);
 	if (!rc && c.n)
 		rc = move_change(m, c.h, c.n, c.at, err);
-	for (size_t i = 0; i < c.n; i++)
-		free((char *)c.h[i].hlc);
 	old_change_reset(&c);
 	free(c.h);
 	free(c.texts);
