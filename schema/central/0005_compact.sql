@@ -3,7 +3,8 @@
 -- field.  The merge's cost was the rows it wrote; these are a third of
 -- them.
 --
--- rec     one row per record of any kind: the columns of the old record
+-- rec     one row per record of any kind (a rowid table: its rows are large,
+--         and id is a UNIQUE key): the columns of the old record
 --         table, and
 --           fields  the record's fields as one JSON object, in name order,
 --                   each value the JSON text the wire carried
@@ -29,7 +30,7 @@
 -- names and columns in their place.
 
 CREATE TABLE rec (
-	id          TEXT PRIMARY KEY,
+	id          TEXT NOT NULL UNIQUE,
 	kind        TEXT NOT NULL,
 	version     INTEGER NOT NULL,
 	deleted     INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
@@ -42,7 +43,7 @@ CREATE TABLE rec (
 	dkey        TEXT,
 	fields      TEXT NOT NULL,
 	stamps      TEXT NOT NULL
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE UNIQUE INDEX rec_version ON rec(version);
 CREATE INDEX rec_kind ON rec(kind, deleted);
 CREATE INDEX rec_dkey ON rec(kind, dkey) WHERE dkey IS NOT NULL;

@@ -78,6 +78,8 @@ void store_base_init(struct store *s, const struct store_ops *ops,
 
 	s->ops = ops;
 	s->reader = reader;
+	huce_buf_init(&s->enc[0], STORE_CHANGE_BYTES_MAX);
+	huce_buf_init(&s->enc[1], STORE_CHANGE_BYTES_MAX);
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -105,6 +107,8 @@ void store_close(struct store *s)
 	}
 	cache_drop(s);
 	free(s->slots);
+	huce_buf_release(&s->enc[0]);
+	huce_buf_release(&s->enc[1]);
 	s->ops->close(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -521,14 +525,20 @@ static enum huce_err row_scan(const char *fields, const char *stamps,
 	size_t lf = strlen(fields), ls = strlen(stamps);
 	struct stamp_set st = { 0 };
 	struct row_walk w = { &st, 0, fn, arg };
-	char *buf = malloc(lf + ls + 2);
+	/* most records fit on the stack: no allocation */
+	char sbuf[8192];
+	int64_t sver[64];
+	char *shlc[64], *sdev[64];
+	size_t sidx[64];
+	int small = lf + ls + 2 <= sizeof(sbuf) && ls / 2 + 2 <= 64;
+	char *buf = small ? sbuf : malloc(lf + ls + 2);
 	enum huce_err rc = HUCE_ENOMEM;
 
-	st.cap = ls / 2 + 2;
-	st.ver = malloc(st.cap * sizeof(*st.ver));
-	st.hlc = malloc(st.cap * sizeof(*st.hlc));
-	st.dev = malloc(st.cap * sizeof(*st.dev));
-	st.idx = malloc(st.cap * sizeof(*st.idx));
+	st.cap = small ? 64 : ls / 2 + 2;
+	st.ver = small ? sver : malloc(st.cap * sizeof(*st.ver));
+	st.hlc = small ? shlc : malloc(st.cap * sizeof(*st.hlc));
+	st.dev = small ? sdev : malloc(st.cap * sizeof(*st.dev));
+	st.idx = small ? sidx : malloc(st.cap * sizeof(*st.idx));
 	if (buf && st.ver && st.hlc && st.dev && st.idx) {
 		memcpy(buf, fields, lf + 1);
 		memcpy(buf + lf + 1, stamps, ls + 1);
@@ -538,12 +548,25 @@ static enum huce_err row_scan(const char *fields, const char *stamps,
 		if (!rc && w.i != st.nf)
 			rc = HUCE_EINVAL;
 	}
-	free(st.ver);
-	free(st.hlc);
-	free(st.dev);
-	free(st.idx);
-	free(buf);
+	if (!small) {
+		free(st.ver);
+		free(st.hlc);
+		free(st.dev);
+		free(st.idx);
+		free(buf);
+	}
 	return rc;
+}
+
+/* src into dst of size n, cut to fit. */
+static void copy_cut(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
 }
 
 static enum huce_err decode_field(void *arg, const char *name,
@@ -563,14 +586,13 @@ static enum huce_err decode_field(void *arg, const char *name,
 		fs->alloc = na;
 	}
 	f = &fs->v[fs->n];
-	memset(f, 0, sizeof(*f));
-	snprintf(f->name, sizeof(f->name), "%s", name);
+	copy_cut(f->name, sizeof(f->name), name);
 	f->value = strdup(value);
 	if (!f->value)
 		return HUCE_ENOMEM;
 	f->version = version;
-	snprintf(f->hlc, sizeof(f->hlc), "%s", hlc);
-	snprintf(f->device, sizeof(f->device), "%s", device);
+	copy_cut(f->hlc, sizeof(f->hlc), hlc);
+	copy_cut(f->device, sizeof(f->device), device);
 	fs->n++;
 	return HUCE_OK;
 }
@@ -649,8 +671,17 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		rc = huce_buf_add(fields, "}", 1);
 	if (!rc)
 		rc = huce_buf_add(stamps, "],\"f\":[", 7);
-	for (size_t i = 0; !rc && i < fs->n; i++)
-		rc = huce_buf_printf(stamps, i ? ",%zu" : "%zu", idx[i]);
+	for (size_t i = 0; !rc && i < fs->n; i++) {
+		char d[24];
+		size_t k = sizeof(d), v = idx[i];
+
+		do
+			d[--k] = (char)('0' + v % 10);
+		while (v /= 10);
+		if (i)
+			d[--k] = ',';
+		rc = huce_buf_add(stamps, d + k, sizeof(d) - k);
+	}
 	if (!rc)
 		rc = huce_buf_add(stamps, "]}", 2);
 	free(idx);
@@ -862,7 +893,7 @@ static enum huce_err slot_load(struct store *s, const char *id,
 
 	slot_clear(sl);
 	sl->used = 1;
-	snprintf(sl->rec.id, sizeof(sl->rec.id), "%s", id);
+	copy_cut(sl->rec.id, sizeof(sl->rec.id), id);
 	if (strlen(id) > HUCE_ID_STRLEN)
 		return HUCE_OK;		/* no such id: never cached */
 	rc = s->ops->row_get(s, id, &sl->rec, &fields, &stamps, err);
@@ -896,8 +927,7 @@ static enum huce_err slot_load(struct store *s, const char *id,
 static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 				struct huce_error *err)
 {
-	struct huce_buf f = HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX);
-	struct huce_buf st = HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX);
+	struct huce_buf *f = &s->enc[0], *st = &s->enc[1];
 	enum huce_err rc = HUCE_OK;
 
 	if (!sl->dirty)
@@ -905,10 +935,10 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 	sl->dirty = 0;
 	if (!sl->exists)	/* fields of no record: nothing to keep */
 		return HUCE_OK;
-	if (store_row_encode(&sl->fs, &f, &st))
+	if (store_row_encode(&sl->fs, f, st))
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	if (!rc)
-		rc = s->ops->row_put(s, &sl->rec, f.data, st.data, err);
+		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
 	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
 		const char *nv = ref_value(&sl->fs, i);
 		char *keep = NULL;
@@ -924,8 +954,6 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 		free(sl->ref[i]);
 		sl->ref[i] = keep;
 	}
-	huce_buf_release(&f);
-	huce_buf_release(&st);
 	return rc;
 }
 
@@ -981,6 +1009,54 @@ static enum huce_err slot_get(struct store *s, const char *id,
 	victim->tick = ++s->tick;
 	*out = victim;
 	return HUCE_OK;
+}
+
+/* The record id if a write transaction holds it in memory, or NULL. */
+static struct store_slot *slot_find(struct store *s, const char *id)
+{
+	for (int i = 0; s->slots && s->in_tx && s->tx_write && i < STORE_SLOTS; i++)
+		if (s->slots[i].used && strcmp(s->slots[i].rec.id, id) == 0)
+			return &s->slots[i];
+	return NULL;
+}
+
+/*
+ * A listing's visit of a record not in memory: its fields text parsed
+ * once as the object it is, not field by field (a value that does not
+ * parse is null, as store_fieldset_json has it).
+ */
+static enum huce_err visit_row(struct store *s, const char *id,
+			       store_record_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	struct store_record r;
+	char *ftext = NULL, *stext = NULL;
+	cJSON *fields;
+	enum huce_err rc;
+
+	rc = s->ops->row_get(s, id, &r, &ftext, &stext, err);
+	if (rc == HUCE_ENOTFOUND)	/* removed by an earlier callback */
+		return HUCE_OK;
+	if (rc)
+		return rc;
+	fields = cJSON_Parse(ftext);
+	if (!cJSON_IsObject(fields)) {
+		struct store_fieldset fs = { 0 };
+
+		cJSON_Delete(fields);
+		fields = NULL;
+		if (!store_row_decode(ftext, stext, &fs))
+			fields = store_fieldset_json(&fs);
+		store_fieldset_release(&fs);
+	}
+	free(ftext);
+	free(stext);
+	if (!fields)
+		return huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				 "cannot be read", id);
+	rc = cb(arg, &r, fields);
+	cJSON_Delete(fields);
+	return rc;
 }
 
 /* After slot_get: a slot outside a transaction is written and freed. */
@@ -1111,7 +1187,7 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 			}
 			cur = &fs->v[fs->n++];
 			memset(cur, 0, sizeof(*cur));
-			snprintf(cur->name, sizeof(cur->name), "%s", f[i].name);
+			copy_cut(cur->name, sizeof(cur->name), f[i].name);
 		}
 		free(cur->value);
 		cur->value = v;
@@ -1131,8 +1207,7 @@ static enum huce_err c_history_add(struct store *s,
 				   const struct store_history *h, size_t n,
 				   struct huce_error *err)
 {
-	struct huce_buf b = HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX);
-	struct huce_buf a = HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX);
+	struct huce_buf *b = &s->enc[0], *a = &s->enc[1];
 	int64_t now = (int64_t)time(NULL);
 	enum huce_err rc = HUCE_OK;
 
@@ -1144,17 +1219,15 @@ static enum huce_err c_history_add(struct store *s,
 		for (j = i + 1; j < n && h[j].version == h[i].version &&
 		     strcmp(h[j].record_id, h[i].record_id) == 0; j++)
 			;
-		if (store_history_encode(h + i, j - i, &b, &a, &has_before)) {
+		if (store_history_encode(h + i, j - i, b, a, &has_before)) {
 			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 			break;
 		}
 		c = (struct store_change_row){ h[i].record_id, h[i].kind,
 			h[i].version, h[i].device, h[i].hlc, h[i].seq, now,
-			has_before ? b.data : NULL, a.data };
+			has_before ? b->data : NULL, a->data };
 		rc = s->ops->change_add(s, &c, err);
 	}
-	huce_buf_release(&b);
-	huce_buf_release(&a);
 	return rc;
 }
 
@@ -1596,6 +1669,8 @@ enum huce_err store_visit_id(struct store *s, const char *id,
 	cJSON *fields;
 	enum huce_err rc;
 
+	if (compact(s) && !slot_find(s, id))
+		return visit_row(s, id, cb, arg, err);
 	if (compact(s)) {
 		struct store_slot tmp, *sl;
 

@@ -241,6 +241,7 @@ struct store {
 	uint64_t hlc, sp_hlc;
 	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
 	uint64_t tick;
+	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };
 
 void store_base_init(struct store *s, const struct store_ops *ops,
