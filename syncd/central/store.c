@@ -689,6 +689,56 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 	return rc;
 }
 
+/*
+ * FNV-1a over a record and its fields, each text followed by a NUL, so
+ * that the sum before the move (old tables) and after it (rec) compare
+ * every column and every field's value and stamp.
+ */
+static uint64_t sum_text(uint64_t h, const char *t)
+{
+	const unsigned char *p = (const unsigned char *)(t ? t : "");
+
+	do {
+		h ^= *p;
+		h *= 1099511628211ull;
+	} while (*p++);
+	return h;
+}
+
+static uint64_t sum_int(uint64_t h, int64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%lld", (long long)v);
+	return sum_text(h, b);
+}
+
+uint64_t store_record_sum(uint64_t h, const struct store_record *r,
+			   const struct store_fieldset *fs)
+{
+	h = sum_text(h, r->id);
+	h = sum_text(h, r->kind);
+	h = sum_int(h, r->version);
+	h = sum_int(h, r->deleted);
+	h = sum_text(h, r->created_by);
+	h = sum_text(h, r->created_hlc);
+	h = sum_int(h, r->created_at);
+	h = sum_int(h, r->del_version);
+	h = sum_text(h, r->del_device);
+	h = sum_text(h, r->del_hlc);
+	h = sum_text(h, r->key);
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct store_field *f = &fs->v[i];
+
+		h = sum_text(h, f->name);
+		h = sum_text(h, f->value && *f->value ? f->value : "null");
+		h = sum_int(h, f->version);
+		h = sum_text(h, f->hlc);
+		h = sum_text(h, f->device);
+	}
+	return h;
+}
+
 /* --- the compact layout: history, one row per change ------------------- */
 
 static int hist_cmp(const void *pa, const void *pb)
@@ -1018,6 +1068,11 @@ static struct store_slot *slot_find(struct store *s, const char *id)
 		if (s->slots[i].used && strcmp(s->slots[i].rec.id, id) == 0)
 			return &s->slots[i];
 	return NULL;
+}
+
+int store_holds(struct store *s, const char *id)
+{
+	return slot_find(s, id) != NULL;
 }
 
 /*

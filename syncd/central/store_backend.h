@@ -294,6 +294,16 @@ enum huce_err store_row_decode(const char *fields, const char *stamps,
 enum huce_err store_history_encode(const struct store_history *h, size_t n,
 				   struct huce_buf *before,
 				   struct huce_buf *after, int *has_before);
+/*
+ * The check of the move to the compact layout: a sum (FNV-1a) of a
+ * record's columns and of each of its fields (name, value, stamp), in
+ * the order of fs, folded into h (STORE_SUM_INIT to start).
+ */
+#define STORE_SUM_INIT 1469598103934665603ull
+uint64_t store_record_sum(uint64_t h, const struct store_record *r,
+			  const struct store_fieldset *fs);
+/* Whether a write transaction holds the record id in memory (store.c). */
+int store_holds(struct store *s, const char *id);
 enum huce_err store_page_record(struct store_page *pg,
 				const struct store_page_row *head,
 				const char *fields, const char *stamps);

@@ -912,56 +912,6 @@ static const struct store_ops sqlite_ops = {
 
 /* --- the move to the compact layout (schema 0005) ----------------------- */
 
-/*
- * FNV-1a over a record and its fields, each text followed by a NUL, so
- * that the sum before the move (old tables) and after it (rec) compare
- * every column and every field's value and stamp.
- */
-static uint64_t sum_text(uint64_t h, const char *t)
-{
-	const unsigned char *p = (const unsigned char *)(t ? t : "");
-
-	do {
-		h ^= *p;
-		h *= 1099511628211ull;
-	} while (*p++);
-	return h;
-}
-
-static uint64_t sum_int(uint64_t h, int64_t v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "%lld", (long long)v);
-	return sum_text(h, b);
-}
-
-static uint64_t sum_record(uint64_t h, const struct store_record *r,
-			   const struct store_fieldset *fs)
-{
-	h = sum_text(h, r->id);
-	h = sum_text(h, r->kind);
-	h = sum_int(h, r->version);
-	h = sum_int(h, r->deleted);
-	h = sum_text(h, r->created_by);
-	h = sum_text(h, r->created_hlc);
-	h = sum_int(h, r->created_at);
-	h = sum_int(h, r->del_version);
-	h = sum_text(h, r->del_device);
-	h = sum_text(h, r->del_hlc);
-	h = sum_text(h, r->key);
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct store_field *f = &fs->v[i];
-
-		h = sum_text(h, f->name);
-		h = sum_text(h, f->value && *f->value ? f->value : "null");
-		h = sum_int(h, f->version);
-		h = sum_text(h, f->hlc);
-		h = sum_text(h, f->device);
-	}
-	return h;
-}
-
 struct move {
 	struct huce_db *db;
 	struct huce_buf a, b;
@@ -977,7 +927,7 @@ static enum huce_err move_record(struct move *m, const struct store_record *r,
 	enum huce_err rc;
 
 	qsort(fs->v, fs->n, sizeof(*fs->v), field_name_cmp);
-	m->sum = sum_record(m->sum, r, fs);
+	m->sum = store_record_sum(m->sum, r, fs);
 	m->records++;
 	m->fields += (int64_t)fs->n;
 	if (store_row_encode(fs, &m->a, &m->b))
@@ -1163,7 +1113,7 @@ static enum huce_err sum_moved(struct move *m, uint64_t *sum, int64_t *n,
 	enum huce_err rc = HUCE_OK;
 	int q;
 
-	*sum = 1469598103934665603ull;
+	*sum = STORE_SUM_INIT;
 	*n = 0;
 	st = huce_db_query(m->db, err,
 		"SELECT " REC_COLS ", fields, stamps FROM rec ORDER BY id", "");
@@ -1177,7 +1127,7 @@ static enum huce_err sum_moved(struct move *m, uint64_t *sum, int64_t *n,
 		if (rc)
 			rc = huce_fail(err, HUCE_EDB, "record %s: moved fields cannot "
 				       "be read", r.id);
-		*sum = sum_record(*sum, &r, &fs);
+		*sum = store_record_sum(*sum, &r, &fs);
 		(*n)++;
 	}
 	if (!rc && q != SQLITE_DONE)
@@ -1200,7 +1150,7 @@ static enum huce_err compact_migrate(struct huce_db *db, int version,
 {
 	struct move m = { db, HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX),
 			  HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX), 0, 0, 0, 0, 0,
-			  1469598103934665603ull };
+			  STORE_SUM_INIT };
 	uint64_t after;
 	int64_t n, hn;
 	enum huce_err rc;
