@@ -20,15 +20,18 @@ SELECT id, kind, version, deleted, created_by, created_hlc, created_at,
 	del_version, del_device, del_hlc, dkey
 FROM rec;
 
+-- A field's stamp is the f-th of s, f its place in fields (counted by a
+-- subquery, not a window function, so that a WHERE on record_id still
+-- seeks rec by its key).
 CREATE VIEW field AS
-SELECT record_id, name, value,
-	stamps ->> ('$.s[' || (stamps ->> ('$.f[' || pos || ']')) || '][0]') AS version,
-	stamps ->> ('$.s[' || (stamps ->> ('$.f[' || pos || ']')) || '][1]') AS hlc,
-	stamps ->> ('$.s[' || (stamps ->> ('$.f[' || pos || ']')) || '][2]') AS device
-FROM (SELECT r.id AS record_id, j.key AS name, r.fields -> j.fullkey AS value,
-	r.stamps AS stamps,
-	row_number() OVER (PARTITION BY r.id ORDER BY j.id) - 1 AS pos
-	FROM rec r, json_each(r.fields) j);
+SELECT r.id AS record_id, j.key AS name, r.fields -> j.fullkey AS value,
+	r.stamps ->> ('$.s[' || (r.stamps ->> ('$.f[' || (SELECT count(*)
+		FROM json_each(r.fields) k WHERE k.id < j.id) || ']')) || '][0]') AS version,
+	r.stamps ->> ('$.s[' || (r.stamps ->> ('$.f[' || (SELECT count(*)
+		FROM json_each(r.fields) k WHERE k.id < j.id) || ']')) || '][1]') AS hlc,
+	r.stamps ->> ('$.s[' || (r.stamps ->> ('$.f[' || (SELECT count(*)
+		FROM json_each(r.fields) k WHERE k.id < j.id) || ']')) || '][2]') AS device
+FROM rec r, json_each(r.fields) j;
 
 CREATE VIEW history AS
 SELECT h.record_id AS record_id, h.version AS version, j.key AS field,

@@ -880,11 +880,6 @@ static const char *const ix_names[STORE_IX__COUNT] = {
 #undef STORE_IX_NAME
 };
 
-static int compact(const struct store *s)
-{
-	return s->ops->row_get != NULL;
-}
-
 static int field_cmp(const void *pa, const void *pb)
 {
 	return strcmp(((const struct store_field *)pa)->name,
@@ -1374,13 +1369,13 @@ enum huce_err store_device_set_hwm(struct store *s, const char *name,
 	LOCKED(device_set_hwm(s, name, hwm, hwm_hlc, err));
 }
 
-/* An operation of the compact layout (c_*) or the backend's own. */
-#define LOCKED_C(cfn, call) do {			\
-		enum huce_err rc_;			\
-		lock(s);				\
-		rc_ = compact(s) ? cfn : s->ops->call;	\
-		unlock(s);				\
-		return rc_;				\
+/* An operation on the records in memory (c_*), under the lock. */
+#define LOCKED_C(cfn) do {		\
+		enum huce_err rc_;	\
+		lock(s);		\
+		rc_ = cfn;		\
+		unlock(s);		\
+		return rc_;		\
 	} while (0)
 
 /* A query over the tables: the records in memory are written first. */
@@ -1398,20 +1393,20 @@ enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,
 			       struct huce_error *err)
 {
-	LOCKED_C(c_record_get(s, id, out, err), record_get(s, id, out, err));
+	LOCKED_C(c_record_get(s, id, out, err));
 }
 
 enum huce_err store_record_put(struct store *s, const struct store_record *r,
 			       struct huce_error *err)
 {
-	LOCKED_C(c_record_put(s, r, err), record_put(s, r, err));
+	LOCKED_C(c_record_put(s, r, err));
 }
 
 enum huce_err store_fields_get(struct store *s, const char *id,
 			       struct store_fieldset *out,
 			       struct huce_error *err)
 {
-	LOCKED_C(c_fields_get(s, id, out, err), fields_get(s, id, out, err));
+	LOCKED_C(c_fields_get(s, id, out, err));
 }
 
 /* The device columns store_device_attr_get/set may name (schema 0004). */
@@ -1448,8 +1443,7 @@ enum huce_err store_field_get(struct store *s, const char *id,
 			      const char *name, char **value,
 			      struct huce_error *err)
 {
-	LOCKED_C(c_field_get(s, id, name, value, err),
-		 field_get(s, id, name, value, err));
+	LOCKED_C(c_field_get(s, id, name, value, err));
 }
 
 enum huce_err store_team_gate(struct store *s, const char *team_json,
@@ -1462,41 +1456,21 @@ enum huce_err store_team_gate(struct store *s, const char *team_json,
 }
 
 /*
- * A record change writes all its fields and history rows at once: one
- * multi-row INSERT per STORE_MULTI_ROWS rows instead of one statement
- * per row, which halves the cost of a big batch (and on PostgreSQL saves
- * a round trip per row).
+ * A record change writes all its fields at once, into the record in
+ * memory (its row is written once, later), and its history as one row.
  */
 enum huce_err store_fields_put(struct store *s, const char *record_id,
 			       const struct store_field *f, size_t n,
 			       struct huce_error *err)
 {
-	enum huce_err rc = HUCE_OK;
-
-	lock(s);
-	if (compact(s))
-		rc = c_fields_put(s, record_id, f, n, err);
-	for (size_t i = 0; !compact(s) && !rc && i < n; i += STORE_MULTI_ROWS)
-		rc = s->ops->fields_put(s, record_id, f + i,
-			n - i < STORE_MULTI_ROWS ? n - i : STORE_MULTI_ROWS, err);
-	unlock(s);
-	return rc;
+	LOCKED_C(c_fields_put(s, record_id, f, n, err));
 }
 
 enum huce_err store_history_add(struct store *s,
 				const struct store_history *h, size_t n,
 				struct huce_error *err)
 {
-	enum huce_err rc = HUCE_OK;
-
-	lock(s);
-	if (compact(s))
-		rc = c_history_add(s, h, n, err);
-	for (size_t i = 0; !compact(s) && !rc && i < n; i += STORE_MULTI_ROWS)
-		rc = s->ops->history_add(s, h + i,
-			n - i < STORE_MULTI_ROWS ? n - i : STORE_MULTI_ROWS, err);
-	unlock(s);
-	return rc;
+	LOCKED_C(c_history_add(s, h, n, err));
 }
 
 enum huce_err store_history_of(struct store *s, const char *record_id,
@@ -1505,33 +1479,7 @@ enum huce_err store_history_of(struct store *s, const char *record_id,
 {
 	struct hist_of o = { cb, arg };
 
-	LOCKED_C(s->ops->changes_of(s, record_id, hist_row, &o, err),
-		 history_of(s, record_id, cb, arg, err));
-}
-
-char *store_multi_sql(const char *head, size_t rows, size_t cols,
-		      const char *tail, int numbered)
-{
-	struct huce_buf sql = HUCE_BUF_INIT(16384);
-	enum huce_err rc;
-	size_t k = 1;
-
-	rc = huce_buf_addstr(&sql, head);
-	for (size_t r = 0; !rc && r < rows; r++) {
-		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
-		for (size_t c = 0; !rc && c < cols; c++, k++)
-			rc = numbered ? huce_buf_printf(&sql, c ? ",$%zu" : "$%zu", k) :
-					huce_buf_addstr(&sql, c ? ",?" : "?");
-		if (!rc)
-			rc = huce_buf_addstr(&sql, ")");
-	}
-	if (!rc)
-		rc = huce_buf_addstr(&sql, tail);
-	if (rc) {
-		huce_buf_release(&sql);
-		return NULL;
-	}
-	return huce_buf_detach(&sql, NULL);
+	LOCKED_C(s->ops->changes_of(s, record_id, hist_row, &o, err));
 }
 
 enum huce_err store_audit(struct store *s, const char *actor,
@@ -1720,41 +1668,26 @@ enum huce_err store_visit_id(struct store *s, const char *id,
 			     struct store_fieldset *fs, store_record_cb cb,
 			     void *arg, struct huce_error *err)
 {
+	struct store_slot tmp, *sl;
 	struct store_record r;
 	cJSON *fields;
 	enum huce_err rc;
 
-	if (compact(s) && !slot_find(s, id))
+	(void)fs;
+	if (!slot_find(s, id))
 		return visit_row(s, id, cb, arg, err);
-	if (compact(s)) {
-		struct store_slot tmp, *sl;
-
-		rc = slot_get(s, id, &tmp, &sl, err);
-		if (rc)
-			return rc;
-		r = sl->rec;
-		fields = sl->exists ? store_fieldset_json(&sl->fs) : NULL;
-		rc = sl->exists && !fields ? huce_fail(err, HUCE_ENOMEM, "out of memory") :
-			HUCE_OK;
-		rc = slot_done(s, sl, &tmp, rc, err);
-		if (rc || !fields) {	/* !fields: removed by an earlier callback */
-			cJSON_Delete(fields);
-			return rc;
-		}
-		rc = cb(arg, &r, fields);
+	rc = slot_get(s, id, &tmp, &sl, err);
+	if (rc)
+		return rc;
+	r = sl->rec;
+	fields = sl->exists ? store_fieldset_json(&sl->fs) : NULL;
+	rc = sl->exists && !fields ? huce_fail(err, HUCE_ENOMEM, "out of memory") :
+		HUCE_OK;
+	rc = slot_done(s, sl, &tmp, rc, err);
+	if (rc || !fields) {	/* !fields: removed by an earlier callback */
 		cJSON_Delete(fields);
 		return rc;
 	}
-	rc = s->ops->record_get(s, id, &r, err);
-	if (rc == HUCE_ENOTFOUND)	/* removed by an earlier callback */
-		return HUCE_OK;
-	if (!rc)
-		rc = s->ops->fields_get(s, id, fs, err);
-	if (rc)
-		return rc;
-	fields = store_fieldset_json(fs);
-	if (!fields)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	rc = cb(arg, &r, fields);
 	cJSON_Delete(fields);
 	return rc;

@@ -28,9 +28,6 @@
 
 #include "store.h"
 
-/* Rows a backend's fields_put and history_add get at most at once. */
-#define STORE_MULTI_ROWS 16
-
 /* The fields store_by_field() may look up: each has an index. */
 #define STORE_INDEXED_FIELDS(X) \
 	X(group_id) X(team_id) X(household_id) X(inspection_id) \
@@ -130,31 +127,10 @@ struct store_ops {
 					 const char *attr, const char *value,
 					 struct huce_error *err);
 
-	enum huce_err (*record_get)(struct store *s, const char *id,
-				    struct store_record *out,
-				    struct huce_error *err);
-	enum huce_err (*record_put)(struct store *s, const struct store_record *r,
-				    struct huce_error *err);
-	enum huce_err (*fields_get)(struct store *s, const char *id,
-				    struct store_fieldset *out,
-				    struct huce_error *err);
-	enum huce_err (*field_get)(struct store *s, const char *id,
-				   const char *name, char **value,
-				   struct huce_error *err);
 	enum huce_err (*team_gate)(struct store *s, const char *team_json,
 				   const char *except,
 				   char other[HUCE_ID_STRLEN + 1], int *passed,
 				   struct huce_error *err);
-	/* At most STORE_MULTI_ROWS rows (store.c cuts longer runs). */
-	enum huce_err (*fields_put)(struct store *s, const char *record_id,
-				    const struct store_field *f, size_t n,
-				    struct huce_error *err);
-	enum huce_err (*history_add)(struct store *s,
-				     const struct store_history *h, size_t n,
-				     struct huce_error *err);
-	enum huce_err (*history_of)(struct store *s, const char *record_id,
-				    store_history_cb cb, void *arg,
-				    struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
 			       struct huce_error *err);
@@ -176,13 +152,11 @@ struct store_ops {
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);
 	/*
-	 * The compact layout (schema 0005).  A backend that has row_get
-	 * keeps each record as one row, its fields as one JSON text and
-	 * their stamps as another (store.c encodes and decodes both, and
-	 * keeps the records a write transaction works on in memory until
-	 * a savepoint, a listing or the commit needs them written): then
-	 * record_get, record_put, fields_get, field_get, fields_put,
-	 * history_add and history_of above are not called.
+	 * Records (the compact layout, schema 0005).  A backend keeps each
+	 * record as one row, its fields as one JSON text and their stamps
+	 * as another; store.c encodes and decodes both, and keeps the
+	 * records a write transaction works on in memory until a
+	 * savepoint, a listing or the commit needs them written.
 	 *
 	 * row_get: the record's columns and its two texts (malloc'd, the
 	 * caller frees); HUCE_ENOTFOUND when there is no such record.
@@ -255,13 +229,6 @@ void store_base_init(struct store *s, const struct store_ops *ops,
 enum huce_err store_visit_id(struct store *s, const char *id,
 			     struct store_fieldset *fs, store_record_cb cb,
 			     void *arg, struct huce_error *err);
-/*
- * The SQL of a multi-row INSERT: head, rows groups of cols parameters
- * ("(?,?),(?,?)", or "($1,$2),($3,$4)" when numbered), then tail.
- * malloc'd (the caller frees), or NULL when out of memory.
- */
-char *store_multi_sql(const char *head, size_t rows, size_t cols,
-		      const char *tail, int numbered);
 
 
 /*
