@@ -100,22 +100,38 @@ const void *cli_module_load(const char *what, const char *file,
 			    const char *symbol, char *path, size_t pathsize);
 /*
  * Load the network module (cli_module_load) and check that it is of
- * this build.  Prints the error and returns its exit code, or 0 with
- * *out set.
+ * this build, for what talks to the central: enroll, sync, photo get
+ * and the web app's sync.  Prints the error and returns its exit code,
+ * or 0 with *out set.
  */
 struct huce_net;
 int cli_net_load(const struct huce_net **out);
 
 /*
- * Record a photo of owner (a household or an inspection) whose original
- * is the file at path (its bytes' sha256 and size; the file stays where
- * it is: originals stay local), and remember where it is; id (37 bytes)
- * gets the new photo's id.  Inside a transaction.  `huce inspect
- * --photo`, `huce photo add` and the web app's acceptance form.
+ * Keep the photo p, re-encoded by huce_photo_prepare() or
+ * huce_photo_prepare_mem(), in the folder beside this laptop's database
+ * and attach it to owner (a household or inspection id) as kind:
+ * huce_photo_keep() (common/huce_photo.h) on huce_photo_store_dir().
+ * Inside a transaction; id (37 bytes) gets the photo's id, *existed
+ * (may be NULL) says the same picture was already attached.  The one
+ * door of every photo: `huce inspect --photo`, `photo add`, `photo
+ * import --yes`, and the web app's acceptance form and import grid.
  */
+struct huce_photo;
 enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
-			    const char *path, const char *sha256, int64_t size,
-			    char *id);
+			    const struct huce_photo *p, char *id, int *existed);
+
+/*
+ * One row of `huce photo import --json` for the file at path as
+ * huce_photo_scan_file() found it: {file, state, sha256, taken_at, gps,
+ * household, metres, inspection, stage, kind, reason}, state "known",
+ * "refused", "no-match", "sure" or "unsure"; kind overrides the proposed
+ * kind when not NULL.  The web app's import grid shows the same rows.
+ * The caller owns the object; NULL on OOM.
+ */
+struct huce_photo_scan;
+cJSON *cli_photo_scan_json(const char *path, const struct huce_photo_scan *s,
+			   const char *kind);
 
 /* The household list/JSON shape shared with `huce-syncd admin`. */
 cJSON *cli_household_json(struct cli *c, sqlite3_stmt *st);

@@ -24,82 +24,43 @@
 #include "huce_domain_local.h"
 #include "huce_file.h"
 #include "huce_id.h"
+#include "huce_photo.h"
 #include "huce_record.h"
 #include "huce_util.h"
 
 #define MAX_ITEMS 64
 #define MAX_PHOTOS 16
 #define MAX_INSPECTORS 16
-#define PHOTO_MAX_BYTES (64u << 20)
 
 struct photo_in {
 	const char *kind;
 	const char *path;
-	char sha256[65];
-	int64_t size;
+	struct huce_photo ph;	/* re-encoded by parse_photo(), kept by cli_photo_put() */
 };
 
-/* Hash a photo file; the bytes stay on disk (originals stay local). */
-static int hash_file(const char *path, char *hex, int64_t *size)
-{
-	struct huce_buf b;
-	enum huce_err rc = huce_file_read(path, PHOTO_MAX_BYTES, &b, NULL);
-
-	if (rc == HUCE_ENOTFOUND)
-		return cli_error(HUCE_EINVAL, _("cannot read photo '%s': %s"), path, strerror(errno));
-	if (rc) {
-		return cli_error(rc == HUCE_ETOOBIG ? HUCE_EINVAL : rc,
-				 _("cannot read photo '%s': %s"), path,
-				 rc == HUCE_ETOOBIG ? _("larger than 64 MiB") : _(huce_err_text(rc)));
-	}
-	if (b.len == 0) {
-		huce_buf_release(&b);
-		return cli_error(HUCE_EINVAL, _("photo '%s' is empty"), path);
-	}
-	huce_sha256_hex(b.data, b.len, hex);
-	*size = (int64_t)b.len;
-	huce_buf_release(&b);
-	return 0;
-}
-
+/*
+ * Keep the re-encoded copy of a photo (huce_photo_prepare*: a whole JPEG
+ * within the limits) in the folder beside the database and attach it to
+ * owner (common/huce_photo.h: huce_photo_keep).  Every way a photo
+ * enters the laptop comes here: `inspect --photo`, `photo add`, `photo
+ * import --yes` and the web app's acceptance form and import grid.
+ */
 enum huce_err cli_photo_put(struct cli *c, const char *owner, const char *kind,
-			    const char *path, const char *sha256, int64_t size,
-			    char *id)
+			    const struct huce_photo *p, char *id, int *existed)
 {
-	char now[21];
-	cJSON *f = cJSON_CreateObject();
-	enum huce_err rc;
+	char *dir = huce_photo_store_dir(c->db_path);
+	int dummy;
+	enum huce_err rc = dir ? huce_photo_keep(c->l, dir, owner, kind, p, id,
+						 existed ? existed : &dummy, &c->err) :
+		huce_fail(&c->err, HUCE_ENOMEM, _("out of memory"));
 
-	huce_iso_time((int64_t)time(NULL), now);
-	cJSON_AddStringToObject(f, "owner_id", owner);
-	cJSON_AddStringToObject(f, "kind", kind);
-	cJSON_AddStringToObject(f, "taken_at", now);
-	cJSON_AddStringToObject(f, "sha256", sha256);
-	cJSON_AddNumberToObject(f, "size", (double)size);
-	rc = huce_local_new_id(c->l, id);
-	if (!rc)
-		rc = huce_local_put(c->l, "photo", id, f, 1, NULL, &c->err);
-	cJSON_Delete(f);
-	if (!rc) {
-		char *abs = realpath(path, NULL);
-
-		rc = huce_db_run(c->l->db, &c->err,
-			"INSERT INTO photo_file(sha256, path) VALUES(?1, ?2) "
-			"ON CONFLICT(sha256) DO UPDATE SET path = excluded.path",
-			"ss", sha256, abs ? abs : path);
-		free(abs);
-	}
+	free(dir);
 	return rc;
-}
-
-static enum huce_err put_photo(struct cli *c, const char *owner,
-			       const struct photo_in *p, char *id)
-{
-	return cli_photo_put(c, owner, p->kind, p->path, p->sha256, p->size, id);
 }
 
 static int parse_photo(const char *arg, struct photo_in *p)
 {
+	struct huce_error err = { 0 };
 	const char *eq = strchr(arg, '=');
 
 	if (!eq || eq == arg || eq - arg > 32)
@@ -109,7 +70,10 @@ static int parse_photo(const char *arg, struct photo_in *p)
 		    strncmp(huce_photo_kinds[i], arg, (size_t)(eq - arg)) == 0) {
 			p->kind = huce_photo_kinds[i];
 			p->path = eq + 1;
-			return hash_file(p->path, p->sha256, &p->size);
+			/* Refused here, before anything is written. */
+			if (huce_photo_prepare(p->path, &p->ph, &err))
+				return cli_error(err.code, "%s", err.msg);
+			return 0;
 		}
 	}
 	return cli_error(HUCE_EINVAL,
@@ -144,6 +108,7 @@ struct inspect_args {
 	const char *codes[MAX_ITEMS], *values[MAX_ITEMS];
 	char codebuf[MAX_ITEMS][64];
 	struct photo_in photos[MAX_PHOTOS];
+	const char *kinds[MAX_PHOTOS];
 	int nphotos;
 	int defaulted;		/* the date is this laptop's today */
 	char today[11];
@@ -295,6 +260,10 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		r = cli_fail(c, rc);
 		goto out;
 	}
+	for (int i = 0; i < a->nphotos; i++)
+		a->kinds[i] = a->photos[i].kind;
+	a->in.photo_kinds = a->kinds;
+	a->in.nphotos = (size_t)a->nphotos;
 	rc = huce_local_begin(c->l, &c->err);
 	if (!rc)
 		rc = huce_local_inspection_record(c->l, cl, &a->in, &o, &c->err);
@@ -303,7 +272,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 		rc = huce_clock_defaulted(c->l, "inspection", o.id, "date", a->in.date,
 					  &clock_off, &c->err);
 	for (int i = 0; i < a->nphotos && !rc; i++)
-		rc = put_photo(c, o.id, &a->photos[i], pid);
+		rc = cli_photo_put(c, o.id, a->photos[i].kind, &a->photos[i].ph, pid, NULL);
 	if (!rc)
 		rc = huce_local_commit(c->l, &c->err);
 	if (rc) {
@@ -320,6 +289,8 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 out:
 	huce_eval_release(&o.ev);
 	huce_checklists_free(cl);
+	for (int i = 0; i < a->nphotos; i++)
+		huce_photo_release(&a->photos[i].ph);
 	free(a);
 	return r;
 }
@@ -374,68 +345,6 @@ static int cmd_inspect_void(struct cli *c, int argc, char **argv)
 		printf(Q_("%d rectification it closed open again\n",
 			  "%d rectifications it closed open again\n", o.reopened), o.reopened);
 	printf(_("status: %s\n"), huce_value_text("status", huce_status_name(o.status)));
-	return 0;
-}
-
-static const char photo_usage[] =
-N_("usage: huce photo add HOUSEHOLD|INSPECTION FILE --kind KIND\n"
-"KIND: before, excavation, tank, water-test, room, pan, vent, cover, plaque,\n"
-"after.  The original stays on this laptop; its SHA-256 and size are recorded\n"
-"and the photo is uploaded after the records.  Prints the photo id last.\n");
-
-int cmd_photo(struct cli *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "kind", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *kind = NULL;
-	struct photo_in p = { 0 };
-	char owner[HUCE_ID_STRLEN + 1], id[HUCE_ID_STRLEN + 1];
-	struct huce_buf arg = HUCE_BUF_INIT(8192);
-	enum huce_err rc;
-	int ch, r;
-
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
-		if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-			fputs(_(photo_usage), stdout);
-			return 0;
-		}
-		return cli_usage(photo_usage, _("expected `photo add`"));
-	}
-	argc--;
-	argv++;
-	optind = 0;
-	while ((ch = cli_getopt(argc, argv, opts, NULL, photo_usage)) != -1) {
-		if (ch == '?')
-			return 2;
-		if (ch == 'k')
-			kind = optarg;
-	}
-	if (optind + 2 != argc || !kind)
-		return cli_usage(photo_usage, _("photo add takes an owner, a FILE and --kind"));
-	r = huce_buf_printf(&arg, "%s=%s", kind, argv[optind + 1]) == HUCE_OK ?
-		parse_photo(arg.data, &p) : cli_error(HUCE_EINVAL, _("path too long"));
-	huce_buf_release(&arg);
-	if (r)
-		return r;
-	p.path = argv[optind + 1];
-	r = cli_open(c);
-	if (r)
-		return r;
-	if (cli_find_id(c, "household", argv[optind], owner) != 0 &&
-	    cli_find_id(c, "inspection", argv[optind], owner) != 0)
-		return cli_error(HUCE_ENOTFOUND, _("no household or inspection '%s'"), argv[optind]);
-	rc = huce_local_begin(c->l, &c->err);
-	if (!rc)
-		rc = put_photo(c, owner, &p, id);
-	if (!rc)
-		rc = huce_local_commit(c->l, &c->err);
-	if (rc) {
-		huce_local_rollback(c->l);
-		return cli_fail(c, rc);
-	}
-	printf(_("photo %s %s (%lld bytes)\n%s\n"), p.kind, p.sha256, (long long)p.size, id);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "huce_buf.h"
+#include "huce_checklist.h"
 #include "huce_clock.h"
 #include "huce_code.h"
 #include "huce_domain_local.h"
@@ -223,7 +224,7 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 		"SELECT village_id, week, n FROM target WHERE deleted = 0 AND week = ?1",
 		"SELECT id, village_id, started, finished,"
 		" deleted = 0 AND coalesce(merged_into, '') = '',"
-		" head, team_id, cadre_id FROM household",
+		" head, team_id, cadre_id, type FROM household",
 		"SELECT id, household_id, date, stage, result,"
 		" deleted = 0 AND coalesce(voided, '') = '', failed FROM inspection",
 		"SELECT id, household_id, inspection_id, status, closed_by, deleted = 0,"
@@ -231,6 +232,8 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 		"SELECT id, name FROM team WHERE deleted = 0",
 		"SELECT id, name FROM cadre WHERE deleted = 0",
 		"SELECT household, state FROM review WHERE deleted = 0",
+		/* photos_lacking: the kinds each inspection carries */
+		"SELECT id, owner_id, kind FROM photo WHERE deleted = 0",
 		/* a photo's conflict is its owner's */
 		"SELECT coalesce((SELECT p.owner_id FROM photo p WHERE p.id = c.record),"
 		" c.record) FROM conflict c WHERE c.deleted = 0 AND c.status = 'open'",
@@ -259,6 +262,7 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 							  sqlite3_column_int(st, 4));
 				huce_report_household_details(r, col(st, 5), col(st, 6),
 							      col(st, 7));
+				huce_report_household_type(r, col(st, 8));
 				break;
 			case 3:
 				huce_report_add_inspection(r, col(st, 0), col(st, 1),
@@ -283,6 +287,11 @@ enum huce_err cli_report_load(struct cli *c, struct huce_report *r,
 			case 7:
 				huce_report_add_review(r, col(st, 0), col(st, 1));
 				break;
+			case 8:
+				/* bytes at the central: not known here */
+				huce_report_add_photo(r, col(st, 0), col(st, 1), 0, 1);
+				huce_report_photo_kind(r, col(st, 2));
+				break;
 			default:
 				huce_report_add_conflict(r, col(st, 0));
 				break;
@@ -304,6 +313,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct huce_report *rep = NULL;
+	struct huce_checklists *cl = NULL;
 	struct huce_buf out = HUCE_BUF_INIT((size_t)64 << 20);
 	const char *week = NULL;
 	char thisweek[9];
@@ -338,8 +348,13 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	if (r)
 		return r;
 	rc = huce_report_new(&rep, week, &c->err);
+	/* photos_lacking is counted by the checklists inspections are graded by */
 	if (!rc)
+		rc = huce_checklists_load(&cl, c->checklists_dir, &c->err);
+	if (!rc) {
+		huce_report_set_checklists(rep, cl);
 		rc = cli_report_load(c, rep, week);
+	}
 	if (!rc)
 		rc = huce_report_compute(rep, &c->err);
 	if (!rc && json) {
@@ -359,6 +374,7 @@ int cmd_report(struct cli *c, int argc, char **argv)
 	}
 	huce_buf_release(&out);
 	huce_report_free(rep);
+	huce_checklists_free(cl);
 	return rc ? cli_fail(c, rc) : 0;
 }
 

@@ -7,7 +7,7 @@
  * sync engine (syncd/agent/sync.c over syncd/agent/http_client.c) is
  * instead built into a module, huce-net.so, that `enroll` and `sync`
  * (cmd_sync.c) dlopen() when they run; `export` and `import-ack` need no
- * network and call common/huce_outbox.h directly.  The module is looked up from the executable's own path
+ * network and call common/huce_outbox.h directly; `photo get` loads it too.  The module is looked up from the executable's own path
  * (/proc/self/exe): next to it (the build tree), then in
  * HUCE_NET_MODULE_DIR, which meson sets to where it installs the module
  * (relative to the executable's directory, e.g. ../lib/x86_64-linux-gnu/huce,
@@ -34,7 +34,7 @@
 #include "huce_local.h"
 #include "sync.h"
 
-#define HUCE_NET_ABI 2
+#define HUCE_NET_ABI 3
 #define HUCE_NET_SYMBOL "huce_net_module_v1"
 #define HUCE_NET_FILE "huce-net.so"
 
@@ -52,6 +52,9 @@ struct huce_net {
 	enum huce_err (*run)(struct huce_local *l,
 			     const struct huce_sync_opts *o,
 			     struct huce_sync_stats *st, struct huce_error *err);
+	enum huce_err (*photo_get)(struct huce_local *l, const char *sha,
+				   const struct huce_sync_opts *o,
+				   struct huce_buf *out, struct huce_error *err);
 };
 
 /* Defined by the module (client/net_module.c). */

@@ -26,4 +26,5 @@ const struct huce_net huce_net_module_v1 = {
 	.set_log_threshold = set_log_threshold,
 	.enroll = huce_sync_enroll,
 	.run = huce_sync_run,
+	.photo_get = huce_sync_photo_get,
 };

@@ -496,10 +496,46 @@ static enum huce_err parse_range(struct pctx *x, const cJSON *obj,
 	return HUCE_OK;
 }
 
+/*
+ * "photo_required": the stages (a subset of "stages") at which an
+ * inspection must carry a photo of the item's "photo" kind.  Optional.
+ */
+static enum huce_err parse_photo_required(struct pctx *x, const cJSON *obj,
+					  struct huce_checklist_item *it)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, "photo_required");
+	const cJSON *s;
+	char buf[64];
+
+	it->photo_required = 0;
+	if (!arr)
+		return HUCE_OK;
+	if (!cJSON_IsArray(arr))
+		return perr(x, HUCE_EINVAL, _("'photo_required' must be an array of stage names"));
+	cJSON_ArrayForEach(s, arr) {
+		int st = cJSON_IsString(s) ? huce_stage_parse(s->valuestring) : -1;
+
+		if (st < 0)
+			return perr(x, HUCE_EINVAL,
+				    _("'photo_required': '%s' is not a stage"),
+				    cJSON_IsString(s) ? shown(s->valuestring, buf) : "(not a string)");
+		if (!(it->stages & (1u << st)))
+			return perr(x, HUCE_EINVAL,
+				    _("'photo_required' stage '%s' is not one of its 'stages'"),
+				    stage_names[st]);
+		if (it->photo_required & (1u << st))
+			return perr(x, HUCE_EINVAL, _("'photo_required' repeats '%s'"),
+				    stage_names[st]);
+		it->photo_required |= 1u << st;
+	}
+	return HUCE_OK;
+}
+
 static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 				struct huce_checklist_item *it)
 {
 	static const char *const keys[] = {
+		"photo_required",
 		"code", "label", "unit", "kind", "min", "max", "range",
 		"critical", "photo", "stages", "source", "verified", "note",
 		"required",
@@ -581,7 +617,11 @@ static enum huce_err parse_item(struct pctx *x, const cJSON *obj,
 				    it->max, it->range_lo, it->range_hi);
 	}
 
-	rc = get_string(x, obj, "photo", 0, MAX_CODE, &photo);
+	rc = parse_photo_required(x, obj, it);
+	if (!rc)
+		rc = get_string(x, obj, "photo", 0, MAX_CODE, &photo);
+	if (!rc && !photo && it->photo_required)
+		return perr(x, HUCE_EINVAL, _("'photo_required' needs a 'photo' kind"));
 	if (rc || !photo)
 		return rc;
 	it->photo = photo;
@@ -1245,7 +1285,7 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 	if (f < 0)
 		return huce_fail(err, HUCE_EINVAL,
 				 _("unknown toilet type '%s' (known: three-grid, double-urn, biogas, urine-diversion, double-pit, sewer)"),
-				 type ? shown(type, buf) : "(none)");
+				 type ? shown(type, buf) : _("(none)"));
 	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
 		return huce_fail(err, HUCE_EINVAL, _("unknown inspection stage %d"), stage);
 	if (n && (!codes || !values))
@@ -1332,4 +1372,87 @@ void huce_eval_release(struct huce_eval *ev)
 	cJSON_Delete(ev->failed);
 	cJSON_Delete(ev->veto);
 	memset(ev, 0, sizeof(*ev));
+}
+
+int huce_checklist_photos_missing(const struct huce_checklists *cl,
+				  const char *type, int stage,
+				  const char *const *kinds, size_t nkinds,
+				  const char **missing, size_t max,
+				  const struct huce_checklist_item **first)
+{
+	const struct huce_checklist_item *const *v;
+	size_t nv;
+	int f, nmissing = 0;
+
+	if (first)
+		*first = NULL;
+	if (!cl || stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return -1;
+	f = file_index(type, 0);
+	if (f < 0)
+		return -1;
+	v = cl->view[f];
+	nv = cl->nview[f];
+	for (size_t i = 0; i < nv; i++) {
+		int have = 0, dup = 0;
+
+		if (!(v[i]->photo_required & (1u << stage)))
+			continue;
+		for (size_t k = 0; k < nkinds && !have; k++)
+			have = kinds[k] && strcmp(kinds[k], v[i]->photo) == 0;
+		if (have)
+			continue;
+		if (first && !*first)
+			*first = v[i];
+		/* one kind may be missing for several items: name it once */
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = (v[j]->photo_required & (1u << stage)) &&
+			      strcmp(v[j]->photo, v[i]->photo) == 0;
+		if (dup)
+			continue;
+		if ((size_t)nmissing < max)
+			missing[nmissing] = v[i]->photo;
+		nmissing++;
+	}
+	return nmissing;
+}
+
+enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
+					  const char *type, int stage,
+					  const char *const *kinds,
+					  size_t nkinds,
+					  struct huce_error *err)
+{
+	const struct huce_checklist_item *first;
+	const char *missing[HUCE_PHOTO_KINDS_MAX];
+	char list[256] = "", buf[64];
+	size_t o = 0;
+	int n;
+
+	if (!cl)
+		return huce_fail(err, HUCE_EINVAL, _("no checklists loaded"));
+	if (file_index(type, 0) < 0)
+		return huce_fail(err, HUCE_EINVAL, _("unknown toilet type '%s'"),
+				 type ? shown(type, buf) : _("(none)"));
+	if (stage < 0 || stage >= HUCE_STAGE__COUNT)
+		return huce_fail(err, HUCE_EINVAL, _("unknown inspection stage %d"), stage);
+	n = huce_checklist_photos_missing(cl, type, stage, kinds, nkinds, missing,
+					  HUCE_PHOTO_KINDS_MAX, &first);
+	if (n <= 0 || !first)
+		return HUCE_OK;
+	for (int i = 0; i < n && i < HUCE_PHOTO_KINDS_MAX; i++) {
+		const char *k = huce_value_text("photo", missing[i]);
+
+		if (o + strlen(k) + 3 < sizeof(list))
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s",
+					      o ? ", " : "", k);
+	}
+	/* "an excavation photo", "a tank photo": whole sentences, to translate. */
+	return huce_fail(err, HUCE_EINVAL, strchr("aeiou", first->photo[0]) ?
+			 (n > 1 ? _("item '%s' (%s) needs an %s photo at stage %s: add photos of kinds %s") :
+			  _("item '%s' (%s) needs an %s photo at stage %s: add a photo of kind %s")) :
+			 (n > 1 ? _("item '%s' (%s) needs a %s photo at stage %s: add photos of kinds %s") :
+			  _("item '%s' (%s) needs a %s photo at stage %s: add a photo of kind %s")),
+			 first->code, first->label, huce_value_text("photo", first->photo),
+			 huce_value_text("stage", stage_names[stage]), list);
 }

@@ -73,6 +73,11 @@ struct huce_checklist_item {
 	int has_min, has_max, has_range;
 	double min, max, range_lo, range_hi;
 	int critical;		/* veto item 一票否决 */
+	/*
+	 * Stages (bits as in stages, a subset of it) at which an
+	 * inspection must carry a photo of kind photo ("photo_required").
+	 */
+	unsigned photo_required;
 	int verified;		/* threshold checked against the standard */
 	unsigned stages;
 	/*
@@ -191,6 +196,41 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 				      const char *const *values,
 				      struct huce_eval *out,
 				      struct huce_error *err);
+
+/* More than the photo kinds there are (huce_photo_kinds). */
+#define HUCE_PHOTO_KINDS_MAX 16
+
+/*
+ * The one rule of photo evidence (the laptop refuses by it, the central's
+ * weekly list counts by it): an inspection of type at stage whose photos
+ * are of kinds[0..nkinds) (repeats allowed) lacks, for every item whose
+ * "photo_required" lists stage, a photo of the item's "photo" kind.
+ * Whether the item was answered does not matter: the photo is the
+ * evidence of the stage (pre-cover photos are all there is once the tank
+ * is buried; the after and plaque photos are the acceptance's).  Returns
+ * how many kinds are missing (each once) and puts the first max of them
+ * (static strings) in missing; *first (may be NULL) gets the first item
+ * lacking its photo.  0 when nothing is missing; -1 for no checklists,
+ * an unknown type or an unknown stage.
+ */
+int huce_checklist_photos_missing(const struct huce_checklists *cl,
+				  const char *type, int stage,
+				  const char *const *kinds, size_t nkinds,
+				  const char **missing, size_t max,
+				  const struct huce_checklist_item **first);
+
+/*
+ * The laptop's refusal by huce_checklist_photos_missing(): HUCE_EINVAL
+ * naming the first item without its photo and every kind missing ("item
+ * 'tank_volume' (化粪池有效容积) needs a tank photo at stage pre-cover:
+ * add photos of kinds tank, water-test"); also for an unknown type or
+ * stage.
+ */
+enum huce_err huce_checklist_photos_check(const struct huce_checklists *cl,
+					  const char *type, int stage,
+					  const char *const *kinds,
+					  size_t nkinds,
+					  struct huce_error *err);
 
 /* Free the trees of ev and zero it; a zeroed ev is a no-op. */
 void huce_eval_release(struct huce_eval *ev);

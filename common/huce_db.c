@@ -138,6 +138,7 @@ static void newer_schema(struct huce_db *db, int have, int latest,
 }
 
 static enum huce_err migrate(struct huce_db *db, const char *set,
+			     huce_db_migrated_fn fn, void *arg,
 			     struct huce_error *err)
 {
 	int have = huce_db_schema_version(db);
@@ -168,6 +169,8 @@ static enum huce_err migrate(struct huce_db *db, const char *set,
 					 set, v);
 		}
 		rc = huce_db_exec(db, f->data, err);
+		if (!rc && fn)
+			rc = fn(db, v, arg, err);
 		if (rc) {
 			huce_db_rollback(db);
 			return rc;
@@ -204,6 +207,13 @@ static void sqlite_setup(void)
 
 enum huce_err huce_db_open(struct huce_db **out, const char *path,
 			   const char *set, struct huce_error *err)
+{
+	return huce_db_open_ex(out, path, set, NULL, NULL, err);
+}
+
+enum huce_err huce_db_open_ex(struct huce_db **out, const char *path,
+			      const char *set, huce_db_migrated_fn fn,
+			      void *arg, struct huce_error *err)
 {
 	struct huce_db *db;
 	enum huce_err rc;
@@ -242,7 +252,7 @@ enum huce_err huce_db_open(struct huce_db **out, const char *path,
 			  "PRAGMA synchronous=FULL;"
 			  "PRAGMA foreign_keys=ON;", err);
 	if (!rc)
-		rc = migrate(db, set, err);
+		rc = migrate(db, set, fn, arg, err);
 	if (rc) {
 		char msg[sizeof(err->msg)];
 

@@ -33,6 +33,18 @@ struct huce_db;
  */
 enum huce_err huce_db_open(struct huce_db **out, const char *path,
 			   const char *set, struct huce_error *err);
+/*
+ * huce_db_open() with a step of code in the migration: after each
+ * migration file version of the set has run, fn(db, version, arg, err)
+ * runs in the same transaction (a layout change that SQL alone cannot
+ * check, such as the central's compact layout, schema 0005); an error
+ * rolls the whole migration back.
+ */
+typedef enum huce_err (*huce_db_migrated_fn)(struct huce_db *db, int version,
+					     void *arg, struct huce_error *err);
+enum huce_err huce_db_open_ex(struct huce_db **out, const char *path,
+			      const char *set, huce_db_migrated_fn fn,
+			      void *arg, struct huce_error *err);
 /* Finalise cached statements and close; NULL is a no-op. */
 void huce_db_close(struct huce_db *db);
 sqlite3 *huce_db_handle(struct huce_db *db);

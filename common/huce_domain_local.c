@@ -795,6 +795,10 @@ enum huce_err huce_local_inspection_record(struct huce_local *l,
 		if (rc)
 			huce_fail(err, rc, _("%s (household type %s)"), eerr.msg, out->type);
 	}
+	/* The photo evidence the checklist asks of the stage (photo_required). */
+	if (!rc)
+		rc = huce_checklist_photos_check(cl, out->type, in->stage, in->photo_kinds,
+						 in->nphotos, err);
 	if (rc)
 		goto out;
 	/* A failed veto item makes it fail whatever was typed. */

@@ -149,6 +149,8 @@ struct huce_inspection_in {
 	const char *result;		/* "pass", "fail", or NULL: computed */
 	const char *note;		/* may be NULL */
 	const char *gps;		/* may be NULL */
+	const char *const *photo_kinds;	/* the kinds of the photos it carries */
+	size_t nphotos;
 };
 
 struct huce_inspection_out {
@@ -166,7 +168,10 @@ struct huce_inspection_out {
  * Record an inspection: check it (the household is here, the date is no
  * later than today + 1, each inspector is a known cadre, the GPS, the
  * note), grade it against cl (every required item of the stage; a
- * failed critical item makes it fail whatever was typed), write it, open
+ * failed critical item makes it fail whatever was typed), check that
+ * its photos (in->photo_kinds, which the caller attaches in the same
+ * transaction) are the evidence the stage asks for
+ * (huce_checklist_photos_check: photo_required), write it, open
  * a rectification when it failed or close the open ones when it passed
  * an accepting stage, and refresh the household's status.  On success
  * the caller releases out->ev.  HUCE_EINVAL names what is wrong.

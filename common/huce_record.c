@@ -44,6 +44,7 @@ static const char *const rect_statuses[] = { "open", "closed", NULL };
 static const char *const conflict_kinds[] = {
 	"field", "inspection", "duplicate", "delete", NULL
 };
+static const char *const photo_date_flags[] = { "before", "after", NULL };
 static const char *const conflict_statuses[] = { "open", "resolved", NULL };
 
 #define NAME_MAX_BYTES 128
@@ -125,7 +126,13 @@ static const struct huce_field_def photo_fields[] = {
 	F("taken_at", HUCE_F_TEXT, 0, 32, NULL, NULL),
 	F("gps", HUCE_F_TEXT, 0, 64, NULL, NULL),
 	F("sha256", HUCE_F_TEXT, 1, 64, NULL, NULL),
-	F("size", HUCE_F_INT, 1, 0, NULL, NULL),
+	F("size", HUCE_F_INT, 1, 0, NULL, NULL),	/* of the kept copy */
+	/* huce_photo.h: the kept copy's pixels, the camera file's size */
+	F("width", HUCE_F_INT, 0, 0, NULL, NULL),
+	F("height", HUCE_F_INT, 0, 0, NULL, NULL),
+	F("camera_bytes", HUCE_F_INT, 0, 0, NULL, NULL),
+	/* taken long before or after its inspection's date */
+	F("date_flag", HUCE_F_TEXT, 0, 0, photo_date_flags, NULL),
 };
 static const struct huce_field_def target_fields[] = {
 	F("village_id", HUCE_F_REF, 1, 0, NULL, "village"),

@@ -49,7 +49,7 @@ struct rep_named {		/* a team or a cadre */
 
 struct rep_household {
 	char *id, *village_id, *started, *finished;
-	char *head, *team_id, *cadre_id;
+	char *head, *team_id, *cadre_id, *type;
 	int live;
 	int counted;		/* registered by Sunday, live, known village */
 	struct rep_village *v;	/* its village, or NULL (set by compute) */
@@ -68,7 +68,7 @@ struct rep_rectification {
 };
 
 struct rep_photo {
-	char *id, *owner_id;
+	char *id, *owner_id, *kind;
 	int present, live;
 };
 
@@ -95,6 +95,7 @@ struct huce_report {
 	char target_week[9];	/* "" : the weeks whose Thursday is in */
 	int stale_days, photos_known;
 	int oom;
+	const struct huce_checklists *cl;	/* photos_lacking, or NULL */
 	ARRAY(struct rep_village, villages);
 	ARRAY(struct rep_target, targets);
 	ARRAY(struct rep_household, households);
@@ -109,6 +110,7 @@ struct huce_report {
 	ARRAY(struct rep_fail, fails);
 	ARRAY(struct rep_pair, pairs);
 	ARRAY(struct huce_report_late, late);
+	ARRAY(struct huce_report_lacking, lacking);
 	struct huce_report_count *counts;	/* the rows' failures, then the town's */
 	struct huce_report_team *blocked;
 	struct huce_report_cadre *cadre_rows;
@@ -394,6 +396,7 @@ void huce_report_free(struct huce_report *r)
 		free(h->head);
 		free(h->team_id);
 		free(h->cadre_id);
+		free(h->type);
 	}
 	for (size_t i = 0; i < r->n_inspections; i++) {
 		free(r->inspections[i].id);
@@ -411,6 +414,7 @@ void huce_report_free(struct huce_report *r)
 	for (size_t i = 0; i < r->n_photos; i++) {
 		free(r->photos[i].id);
 		free(r->photos[i].owner_id);
+		free(r->photos[i].kind);
 	}
 	for (size_t i = 0; i < r->n_conflicts; i++)
 		free(r->conflicts[i]);
@@ -429,12 +433,19 @@ void huce_report_free(struct huce_report *r)
 	free(r->fails);
 	free(r->pairs);
 	free(r->late);
+	free(r->lacking);
 	free(r->counts);
 	free(r->blocked);
 	free(r->cadre_rows);
 	free(r->reason_text);
 	free(r->rows);
 	free(r);
+}
+
+void huce_report_set_checklists(struct huce_report *r,
+				const struct huce_checklists *cl)
+{
+	r->cl = cl;
 }
 
 void huce_report_add_village(struct huce_report *r, const char *id,
@@ -504,6 +515,16 @@ void huce_report_household_details(struct huce_report *r, const char *head,
 	h->head = copy(r, head);
 	h->team_id = team_id && *team_id ? copy(r, team_id) : NULL;
 	h->cadre_id = cadre_id && *cadre_id ? copy(r, cadre_id) : NULL;
+}
+
+void huce_report_household_type(struct huce_report *r, const char *type)
+{
+	struct rep_household *h = LAST(r, households);
+
+	if (!h)
+		return;
+	free(h->type);
+	h->type = type && *type ? copy(r, type) : NULL;
 }
 
 static void add_named(struct huce_report *r, struct rep_named *n,
@@ -619,8 +640,19 @@ void huce_report_add_photo(struct huce_report *r, const char *id,
 		return;
 	p->id = copy(r, id);
 	p->owner_id = copy(r, owner_id);
+	p->kind = NULL;
 	p->present = present;
 	p->live = live;
+}
+
+void huce_report_photo_kind(struct huce_report *r, const char *kind)
+{
+	struct rep_photo *p = LAST(r, photos);
+
+	if (!p)
+		return;
+	free(p->kind);
+	p->kind = kind && *kind ? copy(r, kind) : NULL;
 }
 
 void huce_report_add_review(struct huce_report *r, const char *household_id,
@@ -1253,6 +1285,10 @@ static void count_town(struct huce_report *r)
 			t->missing_photos = -1;
 		else
 			t->missing_photos += w->missing_photos;
+		if (w->photos_lacking < 0 || t->photos_lacking < 0)
+			t->photos_lacking = -1;
+		else
+			t->photos_lacking += w->photos_lacking;
 	}
 	t->rate = t->score = -1;
 }
@@ -1270,6 +1306,86 @@ static int target_counts(const struct huce_report *r, const char *week)
 	week_days(y, w, mon, sun);
 	date_add(mon, 3, thu);
 	return in_period(r, thu);
+}
+
+static int photo_owner_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct rep_photo *const *)a)->owner_id,
+		      (*(const struct rep_photo *const *)b)->owner_id);
+}
+
+static int lacking_cmp(const void *a, const void *b)
+{
+	const struct huce_report_lacking *x = a, *y = b;
+	int c = strcmp(x->village, y->village);
+
+	if (!c)
+		c = strcmp(x->date, y->date);
+	return c ? c : strcmp(x->inspection_id, y->inspection_id);
+}
+
+/*
+ * photos_lacking: every live inspection of the period, of a counted
+ * household, against the photo kinds its stage needs
+ * (huce_checklist_photos_missing, the rule the laptop refuses by), with
+ * the kinds of the live photo records it owns now.  Nonzero on OOM.
+ */
+static int count_lacking(struct huce_report *r)
+{
+	struct rep_photo **by_owner = calloc(r->n_photos ? r->n_photos : 1,
+					     sizeof(*by_owner));
+	const char *kinds[HUCE_PHOTO_KINDS_MAX], *missing[HUCE_PHOTO_KINDS_MAX];
+
+	if (!by_owner)
+		return -1;
+	for (size_t i = 0; i < r->n_photos; i++)
+		by_owner[i] = &r->photos[i];
+	if (r->n_photos)
+		qsort(by_owner, r->n_photos, sizeof(*by_owner), photo_owner_cmp);
+	for (size_t i = 0; i < r->n_inspections; i++) {
+		const struct rep_inspection *in = &r->inspections[i];
+		struct rep_household *h;
+		struct huce_report_lacking *e;
+		struct rep_photo key = { .owner_id = in->id }, *kp = &key, **hit;
+		size_t nk = 0, o = 0;
+		int n;
+
+		if (!in->live || !in_period(r, in->date))
+			continue;
+		h = find_household(r, in->household_id);
+		if (!h || !h->counted || !h->type)
+			continue;
+		hit = r->n_photos ? bsearch(&kp, by_owner, r->n_photos, sizeof(*by_owner),
+					    photo_owner_cmp) : NULL;
+		/* back to the first photo of this owner, then each of them */
+		while (hit && hit > by_owner && strcmp((*(hit - 1))->owner_id, in->id) == 0)
+			hit--;
+		for (; hit && hit < by_owner + r->n_photos &&
+		       strcmp((*hit)->owner_id, in->id) == 0 && nk < HUCE_PHOTO_KINDS_MAX; hit++)
+			if ((*hit)->live && (*hit)->kind)
+				kinds[nk++] = (*hit)->kind;
+		n = huce_checklist_photos_missing(r->cl, h->type, in->stage, kinds, nk,
+						  missing, HUCE_PHOTO_KINDS_MAX, NULL);
+		if (n <= 0)
+			continue;
+		r->rows[h->v->row].photos_lacking++;
+		e = PUSH(r, lacking);
+		if (!e)
+			break;
+		memset(e, 0, sizeof(*e));
+		e->household_id = h->id;
+		e->village = h->v->name ? h->v->name : "";
+		e->head = h->head ? h->head : "";
+		e->inspection_id = in->id;
+		e->date = in->date;
+		e->stage = huce_stage_name(in->stage);
+		for (int k = 0; k < n && k < HUCE_PHOTO_KINDS_MAX; k++)
+			if (o + strlen(missing[k]) + 3 < sizeof(e->missing))
+				o += (size_t)snprintf(e->missing + o, sizeof(e->missing) - o,
+						      "%s%s", o ? ", " : "", missing[k]);
+	}
+	free(by_owner);
+	return r->oom ? -1 : 0;
 }
 
 enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
@@ -1309,6 +1425,8 @@ enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
 		row->rate = row->score = -1;
 		if (!r->photos_known)
 			row->missing_photos = -1;
+		if (!r->cl)
+			row->photos_lacking = -1;
 	}
 	r->nrows = r->n_villages;
 	for (size_t i = 0; i < r->n_targets; i++) {
@@ -1384,11 +1502,15 @@ enum huce_err huce_report_compute(struct huce_report *r, struct huce_error *err)
 		row->review_has_issues += v->state == HUCE_REVIEW_ISSUES;
 		row->review_edited += v->state == HUCE_REVIEW_EDITED;
 	}
+	if (r->cl && count_lacking(r))
+		goto oom;
 	if (r->oom || count_failures(r) || count_teams(r) || count_cadres(r))
 		goto oom;
 	count_town(r);
 	if (r->n_late)
 		qsort(r->late, r->n_late, sizeof(*r->late), late_cmp);
+	if (r->n_lacking)
+		qsort(r->lacking, r->n_lacking, sizeof(*r->lacking), lacking_cmp);
 	qsort(r->rows, r->nrows, sizeof(*r->rows), row_cmp);
 	for (size_t i = 0; i < r->nrows; i++)
 		r->rows[i].rank = i && r->rows[i].accepted == r->rows[i - 1].accepted
@@ -1422,6 +1544,13 @@ size_t huce_report_late(const struct huce_report *r,
 {
 	*late = r->late;
 	return r->n_late;
+}
+
+size_t huce_report_lacking(const struct huce_report *r,
+			   const struct huce_report_lacking **lacking)
+{
+	*lacking = r->lacking;
+	return r->n_lacking;
 }
 
 size_t huce_report_blocked(const struct huce_report *r,
@@ -1663,6 +1792,7 @@ cJSON *huce_report_row_json(const struct huce_report_row *w)
 	    !add_count(row, "rectifications_closed", w->rect_closed) ||
 	    !add_count(row, "teams_blocked", w->teams_blocked) ||
 	    !add_count(row, "missing_photos", w->missing_photos) ||
+	    !add_count(row, "photos_lacking", w->photos_lacking) ||
 	    !add_count(row, "stale", w->stale) ||
 	    !add_rate(row, "entered_same_week_rate",
 		      huce_report_rate(w->entered_same_week, w->passed)) ||
@@ -1743,6 +1873,23 @@ cJSON *huce_report_json(const struct huce_report *r)
 		    !cJSON_AddStringToObject(e, "team", t->name) ||
 		    !cJSON_AddStringToObject(e, "team_id", t->team_id) ||
 		    !cJSON_AddNumberToObject(e, "households", (double)t->households))
+			goto fail;
+	}
+	if (!arr)
+		goto fail;
+	arr = cJSON_AddArrayToObject(o, "photos_lacking");
+	for (size_t i = 0; arr && i < r->n_lacking; i++) {
+		const struct huce_report_lacking *l = &r->lacking[i];
+		cJSON *e = cJSON_CreateObject();
+
+		if (!e || !cJSON_AddItemToArray(arr, e) ||
+		    !cJSON_AddStringToObject(e, "household", l->household_id) ||
+		    !cJSON_AddStringToObject(e, "village", l->village) ||
+		    !cJSON_AddStringToObject(e, "head", l->head) ||
+		    !cJSON_AddStringToObject(e, "inspection", l->inspection_id) ||
+		    !cJSON_AddStringToObject(e, "stage", l->stage) ||
+		    !cJSON_AddStringToObject(e, "date", l->date) ||
+		    !cJSON_AddStringToObject(e, "missing", l->missing))
 			goto fail;
 	}
 	if (!arr)

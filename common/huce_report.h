@@ -59,6 +59,20 @@
  *                                    passed an acceptance inspection
  *   missing_photos       now         live photo records whose bytes are
  *                                    not at the central (-1 on a laptop)
+ *   photos_lacking       W's events  live inspections dated in W whose
+ *                                    live photo records lack a kind the
+ *                                    checklist asks of their stage
+ *                                    (photo_required: after and plaque at
+ *                                    completion, ...), by
+ *                                    huce_checklist_photos_missing(); -1
+ *                                    when no checklists were given.  The
+ *                                    laptop refuses such an inspection;
+ *                                    this counts what arrived without
+ *                                    them (an older release, a county's
+ *                                    own checklists, a photo deleted) —
+ *                                    counted from the records as they are
+ *                                    now, so photos that came in a later
+ *                                    batch count (docs/CHECKLISTS.md)
  *   stale                as of Sun   not accepted, and no visit (its id's
  *                                    day, started, finished, an
  *                                    inspection) in the last N days
@@ -139,6 +153,8 @@ struct huce_report_row {
 	int64_t rect_overdue;		/* as of: open, deadline passed */
 	int64_t teams_blocked;		/* as of: first-toilet rule */
 	int64_t missing_photos;		/* now; -1: not known */
+	int64_t photos_lacking;		/* events: an inspection without the
+					   photos its stage needs; -1: not known */
 	int64_t stale;			/* as of: no visit for N days */
 	int64_t rechecks, mismatches;	/* events: spot-checks of accepted */
 	const struct huce_report_count *failures;	/* events */
@@ -157,6 +173,13 @@ struct huce_report_late {
 	const char *inspection_id, *date;	/* the deciding inspection */
 	char entered[11];			/* its arrival, local date */
 	int64_t lag_days;			/* entered - date */
+};
+
+/* An inspection of the period without the photos its stage needs. */
+struct huce_report_lacking {
+	const char *household_id, *village, *head;
+	const char *inspection_id, *date, *stage;
+	char missing[64];			/* the kinds, ", "-separated */
 };
 
 /* A team blocked by the first-toilet rule as of the last day. */
@@ -221,6 +244,14 @@ void huce_report_set_stale_days(struct huce_report *r, int days);
  */
 void huce_report_set_photos_known(struct huce_report *r);
 
+/*
+ * The checklists photos_lacking is counted by (photo_required); without
+ * them it is -1 (null).  cl is borrowed: it must outlive the report.
+ */
+struct huce_checklists;
+void huce_report_set_checklists(struct huce_report *r,
+				const struct huce_checklists *cl);
+
 /* A live village.  name may be NULL (""). */
 void huce_report_add_village(struct huce_report *r, const char *id,
 			     const char *name);
@@ -244,6 +275,8 @@ void huce_report_add_household(struct huce_report *r, const char *id,
  */
 void huce_report_household_details(struct huce_report *r, const char *head,
 				   const char *team_id, const char *cadre_id);
+/* The toilet type of the household added last (photos_lacking). */
+void huce_report_household_type(struct huce_report *r, const char *type);
 /* A live team and a live cadre (for their names). */
 void huce_report_add_team(struct huce_report *r, const char *id,
 			  const char *name);
@@ -281,6 +314,8 @@ void huce_report_rectification_deadline(struct huce_report *r,
  */
 void huce_report_add_photo(struct huce_report *r, const char *id,
 			   const char *owner_id, int present, int live);
+/* The kind of the photo added last (photos_lacking). */
+void huce_report_photo_kind(struct huce_report *r, const char *kind);
 /*
  * The office's review of a household: state as on the wire ("approved",
  * "has-issues", "edited"; "received" and anything else count nowhere).
@@ -308,6 +343,9 @@ const struct huce_report_row *huce_report_town(const struct huce_report *r);
 /* Acceptances of the period that reached the central after it. */
 size_t huce_report_late(const struct huce_report *r,
 			const struct huce_report_late **late);
+/* The inspections counted in photos_lacking, by village and date. */
+size_t huce_report_lacking(const struct huce_report *r,
+			   const struct huce_report_lacking **lacking);
 /* Teams blocked by the first-toilet rule, by name. */
 size_t huce_report_blocked(const struct huce_report *r,
 			   const struct huce_report_team **teams);
@@ -344,7 +382,8 @@ int64_t huce_report_conflicts(const struct huce_report *r);
  * The JSON both sides print: {week, from, to, conflicts, stale_days,
  * villages: [ROW], town: ROW, late: [{household, village, head,
  * inspection, date, entered, lag_days}], blocked_teams: [{team,
- * team_id, households}]}; ROW is huce_report_row_json's.  NULL on
+ * team_id, households}], photos_lacking: [{household, village, head,
+ * inspection, stage, date, missing}]}; ROW is huce_report_row_json's.  NULL on
  * ENOMEM; the caller frees it with cJSON_Delete().
  */
 cJSON *huce_report_json(const struct huce_report *r);
@@ -354,10 +393,10 @@ cJSON *huce_report_json(const struct huce_report *r);
  * conflicts, review_approved, review_has_issues, review_edited, rank,
  * started, newly_accepted, first_inspected, first_passed,
  * first_pass_rate, rectifications_opened, rectifications_overdue,
- * rectifications_closed, teams_blocked, missing_photos, stale,
- * entered_same_week_rate, rechecks, mismatches, failures: [{item, n}]};
- * a number not known (and a rate of nothing) is null.  NULL on ENOMEM;
- * the caller frees it.
+ * rectifications_closed, teams_blocked, missing_photos, photos_lacking,
+ * stale, entered_same_week_rate, rechecks, mismatches, failures: [{item,
+ * n}]}; a number not known (and a rate of nothing) is null.  NULL on
+ * ENOMEM; the caller frees it.
  */
 cJSON *huce_report_row_json(const struct huce_report_row *w);
 

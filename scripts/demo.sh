@@ -85,6 +85,10 @@ run A household list
 
 step "Inspections (验收) against the checklists; a critical item vetoes"
 COMMON="--item walls_roof_door=yes --item room_area=1.6 --item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes"
+# an acceptance carries its after and plaque photos (checklist photo_required);
+# scripts/demo-photo.jpg stands in for the phone's pictures
+cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/accept.jpg"
+COMMON="$COMMON --photo after=$D/accept.jpg --photo plaque=$D/accept.jpg"
 run A inspect "$H1" --stage first-toilet --inspector 王建国 $COMMON \
 	--item tank_volume=1.8 --item effective_depth=1.2 --item inlet_pipe_diameter=110 \
 	--item vent_height=600 --result pass | tail -n 2
@@ -98,10 +102,33 @@ echo "$H4"
 run A target set --village 阿猛村 --week "$WEEK" 5
 run A status
 
-step "Laptop A syncs at the office (push outbox, pull merged state)"
+step "Photos (改厕前/改厕后): the laptop keeps a re-encoded copy; the camera files may go"
+MKJPEG=$(realpath "$B/tests/tools/mkjpeg" 2>/dev/null || true)
+if [ -x "$MKJPEG" ]; then
+	TODAY=$(date +%Y-%m-%d)
+	"$MKJPEG" write "$D/IMG_0001.JPG" --width 4000 --height 3000 --noise 35 --quality 92 \
+		--orientation 6 --taken "${TODAY}T09:12:00" --gps 22.512345,100.712345
+	"$MKJPEG" write "$D/IMG_0002.JPG" --width 4000 --height 3000 --noise 35 --quality 92 \
+		--seed 2 --taken "${TODAY}T15:40:00" --gps 22.512360,100.712330
+	ls -l "$D"/IMG_000?.JPG | awk '{print "camera file " $NF ": " $5 " bytes"}' | sed "s#$D/##"
+	run A photo add "$H1" "$D/IMG_0001.JPG" --kind before
+	run A photo add "$H1" "$D/IMG_0002.JPG" --kind after
+	rm "$D"/IMG_000?.JPG
+	run A photo list "$H1"
+else
+	echo "(no $B/tests/tools/mkjpeg: build with -Dtests=true to see photos)"
+fi
+
+step "Laptop A syncs at the office (push outbox, pull merged state; photos last)"
 run A sync
-step "Laptop B syncs and receives everything A recorded"
+[ ! -x "$MKJPEG" ] || run ADMIN photos
+step "Laptop B syncs and receives everything A recorded (photo records; bytes on demand)"
 run Bl sync
+if [ -x "$MKJPEG" ]; then
+	run Bl photo list "$H1"
+	SHA=$(Bl photo list "$H1" --json | jq -r --arg h "$H1" '.[] | select(.kind == "after" and .owner == $h) | .sha256')
+	run Bl photo get "$SHA" --out "$D/after.jpg"
+fi
 
 step "Both go back offline.  Both change 白玉兰's toilet type, and both register 张秀英"
 run A household set "$H2" type=urine-diversion
@@ -134,7 +161,8 @@ Cl village add 龙树村 >/dev/null
 Cl group add --village 龙树村 大寨 >/dev/null
 H5=$(Cl household add --village 龙树村 --group 大寨 --head 罗小芬 --approach new-build \
 	--build self --type double-urn --water dry | tail -n 1)
-head -c 200000 /dev/urandom >"$D/before.jpg"	# a stand-in for a camera's photo
+# a camera's photo (scripts/demo-photo.jpg: a generated JPEG held sideways, with time and GPS)
+cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/before.jpg"
 run Cl photo add "$H5" "$D/before.jpg" --kind before
 run Cl status | grep -E "pending|stick|待上传|U盘"
 

@@ -30,7 +30,8 @@ PKGS="build-essential meson ninja-build pkg-config python3 \
 libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libsodium-dev postgresql xlsx2csv \
 libxlsxwriter-dev faketime chromium curl jq openssl iproute2 \
-debhelper devscripts lintian fakeroot dpkg-dev locales gettext"
+debhelper devscripts lintian fakeroot dpkg-dev libturbojpeg0-dev libexif-dev \
+locales gettext"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -182,5 +182,6 @@ out:
 	huce_buf_release(&u.out);
 	huce_checklists_free(u.cl);
 	freelocale(in_c.c);
+	huce_photo_folder_release(&u.imp);
 	return r;
 }

@@ -29,6 +29,7 @@
 #include "huce_buf.h"
 #include "huce_checklist.h"
 #include "huce_net.h"
+#include "huce_photo.h"
 #include "ui_http.h"
 
 /* One embedded file (embed_assets.py). */
@@ -62,6 +63,10 @@ struct ui {
 	struct huce_sync_stats sync_stats;
 	struct huce_error sync_err;
 	char sync_started[21], sync_finished[21];
+
+	/* The import grid (api.c): the phone's folder read last; its files
+	 * are named by their index in the API, never by a path. */
+	struct huce_photo_folder imp;
 };
 
 /*

@@ -205,6 +205,8 @@ enum huce_err huce_http_send(struct huce_http *h, const char *method,
 		h->bytes_down += down + resphdr;
 	}
 	if (cc != CURLE_OK) {
+		/* the status of an answer cut short (a photo's download resumes) */
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
 		if (sink.overflow)
 			return huce_fail(err, HUCE_ETOOBIG, _("response from %s is larger than %zu bytes"),
 					 url, h->max_body);

@@ -28,6 +28,7 @@
 #include "huce_batch.h"
 #include "huce_buf.h"
 #include "huce_clock.h"
+#include "huce_crypto.h"
 #include "huce_hlc.h"
 #include "huce_i18n.h"
 #include "huce_log.h"
@@ -40,7 +41,21 @@
 #define BATCH_RAW_MIN	(8u << 10)
 #define BATCH_RAW_MAX	(1u << 20)	/* bounds the central's memory per batch */
 #define PULL_LIMIT	2000
-#define PHOTO_CHUNK	((size_t)256 << 10)
+/*
+ * A photo's chunk adapts to the link as a batch does: it starts at
+ * PHOTO_CHUNK, doubles after a chunk that took less than PHOTO_FAST_MS
+ * (up to PHOTO_CHUNK_MAX), halves after one slower than PHOTO_SLOW_MS
+ * and after a dropped link (down to PHOTO_CHUNK_MIN), so a cut costs
+ * at most the chunk in flight.  After a drop the agent asks the central
+ * how much it has and goes on from there, up to PHOTO_RETRIES times a
+ * run.
+ */
+#define PHOTO_CHUNK	((size_t)64 << 10)
+#define PHOTO_CHUNK_MIN	((size_t)16 << 10)
+#define PHOTO_CHUNK_MAX	((size_t)1 << 20)
+#define PHOTO_FAST_MS	2000
+#define PHOTO_SLOW_MS	8000
+#define PHOTO_RETRIES	8
 #define PHOTO_MAX	((int64_t)64 << 20)
 #define PHOTO_BATCH	256
 
@@ -330,9 +345,17 @@ static enum huce_err pull(struct huce_local *l, struct huce_http *h,
  * central has it in full.  A photo whose original is gone or changed
  * is skipped with a warning (it stays "not uploaded" in status).
  */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 				const char *url, const char *sha,
-				const char *path, int *done,
+				const char *path, size_t *chunk_size, int *done,
 				struct huce_error *err)
 {
 	struct huce_http_resp resp = { 0 };
@@ -343,7 +366,8 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 	int64_t offset = 0, size;
 	struct stat stbuf;
 	enum huce_err rc = HUCE_OK;
-	int fd, rounds = 0;
+	long long t0, ms;
+	int fd, rounds = 0, retries = 0;
 	cJSON *j;
 
 	*done = 0;
@@ -373,7 +397,7 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		rc = http_error(&resp, _("photo"), err);
 		goto out;
 	}
-	chunk = malloc(PHOTO_CHUNK);
+	chunk = malloc(PHOTO_CHUNK_MAX);
 	if (!chunk) {
 		rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 		goto out;
@@ -396,12 +420,13 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 			break;
 		}
 		cJSON_Delete(j);
-		if (offset < 0 || offset >= size || ++rounds > 4 * (int)(size / (int64_t)PHOTO_CHUNK) + 8) {
+		if (offset < 0 || offset >= size ||
+		    ++rounds > 4 * (int)(size / (int64_t)PHOTO_CHUNK_MIN) + 8) {
 			huce_warn(_("photo %.12s: the central has %lld of %lld bytes; giving up for now"),
 				  sha, (long long)offset, (long long)size);
 			break;
 		}
-		n = pread(fd, chunk, PHOTO_CHUNK, (off_t)offset);
+		n = pread(fd, chunk, *chunk_size, (off_t)offset);
 		if (n <= 0) {
 			huce_warn(_("photo %.12s: cannot read '%s'"), sha, path);
 			break;
@@ -409,9 +434,44 @@ static enum huce_err upload_one(struct huce_local *l, struct huce_http *h,
 		snprintf(hoff, sizeof(hoff), "Upload-Offset: %lld", (long long)offset);
 		snprintf(hlen, sizeof(hlen), "Upload-Length: %lld", (long long)size);
 		huce_http_resp_release(&resp);
+		t0 = now_ms();
 		rc = huce_http_send(h, "PATCH", endpoint, hdrs, chunk, (size_t)n, &resp, err);
+		ms = now_ms() - t0;
+		if (rc == HUCE_ENET && retries++ < PHOTO_RETRIES) {
+			/* the link dropped: smaller chunks, from what the central has */
+			if (*chunk_size / 2 >= PHOTO_CHUNK_MIN)
+				*chunk_size /= 2;
+			huce_info("photo %.12s: link dropped at %lld of %lld bytes; "
+				  "asking the central, chunks of %zu KiB", sha,
+				  (long long)offset, (long long)size, *chunk_size >> 10);
+			huce_http_resp_release(&resp);
+			rc = huce_http_send(h, "GET", endpoint, NULL, NULL, 0, &resp, err);
+			if (rc == HUCE_ENET && retries++ < PHOTO_RETRIES)
+				rc = huce_http_send(h, "GET", endpoint, NULL, NULL, 0, &resp, err);
+			if (rc)
+				break;
+			if (resp.status != 200) {
+				rc = http_error(&resp, "photo", err);
+				break;
+			}
+			continue;
+		}
 		if (rc)
 			break;
+		if (resp.status == 200 && ms < PHOTO_FAST_MS && *chunk_size * 2 <= PHOTO_CHUNK_MAX)
+			*chunk_size *= 2;
+		else if (ms > PHOTO_SLOW_MS && *chunk_size / 2 >= PHOTO_CHUNK_MIN)
+			*chunk_size /= 2;
+		if (resp.status == 429) {
+			/* the central's daily photo quota, or its rate limit */
+			struct huce_error qerr = { 0 };
+
+			http_error(&resp, "photo", &qerr);
+			huce_warn("photo %.12s: %s; the rest of the photos wait for a later sync",
+				  sha, qerr.msg);
+			rc = HUCE_EBUSY;
+			break;
+		}
 		if (resp.status == 400) {
 			huce_warn(_("photo %.12s: '%s' no longer matches its SHA-256 "
 				  "(changed after it was recorded?)"), sha, path);
@@ -441,6 +501,7 @@ static enum huce_err upload_photos(struct huce_local *l, struct huce_http *h,
 		"ORDER BY rowid LIMIT ?1", "i", (int64_t)PHOTO_BATCH);
 	char (*sha)[65] = NULL;
 	char **paths = NULL;
+	size_t chunk_size = PHOTO_CHUNK;
 	int n = 0, done;
 	enum huce_err rc = HUCE_OK;
 
@@ -461,10 +522,13 @@ static enum huce_err upload_photos(struct huce_local *l, struct huce_http *h,
 	}
 	sqlite3_reset(q);
 	for (int i = 0; i < n && !rc; i++) {
-		rc = upload_one(l, h, url, sha[i], paths[i], &done, err);
+		rc = upload_one(l, h, url, sha[i], paths[i], &chunk_size, &done, err);
 		if (!rc && done)
 			st->photos++;
 	}
+	/* Over quota for today: the rest waits for tomorrow; records went. */
+	if (rc == HUCE_EBUSY)
+		rc = HUCE_OK;
 out:
 	for (int i = 0; paths && i < n; i++)
 		free(paths[i]);
@@ -696,6 +760,75 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	huce_http_resp_release(&resp);
 	huce_http_release(&h);
 	free(trimmed);
+	return rc;
+}
+
+enum huce_err huce_sync_photo_get(struct huce_local *l, const char *sha,
+				  const struct huce_sync_opts *o,
+				  struct huce_buf *out, struct huce_error *err)
+{
+	struct huce_http h;
+	struct huce_http_resp resp = { 0 };
+	char *url = huce_db_meta_get(l->db, "central_url");
+	char *token = NULL, *pin = NULL;
+	char endpoint[1300], hrange[64], hex[65];
+	const char *hdrs[2] = { hrange, NULL };
+	enum huce_err rc;
+	int tries = 0;
+
+	huce_buf_init(out, (size_t)PHOTO_MAX);
+	if (!url)
+		return huce_fail(err, HUCE_EUSAGE,
+				 _("this laptop is not enrolled: run `huce enroll URL TOKEN`"));
+	rc = setup_http(l, &h, o, &token, &pin, err);
+	if (rc) {
+		free(url);
+		return rc;
+	}
+	snprintf(endpoint, sizeof(endpoint), "%s/v1/blobs/%s/bytes", url, sha);
+	for (;;) {
+		snprintf(hrange, sizeof(hrange), "Range: bytes=%zu-", out->len);
+		huce_http_resp_release(&resp);
+		rc = huce_http_send(&h, "GET", endpoint, out->len ? hdrs : NULL, NULL, 0,
+				    &resp, err);
+		/* what came before the link dropped is kept for the next try */
+		if (resp.body.len && (resp.status == 200 || resp.status == 206) &&
+		    (!rc || rc == HUCE_ENET)) {
+			if (resp.status == 200)
+				huce_buf_reset(out);
+			if (huce_buf_add(out, resp.body.data, resp.body.len)) {
+				rc = huce_fail(err, HUCE_ETOOBIG, _("photo: larger than 64 MiB"));
+				break;
+			}
+		}
+		if (rc == HUCE_ENET && ++tries < 5)
+			continue;
+		if (rc)
+			break;
+		if (resp.status != 200 && resp.status != 206) {
+			rc = http_error(&resp, "photo", err);
+			/* not there (yet): the laptop that took it has not sent it */
+			if (resp.status == 404 && err) {
+				rc = HUCE_ENOTFOUND;
+				err->code = rc;
+			}
+			break;
+		}
+		huce_sha256_hex(out->data, out->len, hex);
+		if (strcmp(hex, sha) != 0)
+			rc = huce_fail(err, HUCE_ECHECKSUM,
+				       _("photo: the bytes from the central do not match "
+				       "their SHA-256; nothing kept"));
+		break;
+	}
+	check_clock(l, &h, NULL);
+	huce_http_resp_release(&resp);
+	if (!o->ca_file)
+		free((char *)h.ca_file);
+	huce_http_release(&h);
+	free(token);
+	free(pin);
+	free(url);
 	return rc;
 }
 

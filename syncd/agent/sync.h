@@ -66,6 +66,19 @@ enum huce_err huce_sync_run(struct huce_local *l,
 			    struct huce_sync_stats *st, struct huce_error *err);
 
 /*
+ * Fetch the photo sha (64 lower-case hex digits) from the central
+ * (GET /v1/blobs/SHA/bytes, PROTOCOL.md 2.4) into out (initialised
+ * here; the caller releases it, also on failure).  The bytes are kept
+ * only when they hash to sha; a transfer cut by the link continues with
+ * "Range: bytes=N-" (up to a few tries).  HUCE_ENOTFOUND when the
+ * central does not have it (yet), HUCE_ECHECKSUM when the bytes do not
+ * match, HUCE_ENET, HUCE_EUSAGE when this laptop is not enrolled.
+ */
+enum huce_err huce_sync_photo_get(struct huce_local *l, const char *sha,
+				  const struct huce_sync_opts *o,
+				  struct huce_buf *out, struct huce_error *err);
+
+/*
  * For the benchmarks (tests/bench), which time the parts of a sync
  * apart: one push or one pull of huce_sync_run() on a client set up by
  * the caller (http_client.h).  The batch's payload is

@@ -49,6 +49,7 @@
 #include "names.h"
 #include "report.h"
 #include "resolve.h"
+#include "photos.h"
 #include "review.h"
 #include "stick.h"
 #include "store.h"
@@ -89,6 +90,8 @@ N_("usage: huce-syncd admin --store S [--checklists DIR] [--blobs DIR] COMMAND .
 "  audit sample --rate R [--seed N] [--as-of D] [--json]\n"
 "                               accepted households to re-check (账实相符)\n"
 "  town [NAME]                  show or set the town's name (sent at enrolment)\n"
+"  photos [--missing] [--json] [--blobs DIR]   photo records and whether\n"
+"                               their bytes have arrived\n"
 "\n"
 "exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid data, 4 not found\n");
 
@@ -1960,7 +1963,8 @@ int admin_main(int argc, char **argv)
 	    strcmp(argv[0], "conflicts") && strcmp(argv[0], "resolve") &&
 	    strcmp(argv[0], "import") && strcmp(argv[0], "report") &&
 	    strcmp(argv[0], "audit") && strcmp(argv[0], "town") &&
-	    strcmp(argv[0], "target") && strcmp(argv[0], "review"))
+	    strcmp(argv[0], "target") && strcmp(argv[0], "review") &&
+	    strcmp(argv[0], "photos"))
 		return usage_error(_("unknown command '%s'"), argv[0]);
 
 	set_actor(&a);
@@ -1997,6 +2001,8 @@ int admin_main(int argc, char **argv)
 		ret = resolve(&a, argc, argv);
 	else if (strcmp(argv[0], "import") == 0)
 		ret = import(&a, argc, argv);
+	else if (strcmp(argv[0], "photos") == 0)
+		ret = admin_photos(a.store, store, a.actor, argc, argv);
 	else if (strcmp(argv[0], "report") == 0 || strcmp(argv[0], "audit") == 0) {
 		struct report_ctx ctx = {
 			.store = a.store, .spec = store, .actor = a.actor,

@@ -31,6 +31,9 @@ void blob_store_release(struct blob_store *b)
 {
 	if (!b->dir)
 		return;
+	for (size_t i = 0; i < b->nq; i++)
+		free(b->q[i].device);
+	free(b->q);
 	pthread_mutex_destroy(&b->lock);
 	free(b->dir);
 	b->dir = NULL;
@@ -190,4 +193,107 @@ out:
 		close(fd);
 	pthread_mutex_unlock(&b->lock);
 	return rc;
+}
+
+enum huce_err blob_open(struct blob_store *b, const char *sha, int *fd,
+			uint64_t *size, struct huce_error *err)
+{
+	char done[4200], part[4200];
+	struct stat st;
+
+	*fd = -1;
+	*size = 0;
+	if (!blob_name_valid(sha))
+		return huce_fail(err, HUCE_EINVAL, "a photo is named by its SHA-256");
+	paths(b, sha, done, part, sizeof(done));
+	*fd = open(done, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ?
+			huce_fail(err, HUCE_ENOTFOUND, "the central does not have this photo "
+				  "(yet): the laptop that took it has not uploaded it") :
+			huce_fail(err, HUCE_EIO, "cannot open a photo: %s", strerror(errno));
+	if (fstat(*fd, &st) != 0) {
+		close(*fd);
+		*fd = -1;
+		return huce_fail(err, HUCE_EIO, "cannot open a photo: %s", strerror(errno));
+	}
+	*size = (uint64_t)st.st_size;
+	return HUCE_OK;
+}
+
+/* The device's entry for day (a stale one is reused); NULL on OOM. */
+static struct blob_quota *quota_entry(struct blob_store *b, const char *device,
+				      int64_t day)
+{
+	struct blob_quota *e = NULL;
+
+	for (size_t i = 0; i < b->nq; i++) {
+		if (strcmp(b->q[i].device, device) == 0) {
+			e = &b->q[i];
+			break;
+		}
+	}
+	if (!e) {
+		char *dev = strdup(device);
+
+		if (!dev)
+			return NULL;
+		if (b->nq == b->aq) {
+			size_t a = b->aq ? 2 * b->aq : 16;
+			struct blob_quota *q = realloc(b->q, a * sizeof(*q));
+
+			if (!q) {
+				free(dev);
+				return NULL;
+			}
+			b->q = q;
+			b->aq = a;
+		}
+		e = &b->q[b->nq++];
+		e->device = dev;
+		e->day = day;
+		e->bytes = 0;
+	}
+	if (e->day != day) {
+		e->day = day;
+		e->bytes = 0;
+	}
+	return e;
+}
+
+enum huce_err blob_quota_check(struct blob_store *b, const char *device,
+			       uint64_t n, int64_t now, uint64_t *used,
+			       unsigned *retry_after)
+{
+	int64_t day = now / 86400;
+	struct blob_quota *e;
+	enum huce_err rc = HUCE_OK;
+
+	*used = 0;
+	*retry_after = 0;
+	if (!b->quota || !device)
+		return HUCE_OK;
+	pthread_mutex_lock(&b->lock);
+	e = quota_entry(b, device, day);
+	if (e && e->bytes + n > b->quota) {
+		*used = e->bytes;
+		*retry_after = (unsigned)((day + 1) * 86400 - now);
+		rc = HUCE_EBUSY;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return rc;
+}
+
+void blob_quota_add(struct blob_store *b, const char *device, uint64_t n,
+		    int64_t now)
+{
+	struct blob_quota *e;
+
+	if (!b->quota || !device)
+		return;
+	pthread_mutex_lock(&b->lock);
+	e = quota_entry(b, device, now / 86400);
+	if (e)
+		e->bytes += n;
+	pthread_mutex_unlock(&b->lock);
 }

@@ -22,9 +22,27 @@
 #define BLOB_MAX_SIZE	((uint64_t)64 << 20)	/* one photo */
 #define BLOB_CHUNK_MAX	((size_t)4 << 20)	/* one PATCH body */
 
+#define BLOB_QUOTA_DEFAULT ((uint64_t)256 << 20)	/* per device and UTC day */
+
+/* Photo bytes one device sent on one UTC day. */
+struct blob_quota {
+	char *device;		/* owned */
+	int64_t day;		/* days since 1970-01-01, UTC */
+	uint64_t bytes;
+};
+
 struct blob_store {
 	char *dir;		/* owned */
-	pthread_mutex_t lock;	/* one append at a time */
+	pthread_mutex_t lock;	/* one append at a time; the quota table */
+	/*
+	 * A laptop's photo bytes per UTC day, at most quota (0: no limit):
+	 * a laptop that adds a card of 300 photos at once cannot take the
+	 * town's link (or the central's disk) for itself.  Counted in this
+	 * process; several centrals on one PostgreSQL each count their own.
+	 */
+	uint64_t quota;
+	struct blob_quota *q;
+	size_t nq, aq;
 };
 
 /* Create DIR (0700) if needed.  Release with blob_store_release. */
@@ -52,5 +70,26 @@ enum huce_err blob_append(struct blob_store *b, const char *sha,
 			  uint64_t offset, uint64_t total, const void *data,
 			  size_t n, uint64_t *new_offset, int *complete,
 			  struct huce_error *err);
+
+/*
+ * May device send n more photo bytes today (now: Unix seconds)?
+ * HUCE_OK, or HUCE_EBUSY with what it sent today in *used and the
+ * seconds until the next UTC day in *retry_after.  blob_quota_add()
+ * counts what was stored.
+ */
+enum huce_err blob_quota_check(struct blob_store *b, const char *device,
+			       uint64_t n, int64_t now, uint64_t *used,
+			       unsigned *retry_after);
+void blob_quota_add(struct blob_store *b, const char *device, uint64_t n,
+		    int64_t now);
+
+/*
+ * Open the complete photo sha for reading: a file descriptor the caller
+ * closes, its size in *size.  HUCE_ENOTFOUND when the central does not
+ * have it in full (a partial upload is not served), HUCE_EINVAL for a
+ * bad name, HUCE_EIO.  On error -1 is returned through *fd.
+ */
+enum huce_err blob_open(struct blob_store *b, const char *sha, int *fd,
+			uint64_t *size, struct huce_error *err);
 
 #endif

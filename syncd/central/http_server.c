@@ -112,6 +112,7 @@ struct options {
 	unsigned per_ip;
 	double rate;
 	double burst;
+	uint64_t photo_quota;	/* bytes per device and UTC day; 0: none */
 };
 
 /* A token bucket for one device (refilled at rate, holds at most burst). */
@@ -152,6 +153,7 @@ enum route {
 	ROUTE_BATCHES,
 	ROUTE_CHANGES,
 	ROUTE_BLOB,
+	ROUTE_BLOB_BYTES,
 };
 
 /* Per-request state: MHD's con_cls.  Freed in request_completed(). */
@@ -1015,6 +1017,21 @@ static unsigned route_of(const char *url, const char *method,
 		{ "/v1/changes", "GET", ROUTE_CHANGES },
 	};
 
+	/* /v1/blobs/<sha256>/bytes: GET (the photo itself, Range: bytes=N-) */
+	if (strncmp(url, "/v1/blobs/", 10) == 0 && strlen(url) == 10 + 64 + 6 &&
+	    strcmp(url + 74, "/bytes") == 0) {
+		char name[65];
+
+		memcpy(name, url + 10, 64);
+		name[64] = '\0';
+		if (!blob_name_valid(name))
+			return MHD_HTTP_NOT_FOUND;
+		*allow = "GET";
+		if (strcmp(method, "GET"))
+			return MHD_HTTP_METHOD_NOT_ALLOWED;
+		*route = ROUTE_BLOB_BYTES;
+		return 0;
+	}
 	/* /v1/blobs/<sha256>: GET or HEAD (how much is here), PATCH (append) */
 	if (strncmp(url, "/v1/blobs/", 10) == 0) {
 		if (!blob_name_valid(url + 10))
@@ -1140,6 +1157,22 @@ static enum MHD_Result begin_blob(struct server *s, struct MHD_Connection *conn,
 		return send_error(conn, req, MHD_HTTP_CONTENT_TOO_LARGE,
 				  "too_large", "a photo chunk is at most 4 MiB",
 				  NULL, NULL, NULL);
+	{
+		uint64_t used;
+		unsigned retry;
+		char msg[200], retry_s[16];
+
+		if (blob_quota_check(&s->blobs, req->device, declared, (int64_t)time(NULL),
+				     &used, &retry) == HUCE_EBUSY) {
+			snprintf(msg, sizeof(msg), "this laptop has sent %llu MiB of photos "
+				 "today; the daily quota is %llu MiB: the rest goes tomorrow",
+				 (unsigned long long)(used >> 20),
+				 (unsigned long long)(s->blobs.quota >> 20));
+			snprintf(retry_s, sizeof(retry_s), "%u", retry);
+			return send_error(conn, req, MHD_HTTP_TOO_MANY_REQUESTS, "quota", msg,
+					  NULL, MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
+		}
+	}
 	if (header_u64(conn, "Upload-Offset", BLOB_MAX_SIZE, &req->blob_offset) ||
 	    header_u64(conn, "Upload-Length", BLOB_MAX_SIZE, &req->blob_total) ||
 	    req->blob_total == 0)
@@ -1172,6 +1205,9 @@ static enum MHD_Result do_blob(struct server *s, struct MHD_Connection *conn,
 				 &offset, &complete, &err);
 		note_add(req, " blob=%.12s offset=%" PRIu64 " n=%zu", req->blob,
 			 req->blob_offset, req->body.len);
+		if (rc == HUCE_OK)
+			blob_quota_add(&s->blobs, req->device, req->body.len,
+				       (int64_t)time(NULL));
 	} else {
 		rc = blob_state(&s->blobs, req->blob, &offset, &complete, &err);
 	}
@@ -1208,6 +1244,85 @@ static enum MHD_Result do_blob(struct server *s, struct MHD_Connection *conn,
 }
 
 /*
+ * GET /v1/blobs/SHA/bytes: the photo's bytes, for `huce photo get` on a
+ * laptop that has only the record.  Only a complete photo is served (its
+ * bytes matched its name when the upload ended).  "Range: bytes=N-"
+ * continues a cut download: 206 with Content-Range; N at or past the end
+ * is 416.
+ */
+static enum MHD_Result do_blob_bytes(struct server *s, struct MHD_Connection *conn,
+				     struct request *req)
+{
+	struct huce_error err = { 0 };
+	const char *range = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							MHD_HTTP_HEADER_RANGE);
+	struct MHD_Response *resp;
+	uint64_t size = 0, from = 0;
+	unsigned status = MHD_HTTP_OK;
+	char crange[96];
+	enum MHD_Result ret;
+	enum huce_err rc;
+	int fd;
+
+	rc = blob_open(&s->blobs, req->blob, &fd, &size, &err);
+	if (rc == HUCE_ENOTFOUND)
+		return send_error(conn, req, MHD_HTTP_NOT_FOUND, "not_found", err.msg,
+				  NULL, NULL, NULL);
+	if (rc) {
+		huce_err_log("photo %.12s: %s", req->blob, err.msg);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot read the photo", NULL, NULL, NULL);
+	}
+	if (range) {
+		const char *dash = strchr(range, '-');
+		char num[24];
+		size_t n = dash ? (size_t)(dash - range) : 0;
+
+		if (strncmp(range, "bytes=", 6) != 0 || !dash || dash[1] || n <= 6 ||
+		    n - 6 >= sizeof(num)) {
+			close(fd);
+			return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
+					  "only Range: bytes=N- is served", NULL, NULL, NULL);
+		}
+		memcpy(num, range + 6, n - 6);
+		num[n - 6] = '\0';
+		if (parse_u64_range(num, 0, BLOB_MAX_SIZE, &from) || from >= size) {
+			close(fd);
+			snprintf(crange, sizeof(crange), "bytes */%" PRIu64, size);
+			return send_error(conn, req, MHD_HTTP_RANGE_NOT_SATISFIABLE,
+					  "range", "the range lies past the photo's end",
+					  &size, MHD_HTTP_HEADER_CONTENT_RANGE, crange);
+		}
+		status = MHD_HTTP_PARTIAL_CONTENT;
+	}
+	/* MHD closes fd with the response. */
+	resp = MHD_create_response_from_fd_at_offset64(size - from, fd, from);
+	if (!resp) {
+		close(fd);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot send the photo", NULL, NULL, NULL);
+	}
+	snprintf(crange, sizeof(crange), "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64,
+		 from, size - 1, size);
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg") != MHD_YES ||
+	    add_time(resp) != MHD_YES ||
+	    (status == MHD_HTTP_PARTIAL_CONTENT &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, crange) != MHD_YES)) {
+		MHD_destroy_response(resp);
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				  "cannot send the photo", NULL, NULL, NULL);
+	}
+	note_add(req, " blob=%.12s from=%" PRIu64, req->blob, from);
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		req->status = status;
+		req->bytes_out = (size_t)(size - from);
+	}
+	return ret;
+}
+
+/*
  * The first call for a request: only the headers are known.  Refuse
  * here whatever can be refused, so that no body is read for it.
  */
@@ -1238,8 +1353,8 @@ static enum MHD_Result begin_request(struct server *s,
 	if (clen && parse_u64_range(clen, 0, UINT64_MAX >> 1, &declared))
 		return send_error(conn, req, MHD_HTTP_BAD_REQUEST, "malformed",
 				  "bad Content-Length", NULL, NULL, NULL);
-	if (req->route == ROUTE_BLOB)
-		snprintf(req->blob, sizeof(req->blob), "%s", url + 10);
+	if (req->route == ROUTE_BLOB || req->route == ROUTE_BLOB_BYTES)
+		snprintf(req->blob, sizeof(req->blob), "%.64s", url + 10);
 	if (req->route != ROUTE_BATCHES &&
 	    !(req->route == ROUTE_BLOB && strcmp(method, "PATCH") == 0) &&
 	    (declared > 0 || te))
@@ -1272,7 +1387,7 @@ static enum MHD_Result begin_request(struct server *s,
 				  "too many requests from this device", NULL,
 				  MHD_HTTP_HEADER_RETRY_AFTER, retry_s);
 	}
-	if (req->route == ROUTE_BLOB)
+	if (req->route == ROUTE_BLOB || req->route == ROUTE_BLOB_BYTES)
 		return begin_blob(s, conn, req, method, clen ? 1 : 0, declared);
 	if (req->route != ROUTE_BATCHES)
 		return MHD_YES;
@@ -1412,6 +1527,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return do_batches(s, conn, req);
 	case ROUTE_BLOB:
 		return do_blob(s, conn, req);
+	case ROUTE_BLOB_BYTES:
+		return do_blob_bytes(s, conn, req);
 	case ROUTE_NONE:
 		break;
 	}
@@ -1509,6 +1626,7 @@ static const char central_usage[] =
 "       [--max-body BYTES] [--max-inflight BYTES] [--threads N]\n"
 "       [--timeout S] [--max-connections N] [--per-ip N] [--blobs DIR]\n"
 "       [--rate R] [--burst N] [--header-timeout S] [--min-rate BYTES]\n"
+"       [--photo-quota MIB]\n"
 "\n"
 "Serve the town office's HTTP API (v1) until SIGTERM or SIGINT.\n"
 "  --listen HOST:PORT   address to bind; port 0 picks a free port,\n"
@@ -1517,6 +1635,8 @@ static const char central_usage[] =
 "  --tls-cert/--tls-key PEM files; serve HTTPS\n"
 "  --blobs DIR          where photos are kept (default STORE.blobs for a\n"
 "                       SQLite store; required to keep photos with PostgreSQL)\n"
+"  --photo-quota MIB    photo bytes a laptop may send per UTC day (default\n"
+"                       256; 0 off): beyond it 429 \"quota\" until midnight UTC\n"
 "  --max-body BYTES     largest batch accepted (default 16 MiB + 64 KiB)\n"
 "  --max-inflight BYTES all bodies held at once (default 64 MiB)\n"
 "  --threads N          worker threads (default 4)\n"
@@ -1586,7 +1706,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		O_STORE = 256, O_LISTEN, O_PORT_FILE, O_CERT, O_KEY,
 		O_CHECKLISTS, O_MAX_BODY, O_MAX_INFLIGHT, O_THREADS,
 		O_TIMEOUT, O_MAX_CONN, O_PER_IP, O_RATE, O_BURST, O_HELP,
-		O_BLOBS, O_HEADER_TIMEOUT, O_MIN_RATE,
+		O_BLOBS, O_HEADER_TIMEOUT, O_MIN_RATE, O_PHOTO_QUOTA,
 	};
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, O_STORE },
@@ -1596,6 +1716,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "checklists", required_argument, NULL, O_CHECKLISTS },
 		{ "blobs", required_argument, NULL, O_BLOBS },
+		{ "photo-quota", required_argument, NULL, O_PHOTO_QUOTA },
 		{ "max-body", required_argument, NULL, O_MAX_BODY },
 		{ "max-inflight", required_argument, NULL, O_MAX_INFLIGHT },
 		{ "threads", required_argument, NULL, O_THREADS },
@@ -1622,6 +1743,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		.per_ip = DEFAULT_PER_IP,
 		.rate = DEFAULT_RATE,
 		.burst = DEFAULT_BURST,
+		.photo_quota = BLOB_QUOTA_DEFAULT,
 	};
 	optind = 0;
 	opterr = 0;
@@ -1648,6 +1770,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case O_BLOBS:
 			o->blobs = optarg;
 			break;
+		case O_PHOTO_QUOTA: {
+			unsigned mib;
+
+			if (parse_uint(optarg, 0, 1u << 20, &mib))
+				return usage_error("--photo-quota must be 0..%u MiB", 1u << 20);
+			o->photo_quota = (uint64_t)mib << 20;
+			break;
+		}
 		case O_MAX_BODY:
 			if (parse_size(optarg, 64, (size_t)1 << 30, &o->max_body))
 				return usage_error("--max-body must be 64..%zu bytes",
@@ -1923,6 +2053,7 @@ int central_main(int argc, char **argv)
 			fprintf(stderr, "huce-syncd central: %s\n", err.msg);
 			goto out;
 		}
+		s.blobs.quota = o.photo_quota;
 	}
 
 	fd = open_listener(o.listen, &family);

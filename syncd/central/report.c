@@ -270,6 +270,7 @@ struct load {
 	size_t n;
 	cJSON *conflicts;	/* records of open conflicts */
 	const char *blobs;	/* the photo directory, or NULL: not known */
+	const struct huce_checklists *cl;	/* photos_lacking, or NULL */
 };
 
 #define EACH(l, i) for (size_t i = 0; i < (l)->n; i++)
@@ -326,6 +327,7 @@ static enum huce_err add_household(void *arg, const struct store_record *rec,
 		huce_report_household_details(l->r[i], str_field(fields, "head"),
 					      str_field(fields, "team_id"),
 					      str_field(fields, "cadre_id"));
+		huce_report_household_type(l->r[i], str_field(fields, "type"));
 	}
 	return HUCE_OK;
 }
@@ -407,14 +409,14 @@ static enum huce_err add_photo(void *arg, const struct store_record *rec,
 			       const cJSON *fields)
 {
 	struct load *l = arg;
-	int present;
+	/* present counts only when the photo directory is known (photos_known) */
+	int present = l->blobs && blob_here(l->blobs, str_field(fields, "sha256"));
 
-	if (!l->blobs)
-		return HUCE_OK;
-	present = blob_here(l->blobs, str_field(fields, "sha256"));
-	EACH(l, i)
+	EACH(l, i) {
 		huce_report_add_photo(l->r[i], rec->id, str_field(fields, "owner_id"),
 				      present, !rec->deleted);
+		huce_report_photo_kind(l->r[i], str_field(fields, "kind"));
+	}
 	return HUCE_OK;
 }
 
@@ -517,6 +519,8 @@ static enum huce_err load_facts(struct store *s, struct load *l,
 	if (l->blobs)
 		EACH(l, i)
 			huce_report_set_photos_known(l->r[i]);
+	EACH(l, i)
+		huce_report_set_checklists(l->r[i], l->cl);
 	rc = store_begin(s, 0, err);
 	for (size_t k = 0; !rc && k < sizeof(scans) / sizeof(scans[0]); k++)
 		rc = store_scan_kind(s, scans[k].kind, scans[k].with_deleted,
@@ -658,7 +662,7 @@ static const struct report_col week_cols[] = {
 	{ "本周首次验收", REPORT_INT }, { "首次验收合格", REPORT_INT },
 	{ "一次验收合格率", REPORT_PCT }, { "本周新开整改", REPORT_INT },
 	{ "逾期整改", REPORT_INT }, { "本周完成整改", REPORT_INT },
-	{ "首厕未过施工队", REPORT_INT }, { "照片未到", REPORT_INT },
+	{ "首厕未过施工队", REPORT_INT }, { "照片未到", REPORT_INT }, { "验收缺照片", REPORT_INT },
 	{ "久未走访户", REPORT_INT }, { "当周录入率", REPORT_PCT },
 	{ "抽查复核", REPORT_INT }, { "账实不符", REPORT_INT },
 	{ "审核通过", REPORT_INT }, { "审核有问题", REPORT_INT },
@@ -693,6 +697,7 @@ static void week_row(struct report_doc *d, struct report_table *t,
 	report_cell_int(d, row, w->rect_closed);
 	report_cell_int(d, row, w->teams_blocked);
 	report_cell_int(d, row, w->missing_photos);
+	report_cell_int(d, row, w->photos_lacking);
 	report_cell_int(d, row, w->stale);
 	report_cell_rate(d, row, huce_report_rate(w->entered_same_week, w->passed));
 	report_cell_int(d, row, w->rechecks);
@@ -805,6 +810,7 @@ static int report_week(const struct report_ctx *c, const struct opts *o)
 	l.r[0] = r;
 	l.n = 1;
 	l.blobs = blob_dir(c, o, bbuf, sizeof(bbuf));
+	l.cl = c->checklists;
 	rc = load_facts(c->store, &l, &err);
 	if (rc)
 		goto fail;
@@ -1009,6 +1015,7 @@ static int report_dispatch(const struct report_ctx *c, const struct opts *o)
 	EACH(&l, i)
 		huce_report_set_stale_days(l.r[i], o->stale_days);
 	l.blobs = blob_dir(c, o, bbuf, sizeof(bbuf));
+	l.cl = c->checklists;
 	rc = load_facts(c->store, &l, &err);
 	if (rc)
 		goto fail;
@@ -1491,6 +1498,7 @@ static int report_month(const struct report_ctx *c, const struct opts *o)
 	l.r[0] = r;
 	l.n = 1;
 	l.blobs = blob_dir(c, o, bbuf, sizeof(bbuf));
+	l.cl = c->checklists;
 	rc = load_facts(c->store, &l, &err);
 	if (!rc)
 		rc = huce_report_rank_month(r, &rules, &err);

@@ -22,6 +22,10 @@
 
 #include "store_backend.h"
 
+/* The records a write transaction keeps in memory (compact layout). */
+static void cache_drop(struct store *s);
+static enum huce_err cache_flush(struct store *s, struct huce_error *err);
+
 struct store_backend {
 	const char *name;
 	const char *prefix[2];	/* specs it claims; none: every other */
@@ -74,6 +78,8 @@ void store_base_init(struct store *s, const struct store_ops *ops,
 
 	s->ops = ops;
 	s->reader = reader;
+	huce_buf_init(&s->enc[0], STORE_CHANGE_BYTES_MAX);
+	huce_buf_init(&s->enc[1], STORE_CHANGE_BYTES_MAX);
 	pthread_mutexattr_init(&attr);
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(&s->lock, &attr);
@@ -99,6 +105,10 @@ void store_close(struct store *s)
 		s->in_tx = 0;
 		unlock(s);
 	}
+	cache_drop(s);
+	free(s->slots);
+	huce_buf_release(&s->enc[0]);
+	huce_buf_release(&s->enc[1]);
 	s->ops->close(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -121,6 +131,7 @@ enum huce_err store_begin(struct store *s, int write, struct huce_error *err)
 		unlock(s);
 		return rc;
 	}
+	cache_drop(s);
 	s->in_tx = 1;
 	s->tx_write = write;
 	s->in_sp = 0;
@@ -141,7 +152,12 @@ enum huce_err store_commit(struct store *s, struct huce_error *err)
 
 	if (!s->in_tx)
 		return huce_fail(err, HUCE_EDB, "store: no transaction to commit");
-	rc = s->ops->commit(s, err);
+	rc = cache_flush(s, err);
+	if (rc)
+		s->ops->rollback(s);
+	else
+		rc = s->ops->commit(s, err);
+	cache_drop(s);
 	end_tx(s);
 	return rc;
 }
@@ -151,6 +167,7 @@ void store_rollback(struct store *s)
 	lock(s);
 	if (s->in_tx) {
 		s->ops->rollback(s);
+		cache_drop(s);
 		end_tx(s);
 	}
 	unlock(s);
@@ -162,7 +179,9 @@ enum huce_err store_savepoint(struct store *s, struct huce_error *err)
 
 	if (!s->in_tx || !s->tx_write || s->in_sp)
 		return huce_fail(err, HUCE_EDB, "store: savepoint outside a write");
-	rc = s->ops->savepoint(s, err);
+	rc = cache_flush(s, err);
+	if (!rc)
+		rc = s->ops->savepoint(s, err);
 	if (rc)
 		return rc;
 	s->in_sp = 1;
@@ -177,7 +196,9 @@ enum huce_err store_release(struct store *s, struct huce_error *err)
 
 	if (!s->in_sp)
 		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
-	rc = s->ops->release(s, err);
+	rc = cache_flush(s, err);
+	if (!rc)
+		rc = s->ops->release(s, err);
 	s->in_sp = 0;
 	return rc;
 }
@@ -189,6 +210,7 @@ enum huce_err store_rollback_to(struct store *s, struct huce_error *err)
 	if (!s->in_sp)
 		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
 	rc = s->ops->rollback_to(s, err);
+	cache_drop(s);
 	s->in_sp = 0;
 	s->version = s->sp_version;
 	s->hlc = s->sp_hlc;
@@ -221,6 +243,1080 @@ uint64_t store_hlc_tick(struct store *s)
 void store_hlc_observe(struct store *s, uint64_t ts)
 {
 	huce_hlc_observe(&s->hlc, ts);
+}
+
+/* --- the compact layout: fields and stamps as JSON texts --------------- */
+
+/*
+ * A small scanner over JSON text that it may change: names are unescaped
+ * in place and each value NUL-terminated where it ends, so a record's
+ * fields come out as the exact texts they went in as (no parse tree, no
+ * reprinting: a number keeps its digits, a string its escapes).
+ */
+static char *js_ws(char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* Just past the JSON value at p, or NULL when there is none. */
+static char *js_skip(char *p)
+{
+	int depth = 0;
+
+	p = js_ws(p);
+	do {
+		if (!*p)
+			return NULL;
+		if (*p == '"') {
+			for (p++; *p != '"'; p++) {
+				if (!*p)
+					return NULL;
+				if (*p == '\\' && !*++p)
+					return NULL;
+			}
+			p++;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+			p++;
+		} else if (*p == '}' || *p == ']') {
+			if (!depth)
+				return NULL;
+			depth--;
+			p++;
+		} else if (depth) {
+			p++;
+		} else {
+			while (*p && *p != ',' && *p != ':' && *p != '}' && *p != ']' &&
+			       *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+				p++;
+			return p;
+		}
+	} while (depth);
+	return p;
+}
+
+static int js_hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static char *js_utf8(char *w, unsigned cp)
+{
+	if (cp < 0x80) {
+		*w++ = (char)cp;
+	} else if (cp < 0x800) {
+		*w++ = (char)(0xc0 | (cp >> 6));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*w++ = (char)(0xe0 | (cp >> 12));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*w++ = (char)(0xf0 | (cp >> 18));
+		*w++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*w++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return w;
+}
+
+/*
+ * The JSON string at p, unescaped in place and NUL-terminated, into
+ * *out; returns the text just past it, or NULL.  (The unescaped text is
+ * never longer, so it fits where the string was.)
+ */
+static char *js_str(char *p, char **out)
+{
+	char *w;
+
+	if (*p != '"')
+		return NULL;
+	*out = w = ++p;
+	for (;;) {
+		char c = *p++;
+		unsigned cp, lo;
+
+		if (!c)
+			return NULL;
+		if (c == '"')
+			break;
+		if (c != '\\') {
+			*w++ = c;
+			continue;
+		}
+		c = *p++;
+		switch (c) {
+		case '"': case '\\': case '/': *w++ = c; break;
+		case 'b': *w++ = '\b'; break;
+		case 'f': *w++ = '\f'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case 't': *w++ = '\t'; break;
+		case 'u':
+			if (js_hex4(p, &cp))
+				return NULL;
+			p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00 && p[0] == '\\' &&
+			    p[1] == 'u' && !js_hex4(p + 2, &lo) &&
+			    lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			w = js_utf8(w, cp);
+			break;
+		default:
+			return NULL;
+		}
+	}
+	*w = '\0';
+	return p;
+}
+
+typedef enum huce_err (*js_member_fn)(void *arg, char *name, char *value);
+
+/* Each member of the JSON object at p, in order (p is changed). */
+static enum huce_err js_object(char *p, js_member_fn fn, void *arg)
+{
+	p = js_ws(p);
+	if (*p++ != '{')
+		return HUCE_EINVAL;
+	p = js_ws(p);
+	if (*p == '}')
+		return HUCE_OK;
+	for (;;) {
+		char *name, *val, *end, *d, delim;
+		enum huce_err rc;
+
+		p = js_str(js_ws(p), &name);
+		if (!p)
+			return HUCE_EINVAL;
+		p = js_ws(p);
+		if (*p++ != ':')
+			return HUCE_EINVAL;
+		val = js_ws(p);
+		end = js_skip(val);
+		if (!end)
+			return HUCE_EINVAL;
+		d = js_ws(end);
+		delim = *d;
+		*end = '\0';
+		rc = fn(arg, name, val);
+		if (rc)
+			return rc;
+		if (delim == '}')
+			return HUCE_OK;
+		if (delim != ',')
+			return HUCE_EINVAL;
+		p = d + 1;
+	}
+}
+
+/* The stamps text {"s":[[version,"hlc","device"],...],"f":[i,...]}. */
+struct stamp_set {
+	size_t cap, ns, nf;
+	int64_t *ver;
+	char **hlc, **dev;
+	size_t *idx;
+};
+
+static enum huce_err stamps_member(void *arg, char *name, char *value)
+{
+	struct stamp_set *st = arg;
+	char *p = js_ws(value), *e;
+	int s = strcmp(name, "s") == 0;
+
+	if (!s && strcmp(name, "f") != 0)
+		return HUCE_OK;
+	if (*p++ != '[')
+		return HUCE_EINVAL;
+	p = js_ws(p);
+	if (*p == ']')
+		return HUCE_OK;
+	for (;;) {
+		long long v;
+
+		if (s) {
+			if (*p++ != '[' || st->ns >= st->cap)
+				return HUCE_EINVAL;
+			v = strtoll(js_ws(p), &e, 10);
+			if (e == js_ws(p))
+				return HUCE_EINVAL;
+			p = js_ws(e);
+			if (*p++ != ',')
+				return HUCE_EINVAL;
+			p = js_str(js_ws(p), &st->hlc[st->ns]);
+			if (!p)
+				return HUCE_EINVAL;
+			p = js_ws(p);
+			if (*p++ != ',')
+				return HUCE_EINVAL;
+			p = js_str(js_ws(p), &st->dev[st->ns]);
+			if (!p)
+				return HUCE_EINVAL;
+			p = js_ws(p);
+			if (*p++ != ']')
+				return HUCE_EINVAL;
+			st->ver[st->ns++] = v;
+		} else {
+			if (st->nf >= st->cap)
+				return HUCE_EINVAL;
+			v = strtoll(p, &e, 10);
+			if (e == p || v < 0)
+				return HUCE_EINVAL;
+			st->idx[st->nf++] = (size_t)v;
+			p = e;
+		}
+		p = js_ws(p);
+		if (*p == ']')
+			return HUCE_OK;
+		if (*p++ != ',')
+			return HUCE_EINVAL;
+		p = js_ws(p);
+	}
+}
+
+typedef enum huce_err (*row_field_fn)(void *arg, const char *name,
+				      const char *value, int64_t version,
+				      const char *hlc, const char *device);
+
+struct row_walk {
+	struct stamp_set *st;
+	size_t i;
+	row_field_fn fn;
+	void *arg;
+};
+
+static enum huce_err walk_member(void *arg, char *name, char *value)
+{
+	struct row_walk *w = arg;
+	size_t k;
+
+	if (w->i >= w->st->nf)
+		return HUCE_EINVAL;
+	k = w->st->idx[w->i++];
+	if (k >= w->st->ns)
+		return HUCE_EINVAL;
+	return w->fn(w->arg, name, value, w->st->ver[k], w->st->hlc[k],
+		     w->st->dev[k]);
+}
+
+/* Each field of a compact row, with its stamp, in order. */
+static enum huce_err row_scan(const char *fields, const char *stamps,
+			      row_field_fn fn, void *arg)
+{
+	size_t lf = strlen(fields), ls = strlen(stamps);
+	struct stamp_set st = { 0 };
+	struct row_walk w = { &st, 0, fn, arg };
+	/* most records fit on the stack: no allocation */
+	char sbuf[8192];
+	int64_t sver[64];
+	char *shlc[64], *sdev[64];
+	size_t sidx[64];
+	int small = lf + ls + 2 <= sizeof(sbuf) && ls / 2 + 2 <= 64;
+	char *buf = small ? sbuf : malloc(lf + ls + 2);
+	enum huce_err rc = HUCE_ENOMEM;
+
+	st.cap = small ? 64 : ls / 2 + 2;
+	st.ver = small ? sver : malloc(st.cap * sizeof(*st.ver));
+	st.hlc = small ? shlc : malloc(st.cap * sizeof(*st.hlc));
+	st.dev = small ? sdev : malloc(st.cap * sizeof(*st.dev));
+	st.idx = small ? sidx : malloc(st.cap * sizeof(*st.idx));
+	if (buf && st.ver && st.hlc && st.dev && st.idx) {
+		memcpy(buf, fields, lf + 1);
+		memcpy(buf + lf + 1, stamps, ls + 1);
+		rc = js_object(buf + lf + 1, stamps_member, &st);
+		if (!rc)
+			rc = js_object(buf, walk_member, &w);
+		if (!rc && w.i != st.nf)
+			rc = HUCE_EINVAL;
+	}
+	if (!small) {
+		free(st.ver);
+		free(st.hlc);
+		free(st.dev);
+		free(st.idx);
+		free(buf);
+	}
+	return rc;
+}
+
+/* src into dst of size n, cut to fit. */
+static void copy_cut(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+static enum huce_err decode_field(void *arg, const char *name,
+				  const char *value, int64_t version,
+				  const char *hlc, const char *device)
+{
+	struct store_fieldset *fs = arg;
+	struct store_field *f;
+
+	if (fs->n == fs->alloc) {
+		size_t na = fs->alloc ? fs->alloc * 2 : 32;
+		struct store_field *nv = realloc(fs->v, na * sizeof(*nv));
+
+		if (!nv)
+			return HUCE_ENOMEM;
+		fs->v = nv;
+		fs->alloc = na;
+	}
+	f = &fs->v[fs->n];
+	copy_cut(f->name, sizeof(f->name), name);
+	f->value = strdup(value);
+	if (!f->value)
+		return HUCE_ENOMEM;
+	f->version = version;
+	copy_cut(f->hlc, sizeof(f->hlc), hlc);
+	copy_cut(f->device, sizeof(f->device), device);
+	fs->n++;
+	return HUCE_OK;
+}
+
+enum huce_err store_row_decode(const char *fields, const char *stamps,
+			       struct store_fieldset *out)
+{
+	enum huce_err rc;
+
+	store_fieldset_release(out);
+	rc = row_scan(fields ? fields : "{}", stamps ? stamps : "{}",
+		      decode_field, out);
+	if (rc)
+		store_fieldset_release(out);
+	return rc;
+}
+
+static int stamp_same(const struct store_field *a, const struct store_field *b)
+{
+	return a->version == b->version && strcmp(a->hlc, b->hlc) == 0 &&
+	       strcmp(a->device, b->device) == 0;
+}
+
+static enum huce_err json_string(struct huce_buf *b, const char *s);
+
+enum huce_err store_row_encode(const struct store_fieldset *fs,
+			       struct huce_buf *fields, struct huce_buf *stamps)
+{
+	size_t *idx = malloc((fs->n + 1) * sizeof(*idx));
+	size_t *uniq = malloc((fs->n + 1) * sizeof(*uniq));
+	size_t nu = 0;
+	enum huce_err rc;
+
+	huce_buf_reset(fields);
+	huce_buf_reset(stamps);
+	if (!idx || !uniq) {
+		free(idx);
+		free(uniq);
+		return HUCE_ENOMEM;
+	}
+	rc = huce_buf_add(fields, "{", 1);
+	if (!rc)
+		rc = huce_buf_add(stamps, "{\"s\":[", 6);
+	for (size_t i = 0; !rc && i < fs->n; i++) {
+		const struct store_field *f = &fs->v[i];
+		size_t k;
+
+		if (i)
+			rc = huce_buf_add(fields, ",", 1);
+		if (!rc)
+			rc = json_string(fields, f->name);
+		if (!rc)
+			rc = huce_buf_add(fields, ":", 1);
+		if (!rc)
+			rc = huce_buf_addstr(fields, f->value && *f->value ?
+					     f->value : "null");
+		for (k = 0; k < nu; k++)
+			if (stamp_same(&fs->v[uniq[k]], f))
+				break;
+		idx[i] = k;
+		if (rc || k < nu)
+			continue;
+		uniq[nu++] = i;
+		rc = huce_buf_printf(stamps, k ? ",[%lld," : "[%lld,",
+				     (long long)f->version);
+		if (!rc)
+			rc = json_string(stamps, f->hlc);
+		if (!rc)
+			rc = huce_buf_add(stamps, ",", 1);
+		if (!rc)
+			rc = json_string(stamps, f->device);
+		if (!rc)
+			rc = huce_buf_add(stamps, "]", 1);
+	}
+	if (!rc)
+		rc = huce_buf_add(fields, "}", 1);
+	if (!rc)
+		rc = huce_buf_add(stamps, "],\"f\":[", 7);
+	for (size_t i = 0; !rc && i < fs->n; i++) {
+		char d[24];
+		size_t k = sizeof(d), v = idx[i];
+
+		do
+			d[--k] = (char)('0' + v % 10);
+		while (v /= 10);
+		if (i)
+			d[--k] = ',';
+		rc = huce_buf_add(stamps, d + k, sizeof(d) - k);
+	}
+	if (!rc)
+		rc = huce_buf_add(stamps, "]}", 2);
+	free(idx);
+	free(uniq);
+	return rc;
+}
+
+/*
+ * FNV-1a over a record and its fields, each text followed by a NUL, so
+ * that the sum before the move (old tables) and after it (rec) compare
+ * every column and every field's value and stamp.
+ */
+static uint64_t sum_text(uint64_t h, const char *t)
+{
+	const unsigned char *p = (const unsigned char *)(t ? t : "");
+
+	do {
+		h ^= *p;
+		h *= 1099511628211ull;
+	} while (*p++);
+	return h;
+}
+
+static uint64_t sum_int(uint64_t h, int64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "%lld", (long long)v);
+	return sum_text(h, b);
+}
+
+uint64_t store_record_sum(uint64_t h, const struct store_record *r,
+			   const struct store_fieldset *fs)
+{
+	h = sum_text(h, r->id);
+	h = sum_text(h, r->kind);
+	h = sum_int(h, r->version);
+	h = sum_int(h, r->deleted);
+	h = sum_text(h, r->created_by);
+	h = sum_text(h, r->created_hlc);
+	h = sum_int(h, r->created_at);
+	h = sum_int(h, r->del_version);
+	h = sum_text(h, r->del_device);
+	h = sum_text(h, r->del_hlc);
+	h = sum_text(h, r->key);
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct store_field *f = &fs->v[i];
+
+		h = sum_text(h, f->name);
+		h = sum_text(h, f->value && *f->value ? f->value : "null");
+		h = sum_int(h, f->version);
+		h = sum_text(h, f->hlc);
+		h = sum_text(h, f->device);
+	}
+	return h;
+}
+
+/* --- the compact layout: history, one row per change ------------------- */
+
+static int hist_cmp(const void *pa, const void *pb)
+{
+	const struct store_history *a = *(const struct store_history *const *)pa;
+	const struct store_history *b = *(const struct store_history *const *)pb;
+
+	return strcmp(a->field, b->field);
+}
+
+enum huce_err store_history_encode(const struct store_history *h, size_t n,
+				   struct huce_buf *before,
+				   struct huce_buf *after, int *has_before)
+{
+	const struct store_history **v = malloc((n + 1) * sizeof(*v));
+	size_t nb = 0;
+	enum huce_err rc;
+
+	huce_buf_reset(before);
+	huce_buf_reset(after);
+	*has_before = 0;
+	if (!v)
+		return HUCE_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &h[i];
+	qsort(v, n, sizeof(*v), hist_cmp);
+	rc = huce_buf_add(before, "{", 1);
+	if (!rc)
+		rc = huce_buf_add(after, "{", 1);
+	for (size_t i = 0; !rc && i < n; i++) {
+		rc = huce_buf_addstr(after, i ? "," : "");
+		if (!rc)
+			rc = json_string(after, v[i]->field);
+		if (!rc)
+			rc = huce_buf_add(after, ":", 1);
+		if (!rc)
+			rc = huce_buf_addstr(after, v[i]->after && *v[i]->after ?
+					     v[i]->after : "null");
+		if (rc || !v[i]->before)
+			continue;
+		rc = huce_buf_addstr(before, nb++ ? "," : "");
+		if (!rc)
+			rc = json_string(before, v[i]->field);
+		if (!rc)
+			rc = huce_buf_add(before, ":", 1);
+		if (!rc)
+			rc = huce_buf_addstr(before, *v[i]->before ?
+					     v[i]->before : "null");
+	}
+	if (!rc)
+		rc = huce_buf_add(before, "}", 1);
+	if (!rc)
+		rc = huce_buf_add(after, "}", 1);
+	*has_before = nb > 0;
+	free(v);
+	return rc;
+}
+
+/* The before values of one history row, by field name. */
+struct hist_before {
+	size_t n, alloc;
+	char **name, **value;
+};
+
+static enum huce_err before_member(void *arg, char *name, char *value)
+{
+	struct hist_before *b = arg;
+
+	if (b->n == b->alloc) {
+		size_t na = b->alloc ? b->alloc * 2 : 16;
+		char **nn = realloc(b->name, na * sizeof(*nn));
+
+		if (!nn)
+			return HUCE_ENOMEM;
+		b->name = nn;
+		nn = realloc(b->value, na * sizeof(*nn));
+		if (!nn)
+			return HUCE_ENOMEM;
+		b->value = nn;
+		b->alloc = na;
+	}
+	b->name[b->n] = name;
+	b->value[b->n++] = value;
+	return HUCE_OK;
+}
+
+struct hist_walk {
+	const struct store_change_row *c;
+	struct hist_before *b;
+	store_history_cb cb;
+	void *arg;
+};
+
+static enum huce_err after_member(void *arg, char *name, char *value)
+{
+	struct hist_walk *w = arg;
+	const char *before = NULL;
+	struct store_history h;
+
+	for (size_t i = 0; i < w->b->n; i++)
+		if (strcmp(w->b->name[i], name) == 0)
+			before = w->b->value[i];
+	h = (struct store_history){ w->c->version, w->c->record_id, w->c->kind,
+		name, before, value, w->c->device, w->c->hlc, w->c->seq };
+	return w->cb(w->arg, &h, w->c->at);
+}
+
+struct hist_of {
+	store_history_cb cb;
+	void *arg;
+};
+
+static enum huce_err hist_row(void *arg, const struct store_change_row *c)
+{
+	struct hist_of *o = arg;
+	struct hist_before b = { 0 };
+	struct hist_walk w = { c, &b, o->cb, o->arg };
+	char *bt = c->before ? strdup(c->before) : NULL;
+	char *at = strdup(c->after ? c->after : "{}");
+	enum huce_err rc = HUCE_ENOMEM;
+
+	if (at && (bt || !c->before)) {
+		rc = bt ? js_object(bt, before_member, &b) : HUCE_OK;
+		if (!rc)
+			rc = js_object(at, after_member, &w);
+	}
+	free(b.name);
+	free(b.value);
+	free(bt);
+	free(at);
+	return rc;
+}
+
+/* --- the compact layout: records in memory during a write --------------- */
+
+static const char *const ix_names[STORE_IX__COUNT] = {
+#define STORE_IX_NAME(n) #n,
+	STORE_INDEXED_FIELDS(STORE_IX_NAME)
+#undef STORE_IX_NAME
+};
+
+static int field_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct store_field *)pa)->name,
+		      ((const struct store_field *)pb)->name);
+}
+
+/* The field called name among the first n of fs (in name order). */
+static struct store_field *fs_find(const struct store_fieldset *fs, size_t n,
+				   const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(fs->v[mid].name, name);
+
+		if (!c)
+			return &fs->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Reference ix of fs as the ref table holds it: NULL for none or null. */
+static const char *ref_value(const struct store_fieldset *fs, int ix)
+{
+	const struct store_field *f = fs_find(fs, fs->n, ix_names[ix]);
+
+	if (!f || !f->value || !*f->value || strcmp(f->value, "null") == 0)
+		return NULL;
+	return f->value;
+}
+
+static void slot_clear(struct store_slot *sl)
+{
+	store_fieldset_release(&sl->fs);
+	for (int i = 0; i < STORE_IX__COUNT; i++)
+		free(sl->ref[i]);
+	memset(sl, 0, sizeof(*sl));
+}
+
+static void cache_drop(struct store *s)
+{
+	for (int i = 0; s->slots && i < STORE_SLOTS; i++)
+		slot_clear(&s->slots[i]);
+}
+
+static enum huce_err slot_load(struct store *s, const char *id,
+			       struct store_slot *sl, struct huce_error *err)
+{
+	char *fields = NULL, *stamps = NULL;
+	enum huce_err rc;
+
+	slot_clear(sl);
+	sl->used = 1;
+	copy_cut(sl->rec.id, sizeof(sl->rec.id), id);
+	if (strlen(id) > HUCE_ID_STRLEN)
+		return HUCE_OK;		/* no such id: never cached */
+	rc = s->ops->row_get(s, id, &sl->rec, &fields, &stamps, err);
+	if (rc == HUCE_ENOTFOUND)
+		return HUCE_OK;
+	if (!rc) {
+		rc = store_row_decode(fields, stamps, &sl->fs);
+		if (rc == HUCE_EINVAL)
+			rc = huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				       "cannot be read", id);
+		else if (rc)
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	free(fields);
+	free(stamps);
+	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
+		const char *v = ref_value(&sl->fs, i);
+
+		if (v && !(sl->ref[i] = strdup(v)))
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		slot_clear(sl);
+		return rc;
+	}
+	sl->exists = 1;
+	return HUCE_OK;
+}
+
+/* Write a changed record: its row, and its references that moved. */
+static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
+				struct huce_error *err)
+{
+	struct huce_buf *f = &s->enc[0], *st = &s->enc[1];
+	enum huce_err rc = HUCE_OK;
+
+	if (!sl->dirty)
+		return HUCE_OK;
+	sl->dirty = 0;
+	if (!sl->exists)	/* fields of no record: nothing to keep */
+		return HUCE_OK;
+	if (store_row_encode(&sl->fs, f, st))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (!rc)
+		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
+	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
+		const char *nv = ref_value(&sl->fs, i);
+		char *keep = NULL;
+
+		if (nv == sl->ref[i] || (nv && sl->ref[i] && strcmp(nv, sl->ref[i]) == 0))
+			continue;
+		if (nv && !(keep = strdup(nv))) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		rc = s->ops->ref_set(s, (enum store_index)i, sl->rec.id, sl->ref[i],
+				     nv, err);
+		free(sl->ref[i]);
+		sl->ref[i] = keep;
+	}
+	return rc;
+}
+
+static enum huce_err cache_flush(struct store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+
+	if (!s->slots || !s->in_tx || !s->tx_write)
+		return HUCE_OK;
+	for (int i = 0; !rc && i < STORE_SLOTS; i++)
+		rc = slot_flush(s, &s->slots[i], err);
+	return rc;
+}
+
+/*
+ * The record id, in memory: inside a write transaction from the store's
+ * slots (loaded when missing, the least recently used evicted: written
+ * first when changed); outside one into tmp, which the caller clears.
+ */
+static enum huce_err slot_get(struct store *s, const char *id,
+			      struct store_slot *tmp, struct store_slot **out,
+			      struct huce_error *err)
+{
+	struct store_slot *victim = NULL;
+	enum huce_err rc;
+
+	*out = NULL;
+	if (!s->in_tx || !s->tx_write) {
+		memset(tmp, 0, sizeof(*tmp));
+		rc = slot_load(s, id, tmp, err);
+		if (!rc)
+			*out = tmp;
+		return rc;
+	}
+	if (!s->slots && !(s->slots = calloc(STORE_SLOTS, sizeof(*s->slots))))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	for (int i = 0; i < STORE_SLOTS; i++) {
+		struct store_slot *sl = &s->slots[i];
+
+		if (sl->used && strcmp(sl->rec.id, id) == 0) {
+			sl->tick = ++s->tick;
+			*out = sl;
+			return HUCE_OK;
+		}
+		if (!victim || (victim->used && (!sl->used || sl->tick < victim->tick)))
+			victim = sl;
+	}
+	rc = slot_flush(s, victim, err);
+	if (!rc)
+		rc = slot_load(s, id, victim, err);
+	if (rc)
+		return rc;
+	victim->tick = ++s->tick;
+	*out = victim;
+	return HUCE_OK;
+}
+
+/* The record id if a write transaction holds it in memory, or NULL. */
+static struct store_slot *slot_find(struct store *s, const char *id)
+{
+	for (int i = 0; s->slots && s->in_tx && s->tx_write && i < STORE_SLOTS; i++)
+		if (s->slots[i].used && strcmp(s->slots[i].rec.id, id) == 0)
+			return &s->slots[i];
+	return NULL;
+}
+
+int store_holds(struct store *s, const char *id)
+{
+	return slot_find(s, id) != NULL;
+}
+
+/*
+ * A listing's visit of a record not in memory: its fields text parsed
+ * once as the object it is, not field by field (a value that does not
+ * parse is null, as store_fieldset_json has it).
+ */
+static enum huce_err visit_row(struct store *s, const char *id,
+			       store_record_cb cb, void *arg,
+			       struct huce_error *err)
+{
+	struct store_record r;
+	char *ftext = NULL, *stext = NULL;
+	cJSON *fields;
+	enum huce_err rc;
+
+	rc = s->ops->row_get(s, id, &r, &ftext, &stext, err);
+	if (rc == HUCE_ENOTFOUND)	/* removed by an earlier callback */
+		return HUCE_OK;
+	if (rc)
+		return rc;
+	fields = cJSON_Parse(ftext);
+	if (!cJSON_IsObject(fields)) {
+		struct store_fieldset fs = { 0 };
+
+		cJSON_Delete(fields);
+		fields = NULL;
+		if (!store_row_decode(ftext, stext, &fs))
+			fields = store_fieldset_json(&fs);
+		store_fieldset_release(&fs);
+	}
+	free(ftext);
+	free(stext);
+	if (!fields)
+		return huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				 "cannot be read", id);
+	rc = cb(arg, &r, fields);
+	cJSON_Delete(fields);
+	return rc;
+}
+
+/* After slot_get: a slot outside a transaction is written and freed. */
+static enum huce_err slot_done(struct store *s, struct store_slot *sl,
+			       struct store_slot *tmp, enum huce_err rc,
+			       struct huce_error *err)
+{
+	if (sl == tmp) {
+		if (!rc && tmp->dirty)
+			rc = slot_flush(s, tmp, err);
+		slot_clear(tmp);
+	}
+	return rc;
+}
+
+static enum huce_err c_record_get(struct store *s, const char *id,
+				  struct store_record *out,
+				  struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+
+	if (!rc && !sl->exists)
+		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+	else if (!rc)
+		*out = sl->rec;
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err c_record_put(struct store *s, const struct store_record *r,
+				  struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, r->id, &tmp, &sl, err);
+
+	if (!rc) {
+		sl->rec = *r;
+		sl->exists = 1;
+		sl->dirty = 1;
+	}
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err fieldset_copy(struct store_fieldset *out,
+				   const struct store_fieldset *in)
+{
+	store_fieldset_release(out);
+	if (!in->n)
+		return HUCE_OK;
+	out->v = malloc(in->n * sizeof(*out->v));
+	if (!out->v)
+		return HUCE_ENOMEM;
+	out->alloc = in->n;
+	for (size_t i = 0; i < in->n; i++) {
+		out->v[i] = in->v[i];
+		out->v[i].value = strdup(in->v[i].value ? in->v[i].value : "null");
+		if (!out->v[i].value) {
+			store_fieldset_release(out);
+			return HUCE_ENOMEM;
+		}
+		out->n++;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err c_fields_get(struct store *s, const char *id,
+				  struct store_fieldset *out,
+				  struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+
+	store_fieldset_release(out);
+	if (!rc && fieldset_copy(out, &sl->fs))
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err c_field_get(struct store *s, const char *id,
+				 const char *name, char **value,
+				 struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	const struct store_field *f;
+	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+
+	*value = NULL;
+	if (!rc) {
+		f = fs_find(&sl->fs, sl->fs.n, name);
+		if (!f)
+			rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
+				       id, name);
+		else if (!(*value = strdup(f->value ? f->value : "null")))
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err c_fields_put(struct store *s, const char *record_id,
+				  const struct store_field *f, size_t n,
+				  struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, record_id, &tmp, &sl, err);
+	size_t sorted = sl ? sl->fs.n : 0;
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct store_fieldset *fs = &sl->fs;
+		struct store_field *cur = fs_find(fs, sorted, f[i].name);
+		char *v = strdup(f[i].value && *f[i].value ? f[i].value : "null");
+
+		if (!v) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		if (!cur) {
+			if (fs->n == fs->alloc) {
+				size_t na = fs->alloc ? fs->alloc * 2 : 32;
+				struct store_field *nv = realloc(fs->v, na * sizeof(*nv));
+
+				if (!nv) {
+					free(v);
+					rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+					break;
+				}
+				fs->v = nv;
+				fs->alloc = na;
+			}
+			cur = &fs->v[fs->n++];
+			memset(cur, 0, sizeof(*cur));
+			copy_cut(cur->name, sizeof(cur->name), f[i].name);
+		}
+		free(cur->value);
+		cur->value = v;
+		cur->version = f[i].version;
+		memcpy(cur->hlc, f[i].hlc, sizeof(cur->hlc));
+		memcpy(cur->device, f[i].device, sizeof(cur->device));
+	}
+	if (sl) {
+		if (sl->fs.n > sorted)
+			qsort(sl->fs.v, sl->fs.n, sizeof(*sl->fs.v), field_cmp);
+		sl->dirty = 1;
+	}
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err c_history_add(struct store *s,
+				   const struct store_history *h, size_t n,
+				   struct huce_error *err)
+{
+	struct huce_buf *b = &s->enc[0], *a = &s->enc[1];
+	int64_t now = (int64_t)time(NULL);
+	enum huce_err rc = HUCE_OK;
+
+	/* One row per change: a run of rows of one record and version. */
+	for (size_t i = 0, j; !rc && i < n; i = j) {
+		struct store_change_row c;
+		int has_before;
+
+		for (j = i + 1; j < n && h[j].version == h[i].version &&
+		     strcmp(h[j].record_id, h[i].record_id) == 0; j++)
+			;
+		if (store_history_encode(h + i, j - i, b, a, &has_before)) {
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			break;
+		}
+		c = (struct store_change_row){ h[i].record_id, h[i].kind,
+			h[i].version, h[i].device, h[i].hlc, h[i].seq, now,
+			has_before ? b->data : NULL, a->data };
+		rc = s->ops->change_add(s, &c, err);
+	}
+	return rc;
+}
+
+/* store_page_row() for each field of a compact row. */
+struct page_walk {
+	struct store_page *pg;
+	const struct store_page_row *head;
+};
+
+static enum huce_err page_field(void *arg, const char *name, const char *value,
+				int64_t version, const char *hlc,
+				const char *device)
+{
+	struct page_walk *w = arg;
+	struct store_page_row r = *w->head;
+
+	(void)version;
+	if (w->pg->more)
+		return HUCE_OK;
+	r.field = name;
+	r.value = value;
+	r.device = device;
+	r.hlc = hlc;
+	return store_page_row(w->pg, &r);
+}
+
+enum huce_err store_page_record(struct store_page *pg,
+				const struct store_page_row *head,
+				const char *fields, const char *stamps)
+{
+	struct page_walk w = { pg, head };
+	struct store_page_row r = *head;
+	enum huce_err rc;
+
+	r.field = NULL;
+	if (!fields || strcmp(fields, "{}") == 0)
+		return store_page_row(pg, &r);
+	rc = row_scan(fields, stamps ? stamps : "{}", page_field, &w);
+	return rc == HUCE_EINVAL ? HUCE_EDB : rc;
 }
 
 /* --- the operations that are SQL only --------------------------------- */
@@ -273,24 +1369,44 @@ enum huce_err store_device_set_hwm(struct store *s, const char *name,
 	LOCKED(device_set_hwm(s, name, hwm, hwm_hlc, err));
 }
 
+/* An operation on the records in memory (c_*), under the lock. */
+#define LOCKED_C(cfn) do {		\
+		enum huce_err rc_;	\
+		lock(s);		\
+		rc_ = cfn;		\
+		unlock(s);		\
+		return rc_;		\
+	} while (0)
+
+/* A query over the tables: the records in memory are written first. */
+#define LOCKED_FLUSHED(call) do {		\
+		enum huce_err rc_;		\
+		lock(s);			\
+		rc_ = cache_flush(s, err);	\
+		if (!rc_)			\
+			rc_ = s->ops->call;	\
+		unlock(s);			\
+		return rc_;			\
+	} while (0)
+
 enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,
 			       struct huce_error *err)
 {
-	LOCKED(record_get(s, id, out, err));
+	LOCKED_C(c_record_get(s, id, out, err));
 }
 
 enum huce_err store_record_put(struct store *s, const struct store_record *r,
 			       struct huce_error *err)
 {
-	LOCKED(record_put(s, r, err));
+	LOCKED_C(c_record_put(s, r, err));
 }
 
 enum huce_err store_fields_get(struct store *s, const char *id,
 			       struct store_fieldset *out,
 			       struct huce_error *err)
 {
-	LOCKED(fields_get(s, id, out, err));
+	LOCKED_C(c_fields_get(s, id, out, err));
 }
 
 /* The device columns store_device_attr_get/set may name (schema 0004). */
@@ -327,7 +1443,7 @@ enum huce_err store_field_get(struct store *s, const char *id,
 			      const char *name, char **value,
 			      struct huce_error *err)
 {
-	LOCKED(field_get(s, id, name, value, err));
+	LOCKED_C(c_field_get(s, id, name, value, err));
 }
 
 enum huce_err store_team_gate(struct store *s, const char *team_json,
@@ -335,74 +1451,35 @@ enum huce_err store_team_gate(struct store *s, const char *team_json,
 			      char other[HUCE_ID_STRLEN + 1], int *passed,
 			      struct huce_error *err)
 {
-	LOCKED(team_gate(s, team_json, except ? except : "", other, passed,
-			 err));
+	LOCKED_FLUSHED(team_gate(s, team_json, except ? except : "", other,
+				 passed, err));
 }
 
 /*
- * A record change writes all its fields and history rows at once: one
- * multi-row INSERT per STORE_MULTI_ROWS rows instead of one statement
- * per row, which halves the cost of a big batch (and on PostgreSQL saves
- * a round trip per row).
+ * A record change writes all its fields at once, into the record in
+ * memory (its row is written once, later), and its history as one row.
  */
 enum huce_err store_fields_put(struct store *s, const char *record_id,
 			       const struct store_field *f, size_t n,
 			       struct huce_error *err)
 {
-	enum huce_err rc = HUCE_OK;
-
-	lock(s);
-	for (size_t i = 0; !rc && i < n; i += STORE_MULTI_ROWS)
-		rc = s->ops->fields_put(s, record_id, f + i,
-			n - i < STORE_MULTI_ROWS ? n - i : STORE_MULTI_ROWS, err);
-	unlock(s);
-	return rc;
+	LOCKED_C(c_fields_put(s, record_id, f, n, err));
 }
 
 enum huce_err store_history_add(struct store *s,
 				const struct store_history *h, size_t n,
 				struct huce_error *err)
 {
-	enum huce_err rc = HUCE_OK;
-
-	lock(s);
-	for (size_t i = 0; !rc && i < n; i += STORE_MULTI_ROWS)
-		rc = s->ops->history_add(s, h + i,
-			n - i < STORE_MULTI_ROWS ? n - i : STORE_MULTI_ROWS, err);
-	unlock(s);
-	return rc;
+	LOCKED_C(c_history_add(s, h, n, err));
 }
 
 enum huce_err store_history_of(struct store *s, const char *record_id,
 			       store_history_cb cb, void *arg,
 			       struct huce_error *err)
 {
-	LOCKED(history_of(s, record_id, cb, arg, err));
-}
+	struct hist_of o = { cb, arg };
 
-char *store_multi_sql(const char *head, size_t rows, size_t cols,
-		      const char *tail, int numbered)
-{
-	struct huce_buf sql = HUCE_BUF_INIT(16384);
-	enum huce_err rc;
-	size_t k = 1;
-
-	rc = huce_buf_addstr(&sql, head);
-	for (size_t r = 0; !rc && r < rows; r++) {
-		rc = huce_buf_addstr(&sql, r ? ",(" : "(");
-		for (size_t c = 0; !rc && c < cols; c++, k++)
-			rc = numbered ? huce_buf_printf(&sql, c ? ",$%zu" : "$%zu", k) :
-					huce_buf_addstr(&sql, c ? ",?" : "?");
-		if (!rc)
-			rc = huce_buf_addstr(&sql, ")");
-	}
-	if (!rc)
-		rc = huce_buf_addstr(&sql, tail);
-	if (rc) {
-		huce_buf_release(&sql);
-		return NULL;
-	}
-	return huce_buf_detach(&sql, NULL);
+	LOCKED_C(s->ops->changes_of(s, record_id, hist_row, &o, err));
 }
 
 enum huce_err store_audit(struct store *s, const char *actor,
@@ -417,14 +1494,14 @@ enum huce_err store_by_key(struct store *s, const char *kind,
 			   store_record_cb cb, void *arg,
 			   struct huce_error *err)
 {
-	LOCKED(by_key(s, kind, key, except ? except : "", cb, arg, err));
+	LOCKED_FLUSHED(by_key(s, kind, key, except ? except : "", cb, arg, err));
 }
 
 enum huce_err store_scan_kind(struct store *s, const char *kind,
 			      int with_deleted, store_record_cb cb, void *arg,
 			      struct huce_error *err)
 {
-	LOCKED(scan_kind(s, kind, with_deleted, cb, arg, err));
+	LOCKED_FLUSHED(scan_kind(s, kind, with_deleted, cb, arg, err));
 }
 
 enum huce_err store_id_match(struct store *s, const char *kind,
@@ -435,7 +1512,7 @@ enum huce_err store_id_match(struct store *s, const char *kind,
 	*n = 0;
 	if (!max)
 		return HUCE_OK;
-	LOCKED(id_match(s, kind, key, how, ids, max, n, err));
+	LOCKED_FLUSHED(id_match(s, kind, key, how, ids, max, n, err));
 }
 
 /* --- devices ---------------------------------------------------------- */
@@ -591,20 +1668,26 @@ enum huce_err store_visit_id(struct store *s, const char *id,
 			     struct store_fieldset *fs, store_record_cb cb,
 			     void *arg, struct huce_error *err)
 {
+	struct store_slot tmp, *sl;
 	struct store_record r;
 	cJSON *fields;
 	enum huce_err rc;
 
-	rc = s->ops->record_get(s, id, &r, err);
-	if (rc == HUCE_ENOTFOUND)	/* removed by an earlier callback */
-		return HUCE_OK;
-	if (!rc)
-		rc = s->ops->fields_get(s, id, fs, err);
+	(void)fs;
+	if (!slot_find(s, id))
+		return visit_row(s, id, cb, arg, err);
+	rc = slot_get(s, id, &tmp, &sl, err);
 	if (rc)
 		return rc;
-	fields = store_fieldset_json(fs);
-	if (!fields)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	r = sl->rec;
+	fields = sl->exists ? store_fieldset_json(&sl->fs) : NULL;
+	rc = sl->exists && !fields ? huce_fail(err, HUCE_ENOMEM, "out of memory") :
+		HUCE_OK;
+	rc = slot_done(s, sl, &tmp, rc, err);
+	if (rc || !fields) {	/* !fields: removed by an earlier callback */
+		cJSON_Delete(fields);
+		return rc;
+	}
 	rc = cb(arg, &r, fields);
 	cJSON_Delete(fields);
 	return rc;
@@ -615,16 +1698,10 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     store_record_cb cb, void *arg,
 			     struct huce_error *err)
 {
-	static const char *const indexed[] = {
-#define STORE_IX_NAME(n) #n,
-		STORE_INDEXED_FIELDS(STORE_IX_NAME)
-#undef STORE_IX_NAME
-	};
-
 	for (int i = 0; i < STORE_IX__COUNT; i++)
-		if (strcmp(name, indexed[i]) == 0)
-			LOCKED(by_field(s, (enum store_index)i, value_json,
-					except ? except : "", cb, arg, err));
+		if (strcmp(name, ix_names[i]) == 0)
+			LOCKED_FLUSHED(by_field(s, (enum store_index)i, value_json,
+						except ? except : "", cb, arg, err));
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 
@@ -975,7 +2052,9 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 		}
 		own_tx = 1;
 	}
-	rc = s->ops->changes(s, after, &pg, err);
+	rc = cache_flush(s, err);
+	if (!rc)
+		rc = s->ops->changes(s, after, &pg, err);
 	if (!rc && pg.open && !pg.more) {
 		rc = store_page_end(&pg);
 		if (!rc)

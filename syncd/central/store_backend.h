@@ -28,9 +28,6 @@
 
 #include "store.h"
 
-/* Rows a backend's fields_put and history_add get at most at once. */
-#define STORE_MULTI_ROWS 16
-
 /* The fields store_by_field() may look up: each has an index. */
 #define STORE_INDEXED_FIELDS(X) \
 	X(group_id) X(team_id) X(household_id) X(inspection_id) \
@@ -53,6 +50,24 @@ struct store_page_row {
 	const char *field;		/* NULL: a record without fields */
 	const char *value, *device, *hlc;
 };
+
+/*
+ * One change of a record in the compact layout's history (one row per
+ * change): before and after are JSON objects of the fields it wrote
+ * (before: those that had a value; NULL when none had).
+ */
+struct store_change_row {
+	const char *record_id, *kind;
+	int64_t version;
+	const char *device, *hlc;
+	int64_t seq;			/* 0 for none */
+	int64_t at;			/* Unix seconds */
+	const char *before, *after;
+};
+
+/* A history row of the compact layout, handed out by changes_of. */
+typedef enum huce_err (*store_change_cb)(void *arg,
+					 const struct store_change_row *c);
 
 struct store_ops {
 	const char *backend;
@@ -112,31 +127,10 @@ struct store_ops {
 					 const char *attr, const char *value,
 					 struct huce_error *err);
 
-	enum huce_err (*record_get)(struct store *s, const char *id,
-				    struct store_record *out,
-				    struct huce_error *err);
-	enum huce_err (*record_put)(struct store *s, const struct store_record *r,
-				    struct huce_error *err);
-	enum huce_err (*fields_get)(struct store *s, const char *id,
-				    struct store_fieldset *out,
-				    struct huce_error *err);
-	enum huce_err (*field_get)(struct store *s, const char *id,
-				   const char *name, char **value,
-				   struct huce_error *err);
 	enum huce_err (*team_gate)(struct store *s, const char *team_json,
 				   const char *except,
 				   char other[HUCE_ID_STRLEN + 1], int *passed,
 				   struct huce_error *err);
-	/* At most STORE_MULTI_ROWS rows (store.c cuts longer runs). */
-	enum huce_err (*fields_put)(struct store *s, const char *record_id,
-				    const struct store_field *f, size_t n,
-				    struct huce_error *err);
-	enum huce_err (*history_add)(struct store *s,
-				     const struct store_history *h, size_t n,
-				     struct huce_error *err);
-	enum huce_err (*history_of)(struct store *s, const char *record_id,
-				    store_history_cb cb, void *arg,
-				    struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
 			       struct huce_error *err);
@@ -158,6 +152,35 @@ struct store_ops {
 				   int with_deleted, store_record_cb cb,
 				   void *arg, struct huce_error *err);
 	/*
+	 * Records (the compact layout, schema 0005).  A backend keeps each
+	 * record as one row, its fields as one JSON text and their stamps
+	 * as another; store.c encodes and decodes both, and keeps the
+	 * records a write transaction works on in memory until a
+	 * savepoint, a listing or the commit needs them written.
+	 *
+	 * row_get: the record's columns and its two texts (malloc'd, the
+	 * caller frees); HUCE_ENOTFOUND when there is no such record.
+	 * row_put: insert or replace the row.  ref_set: the record's
+	 * reference ix moves from old_value to new_value (JSON text; NULL
+	 * for none).  change_add: one history row.  changes_of: a record's
+	 * history rows in version order.
+	 */
+	enum huce_err (*row_get)(struct store *s, const char *id,
+				 struct store_record *out, char **fields,
+				 char **stamps, struct huce_error *err);
+	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
+				 const char *fields, const char *stamps,
+				 struct huce_error *err);
+	enum huce_err (*ref_set)(struct store *s, enum store_index ix,
+				 const char *record_id, const char *old_value,
+				 const char *new_value, struct huce_error *err);
+	enum huce_err (*change_add)(struct store *s,
+				    const struct store_change_row *c,
+				    struct huce_error *err);
+	enum huce_err (*changes_of)(struct store *s, const char *record_id,
+				    store_change_cb cb, void *arg,
+				    struct huce_error *err);
+	/*
 	 * Feed the rows of the records with version > after, at most
 	 * pg->limit + 1 of them, in version then field-name order, to
 	 * store_page_row() until it sets pg->more or the rows run out.
@@ -167,6 +190,21 @@ struct store_ops {
 				 struct store_page *pg, struct huce_error *err);
 };
 
+/*
+ * A record of the compact layout in memory (store.c): its row, its
+ * fields in name order, and its references as the table has them.
+ */
+struct store_slot {
+	int used, exists, dirty;
+	uint64_t tick;		/* last use, for the eviction */
+	struct store_record rec;
+	struct store_fieldset fs;
+	char *ref[STORE_IX__COUNT];	/* JSON text; NULL: no ref row */
+};
+
+/* Records a write transaction keeps in memory (compact layout). */
+#define STORE_SLOTS 16
+
 /* Every backend's struct begins with this. */
 struct store {
 	const struct store_ops *ops;
@@ -175,6 +213,9 @@ struct store {
 	int in_tx, tx_write, in_sp;
 	int64_t version, sp_version;	/* of the open write transaction */
 	uint64_t hlc, sp_hlc;
+	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
+	uint64_t tick;
+	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };
 
 void store_base_init(struct store *s, const struct store_ops *ops,
@@ -188,13 +229,6 @@ void store_base_init(struct store *s, const struct store_ops *ops,
 enum huce_err store_visit_id(struct store *s, const char *id,
 			     struct store_fieldset *fs, store_record_cb cb,
 			     void *arg, struct huce_error *err);
-/*
- * The SQL of a multi-row INSERT: head, rows groups of cols parameters
- * ("(?,?),(?,?)", or "($1,$2),($3,$4)" when numbered), then tail.
- * malloc'd (the caller frees), or NULL when out of memory.
- */
-char *store_multi_sql(const char *head, size_t rows, size_t cols,
-		      const char *tail, int numbered);
 
 
 /*
@@ -206,6 +240,40 @@ char *store_multi_sql(const char *head, size_t rows, size_t cols,
  */
 enum huce_err store_page_row(struct store_page *pg,
 			     const struct store_page_row *r);
+
+/*
+ * The compact layout's texts (schema 0005).  store_row_encode: the
+ * fields of fs (in name order) as fields and their stamps as stamps,
+ * both reset first.  store_row_decode: the inverse, into out (emptied
+ * first); HUCE_EINVAL for texts it cannot read.  store_page_record:
+ * one record of a page query of the compact layout, through
+ * store_page_row() field by field.
+ */
+enum huce_err store_row_encode(const struct store_fieldset *fs,
+			       struct huce_buf *fields, struct huce_buf *stamps);
+enum huce_err store_row_decode(const char *fields, const char *stamps,
+			       struct store_fieldset *out);
+/*
+ * The n rows of one change (one record, one version) as the history
+ * row's before and after objects, fields in name order; *has_before
+ * whether any row had a before value (else the column is NULL).
+ */
+enum huce_err store_history_encode(const struct store_history *h, size_t n,
+				   struct huce_buf *before,
+				   struct huce_buf *after, int *has_before);
+/*
+ * The check of the move to the compact layout: a sum (FNV-1a) of a
+ * record's columns and of each of its fields (name, value, stamp), in
+ * the order of fs, folded into h (STORE_SUM_INIT to start).
+ */
+#define STORE_SUM_INIT 1469598103934665603ull
+uint64_t store_record_sum(uint64_t h, const struct store_record *r,
+			  const struct store_fieldset *fs);
+/* Whether a write transaction holds the record id in memory (store.c). */
+int store_holds(struct store *s, const char *id);
+enum huce_err store_page_record(struct store_page *pg,
+				const struct store_page_row *head,
+				const char *fields, const char *stamps);
 
 /*
  * The backends.  Each opens the store spec names (a writer or a

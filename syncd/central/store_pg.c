@@ -36,8 +36,9 @@
  * Round trips.  Each statement is a round trip to the server, where
  * SQLite makes a function call, so a merged entry is kept to about two:
  * writes inside a write transaction are pipelined (pipe_flush), the
- * rows a write transaction reads are cached (rcache_find), and a
- * listing is one query (visit_rows).  docs/POSTGRES.md section 4 has
+ * records a write transaction reads and writes are kept in memory by
+ * store.c (the compact layout: a record is one row), and a listing is
+ * one query (visit_rows).  docs/POSTGRES.md section 4 has
  * the figures.
  *
  * Savepoints.  The merge opens one per entry, but PostgreSQL charges a
@@ -78,19 +79,11 @@
 #include "huce_schema.h"
 #include "huce_util.h"
 
-#define PARAMS_MAX	12	/* parameters of an ordinary statement */
+#define PARAMS_MAX	13	/* parameters of an ordinary statement */
 #define PIPE_MAX	256	/* writes sent before their results are read */
-#define RCACHE_SLOTS	4096	/* record cache of a write transaction */
 #define SCHEMA_SET	"central-pg"
 /* pg_advisory_xact_lock key of migrations: "huce" */
 #define MIGRATE_LOCK	"1752523621"
-
-/* A record row, or the fact that there is none, seen in this transaction. */
-struct rcache_slot {
-	unsigned gen;		/* valid when equal to the store's rgen */
-	int exists;
-	struct store_record rec;
-};
 
 struct pg_store {
 	struct store base;	/* first: a struct store * is a pg_store * */
@@ -101,7 +94,6 @@ struct pg_store {
 	const char **sql;
 	unsigned char *ready;	/* prepared on this connection */
 	size_t nsql, asql;
-	char *fput[STORE_MULTI_ROWS + 1], *hput[STORE_MULTI_ROWS + 1];	/* built SQL */
 
 	int sp_open;		/* SAVEPOINT has been sent for base.in_sp */
 	int release_pending;	/* an earlier entry's savepoint is unreleased */
@@ -111,10 +103,6 @@ struct pg_store {
 	const char *pipe_what[PIPE_MAX];
 	int npipe;
 
-	/* Record rows of the open write transaction (see rcache_find). */
-	struct rcache_slot *rcache;
-	unsigned rgen;
-	size_t rcount;
 };
 
 struct params {
@@ -482,80 +470,11 @@ static enum huce_err send_writep(struct pg_store *s, const char *sql,
 
 /* --- transactions, counter, clock ------------------------------------ */
 
-/*
- * The record cache.  While a write transaction holds the counter lock,
- * no other process writes records, and this one writes them through
- * pg_record_put only, so a row read once, or found missing, stays as it
- * is unless record_put changes it, which updates the cache too.  The
- * merge reads the same village, group and household rows again and
- * again (references, checklists); the cache answers those without a
- * round trip.  It is emptied when the transaction ends and when an
- * entry's writes are rolled back, and when it fills up.
- */
-static struct rcache_slot *rcache_find(struct pg_store *s, const char *id,
-				       int *hit)
-{
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	*hit = 0;
-	if (!s->base.in_tx || !s->base.tx_write || strlen(id) > HUCE_ID_STRLEN)
-		return NULL;
-	if (!s->rcache) {
-		s->rcache = calloc(RCACHE_SLOTS, sizeof(*s->rcache));
-		if (!s->rcache)
-			return NULL;	/* no cache: every read goes to the server */
-	}
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (i = h & (RCACHE_SLOTS - 1); s->rcache[i].gen == s->rgen;
-	     i = (i + 1) & (RCACHE_SLOTS - 1)) {
-		if (strcmp(s->rcache[i].rec.id, id) == 0) {
-			*hit = 1;
-			return &s->rcache[i];
-		}
-	}
-	return &s->rcache[i];	/* the free slot for id */
-}
-
-static void rcache_clear(struct pg_store *s)
-{
-	s->rgen++;
-	if (s->rgen == 0)	/* zeroed slots must never look valid */
-		s->rgen = 1;
-	s->rcount = 0;
-}
-
-/* Remember id's row (r), or that it has none (r == NULL). */
-static void rcache_put(struct pg_store *s, const char *id,
-		       const struct store_record *r)
-{
-	struct rcache_slot *slot;
-	int hit;
-
-	if (!s->base.in_tx || !s->base.tx_write)
-		return;
-	if (s->rcount >= RCACHE_SLOTS / 4 * 3)
-		rcache_clear(s);
-	slot = rcache_find(s, id, &hit);
-	if (!slot)
-		return;
-	if (!hit) {
-		s->rcount++;
-		slot->gen = s->rgen;
-	}
-	slot->exists = r != NULL;
-	if (r)
-		slot->rec = *r;
-	snprintf(slot->rec.id, sizeof(slot->rec.id), "%s", id);
-}
-
 /* What the backend keeps of a transaction that has just ended. */
 static void end_tx(struct pg_store *s)
 {
 	s->sp_open = 0;
 	s->release_pending = 0;
-	rcache_clear(s);
 }
 
 static void rollback_locked(struct pg_store *s)
@@ -691,7 +610,6 @@ static enum huce_err pg_rollback_to(struct store *base, struct huce_error *err)
 	if (s->sp_open) {
 		rc = run_text(s, "ROLLBACK TO SAVEPOINT entry; RELEASE SAVEPOINT entry",
 			      err, "cannot roll back an entry");
-		rcache_clear(s);
 	}
 	s->sp_open = 0;
 	return rc;
@@ -1090,42 +1008,41 @@ static void read_record(const PGresult *res, int row, struct store_record *r)
 	copy_val(r->key, sizeof(r->key), res, row, 10);
 }
 
-static enum huce_err pg_record_get(struct store *base, const char *id,
-				   struct store_record *out,
-				   struct huce_error *err)
+static enum huce_err pg_row_get(struct store *base, const char *id,
+				struct store_record *out, char **fields,
+				char **stamps, struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
-	struct rcache_slot *slot;
 	PGresult *res;
-	int found, hit;
+	enum huce_err rc = HUCE_OK;
 
-	slot = rcache_find(s, id, &hit);
-	if (hit) {
-		found = slot->exists;
-		if (found)
-			*out = slot->rec;
+	*fields = *stamps = NULL;
+	p_str(&p, id);
+	res = runp(s, "SELECT " REC_COLS ", r.fields, r.stamps FROM rec r "
+		   "WHERE r.id = $1", &p, err, "cannot read record");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	if (PQntuples(res) != 1) {
+		rc = HUCE_ENOTFOUND;
 	} else {
-		p_str(&p, id);
-		res = runp(s, "SELECT " REC_COLS " FROM record r WHERE r.id = $1",
-			   &p, err, "cannot read record");
-		if (!res)
-			return err ? err->code : HUCE_EDB;
-		found = PQntuples(res) == 1;
-		if (found)
-			read_record(res, 0, out);
-		PQclear(res);
-		if (slot)
-			rcache_put(s, id, found ? out : NULL);
+		read_record(res, 0, out);
+		*fields = dup_val(res, 0, REC_NCOLS);
+		*stamps = dup_val(res, 0, REC_NCOLS + 1);
+		if (!*fields || !*stamps) {
+			free(*fields);
+			free(*stamps);
+			*fields = *stamps = NULL;
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		}
 	}
-	if (!found)
-		return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
-	return HUCE_OK;
+	PQclear(res);
+	return rc;
 }
 
-static enum huce_err pg_record_put(struct store *base,
-				   const struct store_record *r,
-				   struct huce_error *err)
+static enum huce_err pg_row_put(struct store *base, const struct store_record *r,
+				const char *fields, const char *stamps,
+				struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
@@ -1142,12 +1059,15 @@ static enum huce_err pg_record_put(struct store *base,
 	p_str(&p, r->del_device[0] ? r->del_device : NULL);
 	p_str(&p, r->del_hlc[0] ? r->del_hlc : NULL);
 	p_str(&p, r->key[0] ? r->key : NULL);
+	p_str(&p, fields);
+	p_str(&p, stamps);
 	rc = before_write(s, err);
 	if (!rc)
 		rc = send_writep(s,
-			"INSERT INTO record(id, kind, version, deleted, created_by, "
-			"created_hlc, created_at, del_version, del_device, del_hlc, dkey) "
-			"VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+			"INSERT INTO rec(id, kind, version, deleted, created_by, "
+			"created_hlc, created_at, del_version, del_device, del_hlc, dkey, "
+			"fields, stamps) "
+			"VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
 			"ON CONFLICT(id) DO UPDATE SET kind = EXCLUDED.kind, "
 			"version = EXCLUDED.version, deleted = EXCLUDED.deleted, "
 			"created_by = EXCLUDED.created_by, "
@@ -1155,79 +1075,102 @@ static enum huce_err pg_record_put(struct store *base,
 			"created_at = EXCLUDED.created_at, "
 			"del_version = EXCLUDED.del_version, "
 			"del_device = EXCLUDED.del_device, del_hlc = EXCLUDED.del_hlc, "
-			"dkey = EXCLUDED.dkey", &p, err, "cannot write record");
-	if (!rc)
-		rcache_put(s, r->id, r);
+			"dkey = EXCLUDED.dkey, fields = EXCLUDED.fields, "
+			"stamps = EXCLUDED.stamps", &p, err, "cannot write record");
 	return rc;
 }
 
-static enum huce_err pg_fields_get(struct store *base, const char *id,
-				   struct store_fieldset *out,
+static const char *const ref_names[STORE_IX__COUNT] = {
+#define REF_NAME(n) #n,
+	STORE_INDEXED_FIELDS(REF_NAME)
+#undef REF_NAME
+};
+
+static enum huce_err pg_ref_set(struct store *base, enum store_index ix,
+				const char *record_id, const char *old_value,
+				const char *new_value, struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = before_write(s, err);
+
+	p_str(&p, ref_names[ix]);
+	p_str(&p, old_value);
+	p_str(&p, record_id);
+	if (!rc && old_value)
+		rc = send_writep(s, "DELETE FROM ref WHERE name = $1 AND value = $2 "
+				 "AND record_id = $3", &p, err,
+				 "cannot write a reference");
+	p.v[1] = new_value;
+	if (!rc && new_value)
+		rc = send_writep(s, "INSERT INTO ref(name, value, record_id) "
+				 "VALUES($1, $2, $3) ON CONFLICT DO NOTHING", &p, err,
+				 "cannot write a reference");
+	return rc;
+}
+
+static enum huce_err pg_change_add(struct store *base,
+				   const struct store_change_row *c,
+				   struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc;
+
+	p_str(&p, c->record_id);
+	p_int(&p, c->version);
+	p_str(&p, c->kind);
+	p_str(&p, c->before);
+	p_str(&p, c->after);
+	p_str(&p, c->device);
+	p_str(&p, c->hlc);
+	p_int(&p, c->seq);
+	if (c->seq <= 0)
+		p.v[7] = NULL;
+	p_int(&p, c->at);
+	rc = before_write(s, err);
+	if (!rc)
+		rc = send_writep(s, "INSERT INTO hist(record_id, version, kind, "
+			"before, after, device, hlc, seq, at) "
+			"VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)", &p, err,
+			"cannot write history");
+	return rc;
+}
+
+static enum huce_err pg_changes_of(struct store *base, const char *record_id,
+				   store_change_cb cb, void *arg,
 				   struct huce_error *err)
 {
 	struct pg_store *s = P(base);
 	struct params p = { .n = 0 };
 	enum huce_err rc = HUCE_OK;
 	PGresult *res;
-	int n;
 
-	store_fieldset_release(out);
-	p_str(&p, id);
-	res = runp(s, "SELECT name, value, version, hlc, device FROM field "
-		   "WHERE record_id = $1 ORDER BY name", &p, err,
-		   "cannot read fields");
+	p_str(&p, record_id);
+	res = runp(s, "SELECT version, kind, before, after, device, hlc, seq, at "
+		   "FROM hist WHERE record_id = $1 ORDER BY version",
+		   &p, err, "cannot read history");
 	if (!res)
 		return err ? err->code : HUCE_EDB;
-	n = PQntuples(res);
-	if (n > 0) {
-		out->v = calloc((size_t)n, sizeof(*out->v));
-		if (!out->v)
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-		else
-			out->alloc = (size_t)n;
-	}
-	for (int i = 0; !rc && i < n; i++) {
-		struct store_field *f = &out->v[i];
+	for (int i = 0; !rc && i < PQntuples(res); i++) {
+		struct store_change_row c = {
+			.record_id = record_id,
+			.version = int_val(res, i, 0),
+			.kind = PQgetvalue(res, i, 1),
+			.before = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
+			.after = PQgetvalue(res, i, 3),
+			.device = PQgetvalue(res, i, 4),
+			.hlc = PQgetvalue(res, i, 5),
+			.seq = int_val(res, i, 6),
+			.at = int_val(res, i, 7),
+		};
 
-		copy_val(f->name, sizeof(f->name), res, i, 0);
-		f->value = dup_val(res, i, 1);
-		if (!f->value) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-			break;
-		}
-		f->version = int_val(res, i, 2);
-		copy_val(f->hlc, sizeof(f->hlc), res, i, 3);
-		copy_val(f->device, sizeof(f->device), res, i, 4);
-		out->n++;
+		rc = cb(arg, &c);
 	}
 	PQclear(res);
-	if (rc)
-		store_fieldset_release(out);
-	return rc;
-}
-
-static enum huce_err pg_field_get(struct store *base, const char *id,
-				  const char *name, char **value,
-				  struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	enum huce_err rc = HUCE_OK;
-	PGresult *res;
-
-	*value = NULL;
-	p_str(&p, id);
-	p_str(&p, name);
-	res = runp(s, "SELECT value FROM field WHERE record_id = $1 AND name = $2",
-		   &p, err, "cannot read a field");
-	if (!res)
-		rc = err ? err->code : HUCE_EDB;
-	else if (PQntuples(res) != 1)
-		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
-			       id, name);
-	else if (!(*value = dup_val(res, 0, 0)))
-		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-	PQclear(res);
+	if (rc == HUCE_EINVAL)
+		rc = huce_fail(err, HUCE_EDB, "the history of %s cannot be read",
+			       record_id);
 	return rc;
 }
 
@@ -1245,7 +1188,7 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 	*passed = 0;
 	p_str(&p, team_json);
 	p_str(&p, except ? except : "");
-	res = runp(s, "SELECT t.record_id FROM field t JOIN record h ON h.id = t.record_id "
+	res = runp(s, "SELECT t.record_id FROM ref t JOIN rec h ON h.id = t.record_id "
 		   "WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
 		   "AND h.kind = 'household' AND NOT h.deleted "
 		   "ORDER BY t.record_id LIMIT 1", &p, err, "cannot read a team");
@@ -1255,31 +1198,26 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 		copy_val(other, HUCE_ID_STRLEN + 1, res, 0, 0);
 	PQclear(res);
 	/*
-	 * The household's reference is built from the team's rows: it gets
-	 * the default collation of field.value (record_id is "C"), or the
-	 * planner cannot use field_ref for it, and a LATERAL with LIMIT keeps
-	 * it a per-household index lookup rather than a hash join over every
-	 * inspection of the town.
+	 * A LATERAL with LIMIT keeps it a per-household index lookup (ref's
+	 * key) rather than a hash join over every inspection of the town.
 	 */
 	if (!rc && other[0]) {
 		/*
 		 * Passed: a live acceptance inspection with result pass that
 		 * is not voided, never the stored status (store.h).
 		 */
-		res = runp(s, "SELECT EXISTS (SELECT 1 FROM field t "
-			"JOIN record h ON h.id = t.record_id "
-			"CROSS JOIN LATERAL (SELECT 1 FROM field k "
-			"JOIN record i ON i.id = k.record_id "
-			"JOIN field res ON res.record_id = i.id AND res.name = 'result' "
-			"JOIN field stg ON stg.record_id = i.id AND stg.name = 'stage' "
+		res = runp(s, "SELECT EXISTS (SELECT 1 FROM ref t "
+			"JOIN rec h ON h.id = t.record_id "
+			"CROSS JOIN LATERAL (SELECT 1 FROM ref k "
+			"JOIN rec i ON i.id = k.record_id "
 			"WHERE k.name = 'household_id' "
-			"AND k.value = ('\"' || t.record_id || '\"') COLLATE \"default\" "
+			"AND k.value = '\"' || t.record_id || '\"' "
 			"AND i.kind = 'inspection' AND NOT i.deleted "
-			"AND res.value = '\"pass\"' AND stg.value IN "
-			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
-			"AND NOT EXISTS (SELECT 1 FROM field vd WHERE vd.record_id = i.id "
-			"AND vd.name = 'voided' AND vd.value NOT IN ('null', '\"\"')) "
-			"LIMIT 1) p "
+			"AND i.fields::json ->> 'result' = 'pass' "
+			"AND i.fields::json ->> 'stage' IN "
+			"('completion', 'first-toilet', 're-inspection') "
+			"AND coalesce((i.fields::json -> 'voided')::text, 'null') "
+			"IN ('null', '\"\"') LIMIT 1) p "
 			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
 			"AND h.kind = 'household' AND NOT h.deleted)",
 			&p, err, "cannot read a team");
@@ -1291,124 +1229,6 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 			rc = huce_fail(err, HUCE_EDB, "cannot read a team");
 		PQclear(res);
 	}
-	return rc;
-}
-
-/* The multi-row INSERTs (store_multi_sql), built for each row count once. */
-static const char *multi_sql(char **cache, size_t rows, const char *head,
-			     size_t cols, const char *tail,
-			     struct huce_error *err)
-{
-	if (!cache[rows])
-		cache[rows] = store_multi_sql(head, rows, cols, tail, 1);
-	if (!cache[rows])
-		huce_fail(err, HUCE_ENOMEM, "out of memory");
-	return cache[rows];
-}
-
-static enum huce_err pg_fields_put(struct store *base, const char *record_id,
-				   const struct store_field *f, size_t n,
-				   struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	const char *v[STORE_MULTI_ROWS * 6];
-	char num[STORE_MULTI_ROWS][24];
-	const char *sql;
-	enum huce_err rc;
-
-	rc = before_write(s, err);
-	if (rc)
-		return rc;
-	sql = multi_sql(s->fput, n,
-		"INSERT INTO field(record_id, name, value, version, hlc, "
-		"device) VALUES ", 6,
-		" ON CONFLICT(record_id, name) DO UPDATE SET "
-		"value = EXCLUDED.value, version = EXCLUDED.version, "
-		"hlc = EXCLUDED.hlc, device = EXCLUDED.device", err);
-	if (!sql)
-		return HUCE_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		snprintf(num[i], sizeof(num[i]), "%lld", (long long)f[i].version);
-		v[i * 6 + 0] = record_id;
-		v[i * 6 + 1] = f[i].name;
-		v[i * 6 + 2] = f[i].value;
-		v[i * 6 + 3] = num[i];
-		v[i * 6 + 4] = f[i].hlc;
-		v[i * 6 + 5] = f[i].device;
-	}
-	return send_write(s, sql, (int)(n * 6), v, err, "cannot write fields");
-}
-
-static enum huce_err pg_history_add(struct store *base,
-				    const struct store_history *h, size_t n,
-				    struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	const char *v[STORE_MULTI_ROWS * 10];
-	char num[STORE_MULTI_ROWS][3][24];
-	int64_t now = (int64_t)time(NULL);
-	const char *sql;
-	enum huce_err rc;
-
-	rc = before_write(s, err);
-	if (rc)
-		return rc;
-	sql = multi_sql(s->hput, n,
-		"INSERT INTO history(record_id, version, field, kind, "
-		"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
-	if (!sql)
-		return HUCE_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const char **row = &v[i * 10];
-
-		snprintf(num[i][0], sizeof(num[i][0]), "%lld", (long long)h[i].version);
-		snprintf(num[i][1], sizeof(num[i][1]), "%lld", (long long)h[i].seq);
-		snprintf(num[i][2], sizeof(num[i][2]), "%lld", (long long)now);
-		row[0] = h[i].record_id;
-		row[1] = num[i][0];
-		row[2] = h[i].field;
-		row[3] = h[i].kind;
-		row[4] = h[i].before;
-		row[5] = h[i].after;
-		row[6] = h[i].device;
-		row[7] = h[i].hlc;
-		row[8] = h[i].seq > 0 ? num[i][1] : NULL;
-		row[9] = num[i][2];
-	}
-	return send_write(s, sql, (int)(n * 10), v, err, "cannot write history");
-}
-
-static enum huce_err pg_history_of(struct store *base, const char *record_id,
-				   store_history_cb cb, void *arg,
-				   struct huce_error *err)
-{
-	struct pg_store *s = P(base);
-	struct params p = { .n = 0 };
-	enum huce_err rc = HUCE_OK;
-	PGresult *res;
-
-	p_str(&p, record_id);
-	res = runp(s, "SELECT version, field, kind, before, after, device, hlc, seq, at "
-		   "FROM history WHERE record_id = $1 ORDER BY version, field",
-		   &p, err, "cannot read history");
-	if (!res)
-		return err ? err->code : HUCE_EDB;
-	for (int i = 0; !rc && i < PQntuples(res); i++) {
-		struct store_history h = {
-			.version = int_val(res, i, 0),
-			.record_id = record_id,
-			.field = PQgetvalue(res, i, 1),
-			.kind = PQgetvalue(res, i, 2),
-			.before = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
-			.after = PQgetisnull(res, i, 4) ? NULL : PQgetvalue(res, i, 4),
-			.device = PQgetvalue(res, i, 5),
-			.hlc = PQgetvalue(res, i, 6),
-			.seq = int_val(res, i, 7),
-		};
-
-		rc = cb(arg, &h, int_val(res, i, 8));
-	}
-	PQclear(res);
 	return rc;
 }
 
@@ -1444,25 +1264,20 @@ static enum huce_err pg_audit(struct store *base, const char *actor,
  * always sees the current state, as with the SQLite backend.
  */
 
-/* The fields of rows [from, to) as one JSON object of parsed values. */
-static cJSON *rows_json(const PGresult *res, int from, int to)
+/* The fields of row i as one JSON object of parsed values. */
+static cJSON *row_json(const PGresult *res, int i)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_Parse(PQgetvalue(res, i, REC_NCOLS));
+	struct store_fieldset fs = { 0 };
 
-	for (int i = from; o && i < to; i++) {
-		cJSON *v;
-
-		if (PQgetisnull(res, i, REC_NCOLS))	/* a record without fields */
-			continue;
-		v = cJSON_Parse(PQgetvalue(res, i, REC_NCOLS + 1));
-		if (!v)
-			v = cJSON_CreateNull();
-		if (!v) {
-			cJSON_Delete(o);
-			return NULL;
-		}
-		cJSON_AddItemToObject(o, PQgetvalue(res, i, REC_NCOLS), v);
-	}
+	if (cJSON_IsObject(o))
+		return o;
+	cJSON_Delete(o);	/* a value that does not parse: field by field */
+	o = NULL;
+	if (!store_row_decode(PQgetvalue(res, i, REC_NCOLS),
+			      PQgetvalue(res, i, REC_NCOLS + 1), &fs))
+		o = store_fieldset_json(&fs);
+	store_fieldset_release(&fs);
 	return o;
 }
 
@@ -1476,21 +1291,24 @@ static enum huce_err visit_rows(struct pg_store *s, const PGresult *res,
 	enum huce_err rc = HUCE_OK;
 	int n = PQntuples(res);
 
-	for (int i = 0, j; !rc && i < n; i = j) {
+	for (int i = 0; !rc && i < n; i++) {
 		const char *id = PQgetvalue(res, i, 0);
 		struct store_record r;
 		cJSON *fields;
 
-		for (j = i + 1; j < n && strcmp(PQgetvalue(res, j, 0), id) == 0; j++)
-			;
-		if (s->writes != writes0) {
+		/*
+		 * A record a callback changed (held in memory by store.c, or
+		 * written since the query) is read again.
+		 */
+		if (s->writes != writes0 || store_holds(&s->base, id)) {
 			rc = store_visit_id(&s->base, id, &fs, cb, arg, err);
 			continue;
 		}
 		read_record(res, i, &r);
-		fields = rows_json(res, i, j);
+		fields = row_json(res, i);
 		if (!fields) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			rc = huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				       "cannot be read", id);
 			break;
 		}
 		rc = cb(arg, &r, fields);
@@ -1515,7 +1333,7 @@ static enum huce_err list_and_visit(struct pg_store *s, const char *sql,
 	return rc;
 }
 
-#define LIST_SELECT "SELECT " REC_COLS ", f.name, f.value FROM "
+#define LIST_SELECT "SELECT " REC_COLS ", r.fields, r.stamps FROM "
 
 static enum huce_err pg_by_key(struct store *base, const char *kind,
 			       const char *key, const char *except,
@@ -1529,10 +1347,9 @@ static enum huce_err pg_by_key(struct store *base, const char *kind,
 	p_str(&p, kind);
 	p_str(&p, key);
 	p_str(&p, except);
-	rc = list_and_visit(s, LIST_SELECT "record r "
-		"LEFT JOIN field f ON f.record_id = r.id "
+	rc = list_and_visit(s, LIST_SELECT "rec r "
 		"WHERE r.kind = $1 AND r.dkey = $2 AND NOT r.deleted AND r.id <> $3 "
-		"ORDER BY r.id, f.name", &p, cb, arg, err);
+		"ORDER BY r.id", &p, cb, arg, err);
 	return rc;
 }
 
@@ -1541,18 +1358,14 @@ static enum huce_err pg_by_field(struct store *base, enum store_index ix,
 				 store_record_cb cb, void *arg,
 				 struct huce_error *err)
 {
-	/* One literal per field, so the planner can use its partial index. */
-#define BY_FIELD(n) LIST_SELECT "field k JOIN record r ON r.id = k.record_id " \
-	"LEFT JOIN field f ON f.record_id = r.id " \
-	"WHERE k.name = '" #n "' AND k.value = $1 AND NOT r.deleted " \
-	"AND k.record_id <> $2 ORDER BY r.id, f.name",
-	static const char *const sql[] = { STORE_INDEXED_FIELDS(BY_FIELD) };
-#undef BY_FIELD
 	struct params p = { .n = 0 };
 
+	p_str(&p, ref_names[ix]);
 	p_str(&p, value_json);
 	p_str(&p, except);
-	return list_and_visit(P(base), sql[ix], &p, cb, arg, err);
+	return list_and_visit(P(base), LIST_SELECT "ref k JOIN rec r ON r.id = k.record_id "
+		"WHERE k.name = $1 AND k.value = $2 AND NOT r.deleted "
+		"AND k.record_id <> $3 ORDER BY r.id", &p, cb, arg, err);
 }
 
 static enum huce_err pg_scan_kind(struct store *base, const char *kind,
@@ -1565,13 +1378,11 @@ static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 
 	p_str(&p, kind);
 	if (with_deleted)
-		rc = list_and_visit(s, LIST_SELECT "record r "
-			"LEFT JOIN field f ON f.record_id = r.id "
-			"WHERE r.kind = $1 ORDER BY r.id, f.name", &p, cb, arg, err);
+		rc = list_and_visit(s, LIST_SELECT "rec r "
+			"WHERE r.kind = $1 ORDER BY r.id", &p, cb, arg, err);
 	else
-		rc = list_and_visit(s, LIST_SELECT "record r "
-			"LEFT JOIN field f ON f.record_id = r.id "
-			"WHERE r.kind = $1 AND NOT r.deleted ORDER BY r.id, f.name",
+		rc = list_and_visit(s, LIST_SELECT "rec r "
+			"WHERE r.kind = $1 AND NOT r.deleted ORDER BY r.id",
 			&p, cb, arg, err);
 	return rc;
 }
@@ -1589,7 +1400,7 @@ static enum huce_err pg_id_match(struct store *base, const char *kind,
 	p_str(&p, key);
 	p_int(&p, how);
 	p_int(&p, (int64_t)max);
-	res = runp(s, "SELECT id FROM record WHERE kind = $1 "
+	res = runp(s, "SELECT id FROM rec WHERE kind = $1 "
 		"AND ($3::int & 4 = 0 OR NOT deleted) "
 		"AND (id = $2 OR ($3::int & 1 <> 0 AND left(id, length($2)) = $2) "
 		"OR ($3::int & 2 <> 0 AND right(id, length($2)) = $2)) "
@@ -1623,13 +1434,10 @@ static enum huce_err pg_changes(struct store *base, int64_t after,
 	/* One record more than asked tells whether another page follows. */
 	p_int(&p, after);
 	p_int(&p, (int64_t)pg->limit + 1);
-	res = runp(P(base), "WITH page AS (SELECT version, id, kind, deleted, "
-		   "del_version, del_device, del_hlc FROM record "
-		   "WHERE version > $1 ORDER BY version LIMIT $2) "
-		   "SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value, "
-		   "f.device, f.hlc, r.del_version, r.del_device, r.del_hlc "
-		   "FROM page r LEFT JOIN field f ON f.record_id = r.id "
-		   "ORDER BY r.version, f.name", &p, err, "cannot read changes");
+	res = runp(P(base), "SELECT version, id, kind, deleted, fields, stamps, "
+		   "del_version, del_device, del_hlc FROM rec "
+		   "WHERE version > $1 ORDER BY version LIMIT $2",
+		   &p, err, "cannot read changes");
 	if (!res)
 		return err ? err->code : HUCE_EDB;
 	n = PQntuples(res);
@@ -1638,15 +1446,16 @@ static enum huce_err pg_changes(struct store *base, int64_t after,
 			.version = int_val(res, i, 0),
 			.id = PQgetvalue(res, i, 1), .kind = PQgetvalue(res, i, 2),
 			.deleted = strcmp(PQgetvalue(res, i, 3), "t") == 0,
-			.field = val_or_null(res, i, 4),
-			.value = PQgetvalue(res, i, 5),
-			.device = PQgetvalue(res, i, 6), .hlc = PQgetvalue(res, i, 7),
-			.del_version = int_val(res, i, 8),
-			.del_device = val_or_null(res, i, 9),
-			.del_hlc = val_or_null(res, i, 10),
+			.del_version = int_val(res, i, 6),
+			.del_device = val_or_null(res, i, 7),
+			.del_hlc = val_or_null(res, i, 8),
 		};
 
-		rc = store_page_row(pg, &row);
+		rc = store_page_record(pg, &row, PQgetvalue(res, i, 4),
+				       PQgetvalue(res, i, 5));
+		if (rc == HUCE_EDB)
+			rc = huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				       "cannot be read", row.id);
 	}
 	PQclear(res);
 	return rc;
@@ -1658,13 +1467,8 @@ static void pg_close(struct store *base)
 {
 	struct pg_store *s = P(base);
 
-	for (int i = 0; i <= STORE_MULTI_ROWS; i++) {
-		free(s->fput[i]);
-		free(s->hput[i]);
-	}
 	free(s->sql);
 	free(s->ready);
-	free(s->rcache);
 	PQfinish(s->conn);
 }
 
@@ -1690,14 +1494,12 @@ static const struct store_ops pg_ops = {
 	.device_enroll = pg_device_enroll,
 	.device_attr_get = pg_device_attr_get,
 	.device_attr_set = pg_device_attr_set,
-	.record_get = pg_record_get,
-	.record_put = pg_record_put,
-	.fields_get = pg_fields_get,
-	.field_get = pg_field_get,
+	.row_get = pg_row_get,
+	.row_put = pg_row_put,
+	.ref_set = pg_ref_set,
+	.change_add = pg_change_add,
+	.changes_of = pg_changes_of,
 	.team_gate = pg_team_gate,
-	.fields_put = pg_fields_put,
-	.history_add = pg_history_add,
-	.history_of = pg_history_of,
 	.audit = pg_audit,
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,
@@ -1779,6 +1581,100 @@ static int migration_number(const char *name)
 }
 
 /*
+ * The sum of every record with its fields (store_record_sum), read
+ * through a cursor: from the old tables (record and field, schema 0004)
+ * or from rec (compact).  The move to the compact layout (0005) must
+ * leave it as it was.
+ */
+static enum huce_err pg_sum(struct pg_store *s, int compact_rows, uint64_t *sum,
+			    int64_t *n, struct huce_error *err)
+{
+	struct store_fieldset fs = { 0 };
+	struct store_record r = { 0 };
+	enum huce_err rc;
+	int have = 0;
+
+	*sum = STORE_SUM_INIT;
+	*n = 0;
+	rc = run_text(s, compact_rows ?
+		"DECLARE move_sum NO SCROLL CURSOR FOR SELECT " REC_COLS ", "
+		"r.fields, r.stamps FROM rec r ORDER BY r.id" :
+		"DECLARE move_sum NO SCROLL CURSOR FOR SELECT " REC_COLS ", "
+		"f.name, f.value, f.version, f.hlc, f.device FROM record r "
+		"LEFT JOIN field f ON f.record_id = r.id "
+		"ORDER BY r.id, f.name COLLATE \"C\"", err, "cannot sum the records");
+	while (!rc) {
+		PGresult *res = PQexec(s->conn, "FETCH 5000 FROM move_sum");
+		int rows;
+
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			rc = pg_fail(s, res, err, "cannot sum the records");
+			PQclear(res);
+			break;
+		}
+		rows = PQntuples(res);
+		for (int i = 0; !rc && i < rows; i++) {
+			if (compact_rows) {
+				read_record(res, i, &r);
+				if (store_row_decode(PQgetvalue(res, i, REC_NCOLS),
+						     PQgetvalue(res, i, REC_NCOLS + 1), &fs))
+					rc = huce_fail(err, HUCE_EDB, "record %s: moved "
+						       "fields cannot be read", r.id);
+				*sum = store_record_sum(*sum, &r, &fs);
+				(*n)++;
+				continue;
+			}
+			if (!have || strcmp(PQgetvalue(res, i, 0), r.id) != 0) {
+				if (have) {
+					*sum = store_record_sum(*sum, &r, &fs);
+					(*n)++;
+				}
+				store_fieldset_release(&fs);
+				read_record(res, i, &r);
+				have = 1;
+			}
+			if (!PQgetisnull(res, i, REC_NCOLS)) {
+				struct store_field *f;
+
+				if (fs.n == fs.alloc) {
+					size_t na = fs.alloc ? fs.alloc * 2 : 32;
+					void *nv = realloc(fs.v, na * sizeof(*fs.v));
+
+					if (!nv) {
+						rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+						break;
+					}
+					fs.v = nv;
+					fs.alloc = na;
+				}
+				f = &fs.v[fs.n];
+				memset(f, 0, sizeof(*f));
+				copy_val(f->name, sizeof(f->name), res, i, REC_NCOLS);
+				f->value = dup_val(res, i, REC_NCOLS + 1);
+				f->version = int_val(res, i, REC_NCOLS + 2);
+				copy_val(f->hlc, sizeof(f->hlc), res, i, REC_NCOLS + 3);
+				copy_val(f->device, sizeof(f->device), res, i, REC_NCOLS + 4);
+				if (!f->value)
+					rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+				else
+					fs.n++;
+			}
+		}
+		PQclear(res);
+		if (!rows)
+			break;
+	}
+	if (!rc && have) {
+		*sum = store_record_sum(*sum, &r, &fs);
+		(*n)++;
+	}
+	store_fieldset_release(&fs);
+	if (!rc)
+		rc = run_text(s, "CLOSE move_sum", err, "cannot sum the records");
+	return rc;
+}
+
+/*
  * Create or bring the schema up to date, and give a new store its town
  * key (the secret of the ID-number hashes), in one transaction under an
  * advisory lock: centrals that start together migrate once.
@@ -1787,7 +1683,8 @@ static enum huce_err migrate(struct pg_store *s, struct huce_error *err)
 {
 	unsigned char key[32];
 	char hex[65], vbuf[24];
-	int64_t have = 0;
+	int64_t have = 0, n0 = 0, n1 = 0;
+	uint64_t sum0 = 0, sum1 = 0;
 	int latest = 0;
 	struct params p = { .n = 0 };
 	enum huce_err rc;
@@ -1844,9 +1741,26 @@ static enum huce_err migrate(struct pg_store *s, struct huce_error *err)
 				       "is missing", v);
 			goto out;
 		}
-		rc = run_text(s, f->data, err, f->name);
+		/* The move to the compact layout is checked by its sums. */
+		if (v == 5)
+			rc = pg_sum(s, 0, &sum0, &n0, err);
+		if (!rc)
+			rc = run_text(s, f->data, err, f->name);
+		if (!rc && v == 5)
+			rc = pg_sum(s, 1, &sum1, &n1, err);
+		if (!rc && v == 5 && (n0 != n1 || sum0 != sum1))
+			rc = huce_fail(err, HUCE_EDB, "PostgreSQL store at %s: moving "
+				       "to the compact layout: %lld records with sum "
+				       "%016llx before, %lld with %016llx after; nothing "
+				       "was changed", s->where, (long long)n0,
+				       (unsigned long long)sum0, (long long)n1,
+				       (unsigned long long)sum1);
 		if (rc)
 			goto out;
+		if (v == 5 && n0)
+			huce_info("PostgreSQL store at %s: moved %lld records to the "
+				  "compact layout (sum %016llx)", s->where,
+				  (long long)n0, (unsigned long long)sum0);
 		huce_info("PostgreSQL store at %s: applied %s", s->where, f->name);
 	}
 	if (have != latest) {
@@ -1950,7 +1864,6 @@ enum huce_err store_pg_open(struct store **out, const char *url,
 	describe(s, opts);
 	PQconninfoFree(opts);
 	store_base_init(&s->base, &pg_ops, reader);
-	s->rgen = 1;
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (!s->conn) {
 		store_close(&s->base);

@@ -34,11 +34,11 @@
 #include "huce_buf.h"
 #include "huce_crypto.h"
 #include "huce_db.h"
+#include "huce_log.h"
 
 struct sqlite_store {
 	struct store base;	/* first: a struct store * is a sqlite_store * */
 	struct huce_db *db;
-	sqlite3_stmt *fput[STORE_MULTI_ROWS + 1], *hput[STORE_MULTI_ROWS + 1];
 	uint64_t hlc_loaded;	/* the HLC as begin found it */
 };
 
@@ -416,7 +416,10 @@ static enum huce_err sq_device_enroll(struct store *base, const char *name,
 	return rc;
 }
 
-/* --- records and fields ------------------------------------------------ */
+/* --- records: the compact layout (schema 0005) -------------------------- */
+
+#define REC_COLS "id, kind, version, deleted, created_by, created_hlc, " \
+	"created_at, del_version, del_device, del_hlc, dkey"
 
 static void read_record(sqlite3_stmt *st, struct store_record *r)
 {
@@ -433,41 +436,66 @@ static void read_record(sqlite3_stmt *st, struct store_record *r)
 	copy_col(r->key, sizeof(r->key), st, 10);
 }
 
-static enum huce_err sq_record_get(struct store *base, const char *id,
-				   struct store_record *out,
-				   struct huce_error *err)
+static int field_name_cmp(const void *pa, const void *pb)
+{
+	return strcmp(((const struct store_field *)pa)->name,
+		      ((const struct store_field *)pb)->name);
+}
+
+/* Append a field (its value taken over) to a set. */
+static int fieldset_push(struct store_fieldset *fs, const struct store_field *f)
+{
+	if (fs->n == fs->alloc) {
+		size_t na = fs->alloc ? fs->alloc * 2 : 32;
+		struct store_field *nv = realloc(fs->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		fs->v = nv;
+		fs->alloc = na;
+	}
+	fs->v[fs->n++] = *f;
+	return 0;
+}
+
+static enum huce_err sq_row_get(struct store *base, const char *id,
+				struct store_record *out, char **fields,
+				char **stamps, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st = huce_db_query(s->db, err,
-		"SELECT id, kind, version, deleted, created_by, created_hlc, "
-		"created_at, del_version, del_device, del_hlc, dkey "
-		"FROM record WHERE id = ?1", "s", id);
+		"SELECT " REC_COLS ", fields, stamps FROM rec WHERE id = ?1",
+		"s", id);
 	int r;
 
+	*fields = *stamps = NULL;
 	if (!st)
 		return err ? err->code : HUCE_EDB;
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		read_record(st, out);
+		*fields = huce_db_col_dup(st, 11);
+		*stamps = huce_db_col_dup(st, 12);
 		sqlite3_reset(st);
-		return HUCE_OK;
+		if (*fields && *stamps)
+			return HUCE_OK;
+		free(*fields);
+		free(*stamps);
+		*fields = *stamps = NULL;
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	}
 	if (step_done(s, st, r, err, "cannot read record"))
 		return HUCE_EDB;
-	return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+	return HUCE_ENOTFOUND;
 }
 
-static enum huce_err sq_record_put(struct store *base,
-				   const struct store_record *r,
-				   struct huce_error *err)
+static enum huce_err sq_row_put(struct store *base, const struct store_record *r,
+				const char *fields, const char *stamps,
+				struct huce_error *err)
 {
-	struct sqlite_store *s = S(base);
-	enum huce_err rc;
-
-	rc = huce_db_run(s->db, err,
-		"INSERT INTO record(id, kind, version, deleted, created_by, "
-		"created_hlc, created_at, del_version, del_device, del_hlc, dkey) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+	return huce_db_run(S(base)->db, err,
+		"INSERT INTO rec(" REC_COLS ", fields, stamps) "
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
 		"ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
 		"version = excluded.version, deleted = excluded.deleted, "
 		"created_by = excluded.created_by, "
@@ -475,97 +503,103 @@ static enum huce_err sq_record_put(struct store *base,
 		"created_at = excluded.created_at, "
 		"del_version = excluded.del_version, "
 		"del_device = excluded.del_device, del_hlc = excluded.del_hlc, "
-		"dkey = excluded.dkey",
-		"ssiissiisss", r->id, r->kind, r->version, (int64_t)r->deleted,
+		"dkey = excluded.dkey, fields = excluded.fields, "
+		"stamps = excluded.stamps",
+		"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
 		r->created_by, r->created_hlc, r->created_at, r->del_version,
 		r->del_device[0] ? r->del_device : NULL,
 		r->del_hlc[0] ? r->del_hlc : NULL,
-		r->key[0] ? r->key : NULL);
+		r->key[0] ? r->key : NULL, fields, stamps);
+}
+
+static const char *const ref_names[STORE_IX__COUNT] = {
+#define REF_NAME(n) #n,
+	STORE_INDEXED_FIELDS(REF_NAME)
+#undef REF_NAME
+};
+
+static enum huce_err sq_ref_set(struct store *base, enum store_index ix,
+				const char *record_id, const char *old_value,
+				const char *new_value, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	enum huce_err rc = HUCE_OK;
+
+	if (old_value)
+		rc = huce_db_run(s->db, err,
+			"DELETE FROM ref WHERE name = ?1 AND value = ?2 "
+			"AND record_id = ?3", "sss", ref_names[ix], old_value,
+			record_id);
+	if (!rc && new_value)
+		rc = huce_db_run(s->db, err,
+			"INSERT OR IGNORE INTO ref(name, value, record_id) "
+			"VALUES(?1, ?2, ?3)", "sss", ref_names[ix], new_value,
+			record_id);
 	return rc;
 }
 
-static enum huce_err sq_fields_get(struct store *base, const char *id,
-				   struct store_fieldset *out,
+static enum huce_err sq_change_add(struct store *base,
+				   const struct store_change_row *c,
+				   struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+
+	if (c->seq > 0)
+		return huce_db_run(s->db, err,
+			"INSERT INTO hist(record_id, version, kind, before, after, "
+			"device, hlc, seq, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			"sisssssii", c->record_id, c->version, c->kind, c->before,
+			c->after, c->device, c->hlc, c->seq, c->at);
+	return huce_db_run(s->db, err,
+		"INSERT INTO hist(record_id, version, kind, before, after, "
+		"device, hlc, seq, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)",
+		"sisssssi", c->record_id, c->version, c->kind, c->before,
+		c->after, c->device, c->hlc, c->at);
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static enum huce_err sq_changes_of(struct store *base, const char *record_id,
+				   store_change_cb cb, void *arg,
 				   struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
 	enum huce_err rc = HUCE_OK;
-	int r;
+	int r = SQLITE_DONE;
 
-	store_fieldset_release(out);
 	st = huce_db_query(s->db, err,
-		"SELECT name, value, version, hlc, device FROM field "
-		"WHERE record_id = ?1 ORDER BY name", "s", id);
+		"SELECT version, kind, before, after, device, hlc, seq, at "
+		"FROM hist WHERE record_id = ?1 ORDER BY version",
+		"s", record_id);
 	if (!st)
 		return err ? err->code : HUCE_EDB;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_field *f;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_change_row c = {
+			.record_id = record_id,
+			.version = sqlite3_column_int64(st, 0),
+			.kind = col_text(st, 1),
+			.before = col_text(st, 2),
+			.after = col_text(st, 3),
+			.device = col_text(st, 4),
+			.hlc = col_text(st, 5),
+			.seq = sqlite3_column_int64(st, 6),
+			.at = sqlite3_column_int64(st, 7),
+		};
 
-		if (out->n == out->alloc) {
-			size_t na = out->alloc ? out->alloc * 2 : 32;
-			struct store_field *nv = realloc(out->v, na * sizeof(*nv));
-
-			if (!nv) {
-				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-				break;
-			}
-			out->v = nv;
-			out->alloc = na;
-		}
-		f = &out->v[out->n];
-		memset(f, 0, sizeof(*f));
-		copy_col(f->name, sizeof(f->name), st, 0);
-		f->value = huce_db_col_dup(st, 1);
-		if (!f->value) {
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-			break;
-		}
-		f->version = sqlite3_column_int64(st, 2);
-		copy_col(f->hlc, sizeof(f->hlc), st, 3);
-		copy_col(f->device, sizeof(f->device), st, 4);
-		out->n++;
+		rc = cb(arg, &c);
 	}
+	if (rc == HUCE_EINVAL)
+		rc = huce_fail(err, HUCE_EDB, "the history of %s cannot be read",
+			       record_id);
 	if (rc) {
 		sqlite3_reset(st);
-		store_fieldset_release(out);
 		return rc;
 	}
-	rc = step_done(s, st, r, err, "cannot read fields");
-	if (rc)
-		store_fieldset_release(out);
-	return rc;
-}
-
-static enum huce_err sq_field_get(struct store *base, const char *id,
-				  const char *name, char **value,
-				  struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st;
-	enum huce_err rc = HUCE_OK;
-	int r;
-
-	*value = NULL;
-	st = huce_db_query(s->db, err,
-		"SELECT value FROM field WHERE record_id = ?1 AND name = ?2",
-		"ss", id, name);
-	if (!st) {
-		return err ? err->code : HUCE_EDB;
-	}
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		*value = huce_db_col_dup(st, 0);
-		sqlite3_reset(st);
-		if (!*value)
-			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
-	} else if (step_done(s, st, r, err, "cannot read a field")) {
-		rc = HUCE_EDB;
-	} else {
-		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s has no field %s",
-			       id, name);
-	}
-	return rc;
+	return step_done(s, st, r, err, "cannot read history") ? HUCE_EDB : HUCE_OK;
 }
 
 static enum huce_err sq_team_gate(struct store *base, const char *team_json,
@@ -583,14 +617,12 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	if (!except)
 		except = "";
 	/*
-	 * CROSS JOIN fixes the order of the loops: from the team's index
-	 * entries outwards.  Left to itself (the central has no ANALYZE
-	 * statistics) SQLite drove these from record_kind, a scan of every
-	 * household per lookup.  field_team holds (value, record_id), so the
-	 * first in id order is a seek.
+	 * CROSS JOIN fixes the order of the loops: from the team's ref rows
+	 * outwards (the central has no ANALYZE statistics).  ref holds
+	 * (name, value, record_id), so the first in id order is a seek.
 	 */
 	st = huce_db_query(s->db, err,
-		"SELECT t.record_id FROM field t CROSS JOIN record h "
+		"SELECT t.record_id FROM ref t CROSS JOIN rec h "
 		"WHERE h.id = t.record_id "
 		"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 		"AND h.kind = 'household' AND h.deleted = 0 "
@@ -609,25 +641,23 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	if (!rc && other[0]) {
 		/*
 		 * Passed: a live acceptance inspection with result pass that
-		 * is not voided.  Not the stored status: a derived "accepted"
-		 * implies such an inspection, and a typed one proves nothing.
+		 * is not voided ("voided" absent, null or "").  Not the stored
+		 * status: a derived "accepted" implies such an inspection, and
+		 * a typed one proves nothing.
 		 */
 		st = huce_db_query(s->db, err,
-			"SELECT EXISTS (SELECT 1 FROM field t CROSS JOIN record h "
-			"CROSS JOIN field k CROSS JOIN record i CROSS JOIN field res "
-			"CROSS JOIN field stg WHERE h.id = t.record_id "
+			"SELECT EXISTS (SELECT 1 FROM ref t CROSS JOIN rec h "
+			"CROSS JOIN ref k CROSS JOIN rec i WHERE h.id = t.record_id "
+			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
+			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND k.name = 'household_id' "
 			"AND k.value = '\"' || t.record_id || '\"' "
 			"AND i.id = k.record_id "
-			"AND res.record_id = i.id AND res.name = 'result' "
-			"AND stg.record_id = i.id AND stg.name = 'stage' "
-			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
-			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND i.kind = 'inspection' AND i.deleted = 0 "
-			"AND res.value = '\"pass\"' AND stg.value IN "
-			"('\"completion\"', '\"first-toilet\"', '\"re-inspection\"') "
-			"AND NOT EXISTS (SELECT 1 FROM field vd WHERE vd.record_id = i.id "
-			"AND vd.name = 'voided' AND vd.value NOT IN ('null', '\"\"')))",
+			"AND i.fields ->> '$.result' = 'pass' "
+			"AND i.fields ->> '$.stage' IN "
+			"('completion', 'first-toilet', 're-inspection') "
+			"AND coalesce(i.fields -> '$.voided', 'null') IN ('null', '\"\"'))",
 			"ss", team_json, except);
 		if (!st)
 			rc = err ? err->code : HUCE_EDB;
@@ -646,152 +676,6 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	return rc;
 }
 
-/*
- * The multi-row INSERTs of fields and history (store_multi_sql): the
- * statements are built for each row count on first use and kept (not
- * in huce_db's cache, which is for literals).
- */
-static sqlite3_stmt *multi_stmt(struct sqlite_store *s, sqlite3_stmt **cache,
-				size_t rows, const char *head, size_t cols,
-				const char *tail, struct huce_error *err)
-{
-	char *sql;
-
-	if (cache[rows]) {
-		sqlite3_reset(cache[rows]);
-		sqlite3_clear_bindings(cache[rows]);
-		return cache[rows];
-	}
-	sql = store_multi_sql(head, rows, cols, tail, 0);
-	if (!sql) {
-		huce_fail(err, HUCE_ENOMEM, "out of memory");
-		return NULL;
-	}
-	if (sqlite3_prepare_v3(huce_db_handle(s->db), sql, -1,
-			       SQLITE_PREPARE_PERSISTENT, &cache[rows], NULL)) {
-		huce_db_fail(s->db, err, "cannot prepare statement");
-		cache[rows] = NULL;
-	}
-	free(sql);
-	return cache[rows];
-}
-
-static void bind_text(sqlite3_stmt *st, int idx, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, idx);
-}
-
-static enum huce_err step_once(struct sqlite_store *s, sqlite3_stmt *st,
-			       struct huce_error *err, const char *what)
-{
-	int r = sqlite3_step(st);
-	enum huce_err rc = HUCE_OK;
-
-	if (r != SQLITE_DONE)
-		rc = huce_db_fail(s->db, err, what);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);	/* drop the SQLITE_STATIC pointers */
-	return rc;
-}
-
-static enum huce_err sq_fields_put(struct store *base, const char *record_id,
-				   const struct store_field *f, size_t n,
-				   struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st = multi_stmt(s, s->fput, n,
-		"INSERT INTO field(record_id, name, value, version, hlc, "
-		"device) VALUES ", 6,
-		" ON CONFLICT(record_id, name) DO UPDATE SET "
-		"value = excluded.value, version = excluded.version, "
-		"hlc = excluded.hlc, device = excluded.device", err);
-
-	if (!st)
-		return err ? err->code : HUCE_EDB;
-	for (size_t i = 0; i < n; i++) {
-		int b = (int)(i * 6);
-
-		bind_text(st, b + 1, record_id);
-		bind_text(st, b + 2, f[i].name);
-		bind_text(st, b + 3, f[i].value);
-		sqlite3_bind_int64(st, b + 4, f[i].version);
-		bind_text(st, b + 5, f[i].hlc);
-		bind_text(st, b + 6, f[i].device);
-	}
-	return step_once(s, st, err, "cannot write fields");
-}
-
-static enum huce_err sq_history_add(struct store *base,
-				    const struct store_history *h, size_t n,
-				    struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	int64_t now = (int64_t)time(NULL);
-	sqlite3_stmt *st = multi_stmt(s, s->hput, n,
-		"INSERT INTO history(record_id, version, field, kind, "
-		"before, after, device, hlc, seq, at) VALUES ", 10, "", err);
-
-	if (!st)
-		return err ? err->code : HUCE_EDB;
-	for (size_t i = 0; i < n; i++) {
-		int b = (int)(i * 10);
-
-		bind_text(st, b + 1, h[i].record_id);
-		sqlite3_bind_int64(st, b + 2, h[i].version);
-		bind_text(st, b + 3, h[i].field);
-		bind_text(st, b + 4, h[i].kind);
-		bind_text(st, b + 5, h[i].before);
-		bind_text(st, b + 6, h[i].after);
-		bind_text(st, b + 7, h[i].device);
-		bind_text(st, b + 8, h[i].hlc);
-		if (h[i].seq > 0)
-			sqlite3_bind_int64(st, b + 9, h[i].seq);
-		else
-			sqlite3_bind_null(st, b + 9);
-		sqlite3_bind_int64(st, b + 10, now);
-	}
-	return step_once(s, st, err, "cannot write history");
-}
-
-static enum huce_err sq_history_of(struct store *base, const char *record_id,
-				   store_history_cb cb, void *arg,
-				   struct huce_error *err)
-{
-	struct sqlite_store *s = S(base);
-	sqlite3_stmt *st;
-	enum huce_err rc = HUCE_OK;
-	int r = SQLITE_DONE;
-
-	st = huce_db_query(s->db, err,
-		"SELECT version, field, kind, before, after, device, hlc, seq, at "
-		"FROM history WHERE record_id = ?1 ORDER BY version, field",
-		"s", record_id);
-	if (!st)
-		return err ? err->code : HUCE_EDB;
-	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_history h = {
-			.version = sqlite3_column_int64(st, 0),
-			.record_id = record_id,
-			.field = (const char *)sqlite3_column_text(st, 1),
-			.kind = (const char *)sqlite3_column_text(st, 2),
-			.before = (const char *)sqlite3_column_text(st, 3),
-			.after = (const char *)sqlite3_column_text(st, 4),
-			.device = (const char *)sqlite3_column_text(st, 5),
-			.hlc = (const char *)sqlite3_column_text(st, 6),
-			.seq = sqlite3_column_int64(st, 7),
-		};
-
-		rc = cb(arg, &h, sqlite3_column_int64(st, 8));
-	}
-	if (rc) {
-		sqlite3_reset(st);
-		return rc;
-	}
-	return step_done(s, st, r, err, "cannot read history") ? HUCE_EDB : HUCE_OK;
-}
 
 static enum huce_err sq_audit(struct store *base, const char *actor,
 			      const char *action, const char *detail,
@@ -870,7 +754,7 @@ static enum huce_err sq_by_key(struct store *base, const char *kind,
 	enum huce_err rc;
 
 	st = huce_db_query(s->db, err,
-		"SELECT id FROM record WHERE kind = ?1 AND dkey = ?2 "
+		"SELECT id FROM rec WHERE kind = ?1 AND dkey = ?2 "
 		"AND deleted = 0 AND id <> ?3", "sss", kind, key, except);
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
@@ -882,17 +766,14 @@ static enum huce_err sq_by_field(struct store *base, enum store_index ix,
 				 store_record_cb cb, void *arg,
 				 struct huce_error *err)
 {
-	/* One literal per field, so each uses its partial index. */
-#define BY_FIELD(n) \
-	"SELECT f.record_id FROM field f JOIN record r ON r.id = f.record_id " \
-	"WHERE f.name = '" #n "' AND f.value = ?1 AND r.deleted = 0 " \
-	"AND f.record_id <> ?2 ORDER BY f.record_id",
-	static const char *const sql[] = { STORE_INDEXED_FIELDS(BY_FIELD) };
-#undef BY_FIELD
 	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
 
-	st = huce_db_query(s->db, err, sql[ix], "ss", value_json, except);
+	st = huce_db_query(s->db, err,
+		"SELECT f.record_id FROM ref f CROSS JOIN rec r "
+		"WHERE r.id = f.record_id AND f.name = ?1 AND f.value = ?2 "
+		"AND r.deleted = 0 AND f.record_id <> ?3 ORDER BY f.record_id",
+		"sss", ref_names[ix], value_json, except);
 	return st ? list_and_visit(s, st, cb, arg, err) :
 		    (err ? err->code : HUCE_EDB);
 }
@@ -907,11 +788,11 @@ static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 
 	if (with_deleted)
 		st = huce_db_query(s->db, err,
-			"SELECT id FROM record WHERE kind = ?1 ORDER BY id",
+			"SELECT id FROM rec WHERE kind = ?1 ORDER BY id",
 			"s", kind);
 	else
 		st = huce_db_query(s->db, err,
-			"SELECT id FROM record WHERE kind = ?1 AND deleted = 0 "
+			"SELECT id FROM rec WHERE kind = ?1 AND deleted = 0 "
 			"ORDER BY id", "s", kind);
 	rc = st ? list_and_visit(s, st, cb, arg, err) :
 		  (err ? err->code : HUCE_EDB);
@@ -928,7 +809,7 @@ static enum huce_err sq_id_match(struct store *base, const char *kind,
 	int r;
 
 	st = huce_db_query(s->db, err,
-		"SELECT id FROM record WHERE kind = ?1 AND (?4 = 0 OR deleted = 0) "
+		"SELECT id FROM rec WHERE kind = ?1 AND (?4 = 0 OR deleted = 0) "
 		"AND (id = ?2 OR (?3 & 1 AND substr(id, 1, length(?2)) = ?2) "
 		"OR (?3 & 2 AND substr(id, -length(?2)) = ?2)) ORDER BY id LIMIT ?5",
 		"ssiii", kind, key, (int64_t)how, (int64_t)(how & STORE_MATCH_LIVE ? 1 : 0),
@@ -943,14 +824,11 @@ static enum huce_err sq_id_match(struct store *base, const char *kind,
 
 /* --- pages of changes ------------------------------------------------- */
 
-static const char *col_text(sqlite3_stmt *st, int col)
-{
-	return (const char *)sqlite3_column_text(st, col);
-}
 
 /*
- * One query for the page: the page's record rows joined with their
- * fields, one row per field, fed to store_page_row().
+ * One query for the page: the records after the cursor in version order
+ * (rec_version), one more than asked to tell whether another page
+ * follows, each fed field by field to store_page_row().
  */
 static enum huce_err sq_changes(struct store *base, int64_t after,
 				struct store_page *pg, struct huce_error *err)
@@ -960,22 +838,11 @@ static enum huce_err sq_changes(struct store *base, int64_t after,
 	enum huce_err rc = HUCE_OK;
 	int r = SQLITE_DONE;
 
-	/*
-	 * One record more than asked tells whether another page follows.
-	 * The page is a range of versions, up to that of the (limit + 1)th
-	 * record after the cursor: walking record_version and each record's
-	 * fields by primary key then yields the rows in the asked order,
-	 * where a LIMIT subquery joined to field made SQLite sort the whole
-	 * page in a temporary B-tree (values included).
-	 */
 	st = huce_db_query(s->db, err,
-		"SELECT r.version, r.id, r.kind, r.deleted, f.name, f.value, "
-		"f.device, f.hlc, r.del_version, r.del_device, r.del_hlc "
-		"FROM record r LEFT JOIN field f ON f.record_id = r.id "
-		"WHERE r.version > ?1 AND r.version <= coalesce((SELECT version "
-		"FROM record WHERE version > ?1 ORDER BY version LIMIT 1 OFFSET ?2), "
-		"9223372036854775807) ORDER BY r.version, f.name",
-		"ii", after, (int64_t)pg->limit);
+		"SELECT version, id, kind, deleted, del_version, del_device, "
+		"del_hlc, fields, stamps FROM rec WHERE version > ?1 "
+		"ORDER BY version LIMIT ?2",
+		"ii", after, (int64_t)pg->limit + 1);
 	if (!st)
 		return err && err->code ? err->code : HUCE_EDB;
 	while (!rc && !pg->more && (r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -983,13 +850,14 @@ static enum huce_err sq_changes(struct store *base, int64_t after,
 			.version = sqlite3_column_int64(st, 0),
 			.id = col_text(st, 1), .kind = col_text(st, 2),
 			.deleted = sqlite3_column_int(st, 3),
-			.field = col_text(st, 4), .value = col_text(st, 5),
-			.device = col_text(st, 6), .hlc = col_text(st, 7),
-			.del_version = sqlite3_column_int64(st, 8),
-			.del_device = col_text(st, 9), .del_hlc = col_text(st, 10),
+			.del_version = sqlite3_column_int64(st, 4),
+			.del_device = col_text(st, 5), .del_hlc = col_text(st, 6),
 		};
 
-		rc = store_page_row(pg, &row);
+		rc = store_page_record(pg, &row, col_text(st, 7), col_text(st, 8));
+		if (rc == HUCE_EDB)
+			rc = huce_fail(err, HUCE_EDB, "record %s: its stored fields "
+				       "cannot be read", row.id);
 	}
 	if (!rc && !pg->more && r != SQLITE_DONE)
 		rc = huce_db_fail(s->db, err, "cannot read changes");
@@ -1003,10 +871,6 @@ static void sq_close(struct store *base)
 {
 	struct sqlite_store *s = S(base);
 
-	for (int i = 0; i <= STORE_MULTI_ROWS; i++) {
-		sqlite3_finalize(s->fput[i]);
-		sqlite3_finalize(s->hput[i]);
-	}
 	huce_db_close(s->db);
 }
 
@@ -1032,14 +896,12 @@ static const struct store_ops sqlite_ops = {
 	.device_enroll = sq_device_enroll,
 	.device_attr_get = sq_device_attr_get,
 	.device_attr_set = sq_device_attr_set,
-	.record_get = sq_record_get,
-	.record_put = sq_record_put,
-	.fields_get = sq_fields_get,
-	.field_get = sq_field_get,
+	.row_get = sq_row_get,
+	.row_put = sq_row_put,
+	.ref_set = sq_ref_set,
+	.change_add = sq_change_add,
+	.changes_of = sq_changes_of,
 	.team_gate = sq_team_gate,
-	.fields_put = sq_fields_put,
-	.history_add = sq_history_add,
-	.history_of = sq_history_of,
 	.audit = sq_audit,
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,
@@ -1047,6 +909,279 @@ static const struct store_ops sqlite_ops = {
 	.id_match = sq_id_match,
 	.changes = sq_changes,
 };
+
+/* --- the move to the compact layout (schema 0005) ----------------------- */
+
+struct move {
+	struct huce_db *db;
+	struct huce_buf a, b;
+	int64_t records, fields, refs, changes, rows;
+	uint64_t sum;
+};
+
+/* One old record with its fields into rec and ref; summed. */
+static enum huce_err move_record(struct move *m, const struct store_record *r,
+				 struct store_fieldset *fs,
+				 struct huce_error *err)
+{
+	enum huce_err rc;
+
+	qsort(fs->v, fs->n, sizeof(*fs->v), field_name_cmp);
+	m->sum = store_record_sum(m->sum, r, fs);
+	m->records++;
+	m->fields += (int64_t)fs->n;
+	if (store_row_encode(fs, &m->a, &m->b))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	rc = huce_db_run(m->db, err,
+		"INSERT INTO rec(" REC_COLS ", fields, stamps) "
+		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+		"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
+		r->created_by, r->created_hlc, r->created_at, r->del_version,
+		r->del_device[0] ? r->del_device : NULL,
+		r->del_hlc[0] ? r->del_hlc : NULL,
+		r->key[0] ? r->key : NULL, m->a.data, m->b.data);
+	for (int ix = 0; !rc && ix < STORE_IX__COUNT; ix++) {
+		const struct store_field *f = store_fieldset_find(fs, ref_names[ix]);
+
+		if (!f || !f->value || !*f->value || strcmp(f->value, "null") == 0)
+			continue;
+		rc = huce_db_run(m->db, err,
+			"INSERT OR IGNORE INTO ref(name, value, record_id) "
+			"VALUES(?1, ?2, ?3)", "sss", ref_names[ix], f->value, r->id);
+		m->refs++;
+	}
+	return rc;
+}
+
+static enum huce_err move_records(struct move *m, struct huce_error *err)
+{
+	struct store_fieldset fs = { 0 };
+	struct store_record r = { 0 };
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int have = 0, q;
+
+	st = huce_db_query(m->db, err,
+		"SELECT r.id, r.kind, r.version, r.deleted, r.created_by, "
+		"r.created_hlc, r.created_at, r.del_version, r.del_device, "
+		"r.del_hlc, r.dkey, f.name, f.value, f.version, f.hlc, f.device "
+		"FROM record r LEFT JOIN field f ON f.record_id = r.id "
+		"ORDER BY r.id, f.name", "");
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (q = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = col_text(st, 0);
+
+		if (!have || strcmp(id, r.id) != 0) {
+			if (have)
+				rc = move_record(m, &r, &fs, err);
+			store_fieldset_release(&fs);
+			read_record(st, &r);
+			have = 1;
+		}
+		if (!rc && sqlite3_column_type(st, 11) != SQLITE_NULL) {
+			struct store_field f = { 0 };
+
+			copy_col(f.name, sizeof(f.name), st, 11);
+			f.value = huce_db_col_dup(st, 12);
+			f.version = sqlite3_column_int64(st, 13);
+			copy_col(f.hlc, sizeof(f.hlc), st, 14);
+			copy_col(f.device, sizeof(f.device), st, 15);
+			if (!f.value || fieldset_push(&fs, &f)) {
+				free(f.value);
+				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			}
+		}
+	}
+	if (!rc && q != SQLITE_DONE)
+		rc = huce_db_fail(m->db, err, "cannot read the old records");
+	sqlite3_reset(st);
+	if (!rc && have)
+		rc = move_record(m, &r, &fs, err);
+	store_fieldset_release(&fs);
+	return rc;
+}
+
+static enum huce_err move_change(struct move *m, struct store_history *h,
+				 size_t n, int64_t at, struct huce_error *err)
+{
+	int has_before;
+
+	m->changes++;
+	if (store_history_encode(h, n, &m->b, &m->a, &has_before))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (h[0].seq > 0)
+		return huce_db_run(m->db, err,
+			"INSERT INTO hist(record_id, version, kind, before, after, "
+			"device, hlc, seq, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			"sisssssii", h[0].record_id, h[0].version, h[0].kind,
+			has_before ? m->b.data : NULL, m->a.data, h[0].device,
+			h[0].hlc, h[0].seq, at);
+	return huce_db_run(m->db, err,
+		"INSERT INTO hist(record_id, version, kind, before, after, "
+		"device, hlc, seq, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)",
+		"sisssssi", h[0].record_id, h[0].version, h[0].kind,
+		has_before ? m->b.data : NULL, m->a.data, h[0].device, h[0].hlc, at);
+}
+
+/* The old history rows of one change, copied out of the statement. */
+struct old_change {
+	struct store_history *h;
+	char **texts;		/* 7 per row */
+	size_t n, alloc;
+	int64_t at;
+};
+
+static void old_change_reset(struct old_change *c)
+{
+	for (size_t i = 0; i < c->n * 7; i++)
+		free(c->texts[i]);
+	c->n = 0;
+}
+
+static enum huce_err move_history(struct move *m, struct huce_error *err)
+{
+	struct old_change c = { 0 };
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int q;
+
+	st = huce_db_query(m->db, err,
+		"SELECT record_id, version, field, kind, before, after, device, "
+		"hlc, seq, at FROM history ORDER BY record_id, version, field", "");
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (q = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t v = sqlite3_column_int64(st, 1);
+		char **t;
+
+		if (c.n && (c.h[0].version != v ||
+			    strcmp(c.h[0].record_id, col_text(st, 0)) != 0)) {
+			rc = move_change(m, c.h, c.n, c.at, err);
+			old_change_reset(&c);
+		}
+		if (!rc && c.n == c.alloc) {
+			size_t na = c.alloc ? c.alloc * 2 : 32;
+			void *nh = realloc(c.h, na * sizeof(*c.h));
+
+			if (nh)
+				c.h = nh;
+			nh = nh ? realloc(c.texts, na * 7 * sizeof(*c.texts)) : NULL;
+			if (!nh)
+				rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+			else
+				c.texts = nh;
+			c.alloc = nh ? na : c.alloc;
+		}
+		if (rc)
+			break;
+		t = &c.texts[c.n * 7];
+		t[0] = huce_db_col_dup(st, 0);
+		t[1] = huce_db_col_dup(st, 2);
+		t[2] = huce_db_col_dup(st, 3);
+		t[3] = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL :
+			huce_db_col_dup(st, 4);
+		t[4] = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL :
+			huce_db_col_dup(st, 5);
+		t[5] = huce_db_col_dup(st, 6);
+		t[6] = huce_db_col_dup(st, 7);
+		c.h[c.n] = (struct store_history){ v, t[0], t[2], t[1], t[3], t[4],
+			t[5], t[6], sqlite3_column_int64(st, 8) };
+		c.at = sqlite3_column_int64(st, 9);
+		c.n++;
+		m->rows++;
+		if (!t[0] || !t[1] || !t[2] || !t[5] || !t[6])
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	}
+	if (!rc && q != SQLITE_DONE)
+		rc = huce_db_fail(m->db, err, "cannot read the old history");
+	sqlite3_reset(st);
+	if (!rc && c.n)
+		rc = move_change(m, c.h, c.n, c.at, err);
+	old_change_reset(&c);
+	free(c.h);
+	free(c.texts);
+	return rc;
+}
+
+/* The sum of rec, as the store will read it. */
+static enum huce_err sum_moved(struct move *m, uint64_t *sum, int64_t *n,
+			       struct huce_error *err)
+{
+	struct store_fieldset fs = { 0 };
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int q;
+
+	*sum = STORE_SUM_INIT;
+	*n = 0;
+	st = huce_db_query(m->db, err,
+		"SELECT " REC_COLS ", fields, stamps FROM rec ORDER BY id", "");
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (q = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_record r;
+
+		read_record(st, &r);
+		rc = store_row_decode(col_text(st, 11), col_text(st, 12), &fs);
+		if (rc)
+			rc = huce_fail(err, HUCE_EDB, "record %s: moved fields cannot "
+				       "be read", r.id);
+		*sum = store_record_sum(*sum, &r, &fs);
+		(*n)++;
+	}
+	if (!rc && q != SQLITE_DONE)
+		rc = huce_db_fail(m->db, err, "cannot read the moved records");
+	sqlite3_reset(st);
+	store_fieldset_release(&fs);
+	return rc;
+}
+
+/*
+ * After migration 0005: move the records, fields and history of the old
+ * tables into rec, ref and hist, in the migration's transaction, and
+ * check the move (counts, and a sum of every record with its fields and
+ * stamps, taken from the old tables and again from rec as the store
+ * reads it).  0006 checks the counts once more in SQL, drops the old
+ * tables and puts views in their place.
+ */
+static enum huce_err compact_migrate(struct huce_db *db, int version,
+				     void *arg, struct huce_error *err)
+{
+	struct move m = { db, HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX),
+			  HUCE_BUF_INIT(STORE_CHANGE_BYTES_MAX), 0, 0, 0, 0, 0,
+			  STORE_SUM_INIT };
+	uint64_t after;
+	int64_t n, hn;
+	enum huce_err rc;
+
+	(void)arg;
+	if (version != 5)
+		return HUCE_OK;
+	rc = move_records(&m, err);
+	if (!rc)
+		rc = move_history(&m, err);
+	if (!rc)
+		rc = sum_moved(&m, &after, &n, err);
+	hn = rc ? 0 : huce_db_meta_int(db, "version", 0);
+	if (!rc && (n != m.records || after != m.sum))
+		rc = huce_fail(err, HUCE_EDB, "moving the store to the compact "
+			       "layout: %lld records with sum %016llx before, %lld "
+			       "with %016llx after; nothing was changed",
+			       (long long)m.records, (unsigned long long)m.sum,
+			       (long long)n, (unsigned long long)after);
+	if (!rc && m.records)
+		huce_info("central store moved to the compact layout: %lld "
+			  "records, %lld fields, %lld references, %lld history "
+			  "rows as %lld changes (sum %016llx, version %lld)",
+			  (long long)m.records, (long long)m.fields,
+			  (long long)m.refs, (long long)m.rows,
+			  (long long)m.changes, (unsigned long long)m.sum,
+			  (long long)hn);
+	huce_buf_release(&m.a);
+	huce_buf_release(&m.b);
+	return rc;
+}
 
 /* A new store gets its town key, the secret of the ID-number hashes. */
 static enum huce_err ensure_town_key(struct sqlite_store *s,
@@ -1096,7 +1231,8 @@ enum huce_err store_sqlite_open(struct store **out, const char *path,
 	if (!s)
 		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	store_base_init(&s->base, &sqlite_ops, reader);
-	rc = huce_db_open(&s->db, path, "central", err);
+	rc = huce_db_open_ex(&s->db, path, "central", compact_migrate, NULL,
+			     err);
 	/*
 	 * A batch is one transaction: with SQLite's default 2 MiB page
 	 * cache its dirty pages spill to the WAL over and over.  Agents send

@@ -228,11 +228,19 @@ static int raw_insert(struct raw_db *r, const struct rrow *rows, size_t n)
 	return huce_db_commit(r->db, &err) ? -1 : 0;
 }
 
-/* The central's own rows for the same records (record, field, history). */
+/*
+ * The central's own rows for the same records, in its own schema (the
+ * compact layout, schema 0005: a rec row with the fields and their
+ * stamps, a ref row per looked-up reference, a hist row per change).
+ */
 struct craw {
 	struct huce_db *db;
 	sqlite3_stmt *rec, *fld, *his;
 	int64_t version;
+};
+
+static const char *const craw_refs[] = {
+	"group_id", "team_id", "household_id", "inspection_id", "owner_id", "id_hash", NULL
 };
 
 static int craw_open(struct craw *c, const char *path)
@@ -246,15 +254,14 @@ static int craw_open(struct craw *c, const char *path)
 	}
 	h = huce_db_handle(c->db);
 	huce_db_exec(c->db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", &err);
-	if (sqlite3_prepare_v3(h, "INSERT INTO record(id, kind, version, deleted, created_by, "
-			       "created_hlc, created_at, dkey) VALUES(?1,?2,?3,0,?4,?5,?6,?7)",
+	if (sqlite3_prepare_v3(h, "INSERT INTO rec(id, kind, version, deleted, created_by, "
+			       "created_hlc, created_at, dkey, fields, stamps) "
+			       "VALUES(?1,?2,?3,0,?4,?5,?6,?7,?8,?9)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &c->rec, NULL) ||
-	    sqlite3_prepare_v3(h, "INSERT INTO field(record_id, name, value, version, hlc, "
-			       "device) VALUES(?1,?2,?3,?4,?5,?6)",
+	    sqlite3_prepare_v3(h, "INSERT INTO ref(name, value, record_id) VALUES(?1,?2,?3)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &c->fld, NULL) ||
-	    sqlite3_prepare_v3(h, "INSERT INTO history(record_id, version, field, kind, "
-			       "before, after, device, hlc, seq, at) "
-			       "VALUES(?1,?2,?3,?4,NULL,?5,?6,?7,?8,?9)",
+	    sqlite3_prepare_v3(h, "INSERT INTO hist(record_id, version, kind, before, after, "
+			       "device, hlc, seq, at) VALUES(?1,?2,?3,NULL,?4,?5,?6,?7,?8)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &c->his, NULL)) {
 		fprintf(stderr, "raw central: %s\n", sqlite3_errmsg(h));
 		return -1;
@@ -346,13 +353,22 @@ static int craw_insert(struct craw *c, const struct crow *rows, size_t n,
 {
 	struct huce_error err = { 0 };
 	int64_t at = (int64_t)time(NULL);
+	char stamps[1024];
 
 	if (huce_db_begin(c->db, &err))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct crow *r = &rows[i];
 		int64_t v = ++c->version;
+		int len;
 
+		/* one stamp for all the fields of the creating change */
+		len = snprintf(stamps, sizeof(stamps), "{\"s\":[[%lld,\"%s\",\"%s\"]],\"f\":[",
+			       (long long)v, r->hlc, device);
+		for (int j = 0; j < r->nf && len < (int)sizeof(stamps) - 8; j++)
+			len += snprintf(stamps + len, sizeof(stamps) - (size_t)len,
+					j ? ",0" : "0");
+		snprintf(stamps + len, sizeof(stamps) - (size_t)len, "]}");
 		sqlite3_bind_text(c->rec, 1, r->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c->rec, 2, r->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(c->rec, 3, v);
@@ -363,32 +379,36 @@ static int craw_insert(struct craw *c, const struct crow *rows, size_t n,
 			sqlite3_bind_text(c->rec, 7, r->dkey, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(c->rec, 7);
+		sqlite3_bind_text(c->rec, 8, r->fields_json, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->rec, 9, stamps, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(c->rec) != SQLITE_DONE)
 			goto fail;
 		sqlite3_reset(c->rec);
 		for (int j = 0; j < r->nf; j++) {
-			sqlite3_bind_text(c->fld, 1, r->id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->fld, 2, r->names[j], -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->fld, 3, r->values[j], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(c->fld, 4, v);
-			sqlite3_bind_text(c->fld, 5, r->hlc, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->fld, 6, device, -1, SQLITE_STATIC);
+			int indexed = 0;
+
+			for (int k = 0; craw_refs[k]; k++)
+				indexed |= strcmp(craw_refs[k], r->names[j]) == 0;
+			if (!indexed || strcmp(r->values[j], "null") == 0)
+				continue;
+			sqlite3_bind_text(c->fld, 1, r->names[j], -1, SQLITE_STATIC);
+			sqlite3_bind_text(c->fld, 2, r->values[j], -1, SQLITE_STATIC);
+			sqlite3_bind_text(c->fld, 3, r->id, -1, SQLITE_STATIC);
 			if (sqlite3_step(c->fld) != SQLITE_DONE)
 				goto fail;
 			sqlite3_reset(c->fld);
-			sqlite3_bind_text(c->his, 1, r->id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(c->his, 2, v);
-			sqlite3_bind_text(c->his, 3, r->names[j], -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->his, 4, r->kind, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->his, 5, r->values[j], -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->his, 6, device, -1, SQLITE_STATIC);
-			sqlite3_bind_text(c->his, 7, r->hlc, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(c->his, 8, r->seq);
-			sqlite3_bind_int64(c->his, 9, at);
-			if (sqlite3_step(c->his) != SQLITE_DONE)
-				goto fail;
-			sqlite3_reset(c->his);
 		}
+		sqlite3_bind_text(c->his, 1, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c->his, 2, v);
+		sqlite3_bind_text(c->his, 3, r->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->his, 4, r->fields_json, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->his, 5, device, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->his, 6, r->hlc, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c->his, 7, r->seq);
+		sqlite3_bind_int64(c->his, 8, at);
+		if (sqlite3_step(c->his) != SQLITE_DONE)
+			goto fail;
+		sqlite3_reset(c->his);
 	}
 	return huce_db_commit(c->db, &err) ? -1 : 0;
 fail:

@@ -202,7 +202,7 @@ def main():
         t.add(f"central merge vs raw SQLite insert, per CPU second ({ent:,} records)", "rec/s",
               mc, rc, "limit", r, ">= 0.5x raw", r >= 0.5)
         t.add("  the same, wall clock", "rec/s", mr, rr, "limit")
-        t.add("  same rows in the central's own layout (record+field+history)", "rec/s", mc,
+        t.add("  same rows in the central's own layout (compact, schema 0005)", "rec/s", mc,
               cpu_rate("raw_central_cpu_s"), "limit")
         t.add("  same rows in a compact layout (record row + refs + history row)", "rec/s", mc,
               cpu_rate("raw_compact_cpu_s"), "limit",
@@ -211,7 +211,7 @@ def main():
         r = ratio(mr, rr)
         t.add(f"central merge vs raw SQLite insert ({ent:,} records)",
               "rec/s", mr, rr, "limit", r, ">= 0.5x raw", None if r is None else r >= 0.5)
-        t.add("  same rows in the central's own layout (record+field+history)", "rec/s", mr,
+        t.add("  same rows in the central's own layout (compact, schema 0005)", "rec/s", mr,
               get(merge, "raw_central_records_per_s"), "limit")
     nmax = max(sizes)
     pushmax = load(raw, f"push-{nmax}")

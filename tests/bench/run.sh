@@ -21,7 +21,7 @@
 #   BENCH_NO_PEER=1   skip PouchDB (its columns stay empty)
 #   BENCH_DATA=DIR    where generated data is kept (BUILD/bench/data)
 #   BENCH_ONLY="a b"  run only these steps (push bytes merge transport
-#                     throttle inspect town big peer); for development
+#                     throttle inspect town big peer photo); for development
 #
 # Everything runs on 127.0.0.1; every process started here is stopped on
 # exit, also on error or ^C.
@@ -579,7 +579,15 @@ PY
 		say "peer inspections failed (see $LOGS/peer-insp.err)"
 fi
 
+# photos: camera bytes against kept/sent, one photo over a cut 64 kbit/s link
+if want photo; then
+	say "photos: kept copies, one photo over 64 kbit/s cut five times (about 2 minutes)"
+	bash "$SRC/tests/bench/photo.sh" "$BUILD" "$TMPB/photo" "$RAW/photo.json" \
+		>"$RAW/photo.txt" 2>"$LOGS/photo.err" || say "photo bench failed (see $LOGS/photo.err)"
+fi
+
 T_END=$(now)
 echo "{\"seconds\": $(elapsed "$T_START" "$T_END")}" >"$RAW/total.json"
 [ "${BENCH_KEEP:-0}" = 1 ] || rm -rf "$TMPB"
 python3 "$SRC/tests/bench/report.py" "$OUT"
+[ ! -s "$RAW/photo.txt" ] || { echo; cat "$RAW/photo.txt"; }

@@ -127,3 +127,20 @@ stop_central() {
 new_device() {
 	"$HUCE" --db "$TRASH/$1.db" init --device "$1" --town 阿猛镇 >/dev/null
 }
+
+# mkjpeg write OUT [...] | mkjpeg probe FILE: camera-like JPEGs with an
+# EXIF block (tests/tools/mkjpeg.c).
+mkjpeg() {
+	"$HUCE_BUILDDIR/tests/tools/mkjpeg" "$@"
+}
+
+# The photos an accepting inspection must carry (schema/checklists/
+# common.json, photo_required): after and plaque at completion and
+# first-toilet, after at re-inspection.  DONE_PHOTOS gives both (an extra
+# photo is no error), made once per test from one small JPEG.
+ACCEPT_JPEG=$TRASH/accept.jpg
+if [ -n "${HUCE_BUILDDIR:-}" ] && [ -x "$HUCE_BUILDDIR/tests/tools/mkjpeg" ]; then
+	mkjpeg write "$ACCEPT_JPEG" --width 64 --height 48 >/dev/null 2>&1 ||
+		echo "# cannot make $ACCEPT_JPEG" >&2
+fi
+DONE_PHOTOS=(--photo "after=$ACCEPT_JPEG" --photo "plaque=$ACCEPT_JPEG")

@@ -29,11 +29,13 @@ PASS_3G=(
 	--item walls_roof_door=yes --item room_area=1.5 --item room_height=2.2
 	--item no_leak=yes --item sealed_cover=合格 --item no_exposed_waste=是
 	--item pan_ok=y --item plaque_installed=true --item household_satisfied=1
+	"${DONE_PHOTOS[@]}"
 )
 # Only the critical items of three-grid at completion.
 CRIT_3G=(
 	--item tank_volume=1.5 --item walls_roof_door=yes --item room_area=1.2
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 
 {
@@ -134,7 +136,8 @@ test_expect_success 'other toilet types are graded by their own checklist' '
 	hb=$(newhh 李一 biogas) &&
 	h inspect "$hb" --stage completion --inspector 王工 --item outlet_above_inlet=no \
 		--item gas_pipe_tight=yes --item walls_roof_door=yes --item room_area=2 \
-		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes >out &&
+		--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes \
+		"${DONE_PHOTOS[@]}" >out &&
 	grep -q "^result: fail" out && grep -q outlet_above_inlet out &&
 	hs=$(newhh 李二 sewer) &&
 	snap &&
@@ -185,18 +188,20 @@ test_expect_success 'inspect usage errors exit 2; unknown household 4' '
 
 test_expect_success 'photos: on a household, on an inspection, and with inspect --photo' '
 	hh=$(newhh 陈一 three-grid) &&
-	printf "\377\330\377\340 fake jpeg 1" >p1.jpg &&
-	printf "\377\330\377\340 fake jpeg 2" >p2.jpg &&
+	mkjpeg write p1.jpg --seed 1 --noise 20 &&
+	mkjpeg write p2.jpg --seed 2 --noise 20 &&
 	p=$(last_line h photo add "$hh" p1.jpg --kind before) &&
 	echo "$p" | grep -Eq "$UUID_RE" &&
 	h inspect "$hh" --stage completion --inspector 王工 "${CRIT_3G[@]}" --photo room=p2.jpg >out &&
 	insp=$(tail -n 1 out) &&
 	p3=$(last_line h photo add "$insp" p1.jpg --kind after) &&
 	h household show "$hh" --json >s.json &&
-	test "$(jq ".photos | length" s.json)" = 3 &&
-	test "$(jq -r "[.photos[].kind] | sort | join(\",\")" s.json)" = after,before,room &&
-	test "$(jq -r --arg p "$p" ".photos[] | select(.id == \$p) | .sha256" s.json)" = "$(sha256sum p1.jpg | cut -d" " -f1)" &&
-	test "$(jq -r --arg p "$p" ".photos[] | select(.id == \$p) | .size" s.json)" = "$(stat -c %s p1.jpg)" &&
+	test "$(jq ".photos | length" s.json)" = 5 &&
+	test "$(jq -r "[.photos[].kind] | sort | join(\",\")" s.json)" = after,after,before,plaque,room &&
+	# the kept copy: its SHA-256 and size are what the record names
+	s1=$(jq -r --arg p "$p" ".photos[] | select(.id == \$p) | .sha256" s.json) &&
+	test "$(sha256sum "$DB.photos/$s1.jpg" | cut -d" " -f1)" = "$s1" &&
+	test "$(jq -r --arg p "$p" ".photos[] | select(.id == \$p) | .size" s.json)" = "$(stat -c %s "$DB.photos/$s1.jpg")" &&
 	test "$(jq -r --arg p "$p3" ".photos[] | select(.id == \$p) | .owner_id" s.json)" = "$insp" &&
 	test "$(h status --json | jq -r .photos_not_uploaded)" -ge 2
 '

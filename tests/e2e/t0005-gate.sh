@@ -24,10 +24,12 @@ addself() {
 PASS=(
 	--item tank_volume=1.6 --item walls_roof_door=yes --item room_area=1.5
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 FAILING=(
 	--item tank_volume=1.0 --item walls_roof_door=yes --item room_area=1.5
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 
 {

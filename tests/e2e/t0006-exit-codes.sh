@@ -55,6 +55,7 @@ NOID=00000000-0000-7000-8000-000000000000
 CRIT=(
 	--item tank_volume=1.6 --item walls_roof_door=yes --item room_area=1.5
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 HHARGS=(--village 阿猛村 --group 第一组 --approach new-build --type three-grid)
 
@@ -67,7 +68,7 @@ HHARGS=(--village 阿猛村 --group 第一组 --approach new-build --type three-
 } >/dev/null || exit 1
 HH=$(cat "$TRASH/hh")
 HH2=$(cat "$TRASH/hh2")
-printf 'photo bytes' >"$TRASH/p.jpg"
+mkjpeg write "$TRASH/p.jpg"
 
 test_expect_success 'exit 0: listings, status, reports' '
 	code 0 village list && code 0 village list --json &&

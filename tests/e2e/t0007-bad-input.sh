@@ -48,6 +48,7 @@ HH=$(cat "$TRASH/hh")
 CRIT=(
 	--item tank_volume=1.6 --item walls_roof_door=yes --item room_area=1.5
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 
 # try NAME CMD...: where the value goes, @ in the arguments is replaced

@@ -89,7 +89,8 @@ test_expect_success '20 inspections with every item, 3 failing a veto item' '
 	while read -r id v g head type fail; do
 		args=($(items "$type")) &&
 		if [ "$fail" != - ]; then args=("${args[@]/${fail%%=*}=*/$fail}"); fi &&
-		h inspect "$id" --stage completion --inspector 验收组 --date $DAY "${args[@]}" >out ||
+		h inspect "$id" --stage completion --inspector 验收组 --date $DAY "${args[@]}" \
+			"${DONE_PHOTOS[@]}" >out ||
 			{ echo "inspect $head failed"; cat out; exit 1; }
 		if [ "$fail" = - ]; then
 			grep -q "^result: pass" out || { echo "$head: not pass"; cat out; exit 1; }
@@ -158,7 +159,8 @@ test_expect_success 're-inspections close the rectifications; all 20 accepted' '
 	grep -v " - *$" plan.ids >failed.ids &&
 	test "$(wc -l <failed.ids)" = 3 &&
 	while read -r id v g head type fail; do
-		h inspect "$id" --stage re-inspection --inspector 验收组 --date 2026-11-26 $(items "$type") >out &&
+		h inspect "$id" --stage re-inspection --inspector 验收组 --date 2026-11-26 $(items "$type") \
+			"${DONE_PHOTOS[@]}" >out &&
 		grep -q "^result: pass" out && grep -q "1 rectification closed" out || { cat out; exit 1; }
 	done <failed.ids &&
 	test "$(h rectify list --json | jq length)" = 0 &&

@@ -39,6 +39,7 @@ ID3=$(idnum 53262519700303789)
 CRIT_3G=(
 	--item tank_volume=1.6 --item walls_roof_door=yes --item room_area=1.5
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}"
 )
 FAIL_3G=("${CRIT_3G[@]/tank_volume=1.6/tank_volume=1.0}")
 

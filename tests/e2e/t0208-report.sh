@@ -136,9 +136,11 @@ C2=$TRASH/c2.db
 adm2() { "$HUCE_SYNCD" admin --store "$C2" "$@"; }
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 OKI=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 BADI=(--item tank_volume=1.2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 add_hh() { # DEV VILLAGE HEAD
 	h "$1" household add --village "$2" --group 一组 --head "$3" \
 		--approach new-build --build self --type three-grid | tail -n 1

@@ -17,9 +17,11 @@ adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 nover() { jq -S "map(del(.version))"; }
 ITEMS_OK=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 ITEMS_BAD=(--item tank_volume=1.2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 {
 	adm town 阿猛镇 &&

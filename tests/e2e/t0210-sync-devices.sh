@@ -13,7 +13,8 @@ case "${HUCE_SYNCD:-}" in '' | /*) ;; *) HUCE_SYNCD=$PWD/$HUCE_SYNCD ;; esac
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 nover() { jq -S 'map(del(.version))'; }
 ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 # setup_town STORE NAME DEV...: a central with devices enrolled.
 setup_town() {

@@ -20,7 +20,8 @@ C="$TRASH/central.db"
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 add_hh() { # DEV HEAD BUILD [more]: prints the new id
 	dev=$1 head=$2 build=$3
 	shift 3

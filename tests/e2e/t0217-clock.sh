@@ -46,6 +46,7 @@ PASS_3G=(
 	--item walls_roof_door=yes --item room_area=1.5 --item room_height=2.2
 	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
 	--item pan_ok=yes --item plaque_installed=yes --item household_satisfied=yes
+	"${DONE_PHOTOS[@]}"
 )
 # setup DEV: a laptop enrolled with the central, a village, a group and
 # a cadre who inspects.

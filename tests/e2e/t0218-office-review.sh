@@ -18,7 +18,8 @@ adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 review() { h d1 household show "$1" --json | jq -r .review.state; }
 ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 {
 	adm town 阿猛镇 &&
@@ -32,7 +33,7 @@ ITEMS=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
 		--approach new-build --build self --type three-grid | tail -n 1 >"$TRASH/hh" &&
 	h d1 household add --village 阿猛村 --group 第一组 --head 𠮷田 \
 		--approach new-build --build self --type three-grid | tail -n 1 >"$TRASH/hh2" &&
-	head -c 5000 /dev/urandom >"$TRASH/before.jpg" &&
+	mkjpeg write "$TRASH/before.jpg" --seed 1 --noise 20 &&
 	h d1 photo add "$(cat "$TRASH/hh")" "$TRASH/before.jpg" --kind before &&
 	h d1 sync
 } >/dev/null 2>"$TRASH/setup.err" || { cat "$TRASH/setup.err"; exit 1; }
@@ -103,7 +104,7 @@ test_expect_success 'the office approves; a later change leaves it approved' '
 test_expect_success 'issues answered by a new inspection with its photo make it edited too' '
 	adm review "$HH2" --issues "照片不清楚" >/dev/null &&
 	h d1 sync >/dev/null && test "$(review "$HH2")" = has-issues &&
-	head -c 6000 /dev/urandom >tank.jpg &&
+	mkjpeg write tank.jpg --seed 2 --noise 20 &&
 	h d1 inspect "$HH2" --stage completion --inspector 王验收 "${ITEMS[@]}" --photo tank=tank.jpg >/dev/null &&
 	h d1 sync >/dev/null && h d1 sync >/dev/null &&
 	test "$(review "$HH2")" = edited
@@ -113,13 +114,16 @@ test_expect_success 'admin household show: inspections, photos with their bytes,
 	adm household show "$HH2" --json >s2.json &&
 	jq -e ".head == \"𠮷田\" and .village == \"阿猛村\" and .group == \"第一组\"" s2.json &&
 	jq -e "(.inspections | length) == 1 and .inspections[0].stage == \"completion\"" s2.json &&
-	jq -e "(.photos | length) == 1 and .photos[0].kind == \"tank\" and .photos[0].arrived == true" s2.json &&
-	jq -e ".photos[0].sha256 == \"$(sha256sum tank.jpg | cut -c1-64)\"" s2.json &&
+	# the tank photo and the after and plaque photos of the acceptance (one picture)
+	jq -e "(.photos | length) == 3 and ([.photos[].kind] | sort) == [\"after\", \"plaque\", \"tank\"] and all(.photos[]; .arrived == true)" s2.json &&
+	# the laptop sent its kept copy (DB.photos/<sha>.jpg), not the camera file
+	sha=$(jq -r ".photos[] | select(.kind == \"tank\") | .sha256" s2.json) &&
+	test "$(sha256sum d1.db.photos/$sha.jpg | cut -c1-64)" = "$sha" &&
 	jq -e "[.history[].version] == ([.history[].version] | sort)" s2.json &&
 	jq -e ".history[0] | .kind == \"household\" and .device == \"d1\" and .seq > 0 and (.fields.head.after == \"𠮷田\") and (.fields.head.before == null)" s2.json &&
 	jq -e "[.history[] | select(.kind == \"review\") | .device] | index(\"office\") != null" s2.json &&
 	jq -e "[.history[] | select(.kind == \"inspection\")] | length == 1" s2.json &&
-	jq -e "[.history[] | select(.kind == \"photo\" and .device == \"d1\")] | length == 1" s2.json &&
+	jq -e "[.history[] | select(.kind == \"photo\" and .device == \"d1\")] | length == 3" s2.json &&
 	jq -e "all(.history[]; .at | test(\"Z$\"))" s2.json &&
 	! grep -q id_hash s2.json
 '

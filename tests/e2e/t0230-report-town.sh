@@ -62,7 +62,7 @@ test_expect_success 'XLSX read back: the sheets, the CSV'"'"'s cells, frozen hea
 	grep -q "𠮷祥村" got &&
 	$XD w.xlsx cells 3 | grep -q "^阿猛村	岩·依罕	2026-10-08	2026-10-13	5	" &&
 	$XD w.xlsx setup 1 >setup &&
-	printf "%s\n" frozen_rows=2 paper=9 orientation=landscape fit_to_page=1 "print_titles=\$2:\$2" widths=29 >want &&
+	printf "%s\n" frozen_rows=2 paper=9 orientation=landscape fit_to_page=1 "print_titles=\$2:\$2" widths=30 >want &&
 	test_cmp want setup &&
 	rep month --month 2026-10 --format xlsx --out m.xlsx &&
 	$XD m.xlsx sheets | head -n 2 | tr "\n" " " | grep -q "^月度排名 挂包干部 $" &&

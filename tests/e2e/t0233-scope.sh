@@ -21,7 +21,8 @@ norm() {
 		status, version}) | sort_by(.id)'
 }
 PASS_3G=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	"${DONE_PHOTOS[@]}")
 
 {
 	adm town 阿猛镇 &&
@@ -50,8 +51,8 @@ test_expect_success 'work in both villages reaches the central' '
 	h town cadre add 王工 --role 验收组 >/dev/null &&
 	h town inspect "$hA" --stage completion --inspector 王工 "${PASS_3G[@]}" >/dev/null &&
 	h town inspect "$hM" --stage completion --inspector 王工 "${PASS_3G[@]}" >/dev/null &&
-	head -c 20000 /dev/urandom >m.jpg && h town photo add "$hM" m.jpg --kind before >/dev/null &&
-	head -c 20000 /dev/urandom >a.jpg && h town photo add "$hA" a.jpg --kind before >/dev/null &&
+	mkjpeg write m.jpg --seed 1 --noise 20 && h town photo add "$hM" m.jpg --kind before >/dev/null &&
+	mkjpeg write a.jpg --seed 2 --noise 20 && h town photo add "$hA" a.jpg --kind before >/dev/null &&
 	h town target set --village 阿猛村 --week 2026-W10 5 >/dev/null &&
 	h town target set --village 芒东村 --week 2026-W10 7 >/dev/null &&
 	h town team add 甲队 >/dev/null &&
@@ -69,7 +70,8 @@ test_expect_success 'a scoped laptop equals the central view of its villages' '
 	test_cmp cen lap && test "$(jq length lap)" = 1 &&
 	h ameng village list --json | jq -r ".[].name" >v && echo 阿猛村 | test_cmp - v &&
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM inspection")" = 1 &&
-	test "$(sqlite3 ameng.db "SELECT count(*) FROM photo")" = 1 &&
+	# its before photo and the after and plaque photos of its inspection
+	test "$(sqlite3 ameng.db "SELECT count(*) FROM photo")" = 3 &&
 	test "$(sqlite3 ameng.db "SELECT n FROM target")" = 5 &&
 	test "$(sqlite3 ameng.db "SELECT count(*) FROM village_group")" = 1 &&
 	test "$(sqlite3 ameng.db "SELECT state FROM review")" = has-issues &&

@@ -153,7 +153,8 @@ test_expect_success 'a county can start from the packaged checklists (--checklis
 	$H --checklists "$TRASH/county" inspect "$id" --stage completion --inspector 乙 \
 		--item walls_roof_door=yes --item room_area=1.6 --item no_leak=yes \
 		--item sealed_cover=yes --item no_exposed_waste=yes --item tank_volume=1.8 \
-		--item effective_depth=1.2 --item inlet_pipe_diameter=110 --item vent_height=600 >out &&
+		--item effective_depth=1.2 --item inlet_pipe_diameter=110 --item vent_height=600 \
+		"${DONE_PHOTOS[@]}" >out &&
 	grep -q pass out &&
 	expect_exit 4 $H --checklists "$TRASH/none" inspect "$id" --stage completion \
 		--inspector 乙 --item room_area=1.6 2>err &&

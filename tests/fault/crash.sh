@@ -208,10 +208,14 @@ stop_central() {
 	CPID=""
 }
 
+# a completion inspection carries its after and plaque photos (photo_required)
+ACCEPT_JPEG=$(cd "$(dirname "$0")/../.." && pwd)/scripts/demo-photo.jpg
 ITEMS_OK=(--item tank_volume=2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	--photo "after=$ACCEPT_JPEG" --photo "plaque=$ACCEPT_JPEG")
 ITEMS_BAD=(--item tank_volume=1.2 --item walls_roof_door=yes --item room_area=1.5
-	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes)
+	--item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes
+	--photo "after=$ACCEPT_JPEG" --photo "plaque=$ACCEPT_JPEG")
 
 # Upper bound of the kill delay, in ms, per kind; adapted as we go and
 # carried from one epoch to the next.

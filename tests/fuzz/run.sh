@@ -5,7 +5,7 @@
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS is the time per target (default 60); TARGET is any of batch,
-# checklist, record, apply (default: all).  Everything goes to
+# checklist, record, apply, csv, photo (default: all).  Everything goes to
 # build-fuzz/ ($HUCE_FUZZ_BUILD):
 #   build-fuzz/                   a meson tree of libhuce-common built by
 #                                 clang with ASan+UBSan and coverage
@@ -39,12 +39,12 @@ set -u
 DURATION=${1:-60}
 case "$DURATION" in
 '' | *[!0-9]*)
-	echo "usage: $0 [SECONDS] [batch|checklist|record|apply|csv]..." >&2
+	echo "usage: $0 [SECONDS] [batch|checklist|record|apply|csv|photo]..." >&2
 	exit 2
 	;;
 esac
 [ $# -gt 0 ] && shift
-TARGETS=${*:-batch checklist record apply csv}
+TARGETS=${*:-batch checklist record apply csv photo}
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${HUCE_FUZZ_BUILD:-$SRC/build-fuzz}
@@ -73,7 +73,7 @@ ninja -C "$OUT" common/libhuce-common.a >"$OUT/ninja.log" 2>&1 || {
 	exit 2
 }
 
-LIBS="$OUT/common/libhuce-common.a $(pkg-config --libs sqlite3 libcjson zlib libcrypto) -lpthread -lm"
+LIBS="$OUT/common/libhuce-common.a $(pkg-config --libs sqlite3 libcjson zlib libcrypto libsodium libturbojpeg libexif) -lpthread -lm"
 INC="-I$SRC/common -I$SRC/syncd -I$SRC/syncd/central $(pkg-config --cflags libcjson)"
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -DHUCE_LIBFUZZER -fsanitize=fuzzer $SAN"
 

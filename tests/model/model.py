@@ -151,6 +151,11 @@ class Checklists:
     def stage_items(self, typ, stage):
         return [i for i in self.items.get(typ, []) if stage in i['stages']]
 
+    def photo_kinds(self, typ, stage):
+        """The photo kinds an inspection of typ at stage must carry."""
+        return sorted({i['photo'] for i in self.items.get(typ, [])
+                       if stage in i.get('photo_required', [])})
+
     @staticmethod
     def passing(item, rng):
         if item['kind'] == 'bool':
@@ -710,6 +715,8 @@ class World:
                 '--inspector', s['inspector'], '--date', s['date']]
         for code, v in s['items']:
             args += ['--item', '%s=%s' % (code, v)]
+        for kind in s.get('photos', []):
+            args += ['--photo', '%s=%s' % (kind, self.env.photo)]
         res, out = self.laptop_cmd(s['dev'], args, [s['target']])
         if res == 'ok':
             i = self.last_id(s['dev'], 'inspection', out)
@@ -1301,9 +1308,14 @@ class Generator:
         if r.random() < 0.04:
             d = (self.today + datetime.timedelta(days=r.randrange(2, 400))).isoformat()
         inspector = r.choice(INSPECTORS) if r.random() > 0.06 else '路人甲'
+        # the photos its stage asks for (photo_required); now and then not
+        photos = self.env.checklists.photo_kinds(h['type'], stage)
+        if photos and r.random() < 0.04:
+            photos = photos[1:]                   # a missing photo: refused
         return {'op': 'inspect', 'dev': dev, 'target': w.hname[h['id']],
                 'i': 'i%d' % self.n, 'stage': stage, 'date': d,
-                'inspector': inspector, 'items': items, 'meant': outcome}
+                'inspector': inspector, 'items': items, 'meant': outcome,
+                'photos': photos}
 
     def g_void(self, w, dev, hs):
         i = self.rng.choice(w.local_inspections(dev))
@@ -1410,6 +1422,8 @@ class Env:
         self.srcdir = os.environ.get('HUCE_SRCDIR') or os.path.abspath(
             os.path.join(os.path.dirname(__file__), '..', '..'))
         self.checklists = Checklists(self.srcdir)
+        # the picture every inspection's required photos are made of
+        self.photo = os.path.join(self.srcdir, 'scripts', 'demo-photo.jpg')
         self.procenv = dict(os.environ)
         self.procenv.pop('HUCE_DB', None)
         self.procenv.pop('HUCE_CHECKLISTS', None)

@@ -68,7 +68,8 @@ static int wipe(void **state)
 	if (!url())
 		return 0;
 	sql("SET client_min_messages = warning;"
-	    "DROP TABLE IF EXISTS meta, counter, device, record, field, history, "
+	    "DROP VIEW IF EXISTS record, field, history;"
+	    "DROP TABLE IF EXISTS meta, counter, device, rec, ref, hist, "
 	    "audit CASCADE; DROP FUNCTION IF EXISTS huce_append_only()");
 	return 0;
 }

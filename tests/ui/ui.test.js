@@ -31,8 +31,15 @@ const BUILD = process.env.HUCE_BUILDDIR;
 const SHOTS = path.join(BUILD, 'ui-screenshots');
 const TRASH = fs.mkdtempSync(path.join(os.tmpdir(), 'huce-ui-test.'));
 const children = [];
-/* A 1x1 PNG, the photo of the tank. */
+/* A 1x1 PNG: a photo the laptop refuses (it keeps JPEGs). */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const MKJPEG = process.env.MKJPEG;
+/* A camera-like JPEG (tests/tools/mkjpeg.c); returns its bytes. */
+function mkjpeg(name, ...args) {
+  const out = path.join(TRASH, name);
+  execFileSync(MKJPEG, ['write', out, ...args]);
+  return fs.readFileSync(out);
+}
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 let failed = 0, count = 0;
@@ -281,6 +288,29 @@ async function main() {
     assert((await page.textContent('#veto')).includes('化粪池有效容积'), 'the veto names the item');
     assert((await page.textContent('#preview')).includes('不合格'), 'preview says fail');
     await noOverflow(page, 'acceptance form');
+    /* A PNG is refused at its photo slot with the CLI's words; nothing is saved. */
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#err-photo-tank_volume:not(:empty)');
+    const perr = await page.textContent('#err-photo-tank_volume');
+    assert(perr.includes("photo 'tank.png' is a PNG image") && perr.includes('JPEG'), 'PNG refused at the field: ' + perr);
+    assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections.length === 0, 'nothing saved');
+    await shot(page, 'inspect-photo-refused');
+    /* A camera photo, 2400 x 1800 turned by its EXIF orientation: kept upright and shrunk. */
+    await page.setInputFiles('input[name=photo-tank_volume]', { name: 'tank.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('tank.jpg', '--width', '2400', '--height', '1800', '--orientation', '6', '--noise', '20') });
+    /* The acceptance needs its after and plaque photos (photo_required): said at the slot. */
+    assert(await page.locator('#row-no_exposed_waste .req').count() === 2 &&
+      await page.locator('#row-plaque_installed .req').count() === 1, 'the required photo slots are marked');
+    await page.click('form.inspect button[type=submit]');
+    await page.waitForSelector('#err-photo-no_exposed_waste:not(:empty)');
+    const aerr = await page.textContent('#err-photo-no_exposed_waste');
+    assert(aerr.includes('needs an after photo at stage completion') && aerr.includes('after, plaque'),
+      'missing after photo at its slot: ' + aerr);
+    assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections.length === 0, 'nothing saved');
+    await page.setInputFiles('input[name=photo-no_exposed_waste]', { name: 'after.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('after.jpg', '--seed', '7') });
+    await page.setInputFiles('input[name=photo-plaque_installed]', { name: 'plaque.jpg', mimeType: 'image/jpeg',
+      buffer: mkjpeg('plaque.jpg', '--seed', '8') });
     await shot(page, 'inspect');
     await page.click('form.inspect button[type=submit]');
     await page.waitForSelector('#outcome h2');
@@ -295,8 +325,12 @@ async function main() {
     assert(rect.length === 1 && rect[0].household === hh, 'CLI sees it ' + JSON.stringify(rect));
     const show = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json'));
     assert(show.status === 'failed', 'status derived: failed, not ' + show.status);
-    assert(show.photos.length === 1 && show.photos[0].kind === 'tank' && show.photos[0].uploaded === false,
-      'the photo is recorded, to be uploaded: ' + JSON.stringify(show.photos));
+    assert(show.photos.length === 3 && show.photos.map((p) => p.kind).sort().join() === 'after,plaque,tank' &&
+      show.photos.every((p) => p.uploaded === false), 'the photos are recorded, to be uploaded: ' + JSON.stringify(show.photos));
+    /* The kept copy, as `photo add` keeps one: upright (portrait), long edge 1600. */
+    const kept = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json')).find((p) => p.kind === 'tank');
+    assert(kept.width === 1200 && kept.height === 1600 && kept.here === true &&
+      kept.bytes < kept.camera_bytes, 'the kept copy: ' + JSON.stringify(kept));
   });
 
   await test('printable A4 pages: the acceptance record and the rectification notice', async () => {
@@ -304,8 +338,9 @@ async function main() {
     const insp = show.inspections[0].id;
     const rid = show.rectifications[0].id;
     await go(page, base, '#/print/inspection/' + insp);
-    await page.waitForFunction(() => [...document.images].length === 1 && document.images[0].complete);
-    assert(await page.evaluate(() => document.images[0].naturalWidth) === 1, 'the photo is on the record');
+    await page.waitForFunction(() => [...document.images].length === 3 && [...document.images].every((i) => i.complete));
+    assert((await page.evaluate(() => [...document.images].map((i) => i.naturalWidth).sort().join())) === '1200,400,400',
+      'the kept photos are on the record');
     const t = await page.textContent('main');
     assert(t.includes('验收单') && t.includes('化粪池有效容积') && t.includes('王建国'), 'record has items and inspectors');
     await onA4(page, 'print-inspection');
@@ -419,6 +454,11 @@ async function main() {
     for (const code of ['walls_roof_door', 'no_leak', 'sealed_cover', 'no_exposed_waste']) await page.selectOption('#f-item-' + code, 'yes');
     await page.fill('#f-item-room_area', '1.6');
     await page.fill('#f-item-tank_volume', '1.2');
+    /* an acceptance carries its after and plaque photos (the same pictures as before: no new file) */
+    await page.setInputFiles('input[name=photo-no_exposed_waste]', { name: 'after.jpg', mimeType: 'image/jpeg',
+      buffer: fs.readFileSync(path.join(TRASH, 'after.jpg')) });
+    await page.setInputFiles('input[name=photo-plaque_installed]', { name: 'plaque.jpg', mimeType: 'image/jpeg',
+      buffer: fs.readFileSync(path.join(TRASH, 'plaque.jpg')) });
     await page.click('form.inspect button[type=submit]');
     await page.waitForSelector('#outcome h2');
     const rect = JSON.parse(huce('lap1.db', 'rectify', 'list', '--json'));
@@ -433,9 +473,74 @@ async function main() {
     assert(due.includes('刀建华') && due.includes(day(4)) && due.includes('化粪池有效容积'), 'due: ' + due);
     const waits = await page.textContent('#waits');
     assert(st.pending > 0 && waits.includes(st.pending + ' 条修改待上传'), 'pending ' + st.pending + ': ' + waits);
-    assert(waits.includes('1 张照片待上传'), 'the photo waits: ' + waits);
+    assert(st.photos_not_uploaded > 0 && waits.includes(st.photos_not_uploaded + ' 张照片待上传'),
+      'the photos wait: ' + st.photos_not_uploaded + ': ' + waits);
     assert(await page.isVisible('#review .empty'), 'no review notes yet, and it says so');
     await noOverflow(page, 'today');
+  });
+
+  await test("a phone's folder through the import grid: proposed, corrected, attached, and skipped the next week", async () => {
+    /* 刀建华 and 杨正明 get GPS 333 m apart; the phone took three photos and one file is broken. */
+    const yang = JSON.parse(huce('lap1.db', 'household', 'list', '--json')).find((y) => y.head === '杨正明').id;
+    huce('lap1.db', 'household', 'set', hh, 'gps=22.000000,100.000000');
+    huce('lap1.db', 'household', 'set', yang, 'gps=22.003000,100.000000');
+    const insp = JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections[0];
+    const dir = path.join(TRASH, 'phone', 'DCIM', '100PHOTO');
+    fs.mkdirSync(dir, { recursive: true });
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0001.JPG'), '--seed', '1', '--noise', '20',
+      '--taken', insp.date + 'T10:00:00', '--gps', '22.000090,100.000000');
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0002.JPG'), '--seed', '2', '--noise', '20',
+      '--taken', '2026-01-05T09:00:00', '--gps', '22.002990,100.000000');
+    mkjpeg(path.join('phone', 'DCIM', '100PHOTO', 'IMG_0003.JPG'), '--seed', '3', '--noise', '20');
+    fs.writeFileSync(path.join(dir, 'IMG_0004.JPG'), 'broken');
+    await go(page, base, '#/photos');
+    /* A folder that is not there: the error at the field. */
+    await page.fill('#f-dir', path.join(TRASH, 'no-such-folder'));
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector('#err-dir:not(:empty)');
+    assert((await page.textContent('#err-dir')).includes('cannot read folder'), 'missing folder at the field');
+    await page.fill('#f-dir', path.join(TRASH, 'phone'));
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector('table.import tbody tr');
+    const rowOf = async (name) => page.locator('table.import tbody tr', { hasText: name });
+    assert(await page.locator('table.import tbody tr').count() === 4, 'four rows');
+    /* The proposals: as `huce photo import` makes them (one function in common/). */
+    const cli = JSON.parse(huce('lap1.db', 'photo', 'import', path.join(TRASH, 'phone'), '--json'));
+    const r1 = await rowOf('IMG_0001.JPG'), r2 = await rowOf('IMG_0002.JPG'), r3 = await rowOf('IMG_0003.JPG');
+    assert(await r1.getAttribute('data-state') === 'sure' && cli[0].state === 'sure', 'IMG_0001 sure');
+    assert(await r1.locator('select[name^=hh-]').inputValue() === hh && cli[0].household === hh, 'IMG_0001 at 刀建华');
+    assert(await r1.locator('select[name^=insp-]').inputValue() === insp.id && cli[0].inspection === insp.id, 'on the day of its inspection');
+    assert(await r1.locator('select[name^=kind-]').inputValue() === 'after', 'an after photo');
+    assert(await r1.locator('input[type=checkbox]').isChecked(), 'a sure match is ticked');
+    assert(await r2.locator('select[name^=hh-]').inputValue() === yang && cli[1].household === yang, 'IMG_0002 proposed at 杨正明');
+    assert(await r2.locator('select[name^=kind-]').inputValue() === 'before', 'no inspection that day: before');
+    assert(await r3.getAttribute('data-state') === 'no-match' && !(await r3.locator('input[type=checkbox]').isChecked()),
+      'no GPS: no household, not ticked');
+    const r4 = await rowOf('IMG_0004.JPG');
+    assert((await r4.textContent()).includes('not an image'), 'the broken file says why: ' + await r4.textContent());
+    await page.waitForFunction(() => [...document.querySelectorAll('img.thumb')].every((i) => i.complete && i.naturalWidth > 0));
+    await noOverflow(page, 'import grid');
+    await shot(page, 'photo-import');
+    /* The cadre corrects IMG_0002: it is 刀建华's before photo, not 杨正明's. */
+    await r2.locator('select[name^=hh-]').selectOption(hh);
+    await page.waitForFunction((id) => [...document.querySelectorAll('select[name^=insp-]')].some((s) =>
+      [...s.options].some((o) => o.value === id)), insp.id);
+    await r2.locator('select[name^=insp-]').selectOption('');
+    assert(await r2.locator('input[type=checkbox]').isChecked(), 'a corrected row is ticked');
+    await page.click('#import-attach');
+    await page.waitForFunction(() => /2/.test(document.getElementById('import-result').textContent));
+    assert(await r1.getAttribute('data-state') === 'attached' && await r2.getAttribute('data-state') === 'attached', 'both attached');
+    await shot(page, 'photo-import-attached');
+    const photos = JSON.parse(huce('lap1.db', 'photo', 'list', hh, '--json'));
+    const after = photos.find((p) => p.kind === 'after' && p.taken_at), before = photos.find((p) => p.kind === 'before');
+    assert(after && after.owner === insp.id && after.taken_at === insp.date + 'T10:00:00' && after.gps === '22.000090,100.000000',
+      'IMG_0001 kept as the inspection\'s after photo: ' + JSON.stringify(photos));
+    assert(before && before.owner === hh && before.here === true, 'IMG_0002 kept as 刀建华\'s before photo: ' + JSON.stringify(photos));
+    assert(JSON.parse(huce('lap1.db', 'photo', 'list', yang, '--json')).length === 0, 'nothing attached to 杨正明');
+    /* Next week, the same folder: the two attached are known, the rest proposed again. */
+    await page.click('#import-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('table.import tbody tr').length === 2);
+    assert((await page.textContent('#import-summary')).includes('2 张以前导入过'), await page.textContent('#import-summary'));
   });
 
   await test('sync with the button and see a conflict in words', async () => {
@@ -520,7 +625,8 @@ async function main() {
     assert((await page.textContent('#flash')).includes('已放弃'), await page.textContent('#flash'));
     assert(await page.locator('#quarantine li').count() === 1, 'one left on the page');
     /* The office accepts 乙; after a sync 甲's change can be made again, and is sent. */
-    huce('lap2.db', 'inspect', yi, '--stage', 'completion', '--inspector', '王建国', ...PASS_ITEMS);
+    huce('lap2.db', 'inspect', yi, '--stage', 'completion', '--inspector', '王建国', ...PASS_ITEMS,
+      '--photo', 'after=' + path.join(TRASH, 'after.jpg'), '--photo', 'plaque=' + path.join(TRASH, 'plaque.jpg'));
     huce('lap2.db', 'sync');
     await page.click('#sync-now');
     await page.waitForFunction(() => !document.getElementById('sync-now').disabled &&

@@ -179,10 +179,13 @@ static enum huce_err inspect(struct fixture *f, const char *hh, int stage,
 			     struct huce_error *err)
 {
 	const char *names[] = { inspector };
+	/* the photos an accepting stage asks for (photo_required) */
+	static const char *const photos[] = { "after", "plaque" };
 	struct huce_inspection_in in = {
 		.household_id = hh, .stage = stage, .date = date,
 		.inspectors = names, .ninspectors = 1,
 		.codes = ok_codes, .values = values, .nitems = 6,
+		.photo_kinds = photos, .nphotos = 2,
 	};
 	enum huce_err rc;
 

@@ -65,8 +65,9 @@ static void pg_wipe(const char *url)
 	if (PQstatus(c) != CONNECTION_OK)
 		fail_msg("HUCE_TEST_PG_URL: %s", PQerrorMessage(c));
 	r = PQexec(c, "SET client_min_messages = warning;"
-		   "DROP TABLE IF EXISTS meta, counter, device, record, field, "
-		   "history, audit CASCADE;"
+		   "DROP VIEW IF EXISTS record, field, history;"
+		   "DROP TABLE IF EXISTS meta, counter, device, rec, ref, hist, "
+		   "audit CASCADE;"
 		   "DROP FUNCTION IF EXISTS huce_append_only()");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		fail_msg("cannot empty the test database: %s", PQerrorMessage(c));

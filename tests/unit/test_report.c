@@ -40,6 +40,7 @@
 
 #include <cmocka.h>
 
+#include "huce_checklist.h"
 #include "huce_util.h"
 
 #define VA "01900000-0000-8000-8000-0000000000a1"
@@ -301,7 +302,7 @@ static void test_json_and_text(void **state)
 			    "\"first_passed\":2,\"first_pass_rate\":1,"
 			    "\"rectifications_opened\":1,\"rectifications_overdue\":0,"
 			    "\"rectifications_closed\":0,\"teams_blocked\":0,"
-			    "\"missing_photos\":null,\"stale\":1,"
+			    "\"missing_photos\":null,\"photos_lacking\":null,\"stale\":1,"
 			    "\"entered_same_week_rate\":null,\"rechecks\":0,"
 			    "\"mismatches\":0,\"failures\":[]}");
 	free(s);
@@ -511,6 +512,78 @@ static void test_office_columns(void **state)
 	assert_int_equal(row_of(r, "Baxin")->missing_photos, -1);
 	assert_int_equal(huce_report_town(r)->missing_photos, -1);
 	huce_report_free(r);
+}
+
+/*
+ * photos_lacking (W41, 2026-10-05 .. 10-11), counted by the rule the
+ * laptop refuses by (huce_checklist_photos_missing):
+ *   L1 three-grid: completion 10-06 with after and plaque        counted 0
+ *   L2 three-grid: completion 10-06 with after only (and a plaque
+ *      photo deleted), first-toilet 10-07 with none               counted 2
+ *   L3 biogas: re-inspection 10-08 with a plaque photo only;
+ *      spot-check 10-08 with none (needs none)                    counted 1
+ *   L4 three-grid: completion 09-28 with none: not in the week    counted 0
+ *   L5 no type known: completion 10-06 with none: not counted
+ */
+static void test_photos_lacking(void **state)
+{
+	struct huce_checklists *cl = NULL;
+	struct huce_report *r;
+	struct huce_error err = { 0 };
+	const struct huce_report_lacking *lk;
+	const struct huce_report_row *row;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(huce_checklists_load(&cl, NULL, &err), HUCE_OK);
+	assert_int_equal(huce_report_new(&r, "2026-W41", &err), HUCE_OK);
+	huce_report_set_checklists(r, cl);
+	huce_report_add_village(r, VA, "Amu");
+	huce_report_add_household(r, id("L1"), VA, NULL, NULL, 1);
+	huce_report_household_type(r, "three-grid");
+	huce_report_add_inspection(r, id("l1c"), id("L1"), "2026-10-06", "completion", "pass", 1, 0);
+	huce_report_add_photo(r, id("Q1"), id("l1c"), 0, 1);
+	huce_report_photo_kind(r, "after");
+	huce_report_add_photo(r, id("Q2"), id("l1c"), 0, 1);
+	huce_report_photo_kind(r, "plaque");
+	huce_report_add_household(r, id("L2"), VA, NULL, NULL, 1);
+	huce_report_household_details(r, "乙", NULL, NULL);
+	huce_report_household_type(r, "three-grid");
+	huce_report_add_inspection(r, id("l2c"), id("L2"), "2026-10-06", "completion", "fail", 1, 0);
+	huce_report_add_inspection(r, id("l2f"), id("L2"), "2026-10-07", "first-toilet", "pass", 1, 0);
+	huce_report_add_photo(r, id("Q3"), id("l2c"), 0, 1);
+	huce_report_photo_kind(r, "after");
+	huce_report_add_photo(r, id("Q4"), id("l2c"), 0, 0);
+	huce_report_photo_kind(r, "plaque");
+	huce_report_add_household(r, id("L3"), VA, NULL, NULL, 1);
+	huce_report_household_type(r, "biogas");
+	huce_report_add_inspection(r, id("l3r"), id("L3"), "2026-10-08", "re-inspection", "pass", 1, 0);
+	huce_report_add_inspection(r, id("l3s"), id("L3"), "2026-10-08", "spot-check", "pass", 1, 0);
+	huce_report_add_photo(r, id("Q5"), id("l3r"), 0, 1);
+	huce_report_photo_kind(r, "plaque");
+	huce_report_add_household(r, id("L4"), VA, NULL, NULL, 1);
+	huce_report_household_type(r, "three-grid");
+	huce_report_add_inspection(r, id("l4c"), id("L4"), "2026-09-28", "completion", "pass", 1, 0);
+	huce_report_add_household(r, id("L5"), VA, NULL, NULL, 1);
+	huce_report_add_inspection(r, id("l5c"), id("L5"), "2026-10-06", "completion", "pass", 1, 0);
+	assert_int_equal(huce_report_compute(r, &err), HUCE_OK);
+	row = row_of(r, "Amu");
+	assert_int_equal(row->photos_lacking, 3);
+	assert_int_equal(huce_report_town(r)->photos_lacking, 3);
+	assert_int_equal(huce_report_lacking(r, &lk), 3);
+	assert_string_equal(lk[0].inspection_id, id("l2c"));
+	assert_string_equal(lk[0].missing, "plaque");
+	assert_string_equal(lk[0].head, "乙");
+	assert_string_equal(lk[0].stage, "completion");
+	assert_string_equal(lk[1].inspection_id, id("l2f"));
+	assert_string_equal(lk[1].missing, "after, plaque");
+	assert_string_equal(lk[2].inspection_id, id("l3r"));
+	assert_string_equal(lk[2].missing, "after");
+	j = huce_report_json(r);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "photos_lacking")), 3);
+	cJSON_Delete(j);
+	huce_report_free(r);
+	huce_checklists_free(cl);
 }
 
 /*
@@ -781,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_json_and_text),
 		cmocka_unit_test(test_bad_week_and_empty),
 		cmocka_unit_test(test_office_columns),
+		cmocka_unit_test(test_photos_lacking),
 		cmocka_unit_test(test_month_ranking),
 		cmocka_unit_test(test_reviews),
 		cmocka_unit_test(test_same_week_in_a_month),

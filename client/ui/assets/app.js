@@ -48,6 +48,12 @@ const T = {
     rect_notice_text: '经验收，贵户厕所以下项目不合格，请在期限内完成整改，整改后申请复验。',
     photo_missing: '照片未附', on_server: '照片在镇里的服务器', skip: '跳到正文',
     total: '合计', save_progress: '保存进度',
+    photo_required: '本阶段必须附此照片', household: '农户', photo_import: '导入照片', folder: '照片文件夹', within: '匹配距离（米）', read_folder: '读取文件夹',
+    folder_hint: '手机插到电脑上后其 DCIM 文件夹的路径，例如 /media/用户/手机/DCIM；同一文件夹可以每周导入，导入过的照片会跳过',
+    attach: '附加', attach_selected: '附加选中的照片', to_inspection: '附到验收', household_only: '只附到农户',
+    file: '文件', taken: '拍摄', known_n: '张以前导入过（跳过）', other_n: '个其他文件（不是 JPEG）',
+    no_new: '没有新照片', metres: '米', attached_n: '张照片已附加', kind: '照片类型', photo_state: '匹配',
+    imp: { sure: '确定', unsure: '不确定，请核对', 'no-match': '附近没有农户', refused: '不能导入', attached: '已附加' },
     photos_waiting: '张照片待上传', see_sync: '查看并处理', no_review: '暂无审核意见',
     void: '作废', void_reason: '作废原因', void_confirm: '确认作废',
     void_hint: '作废后该次验收保留在记录中但不再计入：状态重新判定，它生成的整改关闭，它关闭的整改重新打开。作废不能撤销。',
@@ -107,6 +113,12 @@ const T = {
     rect_notice_text: 'The items below failed the acceptance inspection. Please fix them by the deadline and ask for a re-inspection.',
     photo_missing: 'photo not attached', on_server: 'photo at the central', skip: 'Skip to content',
     total: 'Total', save_progress: 'Save progress',
+    photo_required: 'this stage needs this photo', household: 'Household', photo_import: 'Import photos', folder: 'Photo folder', within: 'Match within (metres)', read_folder: 'Read the folder',
+    folder_hint: "The path of the phone's DCIM folder once it is plugged in, e.g. /media/user/phone/DCIM; the same folder may be imported every week, photos already imported are skipped",
+    attach: 'Attach', attach_selected: 'Attach the chosen photos', to_inspection: 'Inspection', household_only: 'the household only',
+    file: 'File', taken: 'Taken', known_n: 'imported before (skipped)', other_n: 'other files (not JPEG)',
+    no_new: 'No new photos', metres: 'm', attached_n: 'photos attached', kind: 'Kind', photo_state: 'Match',
+    imp: { sure: 'sure', unsure: 'unsure, check it', 'no-match': 'no household near', refused: 'refused', attached: 'attached' },
     photos_waiting: 'photos to upload', see_sync: 'see and act', no_review: 'No review notes',
     void: 'Void', void_reason: 'Reason for voiding', void_confirm: 'Void this inspection',
     void_hint: 'A voided inspection stays in the history and counts for nothing: the status is derived again, the rectifications it opened are closed and the ones it closed open again. A voiding is final.',
@@ -557,7 +569,8 @@ async function pageInspect(id, q) {
     ctl.id = 'f-' + name;
     ctl.dataset.code = it.code;
     const photo = it.photo ? h('input', { type: 'file', accept: 'image/*', capture: 'environment',
-      name: 'photo-' + it.code, 'data-kind': it.photo, 'aria-label': it.label + ' ' + T.photo }) : null;
+      name: 'photo-' + it.code, 'data-kind': it.photo, 'aria-label': it.label + ' ' + T.photo,
+      'aria-required': it.photo_required ? 'true' : null }) : null;
     return h('tr', { class: it.critical ? 'critical' : '', id: 'row-' + it.code },
       h('th', { scope: 'row' }, h('label', { for: ctl.id }, it.label),
         it.critical ? h('span', { class: 'badge' }, '★ ' + T.critical) : null,
@@ -566,7 +579,9 @@ async function pageInspect(id, q) {
         h('p', { class: 'err', id: 'err-' + it.code, role: 'alert' })),
       h('td', { class: 'hint' }, passHint(it)),
       h('td', { class: 'verdict', id: 'v-' + it.code, 'aria-live': 'polite' }),
-      h('td', {}, photo ? h('label', {}, (T.kinds[it.photo] || it.photo) + ' ', photo) : ''));
+      h('td', {}, photo ? [h('label', {}, (T.kinds[it.photo] || it.photo),
+        it.photo_required ? h('span', { class: 'req', title: T.photo_required }, ' *') : null, ' ', photo),
+        h('p', { class: 'err', id: 'err-photo-' + it.code, role: 'alert' })] : ''));
   });
   const preview = h('div', { class: 'preview', id: 'preview', role: 'status', 'aria-live': 'polite' });
   const veto = h('p', { class: 'alert veto', id: 'veto', role: 'alert', hidden: true });
@@ -615,7 +630,7 @@ async function pageInspect(id, q) {
     }
     for (const inp of f.querySelectorAll('input[type=file]')) {
       for (const file of inp.files) {
-        body.photos.push({ kind: inp.dataset.kind, name: file.name, data: await readFile(file) });
+        body.photos.push({ kind: inp.dataset.kind, name: file.name, field: inp.name, data: await readFile(file) });
       }
     }
     const btn = f.querySelector('button[type=submit]');
@@ -788,6 +803,129 @@ async function pageEnroll() {
   page(T.enroll, s.central ? h('p', {}, T.enrolled + ' ' + (s.device || '') + ' · ' + s.central) : null, f);
 }
 
+/* --- a phone's folder: the import grid ------------------------------------------ */
+
+/*
+ * The cadre names the phone's folder; the server reads it as `huce photo
+ * import DIR` does (the same matching, common/huce_photo.c) and proposes
+ * a household and an inspection for each new photo.  Each row can be
+ * corrected (household, inspection, kind) and is attached when ticked:
+ * the sure matches are ticked already.
+ */
+async function pageImport() {
+  const c = await choices();
+  const f = h('form', { class: 'inline', novalidate: true, id: 'import-form' },
+    h('p', { class: 'form-error', role: 'alert', tabindex: '-1' }),
+    field(T.folder, h('input', { name: 'dir', size: 48, autocomplete: 'off', spellcheck: 'false' }), T.folder_hint, true),
+    field(T.within, h('input', { name: 'within', type: 'number', min: 1, max: 100000, step: 1, value: 50, size: 6 })),
+    h('button', { type: 'submit', class: 'primary' }, T.read_folder));
+  const out = h('div', { id: 'import-grid' });
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const btn = f.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      const r = await api('photo-import', { dir: f.elements.dir.value.trim(), within: f.elements.within.value });
+      f.querySelectorAll('.err').forEach((e) => { e.textContent = ''; });
+      f.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+      f.querySelector('.form-error').textContent = '';
+      await importGrid(r, c, out);
+    } catch (e) { fieldError(f, e); }
+    btn.disabled = false;
+  });
+  page(T.photo_import, f, out);
+}
+
+async function importGrid(r, c, out) {
+  const all = await api('households');
+  const cache = {};
+  const household = async (id) => { if (!cache[id]) cache[id] = await api('households/' + encodeURIComponent(id)); return cache[id]; };
+  const inspOptions = async (sel, hid, chosen) => {
+    sel.replaceChildren(h('option', { value: '' }, T.household_only));
+    if (!hid) return;
+    const x = await household(hid);
+    for (const i of x.inspections.filter((i) => !i.voided)) {
+      const o = h('option', { value: i.id }, i.date + ' ' + (T.stages[i.stage] || i.stage));
+      if (i.id === chosen) o.selected = true;
+      sel.append(o);
+    }
+  };
+  const summary = h('p', { class: 'count', id: 'import-summary' },
+    r.photos.length + ' / ' + r.files + ' · ' + r.known + ' ' + T.known_n + (r.other ? ' · ' + r.other + ' ' + T.other_n : ''));
+  if (!r.photos.length) { out.replaceChildren(summary, h('p', { class: 'empty' }, T.no_new)); return; }
+  const rows = [];
+  for (const p of r.photos) {
+    const n = p.n;
+    const state = h('span', { class: p.state === 'sure' ? 'ok' : p.state === 'refused' ? 'bad' : '' }, T.imp[p.state] || p.state);
+    const info = [h('div', {}, p.name), p.taken_at ? h('small', {}, T.taken + ' ' + p.taken_at.replace('T', ' ')) : null,
+      p.gps ? h('small', {}, ' · ' + p.gps) : null,
+      p.household ? h('small', {}, ' · ' + p.metres + ' ' + T.metres) : null];
+    const err = h('p', { class: 'err', id: 'err-imp-' + n, role: 'alert' });
+    if (p.state === 'refused') {
+      rows.push(h('tr', { id: 'imp-' + n, 'data-state': p.state }, h('td', {}), h('td', {}, info), h('td', {}, state),
+        h('td', { colspan: 4 }, h('span', { class: 'bad' }, p.reason))));
+      continue;
+    }
+    const hs = select('hh-' + n, all.map((x) => ({ value: x.id, label: hhName(x) + (x.code ? ' · ' + x.code : '') })), p.household || '');
+    const is = h('select', { name: 'insp-' + n, id: 'f-insp-' + n, 'aria-label': T.to_inspection });
+    const ks = select('kind-' + n, c.photo_kinds.map((k) => ({ value: k.code, label: T.kinds[k.code] || k.code })), p.kind, { empty: false });
+    const take = h('input', { type: 'checkbox', name: 'take-' + n, id: 'f-take-' + n, 'aria-label': T.attach + ' ' + p.name });
+    take.checked = p.state === 'sure';
+    hs.setAttribute('aria-label', T.household);
+    ks.setAttribute('aria-label', T.kind);
+    await inspOptions(is, p.household, p.inspection);
+    hs.addEventListener('change', async () => { await inspOptions(is, hs.value, null); if (hs.value) take.checked = true; });
+    const tr = h('tr', { id: 'imp-' + n, 'data-state': p.state, 'data-n': n, 'data-sha': p.sha256 },
+      h('td', {}, h('img', { src: '/api/photo-import/' + n, alt: p.name, loading: 'lazy', class: 'thumb' })),
+      h('td', {}, info), h('td', { class: 'imp-state' }, state, err),
+      h('td', {}, hs), h('td', {}, is), h('td', {}, ks), h('td', {}, take));
+    rows.push(tr);
+  }
+  const btn = h('button', { type: 'button', class: 'primary', id: 'import-attach' }, T.attach_selected);
+  const result = h('p', { id: 'import-result', role: 'status', 'aria-live': 'polite' });
+  btn.addEventListener('click', async () => {
+    const body = { photos: [] };
+    for (const tr of out.querySelectorAll('tr[data-sha]')) {
+      const n = Number(tr.dataset.n);
+      if (!tr.querySelector('[name=take-' + n + ']').checked || tr.dataset.state === 'attached') continue;
+      const hid = tr.querySelector('[name=hh-' + n + ']').value;
+      const iid = tr.querySelector('[name=insp-' + n + ']').value;
+      body.photos.push({ n, sha256: tr.dataset.sha, owner: iid || hid, kind: tr.querySelector('[name=kind-' + n + ']').value });
+    }
+    if (!body.photos.length) return;
+    btn.disabled = true;
+    try {
+      const a = await api('photo-import/attach', body);
+      for (const x of a.photos) {
+        const tr = document.getElementById('imp-' + x.n);
+        if (!tr) continue;
+        const errEl = tr.querySelector('.err');
+        tr.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+        if (x.state === 'attached') {
+          tr.dataset.state = 'attached';
+          tr.querySelector('.imp-state span').textContent = T.imp.attached + (x.code ? ' · ' + x.code : '');
+          tr.querySelector('.imp-state span').className = 'ok';
+          errEl.textContent = '';
+          tr.querySelectorAll('select,input').forEach((e) => { e.disabled = true; });
+        } else {
+          errEl.textContent = x.reason;
+          const n = Number(tr.dataset.n);
+          const bad = x.field === 'kind' ? 'kind-' + n : x.field === 'owner' ? 'hh-' + n : null;
+          if (bad) tr.querySelector('[name=' + bad + ']').setAttribute('aria-invalid', 'true');
+        }
+      }
+      result.textContent = a.attached + ' ' + T.attached_n;
+    } catch (e) { result.textContent = T.error + ': ' + e.message; }
+    btn.disabled = false;
+  });
+  out.replaceChildren(summary,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'import' },
+      h('thead', {}, h('tr', {}, [T.photo, T.file, T.photo_state, T.household, T.to_inspection, T.kind, T.attach]
+        .map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows))),
+    h('p', { class: 'buttons' }, btn), result);
+}
+
 /* --- printable pages (A4) ------------------------------------------------------- */
 
 function printBar() {
@@ -858,7 +996,7 @@ async function pagePrintRectification(id) {
 /* --- routing --------------------------------------------------------------------- */
 
 const NAV = [['#/today', 'today'], ['#/households', 'households'], ['#/rectifications', 'rectifications'],
-  ['#/report', 'report'], ['#/sync', 'sync'], ['#/enroll', 'enroll']];
+  ['#/photos', 'photo_import'], ['#/report', 'report'], ['#/sync', 'sync'], ['#/enroll', 'enroll']];
 
 function renderNav() {
   const nav = document.getElementById('nav');
@@ -892,6 +1030,7 @@ async function route() {
     else if (parts[0] === 'report') await pageReport(q);
     else if (parts[0] === 'sync') await pageSync();
     else if (parts[0] === 'enroll') await pageEnroll();
+    else if (parts[0] === 'photos') await pageImport();
     else if (parts[0] === 'print' && parts[1] === 'inspection') await pagePrintInspection(parts[2]);
     else if (parts[0] === 'print' && parts[1] === 'rectification') await pagePrintRectification(parts[2]);
     else await pageToday();
