@@ -39,7 +39,7 @@ test_expect_success 'set up a village, a group, an inspector and a household' '
 		--item walls_roof_door=yes --item room_area=1.6 --item no_leak=yes \
 		--item sealed_cover=yes --item no_exposed_waste=yes --item tank_volume=1.8 \
 		--item effective_depth=1.2 --item inlet_pipe_diameter=110 \
-		--item vent_height=600 >/dev/null
+		--item vent_height=600 "${DONE_PHOTOS[@]}" >/dev/null
 '
 
 # both WANT_EXIT ARGS...: huce ARGS in English and in Chinese, each with
