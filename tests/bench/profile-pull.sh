@@ -4,6 +4,7 @@
 # valgrind --tool=callgrind `huce --db fresh.db sync` into an empty laptop.
 # usage: tests/bench/profile-pull.sh TREE OUTDIR   (TREE has build-bench/ built)
 # read: callgrind_annotate --inclusive=yes OUTDIR/cg.pull
+set -e
 T=$1; O=$2; B=$T/build-bench
 rm -rf $O; mkdir -p $O; cd $O
 $B/tests/bench/huce-bench-gen --seed 1 --scale 1 --db dev.db --device dev1 --quiet > gen.json
