@@ -124,16 +124,21 @@ out:
 	return rc;
 }
 
-enum huce_err huce_local_status_refresh_record(struct huce_local *l,
-					       const char *kind, const char *id,
-					       struct huce_error *err)
+static int id_cmp(const void *a, const void *b)
 {
-	char hh[HUCE_ID_STRLEN + 1] = "";
+	return strcmp(a, b);
+}
 
+/* The household whose status a record of kind touches, or "" (hh). */
+static enum huce_err household_of(struct huce_local *l, const char *kind,
+				  const char *id, char *hh,
+				  struct huce_error *err)
+{
+	hh[0] = '\0';
 	if (!kind || !id)
 		return HUCE_OK;
 	if (strcmp(kind, "household") == 0) {
-		snprintf(hh, sizeof(hh), "%s", id);
+		snprintf(hh, HUCE_ID_STRLEN + 1, "%s", id);
 	} else if (strcmp(kind, "inspection") == 0) {
 		/* The row was just written: it knows its household. */
 		sqlite3_stmt *st = huce_db_query(l->db, err,
@@ -142,11 +147,23 @@ enum huce_err huce_local_status_refresh_record(struct huce_local *l,
 		if (!st)
 			return err ? err->code : HUCE_EDB;
 		if (sqlite3_step(st) == SQLITE_ROW)
-			col_copy(st, 0, hh, sizeof(hh));
+			col_copy(st, 0, hh, HUCE_ID_STRLEN + 1);
 		sqlite3_reset(st);
 	}
 	if (!huce_id_valid(hh))
-		return HUCE_OK;
+		hh[0] = '\0';
+	return HUCE_OK;
+}
+
+enum huce_err huce_local_status_refresh_record(struct huce_local *l,
+					       const char *kind, const char *id,
+					       struct huce_error *err)
+{
+	char hh[HUCE_ID_STRLEN + 1];
+	enum huce_err rc = household_of(l, kind, id, hh, err);
+
+	if (rc || !hh[0])
+		return rc;
 	return huce_local_status_refresh(l, hh, err);
 }
 
@@ -154,16 +171,29 @@ enum huce_err huce_local_status_refresh_page(struct huce_local *l,
 					     const cJSON *changes,
 					     struct huce_error *err)
 {
+	/* Each household once, however many of its records the page holds
+	 * (a household and its inspections usually arrive together). */
+	int n = cJSON_GetArraySize(changes), k = 0;
+	char (*hh)[HUCE_ID_STRLEN + 1] = calloc(n > 0 ? (size_t)n : 1, sizeof(*hh));
 	const cJSON *ch;
+	enum huce_err rc = HUCE_OK;
 
+	if (!hh)
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
 	cJSON_ArrayForEach(ch, changes) {
-		enum huce_err rc = huce_local_status_refresh_record(l,
-			jstr(ch, "kind"), jstr(ch, "id"), err);
-
+		rc = household_of(l, jstr(ch, "kind"), jstr(ch, "id"), hh[k], err);
 		if (rc)
-			return rc;
+			goto out;
+		if (hh[k][0])
+			k++;
 	}
-	return HUCE_OK;
+	qsort(hh, (size_t)k, sizeof(*hh), id_cmp);
+	for (int i = 0; !rc && i < k; i++)
+		if (i == 0 || strcmp(hh[i], hh[i - 1]) != 0)
+			rc = huce_local_status_refresh(l, hh[i], err);
+out:
+	free(hh);
+	return rc;
 }
 
 /* --- names ------------------------------------------------------------ */
