@@ -179,7 +179,7 @@ enum huce_err huce_local_status_refresh_page(struct huce_local *l,
 	enum huce_err rc = HUCE_OK;
 
 	if (!hh)
-		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	cJSON_ArrayForEach(ch, changes) {
 		rc = household_of(l, jstr(ch, "kind"), jstr(ch, "id"), hh[k], err);
 		if (rc)
