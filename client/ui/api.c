@@ -12,6 +12,7 @@
 #include "ui.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1213,6 +1214,52 @@ static int api_enroll(struct ui_call *k)
 /* --- changes: households, progress, inspections ------------------------- */
 
 /*
+ * A refusal in the page's language.  Handlers run in the "C" locale (ui.c)
+ * so that field_of() can read the form field from the English text; a page
+ * in Chinese then gets the same refusal's words in Chinese: once the field is
+ * known and the transaction rolled back, the call is made again, in its own
+ * transaction rolled back too, under zh_CN (LC_MESSAGES only), and its
+ * message replaces the English one.  Nothing is written either way: a
+ * refused change writes nothing (DESIGN.md 6), and the rollback undoes what
+ * a call might have begun.  Without the zh_CN.UTF-8 locale the message
+ * stays English.
+ */
+typedef enum huce_err (*ui_redo_fn)(struct ui_call *k, void *arg);
+
+static void ui_refusal_in_page_language(struct ui_call *k, ui_redo_fn redo,
+					void *arg)
+{
+	struct huce_local *l = k->u->c->l;
+	struct huce_error keep = k->u->c->err;
+	locale_t base, zh, was;
+
+	if (ui_lang_english(k->rq->accept_language))
+		return;
+	base = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (!base)
+		return;
+	zh = newlocale(LC_MESSAGES_MASK, "zh_CN.UTF-8", base);
+	if (!zh) {
+		freelocale(base);
+		return;
+	}
+	was = uselocale(zh);
+	memset(&k->u->c->err, 0, sizeof(k->u->c->err));
+	if (!huce_local_begin(l, &k->u->c->err)) {
+		enum huce_err rc = redo(k, arg);
+
+		huce_local_rollback(l);
+		if (rc == keep.code && k->u->c->err.msg[0]) {
+			keep = k->u->c->err;
+		}
+	}
+	uselocale(was);
+	freelocale(zh);
+	k->u->c->err = keep;
+}
+
+
+/*
  * The form field an error of the domain layer concerns.  Its messages
  * begin with the field ("phone: ...", "item 'tank_volume': ...") or
  * name it; wire names are given as the form's.
@@ -1450,6 +1497,21 @@ static const char *wire_to_form(const char *f)
 	return f;
 }
 
+struct household_redo {
+	const char *id;
+	const cJSON *fields;
+	int creating;
+};
+
+static enum huce_err household_redo(struct ui_call *k, void *arg)
+{
+	const struct household_redo *r = arg;
+	int changed = 0;
+
+	return huce_local_household_write(k->u->c->l, r->id, (cJSON *)r->fields,
+					  r->creating, &changed, &k->u->c->err);
+}
+
 static int household_write(struct ui_call *k, const char *id, int creating)
 {
 	static const char *const wire_fields[] = {
@@ -1479,16 +1541,19 @@ static int household_write(struct ui_call *k, const char *id, int creating)
 	if (!rc)
 		rc = huce_local_commit(l, &k->u->c->err);
 	cJSON_Delete(cur);
-	cJSON_Delete(f);
 	if (rc) {
 		const char *msg = k->u->c->err.msg;
 		const char *fld = field_of(k, msg, household_fields);
+		struct household_redo hr = { id, f, creating };
 
 		huce_local_rollback(l);
 		if (!fld)
 			fld = wire_to_form(field_of(k, msg, wire_fields));
+		ui_refusal_in_page_language(k, household_redo, &hr);
+		cJSON_Delete(f);
 		return ui_fail_err(k, rc, fld, msg);
 	}
+	cJSON_Delete(f);
 	k->out = cJSON_CreateObject();
 	cJSON_AddStringToObject(k->out, "id", id);
 	cJSON_AddNumberToObject(k->out, "changed", changed);
@@ -1532,6 +1597,16 @@ static int api_household_progress(struct ui_call *k)
 		if (strcmp(e->string, "started") != 0 && strcmp(e->string, "finished") != 0)
 			return ui_fail(k, 400, "invalid", e->string, "progress is started and finished only");
 	return household_write(k, id, 0);
+}
+
+static enum huce_err inspection_redo(struct ui_call *k, void *arg)
+{
+	struct huce_inspection_out o = { 0 };
+	enum huce_err rc = huce_local_inspection_record(k->u->c->l, k->u->cl, arg,
+							&o, &k->u->c->err);
+
+	huce_eval_release(&o.ev);
+	return rc;
 }
 
 static int api_inspect(struct ui_call *k)
@@ -1636,6 +1711,7 @@ static int api_inspect(struct ui_call *k)
 			snprintf(k->field_buf, sizeof(k->field_buf), "%s", slot);
 			fld = k->field_buf;
 		}
+		ui_refusal_in_page_language(k, inspection_redo, &in);
 		return ui_fail_err(k, rc, fld, k->u->c->err.msg);
 	}
 	k->out = cJSON_CreateObject();
@@ -1666,6 +1742,19 @@ static int api_inspect(struct ui_call *k)
  * Void a wrong inspection: `huce inspect void ID --reason TEXT`
  * (huce_local_inspection_void, which checks the reason).
  */
+struct void_redo {
+	const char *id, *reason;
+};
+
+static enum huce_err void_redo(struct ui_call *k, void *arg)
+{
+	const struct void_redo *r = arg;
+	struct huce_void_out o;
+
+	return huce_local_inspection_void(k->u->c->l, r->id, r->reason, &o,
+					  &k->u->c->err);
+}
+
 static int api_inspection_void(struct ui_call *k)
 {
 	char id[HUCE_ID_STRLEN + 1];
@@ -1686,9 +1775,12 @@ static int api_inspection_void(struct ui_call *k)
 		rc = huce_local_commit(l, &k->u->c->err);
 	if (rc) {
 		static const char *const fields[] = { "reason", NULL };
+		struct void_redo vr = { id, reason };
+		const char *fld = field_of(k, k->u->c->err.msg, fields);
 
 		huce_local_rollback(l);
-		return ui_fail_err(k, rc, field_of(k, k->u->c->err.msg, fields), k->u->c->err.msg);
+		ui_refusal_in_page_language(k, void_redo, &vr);
+		return ui_fail_err(k, rc, fld, k->u->c->err.msg);
 	}
 	k->out = cJSON_CreateObject();
 	cJSON_AddStringToObject(k->out, "id", id);

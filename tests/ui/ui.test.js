@@ -304,7 +304,8 @@ async function main() {
     await page.click('form.inspect button[type=submit]');
     await page.waitForSelector('#err-photo-no_exposed_waste:not(:empty)');
     const aerr = await page.textContent('#err-photo-no_exposed_waste');
-    assert(aerr.includes('needs an after photo at stage completion') && aerr.includes('after, plaque'),
+    /* The page is Chinese, so the domain layer's refusal is too (api.c redoes it under zh_CN). */
+    assert(aerr.includes('需要改造后照片') && aerr.includes('改造后, 标识牌'),
       'missing after photo at its slot: ' + aerr);
     assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections.length === 0, 'nothing saved');
     await page.setInputFiles('input[name=photo-no_exposed_waste]', { name: 'after.jpg', mimeType: 'image/jpeg',
@@ -373,7 +374,7 @@ async function main() {
     await page.waitForSelector('#void-form');
     await page.click('#void-form button[type=submit]');
     await page.waitForSelector('#err-reason:not(:empty)');
-    assert((await page.textContent('#err-reason')).includes('reason'), 'an empty reason is refused at its field');
+    assert((await page.textContent('#err-reason')).includes('原因'), 'an empty reason is refused at its field, in Chinese');
     assert(JSON.parse(huce('lap1.db', 'household', 'show', hh, '--json')).inspections[0].voided === null, 'nothing voided yet');
     await shot(page, 'household-void');
     await page.fill('#f-reason', '录错了户');
@@ -436,7 +437,7 @@ async function main() {
     await page.fill('#f-finished', day(-5));
     await page.click('form[aria-labelledby=progress] button[type=submit]');
     await page.waitForSelector('#err-finished:not(:empty)');
-    assert((await page.textContent('#err-finished')).includes('before started'), 'the domain says why, at 完工');
+    assert((await page.textContent('#err-finished')).includes('早于开工日期'), 'the domain says why, at 完工, in Chinese');
     assert(await page.evaluate(() => document.activeElement.id) === 'f-finished', 'focus on 完工');
     await page.fill('#f-finished', day(-1));
     await page.click('form[aria-labelledby=progress] button[type=submit]');
