@@ -86,8 +86,16 @@ run A household list
 step "Inspections (验收) against the checklists; a critical item vetoes"
 COMMON="--item walls_roof_door=yes --item room_area=1.6 --item no_leak=yes --item sealed_cover=yes --item no_exposed_waste=yes"
 # an acceptance carries its after and plaque photos (checklist photo_required);
-# scripts/demo-photo.jpg stands in for the phone's pictures
-cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/accept.jpg"
+# a JPEG taken today stands in for the phone's pictures (tests/tools/mkjpeg
+# in a build with tests; else scripts/demo-photo.jpg, whose older EXIF date
+# the laptop flags as taken long before the inspection)
+MKJPEG=$(realpath "$B/tests/tools/mkjpeg" 2>/dev/null || true)
+if [ -x "$MKJPEG" ]; then
+	"$MKJPEG" write "$D/accept.jpg" --width 1600 --height 1200 --noise 20 \
+		--seed 3 --taken "$(date +%Y-%m-%d)T10:30:00" --gps 22.512345,100.712345
+else
+	cp "$(dirname "$(realpath "$0")")/demo-photo.jpg" "$D/accept.jpg"
+fi
 COMMON="$COMMON --photo after=$D/accept.jpg --photo plaque=$D/accept.jpg"
 run A inspect "$H1" --stage first-toilet --inspector 王建国 $COMMON \
 	--item tank_volume=1.8 --item effective_depth=1.2 --item inlet_pipe_diameter=110 \
@@ -103,7 +111,6 @@ run A target set --village 阿猛村 --week "$WEEK" 5
 run A status
 
 step "Photos (改厕前/改厕后): the laptop keeps a re-encoded copy; the camera files may go"
-MKJPEG=$(realpath "$B/tests/tools/mkjpeg" 2>/dev/null || true)
 if [ -x "$MKJPEG" ]; then
 	TODAY=$(date +%Y-%m-%d)
 	"$MKJPEG" write "$D/IMG_0001.JPG" --width 4000 --height 3000 --noise 35 --quality 92 \
