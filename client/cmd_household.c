@@ -342,7 +342,7 @@ N_("usage: huce household list [--village V] [--status S] [--review STATE] [--js
 "type, team, cadre, status, version, planned_week, water, started, finished,\n"
 "review.  status is derived (planned, building, built, accepted, failed,\n"
 "rectifying).  --review: received, approved, has-issues or edited (the\n"
-"office's review).\n");
+"office's review), or 已接收, 审核通过, 有问题, 已修改.\n");
 
 static int hh_list(struct cli *c, int argc, char **argv)
 {
@@ -374,9 +374,12 @@ static int hh_list(struct cli *c, int argc, char **argv)
 		return cli_error(HUCE_EINVAL,
 				 _("status '%s' is not one of: planned, building, built, accepted, failed, rectifying"),
 				 status);
-	if (review && huce_review_parse(review) < 0)
-		return cli_error(HUCE_EINVAL, _("review state '%s' is not one of: received, "
-				 "approved, has-issues, edited"), review);
+	if (review && huce_review_parse_text(review) < 0)
+		return cli_error(HUCE_EINVAL, _("review state '%s' is not one of: received "
+				 "(已接收), approved (审核通过), has-issues (有问题), edited "
+				 "(已修改)"), review);
+	if (review)
+		review = huce_review_states[huce_review_parse_text(review)];
 	r = cli_open(c);
 	if (r)
 		return r;

@@ -25,6 +25,15 @@ int huce_review_parse(const char *s)
 	return -1;
 }
 
+int huce_review_parse_text(const char *s)
+{
+	for (int i = 0; s && huce_review_states[i]; i++)
+		if (strcmp(s, huce_review_states[i]) == 0 ||
+		    strcmp(s, huce_review_label((enum huce_review_state)i)) == 0)
+			return i;
+	return -1;
+}
+
 enum huce_review_state huce_review_next(enum huce_review_state state,
 					enum huce_review_event ev)
 {

@@ -50,8 +50,15 @@ extern const char *const huce_review_states[];
 /* 已接收 审核通过 有问题 已修改: the label of a state (static). */
 const char *huce_review_label(enum huce_review_state s);
 
-/* The state named s, or -1. */
+/* The state named s (the wire name only), or -1. */
 int huce_review_parse(const char *s);
+
+/*
+ * The state a person named: its wire name (has-issues) or its Chinese
+ * label (有问题), or -1.  For the --review filters of `huce household
+ * list`, `huce-syncd admin household list` and the web app.
+ */
+int huce_review_parse_text(const char *s);
 
 /* The state after ev in state.  Pure; never fails. */
 enum huce_review_state huce_review_next(enum huce_review_state state,

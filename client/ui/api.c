@@ -379,9 +379,11 @@ static int api_households(struct ui_call *k)
 			       "planned, building, built, accepted, failed, rectifying", status);
 	if (review && !*review)
 		review = NULL;
-	if (review && huce_review_parse(review) < 0)
+	if (review && huce_review_parse_text(review) < 0)
 		return ui_fail(k, 400, "invalid", "review", "review state '%.40s' is not one of: "
 			       "received, approved, has-issues, edited", review);
+	if (review)
+		review = huce_review_states[huce_review_parse_text(review)];
 	snprintf(like, sizeof(like), "%%%.256s%%", q ? q : "");
 	st = huce_db_query(db(k), &k->u->c->err,
 		"SELECT " HH_COLS HH_FROM

@@ -660,16 +660,6 @@ static void hh_filters(char *buf, size_t n, const char *village,
 		snprintf(buf, n, "全部农户");
 }
 
-/* A review state by its code or its Chinese label (有问题), else NULL. */
-static const char *review_state_code(const char *s)
-{
-	for (int i = 0; huce_review_states[i]; i++)
-		if (strcmp(s, huce_review_states[i]) == 0 ||
-		    strcmp(s, huce_review_label((enum huce_review_state)i)) == 0)
-			return huce_review_states[i];
-	return NULL;
-}
-
 static const char hh_list_usage[] =
 	N_("expected household list [--village V] [--status S] [--review STATE] "
 	"[--cadre C] [--json | --format text|json|csv|xlsx [--out F]]");
@@ -723,14 +713,14 @@ static int household_list(struct admin *a, int argc, char **argv)
 	}
 	if (l.f_status)
 		l.f_status = huce_status_name((enum huce_status)huce_status_parse(l.f_status));
-	if (l.f_review && !review_state_code(l.f_review)) {
+	if (l.f_review && huce_review_parse_text(l.f_review) < 0) {
 		huce_fail(&err, HUCE_EINVAL, _("review state '%s' is not one of: received "
 			  "(已接收), approved (审核通过), has-issues (有问题), edited "
 			  "(已修改)"), l.f_review);
 		return fail(HUCE_EINVAL, &err);
 	}
 	if (l.f_review)
-		l.f_review = review_state_code(l.f_review);
+		l.f_review = huce_review_states[huce_review_parse_text(l.f_review)];
 	l.store = a->store;
 	l.village = cJSON_CreateObject();
 	l.group = cJSON_CreateObject();

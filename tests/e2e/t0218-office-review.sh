@@ -66,6 +66,8 @@ test_expect_success 'the review reaches the laptop with huce sync' '
 	h d1 household show "$HH" | grep -q "^review *has-issues: 缺少改厕前照片的GPS" &&
 	h d1 household list --review has-issues --json | jq -e "length == 1 and .[0].id == \"$HH\"" &&
 	h d1 household list --review received --json | jq -e "length == 1 and .[0].id == \"$HH2\"" &&
+	h d1 household list --review 有问题 --json | jq -e "length == 1 and .[0].id == \"$HH\"" &&
+	h d1 household list --review 已接收 | grep -q "$HH2" &&
 	expect_exit 3 h d1 household list --review bad
 '
 

@@ -54,6 +54,13 @@ static void review_names(void **state)
 	assert_string_equal(huce_review_states[I], "has-issues");
 	assert_int_equal(huce_review_parse("has issues"), -1);
 	assert_int_equal(huce_review_parse(NULL), -1);
+	for (int s = 0; s < HUCE_REVIEW__COUNT; s++) {
+		assert_int_equal(huce_review_parse_text(huce_review_states[s]), s);
+		assert_int_equal(huce_review_parse_text(huce_review_label((enum huce_review_state)s)), s);
+	}
+	assert_int_equal(huce_review_parse("有问题"), -1);
+	assert_int_equal(huce_review_parse_text("has issues"), -1);
+	assert_int_equal(huce_review_parse_text(NULL), -1);
 	huce_review_id("01a24d30-c7df-7000-8d4d-838e0d918a6b", a);
 	huce_review_id("01a24d30-c7df-7000-8d4d-838e0d918a6c", b);
 	assert_int_equal(strlen(a), 36);
