@@ -204,13 +204,14 @@ static int photo_list(struct cli *c, int argc, char **argv)
 	}
 	arr = cJSON_CreateArray();
 	if (!json)
-		printf(_("id\tkind\tpixels\tbytes\ttaken_at\tgps\tuploaded\n"));
+		printf(_("code\tkind\tpixels\tbytes\ttaken_at\tgps\tuploaded\n"));
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		cJSON *o = list_row(st, dir);
 		const cJSON *up = cJSON_GetObjectItem(o, "uploaded");
 		char code[HUCE_CODE_STRLEN + 1];
 
-		/* the short code (huce_code.h), as household show gives it */
+		/* the short code (huce_code.h), as household show gives it;
+		 * the text's first column, which photo delete takes */
 		if (huce_code_of(huce_db_handle(c->l->db), "photo",
 				 str_or(o, "id", ""), code, NULL))
 			code[0] = '\0';
@@ -220,8 +221,7 @@ static int photo_list(struct cli *c, int argc, char **argv)
 			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
-		printf("%s\t%s\t%gx%g\t%g\t%s\t%s\t%s%s",
-		       str_or(o, "id", ""),
+		printf("%s\t%s\t%gx%g\t%g\t%s\t%s\t%s%s", code[0] ? code : "?",
 		       huce_value_text("photo", str_or(o, "kind", "")),
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "width")),
 		       cJSON_GetNumberValue(cJSON_GetObjectItem(o, "height")),

@@ -129,6 +129,12 @@ test_expect_success 'photo_required: a pre-cover inspection needs its tank and w
 	test "$(jq -r ".[] | select(.kind == \"water-test\") | .date_flag" l.json)" = before &&
 	test "$(jq -r ".[] | select(.kind == \"tank\") | .date_flag" l.json)" = null &&
 	h d1 photo list "$insp" | grep water-test | grep -q "taken long before the inspection" &&
+	# the text: a header, then the short code first, as in household list
+	h d1 photo list "$insp" >l.txt &&
+	head -n 1 l.txt | grep -q "^code	kind	" &&
+	test "$(tail -n +2 l.txt | cut -f1 | sort)" = "$(jq -r ".[].code" l.json | sort)" &&
+	test "$(jq -r "[.[] | .code | length] | max" l.json)" -lt 13 &&
+	! grep -q "$(jq -r ".[0].id" l.json)" l.txt &&
 	# other stages need no photo
 	h d1 inspect "$HH" --stage excavation --inspector 王 --item tank_volume=2 >/dev/null
 '
@@ -161,7 +167,9 @@ test_expect_success 'photo delete: before upload the bytes are gone; after uploa
 	id=$(h d1 photo add "$HH" gone.jpg --kind vent | tail -n 1) &&
 	sha=$(h d1 photo list "$HH" --json | jq -r --arg id "$id" ".[] | select(.id == \$id) | .sha256") &&
 	test -f d1.db.photos/$sha.jpg &&
-	h d1 photo delete "$id" >out && grep -q "never sent and are gone" out &&
+	code=$(h d1 photo list "$HH" | grep -w vent | cut -f1) &&
+	test "$id" != "$code" && test "${id: -${#code}}" = "$code" &&
+	h d1 photo delete "$code" >out && grep -q "never sent and are gone" out &&
 	! test -e d1.db.photos/$sha.jpg &&
 	test "$(h d1 photo list "$HH" --json | jq "[.[] | select(.id == \"$id\")] | length")" = 0 &&
 	expect_exit 4 h d1 photo delete 00000000-0000-7000-8000-000000000000 2>/dev/null &&
