@@ -1448,6 +1448,7 @@ struct apply {
 	int exists, post_is_in, repointed;
 	int del_change;			/* -1 none, 0 undelete */
 	int del_conflict;		/* an edit racing a delete */
+	int revived;			/* an edit to a deleted record: live again */
 	int was_voided;			/* an inspection voided before */
 	char old_team[HUCE_ID_STRLEN + 1];	/* "" for none */
 	char old_hh[HUCE_ID_STRLEN + 1];	/* an inspection's household */
@@ -1521,6 +1522,7 @@ static enum huce_err apply_state(struct central *c, struct apply *a,
 			return ret;
 		if (a->rec.deleted) {
 			a->del_change = 0;
+			a->revived = 1;
 			a->del_conflict = ch->base < a->rec.del_version &&
 				strcmp(ch->device, a->rec.del_device) != 0;
 		}
@@ -1694,7 +1696,9 @@ static enum huce_err apply_write(struct central *c, struct apply *a,
 	if (ret)
 		return ret;
 	if (strcmp(a->k->kind, "household") == 0) {
-		touch(c, ch->id, a->exists ? 0 : MERGE_TOUCH_CREATED);
+		/* A household live again is looked at like a new one: the
+		 * duplicate it was in was settled when it was deleted. */
+		touch(c, ch->id, a->exists && !a->revived ? 0 : MERGE_TOUCH_CREATED);
 	} else if (strcmp(a->k->kind, "inspection") == 0) {
 		touch(c, str_field(a->post, "household_id"), 0);
 		if (a->old_hh[0])
