@@ -690,3 +690,31 @@ char *huce_outbox_install_id(struct huce_local *l, struct huce_error *err)
 	}
 	return huce_db_meta_get(l->db, "device_id");
 }
+
+enum huce_err huce_outbox_enrolment_store(struct huce_local *l,
+					  const struct huce_enrolment *e,
+					  struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+	char *town = NULL;
+
+	if (e->url)
+		rc = huce_db_meta_set(l->db, "central_url", e->url, err);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "token", e->token, err);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "central_device", e->device, err);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "device", e->device, err);
+	if (!rc)
+		rc = huce_db_meta_set(l->db, "town_key", e->town_key, err);
+	if (!rc && e->central_key)
+		rc = huce_db_meta_set(l->db, "central_key", e->central_key, err);
+	if (!rc && e->town) {
+		town = huce_db_meta_get(l->db, "town");
+		if (!town)
+			rc = huce_db_meta_set(l->db, "town", e->town, err);
+		free(town);
+	}
+	return rc;
+}

@@ -56,6 +56,25 @@ char *huce_outbox_device(struct huce_local *l);
  */
 char *huce_outbox_install_id(struct huce_local *l, struct huce_error *err);
 
+/* What an enrolment gives the laptop, online (`huce enroll`) or by file. */
+struct huce_enrolment {
+	const char *url;		/* the central's address, or NULL */
+	const char *token;
+	const char *device;		/* the central's name for this laptop */
+	const char *town_key;
+	const char *central_key;	/* or NULL: a central older than the stick */
+	const char *town;		/* or NULL; kept only if none is set yet */
+};
+
+/*
+ * Store an enrolment in meta, inside the caller's transaction: the token,
+ * the device name (one name: the laptop takes the central's), the keys,
+ * the address and the town.  One place for both ways of enrolling.
+ */
+enum huce_err huce_outbox_enrolment_store(struct huce_local *l,
+					  const struct huce_enrolment *e,
+					  struct huce_error *err);
+
 /*
  * Append an entry: op ("put" or "delete") of record id of kind, the
  * changed fields (borrowed), the pull cursor as base and the next HLC.

@@ -301,7 +301,6 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 	struct huce_error ferr = { 0 };
 	char pk[HUCE_SEAL_KEY_HEX + 1];
 	const char *dev, *token, *key, *ckey, *town, *url;
-	char *have_town = NULL;
 	cJSON *j = NULL;
 	enum huce_err rc;
 
@@ -344,20 +343,11 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 	rc = huce_db_begin(l->db, err);
 	if (rc)
 		goto out;
-	rc = huce_db_meta_set(l->db, "token", token, err);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "central_device", dev, err);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "device", dev, err);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "town_key", key, err);
-	if (!rc)
-		rc = huce_db_meta_set(l->db, "central_key", ckey, err);
-	if (!rc && url)
-		rc = huce_db_meta_set(l->db, "central_url", url, err);
-	have_town = huce_db_meta_get(l->db, "town");
-	if (!rc && !have_town && town)
-		rc = huce_db_meta_set(l->db, "town", town, err);
+	{
+		struct huce_enrolment e = { url, token, dev, key, ckey, town };
+
+		rc = huce_outbox_enrolment_store(l, &e, err);
+	}
 	if (!rc)
 		rc = huce_db_commit(l->db, err);
 	if (rc)
@@ -368,7 +358,6 @@ enum huce_err huce_stick_enroll_file(struct huce_local *l, const char *path,
 			rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 	}
 out:
-	free(have_town);
 	cJSON_Delete(j);
 	return rc;
 }

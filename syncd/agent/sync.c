@@ -661,7 +661,7 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	char pk[HUCE_SEAL_KEY_HEX + 1];
 	const char *hdrs[3] = { hinstall, hkey, NULL };
 	const char *ckey = NULL;
-	char *trimmed, *town, *inst;
+	char *trimmed, *inst;
 	cJSON *j = NULL;
 	const char *dev, *key;
 	enum huce_err rc;
@@ -723,18 +723,12 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 	if (!rc)
 		rc = huce_db_begin(l->db, err);
 	if (!rc) {
-		rc = huce_db_meta_set(l->db, "central_url", trimmed, err);
-		if (!rc)
-			rc = huce_db_meta_set(l->db, "token", token, err);
-		if (!rc)
-			rc = huce_db_meta_set(l->db, "central_device", dev, err);
-		/* One name: the laptop takes the central's name for it. */
-		if (!rc)
-			rc = huce_db_meta_set(l->db, "device", dev, err);
-		if (!rc)
-			rc = huce_db_meta_set(l->db, "town_key", key, err);
-		if (!rc && ckey)
-			rc = huce_db_meta_set(l->db, "central_key", ckey, err);
+		struct huce_enrolment e = {
+			trimmed, token, dev, key, ckey,
+			cJSON_GetStringValue(cJSON_GetObjectItem(j, "town")),
+		};
+
+		rc = huce_outbox_enrolment_store(l, &e, err);
 		if (!rc)
 			rc = o->pin ? huce_db_meta_set(l->db, "pin", o->pin, err) :
 				huce_db_run(l->db, err, "DELETE FROM meta WHERE key = 'pin'", "");
@@ -744,11 +738,6 @@ enum huce_err huce_sync_enroll(struct huce_local *l, const char *url,
 			rc = huce_db_meta_set(l->db, "ca_file", abs ? abs : o->ca_file, err);
 			free(abs);
 		}
-		town = huce_db_meta_get(l->db, "town");
-		if (!rc && !town && cJSON_GetStringValue(cJSON_GetObjectItem(j, "town")))
-			rc = huce_db_meta_set(l->db, "town",
-					      cJSON_GetStringValue(cJSON_GetObjectItem(j, "town")), err);
-		free(town);
 		if (!rc)
 			rc = huce_db_commit(l->db, err);
 		if (rc)
