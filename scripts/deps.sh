@@ -27,7 +27,7 @@ ensure_locale() {
 }
 
 PKGS="build-essential meson ninja-build pkg-config python3 \
-libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev \
+libsqlite3-dev sqlite3 libcurl4-openssl-dev libcjson-dev zlib1g-dev libdeflate-dev \
 libmicrohttpd-dev libcmocka-dev libssl-dev libpq-dev libcsv-dev libsodium-dev postgresql xlsx2csv \
 libxlsxwriter-dev faketime chromium curl jq openssl iproute2 \
 debhelper devscripts lintian fakeroot dpkg-dev libturbojpeg0-dev libexif-dev \
