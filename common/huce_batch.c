@@ -649,7 +649,7 @@ enum huce_err huce_inflate_bounded(const void *in, size_t n, size_t max,
  * One buffer in memory, compressed at once: libdeflate, whose zlib-format
  * output any zlib inflates.  It compresses a pull page of 320 KB in 2.9 ms
  * at level 6 where zlib's deflate takes 5.2 ms, and a little smaller
- * (docs/PERFORMANCE.md fix 8): the central compresses every pull page
+ * (docs/PERFORMANCE.md fix 11): the central compresses every pull page
  * anew, half its CPU in a town's week.  The streaming writer above, which
  * builds a batch record by record, keeps zlib.
  */

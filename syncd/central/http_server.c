@@ -897,7 +897,7 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 	}
 	/*
 	 * Level 5 of libdeflate: smaller than zlib's 6 was and 2.3 times
-	 * faster (docs/PERFORMANCE.md fix 8); every laptop's pull page is
+	 * faster (docs/PERFORMANCE.md fix 11); every laptop's pull page is
 	 * compressed anew, most of the central's CPU in a town's week.
 	 */
 	if (accepts_deflate(ae)) {
