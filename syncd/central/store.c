@@ -518,11 +518,15 @@ static enum huce_err walk_member(void *arg, char *name, char *value)
 		     w->st->dev[k]);
 }
 
-/* Each field of a compact row, with its stamp, in order. */
+/*
+ * Each field of a compact row, with its stamp, in order.  With fields
+ * NULL, the stamps alone: fn gets each field's stamp with a NULL name and
+ * value.
+ */
 static enum huce_err row_scan(const char *fields, const char *stamps,
 			      row_field_fn fn, void *arg)
 {
-	size_t lf = strlen(fields), ls = strlen(stamps);
+	size_t lf = fields ? strlen(fields) : 0, ls = strlen(stamps);
 	struct stamp_set st = { 0 };
 	struct row_walk w = { &st, 0, fn, arg };
 	/* most records fit on the stack: no allocation */
@@ -540,13 +544,20 @@ static enum huce_err row_scan(const char *fields, const char *stamps,
 	st.dev = small ? sdev : malloc(st.cap * sizeof(*st.dev));
 	st.idx = small ? sidx : malloc(st.cap * sizeof(*st.idx));
 	if (buf && st.ver && st.hlc && st.dev && st.idx) {
-		memcpy(buf, fields, lf + 1);
+		if (fields)
+			memcpy(buf, fields, lf + 1);
 		memcpy(buf + lf + 1, stamps, ls + 1);
 		rc = js_object(buf + lf + 1, stamps_member, &st);
-		if (!rc)
+		if (!rc && fields) {
 			rc = js_object(buf, walk_member, &w);
-		if (!rc && w.i != st.nf)
-			rc = HUCE_EINVAL;
+			if (!rc && w.i != st.nf)
+				rc = HUCE_EINVAL;
+		}
+		for (size_t i = 0; !rc && !fields && i < st.nf; i++)
+			rc = st.idx[i] < st.ns ?
+			     fn(arg, NULL, NULL, st.ver[st.idx[i]],
+				st.hlc[st.idx[i]], st.dev[st.idx[i]]) :
+			     HUCE_EINVAL;
 	}
 	if (!small) {
 		free(st.ver);
@@ -1304,17 +1315,49 @@ static enum huce_err page_field(void *arg, const char *name, const char *value,
 	return store_page_row(w->pg, &r);
 }
 
+/* store_page_stamp() for each field's stamp, the fields copied whole. */
+static enum huce_err page_stamp(void *arg, const char *name,
+				const char *value, int64_t version,
+				const char *hlc, const char *device)
+{
+	struct store_page *pg = arg;
+
+	(void)name;
+	(void)value;
+	(void)version;
+	store_page_stamp(pg, device, hlc);
+	pg->fields++;
+	return HUCE_OK;
+}
+
 enum huce_err store_page_record(struct store_page *pg,
 				const struct store_page_row *head,
 				const char *fields, const char *stamps)
 {
 	struct page_walk w = { pg, head };
 	struct store_page_row r = *head;
+	size_t n = fields ? strlen(fields) : 0;
 	enum huce_err rc;
 
 	r.field = NULL;
 	if (!fields || strcmp(fields, "{}") == 0)
 		return store_page_row(pg, &r);
+	if (!pg->villages && n > 2 && fields[0] == '{' &&
+	    fields[n - 1] == '}') {
+		/*
+		 * Unscoped: the stored object is the page's fields object,
+		 * written by store_row_encode() as store_page_field() would
+		 * write it, so it is copied whole; only the stamps are read
+		 * (docs/PERFORMANCE.md fix 11).
+		 */
+		rc = store_page_row(pg, &r);
+		if (rc || pg->more)
+			return rc;
+		rc = row_scan(NULL, stamps ? stamps : "{}", page_stamp, pg);
+		if (!rc)
+			rc = huce_buf_add(&pg->text, fields + 1, n - 2);
+		return rc == HUCE_EINVAL ? HUCE_EDB : rc;
+	}
 	rc = row_scan(fields, stamps ? stamps : "{}", page_field, &w);
 	return rc == HUCE_EINVAL ? HUCE_EDB : rc;
 }
