@@ -2255,6 +2255,63 @@ static enum huce_err add_states(struct central *c, cJSON *rejected,
 	return ret;
 }
 
+struct idvec {
+	const char **v;
+	size_t n, alloc;
+};
+
+static int idvec_push(struct idvec *x, const char *id)
+{
+	if (x->n == x->alloc) {
+		size_t na = x->alloc ? x->alloc * 2 : 256;
+		const char **nv = realloc(x->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		x->v = nv;
+		x->alloc = na;
+	}
+	x->v[x->n++] = id;
+	return 0;
+}
+
+/*
+ * The records the entries of a batch name (beyond hwm: not replays),
+ * and those their fields refer to (*_id), read in one query
+ * (store_prefetch) before the entries are merged one by one.
+ */
+static enum huce_err prefetch(struct store *s, const cJSON *root, int64_t hwm,
+			      struct huce_error *err)
+{
+	const cJSON *e, *f;
+	struct idvec ids = { 0 };
+	enum huce_err ret = HUCE_OK;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
+		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(e, "seq");
+
+		if ((int64_t)cJSON_GetNumberValue(seq) <= hwm)
+			continue;
+		if (idvec_push(&ids, str_field(e, "id")))
+			ret = oom(err);
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(e, "fields")) {
+			size_t len = f->string ? strlen(f->string) : 0;
+
+			if (ret || len < 3 || strcmp(f->string + len - 3, "_id") != 0 ||
+			    !cJSON_IsString(f))
+				continue;
+			if (idvec_push(&ids, f->valuestring))
+				ret = oom(err);
+		}
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = store_prefetch(s, ids.v, ids.n, err);
+	free(ids.v);
+	return ret;
+}
+
 enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				  const void *batch, size_t len,
 				  cJSON **result, uint64_t *expected,
@@ -2334,6 +2391,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				(unsigned long long)h.first_seq, (long long)hwm + 1);
 		goto out;
 	}
+	ret = prefetch(s, root, hwm, err);
+	if (ret)
+		goto out;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
 		struct change ch;
 		struct verdict vd;

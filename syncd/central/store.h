@@ -290,6 +290,19 @@ enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,
 			       struct huce_error *err);
 
+/*
+ * Inside a write transaction: read the rows of the n records ids names
+ * (NULL entries skipped) in one query and keep them in memory until the
+ * transaction ends, with the ids that are not stored, so that the
+ * reads of the transaction (store_record_get, store_fields_get, ...)
+ * cost no query of their own.  The writes of the transaction keep what
+ * is held current; a savepoint rolled back forgets what it touched.
+ * Memory is bounded (some thousand records; past that, records are
+ * read as before).  Outside a write transaction it does nothing.
+ */
+enum huce_err store_prefetch(struct store *s, const char *const *ids,
+			     size_t n, struct huce_error *err);
+
 /* Insert or replace a record's row (all columns from *r). */
 enum huce_err store_record_put(struct store *s,
 			       const struct store_record *r,

@@ -65,6 +65,10 @@ struct store_change_row {
 	const char *before, *after;
 };
 
+/* A stored row of the compact layout, handed out by rows_get. */
+typedef enum huce_err (*store_row_cb)(void *arg, const struct store_record *r,
+				      const char *fields, const char *stamps);
+
 /* A history row of the compact layout, handed out by changes_of. */
 typedef enum huce_err (*store_change_cb)(void *arg,
 					 const struct store_change_row *c);
@@ -168,6 +172,13 @@ struct store_ops {
 	enum huce_err (*row_get)(struct store *s, const char *id,
 				 struct store_record *out, char **fields,
 				 char **stamps, struct huce_error *err);
+	/*
+	 * rows_get: the stored rows of the ids of ids_json (a JSON array
+	 * of strings), in no set order, each handed to cb (one query).
+	 */
+	enum huce_err (*rows_get)(struct store *s, const char *ids_json,
+				  store_row_cb cb, void *arg,
+				  struct huce_error *err);
 	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
 				 const char *fields, const char *stamps,
 				 struct huce_error *err);
@@ -214,6 +225,8 @@ struct store {
 	int64_t version, sp_version;	/* of the open write transaction */
 	uint64_t hlc, sp_hlc;
 	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
+	struct store_pre *pre;		/* store_prefetch()'s rows, or NULL */
+	unsigned sp_gen;		/* savepoints taken */
 	uint64_t tick;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };

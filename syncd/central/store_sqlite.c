@@ -489,6 +489,36 @@ static enum huce_err sq_row_get(struct store *base, const char *id,
 	return HUCE_ENOTFOUND;
 }
 
+static enum huce_err sq_rows_get(struct store *base, const char *ids_json,
+				 store_row_cb cb, void *arg,
+				 struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st = huce_db_query(s->db, err,
+		"SELECT r.id, r.kind, r.version, r.deleted, r.created_by, "
+		"r.created_hlc, r.created_at, r.del_version, r.del_device, "
+		"r.del_hlc, r.dkey, r.fields, r.stamps "
+		"FROM json_each(?1) j CROSS JOIN rec r WHERE r.id = j.value",
+		"s", ids_json);
+	enum huce_err rc = HUCE_OK;
+	int r = SQLITE_DONE;
+
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_record rec;
+
+		read_record(st, &rec);
+		rc = cb(arg, &rec, (const char *)sqlite3_column_text(st, 11),
+			(const char *)sqlite3_column_text(st, 12));
+	}
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	return step_done(s, st, r, err, "cannot read records") ? HUCE_EDB : HUCE_OK;
+}
+
 static enum huce_err sq_row_put(struct store *base, const struct store_record *r,
 				const char *fields, const char *stamps,
 				struct huce_error *err)
@@ -897,6 +927,7 @@ static const struct store_ops sqlite_ops = {
 	.device_attr_get = sq_device_attr_get,
 	.device_attr_set = sq_device_attr_set,
 	.row_get = sq_row_get,
+	.rows_get = sq_rows_get,
 	.row_put = sq_row_put,
 	.ref_set = sq_ref_set,
 	.change_add = sq_change_add,
