@@ -1802,16 +1802,17 @@ struct fact_scan {
 	size_t n, alloc;
 };
 
-static enum huce_err fact_visit(void *arg, const struct store_record *r,
-				const cJSON *fields)
+/* The fields of an inspection fact_pick takes, in this order. */
+static const char *const fact_fields[] = { "date", "stage", "result", "voided" };
+
+static enum huce_err fact_pick(void *arg, const char *id, const char *kind,
+			       const char *const *v)
 {
 	struct fact_scan *x = arg;
-	const char *date = str_field(fields, "date");
-	const char *result = str_field(fields, "result");
-	const char *voided = str_field(fields, "voided");
+	const char *date = v[0], *result = v[2], *voided = v[3];
 	struct fact *f;
 
-	if (strcmp(r->kind, "inspection") != 0 || r->deleted || !date)
+	if (strcmp(kind, "inspection") != 0 || !date)
 		return HUCE_OK;
 	if (x->n == x->alloc) {
 		size_t na = x->alloc ? x->alloc * 2 : 8;
@@ -1823,9 +1824,9 @@ static enum huce_err fact_visit(void *arg, const struct store_record *r,
 		x->alloc = na;
 	}
 	f = &x->v[x->n++];
-	copy_str(f->id, sizeof(f->id), r->id);
+	copy_str(f->id, sizeof(f->id), id);
 	copy_str(f->date, sizeof(f->date), date);
-	f->stage = huce_stage_parse(str_field(fields, "stage"));
+	f->stage = huce_stage_parse(v[1]);
 	f->pass = result && strcmp(result, "pass") == 0;
 	f->voided = voided && voided[0];
 	return HUCE_OK;
@@ -1853,7 +1854,9 @@ static enum huce_err status_update(struct central *c, struct store_record *rec,
 	enum huce_err ret;
 
 	quote_id(q, sizeof(q), rec->id);
-	ret = store_by_field(c->store, "household_id", q, NULL, fact_visit, &x, err);
+	ret = store_by_field_pick(c->store, "household_id", q, fact_fields,
+				  sizeof(fact_fields) / sizeof(fact_fields[0]),
+				  fact_pick, &x, err);
 	if (ret == HUCE_ENOMEM)
 		ret = oom(err);
 	if (ret)

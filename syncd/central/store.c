@@ -1919,6 +1919,83 @@ enum huce_err store_by_field(struct store *s, const char *name,
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 
+/* store_by_field_pick(): the named string fields of each record's text. */
+struct pick {
+	const char *const *names;
+	size_t n;
+	const char *vals[STORE_PICK_MAX];
+	int seen[STORE_PICK_MAX];
+	store_pick_cb cb;
+	void *arg;
+	struct huce_error *err;
+};
+
+static enum huce_err pick_member(void *arg, char *name, char *value)
+{
+	struct pick *p = arg;
+	char *out;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->seen[i] || strcmp(name, p->names[i]) != 0)
+			continue;
+		p->seen[i] = 1;	/* the first of a name, as cJSON has it */
+		if (*value == '"' && js_str(value, &out))
+			p->vals[i] = out;
+		break;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err pick_row(void *arg, const char *id, const char *kind,
+			      const char *fields)
+{
+	struct pick *p = arg;
+	size_t len = strlen(fields ? fields : "");
+	char sbuf[4096], *buf = len < sizeof(sbuf) ? sbuf : malloc(len + 1);
+	cJSON *o = NULL;
+	enum huce_err rc;
+
+	if (!buf)
+		return huce_fail(p->err, HUCE_ENOMEM, "out of memory");
+	memcpy(buf, fields ? fields : "", len + 1);
+	memset(p->vals, 0, sizeof(p->vals));
+	memset(p->seen, 0, sizeof(p->seen));
+	rc = js_object(buf, pick_member, p);
+	if (rc) {	/* as a listing has it: the text parsed whole */
+		o = cJSON_Parse(fields ? fields : "");
+		rc = cJSON_IsObject(o) ? HUCE_OK :
+			huce_fail(p->err, HUCE_EDB, "record %s: its stored "
+				  "fields cannot be read", id);
+		for (size_t i = 0; !rc && i < p->n; i++)
+			p->vals[i] = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(o, p->names[i]));
+	}
+	if (!rc)
+		rc = p->cb(p->arg, id, kind, p->vals);
+	cJSON_Delete(o);
+	if (buf != sbuf)
+		free(buf);
+	return rc;
+}
+
+enum huce_err store_by_field_pick(struct store *s, const char *name,
+				  const char *value_json,
+				  const char *const *names, size_t n,
+				  store_pick_cb cb, void *arg,
+				  struct huce_error *err)
+{
+	struct pick p = { .names = names, .n = n, .cb = cb, .arg = arg,
+			  .err = err };
+
+	if (n > STORE_PICK_MAX)
+		return huce_fail(err, HUCE_EINVAL, "too many fields to pick");
+	for (int i = 0; i < STORE_IX__COUNT; i++)
+		if (strcmp(name, ix_names[i]) == 0)
+			LOCKED_FLUSHED(ref_texts(s, (enum store_index)i, value_json,
+						 pick_row, &p, err));
+	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
+}
+
 /* --- pages of changes, as text ----------------------------------------- */
 
 /* s as a JSON string: quotes, backslashes and control bytes escaped. */

@@ -396,6 +396,23 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     struct huce_error *err);
 
 /*
+ * The records store_by_field(name, value_json) lists (live, in id
+ * order), without loading them whole: cb gets each one's id, kind and,
+ * for each of the n names (at most STORE_PICK_MAX), the string value of
+ * that field (NULL when the field is absent or not a string; strings
+ * valid during the call only).  cb must not touch the store.
+ */
+#define STORE_PICK_MAX 8
+typedef enum huce_err (*store_pick_cb)(void *arg, const char *id,
+				       const char *kind,
+				       const char *const *values);
+enum huce_err store_by_field_pick(struct store *s, const char *name,
+				  const char *value_json,
+				  const char *const *names, size_t n,
+				  store_pick_cb cb, void *arg,
+				  struct huce_error *err);
+
+/*
  * How store_id_match() compares what a person typed with record ids:
  * its whole id, a prefix, a tail (the short codes of names.h); with
  * STORE_MATCH_LIVE only live records.

@@ -69,6 +69,10 @@ struct store_change_row {
 typedef enum huce_err (*store_row_cb)(void *arg, const struct store_record *r,
 				      const char *fields, const char *stamps);
 
+/* A live record's id, kind and fields text, handed out by ref_texts. */
+typedef enum huce_err (*store_text_cb)(void *arg, const char *id,
+				       const char *kind, const char *fields);
+
 /* A history row of the compact layout, handed out by changes_of. */
 typedef enum huce_err (*store_change_cb)(void *arg,
 					 const struct store_change_row *c);
@@ -148,6 +152,14 @@ struct store_ops {
 				  const char *value_json, const char *except,
 				  store_record_cb cb, void *arg,
 				  struct huce_error *err);
+	/*
+	 * ref_texts: the live records whose reference ix is value_json,
+	 * in id order, each as its id, kind and fields text (cb must not
+	 * touch the store: the query may still be running).
+	 */
+	enum huce_err (*ref_texts)(struct store *s, enum store_index ix,
+				   const char *value_json, store_text_cb cb,
+				   void *arg, struct huce_error *err);
 	enum huce_err (*id_match)(struct store *s, const char *kind,
 				  const char *key, int how,
 				  char (*ids)[HUCE_ID_STRLEN + 1], size_t max,

@@ -808,6 +808,31 @@ static enum huce_err sq_by_field(struct store *base, enum store_index ix,
 		    (err ? err->code : HUCE_EDB);
 }
 
+static enum huce_err sq_ref_texts(struct store *base, enum store_index ix,
+				  const char *value_json, store_text_cb cb,
+				  void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r = SQLITE_DONE;
+
+	st = huce_db_query(s->db, err,
+		"SELECT f.record_id, r.kind, r.fields FROM ref f CROSS JOIN rec r "
+		"WHERE r.id = f.record_id AND f.name = ?1 AND f.value = ?2 "
+		"AND r.deleted = 0 ORDER BY f.record_id",
+		"ss", ref_names[ix], value_json);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		rc = cb(arg, col_text(st, 0), col_text(st, 1), col_text(st, 2));
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	return step_done(s, st, r, err, "cannot list records") ? HUCE_EDB : HUCE_OK;
+}
+
 static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -936,6 +961,7 @@ static const struct store_ops sqlite_ops = {
 	.audit = sq_audit,
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,
+	.ref_texts = sq_ref_texts,
 	.scan_kind = sq_scan_kind,
 	.id_match = sq_id_match,
 	.changes = sq_changes,
