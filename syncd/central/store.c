@@ -1336,12 +1336,36 @@ static enum huce_err slot_done(struct store *s, struct store_slot *sl,
 	return rc;
 }
 
+/*
+ * A record a write transaction holds in store_prefetch()'s rows but not
+ * in a slot: read there, without loading it into a slot (which would
+ * push another one out).  NULL when it is not held so.
+ */
+static const struct pre_ent *pre_peek(struct store *s, const char *id)
+{
+	const struct pre_ent *e;
+
+	if (!s->pre || !s->in_tx || !s->tx_write || slot_find(s, id))
+		return NULL;
+	e = pre_find(s, id, 0);
+	return e && e->state != PRE_UNKNOWN ? e : NULL;
+}
+
 static enum huce_err c_record_get(struct store *s, const char *id,
 				  struct store_record *out,
 				  struct huce_error *err)
 {
 	struct store_slot tmp, *sl;
-	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+	const struct pre_ent *e = pre_peek(s, id);
+	enum huce_err rc;
+
+	if (e && e->state == PRE_ROW) {
+		*out = e->rec;
+		return HUCE_OK;
+	}
+	if (e)
+		return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+	rc = slot_get(s, id, &tmp, &sl, err);
 
 	if (!rc && !sl->exists)
 		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
@@ -1399,15 +1423,58 @@ static enum huce_err c_fields_get(struct store *s, const char *id,
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
+/* c_field_get() of a row of store_prefetch(): its first field of a name. */
+struct field_find {
+	const char *name;
+	char *value;
+	int found;
+};
+
+static enum huce_err field_find_fn(void *arg, const char *name,
+				   const char *value, int64_t version,
+				   const char *hlc, const char *device)
+{
+	struct field_find *ff = arg;
+
+	(void)version;
+	(void)hlc;
+	(void)device;
+	if (ff->found || strcmp(name, ff->name) != 0)
+		return HUCE_OK;
+	ff->found = 1;
+	ff->value = strdup(value);
+	return ff->value ? HUCE_OK : HUCE_ENOMEM;
+}
+
 static enum huce_err c_field_get(struct store *s, const char *id,
 				 const char *name, char **value,
 				 struct huce_error *err)
 {
 	struct store_slot tmp, *sl;
 	const struct store_field *f;
-	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+	const struct pre_ent *e = pre_peek(s, id);
+	enum huce_err rc;
 
 	*value = NULL;
+	if (e) {
+		struct field_find ff = { name, NULL, 0 };
+
+		rc = e->state == PRE_ROW ?
+			row_scan(e->fields, e->stamps, field_find_fn, &ff) : HUCE_OK;
+		if (rc) {
+			free(ff.value);
+			if (rc == HUCE_EINVAL)
+				return huce_fail(err, HUCE_EDB, "record %s: its "
+						 "stored fields cannot be read", id);
+			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		}
+		if (!ff.found)
+			return huce_fail(err, HUCE_ENOTFOUND, "record %s has no "
+					 "field %s", id, name);
+		*value = ff.value;
+		return HUCE_OK;
+	}
+	rc = slot_get(s, id, &tmp, &sl, err);
 	if (!rc) {
 		f = fs_find(&sl->fs, sl->fs.n, name);
 		if (!f)

@@ -1503,6 +1503,10 @@ static void test_prefetch(void **state)
 	assert_int_equal(store_prefetch(s, ids, 4, &err), HUCE_OK);
 	assert_int_equal(store_record_get(s, b, &r, &err), HUCE_ENOTFOUND);
 	assert_string_equal(field_text(f, a, "x"), "1");
+	assert_string_equal(field_text(f, a, "nosuch"), "");
+	assert_string_equal(field_text(f, b, "x"), "");
+	assert_int_equal(store_record_get(s, a, &r, &err), HUCE_OK);
+	assert_string_equal(r.kind, "thing");
 
 	/* Written and flushed (a listing) inside a savepoint rolled back. */
 	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
