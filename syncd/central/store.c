@@ -2063,6 +2063,56 @@ enum huce_err store_by_field_pick(struct store *s, const char *name,
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 
+/* store_gate_passes(): the three fields, the first of each name. */
+struct gate_scan {
+	int seen[3];
+	int pass, stage, voided_ok;
+};
+
+static enum huce_err gate_member(void *arg, char *name, char *value)
+{
+	static const char *const names[3] = { "result", "stage", "voided" };
+	struct gate_scan *g = arg;
+	char *str = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		if (g->seen[i] || strcmp(name, names[i]) != 0)
+			continue;
+		g->seen[i] = 1;
+		if (i == 2) {	/* its JSON text: null or "" */
+			g->voided_ok = strcmp(value, "null") == 0 ||
+				strcmp(value, "\"\"") == 0;
+			break;
+		}
+		if (*value != '"' || !js_str(value, &str))
+			break;
+		if (i == 0)
+			g->pass = strcmp(str, "pass") == 0;
+		else
+			g->stage = strcmp(str, "completion") == 0 ||
+				strcmp(str, "first-toilet") == 0 ||
+				strcmp(str, "re-inspection") == 0;
+		break;
+	}
+	return HUCE_OK;
+}
+
+int store_gate_passes(const char *fields)
+{
+	size_t len = strlen(fields ? fields : "");
+	char sbuf[4096], *buf = len < sizeof(sbuf) ? sbuf : malloc(len + 1);
+	struct gate_scan g = { { 0, 0, 0 }, 0, 0, 1 };
+	int rc;
+
+	if (!buf)
+		return -1;
+	memcpy(buf, fields ? fields : "", len + 1);
+	rc = js_object(buf, gate_member, &g) ? -1 : g.pass && g.stage && g.voided_ok;
+	if (buf != sbuf)
+		free(buf);
+	return rc;
+}
+
 /* --- pages of changes, as text ----------------------------------------- */
 
 /* s as a JSON string: quotes, backslashes and control bytes escaped. */

@@ -301,6 +301,15 @@ enum huce_err store_page_record(struct store_page *pg,
 				const char *fields, const char *stamps);
 
 /*
+ * Whether the fields text of a live inspection makes its team pass the
+ * first-toilet gate (store_team_gate, store.h): "result" the string
+ * "pass", "stage" one of "completion", "first-toilet", "re-inspection",
+ * and "voided" absent, null or "".  -1 for a text it cannot read.  The
+ * fields are scanned, not parsed into a tree.
+ */
+int store_gate_passes(const char *fields);
+
+/*
  * The backends.  Each opens the store spec names (a writer or a
  * reader) into *out, which the caller frees with store_close().
  */

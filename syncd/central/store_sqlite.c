@@ -673,34 +673,39 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		 * Passed: a live acceptance inspection with result pass that
 		 * is not voided ("voided" absent, null or "").  Not the stored
 		 * status: a derived "accepted" implies such an inspection, and
-		 * a typed one proves nothing.
+		 * a typed one proves nothing.  The fields of each live
+		 * inspection of the team's households are scanned here
+		 * (store_gate_passes) until one passes: cheaper than SQLite's
+		 * JSON functions, which parse each text whole.
 		 */
 		st = huce_db_query(s->db, err,
-			"SELECT EXISTS (SELECT 1 FROM ref t CROSS JOIN rec h "
+			"SELECT i.id, i.fields FROM ref t CROSS JOIN rec h "
 			"CROSS JOIN ref k CROSS JOIN rec i WHERE h.id = t.record_id "
 			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 			"AND h.kind = 'household' AND h.deleted = 0 "
 			"AND k.name = 'household_id' "
 			"AND k.value = '\"' || t.record_id || '\"' "
 			"AND i.id = k.record_id "
-			"AND i.kind = 'inspection' AND i.deleted = 0 "
-			"AND i.fields ->> '$.result' = 'pass' "
-			"AND i.fields ->> '$.stage' IN "
-			"('completion', 'first-toilet', 're-inspection') "
-			"AND coalesce(i.fields -> '$.voided', 'null') IN ('null', '\"\"'))",
+			"AND i.kind = 'inspection' AND i.deleted = 0",
 			"ss", team_json, except);
 		if (!st)
 			rc = err ? err->code : HUCE_EDB;
-		if (!rc) {
-			r = sqlite3_step(st);
-			if (r == SQLITE_ROW) {
-				*passed = sqlite3_column_int(st, 0) != 0;
-				sqlite3_reset(st);
-			} else {
-				rc = step_done(s, st, r, err, "cannot read a team");
-				if (!rc)
-					rc = huce_fail(err, HUCE_EDB, "cannot read a team");
-			}
+		while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
+			int p = store_gate_passes(col_text(st, 1));
+
+			if (p < 0)
+				rc = huce_fail(err, HUCE_EDB, "record %s: its stored "
+					       "fields cannot be read", col_text(st, 0));
+			else if (p)
+				break;
+		}
+		if (!rc && r == SQLITE_ROW) {
+			*passed = 1;
+			sqlite3_reset(st);
+		} else if (!rc) {
+			rc = step_done(s, st, r, err, "cannot read a team");
+		} else if (st) {
+			sqlite3_reset(st);
 		}
 	}
 	return rc;
