@@ -1802,16 +1802,17 @@ struct fact_scan {
 	size_t n, alloc;
 };
 
-static enum huce_err fact_visit(void *arg, const struct store_record *r,
-				const cJSON *fields)
+/* The fields of an inspection fact_pick takes, in this order. */
+static const char *const fact_fields[] = { "date", "stage", "result", "voided" };
+
+static enum huce_err fact_pick(void *arg, const char *id, const char *kind,
+			       const char *const *v)
 {
 	struct fact_scan *x = arg;
-	const char *date = str_field(fields, "date");
-	const char *result = str_field(fields, "result");
-	const char *voided = str_field(fields, "voided");
+	const char *date = v[0], *result = v[2], *voided = v[3];
 	struct fact *f;
 
-	if (strcmp(r->kind, "inspection") != 0 || r->deleted || !date)
+	if (strcmp(kind, "inspection") != 0 || !date)
 		return HUCE_OK;
 	if (x->n == x->alloc) {
 		size_t na = x->alloc ? x->alloc * 2 : 8;
@@ -1823,9 +1824,9 @@ static enum huce_err fact_visit(void *arg, const struct store_record *r,
 		x->alloc = na;
 	}
 	f = &x->v[x->n++];
-	copy_str(f->id, sizeof(f->id), r->id);
+	copy_str(f->id, sizeof(f->id), id);
 	copy_str(f->date, sizeof(f->date), date);
-	f->stage = huce_stage_parse(str_field(fields, "stage"));
+	f->stage = huce_stage_parse(v[1]);
 	f->pass = result && strcmp(result, "pass") == 0;
 	f->voided = voided && voided[0];
 	return HUCE_OK;
@@ -1853,7 +1854,9 @@ static enum huce_err status_update(struct central *c, struct store_record *rec,
 	enum huce_err ret;
 
 	quote_id(q, sizeof(q), rec->id);
-	ret = store_by_field(c->store, "household_id", q, NULL, fact_visit, &x, err);
+	ret = store_by_field_pick(c->store, "household_id", q, fact_fields,
+				  sizeof(fact_fields) / sizeof(fact_fields[0]),
+				  fact_pick, &x, err);
 	if (ret == HUCE_ENOMEM)
 		ret = oom(err);
 	if (ret)
@@ -2255,6 +2258,63 @@ static enum huce_err add_states(struct central *c, cJSON *rejected,
 	return ret;
 }
 
+struct idvec {
+	const char **v;
+	size_t n, alloc;
+};
+
+static int idvec_push(struct idvec *x, const char *id)
+{
+	if (x->n == x->alloc) {
+		size_t na = x->alloc ? x->alloc * 2 : 256;
+		const char **nv = realloc(x->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		x->v = nv;
+		x->alloc = na;
+	}
+	x->v[x->n++] = id;
+	return 0;
+}
+
+/*
+ * The records the entries of a batch name (beyond hwm: not replays),
+ * and those their fields refer to (*_id), read in one query
+ * (store_prefetch) before the entries are merged one by one.
+ */
+static enum huce_err prefetch(struct store *s, const cJSON *root, int64_t hwm,
+			      struct huce_error *err)
+{
+	const cJSON *e, *f;
+	struct idvec ids = { 0 };
+	enum huce_err ret = HUCE_OK;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
+		const cJSON *seq = cJSON_GetObjectItemCaseSensitive(e, "seq");
+
+		if ((int64_t)cJSON_GetNumberValue(seq) <= hwm)
+			continue;
+		if (idvec_push(&ids, str_field(e, "id")))
+			ret = oom(err);
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(e, "fields")) {
+			size_t len = f->string ? strlen(f->string) : 0;
+
+			if (ret || len < 3 || strcmp(f->string + len - 3, "_id") != 0 ||
+			    !cJSON_IsString(f))
+				continue;
+			if (idvec_push(&ids, f->valuestring))
+				ret = oom(err);
+		}
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = store_prefetch(s, ids.v, ids.n, err);
+	free(ids.v);
+	return ret;
+}
+
 enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				  const void *batch, size_t len,
 				  cJSON **result, uint64_t *expected,
@@ -2334,6 +2394,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				(unsigned long long)h.first_seq, (long long)hwm + 1);
 		goto out;
 	}
+	ret = prefetch(s, root, hwm, err);
+	if (ret)
+		goto out;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
 		struct change ch;
 		struct verdict vd;

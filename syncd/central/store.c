@@ -25,6 +25,8 @@
 /* The records a write transaction keeps in memory (compact layout). */
 static void cache_drop(struct store *s);
 static enum huce_err cache_flush(struct store *s, struct huce_error *err);
+static void pre_drop(struct store *s);
+static void pre_rollback(struct store *s);
 
 struct store_backend {
 	const char *name;
@@ -106,6 +108,7 @@ void store_close(struct store *s)
 		unlock(s);
 	}
 	cache_drop(s);
+	pre_drop(s);
 	free(s->slots);
 	huce_buf_release(&s->enc[0]);
 	huce_buf_release(&s->enc[1]);
@@ -132,6 +135,7 @@ enum huce_err store_begin(struct store *s, int write, struct huce_error *err)
 		return rc;
 	}
 	cache_drop(s);
+	pre_drop(s);
 	s->in_tx = 1;
 	s->tx_write = write;
 	s->in_sp = 0;
@@ -158,6 +162,7 @@ enum huce_err store_commit(struct store *s, struct huce_error *err)
 	else
 		rc = s->ops->commit(s, err);
 	cache_drop(s);
+	pre_drop(s);
 	end_tx(s);
 	return rc;
 }
@@ -168,6 +173,7 @@ void store_rollback(struct store *s)
 	if (s->in_tx) {
 		s->ops->rollback(s);
 		cache_drop(s);
+		pre_drop(s);
 		end_tx(s);
 	}
 	unlock(s);
@@ -185,6 +191,7 @@ enum huce_err store_savepoint(struct store *s, struct huce_error *err)
 	if (rc)
 		return rc;
 	s->in_sp = 1;
+	s->sp_gen++;
 	s->sp_version = s->version;
 	s->sp_hlc = s->hlc;
 	return HUCE_OK;
@@ -211,6 +218,7 @@ enum huce_err store_rollback_to(struct store *s, struct huce_error *err)
 		return huce_fail(err, HUCE_EDB, "store: no savepoint to roll back");
 	rc = s->ops->rollback_to(s, err);
 	cache_drop(s);
+	pre_rollback(s);
 	s->in_sp = 0;
 	s->version = s->sp_version;
 	s->hlc = s->sp_hlc;
@@ -927,6 +935,185 @@ static const char *ref_value(const struct store_fieldset *fs, int ix)
 	return f->value;
 }
 
+/*
+ * The rows of one batch (store_prefetch): each record a write
+ * transaction has read or written, as its row is in the tables now
+ * (the row's texts), or known not to be stored, so that loading it
+ * into a slot again costs no query.  Every row a slot writes goes
+ * through pre_set; an entry read or written since the savepoint is
+ * forgotten when the savepoint is rolled back, and all of them at the
+ * end of the transaction.  Bounded: past PRE_MAX entries or PRE_BYTES
+ * of texts, records are read from the tables as before.
+ */
+#define PRE_MAX		8192
+#define PRE_HASH	(2 * PRE_MAX)	/* a power of two */
+#define PRE_BYTES	((size_t)16 << 20)
+
+enum { PRE_UNKNOWN, PRE_ABSENT, PRE_ROW };
+
+struct pre_ent {
+	int state;
+	unsigned gen;		/* s->sp_gen when set in a savepoint, else 0 */
+	struct store_record rec;	/* rec.id: the key */
+	char *fields, *stamps;	/* PRE_ROW */
+};
+
+struct store_pre {
+	struct pre_ent *v;
+	size_t n, alloc;
+	size_t bytes;			/* of the texts kept */
+	uint32_t ix[PRE_HASH];		/* entry index + 1; 0: free */
+};
+
+static void pre_forget(struct store_pre *p, struct pre_ent *e)
+{
+	if (e->state == PRE_ROW)
+		p->bytes -= strlen(e->fields) + strlen(e->stamps) + 2;
+	free(e->fields);
+	free(e->stamps);
+	e->fields = e->stamps = NULL;
+	e->state = PRE_UNKNOWN;
+}
+
+static void pre_drop(struct store *s)
+{
+	struct store_pre *p = s->pre;
+
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		pre_forget(p, &p->v[i]);
+	free(p->v);
+	free(p);
+	s->pre = NULL;
+}
+
+/* Forget what was read or written since the savepoint now rolled back. */
+static void pre_rollback(struct store *s)
+{
+	struct store_pre *p = s->pre;
+
+	for (size_t i = 0; p && i < p->n; i++)
+		if (p->v[i].gen && p->v[i].gen == s->sp_gen)
+			pre_forget(p, &p->v[i]);
+}
+
+/* The entry of id (added, PRE_UNKNOWN, when add and there is room), or NULL. */
+static struct pre_ent *pre_find(struct store *s, const char *id, int add)
+{
+	struct store_pre *p = s->pre;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	if (!p)
+		return NULL;
+	for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	for (i = h & (PRE_HASH - 1); p->ix[i]; i = (i + 1) & (PRE_HASH - 1))
+		if (strcmp(p->v[p->ix[i] - 1].rec.id, id) == 0)
+			return &p->v[p->ix[i] - 1];
+	if (!add || p->n >= PRE_MAX || strlen(id) > HUCE_ID_STRLEN)
+		return NULL;
+	if (p->n == p->alloc) {
+		size_t na = p->alloc ? p->alloc * 2 : 256;
+		struct pre_ent *nv = realloc(p->v, na * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		p->v = nv;
+		p->alloc = na;
+	}
+	memset(&p->v[p->n], 0, sizeof(p->v[0]));
+	copy_cut(p->v[p->n].rec.id, sizeof(p->v[0].rec.id), id);
+	p->ix[i] = (uint32_t)++p->n;
+	return &p->v[p->n - 1];
+}
+
+/*
+ * The tables now hold row r with its texts (r NULL: no record id).  The
+ * texts are taken over (freed when they are not kept); when the entry
+ * cannot be kept it is forgotten, never left stale.
+ */
+static void pre_set(struct store *s, const char *id,
+		    const struct store_record *r, char *fields, char *stamps)
+{
+	struct pre_ent *e = pre_find(s, id, 1);
+	size_t len = r && fields && stamps ?
+		strlen(fields) + strlen(stamps) + 2 : 0;
+
+	if (e)
+		pre_forget(s->pre, e);
+	if (!e || (r && (!len || s->pre->bytes + len > PRE_BYTES))) {
+		free(fields);
+		free(stamps);
+		return;
+	}
+	e->gen = s->in_sp ? s->sp_gen : 0;
+	if (!r) {
+		e->state = PRE_ABSENT;
+		return;
+	}
+	e->rec = *r;
+	e->fields = fields;
+	e->stamps = stamps;
+	e->state = PRE_ROW;
+	s->pre->bytes += len;
+}
+
+static enum huce_err pre_row(void *arg, const struct store_record *r,
+			     const char *fields, const char *stamps)
+{
+	struct store *s = arg;
+
+	pre_set(s, r->id, r, fields ? strdup(fields) : NULL,
+		stamps ? strdup(stamps) : NULL);
+	return HUCE_OK;
+}
+
+enum huce_err store_prefetch(struct store *s, const char *const *ids,
+			     size_t n, struct huce_error *err)
+{
+	/* ids of at most HUCE_ID_STRLEN, escaped at most 6 times over */
+	struct huce_buf q = HUCE_BUF_INIT(PRE_MAX * (6 * HUCE_ID_STRLEN + 3) + 2);
+	enum huce_err rc = HUCE_OK;
+	size_t asked = 0;
+
+	lock(s);
+	if (!s->in_tx || !s->tx_write || !n)
+		goto out;
+	if (!s->pre && !(s->pre = calloc(1, sizeof(*s->pre)))) {
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = cache_flush(s, err);	/* the tables as the slots have them */
+	/*
+	 * Each id asked for is not stored until its row comes back: what
+	 * the tables do not have is remembered too.
+	 */
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct pre_ent *e = ids[i] ? pre_find(s, ids[i], 1) : NULL;
+
+		if (!e || e->state != PRE_UNKNOWN)
+			continue;	/* known already, too long, or no room */
+		if (huce_buf_add(&q, asked ? "," : "[", 1) ||
+		    json_string(&q, ids[i]))
+			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+		e->state = PRE_ABSENT;
+		e->gen = s->in_sp ? s->sp_gen : 0;
+		asked++;
+	}
+	if (!rc && asked && huce_buf_add(&q, "]", 2))	/* with its NUL */
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (!rc && asked)
+		rc = s->ops->rows_get(s, q.data, pre_row, s, err);
+	if (rc)
+		pre_drop(s);
+out:
+	huce_buf_release(&q);
+	unlock(s);
+	return rc;
+}
+
 static void slot_clear(struct store_slot *sl)
 {
 	store_fieldset_release(&sl->fs);
@@ -945,6 +1132,7 @@ static enum huce_err slot_load(struct store *s, const char *id,
 			       struct store_slot *sl, struct huce_error *err)
 {
 	char *fields = NULL, *stamps = NULL;
+	struct pre_ent *e;
 	enum huce_err rc;
 
 	slot_clear(sl);
@@ -952,19 +1140,34 @@ static enum huce_err slot_load(struct store *s, const char *id,
 	copy_cut(sl->rec.id, sizeof(sl->rec.id), id);
 	if (strlen(id) > HUCE_ID_STRLEN)
 		return HUCE_OK;		/* no such id: never cached */
-	rc = s->ops->row_get(s, id, &sl->rec, &fields, &stamps, err);
-	if (rc == HUCE_ENOTFOUND)
+	e = pre_find(s, id, 0);
+	if (e && e->state == PRE_ABSENT)
 		return HUCE_OK;
+	if (e && e->state == PRE_ROW) {
+		sl->rec = e->rec;
+		rc = HUCE_OK;
+	} else {
+		rc = s->ops->row_get(s, id, &sl->rec, &fields, &stamps, err);
+		if (rc == HUCE_ENOTFOUND) {
+			pre_set(s, id, NULL, NULL, NULL);
+			return HUCE_OK;
+		}
+	}
 	if (!rc) {
-		rc = store_row_decode(fields, stamps, &sl->fs);
+		rc = store_row_decode(fields ? fields : e->fields,
+				      fields ? stamps : e->stamps, &sl->fs);
 		if (rc == HUCE_EINVAL)
 			rc = huce_fail(err, HUCE_EDB, "record %s: its stored fields "
 				       "cannot be read", id);
 		else if (rc)
 			rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	}
-	free(fields);
-	free(stamps);
+	if (!rc && fields)
+		pre_set(s, id, &sl->rec, fields, stamps);
+	else {
+		free(fields);
+		free(stamps);
+	}
 	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
 		const char *v = ref_value(&sl->fs, i);
 
@@ -995,6 +1198,9 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	if (!rc)
 		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
+	if (s->pre)	/* what the tables hold now (forgotten on a failure) */
+		pre_set(s, sl->rec.id, &sl->rec, rc ? NULL : strdup(f->data),
+			rc ? NULL : strdup(st->data));
 	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
 		const char *nv = ref_value(&sl->fs, i);
 		char *keep = NULL;
@@ -1092,26 +1298,34 @@ static enum huce_err visit_row(struct store *s, const char *id,
 {
 	struct store_record r;
 	char *ftext = NULL, *stext = NULL;
+	const struct pre_ent *e = pre_find(s, id, 0);
 	cJSON *fields;
 	enum huce_err rc;
 
-	rc = s->ops->row_get(s, id, &r, &ftext, &stext, err);
-	if (rc == HUCE_ENOTFOUND)	/* removed by an earlier callback */
+	if (e && e->state == PRE_ABSENT)	/* removed by an earlier callback */
 		return HUCE_OK;
-	if (rc)
-		return rc;
-	fields = cJSON_Parse(ftext);
+	if (e && e->state == PRE_ROW) {
+		r = e->rec;
+	} else {
+		rc = s->ops->row_get(s, id, &r, &ftext, &stext, err);
+		if (rc == HUCE_ENOTFOUND)
+			return HUCE_OK;
+		if (rc)
+			return rc;
+	}
+	fields = cJSON_Parse(ftext ? ftext : e->fields);
 	if (!cJSON_IsObject(fields)) {
 		struct store_fieldset fs = { 0 };
 
 		cJSON_Delete(fields);
 		fields = NULL;
-		if (!store_row_decode(ftext, stext, &fs))
+		if (!store_row_decode(ftext ? ftext : e->fields,
+				      ftext ? stext : e->stamps, &fs))
 			fields = store_fieldset_json(&fs);
 		store_fieldset_release(&fs);
 	}
-	free(ftext);
-	free(stext);
+	if (ftext)	/* kept for the next visit, or freed */
+		pre_set(s, id, &r, ftext, stext);
 	if (!fields)
 		return huce_fail(err, HUCE_EDB, "record %s: its stored fields "
 				 "cannot be read", id);
@@ -1133,12 +1347,36 @@ static enum huce_err slot_done(struct store *s, struct store_slot *sl,
 	return rc;
 }
 
+/*
+ * A record a write transaction holds in store_prefetch()'s rows but not
+ * in a slot: read there, without loading it into a slot (which would
+ * push another one out).  NULL when it is not held so.
+ */
+static const struct pre_ent *pre_peek(struct store *s, const char *id)
+{
+	const struct pre_ent *e;
+
+	if (!s->pre || !s->in_tx || !s->tx_write || slot_find(s, id))
+		return NULL;
+	e = pre_find(s, id, 0);
+	return e && e->state != PRE_UNKNOWN ? e : NULL;
+}
+
 static enum huce_err c_record_get(struct store *s, const char *id,
 				  struct store_record *out,
 				  struct huce_error *err)
 {
 	struct store_slot tmp, *sl;
-	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+	const struct pre_ent *e = pre_peek(s, id);
+	enum huce_err rc;
+
+	if (e && e->state == PRE_ROW) {
+		*out = e->rec;
+		return HUCE_OK;
+	}
+	if (e)
+		return huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
+	rc = slot_get(s, id, &tmp, &sl, err);
 
 	if (!rc && !sl->exists)
 		rc = huce_fail(err, HUCE_ENOTFOUND, "record %s not found", id);
@@ -1196,15 +1434,58 @@ static enum huce_err c_fields_get(struct store *s, const char *id,
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
+/* c_field_get() of a row of store_prefetch(): its first field of a name. */
+struct field_find {
+	const char *name;
+	char *value;
+	int found;
+};
+
+static enum huce_err field_find_fn(void *arg, const char *name,
+				   const char *value, int64_t version,
+				   const char *hlc, const char *device)
+{
+	struct field_find *ff = arg;
+
+	(void)version;
+	(void)hlc;
+	(void)device;
+	if (ff->found || strcmp(name, ff->name) != 0)
+		return HUCE_OK;
+	ff->found = 1;
+	ff->value = strdup(value);
+	return ff->value ? HUCE_OK : HUCE_ENOMEM;
+}
+
 static enum huce_err c_field_get(struct store *s, const char *id,
 				 const char *name, char **value,
 				 struct huce_error *err)
 {
 	struct store_slot tmp, *sl;
 	const struct store_field *f;
-	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+	const struct pre_ent *e = pre_peek(s, id);
+	enum huce_err rc;
 
 	*value = NULL;
+	if (e) {
+		struct field_find ff = { name, NULL, 0 };
+
+		rc = e->state == PRE_ROW ?
+			row_scan(e->fields, e->stamps, field_find_fn, &ff) : HUCE_OK;
+		if (rc) {
+			free(ff.value);
+			if (rc == HUCE_EINVAL)
+				return huce_fail(err, HUCE_EDB, "record %s: its "
+						 "stored fields cannot be read", id);
+			return huce_fail(err, HUCE_ENOMEM, "out of memory");
+		}
+		if (!ff.found)
+			return huce_fail(err, HUCE_ENOTFOUND, "record %s has no "
+					 "field %s", id, name);
+		*value = ff.value;
+		return HUCE_OK;
+	}
+	rc = slot_get(s, id, &tmp, &sl, err);
 	if (!rc) {
 		f = fs_find(&sl->fs, sl->fs.n, name);
 		if (!f)
@@ -1746,6 +2027,133 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			LOCKED_FLUSHED(by_field(s, (enum store_index)i, value_json,
 						except ? except : "", cb, arg, err));
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
+}
+
+/* store_by_field_pick(): the named string fields of each record's text. */
+struct pick {
+	const char *const *names;
+	size_t n;
+	const char *vals[STORE_PICK_MAX];
+	int seen[STORE_PICK_MAX];
+	store_pick_cb cb;
+	void *arg;
+	struct huce_error *err;
+};
+
+static enum huce_err pick_member(void *arg, char *name, char *value)
+{
+	struct pick *p = arg;
+	char *out;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->seen[i] || strcmp(name, p->names[i]) != 0)
+			continue;
+		p->seen[i] = 1;	/* the first of a name, as cJSON has it */
+		if (*value == '"' && js_str(value, &out))
+			p->vals[i] = out;
+		break;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err pick_row(void *arg, const char *id, const char *kind,
+			      const char *fields)
+{
+	struct pick *p = arg;
+	size_t len = strlen(fields ? fields : "");
+	char sbuf[4096], *buf = len < sizeof(sbuf) ? sbuf : malloc(len + 1);
+	cJSON *o = NULL;
+	enum huce_err rc;
+
+	if (!buf)
+		return huce_fail(p->err, HUCE_ENOMEM, "out of memory");
+	memcpy(buf, fields ? fields : "", len + 1);
+	memset(p->vals, 0, sizeof(p->vals));
+	memset(p->seen, 0, sizeof(p->seen));
+	rc = js_object(buf, pick_member, p);
+	if (rc) {	/* as a listing has it: the text parsed whole */
+		o = cJSON_Parse(fields ? fields : "");
+		rc = cJSON_IsObject(o) ? HUCE_OK :
+			huce_fail(p->err, HUCE_EDB, "record %s: its stored "
+				  "fields cannot be read", id);
+		for (size_t i = 0; !rc && i < p->n; i++)
+			p->vals[i] = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(o, p->names[i]));
+	}
+	if (!rc)
+		rc = p->cb(p->arg, id, kind, p->vals);
+	cJSON_Delete(o);
+	if (buf != sbuf)
+		free(buf);
+	return rc;
+}
+
+enum huce_err store_by_field_pick(struct store *s, const char *name,
+				  const char *value_json,
+				  const char *const *names, size_t n,
+				  store_pick_cb cb, void *arg,
+				  struct huce_error *err)
+{
+	struct pick p = { .names = names, .n = n, .cb = cb, .arg = arg,
+			  .err = err };
+
+	if (n > STORE_PICK_MAX)
+		return huce_fail(err, HUCE_EINVAL, "too many fields to pick");
+	for (int i = 0; i < STORE_IX__COUNT; i++)
+		if (strcmp(name, ix_names[i]) == 0)
+			LOCKED_FLUSHED(ref_texts(s, (enum store_index)i, value_json,
+						 pick_row, &p, err));
+	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
+}
+
+/* store_gate_passes(): the three fields, the first of each name. */
+struct gate_scan {
+	int seen[3];
+	int pass, stage, voided_ok;
+};
+
+static enum huce_err gate_member(void *arg, char *name, char *value)
+{
+	static const char *const names[3] = { "result", "stage", "voided" };
+	struct gate_scan *g = arg;
+	char *str = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		if (g->seen[i] || strcmp(name, names[i]) != 0)
+			continue;
+		g->seen[i] = 1;
+		if (i == 2) {	/* its JSON text: null or "" */
+			g->voided_ok = strcmp(value, "null") == 0 ||
+				strcmp(value, "\"\"") == 0;
+			break;
+		}
+		if (*value != '"' || !js_str(value, &str))
+			break;
+		if (i == 0)
+			g->pass = strcmp(str, "pass") == 0;
+		else
+			g->stage = strcmp(str, "completion") == 0 ||
+				strcmp(str, "first-toilet") == 0 ||
+				strcmp(str, "re-inspection") == 0;
+		break;
+	}
+	return HUCE_OK;
+}
+
+int store_gate_passes(const char *fields)
+{
+	size_t len = strlen(fields ? fields : "");
+	char sbuf[4096], *buf = len < sizeof(sbuf) ? sbuf : malloc(len + 1);
+	struct gate_scan g = { { 0, 0, 0 }, 0, 0, 1 };
+	int rc;
+
+	if (!buf)
+		return -1;
+	memcpy(buf, fields ? fields : "", len + 1);
+	rc = js_object(buf, gate_member, &g) ? -1 : g.pass && g.stage && g.voided_ok;
+	if (buf != sbuf)
+		free(buf);
+	return rc;
 }
 
 /* --- pages of changes, as text ----------------------------------------- */

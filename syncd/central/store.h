@@ -290,6 +290,19 @@ enum huce_err store_record_get(struct store *s, const char *id,
 			       struct store_record *out,
 			       struct huce_error *err);
 
+/*
+ * Inside a write transaction: read the rows of the n records ids names
+ * (NULL entries skipped) in one query and keep them in memory until the
+ * transaction ends, with the ids that are not stored, so that the
+ * reads of the transaction (store_record_get, store_fields_get, ...)
+ * cost no query of their own.  The writes of the transaction keep what
+ * is held current; a savepoint rolled back forgets what it touched.
+ * Memory is bounded (some thousand records; past that, records are
+ * read as before).  Outside a write transaction it does nothing.
+ */
+enum huce_err store_prefetch(struct store *s, const char *const *ids,
+			     size_t n, struct huce_error *err);
+
 /* Insert or replace a record's row (all columns from *r). */
 enum huce_err store_record_put(struct store *s,
 			       const struct store_record *r,
@@ -381,6 +394,23 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     const char *except,
 			     store_record_cb cb, void *arg,
 			     struct huce_error *err);
+
+/*
+ * The records store_by_field(name, value_json) lists (live, in id
+ * order), without loading them whole: cb gets each one's id, kind and,
+ * for each of the n names (at most STORE_PICK_MAX), the string value of
+ * that field (NULL when the field is absent or not a string; strings
+ * valid during the call only).  cb must not touch the store.
+ */
+#define STORE_PICK_MAX 8
+typedef enum huce_err (*store_pick_cb)(void *arg, const char *id,
+				       const char *kind,
+				       const char *const *values);
+enum huce_err store_by_field_pick(struct store *s, const char *name,
+				  const char *value_json,
+				  const char *const *names, size_t n,
+				  store_pick_cb cb, void *arg,
+				  struct huce_error *err);
 
 /*
  * How store_id_match() compares what a person typed with record ids:

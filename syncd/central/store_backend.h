@@ -65,6 +65,14 @@ struct store_change_row {
 	const char *before, *after;
 };
 
+/* A stored row of the compact layout, handed out by rows_get. */
+typedef enum huce_err (*store_row_cb)(void *arg, const struct store_record *r,
+				      const char *fields, const char *stamps);
+
+/* A live record's id, kind and fields text, handed out by ref_texts. */
+typedef enum huce_err (*store_text_cb)(void *arg, const char *id,
+				       const char *kind, const char *fields);
+
 /* A history row of the compact layout, handed out by changes_of. */
 typedef enum huce_err (*store_change_cb)(void *arg,
 					 const struct store_change_row *c);
@@ -144,6 +152,14 @@ struct store_ops {
 				  const char *value_json, const char *except,
 				  store_record_cb cb, void *arg,
 				  struct huce_error *err);
+	/*
+	 * ref_texts: the live records whose reference ix is value_json,
+	 * in id order, each as its id, kind and fields text (cb must not
+	 * touch the store: the query may still be running).
+	 */
+	enum huce_err (*ref_texts)(struct store *s, enum store_index ix,
+				   const char *value_json, store_text_cb cb,
+				   void *arg, struct huce_error *err);
 	enum huce_err (*id_match)(struct store *s, const char *kind,
 				  const char *key, int how,
 				  char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
@@ -168,6 +184,13 @@ struct store_ops {
 	enum huce_err (*row_get)(struct store *s, const char *id,
 				 struct store_record *out, char **fields,
 				 char **stamps, struct huce_error *err);
+	/*
+	 * rows_get: the stored rows of the ids of ids_json (a JSON array
+	 * of strings), in no set order, each handed to cb (one query).
+	 */
+	enum huce_err (*rows_get)(struct store *s, const char *ids_json,
+				  store_row_cb cb, void *arg,
+				  struct huce_error *err);
 	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
 				 const char *fields, const char *stamps,
 				 struct huce_error *err);
@@ -214,6 +237,8 @@ struct store {
 	int64_t version, sp_version;	/* of the open write transaction */
 	uint64_t hlc, sp_hlc;
 	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
+	struct store_pre *pre;		/* store_prefetch()'s rows, or NULL */
+	unsigned sp_gen;		/* savepoints taken */
 	uint64_t tick;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };
@@ -274,6 +299,15 @@ int store_holds(struct store *s, const char *id);
 enum huce_err store_page_record(struct store_page *pg,
 				const struct store_page_row *head,
 				const char *fields, const char *stamps);
+
+/*
+ * Whether the fields text of a live inspection makes its team pass the
+ * first-toilet gate (store_team_gate, store.h): "result" the string
+ * "pass", "stage" one of "completion", "first-toilet", "re-inspection",
+ * and "voided" absent, null or "".  -1 for a text it cannot read.  The
+ * fields are scanned, not parsed into a tree.
+ */
+int store_gate_passes(const char *fields);
 
 /*
  * The backends.  Each opens the store spec names (a writer or a

@@ -1040,6 +1040,32 @@ static enum huce_err pg_row_get(struct store *base, const char *id,
 	return rc;
 }
 
+static enum huce_err pg_rows_get(struct store *base, const char *ids_json,
+				 store_row_cb cb, void *arg,
+				 struct huce_error *err)
+{
+	struct pg_store *s = P(base);
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	p_str(&p, ids_json);
+	res = runp(s, "SELECT " REC_COLS ", r.fields, r.stamps FROM rec r "
+		   "WHERE r.id = ANY (ARRAY(SELECT json_array_elements_text($1::json)))",
+		   &p, err, "cannot read records");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; !rc && i < PQntuples(res); i++) {
+		struct store_record rec;
+
+		read_record(res, i, &rec);
+		rc = cb(arg, &rec, PQgetvalue(res, i, REC_NCOLS),
+			PQgetvalue(res, i, REC_NCOLS + 1));
+	}
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_row_put(struct store *base, const struct store_record *r,
 				const char *fields, const char *stamps,
 				struct huce_error *err)
@@ -1368,6 +1394,29 @@ static enum huce_err pg_by_field(struct store *base, enum store_index ix,
 		"AND k.record_id <> $3 ORDER BY r.id", &p, cb, arg, err);
 }
 
+static enum huce_err pg_ref_texts(struct store *base, enum store_index ix,
+				  const char *value_json, store_text_cb cb,
+				  void *arg, struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	p_str(&p, ref_names[ix]);
+	p_str(&p, value_json);
+	res = runp(P(base), "SELECT r.id, r.kind, r.fields FROM ref k "
+		   "JOIN rec r ON r.id = k.record_id "
+		   "WHERE k.name = $1 AND k.value = $2 AND NOT r.deleted "
+		   "ORDER BY r.id", &p, err, "cannot list records");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; !rc && i < PQntuples(res); i++)
+		rc = cb(arg, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+			PQgetvalue(res, i, 2));
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -1495,6 +1544,7 @@ static const struct store_ops pg_ops = {
 	.device_attr_get = pg_device_attr_get,
 	.device_attr_set = pg_device_attr_set,
 	.row_get = pg_row_get,
+	.rows_get = pg_rows_get,
 	.row_put = pg_row_put,
 	.ref_set = pg_ref_set,
 	.change_add = pg_change_add,
@@ -1503,6 +1553,7 @@ static const struct store_ops pg_ops = {
 	.audit = pg_audit,
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,
+	.ref_texts = pg_ref_texts,
 	.scan_kind = pg_scan_kind,
 	.id_match = pg_id_match,
 	.changes = pg_changes,

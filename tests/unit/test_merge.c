@@ -1424,6 +1424,120 @@ static void test_rules(void **state)
  * The gate has no way round: resolving a field conflict on team_id
  * with the value that would pass a team's gate is refused.
  */
+/* Write record id (kind "thing") with field x = x and group_id = GROUP. */
+static void put_thing(struct store *s, const char *id, int x)
+{
+	struct huce_error err = { 0 };
+	struct store_record r;
+	struct store_field fl[2];
+	char v[16];
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.id, sizeof(r.id), "%s", id);
+	snprintf(r.kind, sizeof(r.kind), "thing");
+	r.version = store_next_version(s);
+	snprintf(v, sizeof(v), "%d", x);
+	memset(fl, 0, sizeof(fl));
+	snprintf(fl[0].name, sizeof(fl[0].name), "group_id");
+	fl[0].value = (char *)"\"" GROUP "\"";
+	snprintf(fl[1].name, sizeof(fl[1].name), "x");
+	fl[1].value = v;
+	for (int i = 0; i < 2; i++) {
+		fl[i].version = r.version;
+		huce_hlc_format(1ull << 16, fl[i].hlc);
+		snprintf(fl[i].device, sizeof(fl[i].device), "lap1");
+	}
+	assert_int_equal(store_record_put(s, &r, &err), HUCE_OK);
+	assert_int_equal(store_fields_put(s, id, fl, 2, &err), HUCE_OK);
+}
+
+static enum huce_err x_visit(void *arg, const struct store_record *r,
+			     const cJSON *fields)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%.4s=%d ", r->id + 32,
+		 (int)cJSON_GetNumberValue(cJSON_GetObjectItem(fields, "x")));
+	return HUCE_OK;
+}
+
+/* The records of GROUP as "tail=x " in id order. */
+static const char *group_x(struct store *s)
+{
+	static char out[256];
+	struct huce_error err = { 0 };
+
+	out[0] = '\0';
+	assert_int_equal(store_by_field(s, "group_id", "\"" GROUP "\"", NULL,
+					x_visit, out, &err), HUCE_OK);
+	return out;
+}
+
+/*
+ * store_prefetch() keeps a batch's rows in memory: what a transaction
+ * reads comes from there, its writes keep it current, a savepoint rolled
+ * back forgets what it wrote, and ids it asked for that are not stored
+ * stay not stored until they are written.
+ */
+static void test_prefetch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->c.store;
+	struct huce_error err = { 0 };
+	struct store_record r;
+	char a[37], b[37], o[37];
+	const char *ids[4];
+
+	uid(a, 0xf1, 1);
+	uid(b, 0xf1, 2);
+	assert_int_equal(store_begin(s, 1, &err), HUCE_OK);
+	put_thing(s, a, 1);
+	assert_int_equal(store_commit(s, &err), HUCE_OK);
+
+	assert_int_equal(store_begin(s, 1, &err), HUCE_OK);
+	ids[0] = a;
+	ids[1] = b;
+	ids[2] = NULL;
+	ids[3] = "not-an-id-0123456789-0123456789-0123456789-0123456789";
+	assert_int_equal(store_prefetch(s, ids, 4, &err), HUCE_OK);
+	assert_int_equal(store_record_get(s, b, &r, &err), HUCE_ENOTFOUND);
+	assert_string_equal(field_text(f, a, "x"), "1");
+	assert_string_equal(field_text(f, a, "nosuch"), "");
+	assert_string_equal(field_text(f, b, "x"), "");
+	assert_int_equal(store_record_get(s, a, &r, &err), HUCE_OK);
+	assert_string_equal(r.kind, "thing");
+
+	/* Written and flushed (a listing) inside a savepoint rolled back. */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	put_thing(s, a, 2);
+	put_thing(s, b, 2);
+	assert_string_equal(group_x(s), "0001=2 0002=2 ");
+	assert_int_equal(store_rollback_to(s, &err), HUCE_OK);
+	assert_int_equal(store_record_get(s, b, &r, &err), HUCE_ENOTFOUND);
+	assert_string_equal(field_text(f, a, "x"), "1");
+	assert_string_equal(group_x(s), "0001=1 ");
+
+	/* Kept, then pushed out of the slots by twenty others. */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	put_thing(s, a, 3);
+	put_thing(s, b, 3);
+	assert_int_equal(store_release(s, &err), HUCE_OK);
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	for (unsigned i = 0; i < 20; i++) {
+		uid(o, 0xf2, i + 1);
+		put_thing(s, o, 9);
+	}
+	assert_int_equal(store_release(s, &err), HUCE_OK);
+	assert_int_equal(store_record_get(s, b, &r, &err), HUCE_OK);
+	assert_string_equal(field_text(f, a, "x"), "3");
+	assert_string_equal(field_text(f, b, "x"), "3");
+	assert_int_equal(store_commit(s, &err), HUCE_OK);
+
+	assert_string_equal(field_text(f, a, "x"), "3");
+	assert_string_equal(field_text(f, b, "x"), "3");
+}
+
 static void test_resolve_gate(void **state)
 {
 	struct fixture *f = *state;
@@ -1472,6 +1586,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefetch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bench_10k, setup, teardown),
 	};
