@@ -38,6 +38,9 @@
 #include "merge.h"
 #include "names.h"
 
+#include <float.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +150,145 @@ static int same_value(const char *a, const char *b)
 	cJSON_Delete(x);
 	cJSON_Delete(y);
 	return same;
+}
+
+/* The decimal digits of i, written backwards from end; returns the start. */
+static char *int_text(int64_t i, char *end)
+{
+	uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+	char *p = end;
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		*--p = '-';
+	return p;
+}
+
+/* The text json_text() builds, in a fixed buffer. */
+struct jtext {
+	char *p;
+	size_t n, max;
+};
+
+static int jt_add(struct jtext *t, const char *s, size_t n)
+{
+	if (n > t->max - t->n)
+		return 0;
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+	return 1;
+}
+
+/* A string as cJSON prints it, when it has nothing to escape. */
+static int jt_str(struct jtext *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n;
+
+	for (n = 0; p[n]; n++)
+		if (p[n] < 0x20 || p[n] == '"' || p[n] == '\\')
+			return 0;
+	return jt_add(t, "\"", 1) && jt_add(t, (const char *)p, n) &&
+	       jt_add(t, "\"", 1);
+}
+
+/*
+ * A number as cJSON 1.7 prints it (print_number): "%1.15g" if that reads
+ * back as the same double (its compare_double), else "%1.17g", with the
+ * locale's decimal point written as '.'; an integer below 1e15 is its
+ * digits, which is what "%1.15g" gives, without printf.
+ */
+static int jt_num(struct jtext *t, double d)
+{
+	char num[32], point;
+	const char *p;
+	int len;
+
+	if (isnan(d) || isinf(d))
+		return 0;
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d &&
+	    !(d == 0 && signbit(d))) {
+		p = int_text((int64_t)d, num + sizeof(num));
+		return jt_add(t, p, strlen(p));
+	}
+	len = snprintf(num, sizeof(num), "%1.15g", d);
+	if (len > 0 && (size_t)len < sizeof(num)) {
+		double back = strtod(num, NULL);
+		double max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+
+		if (!(fabs(back - d) <= max * DBL_EPSILON))
+			len = snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	if (len <= 0 || (size_t)len >= sizeof(num))
+		return 0;
+	point = *localeconv()->decimal_point;
+	for (int i = 0; i < len; i++)
+		if (num[i] == point)
+			num[i] = '.';
+	return jt_add(t, num, (size_t)len);
+}
+
+/*
+ * Append the text of v as cJSON_PrintUnformatted() prints it; false when
+ * it does not fit or holds what only cJSON's printer does (a string to
+ * escape, a raw value, a NaN).  depth bounds the recursion.
+ */
+static int jt_value(struct jtext *t, const cJSON *v, int depth)
+{
+	const cJSON *e;
+	int obj;
+
+	if (cJSON_IsString(v))
+		return jt_str(t, v->valuestring);
+	if (cJSON_IsNumber(v))
+		return jt_num(t, v->valuedouble);
+	if (cJSON_IsTrue(v))
+		return jt_add(t, "true", 4);
+	if (cJSON_IsFalse(v))
+		return jt_add(t, "false", 5);
+	if (cJSON_IsNull(v))
+		return jt_add(t, "null", 4);
+	obj = cJSON_IsObject(v);
+	if ((!obj && !cJSON_IsArray(v)) || depth >= 64)
+		return 0;
+	if (!jt_add(t, obj ? "{" : "[", 1))
+		return 0;
+	for (e = v->child; e; e = e->next) {
+		if (e != v->child && !jt_add(t, ",", 1))
+			return 0;
+		if (obj && (!e->string || !jt_str(t, e->string) ||
+			    !jt_add(t, ":", 1)))
+			return 0;
+		if (!jt_value(t, e, depth + 1))
+			return 0;
+	}
+	return jt_add(t, obj ? "}" : "]", 1);
+}
+
+/*
+ * The JSON text of v exactly as cJSON_PrintUnformatted() gives it
+ * (caller frees; NULL on OOM or for NULL), in one allocation of its
+ * size.  cJSON's printer allocates 256 bytes and shrinks them, and
+ * reads every number it prints back with sscanf; what jt_value() does
+ * not take still goes to it.
+ */
+static char *json_text(const cJSON *v)
+{
+	char buf[1024], *out;
+	struct jtext t = { buf, 0, sizeof(buf) };
+
+	if (!v || !jt_value(&t, v, 0))
+		return cJSON_PrintUnformatted(v);
+	out = malloc(t.n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, buf, t.n);
+	out[t.n] = '\0';
+	return out;
 }
 
 /* JSON text of a string that needs no escaping (ids, hashes). */
@@ -382,7 +524,7 @@ enum huce_err merge_central_write(struct central *c, const char *kind,
 	}
 	cJSON_ArrayForEach(v, vals) {
 		const struct store_field *cur = store_fieldset_find(&fs, v->string);
-		char *text = cJSON_PrintUnformatted(v);
+		char *text = json_text(v);
 
 		if (!text) {
 			ret = oom(err);
@@ -420,8 +562,8 @@ static int val_cmp(const void *pa, const void *pb)
 	c = stamp_cmp(ha ? ha : "", da ? da : "", hb ? hb : "", db ? db : "");
 	if (c)
 		return c;
-	ta = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(a, "value"));
-	tb = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "value"));
+	ta = json_text(cJSON_GetObjectItemCaseSensitive(a, "value"));
+	tb = json_text(cJSON_GetObjectItemCaseSensitive(b, "value"));
 	c = strcmp(ta ? ta : "", tb ? tb : "");
 	free(ta);
 	free(tb);
@@ -758,7 +900,7 @@ static int sets_new(const cJSON *in, const struct store_fieldset *fs,
 	cur = store_fieldset_find(fs, name);
 	if (!cur)
 		return 1;
-	text = cJSON_PrintUnformatted(v);
+	text = json_text(v);
 	diff = !text || strcmp(text, cur->value) != 0;
 	free(text);
 	return diff;
@@ -1578,7 +1720,7 @@ static enum huce_err decide_fields(struct apply *a, struct huce_error *err)
 		const struct store_field *cur = store_fieldset_find(&a->fs, v->string);
 		struct merge_stamp st = { 0, "", "" };
 		struct merge_decision d;
-		char *text = cJSON_PrintUnformatted(v);
+		char *text = json_text(v);
 		int equal, write = 0, stamp = 0;
 		enum huce_err ret = HUCE_OK;
 
