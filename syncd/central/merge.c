@@ -734,14 +734,33 @@ static void record_label(struct central *c, const char *id,
 }
 
 /*
+ * The fields of a change are read from the batch as they are (borrowed,
+ * *owned 0) until a step must change them: then *in becomes a copy of
+ * its own (*owned 1), which the step changes.  NULL on OOM.
+ */
+static cJSON *input_own(cJSON **in, int *owned)
+{
+	cJSON *copy;
+
+	if (*owned)
+		return *in;
+	copy = cJSON_Duplicate(*in, 1);
+	if (!copy)
+		return NULL;
+	*in = copy;
+	*owned = 1;
+	return copy;
+}
+
+/*
  * Check that every reference names an existing record of the right
  * kind.  A reference to a household merged into another follows
  * merged_into, so an inspection recorded offline for the losing id of a
  * duplicate lands on the kept one.
  */
 static enum huce_err check_refs(struct central *c,
-				const struct huce_kind_def *k, cJSON *in,
-				int *repointed, struct verdict *vd,
+				const struct huce_kind_def *k, cJSON **in,
+				int *owned, int *repointed, struct verdict *vd,
 				struct huce_error *err)
 {
 	struct store *s = c->store;
@@ -749,7 +768,7 @@ static enum huce_err check_refs(struct central *c,
 	cJSON *v;
 	enum huce_err ret = HUCE_OK;
 
-	cJSON_ArrayForEach(v, in) {
+	cJSON_ArrayForEach(v, *in) {
 		const struct huce_field_def *f = huce_field_find(k, v->string);
 		char target[HUCE_ID_STRLEN + 1];
 		int hop;
@@ -804,10 +823,15 @@ static enum huce_err check_refs(struct central *c,
 			cJSON_Delete(mv);
 		}
 		if (strcmp(target, v->valuestring) != 0) {
-			if (!cJSON_SetValuestring(v, target)) {
+			/* Keys are unique (has_duplicate_keys): v's in the copy. */
+			cJSON *mine = input_own(in, owned) ?
+				cJSON_GetObjectItemCaseSensitive(*in, v->string) : NULL;
+
+			if (!mine || !cJSON_SetValuestring(mine, target)) {
 				ret = oom(err);
 				goto out;
 			}
+			v = mine;
 			*repointed = 1;
 		}
 	}
@@ -915,27 +939,31 @@ static int sets_new(const cJSON *in, const struct store_fieldset *fs,
  * central's.  The office's values (an import, a resolution) are stored
  * in the rule's canonical form.
  */
-static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
-				   const struct store_fieldset *fs, int canonical,
-				   struct verdict *vd, struct huce_error *err)
+static enum huce_err check_formats(const struct huce_kind_def *k, cJSON **in,
+				   int *owned, const struct store_fieldset *fs,
+				   int canonical, struct verdict *vd,
+				   struct huce_error *err)
 {
 	static const char *const names[] = { "phone", "gps" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		cJSON *v = cJSON_GetObjectItemCaseSensitive(in, names[i]);
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(*in, names[i]);
 		struct huce_error ferr = { 0 };
 		char out[64];
 		enum huce_err rc;
 
 		if (!cJSON_IsString(v) || !v->valuestring[0] ||
-		    !sets_new(in, fs, names[i]))
+		    !sets_new(*in, fs, names[i]))
 			continue;
 		rc = i == 0 ? huce_phone_check(v->valuestring, out, sizeof(out), &ferr)
 			    : huce_gps_check(v->valuestring, out, sizeof(out), &ferr);
 		if (rc)
 			return refuse(vd, "invalid", "%s: %s", k->kind, ferr.msg);
-		if (canonical && strcmp(out, v->valuestring) != 0 &&
-		    !cJSON_SetValuestring(v, out))
+		if (!canonical || strcmp(out, v->valuestring) == 0)
+			continue;
+		v = input_own(in, owned) ?
+			cJSON_GetObjectItemCaseSensitive(*in, names[i]) : NULL;
+		if (!v || !cJSON_SetValuestring(v, out))
 			return oom(err);
 	}
 	return HUCE_OK;
@@ -1585,8 +1613,9 @@ struct apply {
 	struct fwrites w;		/* the field writes decided */
 	struct pending_conflict *pc;	/* one per field at most */
 	size_t npc;
-	cJSON *in;			/* the fields to apply (a copy) */
+	cJSON *in;			/* the fields to apply (input_own) */
 	cJSON *post;			/* the state after the change */
+	int in_owned;			/* in is a copy, not ch->fields */
 	int exists, post_is_in, repointed;
 	int del_change;			/* -1 none, 0 undelete */
 	int del_conflict;		/* an edit racing a delete */
@@ -1601,9 +1630,10 @@ static void apply_release(struct apply *a)
 	for (size_t i = 0; a->pc && i < a->npc; i++)
 		cJSON_Delete(a->pc[i].vals);
 	free(a->pc);
-	if (a->post != a->in)
+	if (!a->post_is_in)
 		cJSON_Delete(a->post);
-	cJSON_Delete(a->in);
+	if (a->in_owned)
+		cJSON_Delete(a->in);
 	fwrites_release(&a->w);
 	store_fieldset_release(&a->fs);
 }
@@ -1613,12 +1643,19 @@ static void apply_release(struct apply *a)
  * household status is ignored, not refused (laptops that predate the
  * derived status still send it), and counted.
  */
-static void strip_derived(struct central *c, const struct change *ch,
-			  cJSON *in)
+static enum huce_err strip_derived(struct central *c, const struct change *ch,
+				   cJSON **in, int *owned)
 {
-	cJSON *v = in->child, *next;
+	cJSON *v, *next;
 
-	for (; v; v = next) {
+	for (v = (*in)->child; v; v = v->next)
+		if (v->string && merge_field_derived(ch->kind, v->string))
+			break;
+	if (!v)
+		return HUCE_OK;
+	if (!input_own(in, owned))
+		return HUCE_ENOMEM;
+	for (v = (*in)->child; v; v = next) {
 		next = v->next;
 		if (!v->string || !merge_field_derived(ch->kind, v->string))
 			continue;
@@ -1628,8 +1665,9 @@ static void strip_derived(struct central *c, const struct change *ch,
 				   "central derives it", ch->device,
 				   (long long)ch->seq, ch->kind, v->string, ch->id);
 		}
-		cJSON_Delete(cJSON_DetachItemViaPointer(in, v));
+		cJSON_Delete(cJSON_DetachItemViaPointer(*in, v));
 	}
+	return HUCE_OK;
 }
 
 /* The fields of the change: copied, stripped, checked, references followed. */
@@ -1641,13 +1679,13 @@ static enum huce_err apply_input(struct central *c, struct apply *a,
 
 	if (has_duplicate_keys(ch->fields))
 		return refuse(vd, "invalid", "%s: a field is given twice", a->k->kind);
-	a->in = cJSON_Duplicate(ch->fields, 1);
-	if (!a->in)
+	/* Read as sent; copied only by a step that changes it (input_own). */
+	a->in = (cJSON *)ch->fields;
+	if (strip_derived(c, ch, &a->in, &a->in_owned))
 		return oom(err);
-	strip_derived(c, ch, a->in);
 	if (huce_record_check(a->k, a->in, !a->exists, 1, &cerr))
 		return refuse(vd, "invalid", "%s", cerr.msg);
-	return check_refs(c, a->k, a->in, &a->repointed, vd, err);
+	return check_refs(c, a->k, &a->in, &a->in_owned, &a->repointed, vd, err);
 }
 
 /* What is stored, and the state after the change to start from. */
@@ -1919,7 +1957,11 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	if (!ret && !vd->code)
 		ret = apply_state(c, &a, err);
 	if (!ret && !vd->code && !ch->nochecks)
-		ret = check_formats(a.k, a.in, &a.fs, ch->trusted, vd, err);
+		ret = check_formats(a.k, &a.in, &a.in_owned, &a.fs, ch->trusted,
+				    vd, err);
+	/* A copy made by the formats is the new record's state too. */
+	if (a.post_is_in)
+		a.post = a.in;
 	if (!ret && !vd->code)
 		ret = decide_fields(&a, err);
 	if (!ret && !vd->code)
