@@ -197,10 +197,49 @@ static int jt_str(struct jtext *t, const char *s)
 }
 
 /*
+ * d as "%1.15g" prints it, without printf, when d is m / 10^k exactly
+ * as a double for an integer m and k <= 6 (a reading with a few
+ * decimals: 1.3, 0.75), 1e-4 <= |d| < 1e9.  That decimal has at most 15
+ * digits and is the one nearest d, so it is d rounded to 15 digits;
+ * the smallest k leaves no trailing zero, as %g does not, and in that
+ * range %g writes no exponent.  Returns the start of the text in num,
+ * or NULL for any other d.
+ */
+static const char *short_decimal(double d, char num[32])
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	double a = fabs(d);
+
+	if (!(a >= 1e-4 && a < 1e9))
+		return NULL;
+	for (int k = 1; k <= 6; k++) {
+		int64_t m = (int64_t)(a * pow10[k] + 0.5);
+		char *p;
+
+		if ((double)m / pow10[k] != a)
+			continue;
+		p = num + 31;
+		*p = '\0';
+		for (int i = 0; i < k; i++, m /= 10)
+			*--p = (char)('0' + m % 10);
+		*--p = '.';
+		do {
+			*--p = (char)('0' + m % 10);
+			m /= 10;
+		} while (m);
+		if (d < 0)
+			*--p = '-';
+		return p;
+	}
+	return NULL;
+}
+
+/*
  * A number as cJSON 1.7 prints it (print_number): "%1.15g" if that reads
  * back as the same double (its compare_double), else "%1.17g", with the
- * locale's decimal point written as '.'; an integer below 1e15 is its
- * digits, which is what "%1.15g" gives, without printf.
+ * locale's decimal point written as '.'.  An integer below 1e15 is its
+ * digits and a short decimal (short_decimal) its digits and point, which
+ * is what "%1.15g" gives, without printf.
  */
 static int jt_num(struct jtext *t, double d)
 {
@@ -215,6 +254,9 @@ static int jt_num(struct jtext *t, double d)
 		p = int_text((int64_t)d, num + sizeof(num));
 		return jt_add(t, p, strlen(p));
 	}
+	p = short_decimal(d, num);
+	if (p)
+		return jt_add(t, p, strlen(p));
 	len = snprintf(num, sizeof(num), "%1.15g", d);
 	if (len > 0 && (size_t)len < sizeof(num)) {
 		double back = strtod(num, NULL);
@@ -1132,9 +1174,17 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 		cJSON_ArrayForEach(it, items) {
 			codes[i] = it->string;
 			if (cJSON_IsNumber(it)) {
-				snprintf(nums[i], sizeof(nums[i]), "%.17g",
-					 it->valuedouble);
-				values[i] = nums[i];
+				double d = it->valuedouble;
+
+				/* An integer's "%.17g" is its digits. */
+				if (d > -1e15 && d < 1e15 &&
+				    d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+					values[i] = int_text((int64_t)d,
+							     nums[i] + sizeof(nums[i]));
+				} else {
+					snprintf(nums[i], sizeof(nums[i]), "%.17g", d);
+					values[i] = nums[i];
+				}
 			} else if (cJSON_IsBool(it)) {
 				values[i] = cJSON_IsTrue(it) ? "pass" : "fail";
 			} else if (cJSON_IsString(it)) {
