@@ -188,8 +188,10 @@ const struct huce_kind_def *huce_kind_find(const char *kind)
 const struct huce_field_def *huce_field_find(const struct huce_kind_def *k,
 					     const char *name)
 {
+	/* The first byte before strcmp: most names differ there. */
 	for (size_t i = 0; i < k->nfields; i++)
-		if (strcmp(k->fields[i].name, name) == 0)
+		if (k->fields[i].name[0] == name[0] &&
+		    strcmp(k->fields[i].name, name) == 0)
 			return &k->fields[i];
 	return NULL;
 }
@@ -275,12 +277,14 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 		}
 		return HUCE_OK;
 	}
-	{
+	/* "kind.field" is printed for the message only, when it fails. */
+	if (huce_text_check(s, f->name, f->maxlen, !f->required, err)) {
 		char what[80];
 
 		snprintf(what, sizeof(what), "%s.%s", k->kind, f->name);
 		return huce_text_check(s, what, f->maxlen, !f->required, err);
 	}
+	return HUCE_OK;
 }
 
 enum huce_err huce_record_check(const struct huce_kind_def *k,

@@ -4,6 +4,7 @@
 #include "huce_util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,16 @@ int huce_utf8_valid(const char *str, size_t n)
 		unsigned cp;
 
 		if (c < 0x80) {
+			uint64_t w;
+
 			i++;
+			/* ASCII runs (keys, ids, numbers) eight bytes at a time. */
+			while (n - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+				i += 8;
+			}
 			continue;
 		} else if (c >= 0xc2 && c <= 0xdf) {
 			len = 2;
