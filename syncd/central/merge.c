@@ -997,8 +997,11 @@ static enum huce_err check_formats(const struct huce_kind_def *k, cJSON **in,
 		if (!cJSON_IsString(v) || !v->valuestring[0] ||
 		    !sets_new(*in, fs, names[i]))
 			continue;
-		rc = i == 0 ? huce_phone_check(v->valuestring, out, sizeof(out), &ferr)
-			    : huce_gps_check(v->valuestring, out, sizeof(out), &ferr);
+		/* A device's value is stored as sent: its form is not printed. */
+		rc = i == 0 ? huce_phone_check(v->valuestring, canonical ? out : NULL,
+					       sizeof(out), &ferr)
+			    : huce_gps_check(v->valuestring, canonical ? out : NULL,
+					     sizeof(out), &ferr);
 		if (rc)
 			return refuse(vd, "invalid", "%s: %s", k->kind, ferr.msg);
 		if (!canonical || strcmp(out, v->valuestring) == 0)

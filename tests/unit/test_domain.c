@@ -140,6 +140,8 @@ static void test_phone(void **state)
 		char out[32];
 		enum huce_err rc = huce_phone_check(phone_cases[i].in, out, sizeof(out), &err);
 
+		/* Without out, the same verdict (the check only). */
+		assert_int_equal(huce_phone_check(phone_cases[i].in, NULL, 0, &err), rc);
 		if (!phone_cases[i].want) {
 			if (rc != HUCE_EINVAL)
 				fail_msg("phone '%s' taken as %s", phone_cases[i].in, out);
@@ -181,6 +183,8 @@ static void test_gps(void **state)
 		char out[64];
 		enum huce_err rc = huce_gps_check(gps_cases[i].in, out, sizeof(out), &err);
 
+		/* Without out, the same verdict (the check only). */
+		assert_int_equal(huce_gps_check(gps_cases[i].in, NULL, 0, &err), rc);
 		if (!gps_cases[i].want) {
 			if (rc != HUCE_EINVAL)
 				fail_msg("gps '%s' taken as %s", gps_cases[i].in, out);
