@@ -1229,6 +1229,23 @@ out:
 	return ret;
 }
 
+/* "a/b" into out (n bytes), cut to fit as snprintf cuts it. */
+static void join_key(char *out, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), o = 0;
+
+	if (la > n - 1)
+		la = n - 1;
+	memcpy(out, a, la);
+	o = la;
+	if (o < n - 1)
+		out[o++] = '/';
+	if (lb > n - 1 - o)
+		lb = n - 1 - o;
+	memcpy(out + o, b, lb);
+	out[o + lb] = '\0';
+}
+
 /* The lookup key of a record's state (store_record.key), "" for none. */
 static void record_key(const char *kind, const cJSON *post, char *out,
 		       size_t n)
@@ -1243,14 +1260,14 @@ static void record_key(const char *kind, const cJSON *post, char *out,
 			return;
 		norm = huce_name_normalize(head);
 		if (norm)
-			snprintf(out, n, "%s/%s", g, norm);
+			join_key(out, n, g, norm);
 		free(norm);
 	} else if (strcmp(kind, "inspection") == 0) {
 		const char *h = str_field(post, "household_id");
 		const char *st = str_field(post, "stage");
 
 		if (h && st)
-			snprintf(out, n, "%s/%s", h, st);
+			join_key(out, n, h, st);
 	}
 }
 
