@@ -1179,12 +1179,16 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 			if (cJSON_IsNumber(it)) {
 				double d = it->valuedouble;
 
-				/* An integer's "%.17g" is its digits. */
+				/*
+				 * The checklist reads the number back with
+				 * strtod: any text of exactly d will do, and an
+				 * integer's or a short decimal's needs no printf.
+				 */
 				if (d > -1e15 && d < 1e15 &&
 				    d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
 					values[i] = int_text((int64_t)d,
 							     nums[i] + sizeof(nums[i]));
-				} else {
+				} else if (!(values[i] = short_decimal(d, nums[i]))) {
 					snprintf(nums[i], sizeof(nums[i]), "%.17g", d);
 					values[i] = nums[i];
 				}
