@@ -2281,6 +2281,9 @@ static void nul_escapes_to_controls(char *p, size_t n)
 {
 	int in_string = 0;
 
+	/* Only a \u0000 is changed: a payload without one is not walked. */
+	if (!p || !memmem(p, n, "\\u0000", 6))
+		return;
 	for (size_t i = 0; p && i < n; i++) {
 		if (!in_string) {
 			if (p[i] == '"')
