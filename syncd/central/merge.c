@@ -2303,6 +2303,36 @@ static void nul_escapes_to_controls(char *p, size_t n)
 	}
 }
 
+/* The seven keys of a batch entry, as entry_parts() gives them. */
+enum { EP_SEQ, EP_ID, EP_KIND, EP_OP, EP_BASE, EP_HLC, EP_FIELDS, EP__N };
+
+/*
+ * The members of entry e by key (NULL when absent), in one pass: false
+ * when e has another key or one twice, as only_keys() says of it.
+ */
+static int entry_parts(const cJSON *e, const cJSON *part[EP__N])
+{
+	static const char *const keys[EP__N] = {
+		"seq", "id", "kind", "op", "base", "hlc", "fields"
+	};
+
+	for (int k = 0; k < EP__N; k++)
+		part[k] = NULL;
+	for (const cJSON *a = e ? e->child : NULL; a; a = a->next) {
+		int k;
+
+		if (!a->string)
+			return 0;
+		for (k = 0; k < EP__N; k++)
+			if (strcmp(a->string, keys[k]) == 0)
+				break;
+		if (k == EP__N || part[k])
+			return 0;
+		part[k] = a;
+	}
+	return 1;
+}
+
 /*
  * Check the shape of the payload against the header: {"entries":[...]}
  * with count entries whose seqs rise strictly from first_seq to
@@ -2314,9 +2344,6 @@ static enum huce_err check_shape(const cJSON *root,
 				 struct huce_error *err)
 {
 	static const char *const root_keys[] = { "entries", NULL };
-	static const char *const entry_keys[] = {
-		"seq", "id", "kind", "op", "base", "hlc", "fields", NULL
-	};
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
 	const cJSON *e;
 	int64_t prev = 0;
@@ -2332,17 +2359,18 @@ static enum huce_err check_shape(const cJSON *root,
 				 "batch holds %d entries but its header says %u",
 				 cJSON_GetArraySize(entries), (unsigned)h->count);
 	cJSON_ArrayForEach(e, entries) {
-		const char *op = str_field(e, "op");
-		const char *hlc = str_field(e, "hlc");
+		const cJSON *part[EP__N];
+		const char *op, *hlc;
 		int64_t seq, base;
 
 		i++;
-		if (!cJSON_IsObject(e) || !only_keys(e, entry_keys))
+		if (!cJSON_IsObject(e) || !entry_parts(e, part))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry %d: must be an object with seq, "
 					 "id, kind, op, base, hlc and fields", i);
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "seq"), 1,
-			     MAX_SEQ, &seq))
+		op = cJSON_GetStringValue(part[EP_OP]);
+		hlc = cJSON_GetStringValue(part[EP_HLC]);
+		if (json_int(part[EP_SEQ], 1, MAX_SEQ, &seq))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry %d: seq must be a positive integer", i);
 		if ((i == 1 && (uint64_t)seq != h->first_seq) || seq <= prev ||
@@ -2354,11 +2382,11 @@ static enum huce_err check_shape(const cJSON *root,
 					 (unsigned long long)h->first_seq,
 					 (unsigned long long)h->last_seq);
 		prev = seq;
-		if (!huce_id_valid(str_field(e, "id")))
+		if (!huce_id_valid(cJSON_GetStringValue(part[EP_ID])))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: id is not a record id",
 					 (long long)seq);
-		if (!str_field(e, "kind"))
+		if (!cJSON_GetStringValue(part[EP_KIND]))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: kind must be a string",
 					 (long long)seq);
@@ -2366,8 +2394,7 @@ static enum huce_err check_shape(const cJSON *root,
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: op must be put or delete",
 					 (long long)seq);
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "base"), 0,
-			     MAX_SEQ, &base))
+		if (json_int(part[EP_BASE], 0, MAX_SEQ, &base))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: base must be an "
 					 "integer >= 0", (long long)seq);
@@ -2375,7 +2402,7 @@ static enum huce_err check_shape(const cJSON *root,
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: hlc must be 16 "
 					 "lowercase hex digits", (long long)seq);
-		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "fields")))
+		if (!cJSON_IsObject(part[EP_FIELDS]))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: fields must be an object",
 					 (long long)seq);
@@ -2597,26 +2624,29 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 		goto out;
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
+		const cJSON *part[EP__N];
 		struct change ch;
 		struct verdict vd;
 		uint64_t ts = 0;
 		int64_t seq;
 
-		seq = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "seq"));
+		entry_parts(e, part);	/* check_shape took it */
+		seq = (int64_t)cJSON_GetNumberValue(part[EP_SEQ]);
 		/* The entry at the new mark names it (PROTOCOL.md 2.1: acked_hlc). */
 		if ((uint64_t)seq == h.last_seq)
-			copy_str(last_hlc, sizeof(last_hlc), str_field(e, "hlc"));
+			copy_str(last_hlc, sizeof(last_hlc),
+				 cJSON_GetStringValue(part[EP_HLC]));
 		if (seq <= hwm) {
 			skipped++;	/* replay: acknowledged before */
 			continue;
 		}
 		memset(&ch, 0, sizeof(ch));
-		ch.id = str_field(e, "id");
-		ch.kind = str_field(e, "kind");
-		ch.del = strcmp(str_field(e, "op"), "delete") == 0;
-		ch.base = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "base"));
-		copy_str(ch.hlc, sizeof(ch.hlc), str_field(e, "hlc"));
-		ch.fields = cJSON_GetObjectItemCaseSensitive(e, "fields");
+		ch.id = cJSON_GetStringValue(part[EP_ID]);
+		ch.kind = cJSON_GetStringValue(part[EP_KIND]);
+		ch.del = strcmp(cJSON_GetStringValue(part[EP_OP]), "delete") == 0;
+		ch.base = (int64_t)cJSON_GetNumberValue(part[EP_BASE]);
+		copy_str(ch.hlc, sizeof(ch.hlc), cJSON_GetStringValue(part[EP_HLC]));
+		ch.fields = part[EP_FIELDS];
 		ch.seq = seq;
 		ch.device = h.device;
 		ret = store_savepoint(s, err);
