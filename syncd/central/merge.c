@@ -1138,6 +1138,9 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	char name[LABEL_MAX];
 	const char **codes = NULL, **values = NULL;
 	char (*nums)[32] = NULL;
+	/* Up to 32 items (a checklist has fewer) need no allocation. */
+	const char *codes_s[32], *values_s[32];
+	char nums_s[32][32];
 	char *tv = NULL;
 	cJSON *type = NULL;
 	const cJSON *it;
@@ -1167,9 +1170,15 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 		goto out;
 	}
 	n = (size_t)cJSON_GetArraySize(cJSON_IsObject(items) ? items : NULL);
-	codes = calloc(n ? n : 1, sizeof(*codes));
-	values = calloc(n ? n : 1, sizeof(*values));
-	nums = calloc(n ? n : 1, sizeof(*nums));
+	if (n <= 32) {
+		codes = codes_s;
+		values = values_s;
+		nums = nums_s;
+	} else {
+		codes = calloc(n, sizeof(*codes));
+		values = calloc(n, sizeof(*values));
+		nums = calloc(n, sizeof(*nums));
+	}
 	if (!codes || !values || !nums) {
 		ret = oom(err);
 		goto out;
@@ -1228,9 +1237,11 @@ out:
 	huce_eval_release(&ev);
 	cJSON_Delete(type);
 	free(tv);
-	free(codes);
-	free(values);
-	free(nums);
+	if (codes != codes_s) {
+		free(codes);
+		free(values);
+		free(nums);
+	}
 	return ret;
 }
 
@@ -1687,6 +1698,7 @@ struct apply {
 	struct store_fieldset fs;	/* the stored fields */
 	struct fwrites w;		/* the field writes decided */
 	struct pending_conflict *pc;	/* one per field at most */
+	struct pending_conflict pc_small[16];	/* pc for up to 15 fields */
 	size_t npc;
 	cJSON *in;			/* the fields to apply (input_own) */
 	cJSON *post;			/* the state after the change */
@@ -1704,7 +1716,8 @@ static void apply_release(struct apply *a)
 {
 	for (size_t i = 0; a->pc && i < a->npc; i++)
 		cJSON_Delete(a->pc[i].vals);
-	free(a->pc);
+	if (a->pc != a->pc_small)
+		free(a->pc);
 	if (!a->post_is_in)
 		cJSON_Delete(a->post);
 	if (a->in_owned)
@@ -1770,6 +1783,7 @@ static enum huce_err apply_state(struct central *c, struct apply *a,
 	const struct change *ch = a->ch;
 	char reason[8];
 	enum huce_err ret;
+	size_t n;
 
 	if (a->exists) {
 		ret = store_fields_get(c->store, ch->id, &a->fs, err);
@@ -1797,7 +1811,9 @@ static enum huce_err apply_state(struct central *c, struct apply *a,
 	 */
 	a->post_is_in = !a->exists && !has_null_member(a->in);
 	a->post = a->post_is_in ? a->in : store_fieldset_json(&a->fs);
-	a->pc = calloc((size_t)cJSON_GetArraySize(a->in) + 1, sizeof(*a->pc));
+	n = (size_t)cJSON_GetArraySize(a->in) + 1;
+	a->pc = n <= sizeof(a->pc_small) / sizeof(a->pc_small[0]) ? a->pc_small :
+		calloc(n, sizeof(*a->pc));
 	if (!a->post || !a->pc)
 		return oom(err);
 	return HUCE_OK;
