@@ -352,9 +352,22 @@ static const char *fs_str(const struct store_fieldset *fs, const char *name,
 			  char *out, size_t n)
 {
 	const struct store_field *f = store_fieldset_find(fs, name);
-	cJSON *v = f ? cJSON_Parse(f->value) : NULL;
+	const char *q = f && f->value[0] == '"' ?
+		strpbrk(f->value + 1, "\"\\") : NULL;
+	cJSON *v;
 	const char *ret = NULL;
 
+	/* "text" without an escape, what a stored string mostly is: no parse. */
+	if (q && *q == '"') {
+		size_t len = (size_t)(q - f->value - 1);
+
+		if (len >= n)
+			len = n - 1;
+		memcpy(out, f->value + 1, len);
+		out[len] = '\0';
+		return out;
+	}
+	v = f ? cJSON_Parse(f->value) : NULL;
 	if (cJSON_IsString(v)) {
 		copy_str(out, n, v->valuestring);
 		ret = out;
