@@ -13,7 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,21 +65,38 @@ int huce_hex_decode(const char *hex, void *out, size_t outlen)
 	return (int)(len / 2);
 }
 
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha256_md;	/* kept for the process; NULL: SHA256() */
+/* SHA-256 fetched once for the process; NULL until then. */
+static _Atomic(EVP_MD *) sha256_md;
 
-static void sha256_fetch(void)
+/*
+ * libcrypto's SHA-256, fetched on first use and kept; a thread that
+ * loses the race to store it drops its own.  NULL when the fetch
+ * fails: huce_sha256() then uses SHA256().
+ */
+static EVP_MD *sha256_get(void)
 {
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	EVP_MD *md = atomic_load_explicit(&sha256_md, memory_order_acquire);
+	EVP_MD *none = NULL;
+
+	if (md)
+		return md;
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (md && !atomic_compare_exchange_strong_explicit(&sha256_md, &none, md,
+							  memory_order_acq_rel,
+							  memory_order_acquire)) {
+		EVP_MD_free(md);
+		md = none;
+	}
+	return md;
 }
 
 void huce_sha256(const void *p, size_t n, unsigned char out[HUCE_SHA256_LEN])
 {
+	EVP_MD *md = sha256_get();
 	int ok;
 
-	pthread_once(&sha256_once, sha256_fetch);
-	ok = sha256_md ? EVP_Digest(p, n, out, NULL, sha256_md, NULL) == 1 :
-			 SHA256(p, n, out) != NULL;
+	ok = md ? EVP_Digest(p, n, out, NULL, md, NULL) == 1 :
+		  SHA256(p, n, out) != NULL;
 	if (!ok) {
 		fputs("huce: sha-256 failed inside libcrypto\n", stderr);
 		abort();
