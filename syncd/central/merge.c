@@ -510,9 +510,8 @@ static enum huce_err write_change(struct central *c, struct store_record *rec,
 	}
 	if (!w->n && del_change < 0)
 		return HUCE_OK;
-	/* Every entry used is set below: no zeroing (fields are ~170 bytes). */
-	sf = malloc((w->n + 1) * sizeof(*sf));
-	h = malloc((w->n + 1) * sizeof(*h));
+	sf = calloc(w->n + 1, sizeof(*sf));
+	h = calloc(w->n + 1, sizeof(*h));
 	if (!sf || !h) {
 		rc = oom(err);
 		goto out;
