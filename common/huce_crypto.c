@@ -1,8 +1,10 @@
 /*
  * huce_crypto.c - SHA-256, HMAC-SHA-256, random bytes and hex over libcrypto.
  *
- * The one-shot SHA256() and HMAC() calls are used because they are not
- * deprecated in OpenSSL 3 and need no context management.  Random bytes
+ * The one-shot EVP_Digest() and HMAC() calls are used because they are
+ * not deprecated in OpenSSL 3 and need no context management; SHA-256's
+ * implementation is fetched once per process (SHA256() fetches it again
+ * on every call, half the cost of a short digest).  Random bytes
  * come straight from getrandom(2) rather than from OpenSSL's DRBG: it
  * blocks only until the kernel pool is first initialised, needs no
  * file descriptor, and works the same in every process that forks.
@@ -11,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,14 +65,49 @@ int huce_hex_decode(const char *hex, void *out, size_t outlen)
 	return (int)(len / 2);
 }
 
+/* SHA-256 fetched once for the process; NULL until then. */
+static _Atomic(EVP_MD *) sha256_md;
+
+/*
+ * libcrypto's SHA-256, fetched on first use and kept; a thread that
+ * loses the race to store it drops its own.  NULL when the fetch
+ * fails: huce_sha256() then uses SHA256().
+ */
+static EVP_MD *sha256_get(void)
+{
+	EVP_MD *md = atomic_load_explicit(&sha256_md, memory_order_acquire);
+	EVP_MD *none = NULL;
+
+	if (md)
+		return md;
+	md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (md && !atomic_compare_exchange_strong_explicit(&sha256_md, &none, md,
+							  memory_order_acq_rel,
+							  memory_order_acquire)) {
+		EVP_MD_free(md);
+		md = none;
+	}
+	return md;
+}
+
+void huce_sha256(const void *p, size_t n, unsigned char out[HUCE_SHA256_LEN])
+{
+	EVP_MD *md = sha256_get();
+	int ok;
+
+	ok = md ? EVP_Digest(p, n, out, NULL, md, NULL) == 1 :
+		  SHA256(p, n, out) != NULL;
+	if (!ok) {
+		fputs("huce: sha-256 failed inside libcrypto\n", stderr);
+		abort();
+	}
+}
+
 void huce_sha256_hex(const void *p, size_t n, char out[HUCE_SHA256_HEX_LEN + 1])
 {
 	unsigned char md[HUCE_SHA256_LEN];
 
-	if (!SHA256(p, n, md)) {
-		fputs("huce: sha-256 failed inside libcrypto\n", stderr);
-		abort();
-	}
+	huce_sha256(p, n, md);
 	huce_hex(md, sizeof(md), out);
 }
 

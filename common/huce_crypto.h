@@ -23,6 +23,12 @@
 #define HUCE_SHA256_HEX_LEN 64	/* without the NUL */
 
 /*
+ * SHA-256 of p[0..n) into out (32 bytes).  Aborts the process when
+ * libcrypto fails, as huce_sha256_hex() does.
+ */
+void huce_sha256(const void *p, size_t n, unsigned char out[HUCE_SHA256_LEN]);
+
+/*
  * Lowercase hex SHA-256 of p[0..n) into out (64 characters and a NUL).
  * libcrypto can only fail here when it cannot allocate; a wrong digest
  * would be worse than stopping, so that case aborts the process.

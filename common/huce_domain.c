@@ -149,7 +149,7 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 	size_t nd = 0, dash_at = 0;
 	int dashes = 0;
 
-	if (!s || n < 16)
+	if (!s || (out && n < 16))
 		return huce_fail(err, HUCE_EINVAL, _("phone: empty"));
 	for (const char *p = s; *p; p++) {
 		if (*p >= '0' && *p <= '9') {
@@ -166,7 +166,8 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 	digits[nd] = '\0';
 	if (nd == 11 && digits[0] == '1' && digits[1] >= '3' && digits[1] <= '9' &&
 	    !dashes) {
-		snprintf(out, n, "%s", digits);
+		if (out)
+			snprintf(out, n, "%s", digits);
 		return HUCE_OK;
 	}
 	if (digits[0] == '0' && nd >= 10 && nd <= 12) {
@@ -178,7 +179,9 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 				      : (digits[1] == '1' || digits[1] == '2') ? 3 : 4;
 
 		if ((code == 3 || code == 4) && nd - code >= 7 && nd - code <= 8) {
-			snprintf(out, n, "%.*s-%s", (int)code, digits, digits + code);
+			if (out)
+				snprintf(out, n, "%.*s-%s", (int)code, digits,
+					 digits + code);
 			return HUCE_OK;
 		}
 	}
@@ -219,7 +222,7 @@ enum huce_err huce_gps_check(const char *s, char *out, size_t n,
 	const char *p = s;
 	double lat, lon;
 
-	if (!s || n < 32)
+	if (!s || (out && n < 32))
 		goto bad;
 	if (decimal(&p, &lat))
 		goto bad;
@@ -235,7 +238,8 @@ enum huce_err huce_gps_check(const char *s, char *out, size_t n,
 		return huce_fail(err, HUCE_EINVAL,
 				 _("gps '%.60s': latitude must lie within -90..90 "
 				 "and longitude within -180..180 (LAT,LON)"), s);
-	snprintf(out, n, "%.6f,%.6f", lat, lon);
+	if (out)
+		snprintf(out, n, "%.6f,%.6f", lat, lon);
 	return HUCE_OK;
 bad:
 	return huce_fail(err, HUCE_EINVAL,

@@ -97,8 +97,8 @@ int huce_stage_accepts(int stage);
  * area code (0871-1234567, 08711234567; 7 or 8 digits after a 3- or
  * 4-digit code starting with 0).  Spaces and dashes typed between digit
  * groups are taken out: out (at least 16 bytes) gets the digits, with
- * one dash after a landline's area code.  HUCE_EINVAL names the field
- * and what is expected.
+ * one dash after a landline's area code; out NULL: the check only.
+ * HUCE_EINVAL names the field and what is expected.
  */
 enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 			       struct huce_error *err);
@@ -106,7 +106,8 @@ enum huce_err huce_phone_check(const char *s, char *out, size_t n,
 /*
  * GPS as "LAT,LON" in decimal degrees (a full-width comma and spaces are
  * accepted), latitude within [-90, 90], longitude within [-180, 180].
- * out (at least 32 bytes) gets the canonical form "25.123456,99.123456".
+ * out (at least 32 bytes) gets the canonical form "25.123456,99.123456";
+ * out NULL: the check only (no printing of the form).
  */
 enum huce_err huce_gps_check(const char *s, char *out, size_t n,
 			     struct huce_error *err);

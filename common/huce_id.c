@@ -50,19 +50,23 @@ enum huce_err huce_id_v7(uint64_t hlc, char *out)
 void huce_id_named(const char *kind, const char *parent, const char *name,
 		   char *out)
 {
-	char hexd[65];
-	unsigned char b[32];
+	const char *part[3] = { kind, parent ? parent : "", name };
+	unsigned char b[HUCE_SHA256_LEN];
 	char input[1024];
-	int n;
+	size_t n = 0;
 
-	n = snprintf(input, sizeof(input), "%s\x1f%s\x1f%s", kind,
-		     parent ? parent : "", name);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n >= sizeof(input))
-		n = (int)sizeof(input) - 1;
-	huce_sha256_hex(input, (size_t)n, hexd);
-	huce_hex_decode(hexd, b, sizeof(b));
+	/* kind \x1f parent \x1f name, cut to 1023 bytes. */
+	for (int i = 0; i < 3; i++) {
+		size_t len = strlen(part[i]);
+
+		if (i && n < sizeof(input) - 1)
+			input[n++] = '\x1f';
+		if (len > sizeof(input) - 1 - n)
+			len = sizeof(input) - 1 - n;
+		memcpy(input + n, part[i], len);
+		n += len;
+	}
+	huce_sha256(input, n, b);
 	b[6] = (unsigned char)(0x80 | (b[6] & 0x0f));
 	b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
 	format_uuid(b, out);

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "huce_i18n.h"
@@ -188,8 +189,10 @@ const struct huce_kind_def *huce_kind_find(const char *kind)
 const struct huce_field_def *huce_field_find(const struct huce_kind_def *k,
 					     const char *name)
 {
+	/* The first byte before strcmp: most names differ there. */
 	for (size_t i = 0; i < k->nfields; i++)
-		if (strcmp(k->fields[i].name, name) == 0)
+		if (k->fields[i].name[0] == name[0] &&
+		    strcmp(k->fields[i].name, name) == 0)
 			return &k->fields[i];
 	return NULL;
 }
@@ -275,12 +278,14 @@ static enum huce_err check_value(const struct huce_kind_def *k,
 		}
 		return HUCE_OK;
 	}
-	{
+	/* "kind.field" is printed for the message only, when it fails. */
+	if (huce_text_check(s, f->name, f->maxlen, !f->required, err)) {
 		char what[80];
 
 		snprintf(what, sizeof(what), "%s.%s", k->kind, f->name);
 		return huce_text_check(s, what, f->maxlen, !f->required, err);
 	}
+	return HUCE_OK;
 }
 
 enum huce_err huce_record_check(const struct huce_kind_def *k,
@@ -289,6 +294,7 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 {
 	const cJSON *v;
 	enum huce_err rc;
+	uint64_t seen = 0;	/* the fields given, by index (the first 64) */
 
 	if (!cJSON_IsObject(fields))
 		return huce_fail(err, HUCE_EINVAL, _("%s: fields must be an object"),
@@ -302,6 +308,8 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 		if (!f || (from_wire && f->local_only))
 			return huce_fail(err, HUCE_EINVAL, _("%s: unknown field '%.40s'"),
 					 k->kind, v->string);
+		if (f - k->fields < 64)
+			seen |= 1ull << (f - k->fields);
 		rc = check_value(k, f, v, err);
 		if (rc)
 			return rc;
@@ -310,7 +318,7 @@ enum huce_err huce_record_check(const struct huce_kind_def *k,
 		for (size_t i = 0; i < k->nfields; i++) {
 			const struct huce_field_def *f = &k->fields[i];
 
-			if (f->required &&
+			if (f->required && !(i < 64 && (seen >> i & 1)) &&
 			    !cJSON_GetObjectItemCaseSensitive(fields, f->name))
 				return huce_fail(err, HUCE_EINVAL,
 						 _("%s: required field '%s' is missing"),

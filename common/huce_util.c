@@ -4,6 +4,7 @@
 #include "huce_util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,16 @@ int huce_utf8_valid(const char *str, size_t n)
 		unsigned cp;
 
 		if (c < 0x80) {
+			uint64_t w;
+
 			i++;
+			/* ASCII runs (keys, ids, numbers) eight bytes at a time. */
+			while (n - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ull)
+					break;
+				i += 8;
+			}
 			continue;
 		} else if (c >= 0xc2 && c <= 0xdf) {
 			len = 2;
@@ -193,13 +203,31 @@ void huce_today(char *out)
 {
 	time_t now = time(NULL);
 	struct tm tm;
-
-	char tmp[32];
+	int y, m, d;
 
 	localtime_r(&now, &tm);
-	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000,
-		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
-	memcpy(out, tmp, 11);
+	/* "%04d-%02d-%02d" of these, written out: every merged entry asks. */
+	y = (tm.tm_year + 1900) % 10000;
+	m = (tm.tm_mon + 1) % 100;
+	d = tm.tm_mday % 100;
+	if (y < 0 || m < 0 || d < 0) {
+		char tmp[32];
+
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
+		memcpy(out, tmp, 10);
+		out[10] = '\0';
+		return;
+	}
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
 	out[10] = '\0';
 }
 

@@ -38,6 +38,9 @@
 #include "merge.h"
 #include "names.h"
 
+#include <float.h>
+#include <locale.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +152,187 @@ static int same_value(const char *a, const char *b)
 	return same;
 }
 
+/* The decimal digits of i, written backwards from end; returns the start. */
+static char *int_text(int64_t i, char *end)
+{
+	uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+	char *p = end;
+
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		*--p = '-';
+	return p;
+}
+
+/* The text json_text() builds, in a fixed buffer. */
+struct jtext {
+	char *p;
+	size_t n, max;
+};
+
+static int jt_add(struct jtext *t, const char *s, size_t n)
+{
+	if (n > t->max - t->n)
+		return 0;
+	memcpy(t->p + t->n, s, n);
+	t->n += n;
+	return 1;
+}
+
+/* A string as cJSON prints it, when it has nothing to escape. */
+static int jt_str(struct jtext *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n;
+
+	for (n = 0; p[n]; n++)
+		if (p[n] < 0x20 || p[n] == '"' || p[n] == '\\')
+			return 0;
+	return jt_add(t, "\"", 1) && jt_add(t, (const char *)p, n) &&
+	       jt_add(t, "\"", 1);
+}
+
+/*
+ * d as "%1.15g" prints it, without printf, when d is m / 10^k exactly
+ * as a double for an integer m and k <= 6 (a reading with a few
+ * decimals: 1.3, 0.75), 1e-4 <= |d| < 1e9.  That decimal has at most 15
+ * digits and is the one nearest d, so it is d rounded to 15 digits;
+ * the smallest k leaves no trailing zero, as %g does not, and in that
+ * range %g writes no exponent.  Returns the start of the text in num,
+ * or NULL for any other d.
+ */
+static const char *short_decimal(double d, char num[32])
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6 };
+	double a = fabs(d);
+
+	if (!(a >= 1e-4 && a < 1e9))
+		return NULL;
+	for (int k = 1; k <= 6; k++) {
+		int64_t m = (int64_t)(a * pow10[k] + 0.5);
+		char *p;
+
+		if ((double)m / pow10[k] != a)
+			continue;
+		p = num + 31;
+		*p = '\0';
+		for (int i = 0; i < k; i++, m /= 10)
+			*--p = (char)('0' + m % 10);
+		*--p = '.';
+		do {
+			*--p = (char)('0' + m % 10);
+			m /= 10;
+		} while (m);
+		if (d < 0)
+			*--p = '-';
+		return p;
+	}
+	return NULL;
+}
+
+/*
+ * A number as cJSON 1.7 prints it (print_number): "%1.15g" if that reads
+ * back as the same double (its compare_double), else "%1.17g", with the
+ * locale's decimal point written as '.'.  An integer below 1e15 is its
+ * digits and a short decimal (short_decimal) its digits and point, which
+ * is what "%1.15g" gives, without printf.
+ */
+static int jt_num(struct jtext *t, double d)
+{
+	char num[32], point;
+	const char *p;
+	int len;
+
+	if (isnan(d) || isinf(d))
+		return 0;
+	if (d > -1e15 && d < 1e15 && d == (double)(int64_t)d &&
+	    !(d == 0 && signbit(d))) {
+		p = int_text((int64_t)d, num + sizeof(num));
+		return jt_add(t, p, strlen(p));
+	}
+	p = short_decimal(d, num);
+	if (p)
+		return jt_add(t, p, strlen(p));
+	len = snprintf(num, sizeof(num), "%1.15g", d);
+	if (len > 0 && (size_t)len < sizeof(num)) {
+		double back = strtod(num, NULL);
+		double max = fabs(back) > fabs(d) ? fabs(back) : fabs(d);
+
+		if (!(fabs(back - d) <= max * DBL_EPSILON))
+			len = snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	if (len <= 0 || (size_t)len >= sizeof(num))
+		return 0;
+	point = *localeconv()->decimal_point;
+	for (int i = 0; i < len; i++)
+		if (num[i] == point)
+			num[i] = '.';
+	return jt_add(t, num, (size_t)len);
+}
+
+/*
+ * Append the text of v as cJSON_PrintUnformatted() prints it; false when
+ * it does not fit or holds what only cJSON's printer does (a string to
+ * escape, a raw value, a NaN).  depth bounds the recursion.
+ */
+static int jt_value(struct jtext *t, const cJSON *v, int depth)
+{
+	const cJSON *e;
+	int obj;
+
+	if (cJSON_IsString(v))
+		return jt_str(t, v->valuestring);
+	if (cJSON_IsNumber(v))
+		return jt_num(t, v->valuedouble);
+	if (cJSON_IsTrue(v))
+		return jt_add(t, "true", 4);
+	if (cJSON_IsFalse(v))
+		return jt_add(t, "false", 5);
+	if (cJSON_IsNull(v))
+		return jt_add(t, "null", 4);
+	obj = cJSON_IsObject(v);
+	if ((!obj && !cJSON_IsArray(v)) || depth >= 64)
+		return 0;
+	if (!jt_add(t, obj ? "{" : "[", 1))
+		return 0;
+	for (e = v->child; e; e = e->next) {
+		if (e != v->child && !jt_add(t, ",", 1))
+			return 0;
+		if (obj && (!e->string || !jt_str(t, e->string) ||
+			    !jt_add(t, ":", 1)))
+			return 0;
+		if (!jt_value(t, e, depth + 1))
+			return 0;
+	}
+	return jt_add(t, obj ? "}" : "]", 1);
+}
+
+/*
+ * The JSON text of v exactly as cJSON_PrintUnformatted() gives it
+ * (caller frees; NULL on OOM or for NULL), in one allocation of its
+ * size.  cJSON's printer allocates 256 bytes and shrinks them, and
+ * reads every number it prints back with sscanf; what jt_value() does
+ * not take still goes to it.
+ */
+static char *json_text(const cJSON *v)
+{
+	char buf[1024], *out;
+	struct jtext t = { buf, 0, sizeof(buf) };
+
+	if (!v || !jt_value(&t, v, 0))
+		return cJSON_PrintUnformatted(v);
+	out = malloc(t.n + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, buf, t.n);
+	out[t.n] = '\0';
+	return out;
+}
+
 /* JSON text of a string that needs no escaping (ids, hashes). */
 static void quote_id(char *out, size_t n, const char *id)
 {
@@ -168,9 +352,22 @@ static const char *fs_str(const struct store_fieldset *fs, const char *name,
 			  char *out, size_t n)
 {
 	const struct store_field *f = store_fieldset_find(fs, name);
-	cJSON *v = f ? cJSON_Parse(f->value) : NULL;
+	const char *q = f && f->value[0] == '"' ?
+		strpbrk(f->value + 1, "\"\\") : NULL;
+	cJSON *v;
 	const char *ret = NULL;
 
+	/* "text" without an escape, what a stored string mostly is: no parse. */
+	if (q && *q == '"') {
+		size_t len = (size_t)(q - f->value - 1);
+
+		if (len >= n)
+			len = n - 1;
+		memcpy(out, f->value + 1, len);
+		out[len] = '\0';
+		return out;
+	}
+	v = f ? cJSON_Parse(f->value) : NULL;
 	if (cJSON_IsString(v)) {
 		copy_str(out, n, v->valuestring);
 		ret = out;
@@ -382,7 +579,7 @@ enum huce_err merge_central_write(struct central *c, const char *kind,
 	}
 	cJSON_ArrayForEach(v, vals) {
 		const struct store_field *cur = store_fieldset_find(&fs, v->string);
-		char *text = cJSON_PrintUnformatted(v);
+		char *text = json_text(v);
 
 		if (!text) {
 			ret = oom(err);
@@ -420,8 +617,8 @@ static int val_cmp(const void *pa, const void *pb)
 	c = stamp_cmp(ha ? ha : "", da ? da : "", hb ? hb : "", db ? db : "");
 	if (c)
 		return c;
-	ta = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(a, "value"));
-	tb = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(b, "value"));
+	ta = json_text(cJSON_GetObjectItemCaseSensitive(a, "value"));
+	tb = json_text(cJSON_GetObjectItemCaseSensitive(b, "value"));
 	c = strcmp(ta ? ta : "", tb ? tb : "");
 	free(ta);
 	free(tb);
@@ -592,14 +789,33 @@ static void record_label(struct central *c, const char *id,
 }
 
 /*
+ * The fields of a change are read from the batch as they are (borrowed,
+ * *owned 0) until a step must change them: then *in becomes a copy of
+ * its own (*owned 1), which the step changes.  NULL on OOM.
+ */
+static cJSON *input_own(cJSON **in, int *owned)
+{
+	cJSON *copy;
+
+	if (*owned)
+		return *in;
+	copy = cJSON_Duplicate(*in, 1);
+	if (!copy)
+		return NULL;
+	*in = copy;
+	*owned = 1;
+	return copy;
+}
+
+/*
  * Check that every reference names an existing record of the right
  * kind.  A reference to a household merged into another follows
  * merged_into, so an inspection recorded offline for the losing id of a
  * duplicate lands on the kept one.
  */
 static enum huce_err check_refs(struct central *c,
-				const struct huce_kind_def *k, cJSON *in,
-				int *repointed, struct verdict *vd,
+				const struct huce_kind_def *k, cJSON **in,
+				int *owned, int *repointed, struct verdict *vd,
 				struct huce_error *err)
 {
 	struct store *s = c->store;
@@ -607,7 +823,7 @@ static enum huce_err check_refs(struct central *c,
 	cJSON *v;
 	enum huce_err ret = HUCE_OK;
 
-	cJSON_ArrayForEach(v, in) {
+	cJSON_ArrayForEach(v, *in) {
 		const struct huce_field_def *f = huce_field_find(k, v->string);
 		char target[HUCE_ID_STRLEN + 1];
 		int hop;
@@ -662,10 +878,15 @@ static enum huce_err check_refs(struct central *c,
 			cJSON_Delete(mv);
 		}
 		if (strcmp(target, v->valuestring) != 0) {
-			if (!cJSON_SetValuestring(v, target)) {
+			/* Keys are unique (has_duplicate_keys): v's in the copy. */
+			cJSON *mine = input_own(in, owned) ?
+				cJSON_GetObjectItemCaseSensitive(*in, v->string) : NULL;
+
+			if (!mine || !cJSON_SetValuestring(mine, target)) {
 				ret = oom(err);
 				goto out;
 			}
+			v = mine;
 			*repointed = 1;
 		}
 	}
@@ -758,7 +979,7 @@ static int sets_new(const cJSON *in, const struct store_fieldset *fs,
 	cur = store_fieldset_find(fs, name);
 	if (!cur)
 		return 1;
-	text = cJSON_PrintUnformatted(v);
+	text = json_text(v);
 	diff = !text || strcmp(text, cur->value) != 0;
 	free(text);
 	return diff;
@@ -773,27 +994,34 @@ static int sets_new(const cJSON *in, const struct store_fieldset *fs,
  * central's.  The office's values (an import, a resolution) are stored
  * in the rule's canonical form.
  */
-static enum huce_err check_formats(const struct huce_kind_def *k, cJSON *in,
-				   const struct store_fieldset *fs, int canonical,
-				   struct verdict *vd, struct huce_error *err)
+static enum huce_err check_formats(const struct huce_kind_def *k, cJSON **in,
+				   int *owned, const struct store_fieldset *fs,
+				   int canonical, struct verdict *vd,
+				   struct huce_error *err)
 {
 	static const char *const names[] = { "phone", "gps" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		cJSON *v = cJSON_GetObjectItemCaseSensitive(in, names[i]);
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(*in, names[i]);
 		struct huce_error ferr = { 0 };
 		char out[64];
 		enum huce_err rc;
 
 		if (!cJSON_IsString(v) || !v->valuestring[0] ||
-		    !sets_new(in, fs, names[i]))
+		    !sets_new(*in, fs, names[i]))
 			continue;
-		rc = i == 0 ? huce_phone_check(v->valuestring, out, sizeof(out), &ferr)
-			    : huce_gps_check(v->valuestring, out, sizeof(out), &ferr);
+		/* A device's value is stored as sent: its form is not printed. */
+		rc = i == 0 ? huce_phone_check(v->valuestring, canonical ? out : NULL,
+					       sizeof(out), &ferr)
+			    : huce_gps_check(v->valuestring, canonical ? out : NULL,
+					     sizeof(out), &ferr);
 		if (rc)
 			return refuse(vd, "invalid", "%s: %s", k->kind, ferr.msg);
-		if (canonical && strcmp(out, v->valuestring) != 0 &&
-		    !cJSON_SetValuestring(v, out))
+		if (!canonical || strcmp(out, v->valuestring) == 0)
+			continue;
+		v = input_own(in, owned) ?
+			cJSON_GetObjectItemCaseSensitive(*in, names[i]) : NULL;
+		if (!v || !cJSON_SetValuestring(v, out))
 			return oom(err);
 	}
 	return HUCE_OK;
@@ -922,6 +1150,9 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	char name[LABEL_MAX];
 	const char **codes = NULL, **values = NULL;
 	char (*nums)[32] = NULL;
+	/* Up to 32 items (a checklist has fewer) need no allocation. */
+	const char *codes_s[32], *values_s[32];
+	char nums_s[32][32];
 	char *tv = NULL;
 	cJSON *type = NULL;
 	const cJSON *it;
@@ -951,9 +1182,15 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 		goto out;
 	}
 	n = (size_t)cJSON_GetArraySize(cJSON_IsObject(items) ? items : NULL);
-	codes = calloc(n ? n : 1, sizeof(*codes));
-	values = calloc(n ? n : 1, sizeof(*values));
-	nums = calloc(n ? n : 1, sizeof(*nums));
+	if (n <= 32) {
+		codes = codes_s;
+		values = values_s;
+		nums = nums_s;
+	} else {
+		codes = calloc(n, sizeof(*codes));
+		values = calloc(n, sizeof(*values));
+		nums = calloc(n, sizeof(*nums));
+	}
 	if (!codes || !values || !nums) {
 		ret = oom(err);
 		goto out;
@@ -962,9 +1199,21 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 		cJSON_ArrayForEach(it, items) {
 			codes[i] = it->string;
 			if (cJSON_IsNumber(it)) {
-				snprintf(nums[i], sizeof(nums[i]), "%.17g",
-					 it->valuedouble);
-				values[i] = nums[i];
+				double d = it->valuedouble;
+
+				/*
+				 * The checklist reads the number back with
+				 * strtod: any text of exactly d will do, and an
+				 * integer's or a short decimal's needs no printf.
+				 */
+				if (d > -1e15 && d < 1e15 &&
+				    d == (double)(int64_t)d && !(d == 0 && signbit(d))) {
+					values[i] = int_text((int64_t)d,
+							     nums[i] + sizeof(nums[i]));
+				} else if (!(values[i] = short_decimal(d, nums[i]))) {
+					snprintf(nums[i], sizeof(nums[i]), "%.17g", d);
+					values[i] = nums[i];
+				}
 			} else if (cJSON_IsBool(it)) {
 				values[i] = cJSON_IsTrue(it) ? "pass" : "fail";
 			} else if (cJSON_IsString(it)) {
@@ -1000,10 +1249,29 @@ out:
 	huce_eval_release(&ev);
 	cJSON_Delete(type);
 	free(tv);
-	free(codes);
-	free(values);
-	free(nums);
+	if (codes != codes_s) {
+		free(codes);
+		free(values);
+		free(nums);
+	}
 	return ret;
+}
+
+/* "a/b" into out (n bytes), cut to fit as snprintf cuts it. */
+static void join_key(char *out, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), o = 0;
+
+	if (la > n - 1)
+		la = n - 1;
+	memcpy(out, a, la);
+	o = la;
+	if (o < n - 1)
+		out[o++] = '/';
+	if (lb > n - 1 - o)
+		lb = n - 1 - o;
+	memcpy(out + o, b, lb);
+	out[o + lb] = '\0';
 }
 
 /* The lookup key of a record's state (store_record.key), "" for none. */
@@ -1020,14 +1288,14 @@ static void record_key(const char *kind, const cJSON *post, char *out,
 			return;
 		norm = huce_name_normalize(head);
 		if (norm)
-			snprintf(out, n, "%s/%s", g, norm);
+			join_key(out, n, g, norm);
 		free(norm);
 	} else if (strcmp(kind, "inspection") == 0) {
 		const char *h = str_field(post, "household_id");
 		const char *st = str_field(post, "stage");
 
 		if (h && st)
-			snprintf(out, n, "%s/%s", h, st);
+			join_key(out, n, h, st);
 	}
 }
 
@@ -1442,9 +1710,11 @@ struct apply {
 	struct store_fieldset fs;	/* the stored fields */
 	struct fwrites w;		/* the field writes decided */
 	struct pending_conflict *pc;	/* one per field at most */
+	struct pending_conflict pc_small[16];	/* pc for up to 15 fields */
 	size_t npc;
-	cJSON *in;			/* the fields to apply (a copy) */
+	cJSON *in;			/* the fields to apply (input_own) */
 	cJSON *post;			/* the state after the change */
+	int in_owned;			/* in is a copy, not ch->fields */
 	int exists, post_is_in, repointed;
 	int del_change;			/* -1 none, 0 undelete */
 	int del_conflict;		/* an edit racing a delete */
@@ -1458,10 +1728,12 @@ static void apply_release(struct apply *a)
 {
 	for (size_t i = 0; a->pc && i < a->npc; i++)
 		cJSON_Delete(a->pc[i].vals);
-	free(a->pc);
-	if (a->post != a->in)
+	if (a->pc != a->pc_small)
+		free(a->pc);
+	if (!a->post_is_in)
 		cJSON_Delete(a->post);
-	cJSON_Delete(a->in);
+	if (a->in_owned)
+		cJSON_Delete(a->in);
 	fwrites_release(&a->w);
 	store_fieldset_release(&a->fs);
 }
@@ -1471,12 +1743,19 @@ static void apply_release(struct apply *a)
  * household status is ignored, not refused (laptops that predate the
  * derived status still send it), and counted.
  */
-static void strip_derived(struct central *c, const struct change *ch,
-			  cJSON *in)
+static enum huce_err strip_derived(struct central *c, const struct change *ch,
+				   cJSON **in, int *owned)
 {
-	cJSON *v = in->child, *next;
+	cJSON *v, *next;
 
-	for (; v; v = next) {
+	for (v = (*in)->child; v; v = v->next)
+		if (v->string && merge_field_derived(ch->kind, v->string))
+			break;
+	if (!v)
+		return HUCE_OK;
+	if (!input_own(in, owned))
+		return HUCE_ENOMEM;
+	for (v = (*in)->child; v; v = next) {
 		next = v->next;
 		if (!v->string || !merge_field_derived(ch->kind, v->string))
 			continue;
@@ -1486,8 +1765,9 @@ static void strip_derived(struct central *c, const struct change *ch,
 				   "central derives it", ch->device,
 				   (long long)ch->seq, ch->kind, v->string, ch->id);
 		}
-		cJSON_Delete(cJSON_DetachItemViaPointer(in, v));
+		cJSON_Delete(cJSON_DetachItemViaPointer(*in, v));
 	}
+	return HUCE_OK;
 }
 
 /* The fields of the change: copied, stripped, checked, references followed. */
@@ -1499,13 +1779,13 @@ static enum huce_err apply_input(struct central *c, struct apply *a,
 
 	if (has_duplicate_keys(ch->fields))
 		return refuse(vd, "invalid", "%s: a field is given twice", a->k->kind);
-	a->in = cJSON_Duplicate(ch->fields, 1);
-	if (!a->in)
+	/* Read as sent; copied only by a step that changes it (input_own). */
+	a->in = (cJSON *)ch->fields;
+	if (strip_derived(c, ch, &a->in, &a->in_owned))
 		return oom(err);
-	strip_derived(c, ch, a->in);
 	if (huce_record_check(a->k, a->in, !a->exists, 1, &cerr))
 		return refuse(vd, "invalid", "%s", cerr.msg);
-	return check_refs(c, a->k, a->in, &a->repointed, vd, err);
+	return check_refs(c, a->k, &a->in, &a->in_owned, &a->repointed, vd, err);
 }
 
 /* What is stored, and the state after the change to start from. */
@@ -1515,6 +1795,7 @@ static enum huce_err apply_state(struct central *c, struct apply *a,
 	const struct change *ch = a->ch;
 	char reason[8];
 	enum huce_err ret;
+	size_t n;
 
 	if (a->exists) {
 		ret = store_fields_get(c->store, ch->id, &a->fs, err);
@@ -1542,7 +1823,9 @@ static enum huce_err apply_state(struct central *c, struct apply *a,
 	 */
 	a->post_is_in = !a->exists && !has_null_member(a->in);
 	a->post = a->post_is_in ? a->in : store_fieldset_json(&a->fs);
-	a->pc = calloc((size_t)cJSON_GetArraySize(a->in) + 1, sizeof(*a->pc));
+	n = (size_t)cJSON_GetArraySize(a->in) + 1;
+	a->pc = n <= sizeof(a->pc_small) / sizeof(a->pc_small[0]) ? a->pc_small :
+		calloc(n, sizeof(*a->pc));
 	if (!a->post || !a->pc)
 		return oom(err);
 	return HUCE_OK;
@@ -1578,7 +1861,7 @@ static enum huce_err decide_fields(struct apply *a, struct huce_error *err)
 		const struct store_field *cur = store_fieldset_find(&a->fs, v->string);
 		struct merge_stamp st = { 0, "", "" };
 		struct merge_decision d;
-		char *text = cJSON_PrintUnformatted(v);
+		char *text = json_text(v);
 		int equal, write = 0, stamp = 0;
 		enum huce_err ret = HUCE_OK;
 
@@ -1777,7 +2060,11 @@ static enum huce_err apply_change(struct central *c, const struct change *ch,
 	if (!ret && !vd->code)
 		ret = apply_state(c, &a, err);
 	if (!ret && !vd->code && !ch->nochecks)
-		ret = check_formats(a.k, a.in, &a.fs, ch->trusted, vd, err);
+		ret = check_formats(a.k, &a.in, &a.in_owned, &a.fs, ch->trusted,
+				    vd, err);
+	/* A copy made by the formats is the new record's state too. */
+	if (a.post_is_in)
+		a.post = a.in;
 	if (!ret && !vd->code)
 		ret = decide_fields(&a, err);
 	if (!ret && !vd->code)
@@ -2025,6 +2312,9 @@ static void nul_escapes_to_controls(char *p, size_t n)
 {
 	int in_string = 0;
 
+	/* Only a \u0000 is changed: a payload without one is not walked. */
+	if (!p || !memmem(p, n, "\\u0000", 6))
+		return;
 	for (size_t i = 0; p && i < n; i++) {
 		if (!in_string) {
 			if (p[i] == '"')
@@ -2044,6 +2334,36 @@ static void nul_escapes_to_controls(char *p, size_t n)
 	}
 }
 
+/* The seven keys of a batch entry, as entry_parts() gives them. */
+enum { EP_SEQ, EP_ID, EP_KIND, EP_OP, EP_BASE, EP_HLC, EP_FIELDS, EP__N };
+
+/*
+ * The members of entry e by key (NULL when absent), in one pass: false
+ * when e has another key or one twice, as only_keys() says of it.
+ */
+static int entry_parts(const cJSON *e, const cJSON *part[EP__N])
+{
+	static const char *const keys[EP__N] = {
+		"seq", "id", "kind", "op", "base", "hlc", "fields"
+	};
+
+	for (int k = 0; k < EP__N; k++)
+		part[k] = NULL;
+	for (const cJSON *a = e ? e->child : NULL; a; a = a->next) {
+		int k;
+
+		if (!a->string)
+			return 0;
+		for (k = 0; k < EP__N; k++)
+			if (strcmp(a->string, keys[k]) == 0)
+				break;
+		if (k == EP__N || part[k])
+			return 0;
+		part[k] = a;
+	}
+	return 1;
+}
+
 /*
  * Check the shape of the payload against the header: {"entries":[...]}
  * with count entries whose seqs rise strictly from first_seq to
@@ -2055,9 +2375,6 @@ static enum huce_err check_shape(const cJSON *root,
 				 struct huce_error *err)
 {
 	static const char *const root_keys[] = { "entries", NULL };
-	static const char *const entry_keys[] = {
-		"seq", "id", "kind", "op", "base", "hlc", "fields", NULL
-	};
 	const cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
 	const cJSON *e;
 	int64_t prev = 0;
@@ -2073,17 +2390,18 @@ static enum huce_err check_shape(const cJSON *root,
 				 "batch holds %d entries but its header says %u",
 				 cJSON_GetArraySize(entries), (unsigned)h->count);
 	cJSON_ArrayForEach(e, entries) {
-		const char *op = str_field(e, "op");
-		const char *hlc = str_field(e, "hlc");
+		const cJSON *part[EP__N];
+		const char *op, *hlc;
 		int64_t seq, base;
 
 		i++;
-		if (!cJSON_IsObject(e) || !only_keys(e, entry_keys))
+		if (!cJSON_IsObject(e) || !entry_parts(e, part))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry %d: must be an object with seq, "
 					 "id, kind, op, base, hlc and fields", i);
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "seq"), 1,
-			     MAX_SEQ, &seq))
+		op = cJSON_GetStringValue(part[EP_OP]);
+		hlc = cJSON_GetStringValue(part[EP_HLC]);
+		if (json_int(part[EP_SEQ], 1, MAX_SEQ, &seq))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry %d: seq must be a positive integer", i);
 		if ((i == 1 && (uint64_t)seq != h->first_seq) || seq <= prev ||
@@ -2095,11 +2413,11 @@ static enum huce_err check_shape(const cJSON *root,
 					 (unsigned long long)h->first_seq,
 					 (unsigned long long)h->last_seq);
 		prev = seq;
-		if (!huce_id_valid(str_field(e, "id")))
+		if (!huce_id_valid(cJSON_GetStringValue(part[EP_ID])))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: id is not a record id",
 					 (long long)seq);
-		if (!str_field(e, "kind"))
+		if (!cJSON_GetStringValue(part[EP_KIND]))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: kind must be a string",
 					 (long long)seq);
@@ -2107,8 +2425,7 @@ static enum huce_err check_shape(const cJSON *root,
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: op must be put or delete",
 					 (long long)seq);
-		if (json_int(cJSON_GetObjectItemCaseSensitive(e, "base"), 0,
-			     MAX_SEQ, &base))
+		if (json_int(part[EP_BASE], 0, MAX_SEQ, &base))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: base must be an "
 					 "integer >= 0", (long long)seq);
@@ -2116,7 +2433,7 @@ static enum huce_err check_shape(const cJSON *root,
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: hlc must be 16 "
 					 "lowercase hex digits", (long long)seq);
-		if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "fields")))
+		if (!cJSON_IsObject(part[EP_FIELDS]))
 			return huce_fail(err, HUCE_EINVAL,
 					 "batch entry seq %lld: fields must be an object",
 					 (long long)seq);
@@ -2398,26 +2715,29 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	if (ret)
 		goto out;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
+		const cJSON *part[EP__N];
 		struct change ch;
 		struct verdict vd;
 		uint64_t ts = 0;
 		int64_t seq;
 
-		seq = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "seq"));
+		entry_parts(e, part);	/* check_shape took it */
+		seq = (int64_t)cJSON_GetNumberValue(part[EP_SEQ]);
 		/* The entry at the new mark names it (PROTOCOL.md 2.1: acked_hlc). */
 		if ((uint64_t)seq == h.last_seq)
-			copy_str(last_hlc, sizeof(last_hlc), str_field(e, "hlc"));
+			copy_str(last_hlc, sizeof(last_hlc),
+				 cJSON_GetStringValue(part[EP_HLC]));
 		if (seq <= hwm) {
 			skipped++;	/* replay: acknowledged before */
 			continue;
 		}
 		memset(&ch, 0, sizeof(ch));
-		ch.id = str_field(e, "id");
-		ch.kind = str_field(e, "kind");
-		ch.del = strcmp(str_field(e, "op"), "delete") == 0;
-		ch.base = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(e, "base"));
-		copy_str(ch.hlc, sizeof(ch.hlc), str_field(e, "hlc"));
-		ch.fields = cJSON_GetObjectItemCaseSensitive(e, "fields");
+		ch.id = cJSON_GetStringValue(part[EP_ID]);
+		ch.kind = cJSON_GetStringValue(part[EP_KIND]);
+		ch.del = strcmp(cJSON_GetStringValue(part[EP_OP]), "delete") == 0;
+		ch.base = (int64_t)cJSON_GetNumberValue(part[EP_BASE]);
+		copy_str(ch.hlc, sizeof(ch.hlc), cJSON_GetStringValue(part[EP_HLC]));
+		ch.fields = part[EP_FIELDS];
 		ch.seq = seq;
 		ch.device = h.device;
 		ret = store_savepoint(s, err);

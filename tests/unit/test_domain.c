@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "huce_checklist.h"
+#include "huce_record.h"
 
 #define EXC HUCE_STAGE_EXCAVATION
 #define PRE HUCE_STAGE_PRE_COVER
@@ -139,6 +140,8 @@ static void test_phone(void **state)
 		char out[32];
 		enum huce_err rc = huce_phone_check(phone_cases[i].in, out, sizeof(out), &err);
 
+		/* Without out, the same verdict (the check only). */
+		assert_int_equal(huce_phone_check(phone_cases[i].in, NULL, 0, &err), rc);
 		if (!phone_cases[i].want) {
 			if (rc != HUCE_EINVAL)
 				fail_msg("phone '%s' taken as %s", phone_cases[i].in, out);
@@ -180,6 +183,8 @@ static void test_gps(void **state)
 		char out[64];
 		enum huce_err rc = huce_gps_check(gps_cases[i].in, out, sizeof(out), &err);
 
+		/* Without out, the same verdict (the check only). */
+		assert_int_equal(huce_gps_check(gps_cases[i].in, NULL, 0, &err), rc);
 		if (!gps_cases[i].want) {
 			if (rc != HUCE_EINVAL)
 				fail_msg("gps '%s' taken as %s", gps_cases[i].in, out);
@@ -275,6 +280,28 @@ static void test_gate(void **state)
 	assert_true(huce_gate_open(3, 1));
 }
 
+/*
+ * A text field the record check refuses is named "kind.field" in the
+ * message (the name is printed only when the check fails).
+ */
+static void test_record_check_names_field(void **state)
+{
+	const struct huce_kind_def *k = huce_kind_find("household");
+	struct huce_error err = { 0 };
+	cJSON *f = cJSON_Parse("{\"head\":\"a\\u0007b\"}");
+
+	(void)state;
+	assert_non_null(k);
+	assert_non_null(f);
+	assert_int_equal(huce_record_check(k, f, 0, 1, &err), HUCE_EINVAL);
+	assert_non_null(strstr(err.msg, "household.head contains a control character"));
+	cJSON_Delete(f);
+	f = cJSON_Parse("{\"head\":\"刀建华\"}");
+	assert_non_null(f);
+	assert_int_equal(huce_record_check(k, f, 0, 1, &err), HUCE_OK);
+	cJSON_Delete(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_inspection_date),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_gate),
+		cmocka_unit_test(test_record_check_names_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,36 @@ static void test_utf8(void **state)
 				 utf8_cases[i].want);
 		free(p);
 	}
+	/*
+	 * Each case again after 0..19 ASCII bytes and before 0..9 more,
+	 * so that it falls at every place of the eight-byte ASCII steps;
+	 * the text is cut exactly to its length (ASan sees a read past it).
+	 */
+	for (size_t i = 0; i < sizeof(utf8_cases) / sizeof(utf8_cases[0]); i++) {
+		for (size_t pre = 0; pre < 20; pre++) {
+			for (size_t post = 0; post < 10; post++) {
+				char buf[64];
+				size_t n = 0;
+				char *p;
+				int got;
+
+				memset(buf, 'x', pre);
+				n += pre;
+				memcpy(buf + n, utf8_cases[i].s, utf8_cases[i].n);
+				n += utf8_cases[i].n;
+				memset(buf + n, 'y', post);
+				n += post;
+				p = dup_exact(buf, n);
+				got = huce_utf8_valid(p, n);
+				if (got != utf8_cases[i].want)
+					fail_msg("%s after %zu and before %zu ASCII "
+						 "bytes: got %d, want %d",
+						 utf8_cases[i].name, pre, post, got,
+						 utf8_cases[i].want);
+				free(p);
+			}
+		}
+	}
 	/* n cuts a character in two: invalid, even though the text goes on. */
 	assert_int_equal(huce_utf8_valid("张三", 4), 0);
 	assert_int_equal(huce_utf8_valid("张三", 3), 1);
