@@ -24,6 +24,10 @@ void huce_clock_describe(int64_t skew, char *out, size_t size)
 	int64_t a = skew < 0 ? -skew : skew;
 
 	/*
+	 * Rounded to the nearest unit: a clock set 400 days back reads a
+	 * second or so less than that by the time the central answers.
+	 */
+	/*
 	 * TRANSLATORS: these are followed by "the central's" in English;
 	 * translate them with the comparison to the central's clock in
 	 * (比中心服务器慢 3 小时), as that phrase is left out of the
@@ -33,13 +37,13 @@ void huce_clock_describe(int64_t skew, char *out, size_t size)
 		snprintf(out, size, "%s", _("in step with"));
 	else if (a < 3600)
 		snprintf(out, size, skew < 0 ? _("%lld minutes behind") :
-			 _("%lld minutes ahead of"), (long long)(a / 60));
+			 _("%lld minutes ahead of"), (long long)((a + 30) / 60));
 	else if (a < 2 * 86400)
 		snprintf(out, size, skew < 0 ? _("%lld hours behind") :
-			 _("%lld hours ahead of"), (long long)(a / 3600));
+			 _("%lld hours ahead of"), (long long)((a + 1800) / 3600));
 	else
 		snprintf(out, size, skew < 0 ? _("%lld days behind") :
-			 _("%lld days ahead of"), (long long)(a / 86400));
+			 _("%lld days ahead of"), (long long)((a + 43200) / 86400));
 }
 
 /* Whether the last check found the clock off. */

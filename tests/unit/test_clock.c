@@ -41,6 +41,10 @@ static void test_rules(void **state)
 		{ -DAY - 1, 1, "24 hours behind" },
 		{ -400LL * DAY, 1, "400 days behind" },
 		{ 3LL * DAY + 5, 1, "3 days ahead of" },
+		/* measured a moment after it was set: the nearest unit */
+		{ -400LL * DAY + 2, 1, "400 days behind" },
+		{ 3 * 3600 - 1, 0, "3 hours ahead of" },
+		{ -(119), 0, "2 minutes behind" },
 	};
 	char words[48];
 
