@@ -107,6 +107,7 @@ void store_close(struct store *s)
 	}
 	cache_drop(s);
 	free(s->slots);
+	free(s->hist);
 	huce_buf_release(&s->enc[0]);
 	huce_buf_release(&s->enc[1]);
 	s->ops->close(s);
@@ -196,10 +197,16 @@ enum huce_err store_release(struct store *s, struct huce_error *err)
 
 	if (!s->in_sp)
 		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
-	rc = cache_flush(s, err);
-	if (!rc)
-		rc = s->ops->release(s, err);
+	/*
+	 * The entry's records and history are written after the savepoint
+	 * is gone, into the transaction itself: inside it SQLite would
+	 * copy every page they change to its savepoint journal first.  A
+	 * failure fails the whole transaction, as it did inside.
+	 */
+	rc = s->ops->release(s, err);
 	s->in_sp = 0;
+	if (!rc)
+		rc = cache_flush(s, err);
 	return rc;
 }
 
@@ -928,6 +935,23 @@ static void cache_drop(struct store *s)
 {
 	for (int i = 0; s->slots && i < STORE_SLOTS; i++)
 		slot_clear(&s->slots[i]);
+	for (size_t i = 0; i < s->nhist; i++)
+		free(s->hist[i].text);
+	s->nhist = 0;
+}
+
+/* Write the pending history rows, in the order they were added. */
+static enum huce_err hist_flush(struct store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+	size_t i;
+
+	for (i = 0; !rc && i < s->nhist; i++)
+		rc = s->ops->change_add(s, &s->hist[i].c, err);
+	for (size_t k = 0; k < s->nhist; k++)
+		free(s->hist[k].text);
+	s->nhist = 0;
+	return rc;
 }
 
 static enum huce_err slot_load(struct store *s, const char *id,
@@ -965,6 +989,8 @@ static enum huce_err slot_load(struct store *s, const char *id,
 		return rc;
 	}
 	sl->exists = 1;
+	sl->stored = 1;
+	sl->row = sl->rec;
 	return HUCE_OK;
 }
 
@@ -984,6 +1010,10 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	if (!rc)
 		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
+	if (!rc) {
+		sl->stored = 1;
+		sl->row = sl->rec;
+	}
 	for (int i = 0; !rc && i < STORE_IX__COUNT; i++) {
 		const char *nv = ref_value(&sl->fs, i);
 		char *keep = NULL;
@@ -1006,10 +1036,51 @@ static enum huce_err cache_flush(struct store *s, struct huce_error *err)
 {
 	enum huce_err rc = HUCE_OK;
 
+	if (!s->in_tx || !s->tx_write)
+		return HUCE_OK;
+	for (int i = 0; !rc && s->slots && i < STORE_SLOTS; i++)
+		rc = slot_flush(s, &s->slots[i], err);
+	if (!rc)
+		rc = hist_flush(s, err);
+	return rc;
+}
+
+static int text_eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/*
+ * Before a listing by key (ix < 0) or by reference ix: write the records
+ * in memory whose row the listing could find or miss, those whose key
+ * or reference ix is value in memory or in the table.  The others are
+ * not in its result either way, nor is except; a record in memory that
+ * it finds is read from memory (store_visit_id).
+ */
+static enum huce_err cache_flush_for(struct store *s, int ix,
+				     const char *value, const char *except,
+				     struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+
 	if (!s->slots || !s->in_tx || !s->tx_write)
 		return HUCE_OK;
-	for (int i = 0; !rc && i < STORE_SLOTS; i++)
-		rc = slot_flush(s, &s->slots[i], err);
+	for (int i = 0; !rc && i < STORE_SLOTS; i++) {
+		struct store_slot *sl = &s->slots[i];
+		int seen;
+
+		if (!sl->dirty || !sl->exists ||
+		    (except && strcmp(sl->rec.id, except) == 0))
+			continue;
+		if (ix < 0)
+			seen = strcmp(sl->rec.key, value) == 0 ||
+			       (sl->stored && strcmp(sl->row.key, value) == 0);
+		else
+			seen = text_eq(ref_value(&sl->fs, ix), value) ||
+			       text_eq(sl->ref[ix], value);
+		if (seen)
+			rc = slot_flush(s, sl, err);
+	}
 	return rc;
 }
 
@@ -1253,6 +1324,47 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
+/*
+ * One history row: kept in memory inside a write transaction (written
+ * with the records, cache_flush), else written now.
+ */
+static enum huce_err hist_put(struct store *s, const struct store_change_row *c,
+			      struct huce_error *err)
+{
+	const char *src[6] = { c->record_id, c->kind, c->device, c->hlc,
+			       c->before, c->after };
+	size_t len[6], total = 0;
+	struct store_hist_pending *p;
+	const char **dst[6];
+	enum huce_err rc;
+	char *t;
+
+	if (!s->in_tx || !s->tx_write)
+		return s->ops->change_add(s, c, err);
+	if (!s->hist && !(s->hist = malloc(STORE_HIST_PENDING * sizeof(*s->hist))))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (s->nhist == STORE_HIST_PENDING && (rc = hist_flush(s, err)))
+		return rc;
+	for (int i = 0; i < 6; i++)
+		total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+	if (!(t = malloc(total ? total : 1)))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	p = &s->hist[s->nhist++];
+	p->c = *c;
+	p->text = t;
+	dst[0] = &p->c.record_id;
+	dst[1] = &p->c.kind;
+	dst[2] = &p->c.device;
+	dst[3] = &p->c.hlc;
+	dst[4] = &p->c.before;
+	dst[5] = &p->c.after;
+	for (int i = 0; i < 6; i++) {
+		*dst[i] = src[i] ? memcpy(t, src[i], len[i]) : NULL;
+		t += len[i];
+	}
+	return HUCE_OK;
+}
+
 static enum huce_err c_history_add(struct store *s,
 				   const struct store_history *h, size_t n,
 				   struct huce_error *err)
@@ -1276,7 +1388,7 @@ static enum huce_err c_history_add(struct store *s,
 		c = (struct store_change_row){ h[i].record_id, h[i].kind,
 			h[i].version, h[i].device, h[i].hlc, h[i].seq, now,
 			has_before ? b->data : NULL, a->data };
-		rc = s->ops->change_add(s, &c, err);
+		rc = hist_put(s, &c, err);
 	}
 	return rc;
 }
@@ -1478,8 +1590,14 @@ enum huce_err store_history_of(struct store *s, const char *record_id,
 			       struct huce_error *err)
 {
 	struct hist_of o = { cb, arg };
+	enum huce_err rc;
 
-	LOCKED_C(s->ops->changes_of(s, record_id, hist_row, &o, err));
+	lock(s);
+	rc = s->in_tx && s->tx_write ? hist_flush(s, err) : HUCE_OK;
+	if (!rc)
+		rc = s->ops->changes_of(s, record_id, hist_row, &o, err);
+	unlock(s);
+	return rc;
 }
 
 enum huce_err store_audit(struct store *s, const char *actor,
@@ -1494,7 +1612,14 @@ enum huce_err store_by_key(struct store *s, const char *kind,
 			   store_record_cb cb, void *arg,
 			   struct huce_error *err)
 {
-	LOCKED_FLUSHED(by_key(s, kind, key, except ? except : "", cb, arg, err));
+	enum huce_err rc;
+
+	lock(s);
+	rc = cache_flush_for(s, -1, key, except, err);
+	if (!rc)
+		rc = s->ops->by_key(s, kind, key, except ? except : "", cb, arg, err);
+	unlock(s);
+	return rc;
 }
 
 enum huce_err store_scan_kind(struct store *s, const char *kind,
@@ -1698,10 +1823,19 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     store_record_cb cb, void *arg,
 			     struct huce_error *err)
 {
-	for (int i = 0; i < STORE_IX__COUNT; i++)
-		if (strcmp(name, ix_names[i]) == 0)
-			LOCKED_FLUSHED(by_field(s, (enum store_index)i, value_json,
-						except ? except : "", cb, arg, err));
+	for (int i = 0; i < STORE_IX__COUNT; i++) {
+		enum huce_err rc;
+
+		if (strcmp(name, ix_names[i]) != 0)
+			continue;
+		lock(s);
+		rc = cache_flush_for(s, i, value_json, except, err);
+		if (!rc)
+			rc = s->ops->by_field(s, (enum store_index)i, value_json,
+					      except ? except : "", cb, arg, err);
+		unlock(s);
+		return rc;
+	}
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 

@@ -196,14 +196,28 @@ struct store_ops {
  */
 struct store_slot {
 	int used, exists, dirty;
+	int stored;		/* the table has a row: row is its columns */
 	uint64_t tick;		/* last use, for the eviction */
 	struct store_record rec;
+	struct store_record row;
 	struct store_fieldset fs;
 	char *ref[STORE_IX__COUNT];	/* JSON text; NULL: no ref row */
 };
 
 /* Records a write transaction keeps in memory (compact layout). */
 #define STORE_SLOTS 16
+
+/*
+ * History rows a write transaction has not written yet (store.c): they
+ * go with the records in memory, so that an entry's savepoint holds no
+ * row of its own (a SQLite savepoint copies every page it first
+ * changes).  At most STORE_HIST_PENDING; text holds the row's strings.
+ */
+struct store_hist_pending {
+	struct store_change_row c;
+	char *text;
+};
+#define STORE_HIST_PENDING 64
 
 /* Every backend's struct begins with this. */
 struct store {
@@ -215,6 +229,8 @@ struct store {
 	uint64_t hlc, sp_hlc;
 	struct store_slot *slots;	/* STORE_SLOTS, or NULL */
 	uint64_t tick;
+	struct store_hist_pending *hist;	/* STORE_HIST_PENDING, or NULL */
+	size_t nhist;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };
 
