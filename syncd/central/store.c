@@ -1009,7 +1009,8 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 	if (store_row_encode(&sl->fs, f, st))
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	if (!rc)
-		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
+		rc = s->ops->row_put(s, &sl->rec, sl->stored ? &sl->row : NULL,
+				     f->data, st->data, err);
 	if (!rc) {
 		sl->stored = 1;
 		sl->row = sl->rec;

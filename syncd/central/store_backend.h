@@ -160,7 +160,9 @@ struct store_ops {
 	 *
 	 * row_get: the record's columns and its two texts (malloc'd, the
 	 * caller frees); HUCE_ENOTFOUND when there is no such record.
-	 * row_put: insert or replace the row.  ref_set: the record's
+	 * row_put: write the row; old is the row the table holds (NULL:
+	 * none, insert it), so that an update writes only the columns that
+	 * changed (and their indexes).  ref_set: the record's
 	 * reference ix moves from old_value to new_value (JSON text; NULL
 	 * for none).  change_add: one history row.  changes_of: a record's
 	 * history rows in version order.
@@ -169,6 +171,7 @@ struct store_ops {
 				 struct store_record *out, char **fields,
 				 char **stamps, struct huce_error *err);
 	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
+				 const struct store_record *old,
 				 const char *fields, const char *stamps,
 				 struct huce_error *err);
 	enum huce_err (*ref_set)(struct store *s, enum store_index ix,

@@ -489,27 +489,61 @@ static enum huce_err sq_row_get(struct store *base, const char *id,
 	return HUCE_ENOTFOUND;
 }
 
+/* Whether r has the columns of old but its version (and its texts). */
+static int row_same_but_version(const struct store_record *r,
+				const struct store_record *old)
+{
+	return strcmp(r->kind, old->kind) == 0 && r->deleted == old->deleted &&
+	       strcmp(r->created_by, old->created_by) == 0 &&
+	       strcmp(r->created_hlc, old->created_hlc) == 0 &&
+	       r->created_at == old->created_at &&
+	       r->del_version == old->del_version &&
+	       strcmp(r->del_device, old->del_device) == 0 &&
+	       strcmp(r->del_hlc, old->del_hlc) == 0 &&
+	       strcmp(r->key, old->key) == 0;
+}
+
+/*
+ * A new record is inserted; a stored one updated, in the usual case
+ * (an edit: version, fields and stamps) without touching the columns
+ * of rec_kind and rec_dkey, whose entries SQLite would rewrite for
+ * every column a SET names.
+ */
 static enum huce_err sq_row_put(struct store *base, const struct store_record *r,
+				const struct store_record *old,
 				const char *fields, const char *stamps,
 				struct huce_error *err)
 {
-	return huce_db_run(S(base)->db, err,
-		"INSERT INTO rec(" REC_COLS ", fields, stamps) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-		"ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
-		"version = excluded.version, deleted = excluded.deleted, "
-		"created_by = excluded.created_by, "
-		"created_hlc = excluded.created_hlc, "
-		"created_at = excluded.created_at, "
-		"del_version = excluded.del_version, "
-		"del_device = excluded.del_device, del_hlc = excluded.del_hlc, "
-		"dkey = excluded.dkey, fields = excluded.fields, "
-		"stamps = excluded.stamps",
-		"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
-		r->created_by, r->created_hlc, r->created_at, r->del_version,
-		r->del_device[0] ? r->del_device : NULL,
-		r->del_hlc[0] ? r->del_hlc : NULL,
-		r->key[0] ? r->key : NULL, fields, stamps);
+	struct sqlite_store *s = S(base);
+	enum huce_err rc;
+
+	if (old && row_same_but_version(r, old))
+		rc = huce_db_run(s->db, err,
+			"UPDATE rec SET version = ?2, fields = ?3, stamps = ?4 "
+			"WHERE id = ?1", "siss", r->id, r->version, fields, stamps);
+	else if (old)
+		rc = huce_db_run(s->db, err,
+			"UPDATE rec SET kind = ?2, version = ?3, deleted = ?4, "
+			"created_by = ?5, created_hlc = ?6, created_at = ?7, "
+			"del_version = ?8, del_device = ?9, del_hlc = ?10, "
+			"dkey = ?11, fields = ?12, stamps = ?13 WHERE id = ?1",
+			"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
+			r->created_by, r->created_hlc, r->created_at, r->del_version,
+			r->del_device[0] ? r->del_device : NULL,
+			r->del_hlc[0] ? r->del_hlc : NULL,
+			r->key[0] ? r->key : NULL, fields, stamps);
+	else
+		return huce_db_run(s->db, err,
+			"INSERT INTO rec(" REC_COLS ", fields, stamps) "
+			"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
+			r->created_by, r->created_hlc, r->created_at, r->del_version,
+			r->del_device[0] ? r->del_device : NULL,
+			r->del_hlc[0] ? r->del_hlc : NULL,
+			r->key[0] ? r->key : NULL, fields, stamps);
+	if (!rc && sqlite3_changes(huce_db_handle(s->db)) != 1)
+		rc = huce_fail(err, HUCE_EDB, "record %s: its row is gone", r->id);
+	return rc;
 }
 
 static const char *const ref_names[STORE_IX__COUNT] = {
