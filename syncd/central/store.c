@@ -625,19 +625,37 @@ static int stamp_same(const struct store_field *a, const struct store_field *b)
 
 static enum huce_err json_string(struct huce_buf *b, const char *s);
 
+/* v in decimal, after a comma unless first; the digits are appended. */
+static enum huce_err add_uint(struct huce_buf *b, uint64_t v, int comma)
+{
+	char d[24];
+	size_t k = sizeof(d);
+
+	do
+		d[--k] = (char)('0' + v % 10);
+	while (v /= 10);
+	if (comma)
+		d[--k] = ',';
+	return huce_buf_add(b, d + k, sizeof(d) - k);
+}
+
 enum huce_err store_row_encode(const struct store_fieldset *fs,
 			       struct huce_buf *fields, struct huce_buf *stamps)
 {
-	size_t *idx = malloc((fs->n + 1) * sizeof(*idx));
-	size_t *uniq = malloc((fs->n + 1) * sizeof(*uniq));
+	size_t small[2][64];
+	int heap = fs->n > 64;
+	size_t *idx = heap ? malloc(fs->n * sizeof(*idx)) : small[0];
+	size_t *uniq = heap ? malloc(fs->n * sizeof(*uniq)) : small[1];
 	size_t nu = 0;
 	enum huce_err rc;
 
 	huce_buf_reset(fields);
 	huce_buf_reset(stamps);
 	if (!idx || !uniq) {
-		free(idx);
-		free(uniq);
+		if (heap) {
+			free(idx);
+			free(uniq);
+		}
 		return HUCE_ENOMEM;
 	}
 	rc = huce_buf_add(fields, "{", 1);
@@ -663,8 +681,14 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		if (rc || k < nu)
 			continue;
 		uniq[nu++] = i;
-		rc = huce_buf_printf(stamps, k ? ",[%lld," : "[%lld,",
-				     (long long)f->version);
+		rc = huce_buf_add(stamps, k ? ",[" : "[", k ? 2 : 1);
+		if (!rc && f->version < 0)
+			rc = huce_buf_add(stamps, "-", 1);
+		if (!rc)
+			rc = add_uint(stamps, f->version < 0 ? 0 - (uint64_t)f->version :
+				      (uint64_t)f->version, 0);
+		if (!rc)
+			rc = huce_buf_add(stamps, ",", 1);
 		if (!rc)
 			rc = json_string(stamps, f->hlc);
 		if (!rc)
@@ -678,21 +702,14 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		rc = huce_buf_add(fields, "}", 1);
 	if (!rc)
 		rc = huce_buf_add(stamps, "],\"f\":[", 7);
-	for (size_t i = 0; !rc && i < fs->n; i++) {
-		char d[24];
-		size_t k = sizeof(d), v = idx[i];
-
-		do
-			d[--k] = (char)('0' + v % 10);
-		while (v /= 10);
-		if (i)
-			d[--k] = ',';
-		rc = huce_buf_add(stamps, d + k, sizeof(d) - k);
-	}
+	for (size_t i = 0; !rc && i < fs->n; i++)
+		rc = add_uint(stamps, idx[i], i > 0);
 	if (!rc)
 		rc = huce_buf_add(stamps, "]}", 2);
-	free(idx);
-	free(uniq);
+	if (heap) {
+		free(idx);
+		free(uniq);
+	}
 	return rc;
 }
 
@@ -760,8 +777,10 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 				   struct huce_buf *before,
 				   struct huce_buf *after, int *has_before)
 {
-	const struct store_history **v = malloc((n + 1) * sizeof(*v));
+	const struct store_history *small[64];
+	const struct store_history **v = n > 64 ? malloc(n * sizeof(*v)) : small;
 	size_t nb = 0;
+	int sorted = 1;
 	enum huce_err rc;
 
 	huce_buf_reset(before);
@@ -769,9 +788,13 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	*has_before = 0;
 	if (!v)
 		return HUCE_ENOMEM;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		v[i] = &h[i];
-	qsort(v, n, sizeof(*v), hist_cmp);
+		if (i && strcmp(h[i - 1].field, h[i].field) > 0)
+			sorted = 0;
+	}
+	if (!sorted)
+		qsort(v, n, sizeof(*v), hist_cmp);
 	rc = huce_buf_add(before, "{", 1);
 	if (!rc)
 		rc = huce_buf_add(after, "{", 1);
@@ -800,7 +823,8 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	if (!rc)
 		rc = huce_buf_add(after, "}", 1);
 	*has_before = nb > 0;
-	free(v);
+	if (v != small)
+		free(v);
 	return rc;
 }
 
@@ -1847,7 +1871,21 @@ static enum huce_err json_string(struct huce_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
-	enum huce_err rc = huce_buf_add(b, "\"", 1);
+	char q[130];
+	size_t n = 0;
+	enum huce_err rc;
+
+	/* The usual name or stamp: nothing to escape, one append. */
+	while (n < sizeof(q) - 2 && s[n] && (unsigned char)s[n] >= 0x20 &&
+	       s[n] != '"' && s[n] != '\\')
+		n++;
+	if (!s[n]) {
+		q[0] = '"';
+		memcpy(q + 1, s, n);
+		q[n + 1] = '"';
+		return huce_buf_add(b, q, n + 2);
+	}
+	rc = huce_buf_add(b, "\"", 1);
 
 	for (; !rc && *s; s++) {
 		unsigned char c = (unsigned char)*s;
