@@ -1307,9 +1307,24 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 {
 	struct store_slot tmp, *sl;
 	enum huce_err rc = slot_get(s, record_id, &tmp, &sl, err);
-	size_t sorted = sl ? sl->fs.n : 0;
+	size_t sorted = sl ? sl->fs.n : 0, order[64];
+	int in_order = n <= 64;
 
-	for (size_t i = 0; !rc && i < n; i++) {
+	/*
+	 * The writes in name order (an insertion sort of their indexes),
+	 * so that the fields of a new record need no sort once appended.
+	 */
+	for (size_t i = 0; in_order && i < n; i++) {
+		size_t k = i;
+
+		while (k && strcmp(f[order[k - 1]].name, f[i].name) > 0) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	for (size_t j = 0; !rc && j < n; j++) {
+		size_t i = in_order ? order[j] : j;
 		struct store_fieldset *fs = &sl->fs;
 		struct store_field *cur = fs_find(fs, sorted, f[i].name);
 		char *v = strdup(f[i].value && *f[i].value ? f[i].value : "null");
@@ -1341,11 +1356,29 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 		memcpy(cur->hlc, f[i].hlc, sizeof(cur->hlc));
 		memcpy(cur->device, f[i].device, sizeof(cur->device));
 	}
-	if (sl) {
-		if (sl->fs.n > sorted)
-			qsort(sl->fs.v, sl->fs.n, sizeof(*sl->fs.v), field_cmp);
-		sl->dirty = 1;
+	if (sl && sl->fs.n - sorted > 64)
+		qsort(sl->fs.v, sl->fs.n, sizeof(*sl->fs.v), field_cmp);
+	/* else each appended field into its place (in order: at the end) */
+	for (size_t j = sorted; sl && sl->fs.n - sorted <= 64 && j < sl->fs.n; j++) {
+		struct store_field *v = sl->fs.v, t;
+		size_t lo = 0, hi = j;
+
+		if (!j || field_cmp(&v[j - 1], &v[j]) <= 0)
+			continue;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (field_cmp(&v[mid], &v[j]) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		t = v[j];
+		memmove(&v[lo + 1], &v[lo], (j - lo) * sizeof(*v));
+		v[lo] = t;
 	}
+	if (sl)
+		sl->dirty = 1;
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
