@@ -780,7 +780,7 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	const struct store_history *small[64];
 	const struct store_history **v = n > 64 ? malloc(n * sizeof(*v)) : small;
 	size_t nb = 0;
-	int sorted = 1;
+	int by_insertion = 1;
 	enum huce_err rc;
 
 	huce_buf_reset(before);
@@ -788,18 +788,25 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	*has_before = 0;
 	if (!v)
 		return HUCE_ENOMEM;
+	/* An insertion sort of pointers: a change has a few fields. */
 	for (size_t i = 0; i < n; i++) {
-		v[i] = &h[i];
-		if (i && strcmp(h[i - 1].field, h[i].field) > 0)
-			sorted = 0;
+		size_t k = i;
+
+		while (by_insertion && k && strcmp(v[k - 1]->field, h[i].field) > 0) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = &h[i];
+		if (i >= 64)
+			by_insertion = 0;
 	}
-	if (!sorted)
+	if (!by_insertion)
 		qsort(v, n, sizeof(*v), hist_cmp);
 	rc = huce_buf_add(before, "{", 1);
 	if (!rc)
 		rc = huce_buf_add(after, "{", 1);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = huce_buf_addstr(after, i ? "," : "");
+		rc = i ? huce_buf_add(after, ",", 1) : HUCE_OK;
 		if (!rc)
 			rc = json_string(after, v[i]->field);
 		if (!rc)
@@ -809,7 +816,7 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 					     v[i]->after : "null");
 		if (rc || !v[i]->before)
 			continue;
-		rc = huce_buf_addstr(before, nb++ ? "," : "");
+		rc = nb++ ? huce_buf_add(before, ",", 1) : HUCE_OK;
 		if (!rc)
 			rc = json_string(before, v[i]->field);
 		if (!rc)
