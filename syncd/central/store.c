@@ -639,6 +639,65 @@ static enum huce_err add_uint(struct huce_buf *b, uint64_t v, int comma)
 	return huce_buf_add(b, d + k, sizeof(d) - k);
 }
 
+/* The length of s when it needs no escape in JSON and is shorter than max. */
+static size_t plain_len(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+	       s[n] != '\\')
+		n++;
+	return n < max && !s[n] ? n : (size_t)-1;
+}
+
+/*
+ * One stamp [version,"hlc","device"] (after a comma unless first) in a
+ * single append when its texts need no escape, as they always do.
+ */
+static enum huce_err add_stamp(struct huce_buf *b, const struct store_field *f,
+			       int comma)
+{
+	char t[2 * STORE_NAME_MAX + 64], d[24];
+	size_t hn = plain_len(f->hlc, sizeof(f->hlc));
+	size_t dn = plain_len(f->device, sizeof(f->device));
+	uint64_t v = f->version < 0 ? 0 - (uint64_t)f->version : (uint64_t)f->version;
+	size_t k = sizeof(d), n = 0;
+	enum huce_err rc;
+
+	do
+		d[--k] = (char)('0' + v % 10);
+	while (v /= 10);
+	if (f->version < 0)
+		d[--k] = '-';
+	if (comma)
+		t[n++] = ',';
+	t[n++] = '[';
+	memcpy(t + n, d + k, sizeof(d) - k);
+	n += sizeof(d) - k;
+	t[n++] = ',';
+	if (hn != (size_t)-1 && dn != (size_t)-1) {
+		t[n++] = '"';
+		memcpy(t + n, f->hlc, hn);
+		n += hn;
+		memcpy(t + n, "\",\"", 3);
+		n += 3;
+		memcpy(t + n, f->device, dn);
+		n += dn;
+		memcpy(t + n, "\"]", 2);
+		return huce_buf_add(b, t, n + 2);
+	}
+	rc = huce_buf_add(b, t, n);
+	if (!rc)
+		rc = json_string(b, f->hlc);
+	if (!rc)
+		rc = huce_buf_add(b, ",", 1);
+	if (!rc)
+		rc = json_string(b, f->device);
+	if (!rc)
+		rc = huce_buf_add(b, "]", 1);
+	return rc;
+}
+
 enum huce_err store_row_encode(const struct store_fieldset *fs,
 			       struct huce_buf *fields, struct huce_buf *stamps)
 {
@@ -663,14 +722,26 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		rc = huce_buf_add(stamps, "{\"s\":[", 6);
 	for (size_t i = 0; !rc && i < fs->n; i++) {
 		const struct store_field *f = &fs->v[i];
-		size_t k;
+		size_t k, nn = plain_len(f->name, sizeof(f->name));
+		char key[STORE_NAME_MAX + 8];
 
-		if (i)
-			rc = huce_buf_add(fields, ",", 1);
-		if (!rc)
-			rc = json_string(fields, f->name);
-		if (!rc)
-			rc = huce_buf_add(fields, ":", 1);
+		if (nn != (size_t)-1) {	/* ,"name": in one append */
+			k = 0;
+			if (i)
+				key[k++] = ',';
+			key[k++] = '"';
+			memcpy(key + k, f->name, nn);
+			k += nn;
+			key[k++] = '"';
+			key[k++] = ':';
+			rc = huce_buf_add(fields, key, k);
+		} else {
+			rc = i ? huce_buf_add(fields, ",", 1) : HUCE_OK;
+			if (!rc)
+				rc = json_string(fields, f->name);
+			if (!rc)
+				rc = huce_buf_add(fields, ":", 1);
+		}
 		if (!rc)
 			rc = huce_buf_addstr(fields, f->value && *f->value ?
 					     f->value : "null");
@@ -681,22 +752,7 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		if (rc || k < nu)
 			continue;
 		uniq[nu++] = i;
-		rc = huce_buf_add(stamps, k ? ",[" : "[", k ? 2 : 1);
-		if (!rc && f->version < 0)
-			rc = huce_buf_add(stamps, "-", 1);
-		if (!rc)
-			rc = add_uint(stamps, f->version < 0 ? 0 - (uint64_t)f->version :
-				      (uint64_t)f->version, 0);
-		if (!rc)
-			rc = huce_buf_add(stamps, ",", 1);
-		if (!rc)
-			rc = json_string(stamps, f->hlc);
-		if (!rc)
-			rc = huce_buf_add(stamps, ",", 1);
-		if (!rc)
-			rc = json_string(stamps, f->device);
-		if (!rc)
-			rc = huce_buf_add(stamps, "]", 1);
+		rc = add_stamp(stamps, f, k > 0);
 	}
 	if (!rc)
 		rc = huce_buf_add(fields, "}", 1);
