@@ -331,7 +331,13 @@ sqlite3_stmt *huce_db_stmt(struct huce_db *db, const char *sql,
 	return NULL;
 }
 
+/*
+ * Bind the arguments; texts are copied (SQLITE_TRANSIENT) unless the
+ * statement is done with them before the caller's strings go (text_how
+ * SQLITE_STATIC: huce_db_run, which clears its bindings as it returns).
+ */
 static enum huce_err bind_va(struct huce_db *db, sqlite3_stmt *st,
+			     sqlite3_destructor_type text_how,
 			     const char *types, va_list ap)
 {
 	int idx = 1;
@@ -342,7 +348,7 @@ static enum huce_err bind_va(struct huce_db *db, sqlite3_stmt *st,
 		case 's': {
 			const char *s = va_arg(ap, const char *);
 
-			rc = s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT)
+			rc = s ? sqlite3_bind_text(st, idx, s, -1, text_how)
 			       : sqlite3_bind_null(st, idx);
 			break;
 		}
@@ -370,7 +376,7 @@ enum huce_err huce_db_bindv(struct huce_db *db, sqlite3_stmt *st,
 	enum huce_err rc;
 
 	va_start(ap, types);
-	rc = bind_va(db, st, types, ap);
+	rc = bind_va(db, st, SQLITE_TRANSIENT, types, ap);
 	va_end(ap);
 	return rc;
 }
@@ -385,7 +391,7 @@ sqlite3_stmt *huce_db_query(struct huce_db *db, struct huce_error *err,
 	if (!st)
 		return NULL;
 	va_start(ap, types);
-	rc = bind_va(db, st, types, ap);
+	rc = bind_va(db, st, SQLITE_TRANSIENT, types, ap);
 	va_end(ap);
 	if (rc) {
 		huce_db_fail(db, err, _("cannot bind"));
@@ -405,19 +411,20 @@ enum huce_err huce_db_run(struct huce_db *db, struct huce_error *err,
 	if (!st)
 		return err ? err->code : HUCE_EDB;
 	va_start(ap, types);
-	rc = bind_va(db, st, types, ap);
+	rc = bind_va(db, st, SQLITE_STATIC, types, ap);
 	va_end(ap);
-	if (rc)
-		return huce_db_fail(db, err, _("cannot bind"));
-	while ((s = sqlite3_step(st)) == SQLITE_ROW)
-		;
-	if (s != SQLITE_DONE) {
-		rc = huce_db_fail(db, err, _("write failed"));
-		sqlite3_reset(st);
+	if (rc) {
+		rc = huce_db_fail(db, err, _("cannot bind"));
+		sqlite3_clear_bindings(st);
 		return rc;
 	}
+	while ((s = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (s != SQLITE_DONE)
+		rc = huce_db_fail(db, err, _("write failed"));
 	sqlite3_reset(st);
-	return HUCE_OK;
+	sqlite3_clear_bindings(st);	/* the texts were the caller's */
+	return rc;
 }
 
 char *huce_db_col_dup(sqlite3_stmt *st, int col)

@@ -477,8 +477,8 @@ static enum huce_err write_change(struct central *c, struct store_record *rec,
 				  int64_t seq, struct huce_error *err)
 {
 	struct store *s = c->store;
-	struct store_field *sf = NULL;
-	struct store_history *h = NULL;
+	struct store_field sf_small[16], *sf = NULL;
+	struct store_history h_small[16], *h = NULL;
 	int bump = is_new || rec_dirty || del_change >= 0;
 	enum huce_err rc = HUCE_OK;
 	size_t nh = 0;
@@ -510,8 +510,9 @@ static enum huce_err write_change(struct central *c, struct store_record *rec,
 	}
 	if (!w->n && del_change < 0)
 		return HUCE_OK;
-	sf = calloc(w->n + 1, sizeof(*sf));
-	h = calloc(w->n + 1, sizeof(*h));
+	/* Every member of sf[i] and h[i] is set below. */
+	sf = w->n < 16 ? sf_small : malloc((w->n + 1) * sizeof(*sf));
+	h = w->n < 16 ? h_small : malloc((w->n + 1) * sizeof(*h));
 	if (!sf || !h) {
 		rc = oom(err);
 		goto out;
@@ -544,8 +545,10 @@ static enum huce_err write_change(struct central *c, struct store_record *rec,
 	if (!rc)
 		rc = store_history_add(s, h, nh, err);
 out:
-	free(sf);
-	free(h);
+	if (sf != sf_small)
+		free(sf);
+	if (h != h_small)
+		free(h);
 	return rc;
 }
 

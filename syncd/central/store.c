@@ -110,6 +110,7 @@ void store_close(struct store *s)
 	cache_drop(s);
 	pre_drop(s);
 	free(s->slots);
+	free(s->hist);
 	huce_buf_release(&s->enc[0]);
 	huce_buf_release(&s->enc[1]);
 	s->ops->close(s);
@@ -203,10 +204,16 @@ enum huce_err store_release(struct store *s, struct huce_error *err)
 
 	if (!s->in_sp)
 		return huce_fail(err, HUCE_EDB, "store: no savepoint to release");
-	rc = cache_flush(s, err);
-	if (!rc)
-		rc = s->ops->release(s, err);
+	/*
+	 * The entry's records and history are written after the savepoint
+	 * is gone, into the transaction itself: inside it SQLite would
+	 * copy every page they change to its savepoint journal first.  A
+	 * failure fails the whole transaction, as it did inside.
+	 */
+	rc = s->ops->release(s, err);
 	s->in_sp = 0;
+	if (!rc)
+		rc = cache_flush(s, err);
 	return rc;
 }
 
@@ -637,19 +644,96 @@ static int stamp_same(const struct store_field *a, const struct store_field *b)
 
 static enum huce_err json_string(struct huce_buf *b, const char *s);
 
+/* v in decimal, after a comma unless first; the digits are appended. */
+static enum huce_err add_uint(struct huce_buf *b, uint64_t v, int comma)
+{
+	char d[24];
+	size_t k = sizeof(d);
+
+	do
+		d[--k] = (char)('0' + v % 10);
+	while (v /= 10);
+	if (comma)
+		d[--k] = ',';
+	return huce_buf_add(b, d + k, sizeof(d) - k);
+}
+
+/* The length of s when it needs no escape in JSON and is shorter than max. */
+static size_t plain_len(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n] && (unsigned char)s[n] >= 0x20 && s[n] != '"' &&
+	       s[n] != '\\')
+		n++;
+	return n < max && !s[n] ? n : (size_t)-1;
+}
+
+/*
+ * One stamp [version,"hlc","device"] (after a comma unless first) in a
+ * single append when its texts need no escape, as they always do.
+ */
+static enum huce_err add_stamp(struct huce_buf *b, const struct store_field *f,
+			       int comma)
+{
+	char t[2 * STORE_NAME_MAX + 64], d[24];
+	size_t hn = plain_len(f->hlc, sizeof(f->hlc));
+	size_t dn = plain_len(f->device, sizeof(f->device));
+	uint64_t v = f->version < 0 ? 0 - (uint64_t)f->version : (uint64_t)f->version;
+	size_t k = sizeof(d), n = 0;
+	enum huce_err rc;
+
+	do
+		d[--k] = (char)('0' + v % 10);
+	while (v /= 10);
+	if (f->version < 0)
+		d[--k] = '-';
+	if (comma)
+		t[n++] = ',';
+	t[n++] = '[';
+	memcpy(t + n, d + k, sizeof(d) - k);
+	n += sizeof(d) - k;
+	t[n++] = ',';
+	if (hn != (size_t)-1 && dn != (size_t)-1) {
+		t[n++] = '"';
+		memcpy(t + n, f->hlc, hn);
+		n += hn;
+		memcpy(t + n, "\",\"", 3);
+		n += 3;
+		memcpy(t + n, f->device, dn);
+		n += dn;
+		memcpy(t + n, "\"]", 2);
+		return huce_buf_add(b, t, n + 2);
+	}
+	rc = huce_buf_add(b, t, n);
+	if (!rc)
+		rc = json_string(b, f->hlc);
+	if (!rc)
+		rc = huce_buf_add(b, ",", 1);
+	if (!rc)
+		rc = json_string(b, f->device);
+	if (!rc)
+		rc = huce_buf_add(b, "]", 1);
+	return rc;
+}
+
 enum huce_err store_row_encode(const struct store_fieldset *fs,
 			       struct huce_buf *fields, struct huce_buf *stamps)
 {
-	size_t *idx = malloc((fs->n + 1) * sizeof(*idx));
-	size_t *uniq = malloc((fs->n + 1) * sizeof(*uniq));
+	size_t small[2][64];
+	int heap = fs->n > 64;
+	size_t *idx = heap ? malloc(fs->n * sizeof(*idx)) : small[0];
+	size_t *uniq = heap ? malloc(fs->n * sizeof(*uniq)) : small[1];
 	size_t nu = 0;
 	enum huce_err rc;
 
 	huce_buf_reset(fields);
 	huce_buf_reset(stamps);
 	if (!idx || !uniq) {
-		free(idx);
-		free(uniq);
+		if (heap) {
+			free(idx);
+			free(uniq);
+		}
 		return HUCE_ENOMEM;
 	}
 	rc = huce_buf_add(fields, "{", 1);
@@ -657,14 +741,26 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		rc = huce_buf_add(stamps, "{\"s\":[", 6);
 	for (size_t i = 0; !rc && i < fs->n; i++) {
 		const struct store_field *f = &fs->v[i];
-		size_t k;
+		size_t k, nn = plain_len(f->name, sizeof(f->name));
+		char key[STORE_NAME_MAX + 8];
 
-		if (i)
-			rc = huce_buf_add(fields, ",", 1);
-		if (!rc)
-			rc = json_string(fields, f->name);
-		if (!rc)
-			rc = huce_buf_add(fields, ":", 1);
+		if (nn != (size_t)-1) {	/* ,"name": in one append */
+			k = 0;
+			if (i)
+				key[k++] = ',';
+			key[k++] = '"';
+			memcpy(key + k, f->name, nn);
+			k += nn;
+			key[k++] = '"';
+			key[k++] = ':';
+			rc = huce_buf_add(fields, key, k);
+		} else {
+			rc = i ? huce_buf_add(fields, ",", 1) : HUCE_OK;
+			if (!rc)
+				rc = json_string(fields, f->name);
+			if (!rc)
+				rc = huce_buf_add(fields, ":", 1);
+		}
 		if (!rc)
 			rc = huce_buf_addstr(fields, f->value && *f->value ?
 					     f->value : "null");
@@ -675,36 +771,20 @@ enum huce_err store_row_encode(const struct store_fieldset *fs,
 		if (rc || k < nu)
 			continue;
 		uniq[nu++] = i;
-		rc = huce_buf_printf(stamps, k ? ",[%lld," : "[%lld,",
-				     (long long)f->version);
-		if (!rc)
-			rc = json_string(stamps, f->hlc);
-		if (!rc)
-			rc = huce_buf_add(stamps, ",", 1);
-		if (!rc)
-			rc = json_string(stamps, f->device);
-		if (!rc)
-			rc = huce_buf_add(stamps, "]", 1);
+		rc = add_stamp(stamps, f, k > 0);
 	}
 	if (!rc)
 		rc = huce_buf_add(fields, "}", 1);
 	if (!rc)
 		rc = huce_buf_add(stamps, "],\"f\":[", 7);
-	for (size_t i = 0; !rc && i < fs->n; i++) {
-		char d[24];
-		size_t k = sizeof(d), v = idx[i];
-
-		do
-			d[--k] = (char)('0' + v % 10);
-		while (v /= 10);
-		if (i)
-			d[--k] = ',';
-		rc = huce_buf_add(stamps, d + k, sizeof(d) - k);
-	}
+	for (size_t i = 0; !rc && i < fs->n; i++)
+		rc = add_uint(stamps, idx[i], i > 0);
 	if (!rc)
 		rc = huce_buf_add(stamps, "]}", 2);
-	free(idx);
-	free(uniq);
+	if (heap) {
+		free(idx);
+		free(uniq);
+	}
 	return rc;
 }
 
@@ -772,8 +852,10 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 				   struct huce_buf *before,
 				   struct huce_buf *after, int *has_before)
 {
-	const struct store_history **v = malloc((n + 1) * sizeof(*v));
+	const struct store_history *small[64];
+	const struct store_history **v = n > 64 ? malloc(n * sizeof(*v)) : small;
 	size_t nb = 0;
+	int by_insertion = 1;
 	enum huce_err rc;
 
 	huce_buf_reset(before);
@@ -781,14 +863,25 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	*has_before = 0;
 	if (!v)
 		return HUCE_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		v[i] = &h[i];
-	qsort(v, n, sizeof(*v), hist_cmp);
+	/* An insertion sort of pointers: a change has a few fields. */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = i;
+
+		while (by_insertion && k && strcmp(v[k - 1]->field, h[i].field) > 0) {
+			v[k] = v[k - 1];
+			k--;
+		}
+		v[k] = &h[i];
+		if (i >= 64)
+			by_insertion = 0;
+	}
+	if (!by_insertion)
+		qsort(v, n, sizeof(*v), hist_cmp);
 	rc = huce_buf_add(before, "{", 1);
 	if (!rc)
 		rc = huce_buf_add(after, "{", 1);
 	for (size_t i = 0; !rc && i < n; i++) {
-		rc = huce_buf_addstr(after, i ? "," : "");
+		rc = i ? huce_buf_add(after, ",", 1) : HUCE_OK;
 		if (!rc)
 			rc = json_string(after, v[i]->field);
 		if (!rc)
@@ -798,7 +891,7 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 					     v[i]->after : "null");
 		if (rc || !v[i]->before)
 			continue;
-		rc = huce_buf_addstr(before, nb++ ? "," : "");
+		rc = nb++ ? huce_buf_add(before, ",", 1) : HUCE_OK;
 		if (!rc)
 			rc = json_string(before, v[i]->field);
 		if (!rc)
@@ -812,7 +905,8 @@ enum huce_err store_history_encode(const struct store_history *h, size_t n,
 	if (!rc)
 		rc = huce_buf_add(after, "}", 1);
 	*has_before = nb > 0;
-	free(v);
+	if (v != small)
+		free(v);
 	return rc;
 }
 
@@ -1126,6 +1220,23 @@ static void cache_drop(struct store *s)
 {
 	for (int i = 0; s->slots && i < STORE_SLOTS; i++)
 		slot_clear(&s->slots[i]);
+	for (size_t i = 0; i < s->nhist; i++)
+		free(s->hist[i].text);
+	s->nhist = 0;
+}
+
+/* Write the pending history rows, in the order they were added. */
+static enum huce_err hist_flush(struct store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+	size_t i;
+
+	for (i = 0; !rc && i < s->nhist; i++)
+		rc = s->ops->change_add(s, &s->hist[i].c, err);
+	for (size_t k = 0; k < s->nhist; k++)
+		free(s->hist[k].text);
+	s->nhist = 0;
+	return rc;
 }
 
 static enum huce_err slot_load(struct store *s, const char *id,
@@ -1179,6 +1290,8 @@ static enum huce_err slot_load(struct store *s, const char *id,
 		return rc;
 	}
 	sl->exists = 1;
+	sl->stored = 1;
+	sl->row = sl->rec;
 	return HUCE_OK;
 }
 
@@ -1197,7 +1310,12 @@ static enum huce_err slot_flush(struct store *s, struct store_slot *sl,
 	if (store_row_encode(&sl->fs, f, st))
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
 	if (!rc)
-		rc = s->ops->row_put(s, &sl->rec, f->data, st->data, err);
+		rc = s->ops->row_put(s, &sl->rec, sl->stored ? &sl->row : NULL,
+				     f->data, st->data, err);
+	if (!rc) {
+		sl->stored = 1;
+		sl->row = sl->rec;
+	}
 	if (s->pre)	/* what the tables hold now (forgotten on a failure) */
 		pre_set(s, sl->rec.id, &sl->rec, rc ? NULL : strdup(f->data),
 			rc ? NULL : strdup(st->data));
@@ -1223,10 +1341,51 @@ static enum huce_err cache_flush(struct store *s, struct huce_error *err)
 {
 	enum huce_err rc = HUCE_OK;
 
+	if (!s->in_tx || !s->tx_write)
+		return HUCE_OK;
+	for (int i = 0; !rc && s->slots && i < STORE_SLOTS; i++)
+		rc = slot_flush(s, &s->slots[i], err);
+	if (!rc)
+		rc = hist_flush(s, err);
+	return rc;
+}
+
+static int text_eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/*
+ * Before a listing by key (ix < 0) or by reference ix: write the records
+ * in memory whose row the listing could find or miss, those whose key
+ * or reference ix is value in memory or in the table.  The others are
+ * not in its result either way, nor is except; a record in memory that
+ * it finds is read from memory (store_visit_id).
+ */
+static enum huce_err cache_flush_for(struct store *s, int ix,
+				     const char *value, const char *except,
+				     struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+
 	if (!s->slots || !s->in_tx || !s->tx_write)
 		return HUCE_OK;
-	for (int i = 0; !rc && i < STORE_SLOTS; i++)
-		rc = slot_flush(s, &s->slots[i], err);
+	for (int i = 0; !rc && i < STORE_SLOTS; i++) {
+		struct store_slot *sl = &s->slots[i];
+		int seen;
+
+		if (!sl->dirty || !sl->exists ||
+		    (except && strcmp(sl->rec.id, except) == 0))
+			continue;
+		if (ix < 0)
+			seen = strcmp(sl->rec.key, value) == 0 ||
+			       (sl->stored && strcmp(sl->row.key, value) == 0);
+		else
+			seen = text_eq(ref_value(&sl->fs, ix), value) ||
+			       text_eq(sl->ref[ix], value);
+		if (seen)
+			rc = slot_flush(s, sl, err);
+	}
 	return rc;
 }
 
@@ -1503,9 +1662,24 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 {
 	struct store_slot tmp, *sl;
 	enum huce_err rc = slot_get(s, record_id, &tmp, &sl, err);
-	size_t sorted = sl ? sl->fs.n : 0;
+	size_t sorted = sl ? sl->fs.n : 0, order[64];
+	int in_order = n <= 64;
 
-	for (size_t i = 0; !rc && i < n; i++) {
+	/*
+	 * The writes in name order (an insertion sort of their indexes),
+	 * so that the fields of a new record need no sort once appended.
+	 */
+	for (size_t i = 0; in_order && i < n; i++) {
+		size_t k = i;
+
+		while (k && strcmp(f[order[k - 1]].name, f[i].name) > 0) {
+			order[k] = order[k - 1];
+			k--;
+		}
+		order[k] = i;
+	}
+	for (size_t j = 0; !rc && j < n; j++) {
+		size_t i = in_order ? order[j] : j;
 		struct store_fieldset *fs = &sl->fs;
 		struct store_field *cur = fs_find(fs, sorted, f[i].name);
 		char *v = strdup(f[i].value && *f[i].value ? f[i].value : "null");
@@ -1537,12 +1711,71 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 		memcpy(cur->hlc, f[i].hlc, sizeof(cur->hlc));
 		memcpy(cur->device, f[i].device, sizeof(cur->device));
 	}
-	if (sl) {
-		if (sl->fs.n > sorted)
-			qsort(sl->fs.v, sl->fs.n, sizeof(*sl->fs.v), field_cmp);
-		sl->dirty = 1;
+	if (sl && sl->fs.n - sorted > 64)
+		qsort(sl->fs.v, sl->fs.n, sizeof(*sl->fs.v), field_cmp);
+	/* else each appended field into its place (in order: at the end) */
+	for (size_t j = sorted; sl && sl->fs.n - sorted <= 64 && j < sl->fs.n; j++) {
+		struct store_field *v = sl->fs.v, t;
+		size_t lo = 0, hi = j;
+
+		if (!j || field_cmp(&v[j - 1], &v[j]) <= 0)
+			continue;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (field_cmp(&v[mid], &v[j]) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		t = v[j];
+		memmove(&v[lo + 1], &v[lo], (j - lo) * sizeof(*v));
+		v[lo] = t;
 	}
+	if (sl)
+		sl->dirty = 1;
 	return slot_done(s, sl, &tmp, rc, err);
+}
+
+/*
+ * One history row: kept in memory inside a write transaction (written
+ * with the records, cache_flush), else written now.
+ */
+static enum huce_err hist_put(struct store *s, const struct store_change_row *c,
+			      struct huce_error *err)
+{
+	const char *src[6] = { c->record_id, c->kind, c->device, c->hlc,
+			       c->before, c->after };
+	size_t len[6], total = 0;
+	struct store_hist_pending *p;
+	const char **dst[6];
+	enum huce_err rc;
+	char *t;
+
+	if (!s->in_tx || !s->tx_write)
+		return s->ops->change_add(s, c, err);
+	if (!s->hist && !(s->hist = malloc(STORE_HIST_PENDING * sizeof(*s->hist))))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	if (s->nhist == STORE_HIST_PENDING && (rc = hist_flush(s, err)))
+		return rc;
+	for (int i = 0; i < 6; i++)
+		total += (len[i] = src[i] ? strlen(src[i]) + 1 : 0);
+	if (!(t = malloc(total ? total : 1)))
+		return huce_fail(err, HUCE_ENOMEM, "out of memory");
+	p = &s->hist[s->nhist++];
+	p->c = *c;
+	p->text = t;
+	dst[0] = &p->c.record_id;
+	dst[1] = &p->c.kind;
+	dst[2] = &p->c.device;
+	dst[3] = &p->c.hlc;
+	dst[4] = &p->c.before;
+	dst[5] = &p->c.after;
+	for (int i = 0; i < 6; i++) {
+		*dst[i] = src[i] ? memcpy(t, src[i], len[i]) : NULL;
+		t += len[i];
+	}
+	return HUCE_OK;
 }
 
 static enum huce_err c_history_add(struct store *s,
@@ -1568,7 +1801,7 @@ static enum huce_err c_history_add(struct store *s,
 		c = (struct store_change_row){ h[i].record_id, h[i].kind,
 			h[i].version, h[i].device, h[i].hlc, h[i].seq, now,
 			has_before ? b->data : NULL, a->data };
-		rc = s->ops->change_add(s, &c, err);
+		rc = hist_put(s, &c, err);
 	}
 	return rc;
 }
@@ -1802,8 +2035,14 @@ enum huce_err store_history_of(struct store *s, const char *record_id,
 			       struct huce_error *err)
 {
 	struct hist_of o = { cb, arg };
+	enum huce_err rc;
 
-	LOCKED_C(s->ops->changes_of(s, record_id, hist_row, &o, err));
+	lock(s);
+	rc = s->in_tx && s->tx_write ? hist_flush(s, err) : HUCE_OK;
+	if (!rc)
+		rc = s->ops->changes_of(s, record_id, hist_row, &o, err);
+	unlock(s);
+	return rc;
 }
 
 enum huce_err store_audit(struct store *s, const char *actor,
@@ -1818,7 +2057,14 @@ enum huce_err store_by_key(struct store *s, const char *kind,
 			   store_record_cb cb, void *arg,
 			   struct huce_error *err)
 {
-	LOCKED_FLUSHED(by_key(s, kind, key, except ? except : "", cb, arg, err));
+	enum huce_err rc;
+
+	lock(s);
+	rc = cache_flush_for(s, -1, key, except, err);
+	if (!rc)
+		rc = s->ops->by_key(s, kind, key, except ? except : "", cb, arg, err);
+	unlock(s);
+	return rc;
 }
 
 enum huce_err store_scan_kind(struct store *s, const char *kind,
@@ -2022,10 +2268,19 @@ enum huce_err store_by_field(struct store *s, const char *name,
 			     store_record_cb cb, void *arg,
 			     struct huce_error *err)
 {
-	for (int i = 0; i < STORE_IX__COUNT; i++)
-		if (strcmp(name, ix_names[i]) == 0)
-			LOCKED_FLUSHED(by_field(s, (enum store_index)i, value_json,
-						except ? except : "", cb, arg, err));
+	for (int i = 0; i < STORE_IX__COUNT; i++) {
+		enum huce_err rc;
+
+		if (strcmp(name, ix_names[i]) != 0)
+			continue;
+		lock(s);
+		rc = cache_flush_for(s, i, value_json, except, err);
+		if (!rc)
+			rc = s->ops->by_field(s, (enum store_index)i, value_json,
+					      except ? except : "", cb, arg, err);
+		unlock(s);
+		return rc;
+	}
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 
@@ -2163,7 +2418,21 @@ static enum huce_err json_string(struct huce_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
-	enum huce_err rc = huce_buf_add(b, "\"", 1);
+	char q[130];
+	size_t n = 0;
+	enum huce_err rc;
+
+	/* The usual name or stamp: nothing to escape, one append. */
+	while (n < sizeof(q) - 2 && s[n] && (unsigned char)s[n] >= 0x20 &&
+	       s[n] != '"' && s[n] != '\\')
+		n++;
+	if (!s[n]) {
+		q[0] = '"';
+		memcpy(q + 1, s, n);
+		q[n + 1] = '"';
+		return huce_buf_add(b, q, n + 2);
+	}
+	rc = huce_buf_add(b, "\"", 1);
 
 	for (; !rc && *s; s++) {
 		unsigned char c = (unsigned char)*s;

@@ -176,7 +176,9 @@ struct store_ops {
 	 *
 	 * row_get: the record's columns and its two texts (malloc'd, the
 	 * caller frees); HUCE_ENOTFOUND when there is no such record.
-	 * row_put: insert or replace the row.  ref_set: the record's
+	 * row_put: write the row; old is the row the table holds (NULL:
+	 * none, insert it), so that an update writes only the columns that
+	 * changed (and their indexes).  ref_set: the record's
 	 * reference ix moves from old_value to new_value (JSON text; NULL
 	 * for none).  change_add: one history row.  changes_of: a record's
 	 * history rows in version order.
@@ -192,6 +194,7 @@ struct store_ops {
 				  store_row_cb cb, void *arg,
 				  struct huce_error *err);
 	enum huce_err (*row_put)(struct store *s, const struct store_record *r,
+				 const struct store_record *old,
 				 const char *fields, const char *stamps,
 				 struct huce_error *err);
 	enum huce_err (*ref_set)(struct store *s, enum store_index ix,
@@ -219,14 +222,28 @@ struct store_ops {
  */
 struct store_slot {
 	int used, exists, dirty;
+	int stored;		/* the table has a row: row is its columns */
 	uint64_t tick;		/* last use, for the eviction */
 	struct store_record rec;
+	struct store_record row;
 	struct store_fieldset fs;
 	char *ref[STORE_IX__COUNT];	/* JSON text; NULL: no ref row */
 };
 
 /* Records a write transaction keeps in memory (compact layout). */
 #define STORE_SLOTS 16
+
+/*
+ * History rows a write transaction has not written yet (store.c): they
+ * go with the records in memory, so that an entry's savepoint holds no
+ * row of its own (a SQLite savepoint copies every page it first
+ * changes).  At most STORE_HIST_PENDING; text holds the row's strings.
+ */
+struct store_hist_pending {
+	struct store_change_row c;
+	char *text;
+};
+#define STORE_HIST_PENDING 64
 
 /* Every backend's struct begins with this. */
 struct store {
@@ -240,6 +257,8 @@ struct store {
 	struct store_pre *pre;		/* store_prefetch()'s rows, or NULL */
 	unsigned sp_gen;		/* savepoints taken */
 	uint64_t tick;
+	struct store_hist_pending *hist;	/* STORE_HIST_PENDING, or NULL */
+	size_t nhist;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
 };
 

@@ -1067,6 +1067,7 @@ static enum huce_err pg_rows_get(struct store *base, const char *ids_json,
 }
 
 static enum huce_err pg_row_put(struct store *base, const struct store_record *r,
+				const struct store_record *old,
 				const char *fields, const char *stamps,
 				struct huce_error *err)
 {
@@ -1074,6 +1075,7 @@ static enum huce_err pg_row_put(struct store *base, const struct store_record *r
 	struct params p = { .n = 0 };
 	enum huce_err rc;
 
+	(void)old;	/* one statement either way: it is pipelined */
 	p_str(&p, r->id);
 	p_str(&p, r->kind);
 	p_int(&p, r->version);

@@ -40,6 +40,7 @@ struct sqlite_store {
 	struct store base;	/* first: a struct store * is a sqlite_store * */
 	struct huce_db *db;
 	uint64_t hlc_loaded;	/* the HLC as begin found it */
+	int sp_open;		/* SAVEPOINT has been run for base.in_sp */
 };
 
 static struct sqlite_store *S(struct store *s)
@@ -98,6 +99,7 @@ static enum huce_err sq_begin(struct store *base, int write,
 	struct sqlite_store *s = S(base);
 	enum huce_err rc;
 
+	s->sp_open = 0;
 	rc = huce_db_exec(s->db, write ? "BEGIN IMMEDIATE" : "BEGIN", err);
 	if (!rc && write) {
 		rc = load_counters(s, err);
@@ -133,24 +135,53 @@ static void sq_rollback(struct store *base)
 	huce_db_rollback(S(base)->db);
 }
 
+/*
+ * Lazy savepoints (as store_pg.c has them): an entry's SAVEPOINT is run
+ * with its first write (before_write), which most entries never make
+ * inside it: store.c writes their records after store_release().
+ */
 static enum huce_err sq_savepoint(struct store *base, struct huce_error *err)
 {
-	return huce_db_run(S(base)->db, err, "SAVEPOINT entry", "");
+	(void)err;
+	S(base)->sp_open = 0;
+	return HUCE_OK;
+}
+
+/* Every write statement first comes here: the lazy SAVEPOINT. */
+static enum huce_err before_write(struct sqlite_store *s, struct huce_error *err)
+{
+	enum huce_err rc = HUCE_OK;
+
+	if (s->base.in_sp && !s->sp_open) {
+		rc = huce_db_run(s->db, err, "SAVEPOINT entry", "");
+		s->sp_open = !rc;
+	}
+	return rc;
 }
 
 static enum huce_err sq_release(struct store *base, struct huce_error *err)
 {
-	return huce_db_run(S(base)->db, err, "RELEASE entry", "");
+	struct sqlite_store *s = S(base);
+	enum huce_err rc = HUCE_OK;
+
+	if (s->sp_open)
+		rc = huce_db_run(s->db, err, "RELEASE entry", "");
+	s->sp_open = 0;
+	return rc;
 }
 
 static enum huce_err sq_rollback_to(struct store *base, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	enum huce_err rc;
+	enum huce_err rc = HUCE_OK;
 
-	rc = huce_db_run(s->db, err, "ROLLBACK TO entry", "");
-	if (!rc)
-		rc = huce_db_run(s->db, err, "RELEASE entry", "");
+	/* An entry that wrote nothing has nothing in the database to undo. */
+	if (s->sp_open) {
+		rc = huce_db_run(s->db, err, "ROLLBACK TO entry", "");
+		if (!rc)
+			rc = huce_db_run(s->db, err, "RELEASE entry", "");
+	}
+	s->sp_open = 0;
 	return rc;
 }
 
@@ -169,7 +200,9 @@ static char *sq_meta_get(struct store *base, const char *key)
 static enum huce_err sq_meta_set(struct store *base, const char *key,
 				 const char *value, struct huce_error *err)
 {
-	return huce_db_meta_set(S(base)->db, key, value, err);
+	enum huce_err rc = before_write(S(base), err);
+
+	return rc ? rc : huce_db_meta_set(S(base)->db, key, value, err);
 }
 
 /* --- devices ---------------------------------------------------------- */
@@ -221,6 +254,8 @@ static enum huce_err sq_device_add(struct store *base, const char *name,
 		return huce_fail(err, HUCE_EINVAL, "device '%s' already exists", name);
 	if (rc != HUCE_ENOTFOUND)
 		return huce_fail(err, rc, "%s", gerr.msg);
+	if ((rc = before_write(S(base), err)))
+		return rc;
 	return huce_db_run(S(base)->db, err,
 		"INSERT INTO device(name, token_hash, created_at) "
 		"VALUES(?1, ?2, ?3)",
@@ -230,6 +265,10 @@ static enum huce_err sq_device_add(struct store *base, const char *name,
 static enum huce_err sq_device_revoke(struct store *base, const char *name,
 				      struct huce_error *err)
 {
+	enum huce_err rc = before_write(S(base), err);
+
+	if (rc)
+		return rc;
 	return huce_db_run(S(base)->db, err,
 		"UPDATE device SET revoked_at = ?2 WHERE name = ?1",
 		"si", name, (int64_t)time(NULL));
@@ -279,6 +318,10 @@ static enum huce_err sq_device_set_hwm(struct store *base, const char *name,
 				       int64_t hwm, const char *hwm_hlc,
 				       struct huce_error *err)
 {
+	enum huce_err rc = before_write(S(base), err);
+
+	if (rc)
+		return rc;
 	/* A device that pushes is seen: its pulls only note it when idle. */
 	return huce_db_run(S(base)->db, err,
 		"UPDATE device SET hwm = ?2, last_seen = ?3, hwm_hlc = ?4, "
@@ -316,6 +359,8 @@ static enum huce_err sq_token_lookup(struct store *base,
 
 static void sq_device_seen(struct store *base, const char *name, int64_t now)
 {
+	if (before_write(S(base), NULL))
+		return;
 	huce_db_run(S(base)->db, NULL,
 		"UPDATE device SET last_seen = ?2 WHERE name = ?1",
 		"si", name, now);
@@ -374,8 +419,10 @@ static enum huce_err sq_device_attr_set(struct store *base, const char *name,
 	};
 	struct sqlite_store *s = S(base);
 	const char *q = sql[attr_index(attr)];
-	enum huce_err rc;
+	enum huce_err rc = before_write(s, err);
 
+	if (rc)
+		return rc;
 	rc = value ? huce_db_run(s->db, err, q, "ss", name, value) :
 		huce_db_run(s->db, err, q, "sn", name);
 	if (!rc && sqlite3_changes(huce_db_handle(s->db)) == 0)
@@ -389,9 +436,11 @@ static enum huce_err sq_device_enroll(struct store *base, const char *name,
 {
 	struct sqlite_store *s = S(base);
 	sqlite3_stmt *st;
-	enum huce_err rc = HUCE_OK;
+	enum huce_err rc = before_write(s, err);
 	int r;
 
+	if (rc)
+		return rc;
 	st = huce_db_query(s->db, err,
 		"UPDATE device SET install_id = coalesce(install_id, ?2), "
 		"enrolled_at = coalesce(enrolled_at, ?3) "
@@ -519,27 +568,63 @@ static enum huce_err sq_rows_get(struct store *base, const char *ids_json,
 	return step_done(s, st, r, err, "cannot read records") ? HUCE_EDB : HUCE_OK;
 }
 
+/* Whether r has the columns of old but its version (and its texts). */
+static int row_same_but_version(const struct store_record *r,
+				const struct store_record *old)
+{
+	return strcmp(r->kind, old->kind) == 0 && r->deleted == old->deleted &&
+	       strcmp(r->created_by, old->created_by) == 0 &&
+	       strcmp(r->created_hlc, old->created_hlc) == 0 &&
+	       r->created_at == old->created_at &&
+	       r->del_version == old->del_version &&
+	       strcmp(r->del_device, old->del_device) == 0 &&
+	       strcmp(r->del_hlc, old->del_hlc) == 0 &&
+	       strcmp(r->key, old->key) == 0;
+}
+
+/*
+ * A new record is inserted; a stored one updated, in the usual case
+ * (an edit: version, fields and stamps) without touching the columns
+ * of rec_kind and rec_dkey, whose entries SQLite would rewrite for
+ * every column a SET names.
+ */
 static enum huce_err sq_row_put(struct store *base, const struct store_record *r,
+				const struct store_record *old,
 				const char *fields, const char *stamps,
 				struct huce_error *err)
 {
-	return huce_db_run(S(base)->db, err,
-		"INSERT INTO rec(" REC_COLS ", fields, stamps) "
-		"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-		"ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, "
-		"version = excluded.version, deleted = excluded.deleted, "
-		"created_by = excluded.created_by, "
-		"created_hlc = excluded.created_hlc, "
-		"created_at = excluded.created_at, "
-		"del_version = excluded.del_version, "
-		"del_device = excluded.del_device, del_hlc = excluded.del_hlc, "
-		"dkey = excluded.dkey, fields = excluded.fields, "
-		"stamps = excluded.stamps",
-		"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
-		r->created_by, r->created_hlc, r->created_at, r->del_version,
-		r->del_device[0] ? r->del_device : NULL,
-		r->del_hlc[0] ? r->del_hlc : NULL,
-		r->key[0] ? r->key : NULL, fields, stamps);
+	struct sqlite_store *s = S(base);
+	enum huce_err rc = before_write(s, err);
+
+	if (rc)
+		return rc;
+	if (old && row_same_but_version(r, old))
+		rc = huce_db_run(s->db, err,
+			"UPDATE rec SET version = ?2, fields = ?3, stamps = ?4 "
+			"WHERE id = ?1", "siss", r->id, r->version, fields, stamps);
+	else if (old)
+		rc = huce_db_run(s->db, err,
+			"UPDATE rec SET kind = ?2, version = ?3, deleted = ?4, "
+			"created_by = ?5, created_hlc = ?6, created_at = ?7, "
+			"del_version = ?8, del_device = ?9, del_hlc = ?10, "
+			"dkey = ?11, fields = ?12, stamps = ?13 WHERE id = ?1",
+			"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
+			r->created_by, r->created_hlc, r->created_at, r->del_version,
+			r->del_device[0] ? r->del_device : NULL,
+			r->del_hlc[0] ? r->del_hlc : NULL,
+			r->key[0] ? r->key : NULL, fields, stamps);
+	else
+		return huce_db_run(s->db, err,
+			"INSERT INTO rec(" REC_COLS ", fields, stamps) "
+			"VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			"ssiissiisssss", r->id, r->kind, r->version, (int64_t)r->deleted,
+			r->created_by, r->created_hlc, r->created_at, r->del_version,
+			r->del_device[0] ? r->del_device : NULL,
+			r->del_hlc[0] ? r->del_hlc : NULL,
+			r->key[0] ? r->key : NULL, fields, stamps);
+	if (!rc && sqlite3_changes(huce_db_handle(s->db)) != 1)
+		rc = huce_fail(err, HUCE_EDB, "record %s: its row is gone", r->id);
+	return rc;
 }
 
 static const char *const ref_names[STORE_IX__COUNT] = {
@@ -553,9 +638,9 @@ static enum huce_err sq_ref_set(struct store *base, enum store_index ix,
 				const char *new_value, struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	enum huce_err rc = HUCE_OK;
+	enum huce_err rc = before_write(s, err);
 
-	if (old_value)
+	if (!rc && old_value)
 		rc = huce_db_run(s->db, err,
 			"DELETE FROM ref WHERE name = ?1 AND value = ?2 "
 			"AND record_id = ?3", "sss", ref_names[ix], old_value,
@@ -573,7 +658,10 @@ static enum huce_err sq_change_add(struct store *base,
 				   struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
+	enum huce_err rc = before_write(s, err);
 
+	if (rc)
+		return rc;
 	if (c->seq > 0)
 		return huce_db_run(s->db, err,
 			"INSERT INTO hist(record_id, version, kind, before, after, "
@@ -717,8 +805,10 @@ static enum huce_err sq_audit(struct store *base, const char *actor,
 			      struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
-	enum huce_err rc;
+	enum huce_err rc = before_write(s, err);
 
+	if (rc)
+		return rc;
 	rc = huce_db_run(s->db, err,
 		"INSERT INTO audit(at, actor, action, detail) "
 		"VALUES(?1, ?2, ?3, ?4)",

@@ -1568,10 +1568,153 @@ static void test_resolve_gate(void **state)
 	assert_string_equal(conflicts(f, &l), "duplicate:open,field:resolved");
 }
 
+/*
+ * The store's entries (savepoints) as the merge uses them: an entry's
+ * records and history are kept in memory and written after its
+ * savepoint is released; a listing inside an entry writes those it
+ * could see (inside the savepoint); a rollback to the savepoint undoes
+ * the entry, written or not, and keeps every entry released before.
+ */
+static enum huce_err count_visit(void *arg, const struct store_record *r,
+				 const cJSON *fields)
+{
+	(void)r;
+	(void)fields;
+	(*(int *)arg)++;
+	return HUCE_OK;
+}
+
+static enum huce_err count_hist(void *arg, const struct store_history *h,
+				int64_t at)
+{
+	(void)h;
+	(void)at;
+	(*(int *)arg)++;
+	return HUCE_OK;
+}
+
+static void sp_write(struct store *s, const char *id, const char *hh,
+		     const char *value)
+{
+	struct huce_error err = { 0 };
+	struct store_record r;
+	struct store_field f[2];
+	struct store_history h;
+	int exists = store_record_get(s, id, &r, &err) == HUCE_OK;
+
+	if (!exists) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.id, sizeof(r.id), "%s", id);
+		snprintf(r.kind, sizeof(r.kind), "inspection");
+		snprintf(r.created_by, sizeof(r.created_by), "lap1");
+		snprintf(r.created_hlc, sizeof(r.created_hlc), "0000000000000001");
+	}
+	r.version = store_next_version(s);
+	assert_int_equal(store_record_put(s, &r, &err), HUCE_OK);
+	memset(f, 0, sizeof(f));
+	snprintf(f[0].name, sizeof(f[0].name), "result");
+	f[0].value = (char *)value;
+	snprintf(f[1].name, sizeof(f[1].name), "household_id");
+	f[1].value = (char *)hh;
+	for (int i = 0; i < 2; i++) {
+		f[i].version = r.version;
+		snprintf(f[i].hlc, sizeof(f[i].hlc), "0000000000000001");
+		snprintf(f[i].device, sizeof(f[i].device), "lap1");
+	}
+	assert_int_equal(store_fields_put(s, id, f, 2, &err), HUCE_OK);
+	h = (struct store_history){ r.version, r.id, r.kind, "result", NULL,
+		value, "lap1", "0000000000000001", 0 };
+	assert_int_equal(store_history_add(s, &h, 1, &err), HUCE_OK);
+}
+
+static void test_store_entries(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->c.store;
+	struct huce_error err = { 0 };
+	char a[37], b[37], c[37], d[37], hx[40], hy[40], hz[40], hw[40];
+	char *v = NULL;
+	int n;
+
+	uid(a, 0xe1, 1);
+	uid(b, 0xe1, 2);
+	uid(c, 0xe1, 3);
+	uid(d, 0xe1, 4);
+	snprintf(hx, sizeof(hx), "\"%s\"", VILLAGE);
+	snprintf(hy, sizeof(hy), "\"%s\"", GROUP);
+	snprintf(hz, sizeof(hz), "\"01900000-0000-7000-8000-0000000000c1\"");
+	snprintf(hw, sizeof(hw), "\"01900000-0000-7000-8000-0000000000c2\"");
+	assert_int_equal(store_begin(s, 1, &err), HUCE_OK);
+	/* entry 1: a, released */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	sp_write(s, a, hx, "\"pass\"");
+	assert_int_equal(store_release(s, &err), HUCE_OK);
+	/* entry 2: b written and listed (so in the table), a changed, undone */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	sp_write(s, b, hy, "\"fail\"");
+	sp_write(s, a, hz, "\"fail\"");
+	n = 0;
+	assert_int_equal(store_by_field(s, "household_id", hy, NULL, count_visit,
+					&n, &err), HUCE_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_history_of(s, b, count_hist, &n, &err), HUCE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_rollback_to(s, &err), HUCE_OK);
+	/* entry 3: d, written only in memory, undone */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	sp_write(s, d, hw, "\"pass\"");
+	assert_int_equal(store_rollback_to(s, &err), HUCE_OK);
+	/* entry 4: c, released */
+	assert_int_equal(store_savepoint(s, &err), HUCE_OK);
+	sp_write(s, c, hx, "\"pass\"");
+	assert_int_equal(store_release(s, &err), HUCE_OK);
+	assert_int_equal(store_commit(s, &err), HUCE_OK);
+
+	assert_int_equal(store_field_get(s, a, "result", &v, &err), HUCE_OK);
+	assert_string_equal(v, "\"pass\"");
+	free(v);
+	assert_int_equal(store_field_get(s, a, "household_id", &v, &err), HUCE_OK);
+	assert_string_equal(v, hx);
+	free(v);
+	{
+		struct store_record r;
+
+		assert_int_equal(store_record_get(s, b, &r, &err), HUCE_ENOTFOUND);
+		assert_int_equal(store_record_get(s, d, &r, &err), HUCE_ENOTFOUND);
+		assert_int_equal(store_record_get(s, c, &r, &err), HUCE_OK);
+	}
+	n = 0;	/* a and c; not b (undone), nor a by its undone reference */
+	assert_int_equal(store_by_field(s, "household_id", hx, NULL, count_visit,
+					&n, &err), HUCE_OK);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(store_by_field(s, "household_id", hy, NULL, count_visit,
+					&n, &err), HUCE_OK);
+	assert_int_equal(n, 0);
+	n = 0;
+	assert_int_equal(store_by_field(s, "household_id", hz, NULL, count_visit,
+					&n, &err), HUCE_OK);
+	assert_int_equal(n, 0);
+	n = 0;
+	assert_int_equal(store_history_of(s, a, count_hist, &n, &err), HUCE_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_history_of(s, b, count_hist, &n, &err), HUCE_OK);
+	assert_int_equal(n, 0);
+	n = 0;
+	assert_int_equal(store_history_of(s, c, count_hist, &n, &err), HUCE_OK);
+	assert_int_equal(n, 1);
+	n = 0;
+	assert_int_equal(store_history_of(s, d, count_hist, &n, &err), HUCE_OK);
+	assert_int_equal(n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_apply_result, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes_paging, setup, teardown),
