@@ -533,13 +533,15 @@ static enum huce_err walk_member(void *arg, char *name, char *value)
 		     w->st->dev[k]);
 }
 
+/* The stamp of each field of a compact row, in the fields' order. */
+typedef void (*row_stamp_fn)(void *arg, const char *hlc, const char *device);
+
 /*
- * Each field of a compact row, with its stamp, in order.  With fields
- * NULL, the stamps alone: fn gets each field's stamp with a NULL name and
- * value.
+ * Each field of a compact row, with its stamp, in order (fn); with
+ * fields NULL, the stamps alone (sfn).
  */
-static enum huce_err row_scan(const char *fields, const char *stamps,
-			      row_field_fn fn, void *arg)
+static enum huce_err row_walk_any(const char *fields, const char *stamps,
+				  row_field_fn fn, row_stamp_fn sfn, void *arg)
 {
 	size_t lf = fields ? strlen(fields) : 0, ls = strlen(stamps);
 	struct stamp_set st = { 0 };
@@ -568,11 +570,12 @@ static enum huce_err row_scan(const char *fields, const char *stamps,
 			if (!rc && w.i != st.nf)
 				rc = HUCE_EINVAL;
 		}
-		for (size_t i = 0; !rc && !fields && i < st.nf; i++)
-			rc = st.idx[i] < st.ns ?
-			     fn(arg, NULL, NULL, st.ver[st.idx[i]],
-				st.hlc[st.idx[i]], st.dev[st.idx[i]]) :
-			     HUCE_EINVAL;
+		for (size_t i = 0; !rc && !fields && i < st.nf; i++) {
+			if (st.idx[i] >= st.ns)
+				rc = HUCE_EINVAL;
+			else
+				sfn(arg, st.hlc[st.idx[i]], st.dev[st.idx[i]]);
+		}
 	}
 	if (!small) {
 		free(st.ver);
@@ -582,6 +585,18 @@ static enum huce_err row_scan(const char *fields, const char *stamps,
 		free(buf);
 	}
 	return rc;
+}
+
+static enum huce_err row_scan(const char *fields, const char *stamps,
+			      row_field_fn fn, void *arg)
+{
+	return row_walk_any(fields, stamps, fn, NULL, arg);
+}
+
+static enum huce_err row_stamps(const char *stamps, row_stamp_fn sfn,
+				void *arg)
+{
+	return row_walk_any(NULL, stamps, NULL, sfn, arg);
 }
 
 /* src into dst of size n, cut to fit. */
@@ -1830,18 +1845,12 @@ static enum huce_err page_field(void *arg, const char *name, const char *value,
 }
 
 /* store_page_stamp() for each field's stamp, the fields copied whole. */
-static enum huce_err page_stamp(void *arg, const char *name,
-				const char *value, int64_t version,
-				const char *hlc, const char *device)
+static void page_stamp(void *arg, const char *hlc, const char *device)
 {
 	struct store_page *pg = arg;
 
-	(void)name;
-	(void)value;
-	(void)version;
 	store_page_stamp(pg, device, hlc);
 	pg->fields++;
-	return HUCE_OK;
 }
 
 enum huce_err store_page_record(struct store_page *pg,
@@ -1867,7 +1876,7 @@ enum huce_err store_page_record(struct store_page *pg,
 		rc = store_page_row(pg, &r);
 		if (rc || pg->more)
 			return rc;
-		rc = row_scan(NULL, stamps ? stamps : "{}", page_stamp, pg);
+		rc = row_stamps(stamps ? stamps : "{}", page_stamp, pg);
 		if (!rc)
 			rc = huce_buf_add(&pg->text, fields + 1, n - 2);
 		return rc == HUCE_EINVAL ? HUCE_EDB : rc;
