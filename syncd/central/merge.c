@@ -2635,6 +2635,25 @@ static enum huce_err prefetch(struct store *s, const cJSON *root, int64_t hwm,
 	return ret;
 }
 
+/*
+ * Whether the store holds no review record (live or deleted): then no
+ * change of this batch has a review to move (review_after_change), and
+ * none can appear before the commit: devices do not write reviews
+ * (huce_kind_def.device_writable) and the central rewrites only a review
+ * that exists.  The transaction is open, so no other writer adds one.
+ */
+static enum huce_err reviews_none(struct central *c, struct huce_error *err)
+{
+	char ids[1][HUCE_ID_STRLEN + 1];
+	size_t n = 0;
+	enum huce_err ret;
+
+	ret = store_id_match(c->store, "review", "", STORE_MATCH_PREFIX, ids, 1,
+			     &n, err);
+	c->no_reviews = !ret && n == 0;
+	return ret;
+}
+
 enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 				  const void *batch, size_t len,
 				  cJSON **result, uint64_t *expected,
@@ -2715,6 +2734,9 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 		goto out;
 	}
 	ret = prefetch(s, root, hwm, err);
+	if (ret)
+		goto out;
+	ret = reviews_none(c, err);
 	if (ret)
 		goto out;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "entries")) {
@@ -2816,6 +2838,7 @@ enum huce_err central_apply_batch(struct central *c, const char *auth_device,
 	*result = res;
 	res = NULL;
 out:
+	c->no_reviews = 0;
 	merge_touched_close(c, &touched);
 	if (in_tx)
 		store_rollback(s);
