@@ -1148,7 +1148,7 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 	const char *stage = str_field(post, "stage");
 	const char *result = str_field(post, "result");
 	const cJSON *items = cJSON_GetObjectItemCaseSensitive(post, "items");
-	struct huce_eval ev = { 0 };
+	struct huce_grade gr = { 0 };
 	struct huce_error eerr = { 0 }, ferr = { 0 };
 	char name[LABEL_MAX];
 	const char **codes = NULL, **values = NULL;
@@ -1232,24 +1232,23 @@ static enum huce_err check_inspection(struct central *c, const cJSON *post,
 			i++;
 		}
 	}
-	if (huce_checklist_evaluate(c->checklists, type->valuestring, stage_no,
-				    n, codes, values, &ev, &eerr)) {
+	if (huce_checklist_grade(c->checklists, type->valuestring, stage_no,
+				 n, codes, values, &gr, &eerr)) {
 		record_label(c, hh, NULL, name, sizeof(name));
 		ret = refuse(vd, "checklist", "%s inspection of household %s: %s",
 			     stage, name, eerr.msg);
 		goto out;
 	}
-	if (result && strcmp(result, "pass") == 0 && cJSON_GetArraySize(ev.veto)) {
+	if (result && strcmp(result, "pass") == 0 && gr.nveto) {
 		record_label(c, hh, NULL, name, sizeof(name));
 		ret = refuse(vd, "checklist",
 			     "%s inspection of household %s: critical item '%s' "
 			     "failed, so the result cannot be pass",
 			     stage, name,
-			     cJSON_GetStringValue(cJSON_GetArrayItem(ev.veto, 0)));
+			     gr.first_veto);
 		goto out;
 	}
 out:
-	huce_eval_release(&ev);
 	cJSON_Delete(type);
 	free(tv);
 	if (codes != codes_s) {
