@@ -1263,22 +1263,32 @@ static int add_code(cJSON *arr, const char *code)
 	return 0;
 }
 
-enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
-				      const char *type, int stage, size_t n,
-				      const char *const *codes,
-				      const char *const *values,
-				      struct huce_eval *out,
-				      struct huce_error *err)
+/* Answers of a checklist this long need no allocation. */
+#define ANSWERS_ON_STACK 64
+
+/*
+ * The answers (code, value) pairs give to the items of type's checklist
+ * at stage, checked: the one rule of huce_checklist_evaluate() and
+ * huce_checklist_grade().  On HUCE_OK *v, *nv are type's items and *ans
+ * (stack when they fit, else allocated: free it unless it is stack) the
+ * answer to each, in checklist order.
+ */
+static enum huce_err answers_take(const struct huce_checklists *cl,
+				  const char *type, int stage, size_t n,
+				  const char *const *codes,
+				  const char *const *values,
+				  const struct huce_checklist_item *const **vout,
+				  size_t *nvout, struct answer *stack,
+				  struct answer **ansout, struct huce_error *err)
 {
 	const struct huce_checklist_item *const *v;
-	struct answer *ans = NULL;
-	struct huce_eval ev = { 0 };
+	struct answer *ans;
 	char buf[64], known[320];
 	enum huce_err rc = HUCE_OK;
 	size_t nv;
 	int f;
 
-	memset(out, 0, sizeof(*out));
+	*ansout = NULL;
 	if (!cl)
 		return huce_fail(err, HUCE_EINVAL, _("no checklists loaded"));
 	f = file_index(type, 0);
@@ -1292,9 +1302,12 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 		return huce_fail(err, HUCE_EINVAL, _("item codes or values missing"));
 	v = cl->view[f];
 	nv = cl->nview[f];
-	ans = calloc(nv, sizeof(*ans));
-	if (!ans)
+	if (nv <= ANSWERS_ON_STACK) {
+		ans = stack;
+		memset(ans, 0, nv * sizeof(*ans));
+	} else if (!(ans = calloc(nv, sizeof(*ans)))) {
 		return huce_fail(err, HUCE_ENOMEM, _("out of memory"));
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
@@ -1324,8 +1337,36 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 			goto out;
 	}
 	rc = missing_error(v, ans, nv, stage, err);
+out:
+	if (rc) {
+		if (ans != stack)
+			free(ans);
+		return rc;
+	}
+	*vout = v;
+	*nvout = nv;
+	*ansout = ans;
+	return HUCE_OK;
+}
+
+enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
+				      const char *type, int stage, size_t n,
+				      const char *const *codes,
+				      const char *const *values,
+				      struct huce_eval *out,
+				      struct huce_error *err)
+{
+	const struct huce_checklist_item *const *v = NULL;
+	struct answer stack[ANSWERS_ON_STACK], *ans = NULL;
+	struct huce_eval ev = { 0 };
+	enum huce_err rc;
+	size_t nv = 0;
+
+	memset(out, 0, sizeof(*out));
+	rc = answers_take(cl, type, stage, n, codes, values, &v, &nv, stack,
+			  &ans, err);
 	if (rc)
-		goto out;
+		return rc;
 
 	ev.items = cJSON_CreateObject();
 	ev.failed = cJSON_CreateArray();
@@ -1360,8 +1401,39 @@ nomem:
 	huce_eval_release(&ev);
 	rc = huce_fail(err, HUCE_ENOMEM, _("out of memory"));
 out:
-	free(ans);
+	if (ans != stack)
+		free(ans);
 	return rc;
+}
+
+enum huce_err huce_checklist_grade(const struct huce_checklists *cl,
+				   const char *type, int stage, size_t n,
+				   const char *const *codes,
+				   const char *const *values,
+				   struct huce_grade *out,
+				   struct huce_error *err)
+{
+	const struct huce_checklist_item *const *v = NULL;
+	struct answer stack[ANSWERS_ON_STACK], *ans = NULL;
+	enum huce_err rc;
+	size_t nv = 0;
+
+	memset(out, 0, sizeof(*out));
+	rc = answers_take(cl, type, stage, n, codes, values, &v, &nv, stack,
+			  &ans, err);
+	if (rc)
+		return rc;
+	for (size_t j = 0; j < nv; j++) {
+		if (!ans[j].given || !fails(v[j], &ans[j]))
+			continue;
+		out->nfailed++;
+		if (v[j]->critical && !out->nveto++)
+			out->first_veto = v[j]->code;
+	}
+	out->pass = out->nfailed == 0;
+	if (ans != stack)
+		free(ans);
+	return HUCE_OK;
 }
 
 void huce_eval_release(struct huce_eval *ev)

@@ -197,6 +197,25 @@ enum huce_err huce_checklist_evaluate(const struct huce_checklists *cl,
 				      struct huce_eval *out,
 				      struct huce_error *err);
 
+/*
+ * The same grading as huce_checklist_evaluate() (the same checks and
+ * errors), counted instead of built: for a caller that needs only the
+ * verdict.  Nothing to release; first_veto is owned by cl.
+ */
+struct huce_grade {
+	int pass;		/* 1 when nothing failed */
+	size_t nfailed;		/* items that failed */
+	size_t nveto;		/* critical items that failed */
+	const char *first_veto;	/* the first of them in checklist order, or NULL */
+};
+
+enum huce_err huce_checklist_grade(const struct huce_checklists *cl,
+				   const char *type, int stage, size_t n,
+				   const char *const *codes,
+				   const char *const *values,
+				   struct huce_grade *out,
+				   struct huce_error *err);
+
 /* More than the photo kinds there are (huce_photo_kinds). */
 #define HUCE_PHOTO_KINDS_MAX 16
 

@@ -45,6 +45,10 @@ struct central {
 	/* household status fields in devices' changes ignored (the central
 	   derives status: DESIGN.md section 2) */
 	uint64_t status_ignored;
+	/* set by central_apply_batch for its transaction: the store holds no
+	   review record at all, and a batch cannot make one (devices do not
+	   write reviews, the central rewrites only one that exists) */
+	int no_reviews;
 };
 
 /*

@@ -229,6 +229,8 @@ enum huce_err review_after_change(struct central *c, const char *kind,
 
 	if (!device || strcmp(device, "office") == 0 || strcmp(device, "central") == 0)
 		return HUCE_OK;
+	if (c->no_reviews)	/* none to move (central.h) */
+		return HUCE_OK;
 	if (strcmp(kind, "household") == 0)
 		return review_device_change(c, id, device, err);
 	if (strcmp(kind, "inspection") == 0 || strcmp(kind, "rectification") == 0)

@@ -147,12 +147,37 @@ static void fill_required(struct answers *a, const struct huce_checklists *cl,
 	}
 }
 
+/*
+ * huce_checklist_evaluate(), and huce_checklist_grade() on the same
+ * answers, which must agree with it: the same code and message, the
+ * same pass, as many failed and critical failed items, the same first.
+ */
 static enum huce_err eval(const struct huce_checklists *cl, const char *type,
 			  int stage, const struct answers *a,
 			  struct huce_eval *ev, struct huce_error *err)
 {
-	return huce_checklist_evaluate(cl, type, stage, a->n, a->codes,
-				       a->values, ev, err);
+	struct huce_grade gr;
+	struct huce_error gerr = { 0 };
+	enum huce_err rc, grc;
+
+	rc = huce_checklist_evaluate(cl, type, stage, a->n, a->codes,
+				     a->values, ev, err);
+	grc = huce_checklist_grade(cl, type, stage, a->n, a->codes, a->values,
+				   &gr, &gerr);
+	assert_int_equal(grc, rc);
+	if (rc) {
+		assert_string_equal(gerr.msg, err->msg);
+		return rc;
+	}
+	assert_int_equal(gr.pass, ev->pass);
+	assert_int_equal(gr.nfailed, cJSON_GetArraySize(ev->failed));
+	assert_int_equal(gr.nveto, cJSON_GetArraySize(ev->veto));
+	if (gr.nveto)
+		assert_string_equal(gr.first_veto,
+				    cJSON_GetArrayItem(ev->veto, 0)->valuestring);
+	else
+		assert_null(gr.first_veto);
+	return rc;
 }
 
 /* "a,b" for a cJSON array of strings, for compact comparisons. */
