@@ -93,6 +93,27 @@ dump_db() {
 	sqlite3 "$1" .dump
 }
 
+# start_proxy NAME [faultproxy options]: tests/tools/faultproxy in front of
+# the central started as "c" ($c_PORT), logging each connection to
+# $TRASH/NAME.plog; sets NAME_URL.  Usually started inside a test body (a
+# subshell), so its pid goes to $TRASH/proxies for the script's end to stop.
+start_proxy() {
+	name=$1
+	shift
+	rm -f "$TRASH/$name.pport"
+	"${FAULTPROXY:-$HUCE_BUILDDIR/tests/tools/faultproxy}" \
+		--listen 127.0.0.1:0 --port-file "$TRASH/$name.pport" \
+		--target "127.0.0.1:$c_PORT" --log "$TRASH/$name.plog" \
+		--max-seconds 240 "$@" 2>"$TRASH/$name.perr" &
+	echo $! >>"$TRASH/proxies"
+	for _ in $(seq 1 100); do
+		[ -s "$TRASH/$name.pport" ] && break
+		sleep 0.05
+	done
+	[ -s "$TRASH/$name.pport" ] || { echo "proxy $name did not start" >&2; return 1; }
+	eval "${name}_URL=http://127.0.0.1:$(cat "$TRASH/$name.pport")"
+}
+
 # start_central NAME STORE [ARGS...]: start a central on a free loopback
 # port; sets ${NAME}_URL and ${NAME}_PID.
 start_central() {

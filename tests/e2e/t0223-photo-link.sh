@@ -15,20 +15,6 @@ C=$TRASH/c.db
 Q=$TRASH/q.db
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 
-start_proxy() {
-	name=$1
-	shift
-	"$FAULTPROXY" --listen 127.0.0.1:0 --port-file "$TRASH/$name.pport" \
-		--target "127.0.0.1:$c_PORT" --log "$TRASH/$name.plog" \
-		--max-seconds 240 "$@" 2>"$TRASH/$name.perr" &
-	echo $! >>"$TRASH/proxies"
-	for _ in $(seq 1 100); do
-		[ -s "$TRASH/$name.pport" ] && break
-		sleep 0.05
-	done
-	[ -s "$TRASH/$name.pport" ] || { echo "proxy $name did not start" >&2; return 1; }
-	eval "${name}_URL=http://127.0.0.1:$(cat "$TRASH/$name.pport")"
-}
 via() { sqlite3 "$TRASH/$1.db" "UPDATE meta SET value = '$2' WHERE key = 'central_url'"; }
 
 {

@@ -30,25 +30,6 @@ adm() { "$HUCE_SYNCD" admin --store "$C" "$@"; }
 h() { dev=$1; shift; "$HUCE" --db "$TRASH/$dev.db" "$@"; }
 nover() { jq -S 'map(del(.version)) | sort_by(.id)'; }
 
-# start_proxy NAME ARGS...: a faultproxy in front of the central; sets
-# ${NAME}_URL.  Its per-connection log is $TRASH/NAME.plog.
-start_proxy() {
-	name=$1
-	shift
-	rm -f "$TRASH/$name.pport"
-	"$FAULTPROXY" --listen 127.0.0.1:0 --port-file "$TRASH/$name.pport" \
-		--target "127.0.0.1:$c_PORT" --log "$TRASH/$name.plog" \
-		--max-seconds 240 "$@" 2>"$TRASH/$name.perr" &
-	# Started inside a test body (a subshell): noted in a file so the
-	# end of the script can stop it.
-	echo $! >>"$TRASH/proxies"
-	for _ in $(seq 1 100); do
-		[ -s "$TRASH/$name.pport" ] && break
-		sleep 0.05
-	done
-	[ -s "$TRASH/$name.pport" ] || { echo "proxy $name did not start" >&2; return 1; }
-	eval "${name}_URL=http://127.0.0.1:$(cat "$TRASH/$name.pport")"
-}
 
 # via DEV URL: point a laptop at URL (a proxy) without enrolling again.
 via() {
