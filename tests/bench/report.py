@@ -339,8 +339,9 @@ def main():
         note = f"wall {lw:.0f} µs per record" if cpu else None
         if note and r is not None and r > 1.3 and at.get(100000):
             # why not met: where the growth happens
-            note += (f"; {ratio(last, at[100000]):.2f}x of the cost at 100k stored: the step "
-                     f"is from 10k, whose store still fits SQLite's 16 MiB page cache")
+            note += (f"; {ratio(last, at[100000]):.2f}x of the cost at 100k stored; SQLite "
+                     f"touches ~40% more pages per record at 1M (deeper b-trees; "
+                     f"docs/PERFORMANCE.md, Targets)")
         t.add(f"merge {what} per record, {tail[0][0]:,} stored", "µs", last, first,
               "at 10k", r, "flat: <= 1.3x", None if r is None else r <= 1.3, note=note)
     pages = [(int(os.path.basename(f)[9:-5]) if not f.endswith("big.json") else (big or 0), f)
