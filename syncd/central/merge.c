@@ -39,6 +39,7 @@
 #include "names.h"
 
 #include <float.h>
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -2887,52 +2888,74 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 	return central_changes_scoped(c, after, limit, own, NULL, json, len, err);
 }
 
+/*
+ * A page's number as cJSON_PrintUnformatted() prints a number item made
+ * from it (cJSON 1.7: "%d" when the double equals its int, else "%1.15g",
+ * else "%1.17g"), so that the page's bytes are those the tree printed.
+ */
+static enum huce_err page_number(struct huce_buf *b, int64_t v)
+{
+	double d = (double)v, back;
+	char t[32];
+
+	if (v >= INT_MIN && v <= INT_MAX)
+		return huce_buf_printf(b, "%d", (int)v);
+	snprintf(t, sizeof(t), "%1.15g", d);
+	back = strtod(t, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(t, sizeof(t), "%1.17g", d);
+	return huce_buf_addstr(b, t);
+}
+
+/*
+ * The page is written as text straight into one buffer, the bytes the
+ * tree {"changes":[raw...],"next","more","head"} printed: no raw item
+ * per change, no printing and no copying of the whole page again (a
+ * town's week, docs/PERFORMANCE.md).
+ */
 enum huce_err central_changes_scoped(struct central *c, int64_t after,
 				     int limit, const char *own,
 				     const cJSON *villages, char **json,
 				     size_t *len, struct huce_error *err)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *arr = cJSON_CreateArray();
+	struct huce_buf b = HUCE_BUF_INIT(STORE_PAGE_BYTES_MAX +
+					  STORE_CHANGE_BYTES_MAX + 256);
 	int64_t next = after, head = 0;
 	int more = 0;
 	enum huce_err ret;
-	char *text;
+	size_t n;
 
 	*json = NULL;
 	if (len)
 		*len = 0;
-	if (!root || !arr) {
-		cJSON_Delete(root);
-		cJSON_Delete(arr);
-		return oom(err);
-	}
-	cJSON_AddItemToObject(root, "changes", arr);
 	if (after < 0)
 		after = 0;
 	if (limit > CHANGES_MAX)
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	ret = store_changes_scoped(c->store, after, limit, own, villages, arr,
-				   &next, &more, &head, err);
+	if (huce_buf_addstr(&b, "{\"changes\":[")) {
+		huce_buf_release(&b);
+		return oom(err);
+	}
+	ret = store_changes_text(c->store, after, limit, own, villages, &b,
+				 &next, &more, &head, err);
 	if (ret) {
-		cJSON_Delete(root);
+		huce_buf_release(&b);
 		return ret;
 	}
-	if (!cJSON_AddNumberToObject(root, "next", (double)next) ||
-	    !cJSON_AddBoolToObject(root, "more", more) ||
-	    !cJSON_AddNumberToObject(root, "head", (double)head)) {
-		cJSON_Delete(root);
+	huce_buf_addstr(&b, "],\"next\":");
+	page_number(&b, next);
+	huce_buf_addstr(&b, more ? ",\"more\":true,\"head\":" :
+			",\"more\":false,\"head\":");
+	page_number(&b, head);
+	if (huce_buf_add(&b, "}", 1)) {
+		huce_buf_release(&b);
 		return oom(err);
 	}
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (!text)
-		return oom(err);
-	*json = text;
+	*json = huce_buf_detach(&b, &n);
 	if (len)
-		*len = strlen(text);
+		*len = n;
 	return HUCE_OK;
 }
 

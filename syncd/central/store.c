@@ -2688,10 +2688,19 @@ enum huce_err store_page_end(struct store_page *pg)
 
 	if (rc)
 		return rc;
-	item = cJSON_CreateRaw(pg->text.data);
-	if (!item)
-		return HUCE_ENOMEM;
-	cJSON_AddItemToArray(pg->out, item);
+	if (pg->buf) {
+		if (pg->n)
+			rc = huce_buf_add(pg->buf, ",", 1);
+		if (!rc)
+			rc = huce_buf_add(pg->buf, pg->text.data, pg->text.len);
+		if (rc)
+			return rc;
+	} else {
+		item = cJSON_CreateRaw(pg->text.data);
+		if (!item)
+			return HUCE_ENOMEM;
+		cJSON_AddItemToArray(pg->out, item);
+	}
 	pg->bytes += pg->text.len;
 	pg->n++;
 	return HUCE_OK;
@@ -2751,11 +2760,12 @@ enum huce_err store_changes(struct store *s, int64_t after, int limit,
 				    more, head, err);
 }
 
-enum huce_err store_changes_scoped(struct store *s, int64_t after,
-				   int limit, const char *own,
-				   const cJSON *villages, cJSON *out,
-				   int64_t *next, int *more, int64_t *head,
-				   struct huce_error *err)
+static enum huce_err changes_into(struct store *s, int64_t after,
+				  int limit, const char *own,
+				  const cJSON *villages, cJSON *out,
+				  struct huce_buf *buf, int64_t *next,
+				  int *more, int64_t *head,
+				  struct huce_error *err)
 {
 	struct store_page pg;
 	enum huce_err rc = HUCE_OK;
@@ -2767,6 +2777,7 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 	if (limit < 1)
 		limit = 1;
 	store_page_init(&pg, out, own);
+	pg.buf = buf;
 	pg.limit = limit;
 	pg.next = after;
 	pg.villages = villages;
@@ -2814,4 +2825,24 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 	unlock(s);
 	store_page_release(&pg);
 	return rc;
+}
+
+enum huce_err store_changes_scoped(struct store *s, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, cJSON *out,
+				   int64_t *next, int *more, int64_t *head,
+				   struct huce_error *err)
+{
+	return changes_into(s, after, limit, own, villages, out, NULL, next,
+			    more, head, err);
+}
+
+enum huce_err store_changes_text(struct store *s, int64_t after,
+				 int limit, const char *own,
+				 const cJSON *villages, struct huce_buf *out,
+				 int64_t *next, int *more, int64_t *head,
+				 struct huce_error *err)
+{
+	return changes_into(s, after, limit, own, villages, NULL, out, next,
+			    more, head, err);
 }
