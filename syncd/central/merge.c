@@ -2913,45 +2913,65 @@ static enum huce_err page_number(struct huce_buf *b, int64_t v)
  * per change, no printing and no copying of the whole page again (a
  * town's week, docs/PERFORMANCE.md).
  */
-enum huce_err central_changes_scoped(struct central *c, int64_t after,
-				     int limit, const char *own,
-				     const cJSON *villages, char **json,
-				     size_t *len, struct huce_error *err)
+/* A page of a full store_changes_text() and its frame fit. */
+_Static_assert(CENTRAL_PAGE_TEXT_MAX >= STORE_PAGE_BYTES_MAX +
+	       STORE_CHANGE_BYTES_MAX + 256, "CENTRAL_PAGE_TEXT_MAX");
+
+enum huce_err central_changes_text(struct central *c, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, struct huce_buf *out,
+				   struct huce_error *err)
 {
-	struct huce_buf b = HUCE_BUF_INIT(STORE_PAGE_BYTES_MAX +
-					  STORE_CHANGE_BYTES_MAX + 256);
+	size_t start = out->len;
 	int64_t next = after, head = 0;
 	int more = 0;
 	enum huce_err ret;
-	size_t n;
 
-	*json = NULL;
-	if (len)
-		*len = 0;
 	if (after < 0)
 		after = 0;
 	if (limit > CHANGES_MAX)
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	if (huce_buf_addstr(&b, "{\"changes\":[")) {
-		huce_buf_release(&b);
-		return oom(err);
+	if (huce_buf_addstr(out, "{\"changes\":[")) {
+		ret = oom(err);
+		goto out;
 	}
-	ret = store_changes_text(c->store, after, limit, own, villages, &b,
+	ret = store_changes_text(c->store, after, limit, own, villages, out,
 				 &next, &more, &head, err);
+	if (ret)
+		goto out;
+	huce_buf_addstr(out, "],\"next\":");
+	page_number(out, next);
+	huce_buf_addstr(out, more ? ",\"more\":true,\"head\":" :
+			",\"more\":false,\"head\":");
+	page_number(out, head);
+	if (huce_buf_add(out, "}", 1))
+		ret = oom(err);
+out:
+	if (ret && !out->err && out->data) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	return ret;
+}
+
+enum huce_err central_changes_scoped(struct central *c, int64_t after,
+				     int limit, const char *own,
+				     const cJSON *villages, char **json,
+				     size_t *len, struct huce_error *err)
+{
+	struct huce_buf b = HUCE_BUF_INIT(CENTRAL_PAGE_TEXT_MAX);
+	enum huce_err ret;
+	size_t n;
+
+	*json = NULL;
+	if (len)
+		*len = 0;
+	ret = central_changes_text(c, after, limit, own, villages, &b, err);
 	if (ret) {
 		huce_buf_release(&b);
 		return ret;
-	}
-	huce_buf_addstr(&b, "],\"next\":");
-	page_number(&b, next);
-	huce_buf_addstr(&b, more ? ",\"more\":true,\"head\":" :
-			",\"more\":false,\"head\":");
-	page_number(&b, head);
-	if (huce_buf_add(&b, "}", 1)) {
-		huce_buf_release(&b);
-		return oom(err);
 	}
 	*json = huce_buf_detach(&b, &n);
 	if (len)
