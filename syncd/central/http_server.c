@@ -85,7 +85,7 @@
 #define DEFAULT_THREADS		4u
 #define PAGE_LEVEL		5	/* libdeflate's level of a pull page */
 #define SCRATCH_KEPT		16	/* idle pull scratches kept */
-#define TRIM_THRESHOLD		(16 << 20)	/* free heap top kept, bytes */
+#define TRIM_THRESHOLD		(4 << 20)	/* free heap top kept, bytes */
 #define SCRATCH_BUF_KEPT	((size_t)2 << 20)	/* a bigger buffer is freed */
 #define DEFAULT_TIMEOUT		30u	/* seconds of inactivity */
 #define DEFAULT_MIN_RATE	256u	/* body bytes per second, on average */
@@ -2084,9 +2084,9 @@ int central_main(int argc, char **argv)
 	 * of it are free, and the next request faults the same pages in
 	 * again, zeroed: the reader's page cache is dropped after every
 	 * push (SQLite's WAL changed) and refilled by the next pull.  Keep
-	 * up to 16 MB per arena (a town's week: 26 k page faults -> 7 k,
-	 * docs/PERFORMANCE.md).  Peak memory is not raised by it: the
-	 * pages kept are the ones the peak already used.
+	 * up to 4 MB per arena (a town's week: 23 k page faults -> 7 k,
+	 * the same with 16 MB; docs/PERFORMANCE.md).  At most 4 MB per
+	 * worker thread's arena is held beyond what is in use.
 	 */
 	mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
 #endif
