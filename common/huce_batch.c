@@ -653,29 +653,51 @@ enum huce_err huce_inflate_bounded(const void *in, size_t n, size_t max,
  * anew, half its CPU in a town's week.  The streaming writer above, which
  * builds a batch record by record, keeps zlib.
  */
-enum huce_err huce_deflate(const void *in, size_t n, int level,
-			   struct huce_buf *out)
-{
+struct huce_deflater {
 	struct libdeflate_compressor *cp;
+};
+
+struct huce_deflater *huce_deflater_new(int level)
+{
+	struct huce_deflater *d;
+
+	if (!valid_level(level))
+		return NULL;
+	d = malloc(sizeof(*d));
+	if (!d)
+		return NULL;
+	d->cp = libdeflate_alloc_compressor(level < 0 ? 6 : level);
+	if (!d->cp) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void huce_deflater_free(struct huce_deflater *d)
+{
+	if (!d)
+		return;
+	libdeflate_free_compressor(d->cp);
+	free(d);
+}
+
+enum huce_err huce_deflater_run(struct huce_deflater *d, const void *in,
+				size_t n, struct huce_buf *out)
+{
 	size_t bound, got;
 	enum huce_err rc;
 
-	if (!valid_level(level) || (!in && n))
+	if (!d || (!in && n))
 		return HUCE_EINVAL;
-	cp = libdeflate_alloc_compressor(level < 0 ? 6 : level);
-	if (!cp)
-		return HUCE_ENOMEM;
-	bound = libdeflate_zlib_compress_bound(cp, n);
+	bound = libdeflate_zlib_compress_bound(d->cp, n);
 	if (bound > out->max - out->len)
 		bound = out->max - out->len;
 	rc = huce_buf_reserve(out, bound);
-	if (rc) {
-		libdeflate_free_compressor(cp);
+	if (rc)
 		return rc;
-	}
-	got = libdeflate_zlib_compress(cp, n ? in : "", n,
+	got = libdeflate_zlib_compress(d->cp, n ? in : "", n,
 				       out->data + out->len, bound);
-	libdeflate_free_compressor(cp);
 	if (!got) {
 		out->data[out->len] = '\0';	/* as it was */
 		return HUCE_ETOOBIG;	/* it did not fit in out->max */
@@ -683,4 +705,20 @@ enum huce_err huce_deflate(const void *in, size_t n, int level,
 	out->len += got;
 	out->data[out->len] = '\0';
 	return HUCE_OK;
+}
+
+enum huce_err huce_deflate(const void *in, size_t n, int level,
+			   struct huce_buf *out)
+{
+	struct huce_deflater *d;
+	enum huce_err rc;
+
+	if (!valid_level(level) || (!in && n))
+		return HUCE_EINVAL;
+	d = huce_deflater_new(level);
+	if (!d)
+		return HUCE_ENOMEM;
+	rc = huce_deflater_run(d, in, n, out);
+	huce_deflater_free(d);
+	return rc;
 }

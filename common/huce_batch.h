@@ -216,4 +216,24 @@ enum huce_err huce_inflate_bounded(const void *in, size_t n, size_t max,
 enum huce_err huce_deflate(const void *in, size_t n, int level,
 			   struct huce_buf *out);
 
+/*
+ * A compressor kept for many huce_deflate()s: its tables (some 650 KB
+ * at levels 2..9) are allocated once, not for every buffer.  A
+ * deflater is used by one thread at a time.
+ *
+ *   struct huce_deflater *d = huce_deflater_new(5);
+ *   huce_deflater_run(d, in, n, &out); ...
+ *   huce_deflater_free(d);
+ *
+ * huce_deflater_new returns NULL for a bad level (-1, 0..9) or out of
+ * memory; huce_deflater_run is huce_deflate at the deflater's level;
+ * huce_deflater_free(NULL) is a no-op.
+ */
+struct huce_deflater;
+
+struct huce_deflater *huce_deflater_new(int level);
+enum huce_err huce_deflater_run(struct huce_deflater *d, const void *in,
+				size_t n, struct huce_buf *out);
+void huce_deflater_free(struct huce_deflater *d);
+
 #endif

@@ -112,4 +112,17 @@ enum huce_err central_changes_scoped(struct central *c, int64_t after,
 				     const cJSON *villages, char **json,
 				     size_t *len, struct huce_error *err);
 
+/*
+ * central_changes_scoped() appending the page's text to out (the
+ * caller's; a buffer kept between requests saves growing a fresh one
+ * for every page).  out->max should be CENTRAL_PAGE_TEXT_MAX or more.
+ * On failure out is as it was, unless an append failed (out->err).
+ */
+#define CENTRAL_PAGE_TEXT_MAX	(((size_t)80 << 20) + 256)
+struct huce_buf;
+enum huce_err central_changes_text(struct central *c, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, struct huce_buf *out,
+				   struct huce_error *err);
+
 #endif

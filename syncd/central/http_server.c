@@ -42,6 +42,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>	/* mallopt */
+#endif
 #include <math.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -80,6 +83,10 @@
 /* All request bodies held in memory at once. */
 #define DEFAULT_MAX_INFLIGHT	((size_t)64 * 1024 * 1024)
 #define DEFAULT_THREADS		4u
+#define PAGE_LEVEL		5	/* libdeflate's level of a pull page */
+#define SCRATCH_KEPT		16	/* idle pull scratches kept */
+#define TRIM_THRESHOLD		(4 << 20)	/* free heap top kept, bytes */
+#define SCRATCH_BUF_KEPT	((size_t)2 << 20)	/* a bigger buffer is freed */
 #define DEFAULT_TIMEOUT		30u	/* seconds of inactivity */
 #define DEFAULT_MIN_RATE	256u	/* body bytes per second, on average */
 #define DEFAULT_MAX_CONN	256u
@@ -144,6 +151,21 @@ struct server {
 	size_t max_inflight;
 	atomic_size_t inflight;		/* body bytes held by all requests */
 	struct blob_store blobs;	/* photos; blobs.dir NULL when off */
+	/*
+	 * What a pull page is written and compressed in, idle ones kept
+	 * between requests: a compressor (650 KB of tables) and two
+	 * buffers allocated for every page cost the kernel more in fresh
+	 * pages than their use (docs/PERFORMANCE.md).
+	 */
+	pthread_mutex_t zlock;		/* guards zidle, nzidle */
+	struct scratch *zidle[SCRATCH_KEPT];
+	int nzidle;
+};
+
+/* A pull page's text, its compressor and its compression. */
+struct scratch {
+	struct huce_deflater *d;	/* NULL: out of memory, sent plain */
+	struct huce_buf page, z;
 };
 
 enum route {
@@ -823,6 +845,61 @@ static enum MHD_Result changes_arg(void *cls, enum MHD_ValueKind kind,
 	return q->bad[0] ? MHD_NO : MHD_YES;
 }
 
+static void scratch_free(struct scratch *x)
+{
+	if (!x)
+		return;
+	huce_deflater_free(x->d);
+	huce_buf_release(&x->page);
+	huce_buf_release(&x->z);
+	free(x);
+}
+
+/* An idle scratch, or a new one (NULL: out of memory); buffers empty. */
+static struct scratch *scratch_take(struct server *s)
+{
+	struct scratch *x = NULL;
+
+	pthread_mutex_lock(&s->zlock);
+	if (s->nzidle > 0)
+		x = s->zidle[--s->nzidle];
+	pthread_mutex_unlock(&s->zlock);
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return NULL;
+		huce_buf_init(&x->page, CENTRAL_PAGE_TEXT_MAX);
+		huce_buf_init(&x->z, 0);
+	}
+	if (!x->d)
+		x->d = huce_deflater_new(PAGE_LEVEL);
+	return x;
+}
+
+/* x back among the idle ones: big buffers freed, the rest kept. */
+static void scratch_give(struct server *s, struct scratch *x)
+{
+	if (!x)
+		return;
+	if (x->page.alloc > SCRATCH_BUF_KEPT || x->page.err) {
+		huce_buf_release(&x->page);
+		huce_buf_init(&x->page, CENTRAL_PAGE_TEXT_MAX);
+	}
+	if (x->z.alloc > SCRATCH_BUF_KEPT || x->z.err) {
+		huce_buf_release(&x->z);
+		huce_buf_init(&x->z, 0);
+	}
+	huce_buf_reset(&x->page);
+	huce_buf_reset(&x->z);
+	pthread_mutex_lock(&s->zlock);
+	if (s->nzidle < SCRATCH_KEPT) {
+		s->zidle[s->nzidle++] = x;
+		x = NULL;
+	}
+	pthread_mutex_unlock(&s->zlock);
+	scratch_free(x);
+}
+
 static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 				  struct request *req)
 {
@@ -831,7 +908,7 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	const char *a, *l, *own;
 	struct huce_error err = { 0 };
-	struct huce_buf z = HUCE_BUF_INIT(0);
+	struct scratch *x;
 	uint64_t after = 0, limit = HUCE_CHANGES_LIMIT_DEFAULT;
 	char *json = NULL, *scope = NULL;
 	cJSON *villages = NULL;
@@ -872,6 +949,11 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 		 own ? " own=stub" : "");
 
 	/* A laptop scoped to villages (admin device add --villages). */
+	x = scratch_take(s);
+	if (!x)
+		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "internal", "out of memory", NULL, NULL,
+				  NULL);
 	pthread_mutex_lock(&s->rlock);
 	rc = store_device_attr_get(s->reader.store, req->device, "villages",
 				   &scope, &err);
@@ -882,40 +964,46 @@ static enum MHD_Result do_changes(struct server *s, struct MHD_Connection *conn,
 				       "not a JSON array", req->device);
 	}
 	if (rc == HUCE_OK)
-		rc = central_changes_scoped(&s->reader, (int64_t)after, (int)limit,
-					    own, villages, &json, &len, &err);
+		rc = central_changes_text(&s->reader, (int64_t)after, (int)limit,
+					  own, villages, &x->page, &err);
 	pthread_mutex_unlock(&s->rlock);
 	cJSON_Delete(villages);
 	free(scope);
 	if (rc != HUCE_OK) {
 		huce_err_log("changes for %s: %s", req->device,
 			     err.msg[0] ? err.msg : huce_err_text(rc));
-		free(json);
+		scratch_give(s, x);
 		return send_error(conn, req, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "internal", "cannot read the change log",
 				  NULL, NULL, NULL);
 	}
+	json = x->page.data;
+	len = x->page.len;
 	/*
 	 * Level 5 of libdeflate: smaller than zlib's 6 was and 2.3 times
 	 * faster (docs/PERFORMANCE.md fix 11); every laptop's pull page is
 	 * compressed anew, most of the central's CPU in a town's week.
+	 * The response gets its own copy of the compressed bytes (some
+	 * 40 KB), the scratch's buffers stay for the next page.
 	 */
-	if (accepts_deflate(ae)) {
-		huce_buf_init(&z, len + len / 8 + 1024);
-		if (huce_deflate(json, len, 5, &z) == HUCE_OK) {
-			size_t zlen;
-			char *zdata = huce_buf_detach(&z, &zlen);
+	if (accepts_deflate(ae) && x->d) {
+		x->z.max = len + len / 8 + 1024;	/* else it goes plain */
+		if (huce_deflater_run(x->d, json, len, &x->z) == HUCE_OK) {
+			size_t zlen = x->z.len;
+			char *zdata = malloc(zlen + 1);
 
 			if (zdata) {
+				memcpy(zdata, x->z.data, zlen + 1);
 				note_add(req, " raw=%zu", len);
-				free(json);
+				scratch_give(s, x);
 				return send_text(conn, req, MHD_HTTP_OK, zdata,
 						 zlen, "deflate", NULL, NULL);
 			}
 		}
 		/* Compression is a courtesy: send it plain. */
-		huce_buf_release(&z);
 	}
+	json = huce_buf_detach(&x->page, &len);
+	scratch_give(s, x);
 	return send_text(conn, req, MHD_HTTP_OK, json, len, NULL, NULL, NULL);
 }
 
@@ -1983,13 +2071,25 @@ int central_main(int argc, char **argv)
 	unsigned flags;
 	sigset_t set;
 	int ret, fd = -1, family = AF_INET, port, sig, nops = 0;
-	int lock_ok = 0, rlock_ok = 0, limiter_ok = 0;
+	int lock_ok = 0, rlock_ok = 0, zlock_ok = 0, limiter_ok = 0;
 	enum huce_err rc;
 
 	ret = parse_options(argc, argv, &o);
 	if (ret)
 		return ret == 1 ? 0 : 2;
 
+#ifdef M_TRIM_THRESHOLD
+	/*
+	 * glibc gives a thread's heap top back to the kernel once 128 KB
+	 * of it are free, and the next request faults the same pages in
+	 * again, zeroed: the reader's page cache is dropped after every
+	 * push (SQLite's WAL changed) and refilled by the next pull.  Keep
+	 * up to 4 MB per arena (a town's week: 23 k page faults -> 7 k,
+	 * the same with 16 MB; docs/PERFORMANCE.md).  At most 4 MB per
+	 * worker thread's arena is held beyond what is in use.
+	 */
+	mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
+#endif
 	memset(&s, 0, sizeof(s));
 	s.max_body = o.max_body;
 	s.max_inflight = o.max_inflight < o.max_body ? o.max_body :
@@ -2020,6 +2120,11 @@ int central_main(int argc, char **argv)
 		goto out;
 	}
 	rlock_ok = 1;
+	if (pthread_mutex_init(&s.zlock, NULL)) {
+		fputs("huce-syncd central: cannot create a mutex\n", stderr);
+		goto out;
+	}
+	zlock_ok = 1;
 	if (limiter_init(&s.limiter, o.rate, o.burst)) {
 		fputs("huce-syncd central: cannot create a mutex\n", stderr);
 		goto out;
@@ -2183,6 +2288,10 @@ out:
 		pthread_mutex_destroy(&s.lock);
 	if (rlock_ok)
 		pthread_mutex_destroy(&s.rlock);
+	if (zlock_ok)
+		pthread_mutex_destroy(&s.zlock);
+	while (s.nzidle > 0)
+		scratch_free(s.zidle[--s.nzidle]);
 	free_secret(key);
 	free(cert);
 	return ret;

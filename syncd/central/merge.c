@@ -39,6 +39,7 @@
 #include "names.h"
 
 #include <float.h>
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -2887,52 +2888,94 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 	return central_changes_scoped(c, after, limit, own, NULL, json, len, err);
 }
 
-enum huce_err central_changes_scoped(struct central *c, int64_t after,
-				     int limit, const char *own,
-				     const cJSON *villages, char **json,
-				     size_t *len, struct huce_error *err)
+/*
+ * A page's number as cJSON_PrintUnformatted() prints a number item made
+ * from it (cJSON 1.7: "%d" when the double equals its int, else "%1.15g",
+ * else "%1.17g"), so that the page's bytes are those the tree printed.
+ */
+static enum huce_err page_number(struct huce_buf *b, int64_t v)
 {
-	cJSON *root = cJSON_CreateObject();
-	cJSON *arr = cJSON_CreateArray();
+	double d = (double)v, back;
+	char t[32];
+
+	if (v >= INT_MIN && v <= INT_MAX)
+		return huce_buf_printf(b, "%d", (int)v);
+	snprintf(t, sizeof(t), "%1.15g", d);
+	back = strtod(t, NULL);
+	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
+		snprintf(t, sizeof(t), "%1.17g", d);
+	return huce_buf_addstr(b, t);
+}
+
+/*
+ * The page is written as text straight into one buffer, the bytes the
+ * tree {"changes":[raw...],"next","more","head"} printed: no raw item
+ * per change, no printing and no copying of the whole page again (a
+ * town's week, docs/PERFORMANCE.md).
+ */
+/* A page of a full store_changes_text() and its frame fit. */
+_Static_assert(CENTRAL_PAGE_TEXT_MAX >= STORE_PAGE_BYTES_MAX +
+	       STORE_CHANGE_BYTES_MAX + 256, "CENTRAL_PAGE_TEXT_MAX");
+
+enum huce_err central_changes_text(struct central *c, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, struct huce_buf *out,
+				   struct huce_error *err)
+{
+	size_t start = out->len;
 	int64_t next = after, head = 0;
 	int more = 0;
 	enum huce_err ret;
-	char *text;
 
-	*json = NULL;
-	if (len)
-		*len = 0;
-	if (!root || !arr) {
-		cJSON_Delete(root);
-		cJSON_Delete(arr);
-		return oom(err);
-	}
-	cJSON_AddItemToObject(root, "changes", arr);
 	if (after < 0)
 		after = 0;
 	if (limit > CHANGES_MAX)
 		limit = CHANGES_MAX;
 	if (limit < 1)
 		limit = 1;
-	ret = store_changes_scoped(c->store, after, limit, own, villages, arr,
-				   &next, &more, &head, err);
+	if (huce_buf_addstr(out, "{\"changes\":[")) {
+		ret = oom(err);
+		goto out;
+	}
+	ret = store_changes_text(c->store, after, limit, own, villages, out,
+				 &next, &more, &head, err);
+	if (ret)
+		goto out;
+	huce_buf_addstr(out, "],\"next\":");
+	page_number(out, next);
+	huce_buf_addstr(out, more ? ",\"more\":true,\"head\":" :
+			",\"more\":false,\"head\":");
+	page_number(out, head);
+	if (huce_buf_add(out, "}", 1))
+		ret = oom(err);
+out:
+	if (ret && !out->err && out->data) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	return ret;
+}
+
+enum huce_err central_changes_scoped(struct central *c, int64_t after,
+				     int limit, const char *own,
+				     const cJSON *villages, char **json,
+				     size_t *len, struct huce_error *err)
+{
+	struct huce_buf b = HUCE_BUF_INIT(CENTRAL_PAGE_TEXT_MAX);
+	enum huce_err ret;
+	size_t n;
+
+	*json = NULL;
+	if (len)
+		*len = 0;
+	ret = central_changes_text(c, after, limit, own, villages, &b, err);
 	if (ret) {
-		cJSON_Delete(root);
+		huce_buf_release(&b);
 		return ret;
 	}
-	if (!cJSON_AddNumberToObject(root, "next", (double)next) ||
-	    !cJSON_AddBoolToObject(root, "more", more) ||
-	    !cJSON_AddNumberToObject(root, "head", (double)head)) {
-		cJSON_Delete(root);
-		return oom(err);
-	}
-	text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (!text)
-		return oom(err);
-	*json = text;
+	*json = huce_buf_detach(&b, &n);
 	if (len)
-		*len = strlen(text);
+		*len = n;
 	return HUCE_OK;
 }
 

@@ -452,6 +452,27 @@ struct stamp_set {
 	size_t *idx;
 };
 
+/*
+ * strtoll(p, end, 10) for the numbers of a stamps text: a run of at most
+ * 18 digits is read here (no overflow possible), anything else (a sign,
+ * spaces, a longer run) by strtoll itself, so the result is strtoll's.
+ * Two of every record's stamps are read for each pull page.
+ */
+static long long stamp_num(const char *p, char **end)
+{
+	long long v = 0;
+	const char *q = p;
+
+	if (*q < '0' || *q > '9')
+		return strtoll(p, end, 10);
+	while (*q >= '0' && *q <= '9' && q - p < 18)
+		v = v * 10 + (*q++ - '0');
+	if (*q >= '0' && *q <= '9')
+		return strtoll(p, end, 10);
+	*end = (char *)q;
+	return v;
+}
+
 static enum huce_err stamps_member(void *arg, char *name, char *value)
 {
 	struct stamp_set *st = arg;
@@ -471,7 +492,7 @@ static enum huce_err stamps_member(void *arg, char *name, char *value)
 		if (s) {
 			if (*p++ != '[' || st->ns >= st->cap)
 				return HUCE_EINVAL;
-			v = strtoll(js_ws(p), &e, 10);
+			v = stamp_num(js_ws(p), &e);
 			if (e == js_ws(p))
 				return HUCE_EINVAL;
 			p = js_ws(e);
@@ -493,7 +514,7 @@ static enum huce_err stamps_member(void *arg, char *name, char *value)
 		} else {
 			if (st->nf >= st->cap)
 				return HUCE_EINVAL;
-			v = strtoll(p, &e, 10);
+			v = stamp_num(p, &e);
 			if (e == p || v < 0)
 				return HUCE_EINVAL;
 			st->idx[st->nf++] = (size_t)v;
@@ -2590,12 +2611,21 @@ void store_page_release(struct store_page *pg)
 enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 			       const char *id, const char *kind, int deleted)
 {
+	char num[32], *d = num + sizeof(num);
+	uint64_t u = version < 0 ? 0 - (uint64_t)version : (uint64_t)version;
 	enum huce_err rc;
 
+	/* The version without printf: one per record of a page. */
+	memcpy(d -= 6, ",\"id\":", 6);
+	do
+		*--d = (char)('0' + u % 10);
+	while (u /= 10);
+	if (version < 0)
+		*--d = '-';
+	memcpy(d -= 11, "{\"version\":", 11);
 	huce_buf_reset(&pg->text);
 	pg->fields = 0;
-	rc = huce_buf_printf(&pg->text, "{\"version\":%lld,\"id\":",
-			     (long long)version);
+	rc = huce_buf_add(&pg->text, d, (size_t)(num + sizeof(num) - d));
 	if (!rc)
 		rc = json_string(&pg->text, id ? id : "");
 	if (!rc)
@@ -2688,10 +2718,19 @@ enum huce_err store_page_end(struct store_page *pg)
 
 	if (rc)
 		return rc;
-	item = cJSON_CreateRaw(pg->text.data);
-	if (!item)
-		return HUCE_ENOMEM;
-	cJSON_AddItemToArray(pg->out, item);
+	if (pg->buf) {
+		if (pg->n)
+			rc = huce_buf_add(pg->buf, ",", 1);
+		if (!rc)
+			rc = huce_buf_add(pg->buf, pg->text.data, pg->text.len);
+		if (rc)
+			return rc;
+	} else {
+		item = cJSON_CreateRaw(pg->text.data);
+		if (!item)
+			return HUCE_ENOMEM;
+		cJSON_AddItemToArray(pg->out, item);
+	}
 	pg->bytes += pg->text.len;
 	pg->n++;
 	return HUCE_OK;
@@ -2751,11 +2790,12 @@ enum huce_err store_changes(struct store *s, int64_t after, int limit,
 				    more, head, err);
 }
 
-enum huce_err store_changes_scoped(struct store *s, int64_t after,
-				   int limit, const char *own,
-				   const cJSON *villages, cJSON *out,
-				   int64_t *next, int *more, int64_t *head,
-				   struct huce_error *err)
+static enum huce_err changes_into(struct store *s, int64_t after,
+				  int limit, const char *own,
+				  const cJSON *villages, cJSON *out,
+				  struct huce_buf *buf, int64_t *next,
+				  int *more, int64_t *head,
+				  struct huce_error *err)
 {
 	struct store_page pg;
 	enum huce_err rc = HUCE_OK;
@@ -2767,6 +2807,7 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 	if (limit < 1)
 		limit = 1;
 	store_page_init(&pg, out, own);
+	pg.buf = buf;
 	pg.limit = limit;
 	pg.next = after;
 	pg.villages = villages;
@@ -2814,4 +2855,24 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 	unlock(s);
 	store_page_release(&pg);
 	return rc;
+}
+
+enum huce_err store_changes_scoped(struct store *s, int64_t after,
+				   int limit, const char *own,
+				   const cJSON *villages, cJSON *out,
+				   int64_t *next, int *more, int64_t *head,
+				   struct huce_error *err)
+{
+	return changes_into(s, after, limit, own, villages, out, NULL, next,
+			    more, head, err);
+}
+
+enum huce_err store_changes_text(struct store *s, int64_t after,
+				 int limit, const char *own,
+				 const cJSON *villages, struct huce_buf *out,
+				 int64_t *next, int *more, int64_t *head,
+				 struct huce_error *err)
+{
+	return changes_into(s, after, limit, own, villages, NULL, out, next,
+			    more, head, err);
 }

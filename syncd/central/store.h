@@ -478,10 +478,24 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 				   struct huce_error *err);
 
 /*
+ * store_changes_scoped() writing the changes as text: each change's
+ * JSON text is appended to out (the caller's buffer), separated by
+ * commas, the bytes cJSON_PrintUnformatted() would print for the array
+ * of raw items without its brackets.  A pull page is written this way
+ * (central_changes_scoped), without a raw item per change.
+ */
+enum huce_err store_changes_text(struct store *s, int64_t after,
+				 int limit, const char *own,
+				 const cJSON *villages, struct huce_buf *out,
+				 int64_t *next, int *more, int64_t *head,
+				 struct huce_error *err);
+
+/*
  * The writer of a page of changes (store.c), which store_changes()
  * drives through store_page_row() for every backend: each
  * change is written as JSON text, names and ids escaped, values copied
- * as the stored JSON texts, then appended to out as a raw item.
+ * as the stored JSON texts, then appended to out as a raw item (or, with
+ * buf set, to that text after a comma: store_changes_text).
  *
  *   store_page_init(&pg, out, own);
  *   for each record: store_page_begin(); [store_page_stamp() for its
@@ -502,6 +516,7 @@ enum huce_err store_changes_scoped(struct store *s, int64_t after,
 
 struct store_page {
 	cJSON *out;		/* borrowed */
+	struct huce_buf *buf;	/* borrowed: instead of out, the text */
 	const char *own;	/* borrowed; NULL: no stubs */
 	struct huce_buf text;	/* the change being written */
 	size_t bytes;		/* text of the changes appended so far */

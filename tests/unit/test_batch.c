@@ -1080,6 +1080,49 @@ static void test_plain_zlib(void **state)
 	huce_buf_release(&gen);
 }
 
+/*
+ * A deflater kept for many buffers (the central's pull pages) gives the
+ * bytes huce_deflate gives for each, whatever it compressed before.
+ */
+static void test_deflater_reuse(void **state)
+{
+	struct huce_buf big, small;
+	struct huce_buf a = HUCE_BUF_INIT(1 << 20), b = HUCE_BUF_INIT(1 << 20);
+	struct huce_deflater *d = huce_deflater_new(5);
+
+	(void)state;
+	assert_non_null(d);
+	assert_null(huce_deflater_new(10));
+	make_json(&big, 50000);
+	make_json(&small, 300);
+	for (int round = 0; round < 3; round++) {
+		const struct huce_buf *in = round == 1 ? &small : &big;
+
+		huce_buf_reset(&a);
+		huce_buf_reset(&b);
+		assert_int_equal(huce_deflater_run(d, in->data, in->len, &a),
+				 HUCE_OK);
+		assert_int_equal(huce_deflate(in->data, in->len, 5, &b),
+				 HUCE_OK);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.data, b.data, a.len);
+	}
+	/* A full out is refused and left as it was. */
+	huce_buf_reset(&a);
+	a.max = 10;
+	assert_int_equal(huce_buf_addstr(&a, "keep"), HUCE_OK);
+	assert_int_equal(huce_deflater_run(d, big.data, big.len, &a),
+			 HUCE_ETOOBIG);
+	assert_string_equal(a.data, "keep");
+	assert_int_equal(huce_deflater_run(NULL, "x", 1, &b), HUCE_EINVAL);
+	huce_deflater_free(d);
+	huce_deflater_free(NULL);
+	huce_buf_release(&a);
+	huce_buf_release(&b);
+	huce_buf_release(&big);
+	huce_buf_release(&small);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1097,6 +1140,7 @@ int main(void)
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_plain_zlib),
+		cmocka_unit_test(test_deflater_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
