@@ -2611,7 +2611,7 @@ void store_page_release(struct store_page *pg)
 enum huce_err store_page_begin(struct store_page *pg, int64_t version,
 			       const char *id, const char *kind, int deleted)
 {
-	char num[32], *d = num + sizeof(num);
+	char num[48], *d = num + sizeof(num);	/* 11 + sign + 20 digits + 6 */
 	uint64_t u = version < 0 ? 0 - (uint64_t)version : (uint64_t)version;
 	enum huce_err rc;
 

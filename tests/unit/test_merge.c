@@ -686,6 +686,41 @@ static void test_page_text(void **state)
 	cJSON_Delete(arr);
 }
 
+/* A page written as text (pg.buf): each version's digits in full, from 0
+ * to INT64_MAX and a negative one, records joined by commas. */
+static void test_page_version_text(void **state)
+{
+	static const int64_t v[] = { 0, 7, INT64_MAX, -42, INT64_MIN };
+	static const char *const want[] = {
+		"{\"version\":0,\"id\":\"a\"", "{\"version\":7,\"id\":\"a\"",
+		"{\"version\":9223372036854775807,\"id\":\"a\"",
+		"{\"version\":-42,\"id\":\"a\"",
+		"{\"version\":-9223372036854775808,\"id\":\"a\"",
+	};
+	struct huce_buf b = HUCE_BUF_INIT(1 << 20);
+	struct store_page pg;
+	const char *p;
+
+	(void)state;
+	store_page_init(&pg, NULL, NULL);
+	pg.buf = &b;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(store_page_begin(&pg, v[i], "a", "village", 0), HUCE_OK);
+		assert_int_equal(store_page_end(&pg), HUCE_OK);
+	}
+	store_page_release(&pg);
+	assert_non_null(b.data);
+	p = b.data;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_memory_equal(p, want[i], strlen(want[i]));
+		p = strstr(p + 1, "{\"version\":");
+		assert_true(i + 1 == sizeof(v) / sizeof(v[0]) ? p == NULL : p != NULL);
+		if (p)
+			assert_int_equal(p[-1], ',');
+	}
+	huce_buf_release(&b);
+}
+
 /* The change of id in a page, or NULL. */
 static const cJSON *change_of(const cJSON *page, const char *id)
 {
@@ -1723,6 +1758,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_stubs, setup, teardown),
 		cmocka_unit_test(test_page_text),
+		cmocka_unit_test(test_page_version_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restored_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_derived, setup, teardown),
