@@ -39,7 +39,7 @@
 #include "names.h"
 
 #include <float.h>
-#include <limits.h>
+#include <inttypes.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -2889,22 +2889,12 @@ enum huce_err central_changes_own(struct central *c, int64_t after,
 }
 
 /*
- * A page's number as cJSON_PrintUnformatted() prints a number item made
- * from it (cJSON 1.7: "%d" when the double equals its int, else "%1.15g",
- * else "%1.17g"), so that the page's bytes are those the tree printed.
+ * A page's number: its digits, as the cJSON tree printed them for every
+ * version below 10^15 (beyond, the tree's "%1.17g" had lost digits).
  */
 static enum huce_err page_number(struct huce_buf *b, int64_t v)
 {
-	double d = (double)v, back;
-	char t[32];
-
-	if (v >= INT_MIN && v <= INT_MAX)
-		return huce_buf_printf(b, "%d", (int)v);
-	snprintf(t, sizeof(t), "%1.15g", d);
-	back = strtod(t, NULL);
-	if (fabs(back - d) > fmax(fabs(back), fabs(d)) * DBL_EPSILON)
-		snprintf(t, sizeof(t), "%1.17g", d);
-	return huce_buf_addstr(b, t);
+	return huce_buf_printf(b, "%" PRId64, v);
 }
 
 /*
