@@ -1254,6 +1254,8 @@ static void slot_clear(struct store_slot *sl)
 
 static void cache_drop(struct store *s)
 {
+	s->ngate = 0;		/* the gate's passes, found in what ends here */
+	s->gate_next = 0;
 	for (int i = 0; s->slots && i < STORE_SLOTS; i++)
 		slot_clear(&s->slots[i]);
 	for (size_t i = 0; i < s->nhist; i++)
@@ -1542,6 +1544,70 @@ static enum huce_err slot_done(struct store *s, struct store_slot *sl,
 	return rc;
 }
 
+static uint32_t id_hash32(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+/* A write of record id: a pass of the gate that rests on it is gone. */
+static void gate_forget(struct store *s, const char *id)
+{
+	uint32_t h;
+
+	if (!s->ngate)
+		return;
+	h = id_hash32(id);
+	for (size_t i = 0; i < s->ngate; ) {
+		struct store_gate_memo *g = &s->gate[i];
+
+		if ((g->hash[0] == h && strcmp(g->id[0], id) == 0) ||
+		    (g->hash[1] == h && strcmp(g->id[1], id) == 0)) {
+			*g = s->gate[--s->ngate];
+			s->gate_next = s->ngate;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* The pass of team_json's gate that holds without the household except. */
+static const struct store_gate_memo *gate_recall(struct store *s,
+						 const char *team_json,
+						 const char *except)
+{
+	for (size_t i = 0; i < s->ngate; i++) {
+		const struct store_gate_memo *g = &s->gate[i];
+
+		if (strcmp(g->team, team_json) == 0 && strcmp(g->id[0], except) != 0)
+			return g;
+	}
+	return NULL;
+}
+
+static void gate_note(struct store *s, const char *team_json,
+		      char passer[2][HUCE_ID_STRLEN + 1])
+{
+	struct store_gate_memo *g;
+
+	if (strlen(team_json) >= sizeof(g->team) || !passer[0][0] ||
+	    !passer[1][0])
+		return;
+	if (s->ngate < STORE_GATE_MEMO) {
+		g = &s->gate[s->ngate++];
+	} else {	/* full: the entries in turn make room */
+		g = &s->gate[s->gate_next++ % STORE_GATE_MEMO];
+	}
+	memcpy(g->team, team_json, strlen(team_json) + 1);
+	for (int k = 0; k < 2; k++) {
+		copy_cut(g->id[k], sizeof(g->id[k]), passer[k]);
+		g->hash[k] = id_hash32(g->id[k]);
+	}
+}
+
 /*
  * A record a write transaction holds in store_prefetch()'s rows but not
  * in a slot: read there, without loading it into a slot (which would
@@ -1586,6 +1652,7 @@ static enum huce_err c_record_put(struct store *s, const struct store_record *r,
 	struct store_slot tmp, *sl;
 	enum huce_err rc = slot_get(s, r->id, &tmp, &sl, err);
 
+	gate_forget(s, r->id);
 	if (!rc) {
 		sl->rec = *r;
 		sl->exists = 1;
@@ -1701,6 +1768,7 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 	size_t sorted = sl ? sl->fs.n : 0, order[64];
 	int in_order = n <= 64;
 
+	gate_forget(s, record_id);
 	/*
 	 * The writes in name order (an insertion sort of their indexes),
 	 * so that the fields of a new record need no sort once appended.
@@ -2038,8 +2106,32 @@ enum huce_err store_team_gate(struct store *s, const char *team_json,
 			      char other[HUCE_ID_STRLEN + 1], int *passed,
 			      struct huce_error *err)
 {
-	LOCKED_FLUSHED(team_gate(s, team_json, except ? except : "", other,
-				 passed, err));
+	char passer[2][HUCE_ID_STRLEN + 1] = { "", "" };
+	const struct store_gate_memo *g;
+	int memo;
+	enum huce_err rc;
+
+	lock(s);
+	memo = s->in_tx && s->tx_write;
+	/*
+	 * A write transaction asks again for the teams of the households
+	 * it gives one: a pass it found holds until a write undoes it.
+	 */
+	g = memo ? gate_recall(s, team_json, except ? except : "") : NULL;
+	if (g) {
+		copy_cut(other, HUCE_ID_STRLEN + 1, g->id[0]);
+		*passed = 1;
+		unlock(s);
+		return HUCE_OK;
+	}
+	rc = cache_flush(s, err);
+	if (!rc)
+		rc = s->ops->team_gate(s, team_json, except ? except : "", other,
+				       passed, passer, err);
+	if (!rc && memo && *passed)
+		gate_note(s, team_json, passer);
+	unlock(s);
+	return rc;
 }
 
 /*

@@ -336,7 +336,10 @@ enum huce_err store_field_get(struct store *s, const char *id,
  * stored status does not count: the gate's rule (huce_gate_open) takes
  * the inspections, of which a derived "accepted" is one consequence.  A
  * few indexed lookups that stop at the first match, whatever the size
- * of the team.
+ * of the team.  A write transaction keeps each pass it finds until it
+ * writes the household or the inspection that passed (or rolls back):
+ * asked again meanwhile it answers from memory, with that household as
+ * other (another live household of the team, not always the first).
  */
 enum huce_err store_team_gate(struct store *s,
 			      const char *team_json,

@@ -135,9 +135,14 @@ struct store_ops {
 					 const char *attr, const char *value,
 					 struct huce_error *err);
 
+	/*
+	 * store_team_gate's query (store.h); when *passed, passer names
+	 * the household ([0]) and its inspection ([1]) that pass.
+	 */
 	enum huce_err (*team_gate)(struct store *s, const char *team_json,
 				   const char *except,
 				   char other[HUCE_ID_STRLEN + 1], int *passed,
+				   char passer[2][HUCE_ID_STRLEN + 1],
 				   struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
@@ -245,6 +250,20 @@ struct store_hist_pending {
 };
 #define STORE_HIST_PENDING 64
 
+/*
+ * A team a write transaction found past its first toilet (store.c,
+ * store_team_gate): the live household of the team and its live
+ * inspection that pass.  It holds until either of the two is written
+ * (a write of no other record can undo it), or the transaction or a
+ * savepoint ends in a rollback.  hash: of each id, to skip the compare.
+ */
+struct store_gate_memo {
+	char team[HUCE_ID_STRLEN + 3];		/* JSON text */
+	char id[2][HUCE_ID_STRLEN + 1];		/* household, inspection */
+	uint32_t hash[2];
+};
+#define STORE_GATE_MEMO 64
+
 /* Every backend's struct begins with this. */
 struct store {
 	const struct store_ops *ops;
@@ -260,6 +279,8 @@ struct store {
 	struct store_hist_pending *hist;	/* STORE_HIST_PENDING, or NULL */
 	size_t nhist;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
+	struct store_gate_memo gate[STORE_GATE_MEMO];
+	size_t ngate, gate_next;
 };
 
 void store_base_init(struct store *s, const struct store_ops *ops,

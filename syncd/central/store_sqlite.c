@@ -723,6 +723,7 @@ static enum huce_err sq_changes_of(struct store *base, const char *record_id,
 static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 				  const char *except,
 				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  char passer[2][HUCE_ID_STRLEN + 1],
 				  struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
@@ -731,6 +732,7 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	int r;
 
 	other[0] = '\0';
+	passer[0][0] = passer[1][0] = '\0';
 	*passed = 0;
 	if (!except)
 		except = "";
@@ -767,7 +769,7 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		 * JSON functions, which parse each text whole.
 		 */
 		st = huce_db_query(s->db, err,
-			"SELECT i.id, i.fields FROM ref t CROSS JOIN rec h "
+			"SELECT i.id, i.fields, t.record_id FROM ref t CROSS JOIN rec h "
 			"CROSS JOIN ref k CROSS JOIN rec i WHERE h.id = t.record_id "
 			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 			"AND h.kind = 'household' AND h.deleted = 0 "
@@ -789,6 +791,12 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		}
 		if (!rc && r == SQLITE_ROW) {
 			*passed = 1;
+			/* an id cut short names no record: no passer then */
+			if (sqlite3_column_bytes(st, 2) <= HUCE_ID_STRLEN &&
+			    sqlite3_column_bytes(st, 0) <= HUCE_ID_STRLEN) {
+				copy_col(passer[0], HUCE_ID_STRLEN + 1, st, 2);
+				copy_col(passer[1], HUCE_ID_STRLEN + 1, st, 0);
+			}
 			sqlite3_reset(st);
 		} else if (!rc) {
 			rc = step_done(s, st, r, err, "cannot read a team");
