@@ -2465,6 +2465,105 @@ static enum huce_err pick_row(void *arg, const char *id, const char *kind,
 	return rc;
 }
 
+/*
+ * store_by_field_pick() in a write transaction with store_prefetch()'s
+ * rows: the ids from the references alone, each text from those rows
+ * (every record the batch wrote is there, as the tables have it) and
+ * only the others from the tables, in one query.
+ */
+struct held {
+	char **id;
+	size_t n, alloc;
+	struct store_record *rec;	/* of the rows read here */
+	char **fields;			/* NULL: no row read here */
+};
+
+static enum huce_err held_id(void *arg, const char *id)
+{
+	struct held *h = arg;
+
+	if (h->n == h->alloc) {
+		size_t na = h->alloc ? h->alloc * 2 : 16;
+		char **nv = realloc(h->id, na * sizeof(*nv));
+
+		if (!nv)
+			return HUCE_ENOMEM;
+		h->id = nv;
+		h->alloc = na;
+	}
+	if (!(h->id[h->n] = strdup(id)))
+		return HUCE_ENOMEM;
+	h->n++;
+	return HUCE_OK;
+}
+
+static enum huce_err held_row(void *arg, const struct store_record *r,
+			      const char *fields, const char *stamps)
+{
+	struct held *h = arg;
+
+	(void)stamps;
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->fields[i] || strcmp(h->id[i], r->id) != 0)
+			continue;
+		if (!(h->fields[i] = strdup(fields ? fields : "")))
+			return HUCE_ENOMEM;
+		h->rec[i] = *r;
+		break;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err pick_held(struct store *s, enum store_index ix,
+			       const char *value_json, struct pick *p,
+			       struct huce_error *err)
+{
+	struct huce_buf q = HUCE_BUF_INIT((size_t)1 << 30);
+	struct held h = { 0 };
+	size_t asked = 0;
+	enum huce_err rc;
+
+	rc = s->ops->ref_ids(s, ix, value_json, held_id, &h, err);
+	if (!rc && h.n && (!(h.rec = calloc(h.n, sizeof(*h.rec))) ||
+			   !(h.fields = calloc(h.n, sizeof(*h.fields)))))
+		rc = HUCE_ENOMEM;
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		const struct pre_ent *e = pre_find(s, h.id[i], 0);
+
+		if (e && e->state != PRE_UNKNOWN)
+			continue;
+		if (huce_buf_add(&q, asked ? "," : "[", 1) ||
+		    json_string(&q, h.id[i]))
+			rc = HUCE_ENOMEM;
+		asked++;
+	}
+	if (!rc && asked && huce_buf_add(&q, "]", 2))	/* with its NUL */
+		rc = HUCE_ENOMEM;
+	if (!rc && asked)
+		rc = s->ops->rows_get(s, q.data, held_row, &h, err);
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		const struct pre_ent *e = h.fields[i] ? NULL : pre_find(s, h.id[i], 0);
+		const struct store_record *r = e ? &e->rec : &h.rec[i];
+		const char *fields = e ? e->fields : h.fields[i];
+
+		if ((e && e->state != PRE_ROW) || (!e && !fields) || r->deleted)
+			continue;	/* gone, or no row */
+		rc = pick_row(p, h.id[i], r->kind, fields);
+	}
+	if (rc == HUCE_ENOMEM)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	for (size_t i = 0; i < h.n; i++) {
+		free(h.id[i]);
+		if (h.fields)
+			free(h.fields[i]);
+	}
+	free(h.id);
+	free(h.rec);
+	free(h.fields);
+	huce_buf_release(&q);
+	return rc;
+}
+
 enum huce_err store_by_field_pick(struct store *s, const char *name,
 				  const char *value_json,
 				  const char *const *names, size_t n,
@@ -2476,10 +2575,21 @@ enum huce_err store_by_field_pick(struct store *s, const char *name,
 
 	if (n > STORE_PICK_MAX)
 		return huce_fail(err, HUCE_EINVAL, "too many fields to pick");
-	for (int i = 0; i < STORE_IX__COUNT; i++)
-		if (strcmp(name, ix_names[i]) == 0)
-			LOCKED_FLUSHED(ref_texts(s, (enum store_index)i, value_json,
-						 pick_row, &p, err));
+	for (int i = 0; i < STORE_IX__COUNT; i++) {
+		enum huce_err rc;
+
+		if (strcmp(name, ix_names[i]) != 0)
+			continue;
+		lock(s);
+		rc = cache_flush(s, err);
+		if (!rc && s->pre && s->in_tx && s->tx_write)
+			rc = pick_held(s, (enum store_index)i, value_json, &p, err);
+		else if (!rc)
+			rc = s->ops->ref_texts(s, (enum store_index)i, value_json,
+					       pick_row, &p, err);
+		unlock(s);
+		return rc;
+	}
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 

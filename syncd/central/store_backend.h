@@ -73,6 +73,9 @@ typedef enum huce_err (*store_row_cb)(void *arg, const struct store_record *r,
 typedef enum huce_err (*store_text_cb)(void *arg, const char *id,
 				       const char *kind, const char *fields);
 
+/* A record id, handed out by ref_ids. */
+typedef enum huce_err (*store_id_cb)(void *arg, const char *id);
+
 /* A history row of the compact layout, handed out by changes_of. */
 typedef enum huce_err (*store_change_cb)(void *arg,
 					 const struct store_change_row *c);
@@ -165,6 +168,14 @@ struct store_ops {
 	enum huce_err (*ref_texts)(struct store *s, enum store_index ix,
 				   const char *value_json, store_text_cb cb,
 				   void *arg, struct huce_error *err);
+	/*
+	 * ref_ids: the ids of the records (live or deleted) whose
+	 * reference ix is value_json, in id order, read from the
+	 * references alone (cb must not touch the store).
+	 */
+	enum huce_err (*ref_ids)(struct store *s, enum store_index ix,
+				 const char *value_json, store_id_cb cb,
+				 void *arg, struct huce_error *err);
 	enum huce_err (*id_match)(struct store *s, const char *kind,
 				  const char *key, int how,
 				  char (*ids)[HUCE_ID_STRLEN + 1], size_t max,

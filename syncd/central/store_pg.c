@@ -1426,6 +1426,27 @@ static enum huce_err pg_ref_texts(struct store *base, enum store_index ix,
 	return rc;
 }
 
+static enum huce_err pg_ref_ids(struct store *base, enum store_index ix,
+			      const char *value_json, store_id_cb cb,
+			      void *arg, struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	p_str(&p, ref_names[ix]);
+	p_str(&p, value_json);
+	res = runp(P(base), "SELECT record_id FROM ref "
+		   "WHERE name = $1 AND value = $2 ORDER BY record_id",
+		   &p, err, "cannot list records");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; !rc && i < PQntuples(res); i++)
+		rc = cb(arg, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -1563,6 +1584,7 @@ static const struct store_ops pg_ops = {
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,
 	.ref_texts = pg_ref_texts,
+	.ref_ids = pg_ref_ids,
 	.scan_kind = pg_scan_kind,
 	.id_match = pg_id_match,
 	.changes = pg_changes,

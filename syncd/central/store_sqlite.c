@@ -936,6 +936,29 @@ static enum huce_err sq_ref_texts(struct store *base, enum store_index ix,
 	return step_done(s, st, r, err, "cannot list records") ? HUCE_EDB : HUCE_OK;
 }
 
+static enum huce_err sq_ref_ids(struct store *base, enum store_index ix,
+			      const char *value_json, store_id_cb cb,
+			      void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r = SQLITE_DONE;
+
+	st = huce_db_query(s->db, err,
+		"SELECT record_id FROM ref WHERE name = ?1 AND value = ?2 "
+		"ORDER BY record_id", "ss", ref_names[ix], value_json);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		rc = cb(arg, col_text(st, 0));
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	return step_done(s, st, r, err, "cannot list records") ? HUCE_EDB : HUCE_OK;
+}
+
 static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -1065,6 +1088,7 @@ static const struct store_ops sqlite_ops = {
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,
 	.ref_texts = sq_ref_texts,
+	.ref_ids = sq_ref_ids,
 	.scan_kind = sq_scan_kind,
 	.id_match = sq_id_match,
 	.changes = sq_changes,

@@ -701,6 +701,64 @@ static void test_gate_batch(void **state)
 }
 
 /*
+ * A household's status comes from all its inspections, those of earlier
+ * batches too (read from the tables, not only from what the batch
+ * wrote), and never from a deleted one.
+ */
+static void test_status_later_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+
+	begin(&b);
+	entry(&b, 1, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	seal(&b, "lap2", 1, 1, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 4, "household", H(1), "put", 0, GATE_HH(T1));
+	entry(&b, 5, "inspection", I(1), "put", 0,
+	      GATE_INSP(H(1), "completion", "pass"));
+	seal(&b, "lap1", 1, 5, 5, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+
+	/* Touched again: the inspection of the batch before still counts. */
+	begin(&b);
+	entry(&b, 6, "household", H(1), "put", 0, "{\"head\":\"户二\"}");
+	seal(&b, "lap1", 6, 6, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+
+	/* Deleted, it counts no more, in its batch and after. */
+	begin(&b);
+	entry(&b, 7, "inspection", I(1), "delete", 0, "{}");
+	seal(&b, "lap1", 7, 7, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"planned\"");
+	begin(&b);
+	entry(&b, 8, "household", H(1), "put", 0, "{\"head\":\"户三\"}");
+	seal(&b, "lap1", 8, 8, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"planned\"");
+}
+
+/*
  * The page writer escapes ids, kinds and names (whatever a store holds)
  * and copies values as the JSON texts they are.
  */
@@ -1820,6 +1878,7 @@ int main(void)
 		cmocka_unit_test(test_page_version_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_later_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restored_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_derived, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
