@@ -1696,6 +1696,18 @@ static enum huce_err c_fields_get(struct store *s, const char *id,
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
+static enum huce_err c_fields_view(struct store *s, const char *id,
+				   store_fieldset_cb cb, void *arg,
+				   struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+
+	if (!rc)
+		rc = cb(arg, &sl->fs);
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
 /* c_field_get() of a row of store_prefetch(): its first field of a name. */
 struct field_find {
 	const char *name;
@@ -2062,6 +2074,13 @@ enum huce_err store_fields_get(struct store *s, const char *id,
 			       struct huce_error *err)
 {
 	LOCKED_C(c_fields_get(s, id, out, err));
+}
+
+enum huce_err store_fields_view(struct store *s, const char *id,
+				store_fieldset_cb cb, void *arg,
+				struct huce_error *err)
+{
+	LOCKED_C(c_fields_view(s, id, cb, arg, err));
 }
 
 /* The device columns store_device_attr_get/set may name (schema 0004). */

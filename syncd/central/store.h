@@ -317,6 +317,17 @@ enum huce_err store_fields_get(struct store *s, const char *id,
 			       struct huce_error *err);
 
 /*
+ * The fields of a record as the store holds them, handed to cb without
+ * a copy (valid during the call only; cb must not touch the store).
+ * No fields is not an error: cb gets an empty set.
+ */
+typedef enum huce_err (*store_fieldset_cb)(void *arg,
+					   const struct store_fieldset *fs);
+enum huce_err store_fields_view(struct store *s, const char *id,
+				store_fieldset_cb cb, void *arg,
+				struct huce_error *err);
+
+/*
  * The JSON text of one field of a record (a primary-key seek), malloc'd
  * into *value (the caller frees); HUCE_ENOTFOUND, *value NULL, when the
  * record has no such field.
