@@ -285,12 +285,10 @@ static char *js_skip(char *p)
 		if (!*p)
 			return NULL;
 		if (*p == '"') {
-			for (p++; *p != '"'; p++) {
-				if (!*p)
+			/* a run without quote or backslash at a time */
+			for (p++; *(p += strcspn(p, "\"\\")) != '"'; p += 2)
+				if (!*p || !p[1])
 					return NULL;
-				if (*p == '\\' && !*++p)
-					return NULL;
-			}
 			p++;
 		} else if (*p == '{' || *p == '[') {
 			depth++;
