@@ -2541,9 +2541,6 @@ static enum huce_err pick_held(struct store *s, enum store_index ix,
 	enum huce_err rc;
 
 	rc = s->ops->ref_ids(s, ix, value_json, held_id, &h, err);
-	if (!rc && h.n && (!(h.rec = calloc(h.n, sizeof(*h.rec))) ||
-			   !(h.fields = calloc(h.n, sizeof(*h.fields)))))
-		rc = HUCE_ENOMEM;
 	for (size_t i = 0; !rc && i < h.n; i++) {
 		const struct pre_ent *e = pre_find(s, h.id[i], 0);
 
@@ -2556,14 +2553,18 @@ static enum huce_err pick_held(struct store *s, enum store_index ix,
 	}
 	if (!rc && asked && huce_buf_add(&q, "]", 2))	/* with its NUL */
 		rc = HUCE_ENOMEM;
+	if (!rc && asked && (!(h.rec = calloc(h.n, sizeof(*h.rec))) ||
+			     !(h.fields = calloc(h.n, sizeof(*h.fields)))))
+		rc = HUCE_ENOMEM;
 	if (!rc && asked)
 		rc = s->ops->rows_get(s, q.data, held_row, &h, err);
 	for (size_t i = 0; !rc && i < h.n; i++) {
-		const struct pre_ent *e = h.fields[i] ? NULL : pre_find(s, h.id[i], 0);
-		const struct store_record *r = e ? &e->rec : &h.rec[i];
-		const char *fields = e ? e->fields : h.fields[i];
+		const char *got = h.fields ? h.fields[i] : NULL;
+		const struct pre_ent *e = got ? NULL : pre_find(s, h.id[i], 0);
+		const struct store_record *r = e ? &e->rec : got ? &h.rec[i] : NULL;
+		const char *fields = e ? e->fields : got;
 
-		if ((e && e->state != PRE_ROW) || (!e && !fields) || r->deleted)
+		if (!r || (e && e->state != PRE_ROW) || r->deleted)
 			continue;	/* gone, or no row */
 		rc = pick_row(p, h.id[i], r->kind, fields);
 	}
