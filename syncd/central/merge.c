@@ -2156,11 +2156,36 @@ static enum huce_err fact_pick(void *arg, const char *id, const char *kind,
  * history explains it.  No stored status is planned: a planned
  * household gets no change.
  */
+/* What revisit reads of a household, copied out of its fields. */
+struct hh_facts {
+	char hash[80], started[16], finished[16], stored[32];
+	const char *h, *start, *finish, *have;	/* into the above, or NULL */
+	struct store_field status;	/* value owned; NULL: no status */
+};
+
+static enum huce_err hh_read(void *arg, const struct store_fieldset *fs)
+{
+	struct hh_facts *v = arg;
+	const struct store_field *f = store_fieldset_find(fs, "status");
+
+	v->h = fs_str(fs, "id_hash", v->hash, sizeof(v->hash));
+	v->start = fs_str(fs, "started", v->started, sizeof(v->started));
+	v->finish = fs_str(fs, "finished", v->finished, sizeof(v->finished));
+	v->have = fs_str(fs, "status", v->stored, sizeof(v->stored));
+	if (f) {
+		v->status = *f;
+		v->status.value = strdup(f->value ? f->value : "null");
+		if (!v->status.value)
+			return HUCE_ENOMEM;
+	}
+	return HUCE_OK;
+}
+
 static enum huce_err status_update(struct central *c, struct store_record *rec,
-				   const struct store_fieldset *fs,
+				   const struct hh_facts *hf,
 				   struct huce_error *err)
 {
-	char started[16], finished[16], stored[32], q[HUCE_ID_STRLEN + 3];
+	char q[HUCE_ID_STRLEN + 3];
 	char hlc[HUCE_HLC_STRLEN + 1], *text;
 	struct huce_insp_fact *facts = NULL;
 	struct fact_scan x = { 0 };
@@ -2185,11 +2210,9 @@ static enum huce_err status_update(struct central *c, struct store_record *rec,
 	for (size_t i = 0; i < x.n; i++)
 		facts[i] = (struct huce_insp_fact){ x.v[i].id, x.v[i].date,
 			x.v[i].stage, x.v[i].pass, x.v[i].voided };
-	st = huce_status_derive(fs_str(fs, "started", started, sizeof(started)),
-				fs_str(fs, "finished", finished, sizeof(finished)),
-				facts, x.n, NULL);
+	st = huce_status_derive(hf->start, hf->finish, facts, x.n, NULL);
 	name = huce_status_name(st);
-	have = fs_str(fs, "status", stored, sizeof(stored));
+	have = hf->have;
 	if (have ? strcmp(have, name) == 0 : st == HUCE_STATUS_PLANNED)
 		goto out;
 	text = malloc(strlen(name) + 3);
@@ -2198,7 +2221,8 @@ static enum huce_err status_update(struct central *c, struct store_record *rec,
 		goto out;
 	}
 	snprintf(text, strlen(name) + 3, "\"%s\"", name);
-	if (fwrites_add(&w, "status", text, store_fieldset_find(fs, "status"), 0)) {
+	if (fwrites_add(&w, "status", text,
+			hf->status.value ? &hf->status : NULL, 0)) {
 		ret = oom(err);
 		goto out;
 	}
@@ -2219,10 +2243,8 @@ static enum huce_err revisit(struct central *c, const char *id, int flags,
 			     struct huce_error *err)
 {
 	struct store_record rec;
-	struct store_fieldset fs = { 0 };
+	struct hh_facts hf = { 0 };
 	struct huce_error gerr = { 0 };
-	char hash[80];
-	const char *h;
 	enum huce_err ret;
 
 	ret = store_record_get(c->store, id, &rec, &gerr);
@@ -2236,19 +2258,19 @@ static enum huce_err revisit(struct central *c, const char *id, int flags,
 	if (rec.deleted && (!(flags & MERGE_TOUCH_DELETED) ||
 			    (flags & MERGE_TOUCH_CREATED)))
 		return HUCE_OK;
-	ret = store_fields_get(c->store, id, &fs, err);
-	if (ret)
-		return ret;
-	h = fs_str(&fs, "id_hash", hash, sizeof(hash));
-	if (rec.deleted) {
-		ret = close_twins(c, &rec, h, err);
-	} else {
+	/* The few fields it needs, not a copy of them all. */
+	ret = store_fields_view(c->store, id, hh_read, &hf, err);
+	if (ret == HUCE_ENOMEM)
+		ret = oom(err);
+	if (!ret && rec.deleted) {
+		ret = close_twins(c, &rec, hf.h, err);
+	} else if (!ret) {
 		if (flags & MERGE_TOUCH_CREATED)
-			ret = find_twins(c, &rec, h, err);
+			ret = find_twins(c, &rec, hf.h, err);
 		if (!ret)
-			ret = status_update(c, &rec, &fs, err);
+			ret = status_update(c, &rec, &hf, err);
 	}
-	store_fieldset_release(&fs);
+	free(hf.status.value);
 	return ret;
 }
 

@@ -285,12 +285,10 @@ static char *js_skip(char *p)
 		if (!*p)
 			return NULL;
 		if (*p == '"') {
-			for (p++; *p != '"'; p++) {
-				if (!*p)
+			/* a run without quote or backslash at a time */
+			for (p++; *(p += strcspn(p, "\"\\")) != '"'; p += 2)
+				if (!*p || !p[1])
 					return NULL;
-				if (*p == '\\' && !*++p)
-					return NULL;
-			}
 			p++;
 		} else if (*p == '{' || *p == '[') {
 			depth++;
@@ -1254,6 +1252,8 @@ static void slot_clear(struct store_slot *sl)
 
 static void cache_drop(struct store *s)
 {
+	s->ngate = 0;		/* the gate's passes, found in what ends here */
+	s->gate_next = 0;
 	for (int i = 0; s->slots && i < STORE_SLOTS; i++)
 		slot_clear(&s->slots[i]);
 	for (size_t i = 0; i < s->nhist; i++)
@@ -1542,6 +1542,70 @@ static enum huce_err slot_done(struct store *s, struct store_slot *sl,
 	return rc;
 }
 
+static uint32_t id_hash32(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return h;
+}
+
+/* A write of record id: a pass of the gate that rests on it is gone. */
+static void gate_forget(struct store *s, const char *id)
+{
+	uint32_t h;
+
+	if (!s->ngate)
+		return;
+	h = id_hash32(id);
+	for (size_t i = 0; i < s->ngate; ) {
+		struct store_gate_memo *g = &s->gate[i];
+
+		if ((g->hash[0] == h && strcmp(g->id[0], id) == 0) ||
+		    (g->hash[1] == h && strcmp(g->id[1], id) == 0)) {
+			*g = s->gate[--s->ngate];
+			s->gate_next = s->ngate;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* The pass of team_json's gate that holds without the household except. */
+static const struct store_gate_memo *gate_recall(struct store *s,
+						 const char *team_json,
+						 const char *except)
+{
+	for (size_t i = 0; i < s->ngate; i++) {
+		const struct store_gate_memo *g = &s->gate[i];
+
+		if (strcmp(g->team, team_json) == 0 && strcmp(g->id[0], except) != 0)
+			return g;
+	}
+	return NULL;
+}
+
+static void gate_note(struct store *s, const char *team_json,
+		      char passer[2][HUCE_ID_STRLEN + 1])
+{
+	struct store_gate_memo *g;
+
+	if (strlen(team_json) >= sizeof(g->team) || !passer[0][0] ||
+	    !passer[1][0])
+		return;
+	if (s->ngate < STORE_GATE_MEMO) {
+		g = &s->gate[s->ngate++];
+	} else {	/* full: the entries in turn make room */
+		g = &s->gate[s->gate_next++ % STORE_GATE_MEMO];
+	}
+	memcpy(g->team, team_json, strlen(team_json) + 1);
+	for (int k = 0; k < 2; k++) {
+		copy_cut(g->id[k], sizeof(g->id[k]), passer[k]);
+		g->hash[k] = id_hash32(g->id[k]);
+	}
+}
+
 /*
  * A record a write transaction holds in store_prefetch()'s rows but not
  * in a slot: read there, without loading it into a slot (which would
@@ -1586,6 +1650,7 @@ static enum huce_err c_record_put(struct store *s, const struct store_record *r,
 	struct store_slot tmp, *sl;
 	enum huce_err rc = slot_get(s, r->id, &tmp, &sl, err);
 
+	gate_forget(s, r->id);
 	if (!rc) {
 		sl->rec = *r;
 		sl->exists = 1;
@@ -1626,6 +1691,18 @@ static enum huce_err c_fields_get(struct store *s, const char *id,
 	store_fieldset_release(out);
 	if (!rc && fieldset_copy(out, &sl->fs))
 		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	return slot_done(s, sl, &tmp, rc, err);
+}
+
+static enum huce_err c_fields_view(struct store *s, const char *id,
+				   store_fieldset_cb cb, void *arg,
+				   struct huce_error *err)
+{
+	struct store_slot tmp, *sl;
+	enum huce_err rc = slot_get(s, id, &tmp, &sl, err);
+
+	if (!rc)
+		rc = cb(arg, &sl->fs);
 	return slot_done(s, sl, &tmp, rc, err);
 }
 
@@ -1701,6 +1778,7 @@ static enum huce_err c_fields_put(struct store *s, const char *record_id,
 	size_t sorted = sl ? sl->fs.n : 0, order[64];
 	int in_order = n <= 64;
 
+	gate_forget(s, record_id);
 	/*
 	 * The writes in name order (an insertion sort of their indexes),
 	 * so that the fields of a new record need no sort once appended.
@@ -1996,6 +2074,13 @@ enum huce_err store_fields_get(struct store *s, const char *id,
 	LOCKED_C(c_fields_get(s, id, out, err));
 }
 
+enum huce_err store_fields_view(struct store *s, const char *id,
+				store_fieldset_cb cb, void *arg,
+				struct huce_error *err)
+{
+	LOCKED_C(c_fields_view(s, id, cb, arg, err));
+}
+
 /* The device columns store_device_attr_get/set may name (schema 0004). */
 static int attr_known(const char *attr)
 {
@@ -2038,8 +2123,32 @@ enum huce_err store_team_gate(struct store *s, const char *team_json,
 			      char other[HUCE_ID_STRLEN + 1], int *passed,
 			      struct huce_error *err)
 {
-	LOCKED_FLUSHED(team_gate(s, team_json, except ? except : "", other,
-				 passed, err));
+	char passer[2][HUCE_ID_STRLEN + 1] = { "", "" };
+	const struct store_gate_memo *g;
+	int memo;
+	enum huce_err rc;
+
+	lock(s);
+	memo = s->in_tx && s->tx_write;
+	/*
+	 * A write transaction asks again for the teams of the households
+	 * it gives one: a pass it found holds until a write undoes it.
+	 */
+	g = memo ? gate_recall(s, team_json, except ? except : "") : NULL;
+	if (g) {
+		copy_cut(other, HUCE_ID_STRLEN + 1, g->id[0]);
+		*passed = 1;
+		unlock(s);
+		return HUCE_OK;
+	}
+	rc = cache_flush(s, err);
+	if (!rc)
+		rc = s->ops->team_gate(s, team_json, except ? except : "", other,
+				       passed, passer, err);
+	if (!rc && memo && *passed)
+		gate_note(s, team_json, passer);
+	unlock(s);
+	return rc;
 }
 
 /*
@@ -2373,6 +2482,106 @@ static enum huce_err pick_row(void *arg, const char *id, const char *kind,
 	return rc;
 }
 
+/*
+ * store_by_field_pick() in a write transaction with store_prefetch()'s
+ * rows: the ids from the references alone, each text from those rows
+ * (every record the batch wrote is there, as the tables have it) and
+ * only the others from the tables, in one query.
+ */
+struct held {
+	char **id;
+	size_t n, alloc;
+	struct store_record *rec;	/* of the rows read here */
+	char **fields;			/* NULL: no row read here */
+};
+
+static enum huce_err held_id(void *arg, const char *id)
+{
+	struct held *h = arg;
+
+	if (h->n == h->alloc) {
+		size_t na = h->alloc ? h->alloc * 2 : 16;
+		char **nv = realloc(h->id, na * sizeof(*nv));
+
+		if (!nv)
+			return HUCE_ENOMEM;
+		h->id = nv;
+		h->alloc = na;
+	}
+	if (!(h->id[h->n] = strdup(id)))
+		return HUCE_ENOMEM;
+	h->n++;
+	return HUCE_OK;
+}
+
+static enum huce_err held_row(void *arg, const struct store_record *r,
+			      const char *fields, const char *stamps)
+{
+	struct held *h = arg;
+
+	(void)stamps;
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->fields[i] || strcmp(h->id[i], r->id) != 0)
+			continue;
+		if (!(h->fields[i] = strdup(fields ? fields : "")))
+			return HUCE_ENOMEM;
+		h->rec[i] = *r;
+		break;
+	}
+	return HUCE_OK;
+}
+
+static enum huce_err pick_held(struct store *s, enum store_index ix,
+			       const char *value_json, struct pick *p,
+			       struct huce_error *err)
+{
+	struct huce_buf q = HUCE_BUF_INIT((size_t)1 << 30);
+	struct held h = { 0 };
+	size_t asked = 0;
+	enum huce_err rc;
+
+	rc = s->ops->ref_ids(s, ix, value_json, held_id, &h, err);
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		const struct pre_ent *e = pre_find(s, h.id[i], 0);
+
+		if (e && e->state != PRE_UNKNOWN)
+			continue;
+		if (huce_buf_add(&q, asked ? "," : "[", 1) ||
+		    json_string(&q, h.id[i]))
+			rc = HUCE_ENOMEM;
+		asked++;
+	}
+	if (!rc && asked && huce_buf_add(&q, "]", 2))	/* with its NUL */
+		rc = HUCE_ENOMEM;
+	if (!rc && asked && (!(h.rec = calloc(h.n, sizeof(*h.rec))) ||
+			     !(h.fields = calloc(h.n, sizeof(*h.fields)))))
+		rc = HUCE_ENOMEM;
+	if (!rc && asked)
+		rc = s->ops->rows_get(s, q.data, held_row, &h, err);
+	for (size_t i = 0; !rc && i < h.n; i++) {
+		const char *got = h.fields ? h.fields[i] : NULL;
+		const struct pre_ent *e = got ? NULL : pre_find(s, h.id[i], 0);
+		const struct store_record *r = e ? &e->rec : got ? &h.rec[i] : NULL;
+		const char *fields = e ? e->fields : got;
+
+		if (!r || (e && e->state != PRE_ROW) || r->deleted)
+			continue;	/* gone, or no row */
+		rc = pick_row(p, h.id[i], r->kind, fields);
+	}
+	if (rc == HUCE_ENOMEM)
+		rc = huce_fail(err, HUCE_ENOMEM, "out of memory");
+	for (size_t i = 0; i < h.n; i++) {
+		free(h.id[i]);
+		if (h.fields)
+			free(h.fields[i]);
+	}
+	free(h.id);
+	free(h.rec);
+	free(h.fields);
+	huce_buf_release(&q);
+	return rc;
+}
+
 enum huce_err store_by_field_pick(struct store *s, const char *name,
 				  const char *value_json,
 				  const char *const *names, size_t n,
@@ -2384,10 +2593,21 @@ enum huce_err store_by_field_pick(struct store *s, const char *name,
 
 	if (n > STORE_PICK_MAX)
 		return huce_fail(err, HUCE_EINVAL, "too many fields to pick");
-	for (int i = 0; i < STORE_IX__COUNT; i++)
-		if (strcmp(name, ix_names[i]) == 0)
-			LOCKED_FLUSHED(ref_texts(s, (enum store_index)i, value_json,
-						 pick_row, &p, err));
+	for (int i = 0; i < STORE_IX__COUNT; i++) {
+		enum huce_err rc;
+
+		if (strcmp(name, ix_names[i]) != 0)
+			continue;
+		lock(s);
+		rc = cache_flush(s, err);
+		if (!rc && s->pre && s->in_tx && s->tx_write)
+			rc = pick_held(s, (enum store_index)i, value_json, &p, err);
+		else if (!rc)
+			rc = s->ops->ref_texts(s, (enum store_index)i, value_json,
+					       pick_row, &p, err);
+		unlock(s);
+		return rc;
+	}
 	return huce_fail(err, HUCE_EINVAL, "field '%s' is not indexed", name);
 }
 

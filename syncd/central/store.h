@@ -317,6 +317,17 @@ enum huce_err store_fields_get(struct store *s, const char *id,
 			       struct huce_error *err);
 
 /*
+ * The fields of a record as the store holds them, handed to cb without
+ * a copy (valid during the call only; cb must not touch the store).
+ * No fields is not an error: cb gets an empty set.
+ */
+typedef enum huce_err (*store_fieldset_cb)(void *arg,
+					   const struct store_fieldset *fs);
+enum huce_err store_fields_view(struct store *s, const char *id,
+				store_fieldset_cb cb, void *arg,
+				struct huce_error *err);
+
+/*
  * The JSON text of one field of a record (a primary-key seek), malloc'd
  * into *value (the caller frees); HUCE_ENOTFOUND, *value NULL, when the
  * record has no such field.
@@ -336,7 +347,10 @@ enum huce_err store_field_get(struct store *s, const char *id,
  * stored status does not count: the gate's rule (huce_gate_open) takes
  * the inspections, of which a derived "accepted" is one consequence.  A
  * few indexed lookups that stop at the first match, whatever the size
- * of the team.
+ * of the team.  A write transaction keeps each pass it finds until it
+ * writes the household or the inspection that passed (or rolls back):
+ * asked again meanwhile it answers from memory, with that household as
+ * other (another live household of the team, not always the first).
  */
 enum huce_err store_team_gate(struct store *s,
 			      const char *team_json,

@@ -73,6 +73,9 @@ typedef enum huce_err (*store_row_cb)(void *arg, const struct store_record *r,
 typedef enum huce_err (*store_text_cb)(void *arg, const char *id,
 				       const char *kind, const char *fields);
 
+/* A record id, handed out by ref_ids. */
+typedef enum huce_err (*store_id_cb)(void *arg, const char *id);
+
 /* A history row of the compact layout, handed out by changes_of. */
 typedef enum huce_err (*store_change_cb)(void *arg,
 					 const struct store_change_row *c);
@@ -135,9 +138,14 @@ struct store_ops {
 					 const char *attr, const char *value,
 					 struct huce_error *err);
 
+	/*
+	 * store_team_gate's query (store.h); when *passed, passer names
+	 * the household ([0]) and its inspection ([1]) that pass.
+	 */
 	enum huce_err (*team_gate)(struct store *s, const char *team_json,
 				   const char *except,
 				   char other[HUCE_ID_STRLEN + 1], int *passed,
+				   char passer[2][HUCE_ID_STRLEN + 1],
 				   struct huce_error *err);
 	enum huce_err (*audit)(struct store *s, const char *actor,
 			       const char *action, const char *detail,
@@ -160,6 +168,14 @@ struct store_ops {
 	enum huce_err (*ref_texts)(struct store *s, enum store_index ix,
 				   const char *value_json, store_text_cb cb,
 				   void *arg, struct huce_error *err);
+	/*
+	 * ref_ids: the ids of the records (live or deleted) whose
+	 * reference ix is value_json, in id order, read from the
+	 * references alone (cb must not touch the store).
+	 */
+	enum huce_err (*ref_ids)(struct store *s, enum store_index ix,
+				 const char *value_json, store_id_cb cb,
+				 void *arg, struct huce_error *err);
 	enum huce_err (*id_match)(struct store *s, const char *kind,
 				  const char *key, int how,
 				  char (*ids)[HUCE_ID_STRLEN + 1], size_t max,
@@ -245,6 +261,20 @@ struct store_hist_pending {
 };
 #define STORE_HIST_PENDING 64
 
+/*
+ * A team a write transaction found past its first toilet (store.c,
+ * store_team_gate): the live household of the team and its live
+ * inspection that pass.  It holds until either of the two is written
+ * (a write of no other record can undo it), or the transaction or a
+ * savepoint ends in a rollback.  hash: of each id, to skip the compare.
+ */
+struct store_gate_memo {
+	char team[HUCE_ID_STRLEN + 3];		/* JSON text */
+	char id[2][HUCE_ID_STRLEN + 1];		/* household, inspection */
+	uint32_t hash[2];
+};
+#define STORE_GATE_MEMO 64
+
 /* Every backend's struct begins with this. */
 struct store {
 	const struct store_ops *ops;
@@ -260,6 +290,8 @@ struct store {
 	struct store_hist_pending *hist;	/* STORE_HIST_PENDING, or NULL */
 	size_t nhist;
 	struct huce_buf enc[2];		/* scratch of the compact layout's texts */
+	struct store_gate_memo gate[STORE_GATE_MEMO];
+	size_t ngate, gate_next;
 };
 
 void store_base_init(struct store *s, const struct store_ops *ops,

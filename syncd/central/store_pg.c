@@ -1205,6 +1205,7 @@ static enum huce_err pg_changes_of(struct store *base, const char *record_id,
 static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 				  const char *except,
 				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  char passer[2][HUCE_ID_STRLEN + 1],
 				  struct huce_error *err)
 {
 	struct pg_store *s = P(base);
@@ -1213,6 +1214,7 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 	PGresult *res;
 
 	other[0] = '\0';
+	passer[0][0] = passer[1][0] = '\0';
 	*passed = 0;
 	p_str(&p, team_json);
 	p_str(&p, except ? except : "");
@@ -1234,9 +1236,9 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 		 * Passed: a live acceptance inspection with result pass that
 		 * is not voided, never the stored status (store.h).
 		 */
-		res = runp(s, "SELECT EXISTS (SELECT 1 FROM ref t "
+		res = runp(s, "SELECT t.record_id, p.id FROM ref t "
 			"JOIN rec h ON h.id = t.record_id "
-			"CROSS JOIN LATERAL (SELECT 1 FROM ref k "
+			"CROSS JOIN LATERAL (SELECT i.id FROM ref k "
 			"JOIN rec i ON i.id = k.record_id "
 			"WHERE k.name = 'household_id' "
 			"AND k.value = '\"' || t.record_id || '\"' "
@@ -1247,14 +1249,19 @@ static enum huce_err pg_team_gate(struct store *base, const char *team_json,
 			"AND coalesce((i.fields::json -> 'voided')::text, 'null') "
 			"IN ('null', '\"\"') LIMIT 1) p "
 			"WHERE t.name = 'team_id' AND t.value = $1 AND t.record_id <> $2 "
-			"AND h.kind = 'household' AND NOT h.deleted)",
+			"AND h.kind = 'household' AND NOT h.deleted LIMIT 1",
 			&p, err, "cannot read a team");
-		if (!res)
+		if (!res) {
 			rc = err ? err->code : HUCE_EDB;
-		else if (PQntuples(res) == 1)
-			*passed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		else
-			rc = huce_fail(err, HUCE_EDB, "cannot read a team");
+		} else if (PQntuples(res) == 1) {
+			*passed = 1;
+			/* an id cut short names no record: no passer then */
+			if (PQgetlength(res, 0, 0) <= HUCE_ID_STRLEN &&
+			    PQgetlength(res, 0, 1) <= HUCE_ID_STRLEN) {
+				copy_val(passer[0], HUCE_ID_STRLEN + 1, res, 0, 0);
+				copy_val(passer[1], HUCE_ID_STRLEN + 1, res, 0, 1);
+			}
+		}
 		PQclear(res);
 	}
 	return rc;
@@ -1419,6 +1426,27 @@ static enum huce_err pg_ref_texts(struct store *base, enum store_index ix,
 	return rc;
 }
 
+static enum huce_err pg_ref_ids(struct store *base, enum store_index ix,
+			      const char *value_json, store_id_cb cb,
+			      void *arg, struct huce_error *err)
+{
+	struct params p = { .n = 0 };
+	enum huce_err rc = HUCE_OK;
+	PGresult *res;
+
+	p_str(&p, ref_names[ix]);
+	p_str(&p, value_json);
+	res = runp(P(base), "SELECT record_id FROM ref "
+		   "WHERE name = $1 AND value = $2 ORDER BY record_id",
+		   &p, err, "cannot list records");
+	if (!res)
+		return err ? err->code : HUCE_EDB;
+	for (int i = 0; !rc && i < PQntuples(res); i++)
+		rc = cb(arg, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return rc;
+}
+
 static enum huce_err pg_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -1556,6 +1584,7 @@ static const struct store_ops pg_ops = {
 	.by_key = pg_by_key,
 	.by_field = pg_by_field,
 	.ref_texts = pg_ref_texts,
+	.ref_ids = pg_ref_ids,
 	.scan_kind = pg_scan_kind,
 	.id_match = pg_id_match,
 	.changes = pg_changes,

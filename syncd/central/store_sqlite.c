@@ -723,6 +723,7 @@ static enum huce_err sq_changes_of(struct store *base, const char *record_id,
 static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 				  const char *except,
 				  char other[HUCE_ID_STRLEN + 1], int *passed,
+				  char passer[2][HUCE_ID_STRLEN + 1],
 				  struct huce_error *err)
 {
 	struct sqlite_store *s = S(base);
@@ -731,6 +732,7 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 	int r;
 
 	other[0] = '\0';
+	passer[0][0] = passer[1][0] = '\0';
 	*passed = 0;
 	if (!except)
 		except = "";
@@ -767,7 +769,7 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		 * JSON functions, which parse each text whole.
 		 */
 		st = huce_db_query(s->db, err,
-			"SELECT i.id, i.fields FROM ref t CROSS JOIN rec h "
+			"SELECT i.id, i.fields, t.record_id FROM ref t CROSS JOIN rec h "
 			"CROSS JOIN ref k CROSS JOIN rec i WHERE h.id = t.record_id "
 			"AND t.name = 'team_id' AND t.value = ?1 AND t.record_id <> ?2 "
 			"AND h.kind = 'household' AND h.deleted = 0 "
@@ -789,6 +791,12 @@ static enum huce_err sq_team_gate(struct store *base, const char *team_json,
 		}
 		if (!rc && r == SQLITE_ROW) {
 			*passed = 1;
+			/* an id cut short names no record: no passer then */
+			if (sqlite3_column_bytes(st, 2) <= HUCE_ID_STRLEN &&
+			    sqlite3_column_bytes(st, 0) <= HUCE_ID_STRLEN) {
+				copy_col(passer[0], HUCE_ID_STRLEN + 1, st, 2);
+				copy_col(passer[1], HUCE_ID_STRLEN + 1, st, 0);
+			}
 			sqlite3_reset(st);
 		} else if (!rc) {
 			rc = step_done(s, st, r, err, "cannot read a team");
@@ -928,6 +936,29 @@ static enum huce_err sq_ref_texts(struct store *base, enum store_index ix,
 	return step_done(s, st, r, err, "cannot list records") ? HUCE_EDB : HUCE_OK;
 }
 
+static enum huce_err sq_ref_ids(struct store *base, enum store_index ix,
+			      const char *value_json, store_id_cb cb,
+			      void *arg, struct huce_error *err)
+{
+	struct sqlite_store *s = S(base);
+	sqlite3_stmt *st;
+	enum huce_err rc = HUCE_OK;
+	int r = SQLITE_DONE;
+
+	st = huce_db_query(s->db, err,
+		"SELECT record_id FROM ref WHERE name = ?1 AND value = ?2 "
+		"ORDER BY record_id", "ss", ref_names[ix], value_json);
+	if (!st)
+		return err ? err->code : HUCE_EDB;
+	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW)
+		rc = cb(arg, col_text(st, 0));
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	return step_done(s, st, r, err, "cannot list records") ? HUCE_EDB : HUCE_OK;
+}
+
 static enum huce_err sq_scan_kind(struct store *base, const char *kind,
 				  int with_deleted, store_record_cb cb,
 				  void *arg, struct huce_error *err)
@@ -1057,6 +1088,7 @@ static const struct store_ops sqlite_ops = {
 	.by_key = sq_by_key,
 	.by_field = sq_by_field,
 	.ref_texts = sq_ref_texts,
+	.ref_ids = sq_ref_ids,
 	.scan_kind = sq_scan_kind,
 	.id_match = sq_id_match,
 	.changes = sq_changes,

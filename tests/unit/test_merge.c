@@ -642,6 +642,123 @@ static void test_gate(void **state)
 }
 
 /*
+ * The gate within one batch: a pass the batch found holds only until a
+ * later entry of the same batch undoes it (its inspection voided or
+ * made no acceptance, its household deleted), opens no other team, and
+ * a new pass of the same batch opens the gate again.
+ */
+static void test_gate_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+	char rej[256];
+	cJSON *res;
+
+	begin(&b);
+	entry(&b, 1, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	seal(&b, "lap2", 1, 1, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 4, "team", T2, "put", 0, "{\"name\":\"乙队\"}");
+	entry(&b, 5, "household", H(1), "put", 0, GATE_HH(T1));
+	entry(&b, 6, "inspection", I(1), "put", 0,
+	      GATE_INSP(H(1), "completion", "pass"));
+	entry(&b, 7, "household", H(2), "put", 0, GATE_HH(T1));	/* passed */
+	entry(&b, 8, "inspection", I(1), "put", 0,
+	      "{\"voided\":\"wrong household\"}");
+	entry(&b, 9, "household", H(3), "put", 0, GATE_HH(T1));	/* gate */
+	entry(&b, 10, "inspection", I(4), "put", 0,
+	      GATE_INSP(H(2), "first-toilet", "pass"));
+	entry(&b, 11, "household", H(3), "put", 0, GATE_HH(T1));	/* passed */
+	/* T1's pass opens no other team. */
+	entry(&b, 12, "household", H(6), "put", 0, GATE_HH(T2));
+	entry(&b, 13, "household", H(7), "put", 0, GATE_HH(T2));	/* gate */
+	entry(&b, 14, "household", H(8), "put", 0, GATE_HH(T1));	/* passed */
+	entry(&b, 15, "household", H(2), "delete", 0, "{}");
+	entry(&b, 16, "household", H(5), "put", 0, GATE_HH(T1));	/* gate */
+	entry(&b, 17, "inspection", I(8), "put", 0,
+	      GATE_INSP(H(3), "completion", "pass"));
+	entry(&b, 18, "household", H(9), "put", 0, GATE_HH(T1));	/* passed */
+	entry(&b, 19, "inspection", I(8), "put", 0, "{\"result\":\"fail\"}");
+	entry(&b, 20, "household", H(4), "put", 0, GATE_HH(T1));	/* gate */
+	seal(&b, "lap1", 1, 20, 20, &batch);
+	res = apply(f, "lap1", &batch, HUCE_OK);
+	rejected(res, rej, sizeof(rej));
+	assert_string_equal(rej, "9:gate,13:gate,16:gate,20:gate");
+	cJSON_Delete(res);
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(9), "team_id"), "\"" T1 "\"");
+	assert_string_equal(field_text(f, H(4), "team_id"), "");
+}
+
+/*
+ * A household's status comes from all its inspections, those of earlier
+ * batches too (read from the tables, not only from what the batch
+ * wrote), and never from a deleted one.
+ */
+static void test_status_later_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct huce_buf b, batch;
+
+	begin(&b);
+	entry(&b, 1, "cadre", cadre_id("甲"), "put", 0,
+	      "{\"name\":\"甲\",\"role\":\"inspector\"}");
+	seal(&b, "lap2", 1, 1, 1, &batch);
+	cJSON_Delete(apply(f, "lap2", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+
+	begin(&b);
+	entry(&b, 1, "village", VILLAGE, "put", 0, "{\"name\":\"阿猛村\"}");
+	entry(&b, 2, "group", GROUP, "put", 0,
+	      "{\"village_id\":\"" VILLAGE "\",\"name\":\"第一组\"}");
+	entry(&b, 3, "team", T1, "put", 0, "{\"name\":\"甲队\"}");
+	entry(&b, 4, "household", H(1), "put", 0, GATE_HH(T1));
+	entry(&b, 5, "inspection", I(1), "put", 0,
+	      GATE_INSP(H(1), "completion", "pass"));
+	seal(&b, "lap1", 1, 5, 5, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+
+	/* Touched again: the inspection of the batch before still counts. */
+	begin(&b);
+	entry(&b, 6, "household", H(1), "put", 0, "{\"head\":\"户二\"}");
+	seal(&b, "lap1", 6, 6, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"accepted\"");
+
+	/* Deleted, it counts no more, in its batch and after. */
+	begin(&b);
+	entry(&b, 7, "inspection", I(1), "delete", 0, "{}");
+	seal(&b, "lap1", 7, 7, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"planned\"");
+	begin(&b);
+	entry(&b, 8, "household", H(1), "put", 0, "{\"head\":\"户三\"}");
+	seal(&b, "lap1", 8, 8, 1, &batch);
+	cJSON_Delete(apply(f, "lap1", &batch, HUCE_OK));
+	huce_buf_release(&b);
+	huce_buf_release(&batch);
+	assert_string_equal(field_text(f, H(1), "status"), "\"planned\"");
+}
+
+/*
  * The page writer escapes ids, kinds and names (whatever a store holds)
  * and copies values as the JSON texts they are.
  */
@@ -1760,6 +1877,8 @@ int main(void)
 		cmocka_unit_test(test_page_text),
 		cmocka_unit_test(test_page_version_text),
 		cmocka_unit_test_setup_teardown(test_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_later_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restored_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_derived, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
