@@ -368,10 +368,10 @@ def main():
                     f"{v:.2f}x" for v in rr if v is not None)
             if last:
                 note += (f". {growth.get('rounds')} rounds; in each, fresh copies of the "
-                         f"stores and the {growth.get('timed_batches')} batches of 1 MiB that "
-                         f"follow each store's records (~{ent:,.0f} records, after a warm-up "
-                         f"batch) applied by central_apply_batch in turn, store after store, "
-                         f"timed by the CPU clock")
+                         f"stores, and to each the {growth.get('timed_batches')} batches of "
+                         f"1 MiB that follow its records (~{ent:,.0f} records, after a warm-up "
+                         f"batch), batch k to every store before batch k+1, "
+                         f"central_apply_batch timed by the CPU clock")
                 if windows:
                     note += ("; the push's own three-batch windows, minutes apart, read " +
                              " / ".join(f"{c:.1f}" for _, c, _ in windows) +
