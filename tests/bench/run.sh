@@ -22,6 +22,7 @@
 #   BENCH_DATA=DIR    where generated data is kept (BUILD/bench/data)
 #   BENCH_TOWN_ROUNDS=N  rounds of the town's week, each mode once per
 #                     round, interleaved (3); the median round counts
+#   BENCH_GROWTH_ROUNDS=R  rounds of the interleaved growth probe (3)
 #   BENCH_ONLY="a b"  run only these steps (push bytes merge transport
 #                     throttle inspect town big peer photo); for development
 #
@@ -88,8 +89,9 @@ SYNCB=$BUILD/tests/bench/huce-bench-sync
 MERGEB=$BUILD/tests/bench/huce-bench-merge
 DISCARD=$BUILD/tests/bench/huce-bench-discard
 TOWN=$BUILD/tests/bench/huce-bench-town
+GROWTHB=$BUILD/tests/bench/huce-bench-growth
 PROXY=$BUILD/tests/tools/faultproxy
-for b in "$HUCE" "$SYNCD" "$GEN" "$SYNCB" "$MERGEB" "$DISCARD" "$TOWN" "$PROXY"; do
+for b in "$HUCE" "$SYNCD" "$GEN" "$SYNCB" "$MERGEB" "$DISCARD" "$TOWN" "$GROWTHB" "$PROXY"; do
 	[ -x "$b" ] || die "$b is missing (is subdir('bench') in tests/meson.build, and -Dtests=true?)"
 done
 BUILDTYPE=$(meson introspect --buildoptions "$BUILD" 2>/dev/null |
@@ -528,15 +530,25 @@ fi
 
 # ------------------------------------ bounded memory and cost growth ---
 if want big; then
-bscale=$(scale_for "$BIG")
+# The growth probe (below) applies, to a store of N records, the records
+# that follow the N-th in the same data set: the data set holds TAIL more
+# records than the push sends, enough for its warm-up and timed batches
+# (~2,140 records per 1 MiB batch).
+GROUNDS=${BENCH_GROWTH_ROUNDS:-3}
+GBATCHES=3
+TAIL=$(( (GBATCHES + 1) * 2500 ))
+bscale=$(scale_for $((BIG + TAIL)))
 say "$BIG records: generating (scale $bscale; reused when unchanged)"
-gen_cached "$DATA/big-$BIG.db" --scale "$bscale" --records "$BIG" --db "$DATA/big-$BIG.db" --quiet
+gen_cached "$DATA/big-$BIG.db" --scale "$bscale" --records "$((BIG + TAIL))" \
+	--db "$DATA/big-$BIG.db" --quiet
 say "$BIG records: push (the agent's push code) against a fresh central"
 d=$TMPB/big
 mkdir -p "$d"
 start_central central-big "$d/central.db"
 tok=$(new_token "$d/central.db" big)
 copy_db "$DATA/big-$BIG.db" "$d/dev.db"
+# the laptop pushes the first BIG records; the last TAIL stay for the probe
+sqlite3 "$d/dev.db" "DELETE FROM outbox WHERE seq > (SELECT seq FROM outbox ORDER BY seq LIMIT 1 OFFSET $((BIG - 1)))"
 "$HUCE" --db "$d/dev.db" enroll "$C_URL" "$tok" >/dev/null
 c0=$(cpu_s "$C_PID")
 t0=$(now)
@@ -575,6 +587,20 @@ print(json.dumps({"records": n, "seconds": secs, "agent_peak_rss_kib": int(arss 
                   "push_records_per_s": push.get("records_per_s"),
                   "agent_cpu_s": push.get("cpu_s"), "central_cpu_s": push.get("central_cpu_s")}))
 PY
+rm -f "$d/dev.db" "$d/dev.db-wal" "$d/dev.db-shm"
+# cost growth: the merge at each stored size, every size in every round,
+# back to back on fresh copies (tests/bench/growth.c); the push's own
+# per-batch figures above stay in big.json for comparison
+pts=""
+for p in 10000 100000; do
+	[ "$p" -ge "$BIG" ] || pts="$pts${pts:+,}$p"
+done
+say "growth probe: the merge at ${pts:+$pts and }$BIG stored, $GROUNDS interleaved rounds"
+mkdir -p "$TMPB/growth"
+"$GROWTHB" --db "$DATA/big-$BIG.db" --dir "$TMPB/growth" --device big ${pts:+--points "$pts"} \
+	--store "$d/central.db" --rounds "$GROUNDS" --batches "$GBATCHES" --warmup 1 \
+	>"$RAW/growth.json" 2>"$LOGS/growth.err" || die "growth probe (see $LOGS/growth.err)"
+rm -rf "$TMPB/growth"
 fi
 
 # ---------------------------------------------------------- the peer ---
