@@ -195,7 +195,7 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/batches", url);
 	for (;;) {
 		int64_t acked = huce_db_meta_int(l->db, "acked_seq", 0);
-		int64_t first, last, count, nrej, ok;
+		int64_t first, last, count, nrej, upto;
 		cJSON *res;
 
 		if (take_next && next.ready && next.after == acked && next.budget == budget) {
@@ -335,12 +335,12 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				break;
 			continue;
 		}
-		ok = huce_wire_int(cJSON_GetObjectItem(res, "acked"));
+		upto = huce_wire_int(cJSON_GetObjectItem(res, "acked"));
 		/* The next batch as built stands only when this one went
 		 * through whole: acknowledged up to its last, none refused. */
-		take_next = ok == last &&
+		take_next = upto == last &&
 			    cJSON_GetArraySize(cJSON_GetObjectItem(res, "rejected")) == 0;
-		rc = huce_outbox_ack(l, ok, cJSON_GetObjectItem(res, "rejected"),
+		rc = huce_outbox_ack(l, upto, cJSON_GetObjectItem(res, "rejected"),
 				     &nrej, err);
 		cJSON_Delete(res);
 		if (rc)
