@@ -251,8 +251,10 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		huce_http_resp_release(&resp);
 		next.after = last;
 		next.budget = budget_after_ok(budget);
+		/* A batch that did not fill its budget took the last entries:
+		 * nothing to build beside it (the probe neither). */
 		rc = push_send(l, h, endpoint, device, &batch, &resp,
-			       count ? &next : NULL, err);
+			       count && payload.len >= budget ? &next : NULL, err);
 		if (rc) {
 			/* A slow link: send less at a time next round. */
 			if (budget / 2 >= BATCH_RAW_MIN)
