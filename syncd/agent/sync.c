@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,64 +89,172 @@ static void progress(const struct huce_sync_opts *o, const char *what,
 	fflush(stderr);
 }
 
+/* The budget of the batch after one the central took whole. */
+static size_t budget_after_ok(size_t budget)
+{
+	return budget * 2 <= BATCH_RAW_MAX ? budget * 2 : budget;
+}
+
+/*
+ * The push is a pipeline of two: while the central merges batch N, the
+ * laptop reads and compresses batch N+1 (push_next), so that neither
+ * waits for the other.  The request goes out from a thread of its own,
+ * which alone uses the curl handle, the body and the answer until it is
+ * joined; the calling thread alone uses the SQLite file.  The next batch
+ * is the one the loop would build after a clean answer to N (the
+ * entries after N's last, at the doubled budget) and is sent only after
+ * such an answer; after any other the loop builds it again as ever.
+ */
+struct push_next {
+	struct huce_buf payload, batch;
+	int64_t after;		/* built from the entries after this seq */
+	size_t budget;
+	int64_t first, last, count;
+	int ready;		/* payload and batch hold it */
+};
+
+struct push_req {
+	struct huce_http *h;
+	const char *url;
+	const struct huce_buf *batch;
+	struct huce_http_resp *resp;
+	struct huce_error err;
+	enum huce_err rc;
+};
+
+static void *push_req_run(void *arg)
+{
+	struct push_req *r = arg;
+
+	r->rc = huce_http_request(r->h, r->url, "application/x-huce-batch",
+				  r->batch->data, r->batch->len, r->resp, &r->err);
+	return NULL;
+}
+
+/* Build *n (after, budget set); a failure leaves it not ready, and the
+ * loop, building it again, meets the failure itself. */
+static void push_build_next(struct huce_local *l, const char *device,
+			    struct push_next *n)
+{
+	struct huce_error e = { 0 };
+
+	n->ready = huce_outbox_payload(l, n->after, n->budget, &n->payload,
+				       &n->first, &n->last, &n->count, &e) == HUCE_OK &&
+		   n->count > 0;
+	if (!n->ready)
+		return;
+	huce_buf_reset(&n->batch);
+	n->ready = huce_batch_encode(device, (uint64_t)n->first, (uint64_t)n->last,
+				     (uint32_t)n->count, n->payload.data,
+				     n->payload.len, -1, &n->batch, &e) == HUCE_OK;
+}
+
+/*
+ * POST batch and, when next is not NULL, build *next meanwhile.  The
+ * answer and the error are those of huce_http_request.  Without a
+ * thread the request goes out alone and next stays not ready.
+ */
+static enum huce_err push_send(struct huce_local *l, struct huce_http *h,
+			       const char *url, const char *device,
+			       const struct huce_buf *batch,
+			       struct huce_http_resp *resp,
+			       struct push_next *next, struct huce_error *err)
+{
+	struct push_req r = { h, url, batch, resp, { 0 }, HUCE_OK };
+	pthread_t t;
+
+	if (next)
+		next->ready = 0;
+	if (!next || pthread_create(&t, NULL, push_req_run, &r) != 0)
+		return huce_http_request(h, url, "application/x-huce-batch",
+					 batch->data, batch->len, resp, err);
+	push_build_next(l, device, next);
+	pthread_join(t, NULL);
+	if (r.rc)
+		*err = r.err;
+	return r.rc;
+}
+
 static enum huce_err push(struct huce_local *l, struct huce_http *h,
 			  const char *url, const struct huce_sync_opts *o,
 			  struct huce_sync_stats *st, struct huce_error *err)
 {
 	struct huce_buf payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW);
 	struct huce_buf batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536);
+	struct push_next next = { .payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW),
+				  .batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536) };
 	struct huce_http_resp resp = { 0 };
 	size_t budget = o->batch_raw ? o->batch_raw : BATCH_RAW_START;
 	char endpoint[1200];
 	char *device = huce_outbox_device(l);
 	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
 	int64_t pending = 0;
-	int gaps = 0, busy = 0, probed = 0;
+	int gaps = 0, busy = 0, probed = 0, take_next = 0;
 	enum huce_err rc = HUCE_OK;
 
 	snprintf(endpoint, sizeof(endpoint), "%s/v1/batches", url);
 	for (;;) {
 		int64_t acked = huce_db_meta_int(l->db, "acked_seq", 0);
-		int64_t first, last, count, nrej;
+		int64_t first, last, count, nrej, upto;
 		cJSON *res;
 
-		rc = huce_outbox_payload(l, acked, budget, &payload, &first, &last,
-					 &count, err);
-		if (rc)
-			break;
-		/*
-		 * Before the first batch, and when there is nothing to send,
-		 * ask once (an empty batch) what the central has of ours.  A
-		 * central restored from an older backup has a lower
-		 * high-water mark than what it once acknowledged, and only
-		 * this laptop can give the rest back.  A laptop restored
-		 * from an older copy of its file has a lower one than the
-		 * central, and numbers new entries at or below the
-		 * central's: sent as they are they would be skipped as
-		 * replays (huce_outbox_central_ahead).
-		 */
-		if (count == 0 && (probed || acked == 0))
-			break;
-		if (!probed) {
-			pending = count;
-			first = last = count = 0;
-			huce_buf_reset(&payload);
-			rc = huce_buf_addstr(&payload, "{\"entries\":[]}");
-			if (rc) {
-				rc = huce_fail(err, rc, _("out of memory"));
+		if (take_next && next.ready && next.after == acked && next.budget == budget) {
+			/* Built while the last batch was on the wire. */
+			struct huce_buf tmp = payload;
+
+			payload = next.payload;
+			next.payload = tmp;
+			tmp = batch;
+			batch = next.batch;
+			next.batch = tmp;
+			first = next.first;
+			last = next.last;
+			count = next.count;
+			next.ready = take_next = 0;
+		} else {
+			take_next = 0;
+			rc = huce_outbox_payload(l, acked, budget, &payload, &first, &last,
+						 &count, err);
+			if (rc)
 				break;
+			/*
+			 * Before the first batch, and when there is nothing to send,
+			 * ask once (an empty batch) what the central has of ours.  A
+			 * central restored from an older backup has a lower
+			 * high-water mark than what it once acknowledged, and only
+			 * this laptop can give the rest back.  A laptop restored
+			 * from an older copy of its file has a lower one than the
+			 * central, and numbers new entries at or below the
+			 * central's: sent as they are they would be skipped as
+			 * replays (huce_outbox_central_ahead).
+			 */
+			if (count == 0 && (probed || acked == 0))
+				break;
+			if (!probed) {
+				pending = count;
+				first = last = count = 0;
+				huce_buf_reset(&payload);
+				rc = huce_buf_addstr(&payload, "{\"entries\":[]}");
+				if (rc) {
+					rc = huce_fail(err, rc, _("out of memory"));
+					break;
+				}
+				probed = 1;
 			}
-			probed = 1;
+			huce_buf_reset(&batch);
+			rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
+					       (uint32_t)count, payload.data, payload.len,
+					       -1, &batch, err);
+			if (rc)
+				break;
 		}
-		huce_buf_reset(&batch);
-		rc = huce_batch_encode(device, (uint64_t)first, (uint64_t)last,
-				       (uint32_t)count, payload.data, payload.len,
-				       -1, &batch, err);
-		if (rc)
-			break;
 		huce_http_resp_release(&resp);
-		rc = huce_http_request(h, endpoint, "application/x-huce-batch",
-				       batch.data, batch.len, &resp, err);
+		next.after = last;
+		next.budget = budget_after_ok(budget);
+		/* A batch that did not fill its budget took the last entries:
+		 * nothing to build beside it (the probe neither). */
+		rc = push_send(l, h, endpoint, device, &batch, &resp,
+			       count && payload.len >= budget ? &next : NULL, err);
 		if (rc) {
 			/* A slow link: send less at a time next round. */
 			if (budget / 2 >= BATCH_RAW_MIN)
@@ -228,22 +337,30 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 				break;
 			continue;
 		}
-		rc = huce_outbox_ack(l, huce_wire_int(cJSON_GetObjectItem(res, "acked")),
-				cJSON_GetObjectItem(res, "rejected"), &nrej, err);
+		upto = huce_wire_int(cJSON_GetObjectItem(res, "acked"));
+		/* The next batch as built stands only when this one went
+		 * through whole: acknowledged up to its last, none refused. */
+		take_next = upto == last &&
+			    cJSON_GetArraySize(cJSON_GetObjectItem(res, "rejected")) == 0;
+		rc = huce_outbox_ack(l, upto, cJSON_GetObjectItem(res, "rejected"),
+				     &nrej, err);
 		cJSON_Delete(res);
 		if (rc)
 			break;
+		if (nrej)
+			take_next = 0;
 		st->pushed += count - nrej;
 		st->quarantined += nrej;
 		gaps = busy = 0;
 		probed = 1;	/* the answer told us the high-water mark */
-		if (budget * 2 <= BATCH_RAW_MAX)
-			budget *= 2;
+		budget = budget_after_ok(budget);
 		progress(o, _("pushed"), st->pushed + st->quarantined, total, h->bytes_up);
 	}
 	huce_http_resp_release(&resp);
 	huce_buf_release(&payload);
 	huce_buf_release(&batch);
+	huce_buf_release(&next.payload);
+	huce_buf_release(&next.batch);
 	free(device);
 	return rc;
 }
