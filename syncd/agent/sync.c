@@ -184,7 +184,12 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 	struct push_next next = { .payload = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW),
 				  .batch = HUCE_BUF_INIT(HUCE_BATCH_MAX_RAW + 65536) };
 	struct huce_http_resp resp = { 0 };
-	size_t budget = o->batch_raw ? o->batch_raw : BATCH_RAW_START;
+	/* Where the last push left it, when a broken link halved it. */
+	int64_t kept = huce_db_meta_int(l->db, "push_budget", 0);
+	size_t start = o->batch_raw ? o->batch_raw :
+		       kept >= (int64_t)BATCH_RAW_MIN && kept < (int64_t)BATCH_RAW_START ?
+		       (size_t)kept : BATCH_RAW_START;
+	size_t budget = start;
 	char endpoint[1200];
 	char *device = huce_outbox_device(l);
 	int64_t total = huce_local_count(l, "SELECT count(*) FROM outbox WHERE state = 'pending'");
@@ -256,8 +261,12 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		rc = push_send(l, h, endpoint, device, &batch, &resp,
 			       count && payload.len >= budget ? &next : NULL, err);
 		if (rc) {
-			/* A slow link: send less at a time next round. */
-			if (budget / 2 >= BATCH_RAW_MIN)
+			/*
+			 * A link that broke a batch: send less at a time next
+			 * round (st->batch_raw).  Not for the probe: an empty
+			 * batch that did not go says nothing of the size.
+			 */
+			if (count && budget / 2 >= BATCH_RAW_MIN)
 				budget /= 2;
 			break;
 		}
@@ -355,6 +364,19 @@ static enum huce_err push(struct huce_local *l, struct huce_http *h,
 		probed = 1;	/* the answer told us the high-water mark */
 		budget = budget_after_ok(budget);
 		progress(o, _("pushed"), st->pushed + st->quarantined, total, h->bytes_up);
+	}
+	/*
+	 * A budget halved by a broken link is where the next push starts,
+	 * `huce sync` by hand as the agent's next round (meta push_budget).
+	 */
+	if (!o->batch_raw &&
+	    (int64_t)(budget < BATCH_RAW_START ? budget : 0) != kept) {
+		struct huce_error merr = { 0 };
+
+		if (huce_db_meta_set_int(l->db, "push_budget",
+					 budget < BATCH_RAW_START ? (int64_t)budget : 0,
+					 &merr))
+			huce_warn("push: %s", merr.msg);
 	}
 	huce_http_resp_release(&resp);
 	huce_buf_release(&payload);
